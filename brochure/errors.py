@@ -1,0 +1,32 @@
+"""User errors: mistakes in content a non-programmer can fix, each located in its file.
+
+Why: a bug in brochure keeps its traceback, but a typo in content.yaml must come back as
+one plain line naming the file, the line and the key, with every mistake found in one run.
+So user errors are their own exception class, carrying a list of ``Problem``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake: where it is and what is wrong, in plain words."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content cannot be built; ``problems`` says every reason found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.key))
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,83 @@
+"""HTML: the ``Brochure`` rendered through Jinja templates, one document per output.
+
+One environment: autoescape on, ``StrictUndefined``, and an ordered search path: the
+``templates/`` folder beside the content file first, the bundled ``templates/`` last, so a
+clinic overrides one block (``{% extends "bundled/handout.html" %}``) without copying the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import __version__, markup
+from .content import Brochure
+
+BUNDLED = Path(__file__).resolve().parent.parent / "templates"
+OUTPUTS = ("print", "email")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One of the PDFs made from a brochure: which template and which stylesheet."""
+
+    name: str  # "print" or "email"
+    template: str
+
+
+def outputs(brochure: Brochure) -> list[Output]:
+    """The print PDF uses the chosen layout; the email PDF is always portrait reading order."""
+    return [Output("print", f"{brochure.layout}.html"), Output("email", "handout.html")]
+
+
+def search_path(content_dir: Path) -> list[Path]:
+    """Folders templates and stylesheets are looked up in, first match wins."""
+    own = content_dir / "templates"
+    return [own, BUNDLED] if own.is_dir() and own.resolve() != BUNDLED else [BUNDLED]
+
+
+@lru_cache(maxsize=8)
+def environment(content_dir: Path) -> jinja2.Environment:
+    """The Jinja environment for content in ``content_dir`` (cached: templates parse once)."""
+    folders = search_path(content_dir)
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({"bundled": jinja2.FileSystemLoader(BUNDLED)}),
+        jinja2.FileSystemLoader(folders),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, auto_reload=True)
+    env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
+                       web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint)
+    env.globals.update(asset=lambda name: asset(folders, name), version=__version__)
+    return env
+
+
+def asset(folders: list[Path], name: str) -> str:
+    """``file:`` URL of a stylesheet or font, the clinic's own copy first."""
+    for folder in folders:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate.resolve().as_uri()
+    raise jinja2.TemplateNotFound(name)
+
+
+def long_date(value: date) -> str:
+    """``2026-11-25`` as ``November 25, 2026``, as patients read dates."""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def tint(colour: str, amount: float) -> str:
+    """``colour`` mixed with white (``amount`` 0.9 = 90 % white), for light panel backgrounds."""
+    channels = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in channels)
+
+
+def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str) -> str:
+    """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date."""
+    template = environment(content_dir.resolve()).get_template(output.template)
+    return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme,
+                           output=output.name, stamp=stamp)

@@ -1,0 +1,111 @@
+"""Markup: Markdown bodies to safe HTML, with every phone, email and web address a live link.
+
+Why in Python and not in the template: Markdown is the only content field that becomes
+HTML, so it is rendered here with raw HTML switched off and marked safe in this one
+place; every other string from YAML stays text and is escaped by Jinja.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markupsafe import Markup
+
+# A web address (with scheme or www.), an email, or a North American / international phone.
+_LINKS = re.compile(
+    r"(?P<url>\bhttps?://[^\s<>()\"]+[^\s<>()\".,;:!?])"
+    r"|(?P<www>\bwww\.[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+(/[^\s<>()\"]*[^\s<>()\".,;:!?])?)"
+    r"|(?P<email>\b[\w.+-]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}\b)"
+    r"|(?P<phone>(?<![\w/])(\+\d{1,3}[\s.-]?)?(\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}\b)"
+    r"|(?P<crisis>\b988\b)"
+)
+
+
+def tel_href(phone: str) -> str:
+    """``(913) 871-9888`` as ``tel:+19138719888``; ten-digit numbers are taken as North American."""
+    digits = re.sub(r"\D", "", phone)
+    if phone.strip().startswith("+"):
+        return f"tel:+{digits}"
+    if len(digits) == 10:
+        return f"tel:+1{digits}"
+    return f"tel:{digits}"
+
+
+def web_href(address: str) -> str:
+    """``example.com/x`` as ``https://example.com/x``; a given scheme is kept."""
+    return address if re.match(r"https?://", address) else f"https://{address}"
+
+
+def web_label(address: str) -> str:
+    """A web address as people read it: no scheme, no trailing slash."""
+    return re.sub(r"^https?://", "", address).rstrip("/")
+
+
+def _href(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    text = match.group(0)
+    if kind in ("url", "www"):
+        return web_href(text)
+    if kind == "email":
+        return f"mailto:{text}"
+    return tel_href(text)
+
+
+def _linkify(state: StateCore) -> None:
+    """Core rule: split text tokens outside links at phone numbers, emails and web addresses."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        in_link = 0
+        for token in block.children:
+            in_link += token.type == "link_open"
+            in_link -= token.type == "link_close"
+            if token.type != "text" or in_link:
+                children.append(token)
+                continue
+            position = 0
+            for match in _LINKS.finditer(token.content):
+                if match.start() > position:
+                    children.append(_text(token.content[position:match.start()]))
+                link = Token("link_open", "a", 1)
+                link.attrs = {"href": _href(match)}
+                children += [link, _text(match.group(0)), Token("link_close", "a", -1)]
+                position = match.end()
+            children.append(_text(token.content[position:]) if position else token)
+        block.children = children
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _make_parser() -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.disable(["image"])  # images come from `image:` keys, which are checked; not from Markdown
+    parser.core.ruler.push("brochure_links", _linkify)
+    return parser
+
+
+_PARSER = _make_parser()
+
+
+def markdown(text: str) -> Markup:
+    """Render a Markdown body; raw HTML in it is shown as text, never interpreted."""
+    return Markup(_PARSER.render(text))
+
+
+def linkify(text: str) -> Markup:
+    """Plain text with its phone numbers, emails and web addresses as links (HTML-escaped)."""
+    out = Markup("")
+    position = 0
+    for match in _LINKS.finditer(text):
+        out += text[position:match.start()]
+        out += Markup('<a href="{}">{}</a>').format(_href(match), match.group(0))
+        position = match.end()
+    return out + text[position:]

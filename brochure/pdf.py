@@ -1,0 +1,149 @@
+"""PDF: HTML to the print PDF (PDF/X-4, bleed, marks) and the email PDF (PDF/UA-1, tagged).
+
+WeasyPrint is imported lazily so commands that render nothing (``schema``, a no-op build)
+stay fast. Its log is part of the result: an image or stylesheet that fails to load is an
+error that fails the build, naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+BLEED_PT = 9.0  # 0.125 in: what US print shops ask for, on every side
+EMAIL_DPI = 150  # images in the email PDF: sharp on a phone, small in a mailbox
+
+# Print: PDF/X-4 with sRGB as the output intent (shops' RIPs convert RGB).
+# Email: PDF/UA-1, which makes WeasyPrint tag the structure for screen readers.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
+    "email": {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "optimize_images": True,
+              "dpi": EMAIL_DPI, "jpeg_quality": 85},
+}
+
+
+class RenderError(Exception):
+    """WeasyPrint could not load something the document needs (an image, a stylesheet)."""
+
+
+class _Log(logging.Handler):
+    """Collects WeasyPrint's warnings and errors while one document renders."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(record.getMessage())
+
+
+@contextmanager
+def _collect_log() -> Iterator[_Log]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Log()
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+@contextmanager
+def _source_date(epoch: int) -> Iterator[None]:
+    """Pin ``SOURCE_DATE_EPOCH`` while writing: font subsetting stamps fonts with it."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = before or str(epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def _fetcher(roots: list[Path]) -> Any:
+    """A URL fetcher that reads local files under ``roots`` and nothing else: no network."""
+    from weasyprint.urls import URLFetcher
+
+    allowed = [root.resolve() for root in roots]
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parsed = urlparse(url)
+            if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+                raise ValueError(f"refused {url}: only files in the content's folder are used")
+            path = Path(unquote(parsed.path)).resolve()
+            if not any(path.is_relative_to(root) for root in allowed):
+                raise ValueError(f"refused {path}: it is outside the content's folder")
+            return super().fetch(path.as_uri(), headers)
+
+    return LocalFetcher(allowed_protocols={"file", "data"}, fail_on_errors=False)
+
+
+def _finisher(identifier: str) -> Any:
+    """Post-process the PDF before it is written: exact bleed box, reproducible XMP id."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        import pydyf
+
+        for obj in pdf.objects:
+            if isinstance(obj, pydyf.Dictionary) and "TrimBox" in obj:
+                left, top, right, bottom = obj["TrimBox"]
+                obj["BleedBox"] = pydyf.Array([left - BLEED_PT, top - BLEED_PT,
+                                               right + BLEED_PT, bottom + BLEED_PT])
+            elif isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
+                # WeasyPrint writes a random xmpMM:DocumentID for PDF/X-4; same input, same id.
+                obj.stream = [re.sub(rb"xmp\.did:[0-9a-f-]{36}", f"xmp.did:{identifier}".encode(), chunk)
+                              if isinstance(chunk, bytes) else chunk for chunk in obj.stream]
+
+    return finish
+
+
+def _uuid_like(digest: str) -> str:
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path],
+               epoch: int) -> tuple[bytes, list[str]]:
+    """Render one HTML document to PDF bytes; return them with WeasyPrint's warnings.
+
+    Raise ``RenderError`` when WeasyPrint logged an error (a resource that did not load).
+    """
+    from weasyprint import HTML
+
+    digest = hashlib.sha256(f"{output}\0{html}".encode()).hexdigest()
+    with _collect_log() as log, _source_date(epoch):
+        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
+                        url_fetcher=_fetcher(roots)).render(**OPTIONS[output])
+        data = document.write_pdf(finisher=_finisher(_uuid_like(digest)),
+                                  pdf_identifier=digest[:32].encode(), **OPTIONS[output])
+    if log.errors:
+        raise RenderError("; ".join(dict.fromkeys(log.errors)))
+    return data, log.warnings
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place.
+
+    Why: a build that fails halfway, or is interrupted, never leaves a truncated PDF
+    where the last good one was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,169 @@
+"""Source: read a content file into plain data, remembering the line of every key.
+
+Why not ``yaml.safe_load``: it forgets where things were, accepts duplicate keys silently,
+and expands aliases, so a small hostile file ("billion laughs") can exhaust memory in
+whatever walks the result. Here the file is size-limited, decoded strictly as UTF-8,
+composed with PyYAML's safe loader, and aliases, deep nesting and duplicate keys are
+refused, each reported at its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError, Problem
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 20
+MAX_NODES = 50_000
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Source:
+    """The data of one content file and where each key path was written."""
+
+    file: str
+    data: dict[str, Any]
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line(self, path: Path_) -> int:
+        """Line of ``path``, or of its nearest written parent when it is missing."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses aliases and limits depth and size while composing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(line, "aliases (*name) are not supported; write the text out in full")
+        self._depth += 1
+        self._nodes += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(line, f"nested more than {MAX_DEPTH} levels deep")
+        if self._nodes > MAX_NODES:
+            raise _Refused(line, f"more than {MAX_NODES} values; this is not a brochure")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _decode(name: str, raw: bytes) -> str:
+    if len(raw) > MAX_BYTES:
+        raise ContentError([Problem(name, None, "", f"the file is larger than {MAX_BYTES // 1000} kB; this is not a brochure")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ContentError([Problem(
+            name, line, "",
+            f"this is not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8")]) from None
+    if not text.strip() or all(not l.strip() or l.lstrip().startswith("#") for l in text.splitlines()):
+        raise ContentError([Problem(name, 1, "", "the file is empty; start from the example content.yaml")])
+    return text
+
+
+def _compose(name: str, text: str) -> yaml.Node:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except _Refused as error:
+        raise ContentError([Problem(name, error.line, "", error.message)]) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        hint = " (check the indentation, and put text that contains ': ' or starts with a special character in quotes)"
+        raise ContentError([Problem(name, line, "", f"YAML syntax error: {error.problem}{hint}")]) from None
+    finally:
+        loader.dispose()
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    if node.tag.startswith("tag:yaml.org,2002:") and node.tag.rsplit(":", 1)[1] in {
+            "str", "int", "float", "bool", "null", "timestamp"}:
+        return yaml.SafeLoader("").construct_object(node)
+    raise _Refused(node.start_mark.line + 1, f"the tag {node.tag} is not supported; remove it")
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], name: str) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(name, key_node.start_mark.line + 1, dotted(path), "a key must be a plain word"))
+                continue
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in result:
+                problems.append(Problem(name, line, dotted(path + (key,)),
+                                        f"written twice (also on line {lines[path + (key,)]}); keep one"))
+                continue
+            lines[path + (key,)] = line
+            result[key] = _walk(value_node, path + (key,), lines, problems, name)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1
+            items.append(_walk(item, path + (index,), lines, problems, name))
+        return items
+    try:
+        return _scalar(node)
+    except _Refused as error:
+        problems.append(Problem(name, error.line, dotted(path), error.message))
+        return None
+    except (yaml.YAMLError, ValueError) as error:  # e.g. an impossible date such as 2024-02-31
+        problems.append(Problem(name, node.start_mark.line + 1, dotted(path), f"cannot be read: {error}"))
+        return None
+
+
+def dotted(path: Path_) -> str:
+    """``('sections', 2, 'heading')`` as ``sections[2].heading``, the way errors name keys."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def read_source(path: Path, name: str | None = None) -> Source:
+    """Read ``path`` into a ``Source``; raise ``ContentError`` listing what is wrong with it."""
+    name = name or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError([Problem(name, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ContentError([Problem(name, None, "", "this is a folder; give a content .yaml file")]) from None
+    root = _compose(name, _decode(name, raw))
+    lines: dict[Path_, int] = {(): 1}
+    problems: list[Problem] = []
+    data = _walk(root, (), lines, problems, name)
+    if not isinstance(data, dict):
+        problems.append(Problem(name, root.start_mark.line + 1, "",
+                                "the file must be a list of keys such as 'title: ...', not a single value"))
+    if problems:
+        raise ContentError(problems)
+    return Source(name, data, lines)

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Set up everything the project needs on a Debian/Ubuntu machine, idempotently:
+# system libraries through apt (only those missing), then a virtualenv in .venv.
+#   bash setup.sh          runtime only
+#   bash setup.sh --dev    runtime and the test tools
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Pango renders text for WeasyPrint; libharfbuzz-subset0 makes font subsetting ~3x faster;
+# poppler-utils and qpdf are the independent PDF checkers the tests and README use.
+apt_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+if [[ "${1:-}" == "--dev" ]]; then
+  apt_pkgs+=(poppler-utils qpdf)
+fi
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if ! command -v apt-get >/dev/null; then
+    echo "setup.sh: please install these system packages: ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "setup.sh: installing ${missing[*]} with apt-get"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+py=${PYTHON:-python3}
+[[ -x .venv/bin/python ]] || "$py" -m venv .venv
+req=requirements.txt
+[[ "${1:-}" == "--dev" ]] && req=requirements-dev.txt
+# Skip pip when the requirements have not changed since the last successful install.
+stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$req" .txt)
+if [[ ! -f "$stamp" ]]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+  touch "$stamp"
+fi
