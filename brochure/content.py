@@ -199,14 +199,16 @@ def _unwrap(annotation: Any) -> Any:
 
 def validate(source: Source, root: Path) -> Brochure:
     """Check ``source`` against the model; raise ``ContentError`` with every problem found."""
+    problems = list(source.problems)
     try:
-        return Brochure.model_validate(source.data, context={"root": root})
+        brochure = Brochure.model_validate(source.data, context={"root": root})
     except ValidationError as error:
-        problems = []
         for item in error.errors(include_url=False):
             loc = tuple(item["loc"])
             problems.append(Problem(source.file, source.line(loc), dotted(loc), _plain(item, _model_at(loc))))
-        raise ContentError(problems) from None
+    if problems:
+        raise ContentError(problems)
+    return brochure
 
 
 def load(path: Path, name: str | None = None) -> Brochure:

@@ -31,6 +31,7 @@ class Source:
     file: str
     data: dict[str, Any]
     lines: dict[Path_, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # found while reading; reported with the rest
 
     def line(self, path: Path_) -> int:
         """Line of ``path``, or of its nearest written parent when it is missing."""
@@ -149,7 +150,7 @@ def dotted(path: Path_) -> str:
 
 
 def read_source(path: Path, name: str | None = None) -> Source:
-    """Read ``path`` into a ``Source``; raise ``ContentError`` listing what is wrong with it."""
+    """Read ``path`` into a ``Source``; raise ``ContentError`` when it cannot be read at all."""
     name = name or str(path)
     try:
         raw = path.read_bytes()
@@ -162,8 +163,6 @@ def read_source(path: Path, name: str | None = None) -> Source:
     problems: list[Problem] = []
     data = _walk(root, (), lines, problems, name)
     if not isinstance(data, dict):
-        problems.append(Problem(name, root.start_mark.line + 1, "",
-                                "the file must be a list of keys such as 'title: ...', not a single value"))
-    if problems:
-        raise ContentError(problems)
-    return Source(name, data, lines)
+        raise ContentError([Problem(name, root.start_mark.line + 1, "",
+                                    "the file must be a list of keys such as 'title: ...', not a single value")])
+    return Source(name, data, lines, problems)
