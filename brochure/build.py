@@ -7,11 +7,13 @@ mistake or a failed render never costs the last good pair.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from . import content, html, pdf
+from . import content, html, pdf, trifold
 from .errors import ContentError, Problem
 
 
@@ -39,6 +41,14 @@ def pdf_paths(brochure: content.Brochure, out_dir: Path) -> dict[str, Path]:
     return {o.name: out_dir / f"{brochure.file_slug}-{o.name}.pdf" for o in html.outputs(brochure)}
 
 
+def _finisher(brochure: content.Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
+    """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet."""
+    if output.name == "print" and brochure.layout == "trifold":
+        sheet = trifold.SHEETS[brochure.paper]
+        return lambda data, document: trifold.impose(data, document, sheet)
+    return None
+
+
 def build_file(path: Path, out_dir: Path, name: str | None = None) -> Result:
     """Build ``path`` into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake."""
     name = name or str(path)
@@ -53,9 +63,11 @@ def build_file(path: Path, out_dir: Path, name: str | None = None) -> Result:
         document = html.render(brochure, output, content_dir, stamp)
         try:
             data, logged = pdf.render_pdf(document, output.name, content_dir,
-                                          [content_dir, html.BUNDLED], epoch)
+                                          [content_dir, html.BUNDLED], epoch, _finisher(brochure, output))
         except pdf.RenderError as error:
             raise ContentError([Problem(name, None, "", f"the {output.name} PDF could not be made: {error}")]) from None
+        except trifold.Overflow as error:
+            raise ContentError([Problem(name, None, "", f"{error}.")]) from None
         rendered[targets[output.name]] = data
         warnings += logged
     for target, data in rendered.items():

@@ -127,7 +127,8 @@ class Brochure(_Model):
     revised: date | None = Field(None, description="Date of this revision, written YYYY-MM-DD.")
     review_by: date | None = Field(None, description="Date by which the handout should be reviewed again (YYYY-MM-DD).")
     theme: Theme = Field(Theme(), description="Colours and typeface.")
-    layout: Literal["handout"] = Field("handout", description="Print layout: handout (portrait pages).")
+    layout: Literal["trifold", "handout"] = Field(
+        "trifold", description="Print layout: trifold (one sheet folded in three) or handout (portrait pages).")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
 
     @property

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, markup
-from .content import Brochure
+from markupsafe import Markup
+
+from . import __version__, markup, trifold
+from .content import Brochure, Clinic
 
 BUNDLED = Path(__file__).resolve().parent.parent / "templates"
 OUTPUTS = ("print", "email")
@@ -79,5 +81,24 @@ def tint(colour: str, amount: float) -> str:
 def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str) -> str:
     """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date."""
     template = environment(content_dir.resolve()).get_template(output.template)
+    sheet_css = Markup(trifold.SHEETS[brochure.paper].css())
     return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme,
-                           output=output.name, stamp=stamp)
+                           output=output.name, stamp=stamp, qr=qr_code(brochure.clinic), sheet_css=sheet_css)
+
+
+def qr_code(clinic: Clinic) -> dict[str, str] | None:
+    """The back panel's QR code: the website, or a ``tel:`` link when there is none.
+
+    Vector (SVG) so it prints sharp at any size; segno keeps the 4-module quiet zone.
+    """
+    import segno
+
+    if clinic.website:
+        payload, label = markup.web_href(clinic.website), markup.web_label(clinic.website)
+    elif clinic.phone:
+        payload, label = markup.tel_href(clinic.phone), clinic.phone
+    else:
+        return None
+    code = segno.make(payload, error="m")
+    return {"payload": payload, "label": label,
+            "src": code.svg_data_uri(scale=1, border=4, dark="#000000", light="#ffffff")}

@@ -12,7 +12,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -113,11 +113,13 @@ def _uuid_like(digest: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path],
-               epoch: int) -> tuple[bytes, list[str]]:
+def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
+               finish: Callable[[bytes, Any], bytes] | None = None) -> tuple[bytes, list[str]]:
     """Render one HTML document to PDF bytes; return them with WeasyPrint's warnings.
 
-    Raise ``RenderError`` when WeasyPrint logged an error (a resource that did not load).
+    ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
+    document at hand (the tri-fold's imposition). Raise ``RenderError`` when WeasyPrint
+    logged an error (a resource that did not load).
     """
     from weasyprint import HTML
 
@@ -129,6 +131,8 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path],
                                   pdf_identifier=digest[:32].encode(), **OPTIONS[output])
     if log.errors:
         raise RenderError("; ".join(dict.fromkeys(log.errors)))
+    if finish:
+        data = finish(data, document)
     return data, log.warnings
 
 

@@ -1,0 +1,202 @@
+"""Tri-fold: the six panels WeasyPrint laid out as pages, checked for fit and imposed on a sheet.
+
+Why pages first: WeasyPrint has no CSS regions, so the article cannot flow from the flap
+to the inside panels on one sheet. Instead every panel is a page of its own size (reading
+order: cover, flap, three inside panels, back); the boxes WeasyPrint produced tell whether
+the article needed more than its four panels; then the pages are placed, as Form XObjects,
+on the two sides of one landscape sheet with crop and fold marks outside the bleed.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from .pdf import BLEED_PT
+
+PT_PER_IN = 72.0
+PT_PER_MM = 72.0 / 25.4
+MARK_OFFSET_PT = 13.5  # crop and fold marks start 0.1875 in from the trim, clear of the bleed
+MARK_LENGTH_PT = 13.5
+SLOTS = ("cover", "flap", "inside-left", "inside-middle", "inside-right", "back")
+NAMES = {"cover": "the front cover", "flap": "the fold-in flap", "inside-left": "the inside left panel",
+         "inside-middle": "the inside middle panel", "inside-right": "the inside fold-in panel",
+         "back": "the back panel"}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A tri-fold sheet: landscape size and panel widths, left to right on the outside."""
+
+    width: float  # points
+    height: float
+    panels: tuple[float, float, float]  # outside: flap | back | cover (the flap is the narrow one)
+
+    @property
+    def wide(self) -> float:
+        return self.panels[2]
+
+    @property
+    def narrow(self) -> float:
+        return self.panels[0]
+
+    def css(self) -> str:
+        """The panel page sizes, in points, for the tri-fold stylesheet."""
+        return (f"@page {{ size: {self.wide}pt {self.height}pt; }}\n"
+                f"@page article:nth(2) {{ size: {self.narrow}pt {self.height}pt; }}\n"
+                f"@page article:nth(5) {{ size: {self.narrow}pt {self.height}pt; }}")
+
+
+# Trade values from shared/notes/print-specs.md: the fold-in panel 1/16 in (3 mm) narrower.
+SHEETS = {
+    "letter": Sheet(11 * PT_PER_IN, 8.5 * PT_PER_IN, (3.625 * PT_PER_IN, 3.6875 * PT_PER_IN, 3.6875 * PT_PER_IN)),
+    "a4": Sheet(297 * PT_PER_MM, 210 * PT_PER_MM, (97 * PT_PER_MM, 100 * PT_PER_MM, 100 * PT_PER_MM)),
+}
+
+# Where each slot sits on the sheet: (side, x offset as a count of panels from the left).
+# Outside, left to right: flap | back | cover. Inside: left | middle | fold-in (mirrored).
+_PLACES = {"flap": (0, 0), "back": (0, 1), "cover": (0, 2),
+           "inside-left": (1, 0), "inside-middle": (1, 1), "inside-right": (1, 2)}
+
+
+class Overflow(Exception):
+    """The content does not fit the six panels; the message says where and what to do."""
+
+
+def _parts(page: Any) -> list[str]:
+    """The ``data-part`` names (cover, article, back) with boxes on a laid-out page."""
+    found: list[str] = []
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        part = element.get("data-part") if element is not None else None
+        if part and part not in found:
+            found.append(part)
+    return found
+
+
+def _used_fraction(page: Any) -> float:
+    """How much of a page's content area its boxes fill, from 0 to 1."""
+    page_box = page._page_box
+    top = page_box.content_box_y()
+    height = page_box.height
+    bottom = max((b.position_y + b.margin_height() for b in page_box.descendants()
+                  if getattr(b, "element", None) is not None and b is not page_box), default=top)
+    return max(0.0, min(1.0, (bottom - top) / height)) if height else 1.0
+
+
+def slots(document: Any) -> dict[str, int]:
+    """Map each panel slot to a page index; raise ``Overflow`` when a part needs more room."""
+    pages = [_parts(page) for page in document.pages]
+    by_part: dict[str, list[int]] = {}
+    for index, parts in enumerate(pages):
+        for part in parts:
+            by_part.setdefault(part, []).append(index)
+    cover, article, back = (by_part.get(name, []) for name in ("cover", "article", "back"))
+    if len(cover) > 1:
+        raise Overflow("the title and subtitle do not fit the front cover; shorten them")
+    if len(article) > 4:
+        extra = len(article) - 5 + _used_fraction(document.pages[article[-1]])
+        raise Overflow(
+            f"the article does not fit the tri-fold: it runs past {NAMES['inside-right']} by about "
+            f"{_amount(extra)}. Shorten the text by about {_share(extra, 4)}, or switch to layout: handout")
+    if len(back) > 1:
+        extra = len(back) - 2 + _used_fraction(document.pages[back[-1]])
+        raise Overflow(f"the contact details, disclaimer and QR code do not fit {NAMES['back']}: they run over "
+                       f"by about {_amount(extra)}. Shorten the disclaimer or address, or switch to layout: handout")
+    mapping = {"cover": cover[0] if cover else -1, "back": back[0] if back else -1}
+    for slot, page in zip(("flap", "inside-left", "inside-middle", "inside-right"), article):
+        mapping[slot] = page
+    return mapping
+
+
+def _amount(panels: float) -> str:
+    if panels < 0.95:
+        return f"{round(panels * 100 / 5) * 5:.0f}% of a panel"
+    return f"{panels:.1f} panels"
+
+
+def _share(extra: float, available: float) -> str:
+    return f"{max(5, round(extra / (available + extra) * 100 / 5) * 5):.0f}%"
+
+
+def _marks(sheet: Sheet) -> bytes:
+    """Crop marks at the corners and fold marks at the folds, all outside the bleed."""
+    w, h, o, n = sheet.width, sheet.height, MARK_OFFSET_PT, MARK_LENGTH_PT
+    lines = []
+    for x in (0.0, w):
+        for y in (0.0, h):
+            dx = -1 if x == 0 else 1
+            dy = -1 if y == 0 else 1
+            lines.append((x + dx * o, y, x + dx * (o + n), y))  # horizontal crop mark
+            lines.append((x, y + dy * o, x, y + dy * (o + n)))  # vertical crop mark
+    return _stroke(lines, dash=False)
+
+
+def _fold_marks(folds: list[float], height: float) -> bytes:
+    o, n = MARK_OFFSET_PT, MARK_LENGTH_PT
+    lines = [(x, y0, x, y1) for x in folds for (y0, y1) in ((-o, -o - n), (height + o, height + o + n))]
+    return _stroke(lines, dash=True)
+
+
+def _stroke(lines: list[tuple[float, float, float, float]], dash: bool) -> bytes:
+    ops = ["q 0 0 0 RG 0.5 w", "[3 2] 0 d" if dash else "[] 0 d"]
+    ops += [f"{x0:.3f} {y0:.3f} m {x1:.3f} {y1:.3f} l S" for x0, y0, x1, y1 in lines]
+    return ("\n".join(ops) + "\nQ\n").encode()
+
+
+def _panel_x(sheet: Sheet, side: int, column: int) -> tuple[float, float]:
+    """Left edge and width of a panel on a side; the inside is the outside mirrored."""
+    widths = sheet.panels if side == 0 else tuple(reversed(sheet.panels))
+    return sum(widths[:column]), widths[column]
+
+
+def impose(data: bytes, document: Any, sheet: Sheet) -> bytes:
+    """Place the panel pages of ``data`` on the two sides of the sheet; return the new PDF."""
+    import pikepdf  # only the tri-fold's print PDF needs it
+
+    mapping = slots(document)
+    pdf = pikepdf.open(io.BytesIO(data))
+    panels = list(pdf.pages)
+    b = BLEED_PT
+    margin = MARK_OFFSET_PT + MARK_LENGTH_PT
+    sides = []
+    for side in (0, 1):
+        xobjects = pikepdf.Dictionary()
+        ops = []
+        folds = []
+        for slot, (slot_side, column) in _PLACES.items():
+            if slot_side != side:
+                continue
+            x, width = _panel_x(sheet, side, column)
+            if column:
+                folds.append(x)
+            index = mapping.get(slot, -1)
+            if index < 0:
+                continue
+            name = f"/P{index}"
+            xobjects[name] = panels[index].as_form_xobject()
+            # Clip to the panel's trim, extended into the bleed only at the sheet's edges.
+            left = x - (b if column == 0 else 0)
+            right = x + width + (b if column == 2 else 0)
+            ops.append(f"q {left:.3f} {-b:.3f} {right - left:.3f} {sheet.height + 2 * b:.3f} re W n "
+                       f"1 0 0 1 {x:.3f} 0 cm {name} Do Q")
+        content = ("\n".join(ops) + "\n").encode() + _marks(sheet) + _fold_marks(folds, sheet.height)
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[-margin, -margin, sheet.width + margin, sheet.height + margin],
+            BleedBox=[-b, -b, sheet.width + b, sheet.height + b],
+            TrimBox=[0, 0, sheet.width, sheet.height],
+            Resources=pikepdf.Dictionary(XObject=xobjects),
+            Contents=pdf.make_stream(content),
+        )
+        sides.append(page)
+    for page in sides:
+        pdf.pages.append(pikepdf.Page(page))
+    del pdf.pages[:len(panels)]
+    for key in ("/Outlines", "/Dests", "/PageLabels"):  # they point at the panel pages just removed
+        if key in pdf.Root:
+            del pdf.Root[key]
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+    return out.getvalue()
