@@ -322,12 +322,27 @@ def harfbuzz_version() -> str | None:
 
 
 def machine() -> dict[str, Any]:
-    """Where the figures come from."""
+    """Where the figures come from, including which revision of the project was measured."""
     import weasyprint
+
+    from brochure import __version__
 
     return {"nproc": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(), "python_executable": sys.executable,
-            "weasyprint": weasyprint.__version__, "harfbuzz_subset": harfbuzz_subset()}
+            "weasyprint": weasyprint.__version__, "harfbuzz_subset": harfbuzz_subset(),
+            "brochure": __version__, "git": git_revision()}
+
+
+def git_revision() -> str | None:
+    """``<commit>`` or ``<commit>+dirty``: the figures are only comparable on the same code."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
 
 
 # --- report -----------------------------------------------------------------------------
@@ -362,10 +377,13 @@ def table(info: dict[str, Any], documents: list[Document], results: dict[str, Me
     return "\n".join(lines)
 
 
-def write_json(path: Path, info: dict[str, Any], results: dict[str, Measurement],
-               pairs: dict[str, float], args: argparse.Namespace) -> None:
+def write_json(path: Path, info: dict[str, Any], documents: list[Document],
+               results: dict[str, Measurement], pairs: dict[str, float], args: argparse.Namespace) -> None:
+    """The same figures as the table, plus every sample, as JSON at ``path``."""
     payload = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": info,
                "runs": args.runs, "cold_runs": args.cold_runs,
+               "documents": [{"output": d.output, "html_chars": len(d.html), "options": d.options}
+                             for d in documents],
                "measurements": {name: m.summary() for name, m in results.items()},
                "ratios_project_over_plain": pairs}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -383,11 +401,11 @@ def positive(text: str) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=positive, default=DEFAULT_RUNS,
+    parser.add_argument("--runs", type=positive, metavar="N", default=DEFAULT_RUNS,
                         help=f"warm samples per scenario (default {DEFAULT_RUNS})")
-    parser.add_argument("--cold-runs", type=positive, default=DEFAULT_COLD_RUNS,
+    parser.add_argument("--cold-runs", type=positive, metavar="N", default=DEFAULT_COLD_RUNS,
                         help=f"fresh-process samples per scenario (default {DEFAULT_COLD_RUNS})")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json",
+    parser.add_argument("--json", type=Path, metavar="PATH", default=ROOT / "bench" / "results.json",
                         help="where to write the figures (default bench/results.json)")
     return parser.parse_args(argv)
 
@@ -408,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
             results[measurement.name] = measurement
     pairs = ratios(results)
     print(table(info, documents, results, pairs))
-    write_json(args.json, info, results, pairs, args)
+    write_json(args.json, info, documents, results, pairs, args)
     print(f"\nwrote {args.json} in {time.perf_counter() - started:.0f} s total")
     return 0
 

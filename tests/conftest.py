@@ -1,0 +1,193 @@
+"""Shared helpers and fixtures for the brochure test suite.
+
+Rules every test follows:
+- inputs are built in tmp_path (a copy of the repo's content.yaml + logo.svg, edited
+  there); outputs go to tmp_path through ``--out``; nothing is written into the repo;
+- anything about the print handout sets ``layout: handout`` explicitly;
+- PDFs are read with tools no one here wrote (poppler, qpdf, pikepdf, pypdf, pypdfium2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+SEED_YAML = REPO / "content.yaml"
+SEED_LOGO = REPO / "logo.svg"
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+PRIMARY = "#1d5c73"  # the seed's theme.primary, which the pixel tests look for
+
+DELETE = object()  # an override value that removes the key
+
+# A small, complete content file whose line numbers the error tests rely on.
+MINIMAL = """\
+title: Ketamine and Your Brain
+subtitle: What to know before your first infusion
+lang: en-US
+intro: A short introduction for patients.
+sections:
+  - heading: What ketamine does
+    body: It blocks NMDA receptors, which changes how pain is felt.
+  - heading: How long it lasts
+    body: Two to three hours for most adults.
+clinic:
+  name: Balanced Ketamine
+  phone: (913) 871-9888
+  logo: logo.svg
+revised: 2026-11-25
+theme:
+  primary: "#1d5c73"
+  accent: "#c8682c"
+layout: handout
+paper: letter
+"""
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Never writes anchors/aliases: brochure refuses them, rightly."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _merge(data: dict, overrides: dict) -> None:
+    for key, value in overrides.items():
+        if value is DELETE:
+            data.pop(key, None)
+        elif isinstance(value, dict) and isinstance(data.get(key), dict):
+            _merge(data[key], value)
+        else:
+            data[key] = value
+
+
+def seed_data(**overrides: Any) -> dict:
+    """The repo's content.yaml as data, with ``layout: handout`` and ``overrides`` merged in."""
+    data = yaml.safe_load(SEED_YAML.read_text(encoding="utf-8"))
+    data["layout"] = "handout"
+    _merge(data, overrides)
+    return data
+
+
+def dump(data: dict) -> str:
+    return yaml.dump(data, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=4096)
+
+
+def make_content(folder: Path, *, text: str | None = None, replace: tuple[tuple[str, str], ...] = (),
+                 name: str = "content.yaml", **overrides: Any) -> Path:
+    """A content folder in ``folder``: the seed's logo.svg and a content file; return the file.
+
+    ``text`` given: written as is (after ``replace``). Otherwise the repo's content.yaml is
+    round-tripped through YAML with ``layout: handout`` and ``overrides`` (nested dicts are
+    merged; ``DELETE`` removes a key). Each ``replace`` pair must match, so a test never
+    silently stops testing what it says.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED_LOGO, folder / "logo.svg")
+    if text is None:
+        text = dump(seed_data(**overrides))
+    else:
+        assert not overrides, "overrides apply to the seed, not to given text"
+    for old, new in replace:
+        assert old in text, f"test setup: {old!r} not in the content"
+        text = text.replace(old, new)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_minimal(folder: Path, *replace: tuple[str, str], name: str = "content.yaml") -> Path:
+    """MINIMAL (with ``replace`` edits) and logo.svg in ``folder``."""
+    return make_content(folder, text=MINIMAL, replace=tuple(replace), name=name)
+
+
+@dataclass
+class Run:
+    code: int
+    out: list[str]
+    err: list[str]
+
+
+def run_main(*args: str) -> Run:
+    """``brochure.cli.main([...])`` in-process, with its stdout and stderr captured."""
+    from brochure.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return Run(code, out.getvalue().splitlines(), err.getvalue().splitlines())
+
+
+def build(yaml_path: Path, out_dir: Path) -> Run:
+    """Build with the CLI; fail the test with its stderr unless it succeeded."""
+    run = run_main("build", str(yaml_path), "--out", str(out_dir))
+    assert run.code == 0, "\n".join(run.err)
+    return run
+
+
+def tool(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run an external PDF tool; skip (with the reason) when it is not installed."""
+    if shutil.which(cmd[0]) is None:
+        pytest.skip(f"{cmd[0]} is not installed (apt-get install poppler-utils qpdf)")
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if check:
+        assert result.returncode == 0, f"{' '.join(cmd)} exited {result.returncode}: {result.stderr}"
+    return result
+
+
+def boxes(pdf: Path) -> list[dict[str, tuple[float, ...]]]:
+    """Every page's boxes as ``pdfinfo -box`` reports them: [{'MediaBox': (x0, y0, x1, y1), ...}]."""
+    text = tool("pdfinfo", "-box", "-f", "1", "-l", "9999", str(pdf)).stdout
+    pages: dict[int, dict[str, tuple[float, ...]]] = {}
+    for number, box, values in re.findall(r"^Page\s+(\d+)\s+(\w+Box):\s+(.+)$", text, re.M):
+        pages.setdefault(int(number), {})[box] = tuple(float(v) for v in values.split())
+    assert pages, f"pdfinfo printed no boxes:\n{text}"
+    return [pages[n] for n in sorted(pages)]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (names and bytes), to show nothing was touched."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class Built:
+    """One successful build: its content file, the PDFs and what the CLI printed."""
+
+    yaml: Path
+    out: Path
+    print: Path
+    email: Path
+    run: Run
+    brochure: Any
+
+
+def build_variant(folder: Path, **overrides: Any) -> Built:
+    """Build the seed (layout: handout, plus ``overrides``) in ``folder``; return where it went."""
+    from brochure import content
+
+    path = make_content(folder / "content", **overrides)
+    out = folder / "out"
+    run = build(path, out)
+    brochure = content.load(path)
+    return Built(path, out, out / f"{brochure.file_slug}-print.pdf", out / f"{brochure.file_slug}-email.pdf",
+                 run, brochure)
+
+
+@pytest.fixture(scope="session")
+def handout(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The seed content as a print handout on letter paper, built once for the whole session."""
+    return build_variant(tmp_path_factory.mktemp("handout"), paper="letter")
