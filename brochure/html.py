@@ -101,4 +101,4 @@ def qr_code(clinic: Clinic) -> dict[str, str] | None:
         return None
     code = segno.make(payload, error="m")
     return {"payload": payload, "label": label,
-            "src": code.svg_data_uri(scale=1, border=4, dark="#000000", light="#ffffff")}
+            "src": code.svg_data_uri(border=4, dark="#000000", light="#ffffff", omitsize=True)}

@@ -175,7 +175,9 @@ def impose(data: bytes, document: Any, sheet: Sheet) -> bytes:
             if index < 0:
                 continue
             name = f"/P{index}"
-            xobjects[name] = panels[index].as_form_xobject()
+            form = panels[index].as_form_xobject()
+            form.BBox = panels[index].mediabox  # keep the panel's bleed; the clip below trims it
+            xobjects[name] = form
             # Clip to the panel's trim, extended into the bleed only at the sheet's edges.
             left = x - (b if column == 0 else 0)
             right = x + width + (b if column == 2 else 0)

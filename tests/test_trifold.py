@@ -1,0 +1,176 @@
+"""The tri-fold: sheet geometry, panel order, bleed, QR code, overflow, and its email PDF."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+
+from brochure.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MARGIN = 27.0  # MediaBox starts 0.375 in outside the trim: room for marks
+SEED_SLUG = "how-ketamine-affects-the-brain"
+
+
+def _seed(folder: Path, replace: dict[str, str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "logo.svg", folder / "logo.svg")
+    text = (ROOT / "content.yaml").read_text(encoding="utf-8")
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / "content.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("trifold")
+    content = _seed(folder / "src")
+    assert main(["build", str(content), "--out", str(folder / "out")]) == 0
+    return folder / "out"
+
+
+def _words(pdf: Path, page: int) -> list[tuple[str, float, float]]:
+    """(word, x, y) of each word on a page, in points from the trim's top-left corner."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return [(w, float(x) - MARGIN, float(y) - MARGIN) for x, y, w in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', html)]
+
+
+def _first_x(words: list[tuple[str, float, float]], word: str) -> float:
+    return next(x for w, x, _ in words if w == word)
+
+
+def _boxes(pdf: Path) -> dict[str, list[float]]:
+    out = subprocess.run(["pdfinfo", "-box", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {m[0]: [float(v) for v in m[1].split()] for m in re.findall(r"^(\w+Box|Pages):\s+(.+)$", out, re.M)}
+
+
+def test_seed_is_one_landscape_sheet_with_bleed_and_marks_room(seed_out: Path) -> None:
+    boxes = _boxes(seed_out / f"{SEED_SLUG}-print.pdf")
+    assert boxes["Pages"] == [2]
+    assert boxes["TrimBox"] == [0, 0, 792, 612]
+    assert boxes["BleedBox"] == [-9, -9, 801, 621]
+    assert boxes["MediaBox"] == [-27, -27, 819, 639]
+
+
+def test_panels_in_folding_order_from_text_positions(seed_out: Path) -> None:
+    pdf = seed_out / f"{SEED_SLUG}-print.pdf"
+    outside, inside = _words(pdf, 1), _words(pdf, 2)
+    # Outside: flap (0-261 pt) | back (261-526.5) | cover (526.5-792).
+    assert _first_x(outside, "When") < 261  # the intro opens the flap
+    assert 261 < _first_x(outside, "Questions?") < 526.5  # contact on the back panel
+    assert _first_x(outside, "Affects") > 526.5  # the title on the right third
+    # Inside: panel (0-265.5) | panel (265.5-531) | fold-in panel (531-792).
+    assert _first_x(inside, "Benefits") < 531
+    assert _first_x(inside, "Story") > 531
+    # Nothing is set closer than 0.125 in to the trim or to a fold (the safe zone).
+    for words, folds in ((outside, (261, 526.5)), (inside, (265.5, 531))):
+        for word, x, y in words:
+            assert 9 <= x <= 783 and 9 <= y <= 603, word
+            assert all(abs(x - fold) >= 9 for fold in folds), word
+
+
+def _render(pdf: Path, page: int, dpi: int) -> object:
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        return document[page].render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
+def test_backgrounds_reach_the_bleed_and_the_flap_is_narrower(seed_out: Path) -> None:
+    image = _render(seed_out / f"{SEED_SLUG}-print.pdf", 0, 72)  # 1 px = 1 pt
+    primary, tint = (0x1D, 0x5C, 0x73), (0xE8, 0xEF, 0xF1)
+
+    def at(x: float, y: float) -> tuple[int, int, int]:
+        return image.getpixel((round(x + MARGIN), round(y + MARGIN)))
+
+    def near(colour: tuple[int, int, int], target: tuple[int, int, int]) -> bool:
+        return all(abs(a - b) <= 6 for a, b in zip(colour, target))
+
+    assert near(at(-5, 300), tint) and near(at(258, 300), tint)  # the flap, into the left bleed
+    assert near(at(264, 300), (255, 255, 255))  # the back panel starts at 3.625 in
+    assert near(at(524, 300), (255, 255, 255)) and near(at(529, 300), primary)  # cover from 7.3125 in
+    assert near(at(797, 300), primary) and near(at(600, -5), primary)  # cover into right and top bleed
+    assert near(at(600, -20), (255, 255, 255))  # beyond the bleed: paper
+
+
+def test_qr_code_decodes_from_a_300_dpi_rendering(seed_out: Path) -> None:
+    image = _render(seed_out / f"{SEED_SLUG}-print.pdf", 0, 300)
+    results = zxingcpp.read_barcodes(image)
+    assert [r.text for r in results] == ["tel:+19138719888"]
+
+
+def test_qr_code_points_to_the_website_when_there_is_one(tmp_path: Path) -> None:
+    content = _seed(tmp_path / "src", {"  phone: (913) 871-9888\n": "  phone: (913) 871-9888\n  website: example.org/ketamine\n"})
+    assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 0
+    image = _render(tmp_path / "out" / f"{SEED_SLUG}-print.pdf", 0, 300)
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == ["https://example.org/ketamine"]
+    assert "example.org/ketamine" in " ".join(w for w, _, _ in _words(tmp_path / "out" / f"{SEED_SLUG}-print.pdf", 1))
+
+
+def test_fonts_are_embedded_and_the_file_is_sound(seed_out: Path) -> None:
+    pdf = seed_out / f"{SEED_SLUG}-print.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(row.split()[-5] == "yes" for row in rows)
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+
+
+def test_a4_sheet(tmp_path: Path) -> None:
+    content = _seed(tmp_path / "src", {"paper: letter": "paper: a4"})
+    assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 0
+    boxes = _boxes(tmp_path / "out" / f"{SEED_SLUG}-print.pdf")
+    assert [round(v, 2) for v in boxes["TrimBox"]] == [0, 0, 841.89, 595.28]
+    image = _render(tmp_path / "out" / f"{SEED_SLUG}-print.pdf", 0, 72)
+    flap_edge = 97 * 72 / 25.4  # the fold-in flap is 97 mm, the other panels 100 mm
+    assert image.getpixel((round(flap_edge - 3 + MARGIN), 300)) != (255, 255, 255)
+    assert image.getpixel((round(flap_edge + 3 + MARGIN), 300)) == (255, 255, 255)
+
+
+def test_email_pdf_of_a_trifold_is_portrait_reading_order(seed_out: Path) -> None:
+    pdf = seed_out / f"{SEED_SLUG}-email.pdf"
+    boxes = _boxes(pdf)
+    assert boxes["MediaBox"] == [0, 0, 612, 792]
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    order = ["How Ketamine Affects the Brain", "When it comes to treating pain", "How Does Ketamine Affect The Brain?",
+             "How Long Does Ketamine Remain", "Benefits of Ketamine", "Long Story Short", "Questions? Contact us"]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
+
+
+def test_content_too_long_fails_with_one_sentence_and_writes_nothing(tmp_path: Path) -> None:
+    text = (ROOT / "content.yaml").read_text(encoding="utf-8")
+    sections = text[text.index("  - heading: How Does"):text.index("clinic:")]
+    content = _seed(tmp_path / "src", {sections: sections * 4})
+    out = tmp_path / "out"
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "build.py"), str(content),
+                             "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert re.fullmatch(
+        rf"{re.escape(str(content))}: the article does not fit the tri-fold: it runs past the inside fold-in "
+        r"panel by about (\d+\.\d) panels\. Shorten the text by about (\d+)%, or switch to layout: handout\.",
+        lines[0]), lines[0]
+    panels = float(re.search(r"about (\d+\.\d) panels", lines[0])[1])
+    assert 7 <= panels <= 12  # four times the seed's ~3.4 panels, less the 4 available
+    assert lines[1] == f"{content}: 1 problem; no PDF was written."
+    assert not out.exists()
+
+
+def test_handout_is_still_a_choice(tmp_path: Path) -> None:
+    content = _seed(tmp_path / "src", {"layout: trifold": "layout: handout"})
+    assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 0
+    boxes = _boxes(tmp_path / "out" / f"{SEED_SLUG}-print.pdf")
+    assert boxes["TrimBox"] == [0, 0, 612, 792]
