@@ -47,7 +47,8 @@ sys.path.insert(0, str(ROOT))
 
 from brochure import build, content, html, pdf  # noqa: E402
 
-CONTENT_FILES = ("content.yaml", "logo.svg")  # the content file and what it refers to
+CONTENT = "content.yaml"  # the repository's content file; the images it names are copied too
+IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 DEFAULT_RUNS = 10  # warm samples
 DEFAULT_COLD_RUNS = 5  # fresh-process samples
 CHILD_TIMEOUT_S = 60.0
@@ -100,7 +101,7 @@ class Workspace:
     cold_runs: int
 
     def out(self, scenario: str) -> Path:
-        """A fresh output folder for ``scenario`` inside the temporary copy."""
+        """The output folder of ``scenario`` inside the temporary copy (created if new)."""
         path = self.folder / "out" / scenario
         path.mkdir(parents=True, exist_ok=True)
         return path
@@ -118,6 +119,7 @@ class Measurement:
 
     @property
     def median(self) -> float:
+        """The figure the table and the ratios use."""
         return statistics.median(self.samples)
 
     def summary(self) -> dict[str, Any]:
@@ -190,10 +192,15 @@ def check_pdfs(folder: Path, expected: int) -> None:
 
 
 def copy_content(folder: Path) -> Path:
-    """Copy the repository's content file and its assets into ``folder``; return the copy."""
-    for name in CONTENT_FILES:
-        shutil.copy2(ROOT / name, folder / name)
-    return folder / CONTENT_FILES[0]
+    """Copy the repository's content file, and the images beside it that it names (the
+    logo), into ``folder``; return the copy."""
+    text = (ROOT / CONTENT).read_text(encoding="utf-8")
+    for image in ROOT.iterdir():
+        if image.is_file() and image.suffix.lower() in IMAGE_SUFFIXES and image.name in text:
+            shutil.copy2(image, folder / image.name)
+    target = folder / CONTENT
+    target.write_text(text, encoding="utf-8")
+    return target
 
 
 def render_documents(path: Path, folder: Path) -> list[Document]:
@@ -360,6 +367,7 @@ def table(info: dict[str, Any], documents: list[Document], results: dict[str, Me
     lines = [
         f"machine: {info['nproc']} CPUs, Python {info['python']}, WeasyPrint {info['weasyprint']}, "
         f"{info['platform']}",
+        f"project: brochure {info['brochure']} at {info['git']}",
         f"HarfBuzz subsetting: {'yes' if hb['used_by_weasyprint'] else 'NO'} "
         f"(find_library: {hb['find_library']}, HarfBuzz {hb['harfbuzz_version']})",
         f"documents: {', '.join(f'{d.output} ({len(d.html) // 1024} kB HTML)' for d in documents)}",
@@ -372,8 +380,7 @@ def table(info: dict[str, Any], documents: list[Document], results: dict[str, Me
                      f"{len(m.samples):>6}{rss:>11}")
     lines.append("")
     for label, value in pairs.items():
-        lines.append(f"ratio project/plain, {label}: {value:.2f}x "
-                     f"({(value - 1) * 100:+.0f}% {'overhead' if value >= 1 else 'faster'})")
+        lines.append(f"ratio project/plain, {label}: {value:.2f}x ({(value - 1) * 100:+.0f}% vs plain WeasyPrint)")
     return "\n".join(lines)
 
 
@@ -393,6 +400,7 @@ def write_json(path: Path, info: dict[str, Any], documents: list[Document],
 # --- main -------------------------------------------------------------------------------
 
 def positive(text: str) -> int:
+    """argparse type: an integer of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
@@ -400,7 +408,9 @@ def positive(text: str) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """``--runs``, ``--cold-runs`` and ``--json``."""
+    parser = argparse.ArgumentParser(description="Compare brochure's build with plain WeasyPrint "
+                                                 "on the same HTML; see bench/README.md.")
     parser.add_argument("--runs", type=positive, metavar="N", default=DEFAULT_RUNS,
                         help=f"warm samples per scenario (default {DEFAULT_RUNS})")
     parser.add_argument("--cold-runs", type=positive, metavar="N", default=DEFAULT_COLD_RUNS,
@@ -411,6 +421,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every scenario in ``SCENARIOS``, print the table, write the JSON."""
     args = parse_args(argv)
     started = time.perf_counter()
     info = machine()

@@ -214,7 +214,13 @@ def validate(source: Source, root: Path) -> Brochure:
 
 def load(path: Path, name: str | None = None) -> Brochure:
     """Read and validate one content file."""
-    return validate(read_source(path, name), path.resolve().parent)
+    return load_with_source(path, name)[0]
+
+
+def load_with_source(path: Path, name: str | None = None) -> tuple[Brochure, Source]:
+    """Read and validate one content file; also return its ``Source`` (for line numbers)."""
+    source = read_source(path, name)
+    return validate(source, path.resolve().parent), source
 
 
 def json_schema() -> dict[str, Any]:
