@@ -1,11 +1,14 @@
-"""Build: one content file in, its print and email PDFs out, or nothing written at all.
+"""Build: content files in, print and email PDFs out, only what changed, nothing half-written.
 
-Both PDFs are rendered in memory first and only then renamed into place, so a content
-mistake or a failed render never costs the last good pair.
+A *unit* is one brochure: a content file, or one variant (location) of it. Each unit's
+PDFs are rendered in memory and renamed into place only when all of them succeeded, so
+a mistake never costs the last good PDFs; outputs whose inputs did not change (the
+manifest) are not rendered at all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,17 +16,34 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import content, html, pdf, trifold
+from . import content, html, manifest, pdf, trifold
 from .errors import ContentError, Problem
+from .files import write_atomic
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One brochure to build: a content file and, for a variant, its id."""
+
+    path: Path
+    name: str  # the file as the user wrote it, for messages
+    variant: str | None = None
 
 
 @dataclass
 class Result:
-    """What one build wrote, and WeasyPrint's warnings about it."""
+    """What building one unit wrote, skipped as up to date, and warned about."""
 
-    source: str
-    pdfs: list[Path]
+    unit: Unit
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    entries: dict[str, manifest.Entry] = field(default_factory=dict)
+    findings: list[Any] = field(default_factory=list)  # checks.Finding, when the build was asked to check
+
+    @property
+    def pdfs(self) -> list[Path]:
+        return self.written + self.skipped
 
 
 def epoch_for(brochure: content.Brochure, path: Path) -> int:
@@ -36,9 +56,23 @@ def epoch_for(brochure: content.Brochure, path: Path) -> int:
     return int(path.stat().st_mtime)
 
 
-def pdf_paths(brochure: content.Brochure, out_dir: Path) -> dict[str, Path]:
-    """Where each output of ``brochure`` is written: ``out/<slug>-<output>.pdf``."""
-    return {o.name: out_dir / f"{brochure.file_slug}-{o.name}.pdf" for o in html.outputs(brochure)}
+def pdf_paths(brochure: content.Brochure, out_dir: Path, variant: str | None = None) -> dict[str, Path]:
+    """Where each output is written: ``out/<slug>[-<variant>]-<output>.pdf``."""
+    stem = f"{brochure.file_slug}-{variant}" if variant else brochure.file_slug
+    return {o.name: out_dir / f"{stem}-{o.name}.pdf" for o in html.outputs(brochure)}
+
+
+def brochures(path: Path, name: str) -> list[tuple[str | None, content.Brochure, content.Source]]:
+    """Every brochure a content file describes (one per variant), validated."""
+    brochure, source = content.load_with_source(path, name)
+    root = path.resolve().parent
+    return [(variant, b, source) for variant, b in content.variants(brochure, source, root)]
+
+
+def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
+    """The units of a content file and the PDFs each will write."""
+    return {Unit(path, name, variant): list(pdf_paths(b, out_dir, variant).values())
+            for variant, b, _ in brochures(path, name)}
 
 
 def _finisher(brochure: content.Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
@@ -49,27 +83,57 @@ def _finisher(brochure: content.Brochure, output: html.Output) -> Callable[[byte
     return None
 
 
-def build_file(path: Path, out_dir: Path, name: str | None = None) -> Result:
-    """Build ``path`` into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake."""
-    name = name or str(path)
-    brochure = content.load(path, name)
-    content_dir = path.resolve().parent
-    epoch = epoch_for(brochure, path)
+def _inputs(files: set[Path], content_dir: Path) -> dict[str, str]:
+    inputs = {str(f.resolve()): manifest.file_hash(f) for f in files}
+    own = content_dir / "templates"
+    inputs[f"dir:{own.resolve()}"] = manifest.listing_hash(own)  # a new override changes the output
+    return inputs
+
+
+def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
+               force: bool = False) -> Result:
+    """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake."""
+    chosen = [(b, s) for variant, b, s in brochures(unit.path, unit.name) if variant == unit.variant]
+    if not chosen:
+        raise ContentError([Problem(unit.name, None, "variants", f"there is no variant '{unit.variant}' any more")])
+    brochure, source = chosen[0]
+    content_dir = unit.path.resolve().parent
+    epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    targets = pdf_paths(brochure, out_dir)
+    targets = pdf_paths(brochure, out_dir, unit.variant)
+    result = Result(unit)
     rendered: dict[Path, bytes] = {}
-    warnings: list[str] = []
     for output in html.outputs(brochure):
+        target = targets[output.name]
+        settings = manifest.settings_fingerprint(output.name, unit.variant)
+        if known is not None and not force and known.fresh(target, settings):
+            result.skipped.append(target)
+            continue
         document = html.render(brochure, output, content_dir, stamp)
         try:
-            data, logged = pdf.render_pdf(document, output.name, content_dir,
-                                          [content_dir, html.BUNDLED], epoch, _finisher(brochure, output))
+            made = pdf.render_pdf(document, output.name, content_dir, [content_dir, html.BUNDLED], epoch,
+                                  _finisher(brochure, output))
         except pdf.RenderError as error:
-            raise ContentError([Problem(name, None, "", f"the {output.name} PDF could not be made: {error}")]) from None
+            raise ContentError([Problem(unit.name, None, "", f"the {output.name} PDF could not be made: {error}")]) from None
         except trifold.Overflow as error:
-            raise ContentError([Problem(name, None, "", f"{error}.")]) from None
-        rendered[targets[output.name]] = data
-        warnings += logged
+            raise ContentError([Problem(unit.name, source.line(("layout",)), "layout", f"{error}.")]) from None
+        rendered[target] = made.data
+        result.warnings += made.warnings
+        files = made.files | html.template_files(content_dir, output) | {unit.path} | _csv(brochure, content_dir)
+        result.entries[str(target)] = manifest.Entry(
+            str(unit.path.resolve()), output.name, unit.variant, settings, _inputs(files, content_dir),
+            hashlib.sha256(made.data).hexdigest())
     for target, data in rendered.items():
-        pdf.write_atomic(target, data)
-    return Result(name, list(rendered), list(dict.fromkeys(warnings)))
+        write_atomic(target, data)
+    result.written = list(rendered)
+    result.warnings = list(dict.fromkeys(result.warnings))
+    return result
+
+
+def _csv(brochure: content.Brochure, content_dir: Path) -> set[Path]:
+    return {content_dir / brochure.variants} if isinstance(brochure.variants, str) else set()
+
+
+def build_file(path: Path, out_dir: Path, name: str | None = None) -> Result:
+    """Build a content file without variants, always rendering: the library's simplest call."""
+    return build_unit(Unit(path, name or str(path)), out_dir)

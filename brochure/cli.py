@@ -1,20 +1,35 @@
-"""CLI: ``python build.py [FILE...]`` and its commands; parses arguments and delegates.
+"""CLI: ``python build.py [COMMAND] [FILE...]``; parses arguments and delegates.
 
 Content mistakes are printed one per line and exit 1 with no traceback; anything else is
-a bug in brochure and keeps its traceback.
+a bug in brochure and keeps its traceback. Modules are imported per command, so a no-op
+build never imports the content model or WeasyPrint.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .runner import Outcome
 
 COMMANDS = {
-    "build": "build the print and email PDFs (the default command)",
+    "build": "build the print and email PDFs of each file, skipping those up to date (the default command)",
+    "check": "check each file as a patient-education reviewer would: reading level, claims, contact, contrast...",
+    "watch": "build, then rebuild on every save of the content, its images or a template; Ctrl-C stops",
     "schema": "print the JSON Schema of content files (or write it with --write FILE)",
 }
+
+
+def _files_and_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE", default=["content.yaml"],
+                        help="content files to build (default: content.yaml)")
+    parser.add_argument("--out", default="out", metavar="DIR", help="folder for the PDFs (default: out)")
+    parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,34 +39,99 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Commands: " + "; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
-    build.add_argument("files", nargs="*", metavar="FILE", default=["content.yaml"],
-                       help="content files to build (default: content.yaml)")
-    build.add_argument("--out", default="out", metavar="DIR", help="folder for the PDFs (default: out)")
+    _files_and_out(build)
+    build.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="build files and variants in N processes (default: the number of cores)")
+    build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
+    check = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
+    check.add_argument("files", nargs="*", metavar="FILE", default=["content.yaml"],
+                       help="content files to check (default: content.yaml)")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for tools")
+    check.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
+    watch = sub.add_parser("watch", help=COMMANDS["watch"], description=COMMANDS["watch"])
+    _files_and_out(watch)
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
     return parser
 
 
+def report(outcomes: list[Outcome], strict: bool = False) -> int:
+    """Print what a batch did, problems and check summaries on stderr; return the exit status."""
+    status = 0
+    for outcome in outcomes:
+        findings = list(dict.fromkeys(f for result in outcome.results for f in result.findings))
+        if findings:  # imported only then: a no-op build stays free of rich and the checks
+            from .report import counts, summary
+
+            line = summary(findings, outcome.name)
+            if line:
+                print(line, file=sys.stderr)
+            status = max(status, int(strict and counts(findings)[0] > 0))
+        if outcome.up_to_date:
+            print(f"{outcome.name}: up to date ({', '.join(str(p) for p in outcome.up_to_date)})")
+        for result in outcome.results:
+            for warning in result.warnings:
+                print(f"{outcome.name}: warning: {warning}", file=sys.stderr)
+            for path in result.written:
+                print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
+            for path in result.skipped:
+                print(f"unchanged {path}")
+        if outcome.problems:
+            status = 1
+            for problem in outcome.problems:
+                print(problem, file=sys.stderr)
+            count = len(outcome.problems)
+            print(f"{outcome.name}: {count} problem{'s' * (count != 1)}; no PDF was written.", file=sys.stderr)
+    return status
+
+
+def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
+    return [(Path(name), name) for name in dict.fromkeys(args.files)]
+
+
 def _build(args: argparse.Namespace) -> int:
-    from .build import build_file
+    from .console import progress_for
+    from .runner import run
+
+    with progress_for(sys.stdout) as progress:
+        outcomes = run(_files(args), Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
+                       check=True, skip_fresh_files=not args.strict)
+    return report(outcomes, args.strict)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .checks import check_file
     from .errors import ContentError
+    from .report import exit_status, render_json, render_text
 
     status = 0
-    for name in args.files:
+    everything = []
+    for path, name in _files(args):
         try:
-            result = build_file(Path(name), Path(args.out), name)
+            findings = check_file(path, name)
         except ContentError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr)
-            count = len(error.problems)
-            print(f"{name}: {count} problem{'s' * (count != 1)}; no PDF was written.", file=sys.stderr)
             status = 1
             continue
-        for warning in result.warnings:
-            print(f"{name}: warning: {warning}", file=sys.stderr)
-        for path in result.pdfs:
-            print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
+        everything += findings
+        if args.format == "text":
+            sys.stdout.write(render_text(findings, name, color=sys.stdout.isatty()))
+        status = max(status, exit_status(findings, args.strict))
+    if args.format == "json":
+        sys.stdout.write(render_json(everything, args.files[0] if len(args.files) == 1 else None))
     return status
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .watch import rebuilds
+
+    print(f"watching {', '.join(args.files)} and the templates; Ctrl-C stops", flush=True)
+    for outcomes in rebuilds(_files(args), Path(args.out), force=args.force):
+        report(outcomes)
+        print("waiting for changes...", flush=True)
+    print("stopped watching")
+    return 0
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -72,4 +152,4 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
-    return {"build": _build, "schema": _schema}[args.command](args)
+    return {"build": _build, "check": _check, "watch": _watch, "schema": _schema}[args.command](args)

@@ -13,6 +13,7 @@ import types
 import typing
 from datetime import date
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
@@ -24,22 +25,26 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
 
 
-def _local_image(value: str, info: ValidationInfo) -> str:
-    """A path to an image inside the content's folder, written relative to it."""
-    root = Path((info.context or {}).get("root", "."))
+def _local_file(value: str, root: Path, suffixes: set[str], kind: str) -> str:
+    """A path to a file inside the content's folder, written relative to it."""
+    what = "the image" if kind == "an image" else "the file"
     if _URL_SCHEME.match(value) or value.startswith("//"):
         raise ValueError(
-            f"'{value}' is a web address or URL; save the image in the content's folder and give its file name")
+            f"'{value}' is a web address or URL; save {what} in the content's folder and give its file name")
     if Path(value).is_absolute() or value.startswith("\\"):
         raise ValueError(f"'{value}' is an absolute path; give a path relative to the content's folder")
     resolved = (root / value).resolve()
     if not resolved.is_relative_to(root.resolve()):
-        raise ValueError(f"'{value}' is outside the content's folder; copy the image into that folder")
+        raise ValueError(f"'{value}' is outside the content's folder; copy {what} into that folder")
     if not resolved.is_file():
         raise ValueError(f"no file '{value}' in the content's folder")
-    if resolved.suffix.lower() not in IMAGE_TYPES:
-        raise ValueError(f"'{value}' is not an image; use a PNG, JPEG or SVG file")
+    if resolved.suffix.lower() not in suffixes:
+        raise ValueError(f"'{value}' is not {kind}; use " + ("a PNG, JPEG or SVG file" if kind == "an image" else kind))
     return Path(value).as_posix()
+
+
+def _local_image(value: str, info: ValidationInfo) -> str:
+    return _local_file(value, Path((info.context or {}).get("root", ".")), IMAGE_TYPES, "an image")
 
 
 def _colour(value: str) -> str:
@@ -111,6 +116,16 @@ class Theme(_Model):
     font: Literal["Open Sans"] = Field("Open Sans", description="Typeface; Open Sans is bundled and embedded.")
 
 
+class Checks(_Model):
+    """The clinic's own settings for ``python build.py check`` (and the summary every build prints)."""
+
+    target_grade: float = Field(8, ge=1, le=20, description="Highest acceptable reading grade (default 8).")
+    max_sentence_words: int = Field(20, ge=5, description="Longest acceptable sentence, in words (default 20).")
+    extra_terms: list[str] = Field([], description="More medical terms to explain, beside the bundled list.")
+    extra_claims: list[str] = Field([], description="More claim phrases to flag, beside the bundled list.")
+    min_ppi: int = Field(300, ge=72, description="Lowest acceptable image resolution in the print PDF (default 300).")
+
+
 class Brochure(_Model):
     """A patient-education brochure: the whole of one content file."""
 
@@ -130,6 +145,10 @@ class Brochure(_Model):
     layout: Literal["trifold", "handout"] = Field(
         "trifold", description="Print layout: trifold (one sheet folded in three) or handout (portrait pages).")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
+    checks: Checks = Field(Checks(), description="Settings of the content checks.")
+    variants: list[dict[str, Any]] | str | None = Field(
+        None, description="One brochure per location: a list of overrides, each with an id, "
+                          "or the name of a CSV file beside the content file (columns: id and keys such as clinic.phone).")
 
     @property
     def file_slug(self) -> str:
@@ -210,6 +229,114 @@ def validate(source: Source, root: Path) -> Brochure:
     if problems:
         raise ContentError(problems)
     return brochure
+
+
+ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def _nested(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row's dotted columns (``clinic.phone``) as nested keys; empty cells change nothing."""
+    result: dict[str, Any] = {}
+    for column, value in row.items():
+        if column is None or value is None or not value.strip() or column == "id":
+            continue
+        *parents, last = column.strip().split(".")
+        target = result
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value.strip()
+    return result
+
+
+def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dict[str, Any]]]:
+    """(id, line, overrides) per row of the variants CSV."""
+    import csv
+
+    line = source.line(("variants",))
+    try:
+        relative = _local_file(name, root, {".csv"}, "a CSV file")
+    except ValueError as error:
+        raise ContentError([Problem(source.file, line, "variants", str(error))]) from None
+    path = root / relative
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = []
+        for row in reader:
+            rows.append((row.get("id") or "", reader.line_num, _nested(row)))
+    if not rows:
+        raise ContentError([Problem(source.file, line, "variants", f"'{name}' has no rows")])
+    return rows
+
+
+def _variant_problems(error: ValidationError, file: str, located: Callable[[tuple[Any, ...]], tuple[int, str]]) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        line, key = located(loc)
+        problems.append(Problem(file, line, key, _plain(item, _model_at(loc))))
+    return problems
+
+
+def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str | None, Brochure]]:
+    """The brochures a content file describes: itself, or one per variant (location)."""
+    if brochure.variants is None:
+        return [(None, brochure)]
+    base = {k: v for k, v in source.data.items() if k != "variants"}
+    if isinstance(brochure.variants, str):
+        csv_name = brochure.variants
+        rows = [(row_id, line, overrides, csv_name) for row_id, line, overrides in _csv_rows(source, root, csv_name)]
+    else:
+        rows = [(str(v.get("id", "")), source.line(("variants", i)), {k: x for k, x in v.items() if k != "id"}, None)
+                for i, v in enumerate(brochure.variants)]
+    results: list[tuple[str | None, Brochure]] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, (variant_id, line, overrides, csv_name) in enumerate(rows):
+        file = csv_name or source.file
+        key = "id" if csv_name else f"variants[{index}].id"
+        if not ID.fullmatch(variant_id):
+            problems.append(Problem(file, line, key, f"'{variant_id}' must be lowercase words joined by dashes, like north-clinic" if variant_id else "required"))
+            continue
+        if variant_id in seen:
+            problems.append(Problem(file, line, key, f"'{variant_id}' is used twice (also on line {seen[variant_id]})"))
+            continue
+        seen[variant_id] = line
+
+        def located(loc: tuple[Any, ...], index: int = index, line: int = line, csv_name: str | None = csv_name,
+                    overrides: dict[str, Any] = overrides) -> tuple[int, str]:
+            if csv_name:
+                return line, dotted(loc)
+            path = ("variants", index) + loc
+            if _within(overrides, loc):
+                return source.line(path), dotted(path)
+            return source.line(loc), f"variants[{index}] ({variant_id}): {dotted(loc)}"
+
+        try:
+            results.append((variant_id, Brochure.model_validate(_merge(base, overrides), context={"root": root})))
+        except ValidationError as error:
+            problems += _variant_problems(error, file, located)
+    if problems:
+        raise ContentError(problems)
+    return results
+
+
+def _within(overrides: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    node: Any = overrides
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 def load(path: Path, name: str | None = None) -> Brochure:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2 import meta
 
 from markupsafe import Markup
 
@@ -56,6 +57,26 @@ def environment(content_dir: Path) -> jinja2.Environment:
                        web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint)
     env.globals.update(asset=lambda name: asset(folders, name), version=__version__)
     return env
+
+
+def template_files(content_dir: Path, output: Output) -> set[Path]:
+    """The template files one output is rendered from: its template and all it extends or imports."""
+    env = environment(content_dir.resolve())
+    files: set[Path] = set()
+    queue, done = [output.template], set()
+    while queue:
+        name = queue.pop()
+        if name in done:
+            continue
+        done.add(name)
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        if filename:
+            files.add(Path(filename).resolve())
+        referenced = list(meta.find_referenced_templates(env.parse(source)))
+        if None in referenced:  # a computed name: count every template as an input
+            referenced = env.list_templates(extensions=["html"])
+        queue += [r for r in referenced if r]
+    return files
 
 
 def asset(folders: list[Path], name: str) -> str:

@@ -11,9 +11,9 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -69,8 +69,11 @@ def _source_date(epoch: int) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
-def _fetcher(roots: list[Path]) -> Any:
-    """A URL fetcher that reads local files under ``roots`` and nothing else: no network."""
+def _fetcher(roots: list[Path], seen: set[Path]) -> Any:
+    """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
+
+    Every file it reads is added to ``seen``: the PDF's inputs, for the manifest.
+    """
     from weasyprint.urls import URLFetcher
 
     allowed = [root.resolve() for root in roots]
@@ -85,6 +88,7 @@ def _fetcher(roots: list[Path]) -> Any:
             path = Path(unquote(parsed.path)).resolve()
             if not any(path.is_relative_to(root) for root in allowed):
                 raise ValueError(f"refused {path}: it is outside the content's folder")
+            seen.add(path)
             return super().fetch(path.as_uri(), headers)
 
     return LocalFetcher(allowed_protocols={"file", "data"}, fail_on_errors=False)
@@ -109,13 +113,38 @@ def _finisher(identifier: str) -> Any:
     return finish
 
 
+def _plain(message: str, base_dir: Path) -> str:
+    """WeasyPrint's "Failed to load image at 'file:///…/logo.png': …" as words staff can act on."""
+    match = re.match(r"Failed to (load|render) (image|stylesheet|SVG image)( at)? '?([^' ]+)'?:?\s*(.*)", message)
+    if not match:
+        return message
+    url, detail = match[4], match[5].strip()
+    path = Path(unquote(urlparse(url).path)) if url.startswith("file:") else Path(url)
+    try:
+        shown = str(path.resolve().relative_to(base_dir.resolve()))
+    except ValueError:
+        shown = url
+    what = "stylesheet" if match[2] == "stylesheet" else "image"
+    reason = f" ({detail})" if detail else " (the file may be damaged, or not really a PNG, JPEG or SVG)"
+    return f"could not read the {what} '{shown}'{reason}"
+
+
 def _uuid_like(digest: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
+@dataclass
+class Rendered:
+    """A PDF in memory, WeasyPrint's warnings about it, and the files it was made from."""
+
+    data: bytes
+    warnings: list[str]
+    files: set[Path]
+
+
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
-               finish: Callable[[bytes, Any], bytes] | None = None) -> tuple[bytes, list[str]]:
-    """Render one HTML document to PDF bytes; return them with WeasyPrint's warnings.
+               finish: Callable[[bytes, Any], bytes] | None = None) -> Rendered:
+    """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
     document at hand (the tri-fold's imposition). Raise ``RenderError`` when WeasyPrint
@@ -124,30 +153,14 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     from weasyprint import HTML
 
     digest = hashlib.sha256(f"{output}\0{html}".encode()).hexdigest()
+    files: set[Path] = set()
     with _collect_log() as log, _source_date(epoch):
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                        url_fetcher=_fetcher(roots)).render(**OPTIONS[output])
+                        url_fetcher=_fetcher(roots, files)).render(**OPTIONS[output])
         data = document.write_pdf(finisher=_finisher(_uuid_like(digest)),
                                   pdf_identifier=digest[:32].encode(), **OPTIONS[output])
     if log.errors:
-        raise RenderError("; ".join(dict.fromkeys(log.errors)))
+        raise RenderError("; ".join(dict.fromkeys(_plain(e, base_dir) for e in log.errors)))
     if finish:
         data = finish(data, document)
-    return data, log.warnings
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place.
-
-    Why: a build that fails halfway, or is interrupted, never leaves a truncated PDF
-    where the last good one was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    return Rendered(data, log.warnings, files)

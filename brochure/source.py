@@ -41,10 +41,11 @@ class Source:
 
 
 class _Refused(Exception):
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, key: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.key = key
 
 
 class _Loader(yaml.SafeLoader):
@@ -102,14 +103,18 @@ def _compose(name: str, text: str) -> yaml.Node:
         loader.dispose()
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    if node.tag.startswith("tag:yaml.org,2002:") and node.tag.rsplit(":", 1)[1] in {
-            "str", "int", "float", "bool", "null", "timestamp"}:
-        return yaml.SafeLoader("").construct_object(node)
-    raise _Refused(node.start_mark.line + 1, f"the tag {node.tag} is not supported; remove it")
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+
+
+def _check_tag(node: yaml.Node, path: Path_) -> None:
+    """Refuse ``!!python/object`` and any other explicit tag: content is plain data only."""
+    if node.tag not in _PLAIN_TAGS:
+        raise _Refused(node.start_mark.line + 1, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} "
+                                                 "is not supported in content; remove it", dotted(path))
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], name: str) -> Any:
+    _check_tag(node, path)
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -132,10 +137,7 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[
             items.append(_walk(item, path + (index,), lines, problems, name))
         return items
     try:
-        return _scalar(node)
-    except _Refused as error:
-        problems.append(Problem(name, error.line, dotted(path), error.message))
-        return None
+        return yaml.SafeLoader("").construct_object(node)
     except (yaml.YAMLError, ValueError) as error:  # e.g. an impossible date such as 2024-02-31
         problems.append(Problem(name, node.start_mark.line + 1, dotted(path), f"cannot be read: {error}"))
         return None
@@ -161,7 +163,10 @@ def read_source(path: Path, name: str | None = None) -> Source:
     root = _compose(name, _decode(name, raw))
     lines: dict[Path_, int] = {(): 1}
     problems: list[Problem] = []
-    data = _walk(root, (), lines, problems, name)
+    try:
+        data = _walk(root, (), lines, problems, name)
+    except _Refused as error:
+        raise ContentError([Problem(name, error.line, error.key, error.message)]) from None
     if not isinstance(data, dict):
         raise ContentError([Problem(name, root.start_mark.line + 1, "",
                                     "the file must be a list of keys such as 'title: ...', not a single value")])

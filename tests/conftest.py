@@ -191,3 +191,8 @@ def build_variant(folder: Path, **overrides: Any) -> Built:
 def handout(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The seed content as a print handout on letter paper, built once for the whole session."""
     return build_variant(tmp_path_factory.mktemp("handout"), paper="letter")
+
+
+def without_check_summary(lines: list[str]) -> list[str]:
+    """stderr lines less the one-line summary of content checks that every build prints."""
+    return [line for line in lines if not re.search(r": warning: \d+ findings? to review \(", line)]

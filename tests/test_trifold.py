@@ -160,7 +160,7 @@ def test_content_too_long_fails_with_one_sentence_and_writes_nothing(tmp_path: P
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert re.fullmatch(
-        rf"{re.escape(str(content))}: the article does not fit the tri-fold: it runs past the inside fold-in "
+        rf"{re.escape(str(content))}:\d+: layout: the article does not fit the tri-fold: it runs past the inside fold-in "
         r"panel by about (\d+\.\d) panels\. Shorten the text by about (\d+)%, or switch to layout: handout\.",
         lines[0]), lines[0]
     panels = float(re.search(r"about (\d+\.\d) panels", lines[0])[1])

@@ -1,0 +1,141 @@
+"""Runner: a batch of content files to outcomes, skipping what is up to date, in parallel.
+
+The no-op path reads only ``out/manifest.json`` and hashes files: it imports neither the
+content model nor WeasyPrint. Units (files and their variants) build in worker processes
+when there are several; one broken file is reported alone and the others still build.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import ContentError, Problem
+from .manifest import Manifest
+
+if TYPE_CHECKING:
+    from .build import Result, Unit
+
+
+@dataclass
+class Outcome:
+    """What happened to one content file given on the command line."""
+
+    name: str
+    results: list[Result] = field(default_factory=list)
+    up_to_date: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Progress(Protocol):
+    """Told how many units will build, then about each one as it finishes."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
+
+
+def _work(unit: Unit, out_dir: Path, force: bool, check: bool) -> tuple[Result | None, list[Problem]]:
+    from .build import build_unit
+
+    try:
+        result = build_unit(unit, out_dir, Manifest(out_dir), force)
+    except ContentError as error:
+        return None, error.problems
+    if check:  # in the worker, so a batch checks its PDFs in parallel too
+        from .checks import check_built
+
+        result.findings = check_built(unit.path, unit.name, unit.variant, result.pdfs)
+    return result, []
+
+
+def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outcome]) -> list[Unit]:
+    """The units to build, after refusing files that would overwrite each other's PDFs."""
+    from .build import plan
+
+    planned: dict[str, dict[Unit, list[Path]]] = {}
+    for path, name in files:
+        try:
+            planned[name] = plan(path, name, out_dir)
+        except ContentError as error:
+            outcomes[name].problems += error.problems
+    owners: dict[Path, str] = {}
+    clashes: set[str] = set()
+    for name, units in planned.items():
+        for pdfs in units.values():
+            for pdf in pdfs:
+                other = owners.setdefault(pdf, name)
+                if other != name:
+                    clashes |= {name, other}
+                    for a, b in ((name, other), (other, name)):
+                        outcomes[a].problems.append(Problem(
+                            a, None, "", f"would write {pdf}, as would {b}; give one of them another slug"))
+    return [unit for name, units in planned.items() if name not in clashes for unit in units]
+
+
+def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, force: bool = False,
+        progress: Progress | None = None, check: bool = False, skip_fresh_files: bool = True) -> list[Outcome]:
+    """Build ``files`` (path, name as given) into ``out_dir``; return one outcome per file.
+
+    With ``check``, each brochure built is also checked (``Result.findings``). Without
+    ``skip_fresh_files``, up-to-date files go through the build too (rendering nothing)
+    so that they are checked: what ``--strict`` needs.
+    """
+    known = Manifest(out_dir)
+    outcomes = {name: Outcome(name) for _, name in files}
+    todo = []
+    for path, name in files:
+        fresh = None if force or not skip_fresh_files else known.up_to_date(path)
+        if fresh:
+            outcomes[name].up_to_date = fresh
+        else:
+            todo.append((path, name))
+    if todo:
+        units = _plan(todo, out_dir, outcomes)
+        if progress:
+            progress.start(len(units))
+        for unit, result, problems in _execute(units, out_dir, force, check, jobs or os.cpu_count() or 1, progress):
+            outcome = outcomes[unit.name]
+            outcome.problems += problems
+            if result:
+                outcome.results.append(result)
+                for pdf, entry in result.entries.items():
+                    known.record(Path(pdf), entry)
+        for path, name in todo:
+            if outcomes[name].ok:
+                keep = {str(p) for r in outcomes[name].results for p in r.pdfs}
+                known.forget(path, keep)
+        if any(outcome.results for outcome in outcomes.values()):
+            known.save()  # a batch that built nothing leaves out/ untouched
+    return list(outcomes.values())
+
+
+def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: int,
+             progress: Progress | None) -> list[tuple[Unit, Result | None, list[Problem]]]:
+    finished = []
+    if jobs <= 1 or len(units) <= 1:
+        for unit in units:
+            result, problems = _work(unit, out_dir, force, check)
+            finished.append((unit, result, problems))
+            if progress:
+                progress.advance(unit, result, problems)
+        return finished
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    # fork: workers start with brochure already imported; each imports WeasyPrint once.
+    with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_work, unit, out_dir, force, check): unit for unit in units}
+        for future in as_completed(futures):
+            result, problems = future.result()
+            finished.append((futures[future], result, problems))
+            if progress:
+                progress.advance(futures[future], result, problems)
+    order = {unit: i for i, unit in enumerate(units)}
+    return sorted(finished, key=lambda item: order[item[0]])

@@ -1,0 +1,372 @@
+"""PDF facts, read with tools no one here wrote: poppler (pdfinfo, pdffonts, pdftotext),
+qpdf, pikepdf and pypdf. The seed content is built once as a letter print handout
+(conftest ``handout``); variants add an email and website, or A4 paper.
+"""
+
+from __future__ import annotations
+
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from conftest import (SEED_LOGO, Built, boxes, build_variant, make_content, run_main, snapshot, tool,
+                      without_check_summary)
+
+LETTER = (0.0, 0.0, 612.0, 792.0)
+A4 = (0.0, 0.0, 595.28, 841.89)
+BLEED = 9.0
+
+
+@pytest.fixture(scope="module")
+def with_contacts(tmp_path_factory) -> Built:
+    """The seed plus an email and a website for the clinic (contact block links)."""
+    return build_variant(tmp_path_factory.mktemp("contacts"),
+                         clinic={"email": "care@balancedketamine.com", "website": "balancedketamine.com"})
+
+
+@pytest.fixture(scope="module")
+def a4(tmp_path_factory) -> Built:
+    return build_variant(tmp_path_factory.mktemp("a4"), paper="a4")
+
+
+def both(built: Built) -> list[Path]:
+    return [built.print, built.email]
+
+
+def outset(box: tuple[float, ...], by: float) -> tuple[float, ...]:
+    x0, y0, x1, y1 = box
+    return (x0 - by, y0 - by, x1 + by, y1 + by)
+
+
+# --- the build itself -----------------------------------------------------------------
+
+def test_seed_build_writes_two_pdfs_and_says_so(handout):
+    assert without_check_summary(handout.run.err) == [], "the seed should build without WeasyPrint warnings"
+    assert len(handout.run.out) == 2
+    assert re.fullmatch(rf"wrote {re.escape(str(handout.print))} \(\d+ kB\)", handout.run.out[0])
+    assert re.fullmatch(rf"wrote {re.escape(str(handout.email))} \(\d+ kB\)", handout.run.out[1])
+    names = [p.name for p in handout.out.iterdir()]
+    assert sorted(n for n in names if n.endswith(".pdf")) == sorted([handout.print.name, handout.email.name])
+    assert not [n for n in names if n.endswith(".tmp")], "temporary files left in out/"
+    for pdf in both(handout):
+        assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_qpdf_check_passes(handout):
+    for pdf in both(handout):
+        result = tool("qpdf", "--check", str(pdf), check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "No syntax or stream encoding errors found" in result.stdout
+        assert "WARNING" not in result.stdout + result.stderr
+
+
+# --- page boxes -----------------------------------------------------------------------
+
+def test_print_boxes_letter(handout):
+    pages = boxes(handout.print)
+    assert len(pages) >= 1
+    for number, page in enumerate(pages, 1):
+        trim, bleed, media = page["TrimBox"], page["BleedBox"], page["MediaBox"]
+        assert trim == LETTER, number
+        assert bleed == outset(trim, BLEED), f"page {number}: bleed must be exactly 9 pt outside the trim"
+        assert media[0] < bleed[0] and media[1] < bleed[1] and media[2] > bleed[2] and media[3] > bleed[3], \
+            f"page {number}: the sheet must be larger than the bleed (room for crop marks)"
+
+
+def test_email_boxes_letter_no_bleed(handout):
+    for number, page in enumerate(boxes(handout.email), 1):
+        assert page["MediaBox"] == LETTER, number
+        assert page["TrimBox"] == page["MediaBox"], number
+        assert page["BleedBox"] == page["TrimBox"], f"page {number}: the email PDF has no bleed"
+        assert page["CropBox"] == page["MediaBox"], number
+
+
+def test_a4_trim(a4):
+    for page in boxes(a4.print):
+        assert page["TrimBox"] == A4
+        assert page["BleedBox"] == outset(A4, BLEED)
+    for page in boxes(a4.email):
+        assert page["MediaBox"] == page["TrimBox"] == A4
+
+
+def test_pdfinfo_page_size(handout, a4):
+    assert "Page size:       612 x 792 pts (letter)" in tool("pdfinfo", str(handout.email)).stdout
+    assert re.search(r"Page size:\s+595\.2\d* x 841\.8\d* pts \(A4\)", tool("pdfinfo", str(a4.email)).stdout)
+
+
+# --- fonts ----------------------------------------------------------------------------
+
+def fonts(pdf: Path) -> list[dict[str, str]]:
+    lines = tool("pdffonts", str(pdf)).stdout.splitlines()
+    assert lines[0].split()[:2] == ["name", "type"] and lines[1].startswith("---")
+    rows = []
+    for line in lines[2:]:
+        # name, type (may contain spaces), encoding, emb, sub, uni, object, gen
+        match = re.fullmatch(r"(\S+)\s+(.+?)\s+(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)\s+(\d+)\s+(\d+)", line)
+        assert match, line
+        rows.append(dict(zip(["name", "type", "encoding", "emb", "sub", "uni", "object", "gen"], match.groups())))
+    return rows
+
+
+def test_every_font_embedded_no_type3(handout):
+    for pdf in both(handout):
+        rows = fonts(pdf)
+        assert rows, f"{pdf.name}: no fonts at all?"
+        for row in rows:
+            assert row["emb"] == "yes", (pdf.name, row)
+            assert "Type 3" not in row["type"], (pdf.name, row)
+        assert any("Open-Sans" in row["name"] for row in rows), (pdf.name, rows)
+
+
+# --- print: PDF/X-4 -------------------------------------------------------------------
+
+def test_print_is_pdf_x4_with_output_intent(handout):
+    with pikepdf.open(handout.print) as pdf:
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
+        intents = pdf.Root.OutputIntents
+        assert len(intents) >= 1
+        intent = intents[0]
+        assert intent.S == pikepdf.Name("/GTS_PDFX")
+        profile = intent.DestOutputProfile
+        assert isinstance(profile, pikepdf.Stream)
+        assert int(profile.N) == 3
+        assert profile.read_bytes()[36:40] == b"acsp", "DestOutputProfile is not an ICC profile"
+        for page in pdf.pages:
+            assert "/TrimBox" in page.obj
+
+
+# --- email: PDF/UA-1 ------------------------------------------------------------------
+
+def test_email_is_tagged_pdf_ua(handout):
+    with pikepdf.open(handout.email) as pdf:
+        root = pdf.Root
+        assert "/StructTreeRoot" in root
+        assert root.StructTreeRoot.get("/K") is not None, "the structure tree is empty"
+        assert bool(root.MarkInfo.Marked) is True
+        assert str(root.Lang) == handout.brochure.lang == "en-US"
+        assert bool(root.ViewerPreferences.DisplayDocTitle) is True
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfuaid:part") == "1"
+    assert re.search(r"^Tagged:\s+yes$", tool("pdfinfo", str(handout.email)).stdout, re.M)
+
+
+def test_lang_follows_content(tmp_path):
+    built = build_variant(tmp_path, lang="es-US")
+    for path in both(built):
+        with pikepdf.open(path) as pdf:
+            assert str(pdf.Root.Lang) == "es-US"
+
+
+# --- document information -------------------------------------------------------------
+
+def test_document_info(handout):
+    b = handout.brochure
+    for path in both(handout):
+        info = tool("pdfinfo", str(path)).stdout
+        fields = dict(re.findall(r"^(\w+):\s+(.*)$", info, re.M))
+        assert fields["Title"] == b.title, path.name
+        assert fields["Author"] == b.clinic.name, path.name
+        assert fields["Subject"] == b.subtitle, path.name
+        assert fields.get("CreationDate"), path.name
+        with pikepdf.open(path) as pdf:
+            assert re.fullmatch(r"D:\d{14}(Z|[+-]\d\d'\d\d'?)?", str(pdf.docinfo["/CreationDate"])), path.name
+
+
+# --- links ----------------------------------------------------------------------------
+
+def link_uris(path: Path) -> list[str]:
+    uris = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                if annot.get("/Subtype") == pikepdf.Name("/Link") and "/A" in annot and "/URI" in annot.A:
+                    uris.append(str(annot.A.URI))
+    return uris
+
+
+def test_phone_links(handout):
+    for path in both(handout):
+        assert "tel:+19138719888" in link_uris(path), path.name
+
+
+def test_email_and_website_links(with_contacts):
+    for path in both(with_contacts):
+        uris = link_uris(path)
+        assert "tel:+19138719888" in uris, path.name
+        assert "mailto:care@balancedketamine.com" in uris, path.name
+        assert "https://balancedketamine.com" in uris, path.name
+        assert not [u for u in uris if not re.match(r"(tel|mailto|https?):", u)], uris
+
+
+# --- text and reading order -----------------------------------------------------------
+
+def words(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").split())
+
+
+def pdftotext(path: Path) -> str:
+    return tool("pdftotext", "-enc", "UTF-8", str(path), "-").stdout
+
+
+def pypdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.mark.parametrize("extract", [pdftotext, pypdf_text], ids=["pdftotext", "pypdf"])
+def test_email_reading_order(handout, extract):
+    b = handout.brochure
+    text = words(extract(handout.email))
+    intro_start = " ".join(b.intro.split()[:8])
+    expected = [b.title, intro_start] + [s.heading for s in b.sections] + ["Questions? Contact us", b.clinic.name]
+    position = -1
+    for item in expected:
+        found = text.find(words(item), position + 1)
+        assert found > position, f"{item!r} not found after position {position} in reading order"
+        position = found
+
+
+def test_email_pdf_is_small(handout):
+    assert handout.email.stat().st_size < 1_000_000
+
+
+# --- the URL fetcher: only files in the content's folder ------------------------------
+
+def with_own_css(folder: Path, css: str) -> Path:
+    path = make_content(folder / "content")
+    (folder / "content" / "templates" / "css").mkdir(parents=True)
+    (folder / "content" / "templates" / "css" / "brochure.css").write_text(css)
+    return path
+
+
+def prefilled_out(folder: Path, handout: Built) -> Path:
+    """An out/ already holding good PDFs of the same slug, as after an earlier build."""
+    out = folder / "out"
+    shutil.copytree(handout.out, out)
+    return out
+
+
+def test_own_css_with_image_inside_folder_builds(tmp_path):
+    """Control for the refusals below: the same override, pointing inside the folder, works."""
+    path = with_own_css(tmp_path, ".cover { background-image: url(../../bg.svg); }\n")
+    shutil.copy(SEED_LOGO, path.parent / "bg.svg")
+    run = run_main("build", str(path), "--out", str(tmp_path / "out"))
+    assert run.code == 0, run.err
+    assert without_check_summary(run.err) == []
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("/etc/hostname", "/etc/hostname"),
+    ("file:///etc/hostname", "/etc/hostname"),
+    ("../../../../../../../../../../etc/hostname", "/etc/hostname"),
+])
+def test_own_css_cannot_read_files_outside_folder(tmp_path, handout, url, shown):
+    path = with_own_css(tmp_path, f".cover {{ background-image: url({url}); }}\n")
+    out = prefilled_out(tmp_path, handout)
+    before = snapshot(out)
+    run = run_main("build", str(path), "--out", str(out))
+    assert run.code == 1
+    assert not any("Traceback" in line for line in run.err)
+    assert run.err[-1] == f"{path}: 1 problem; no PDF was written."
+    assert len(run.err) == 2 and run.err[0].startswith(f"{path}: ")
+    assert shown in run.err[0] and "outside the content's folder" in run.err[0], run.err[0]
+    assert snapshot(out) == before
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/svg+xml")
+        self.end_headers()
+        self.wfile.write(SEED_LOGO.read_bytes())
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def web_server():
+    _Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.requests
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.mark.parametrize("css", [
+    ".cover {{ background-image: url({base}/bg.svg); }}",
+    "@import url({base}/more.css);",
+])
+def test_own_css_cannot_fetch_from_the_network(tmp_path, handout, web_server, css):
+    base, requests = web_server
+    path = with_own_css(tmp_path, css.format(base=base) + "\n")
+    out = prefilled_out(tmp_path, handout)
+    before = snapshot(out)
+    run = run_main("build", str(path), "--out", str(out))
+    assert requests == [], "the build fetched from the network"
+    assert run.code == 1
+    assert len(run.err) == 2 and run.err[0].startswith(f"{path}: ")
+    assert base in run.err[0] and "refused" in run.err[0], run.err[0]
+    assert snapshot(out) == before
+
+
+def test_own_css_font_from_outside_is_not_used(tmp_path, web_server):
+    """A @font-face outside the folder or on the web is not fetched (only a warning today)."""
+    base, requests = web_server
+    outside = tmp_path / "outside" / "Secret.ttf"
+    outside.parent.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "templates" / "fonts" / "OpenSans-Italic.ttf", outside)
+    css = (f'@font-face {{ font-family: "Outside"; src: url("{outside.as_uri()}"); }}\n'
+           f'@font-face {{ font-family: "Web"; src: url("{base}/font.ttf"); }}\n'
+           'h1 { font-family: "Outside"; } h2 { font-family: "Web"; }\n')
+    path = with_own_css(tmp_path, css)
+    run = run_main("build", str(path), "--out", str(tmp_path / "out"))
+    assert requests == []
+    if run.code == 0:
+        for pdf in (tmp_path / "out").glob("*.pdf"):
+            assert not [row for row in fonts(pdf) if "Italic" in row["name"]], "the outside font was embedded"
+    else:
+        assert "refused" in "\n".join(run.err)
+
+
+# --- broken images --------------------------------------------------------------------
+
+@pytest.fixture
+def corrupt_logo(tmp_path, handout):
+    path = make_content(tmp_path / "content", clinic={"logo": "logo.png"})
+    (path.parent / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    out = prefilled_out(tmp_path, handout)
+    before = snapshot(out)
+    run = run_main("build", str(path), "--out", str(out))
+    return path, out, before, run
+
+
+def test_corrupt_image_fails_the_build_and_keeps_out(corrupt_logo):
+    path, out, before, run = corrupt_logo
+    assert run.code == 1
+    assert run.out == []
+    assert not any("Traceback" in line for line in run.err)
+    assert run.err[-1] == f"{path}: 1 problem; no PDF was written."
+    assert "logo.png" in run.err[0]
+    assert snapshot(out) == before
+
+
+def test_corrupt_image_message_says_what_is_wrong(corrupt_logo):
+    """The line must end in a reason a person can act on, not a dangling ': '."""
+    path, out, before, run = corrupt_logo
+    problem = run.err[0]
+    assert not problem.rstrip().endswith(":"), f"message ends with nothing after the colon: {problem!r}"
+    assert re.search(r"logo\.png'?[:,]? \S", problem), problem
