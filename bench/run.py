@@ -2,22 +2,32 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/run.py [--runs N] [--cold-runs N] [--json PATH]
+    .venv/bin/python bench/run.py [--quick] [--runs N] [--cold-runs N] [--json PATH]
 
 Everything happens in a temporary folder: the repository's ``content.yaml`` (and the files
 it refers to) is copied there and every PDF is written there, so the repository is never
 written to. The scenarios:
 
-* project cold: wall time of a fresh ``python build.py <copy>/content.yaml --out <tmp>``;
-* project warm: ``brochure.build.build_file`` called in this process after one warm-up;
+* project cold: wall time of ``python build.py <copy>/content.yaml --out <tmp>`` into a
+  fresh output folder each time (with the manifest, a second run into the same folder
+  would be a no-op);
 * plain cold: a fresh process running ``HTML(string=..., base_url=...).write_pdf(...)`` for
   each of the two documents ``build_file`` renders, with the same ``pdf.OPTIONS``;
-* plain warm: the same calls in this process after one warm-up;
-* import weasyprint: ``python -X importtime -c "import weasyprint"``, cumulative time.
+* no-op rebuild: the same command again once everything is up to date;
+* project warm: ``brochure.build.build_file`` called in this process after one warm-up;
+* project warm + checks: ``brochure.runner.run(..., force=True, check=True)`` in this
+  process, which is what ``watch`` runs after each edit;
+* plain warm: the same ``write_pdf`` calls in this process after one warm-up;
+* import weasyprint: ``python -X importtime -c "import weasyprint"``, cumulative time;
+* watch: ``python build.py watch`` in a subprocess; the title is edited several times and
+  the time until both PDFs' bytes change on disk (and until the next "waiting for
+  changes...") is measured;
+* batches: a copy with ``variants: locations.csv`` (6 and 50 rows), built with ``--jobs 1``
+  and ``--jobs 2`` (``--force``, fresh output folder each time).
 
-Each scenario is a function in ``SCENARIOS`` returning a ``Measurement``; ``RATIOS`` pairs
-measurements into project/plain ratios. To add a scenario (no-op rebuild, watch
-edit-to-PDF, a batch of variants), write a function taking a ``Workspace`` and append it.
+Each scenario is a function in ``SCENARIOS`` returning one ``Measurement`` or several;
+``RATIOS`` pairs measurements into ratios (some with the issue's target), ``LIMITS`` holds
+targets in seconds. To add a scenario, write a function taking a ``Workspace`` and append it.
 """
 
 from __future__ import annotations
@@ -25,9 +35,12 @@ from __future__ import annotations
 import argparse
 import ctypes
 import ctypes.util
+import hashlib
+import inspect
 import json
 import os
 import platform
+import queue
 import re
 import shutil
 import signal
@@ -35,12 +48,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,7 +65,18 @@ CONTENT = "content.yaml"  # the repository's content file; the images it names a
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 DEFAULT_RUNS = 10  # warm samples
 DEFAULT_COLD_RUNS = 5  # fresh-process samples
-CHILD_TIMEOUT_S = 60.0
+DEFAULT_NOOP_RUNS = 7  # no-op rebuilds (each ~0.1 s)
+DEFAULT_EDITS = 7  # edits while watching
+BATCHES = ((6, 3), (50, 2))  # (variants, default rounds); a round is one --jobs 1 and one --jobs 2 build
+JOBS = (1, 2)  # the --jobs values compared (a 2-core machine)
+# --quick: what each count becomes unless given on the command line (about 1 minute in all).
+QUICK = {"runs": 3, "cold_runs": 2, "noop_runs": 3, "edits": 3, "batch_runs": 1}
+CHILD_TIMEOUT_S = 180.0  # the 50-variant build with --jobs 1 takes ~25 s on 2 CPUs
+WATCH_TIMEOUT_S = 60.0  # for the watcher's first build, and then for each edit
+POLL_S = 0.005  # how often the PDFs are looked at after an edit
+SETTLE_S = 0.25  # pause after "waiting for changes..." before the next edit
+RSS_SAMPLE_S = 0.1  # how often the batch process tree's memory is summed
+WAITING = "waiting for changes..."  # what watch prints when a rebuild is done
 
 # Plain WeasyPrint in a fresh interpreter: one HTML(...).write_pdf(...) per saved document.
 PLAIN_SCRIPT = """\
@@ -63,14 +88,18 @@ for job in json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")):
     HTML(string=source, base_url=job["base_url"]).write_pdf(job["target"], **job["options"])
 """
 
-# Starts one command, waits for it, and writes its wall time and its own rusage as JSON.
+# Starts one command, waits for it, and writes its wall time and the peak RSS of its tree
+# as JSON. It ignores SIGINT itself (a SIGINT to its process group is for the command,
+# which gets the default disposition back: Python then raises KeyboardInterrupt in it).
 LAUNCHER = """\
-import json, os, sys, time
+import json, os, resource, signal, sys, time
 report, command = sys.argv[1], sys.argv[2:]
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 start = time.perf_counter()
-pid = os.posix_spawn(command[0], command, os.environ)
-_, status, usage = os.wait4(pid, 0)
+pid = os.posix_spawn(command[0], command, os.environ, setsigdef=(signal.SIGINT,))
+_, status, _ = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the largest process of the whole tree
 with open(report, "w") as file:
     json.dump({"seconds": seconds, "maxrss": usage.ru_maxrss,
                "exit": os.waitstatus_to_exitcode(status)}, file)
@@ -99,11 +128,29 @@ class Workspace:
     documents: list[Document]
     runs: int
     cold_runs: int
+    noop_runs: int = DEFAULT_NOOP_RUNS
+    edits: int = DEFAULT_EDITS
+    batch_runs: int | None = None  # None: each batch's default in BATCHES
+    title: str = ""
+    slug: str = ""
+    pinned_slug: bool = False  # the seed names its slug itself
 
     def out(self, scenario: str) -> Path:
         """The output folder of ``scenario`` inside the temporary copy (created if new)."""
         path = self.folder / "out" / scenario
         path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def copy(self, name: str, extra: str = "", files: dict[str, str] | None = None) -> Path:
+        """A further copy of the content in its own folder, with ``extra`` YAML appended and
+        ``files`` written beside it; return the content file."""
+        folder = self.folder / "copies" / name
+        folder.mkdir(parents=True)
+        path = copy_content(folder)
+        if extra:
+            path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\n" + extra, encoding="utf-8")
+        for file, text in (files or {}).items():
+            (folder / file).write_text(text, encoding="utf-8")
         return path
 
 
@@ -114,7 +161,8 @@ class Measurement:
     name: str
     label: str
     samples: list[float]
-    peak_rss_mib: float | None = None
+    peak_rss_mib: float | None = None  # the largest single process (RUSAGE_CHILDREN)
+    tree_rss_mib: float | None = None  # the whole process tree at once, sampled
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -126,20 +174,39 @@ class Measurement:
         """The JSON form: median, spread and every sample."""
         return {"label": self.label, "median_s": self.median, "min_s": min(self.samples),
                 "max_s": max(self.samples), "runs": len(self.samples), "samples_s": self.samples,
-                "peak_rss_mib": self.peak_rss_mib, **self.extra}
+                "peak_rss_mib": self.peak_rss_mib, "tree_rss_mib": self.tree_rss_mib, **self.extra}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``num`` over ``den`` (medians), optionally per PDF, with the issue's target if any."""
+
+    key: str
+    label: str
+    num: str
+    den: str
+    per_pdf: bool = False  # divide each median by its measurement's extra["pdfs"]
+    target: tuple[str, float] | None = None  # ("<=", 0.25): what the issue asks of the ratio
+
+    def value(self, results: dict[str, Measurement]) -> float:
+        num, den = results[self.num], results[self.den]
+        if self.per_pdf:
+            return (num.median / num.extra["pdfs"]) / (den.median / den.extra["pdfs"])
+        return num.median / den.median
 
 
 @dataclass(frozen=True)
 class ChildRun:
-    """One finished subprocess: wall time, its own peak RSS, and its output."""
+    """One finished subprocess: wall time, its tree's peak RSS, and its output."""
 
     seconds: float
     maxrss_mib: float
     stdout: str
     stderr: str
+    tree_rss_mib: float | None = None
 
 
-Scenario = Callable[[Workspace], Measurement]
+Scenario = Callable[["Workspace"], "Measurement | list[Measurement]"]
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -149,28 +216,124 @@ def maxrss_mib(maxrss: int) -> float:
     return maxrss / (1024 * 1024) if sys.platform == "darwin" else maxrss / 1024
 
 
-def run_child(command: list[str], cwd: Path = ROOT) -> ChildRun:
-    """Run ``command`` to completion through ``LAUNCHER``; return its wall time and peak RSS.
+class TreeSampler(threading.Thread):
+    """Sums the RSS of every descendant of ``pid`` (not ``pid`` itself) every
+    ``RSS_SAMPLE_S`` from ``/proc``; ``peak_mib`` is the largest sum seen, or None
+    without ``/proc``. Shared pages (fork) count once per process: an upper bound."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak: int | None = None
+        self.done = threading.Event()
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    def run(self) -> None:
+        while not self.done.wait(RSS_SAMPLE_S):
+            total = self.sample()
+            if total is not None:
+                self.peak = max(self.peak or 0, total)
+
+    def sample(self) -> int | None:
+        try:
+            return sum(self.rss(p) for p in self.descendants(self.pid))
+        except OSError:
+            return None
+
+    def descendants(self, pid: int) -> list[int]:
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+            except OSError:
+                continue  # the thread or the process just ended
+            for child in map(int, children):
+                found += [child, *self.descendants(child)]
+        return found
+
+    def rss(self, pid: int) -> int:
+        try:
+            return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self.page
+        except (OSError, IndexError, ValueError):
+            return 0  # it ended between the listing and now
+
+    def stop(self) -> float | None:
+        self.done.set()
+        self.join()
+        return None if self.peak is None else self.peak / (1024 * 1024)
+
+
+class Child:
+    """``command`` started through ``LAUNCHER`` in a session of its own.
 
     The launcher, not this process, starts ``command``: Linux carries the RSS high-water
     mark of the process that forks over ``exec``, so a child spawned straight from this
-    (by then large) process would report this process's peak instead of its own.
+    (by then large) process would report this process's peak instead of its own. With
+    ``pipe``, the command's stdout is ``self.stdout`` (text, as it comes); with
+    ``sample_tree``, the RSS of the whole tree is also summed while it runs.
     """
-    with tempfile.TemporaryDirectory() as temp:
-        report, out, err = Path(temp) / "report.json", Path(temp) / "stdout", Path(temp) / "stderr"
-        with out.open("w") as stdout, err.open("w") as stderr:
-            launcher = subprocess.Popen([sys.executable, "-I", "-c", LAUNCHER, str(report), *command],
-                                        cwd=cwd, stdout=stdout, stderr=stderr, start_new_session=True)
+
+    def __init__(self, command: list[str], cwd: Path = ROOT, pipe: bool = False,
+                 sample_tree: bool = False) -> None:
+        self.command = command
+        self.temp = tempfile.TemporaryDirectory()
+        folder = Path(self.temp.name)
+        self.report, self.out, self.err = folder / "report.json", folder / "stdout", folder / "stderr"
+        self.started = time.perf_counter()
+        with self.out.open("w") as stdout, self.err.open("w") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", LAUNCHER, str(self.report), *command], cwd=cwd,
+                stdout=subprocess.PIPE if pipe else stdout, stderr=stderr, text=True, bufsize=1,
+                start_new_session=True)
+        self.stdout: IO[str] | None = self.process.stdout
+        self.sampler = TreeSampler(self.process.pid) if sample_tree and Path("/proc").is_dir() else None
+        if self.sampler:
+            self.sampler.start()
+
+    def signal(self, number: int) -> None:
+        """Send ``number`` to the command (the launcher ignores SIGINT)."""
+        try:
+            os.killpg(self.process.pid, number)
+        except ProcessLookupError:
+            pass
+
+    def finish(self, timeout: float = CHILD_TIMEOUT_S, ok: tuple[int, ...] = (0,)) -> ChildRun:
+        """Wait for the command; return its wall time and peak RSS. Kill it after ``timeout``."""
+        try:
             try:
-                launcher.wait(timeout=CHILD_TIMEOUT_S)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(launcher.pid, signal.SIGKILL)  # the launcher's own group: it and its child
-                launcher.wait()
-                raise RuntimeError(f"{' '.join(command)} took over {CHILD_TIMEOUT_S:.0f} s") from None
-        result = json.loads(report.read_text()) if report.exists() else {"exit": launcher.returncode}
-        if result["exit"] != 0:
-            raise RuntimeError(f"{' '.join(command)} exited {result['exit']}:\n{err.read_text()}")
-        return ChildRun(result["seconds"], maxrss_mib(result["maxrss"]), out.read_text(), err.read_text())
+                self.signal(signal.SIGKILL)  # the launcher's own group: it and its children
+                self.process.wait()
+                raise RuntimeError(f"{' '.join(self.command)} took over {timeout:.0f} s") from None
+            finally:
+                tree = self.sampler.stop() if self.sampler else None
+            result = json.loads(self.report.read_text()) if self.report.exists() else {"exit": self.process.returncode}
+            stderr = self.err.read_text()
+            if result["exit"] not in ok:
+                raise RuntimeError(f"{' '.join(self.command)} exited {result['exit']}:\n{stderr}")
+            stdout = self.out.read_text() if self.stdout is None else ""  # else the caller read it
+            return ChildRun(result["seconds"], maxrss_mib(result["maxrss"]), stdout, stderr, tree)
+        finally:
+            self.temp.cleanup()
+
+    def kill(self) -> None:
+        """Stop it now, whatever it is doing (a scenario failed)."""
+        self.signal(signal.SIGKILL)
+        self.process.wait()
+        if self.sampler:
+            self.sampler.stop()
+        self.temp.cleanup()
+
+
+def run_child(command: list[str], cwd: Path = ROOT, sample_tree: bool = False) -> ChildRun:
+    """Run ``command`` to completion through ``LAUNCHER``; return its wall time and peak RSS."""
+    return Child(command, cwd, sample_tree=sample_tree).finish()
+
+
+def build_command(path: Path, out_dir: Path, *options: str) -> list[str]:
+    """``python build.py <path> --out <out_dir> [options]``, as a user types it."""
+    return [sys.executable, "build.py", str(path), "--out", str(out_dir), *options]
 
 
 def timed(call: Callable[[], object], runs: int) -> list[float]:
@@ -189,6 +352,12 @@ def check_pdfs(folder: Path, expected: int) -> None:
     pdfs = [p for p in folder.glob("*.pdf") if p.stat().st_size > 0]
     if len(pdfs) != expected:
         raise RuntimeError(f"{folder}: expected {expected} PDFs, found {len(pdfs)}")
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file in ``folder``: its hash and modification time (a no-op must touch neither)."""
+    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def copy_content(folder: Path) -> Path:
@@ -225,14 +394,15 @@ def plain_jobs(documents: list[Document], out_dir: Path) -> list[dict[str, Any]]
              "target": str(out_dir / f"{d.output}.pdf")} for d in documents]
 
 
-# --- scenarios --------------------------------------------------------------------------
+# --- scenarios: one brochure ------------------------------------------------------------
 
 def project_cold(ws: Workspace) -> Measurement:
-    """A fresh ``python build.py <copy> --out <tmp>``, as a user runs it."""
-    out_dir = ws.out("project-cold")
-    command = [sys.executable, "build.py", str(ws.content), "--out", str(out_dir)]
-    runs = [run_child(command) for _ in range(ws.cold_runs)]
-    check_pdfs(out_dir, len(ws.documents))
+    """A fresh ``python build.py <copy> --out <tmp>``, as a user runs it, into a new folder."""
+    runs = []
+    for i in range(ws.cold_runs):
+        out_dir = ws.out(f"project-cold/{i}")  # a new folder: no manifest, so nothing is skipped
+        runs.append(run_child(build_command(ws.content, out_dir)))
+        check_pdfs(out_dir, len(ws.documents))
     return Measurement("project_cold", "project cold (python build.py)",
                        [r.seconds for r in runs], max(r.maxrss_mib for r in runs))
 
@@ -249,12 +419,48 @@ def plain_cold(ws: Workspace) -> Measurement:
                        [r.seconds for r in runs], max(r.maxrss_mib for r in runs))
 
 
+def noop_rebuild(ws: Workspace) -> Measurement:
+    """``python build.py <copy> --out <tmp>`` again when everything is up to date."""
+    out_dir = ws.out("noop")
+    command = build_command(ws.content, out_dir)
+    first = run_child(command)  # the build that makes everything up to date
+    check_pdfs(out_dir, len(ws.documents))
+    before = snapshot(out_dir)
+    runs = [run_child(command) for _ in range(ws.noop_runs)]
+    for run in runs:
+        if "up to date" not in run.stdout:
+            raise RuntimeError(f"the second build was not a no-op:\n{run.stdout}{run.stderr}")
+    if snapshot(out_dir) != before:
+        raise RuntimeError("a no-op rebuild wrote to the output folder")
+    return Measurement("noop_rebuild", "no-op rebuild (python build.py)", [r.seconds for r in runs],
+                       max(r.maxrss_mib for r in runs), extra={"first_build_s": first.seconds})
+
+
 def project_warm(ws: Workspace) -> Measurement:
     """``build_file`` in this process, after one warm-up call."""
     out_dir = ws.out("project-warm")
     samples = timed(lambda: build.build_file(ws.content, out_dir), ws.runs)
     check_pdfs(out_dir, len(ws.documents))
-    return Measurement("project_warm", "project warm (build_file)", samples)
+    return Measurement("project_warm", "project warm (build_file)", samples,
+                       extra={"pdfs": len(ws.documents)})
+
+
+def project_warm_checked(ws: Workspace) -> Measurement:
+    """``runner.run(..., force=True, check=True)`` in this process: a build and its checks,
+    as ``watch`` runs them after an edit (plus the manifest), after one warm-up call."""
+    from brochure import runner
+
+    out_dir = ws.out("project-warm-checked")
+
+    def once() -> None:
+        for outcome in runner.run([(ws.content, CONTENT)], out_dir, jobs=1, force=True, check=True):
+            if not outcome.ok:
+                raise RuntimeError("\n".join(map(str, outcome.problems)))
+
+    samples = timed(once, ws.runs)
+    check_pdfs(out_dir, len(ws.documents))
+    return Measurement("project_warm_checked", "project warm + checks (runner.run)", samples,
+                       extra={"pdfs": len(ws.documents)})
 
 
 def plain_warm(ws: Workspace) -> Measurement:
@@ -269,7 +475,8 @@ def plain_warm(ws: Workspace) -> Measurement:
 
     samples = timed(both, ws.runs)
     check_pdfs(out_dir, len(ws.documents))
-    return Measurement("plain_warm", "plain WeasyPrint warm (in-process)", samples)
+    return Measurement("plain_warm", "plain WeasyPrint warm (in-process)", samples,
+                       extra={"pdfs": len(ws.documents)})
 
 
 def import_weasyprint(ws: Workspace) -> Measurement:
@@ -279,7 +486,7 @@ def import_weasyprint(ws: Workspace) -> Measurement:
     samples = [importtime_seconds(r.stderr, "weasyprint") for r in runs]
     return Measurement("import_weasyprint", "import weasyprint (-X importtime)", samples,
                        max(r.maxrss_mib for r in runs),
-                       {"process_wall_median_s": statistics.median(r.seconds for r in runs)})
+                       extra={"process_wall_median_s": statistics.median(r.seconds for r in runs)})
 
 
 def importtime_seconds(report: str, module: str) -> float:
@@ -291,13 +498,169 @@ def importtime_seconds(report: str, module: str) -> float:
     raise RuntimeError(f"no import time for {module} in:\n{report[-2000:]}")
 
 
-SCENARIOS: list[Scenario] = [project_cold, plain_cold, project_warm, plain_warm, import_weasyprint]
+# --- scenario: watch --------------------------------------------------------------------
 
-# (label, numerator, denominator): project over plain, like against like.
-RATIOS: list[tuple[str, str, str]] = [
-    ("cold", "project_cold", "plain_cold"),
-    ("warm", "project_warm", "plain_warm"),
+class Lines(threading.Thread):
+    """Reads a child's stdout line by line, stamping each line when it arrives."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__(daemon=True)
+        self.stream, self.queue = stream, queue.Queue[tuple[float, str]]()
+        self.seen: list[str] = []  # everything, for error messages
+
+    def run(self) -> None:
+        for line in self.stream:
+            self.queue.put((time.perf_counter(), line))
+
+    def wait_for(self, text: str, deadline: float) -> float:
+        """When the next line containing ``text`` arrived (perf_counter)."""
+        while True:
+            try:
+                when, line = self.queue.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                raise RuntimeError(f"watch: no '{text}' in time; it printed:\n{''.join(self.seen[-30:])}") from None
+            self.seen.append(line)
+            if text in line:
+                return when
+
+
+def changed_at(before: dict[Path, bytes], deadline: float, lines: Lines) -> float:
+    """Poll ``before``'s files every ``POLL_S`` until each one's bytes differ from what it
+    held; return when the last one was seen changed (perf_counter)."""
+    keys = {path: _stat_key(path) for path in before}
+    pending, last = set(before), 0.0
+    while pending:
+        for path in list(pending):
+            now = time.perf_counter()
+            key = _stat_key(path)
+            if key != keys[path]:  # a rename or a write: read it only then
+                keys[path] = key
+                if path.read_bytes() != before[path]:
+                    pending.discard(path)
+                    last = now
+        if not pending:
+            break
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"watch: {', '.join(p.name for p in pending)} did not change in time; "
+                               f"it printed:\n{''.join(lines.seen[-30:])}")
+        time.sleep(POLL_S)
+    return last
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def watch_settings() -> dict[str, int | None]:
+    """``watch``'s debounce and step (ms), both part of every edit-to-PDF figure."""
+    from brochure import watch
+
+    step = re.search(r"\bstep=(\d+)", inspect.getsource(watch.rebuilds))
+    return {"debounce_ms": watch.DEBOUNCE_MS, "step_ms": int(step.group(1)) if step else None}
+
+
+def watch_edit(ws: Workspace) -> list[Measurement]:
+    """``python build.py watch`` on a copy; edit the title ``ws.edits`` times; time each edit
+    until both PDFs' bytes changed on disk, and until the next "waiting for changes..."."""
+    # A new title gives a new file name unless the slug is fixed: fix it (the same name).
+    path = ws.copy("watch", "" if ws.pinned_slug else f"slug: {ws.slug}\n")
+    out_dir = ws.out("watch")
+    targets = [out_dir / f"{ws.slug}-{d.output}.pdf" for d in ws.documents]
+    text = path.read_text(encoding="utf-8")
+    title = re.compile(r"^title:.*$", re.MULTILINE)
+    if len(title.findall(text)) != 1:
+        raise RuntimeError(f"{CONTENT}: expected one top-level 'title:' line to edit")
+    child = Child([sys.executable, "build.py", "watch", str(path), "--out", str(out_dir)], pipe=True)
+    assert child.stdout is not None
+    lines = Lines(child.stdout)
+    lines.start()
+    to_pdf, to_ready = [], []
+    try:
+        ready = lines.wait_for(WAITING, child.started + WATCH_TIMEOUT_S) - child.started
+        check_pdfs(out_dir, len(ws.documents))
+        for i in range(1, ws.edits + 1):
+            time.sleep(SETTLE_S)
+            before = {target: target.read_bytes() for target in targets}
+            edited = title.sub(lambda _: f"title: {json.dumps(f'{ws.title} {i}')}", text, count=1)
+            start = time.perf_counter()
+            path.write_text(edited, encoding="utf-8")
+            to_pdf.append(changed_at(before, start + WATCH_TIMEOUT_S, lines) - start)
+            to_ready.append(lines.wait_for(WAITING, start + WATCH_TIMEOUT_S) - start)
+    except BaseException:
+        child.kill()
+        raise
+    child.signal(signal.SIGINT)  # Ctrl-C: watch stops and exits 0
+    run = child.finish(timeout=30)
+    lines.join(timeout=5)  # at the end of the output by now: both writers have exited
+    child.stdout.close()
+    extra = {**watch_settings(), "start_to_ready_s": ready, "edits": ws.edits}
+    return [Measurement("watch_edit_to_pdf", "watch: edit to both PDFs on disk", to_pdf, run.maxrss_mib,
+                        extra=extra),
+            Measurement("watch_edit_to_ready", "watch: edit to 'waiting for changes'", to_ready,
+                        run.maxrss_mib, extra=extra)]
+
+
+# --- scenario: batches of variants ------------------------------------------------------
+
+def batch(variants: int, rounds: int) -> Scenario:
+    """The scenario for a copy with ``variants: locations.csv`` of ``variants`` rows (id,
+    clinic.phone), built with each of ``JOBS`` (``--force``, a fresh folder each time),
+    ``rounds`` times unless ``ws.batch_runs`` says otherwise."""
+
+    def scenario(ws: Workspace) -> list[Measurement]:
+        csv = "id,clinic.phone\n" + "".join(f"loc-{i:02d},(913) 555-{i:04d}\n" for i in range(1, variants + 1))
+        path = ws.copy(f"batch-{variants}", "variants: locations.csv\n", {"locations.csv": csv})
+        runs: dict[int, list[ChildRun]] = {jobs: [] for jobs in JOBS}
+        for r in range(ws.batch_runs or rounds):
+            for jobs in JOBS:  # alternated, so drift in the machine's speed hits both alike
+                out_dir = ws.out(f"batch-{variants}/jobs{jobs}-{r}")
+                runs[jobs].append(run_child(build_command(path, out_dir, "--jobs", str(jobs), "--force"),
+                                            sample_tree=True))
+                check_pdfs(out_dir, 2 * variants)
+        trees = {jobs: [r.tree_rss_mib for r in done if r.tree_rss_mib is not None] for jobs, done in runs.items()}
+        return [Measurement(f"batch{variants}_jobs{jobs}", f"{variants} variants, --jobs {jobs} (cold)",
+                            [r.seconds for r in done], max(r.maxrss_mib for r in done),
+                            max(trees[jobs]) if trees[jobs] else None,
+                            {"variants": variants, "pdfs": 2 * variants, "jobs": jobs})
+                for jobs, done in runs.items()]
+
+    scenario.__name__ = f"batch_{variants}"
+    return scenario
+
+
+SCENARIOS: list[Scenario] = [project_cold, plain_cold, noop_rebuild, project_warm, project_warm_checked,
+                             plain_warm, import_weasyprint, watch_edit,
+                             *(batch(variants, rounds) for variants, rounds in BATCHES)]
+
+# Cold-start figures are compared with plain WeasyPrint cold, in-process ones with plain warm.
+RATIOS: list[Ratio] = [
+    Ratio("cold", "cold: project / plain", "project_cold", "plain_cold"),
+    Ratio("warm", "warm: project / plain", "project_warm", "plain_warm"),
+    Ratio("warm_checked", "warm + checks: project / plain", "project_warm_checked", "plain_warm"),
+    Ratio("noop_over_cold", "no-op rebuild / project cold", "noop_rebuild", "project_cold", target=("<=", 0.25)),
+    Ratio("noop_over_plain_cold", "no-op rebuild / plain cold", "noop_rebuild", "plain_cold"),
+    Ratio("watch_over_cold", "watch edit-to-PDF / project cold", "watch_edit_to_pdf", "project_cold",
+          target=("<", 2 / 3)),
+    Ratio("watch_over_plain_warm", "watch edit-to-PDF / plain warm", "watch_edit_to_pdf", "plain_warm"),
+    Ratio("watch_ready_over_cold", "watch edit-to-ready / project cold", "watch_edit_to_ready", "project_cold"),
+    *(ratio for variants, _ in BATCHES for ratio in (
+        Ratio(f"batch{variants}_speedup", f"{variants} variants: speed-up jobs 1 / jobs 2",
+              f"batch{variants}_jobs1", f"batch{variants}_jobs2", target=(">=", 1.4) if variants == 6 else None),
+        *(Ratio(f"batch{variants}_jobs{jobs}_per_pdf", f"{variants} variants, jobs {jobs}: per PDF / plain warm",
+                f"batch{variants}_jobs{jobs}", "plain_warm", per_pdf=True) for jobs in JOBS))),
 ]
+
+# (key, label, measurement, comparison, seconds): targets on a median itself.
+LIMITS: list[tuple[str, str, str, str, float]] = [
+    ("noop_seconds", "no-op rebuild", "noop_rebuild", "<=", 0.2),
+]
+
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b}
 
 
 # --- machine ----------------------------------------------------------------------------
@@ -354,14 +717,28 @@ def git_revision() -> str | None:
 
 # --- report -----------------------------------------------------------------------------
 
-def ratios(results: dict[str, Measurement]) -> dict[str, float]:
-    """project/plain medians for every pair in ``RATIOS`` that was measured."""
-    return {label: results[num].median / results[den].median
-            for label, num, den in RATIOS if num in results and den in results}
+def ratios(results: dict[str, Measurement]) -> dict[str, dict[str, Any]]:
+    """Every ratio in ``RATIOS`` whose two measurements were taken, with its target."""
+    found = {}
+    for ratio in RATIOS:
+        if ratio.num in results and ratio.den in results:
+            value = ratio.value(results)
+            found[ratio.key] = {"label": ratio.label, "value": value, "numerator": ratio.num,
+                                "denominator": ratio.den, "per_pdf": ratio.per_pdf,
+                                "target": f"{ratio.target[0]} {ratio.target[1]:.2f}" if ratio.target else None,
+                                "met": COMPARE[ratio.target[0]](value, ratio.target[1]) if ratio.target else None}
+    return found
+
+
+def limits(results: dict[str, Measurement]) -> dict[str, dict[str, Any]]:
+    """Every target in ``LIMITS`` on a measured median."""
+    return {key: {"label": label, "value_s": results[name].median, "target": f"{op} {seconds} s",
+                  "met": COMPARE[op](results[name].median, seconds)}
+            for key, label, name, op, seconds in LIMITS if name in results}
 
 
 def table(info: dict[str, Any], documents: list[Document], results: dict[str, Measurement],
-          pairs: dict[str, float]) -> str:
+          pairs: dict[str, dict[str, Any]], bounds: dict[str, dict[str, Any]]) -> str:
     """The printed report."""
     hb = info["harfbuzz_subset"]
     lines = [
@@ -372,27 +749,47 @@ def table(info: dict[str, Any], documents: list[Document], results: dict[str, Me
         f"(find_library: {hb['find_library']}, HarfBuzz {hb['harfbuzz_version']})",
         f"documents: {', '.join(f'{d.output} ({len(d.html) // 1024} kB HTML)' for d in documents)}",
         "",
-        f"{'scenario':<38}{'median':>9}{'min':>9}{'max':>9}{'runs':>6}{'peak RSS':>11}",
+        f"{'scenario':<40}{'median':>9}{'min':>9}{'max':>9}{'runs':>6}{'peak RSS':>10}{'tree RSS':>10}",
     ]
+
+    def mib(value: float | None) -> str:
+        return f"{value:.0f} MiB" if value is not None else "-"
+
     for m in results.values():
-        rss = f"{m.peak_rss_mib:.0f} MiB" if m.peak_rss_mib is not None else "-"
-        lines.append(f"{m.label:<38}{m.median:>8.3f}s{min(m.samples):>8.3f}s{max(m.samples):>8.3f}s"
-                     f"{len(m.samples):>6}{rss:>11}")
-    lines.append("")
-    for label, value in pairs.items():
-        lines.append(f"ratio project/plain, {label}: {value:.2f}x ({(value - 1) * 100:+.0f}% vs plain WeasyPrint)")
+        lines.append(f"{m.label:<40}{m.median:>8.3f}s{min(m.samples):>8.3f}s{max(m.samples):>8.3f}s"
+                     f"{len(m.samples):>6}{mib(m.peak_rss_mib):>10}{mib(m.tree_rss_mib):>10}")
+    lines += ["", "peak RSS: the largest single process (RUSAGE_CHILDREN); tree RSS: all processes "
+                  f"at once, summed every {RSS_SAMPLE_S * 1000:.0f} ms", ""]
+    for pair in pairs.values():
+        verdict = f"   target {pair['target']}: {'met' if pair['met'] else 'NOT MET'}" if pair["target"] else ""
+        lines.append(f"{pair['label']:<48}{pair['value']:>7.2f}x{verdict}")
+    for bound in bounds.values():
+        lines.append(f"{bound['label']:<48}{bound['value_s']:>7.3f}s   target {bound['target']}: "
+                     f"{'met' if bound['met'] else 'NOT MET'}")
+    watch = results.get("watch_edit_to_pdf")
+    if watch:
+        x = watch.extra
+        lines += ["", f"watch: DEBOUNCE_MS {x['debounce_ms']}, step {x['step_ms']} ms (watchfiles yields "
+                      "once no change came for a step, at most a debounce after the first), all inside "
+                      "edit-to-PDF;",
+                  f"       first build to 'waiting for changes...' {x['start_to_ready_s']:.2f} s"
+                  + (f"; edit-to-PDF minus project warm: {(watch.median - results['project_warm'].median) * 1000:.0f} ms"
+                     if "project_warm" in results else "")]
     return "\n".join(lines)
 
 
-def write_json(path: Path, info: dict[str, Any], documents: list[Document],
-               results: dict[str, Measurement], pairs: dict[str, float], args: argparse.Namespace) -> None:
+def write_json(path: Path, info: dict[str, Any], documents: list[Document], results: dict[str, Measurement],
+               pairs: dict[str, dict[str, Any]], bounds: dict[str, dict[str, Any]], ws: Workspace,
+               seconds: float) -> None:
     """The same figures as the table, plus every sample, as JSON at ``path``."""
     payload = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": info,
-               "runs": args.runs, "cold_runs": args.cold_runs,
+               "runs": ws.runs, "cold_runs": ws.cold_runs, "noop_runs": ws.noop_runs, "edits": ws.edits,
+               "batch_runs": {str(v): ws.batch_runs or rounds for v, rounds in BATCHES},
+               "total_s": seconds,
                "documents": [{"output": d.output, "html_chars": len(d.html), "options": d.options}
                              for d in documents],
                "measurements": {name: m.summary() for name, m in results.items()},
-               "ratios_project_over_plain": pairs}
+               "ratios": pairs, "limits": bounds}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
@@ -408,16 +805,33 @@ def positive(text: str) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """``--runs``, ``--cold-runs`` and ``--json``."""
+    """``--quick``, the sample counts and ``--json``."""
     parser = argparse.ArgumentParser(description="Compare brochure's build with plain WeasyPrint "
                                                  "on the same HTML; see bench/README.md.")
-    parser.add_argument("--runs", type=positive, metavar="N", default=DEFAULT_RUNS,
-                        help=f"warm samples per scenario (default {DEFAULT_RUNS})")
-    parser.add_argument("--cold-runs", type=positive, metavar="N", default=DEFAULT_COLD_RUNS,
-                        help=f"fresh-process samples per scenario (default {DEFAULT_COLD_RUNS})")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer samples of everything (about 1 minute instead of 3)")
+    parser.add_argument("--runs", type=positive, metavar="N",
+                        help=f"warm samples per scenario (default {DEFAULT_RUNS}; quick {QUICK['runs']})")
+    parser.add_argument("--cold-runs", type=positive, metavar="N",
+                        help=f"fresh-process samples per scenario (default {DEFAULT_COLD_RUNS}; "
+                             f"quick {QUICK['cold_runs']})")
+    parser.add_argument("--noop-runs", type=positive, metavar="N",
+                        help=f"no-op rebuilds (default {DEFAULT_NOOP_RUNS}; quick {QUICK['noop_runs']})")
+    parser.add_argument("--edits", type=positive, metavar="N",
+                        help=f"edits while watching (default {DEFAULT_EDITS}; quick {QUICK['edits']})")
+    parser.add_argument("--batch-runs", type=positive, metavar="N",
+                        help="rounds of each batch, one --jobs 1 and one --jobs 2 build each (default "
+                             + ", ".join(f"{r} for {v} variants" for v, r in BATCHES)
+                             + f"; quick {QUICK['batch_runs']})")
     parser.add_argument("--json", type=Path, metavar="PATH", default=ROOT / "bench" / "results.json",
                         help="where to write the figures (default bench/results.json)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    defaults = {"runs": DEFAULT_RUNS, "cold_runs": DEFAULT_COLD_RUNS, "noop_runs": DEFAULT_NOOP_RUNS,
+                "edits": DEFAULT_EDITS, "batch_runs": None}
+    for name, default in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, QUICK[name] if args.quick else default)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -429,16 +843,23 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(temp)
         path = copy_content(folder)
         documents = render_documents(path, folder)
-        ws = Workspace(folder, path, documents, args.runs, args.cold_runs)
+        brochure = content.load(path, str(path))
+        if brochure.variants is not None:
+            raise SystemExit(f"{CONTENT} has variants: the benchmark expects a single brochure")
+        ws = Workspace(folder, path, documents, args.runs, args.cold_runs, args.noop_runs, args.edits,
+                       args.batch_runs, brochure.title, brochure.file_slug, brochure.slug is not None)
         results: dict[str, Measurement] = {}
         for scenario in SCENARIOS:
-            print(f"running {scenario.__name__} ...", file=sys.stderr, flush=True)
-            measurement = scenario(ws)
-            results[measurement.name] = measurement
-    pairs = ratios(results)
-    print(table(info, documents, results, pairs))
-    write_json(args.json, info, documents, results, pairs, args)
-    print(f"\nwrote {args.json} in {time.perf_counter() - started:.0f} s total")
+            print(f"[{time.perf_counter() - started:5.0f} s] running {scenario.__name__} ...",
+                  file=sys.stderr, flush=True)
+            measured = scenario(ws)
+            for measurement in measured if isinstance(measured, list) else [measured]:
+                results[measurement.name] = measurement
+    pairs, bounds = ratios(results), limits(results)
+    seconds = time.perf_counter() - started
+    print(table(info, documents, results, pairs, bounds))
+    write_json(args.json, info, documents, results, pairs, bounds, ws, seconds)
+    print(f"\nwrote {args.json} in {seconds:.0f} s total")
     return 0
 
 

@@ -84,9 +84,18 @@ def _finisher(brochure: content.Brochure, output: html.Output) -> Callable[[byte
 
 
 def _inputs(files: set[Path], content_dir: Path) -> dict[str, str]:
+    """Hashes of the files an output was made from, and of the overrides that would replace them.
+
+    Why the overrides: a clinic adding ``templates/css/email.css`` beside its content must
+    rebuild the email PDF (and only it), so each bundled file used is recorded together with
+    the path of the clinic's copy that would shadow it, "missing" until it exists.
+    """
     inputs = {str(f.resolve()): manifest.file_hash(f) for f in files}
-    own = content_dir / "templates"
-    inputs[f"dir:{own.resolve()}"] = manifest.listing_hash(own)  # a new override changes the output
+    own = content_dir.resolve() / "templates"
+    for used in files:
+        if used.resolve().is_relative_to(html.BUNDLED) and own != html.BUNDLED:
+            shadow = own / used.resolve().relative_to(html.BUNDLED)
+            inputs[str(shadow)] = manifest.file_hash(shadow)
     return inputs
 
 
@@ -119,7 +128,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             raise ContentError([Problem(unit.name, source.line(("layout",)), "layout", f"{error}.")]) from None
         rendered[target] = made.data
         result.warnings += made.warnings
-        files = made.files | html.template_files(content_dir, output) | {unit.path} | _csv(brochure, content_dir)
+        files = made.files | html.template_files(content_dir, output) | {unit.path} | _csv(source, content_dir)
         result.entries[str(target)] = manifest.Entry(
             str(unit.path.resolve()), output.name, unit.variant, settings, _inputs(files, content_dir),
             hashlib.sha256(made.data).hexdigest())
@@ -130,8 +139,10 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     return result
 
 
-def _csv(brochure: content.Brochure, content_dir: Path) -> set[Path]:
-    return {content_dir / brochure.variants} if isinstance(brochure.variants, str) else set()
+def _csv(source: content.Source, content_dir: Path) -> set[Path]:
+    """The variants CSV file, when the content names one: an input of every variant."""
+    name = source.data.get("variants")
+    return {content_dir / name} if isinstance(name, str) else set()
 
 
 def build_file(path: Path, out_dir: Path, name: str | None = None) -> Result:

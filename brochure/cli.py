@@ -21,6 +21,8 @@ COMMANDS = {
     "build": "build the print and email PDFs of each file, skipping those up to date (the default command)",
     "check": "check each file as a patient-education reviewer would: reading level, claims, contact, contrast...",
     "watch": "build, then rebuild on every save of the content, its images or a template; Ctrl-C stops",
+    "proof": "build, then write a PNG of every page to out/proof/, with trim, bleed and fold lines on print proofs",
+    "serve": "build and show the pages in your browser, updated on every save; Ctrl-C stops",
     "schema": "print the JSON Schema of content files (or write it with --write FILE)",
 }
 
@@ -50,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     watch = sub.add_parser("watch", help=COMMANDS["watch"], description=COMMANDS["watch"])
     _files_and_out(watch)
+    proof = sub.add_parser("proof", help=COMMANDS["proof"], description=COMMANDS["proof"])
+    _files_and_out(proof)
+    proof.add_argument("--dpi", type=int, default=150, help="resolution of the pictures (default: 150)")
+    proof.add_argument("--no-guides", dest="guides", action="store_false",
+                       help="leave out the trim, bleed and fold lines")
+    serve = sub.add_parser("serve", help=COMMANDS["serve"], description=COMMANDS["serve"])
+    _files_and_out(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    serve.add_argument("--dpi", type=int, default=110, help="resolution of the page pictures (default: 110)")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
     return parser
@@ -127,10 +138,35 @@ def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
     print(f"watching {', '.join(args.files)} and the templates; Ctrl-C stops", flush=True)
-    for outcomes in rebuilds(_files(args), Path(args.out), force=args.force):
+    for outcomes in rebuilds(_files(args), Path(args.out), force=args.force, check=True):
         report(outcomes)
         print("waiting for changes...", flush=True)
     print("stopped watching")
+    return 0
+
+
+def _proof(args: argparse.Namespace) -> int:
+    from .proof import render_proofs
+    from .runner import run
+
+    outcomes = run(_files(args), Path(args.out), force=args.force)
+    status = report(outcomes)
+    for outcome in outcomes:
+        for pdf in [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date:
+            for path in render_proofs(pdf, Path(args.out), args.dpi, args.guides):
+                print(f"wrote {path}")
+    return status
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    def show(outcomes: list[Outcome]) -> None:
+        report(outcomes)
+        print("waiting for changes...", flush=True)
+
+    serve(_files(args), Path(args.out), args.port, args.dpi, on_outcomes=show)
+    print("stopped the preview")
     return 0
 
 
@@ -152,4 +188,6 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
-    return {"build": _build, "check": _check, "watch": _watch, "schema": _schema}[args.command](args)
+    commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
+                "schema": _schema}
+    return commands[args.command](args)

@@ -43,10 +43,17 @@ def search_path(content_dir: Path) -> list[Path]:
     return [own, BUNDLED] if own.is_dir() and own.resolve() != BUNDLED else [BUNDLED]
 
 
-@lru_cache(maxsize=8)
 def environment(content_dir: Path) -> jinja2.Environment:
-    """The Jinja environment for content in ``content_dir`` (cached: templates parse once)."""
-    folders = search_path(content_dir)
+    """The Jinja environment for content in ``content_dir`` (cached: templates parse once).
+
+    The cache is keyed on the search path, so a ``templates/`` folder created while
+    ``watch`` runs is picked up at the next build.
+    """
+    return _environment(tuple(search_path(content_dir)))
+
+
+@lru_cache(maxsize=8)
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({"bundled": jinja2.FileSystemLoader(BUNDLED)}),
         jinja2.FileSystemLoader(folders),
@@ -55,7 +62,7 @@ def environment(content_dir: Path) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
                        web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint)
-    env.globals.update(asset=lambda name: asset(folders, name), version=__version__)
+    env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
     return env
 
 

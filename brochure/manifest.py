@@ -30,7 +30,7 @@ class Entry:
     output: str  # "print" or "email"
     variant: str | None
     settings: str
-    inputs: dict[str, str]  # resolved path (or "dir:" + folder) -> sha256
+    inputs: dict[str, str]  # resolved path -> sha256 (or "missing": an override not there yet)
     sha256: str
 
 
@@ -40,19 +40,6 @@ def file_hash(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return "missing"
-
-
-def listing_hash(folder: Path) -> str:
-    """Hash of the names in a folder tree: a new override template appearing changes it."""
-    if not folder.is_dir():
-        return "missing"
-    names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()
-
-
-def input_hash(key: str) -> str:
-    """The current hash of a recorded input key."""
-    return listing_hash(Path(key[4:])) if key.startswith("dir:") else file_hash(Path(key))
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +79,7 @@ class Manifest:
         """True when ``pdf`` exists as recorded and none of its inputs changed."""
         entry = self.entries.get(str(pdf))
         return (entry is not None and entry.settings == settings and file_hash(pdf) == entry.sha256
-                and all(input_hash(key) == value for key, value in entry.inputs.items()))
+                and all(file_hash(Path(key)) == value for key, value in entry.inputs.items()))
 
     def pdfs_of(self, source: Path) -> list[Path]:
         """The PDFs recorded for a content file."""

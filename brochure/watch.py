@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .content import IMAGE_TYPES
 from .html import BUNDLED
@@ -55,13 +56,16 @@ def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, s
 
 
 def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
-             stop: threading.Event | None = None) -> Iterator[list[Outcome]]:
-    """Build once, then once more after every relevant change, until ``stop`` or Ctrl-C."""
+             stop: threading.Event | None = None, **options: Any) -> Iterator[list[Outcome]]:
+    """Build once, then once more after every relevant change, until ``stop`` or Ctrl-C.
+
+    ``options`` go to ``runner.run`` (``check``, ``skip_fresh_files``).
+    """
     from watchfiles import watch
 
-    yield run(files, out_dir, jobs=1, force=force, check=True)
+    yield run(files, out_dir, jobs=1, force=force, **options)
     folders = watched_folders(files)
     templates = {f for f in folders if f.is_relative_to(BUNDLED) or "templates" in f.parts}
     for _changes in watch(*folders, watch_filter=_relevant(out_dir, templates), recursive=False,
                           debounce=DEBOUNCE_MS, step=30, stop_event=stop, raise_interrupt=False):
-        yield run(files, out_dir, jobs=1, check=True)
+        yield run(files, out_dir, jobs=1, **options)

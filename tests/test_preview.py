@@ -1,0 +1,217 @@
+"""Proofs and the live preview: PNG pages with guides, a local server that follows each save."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import REPO, VENV_PYTHON, run_main, write_minimal
+
+SEED_SLUG = "how-ketamine-affects-the-brain"
+
+
+def _seed(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "logo.svg", folder / "logo.svg")
+    shutil.copy(REPO / "content.yaml", folder / "content.yaml")
+    return folder / "content.yaml"
+
+
+# --- proofs -----------------------------------------------------------------------------
+
+def test_proof_writes_every_page_at_the_asked_resolution_with_guides(tmp_path: Path) -> None:
+    content = _seed(tmp_path / "src")
+    out = tmp_path / "out"
+    run = run_main("proof", str(content), "--out", str(out), "--dpi", "100")
+    assert run.code == 0, run.err
+    names = sorted(p.name for p in (out / "proof").glob("*.png"))
+    assert names == [f"{SEED_SLUG}-email-{n}.png" for n in (1, 2, 3)] + [f"{SEED_SLUG}-print-{n}.png" for n in (1, 2)]
+    outside = Image.open(out / "proof" / f"{SEED_SLUG}-print-1.png").convert("RGB")
+    assert outside.size == (round(846 * 100 / 72), round(666 * 100 / 72))  # the sheet with its marks area
+    scale = 100 / 72
+    # The trim line (magenta) runs along the top edge of the trim, 27 pt inside the sheet, at x = 150 pt;
+    # the fold (green) at 261 pt from the trim's left, between the flap and the back panel.
+    trim_y = round(27 * scale)
+    assert any(outside.getpixel((round((27 + 150) * scale), y)) == (220, 0, 120) for y in range(trim_y - 2, trim_y + 3))
+    fold_x = round((27 + 261) * scale)
+    assert any(outside.getpixel((x, y)) == (0, 170, 80) for x in range(fold_x - 2, fold_x + 3) for y in range(20, 60))
+    email = Image.open(out / "proof" / f"{SEED_SLUG}-email-1.png").convert("RGB")
+    assert email.size == (round(612 * scale), round(792 * scale))
+    assert (220, 0, 120) not in {email.getpixel((x, 3)) for x in range(0, email.size[0], 5)}  # no guides: no bleed
+
+
+def test_proof_without_guides(tmp_path: Path) -> None:
+    content = _seed(tmp_path / "src")
+    out = tmp_path / "out"
+    assert run_main("proof", str(content), "--out", str(out), "--dpi", "60", "--no-guides").code == 0
+    outside = Image.open(out / "proof" / f"{SEED_SLUG}-print-1.png").convert("RGB")
+    colours = {colour for _, colour in outside.getcolors(maxcolors=1 << 24)}
+    assert (220, 0, 120) not in colours and (0, 170, 80) not in colours
+
+
+# --- the server -------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    """A raw GET: the path goes on the wire exactly as written (no client normalisation)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _wait(condition: Callable[[], object], seconds: float, what: str) -> object:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self.process, self.port, self.lines = process, port, []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def page(self) -> str:
+        status, body = _get(self.port, "/")
+        assert status == 200
+        return body.decode()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
+    content = write_minimal(tmp_path / "site")
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(VENV_PYTHON), "-u", str(REPO / "build.py"), "serve", "content.yaml", "--out", "out", "--port", str(port)],
+        cwd=content.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    running = Server(process, port)
+    try:
+        _wait(lambda: any("Preview at http://127.0.0.1:" in line for line in running.lines), 60, "the address")
+
+        def answers() -> bool:
+            try:
+                return _get(port, "/")[0] == 200
+            except OSError:
+                return False
+
+        _wait(answers, 30, "the server")
+        yield running, content
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _images(page: str) -> list[str]:
+    return re.findall(r'<img src="(/files/[^"]+)"', page)
+
+
+def test_serve_page_images_and_a_save_that_changes_them(server: tuple[Server, Path]) -> None:
+    running, content = server
+    assert "Preview at http://127.0.0.1:" in "\n".join(running.lines)
+    page = running.page()
+    images = _images(page)
+    assert len(images) == 2  # the short handout: one print page, one email page
+    status, png = _get(running.port, images[0])
+    assert status == 200 and png.startswith(b"\x89PNG")
+    assert re.search(r'<a href="/files/ketamine-and-your-brain-print.pdf">', page)
+    assert _get(running.port, "/files/ketamine-and-your-brain-print.pdf")[1].startswith(b"%PDF-")
+
+    content.write_text(content.read_text().replace("It blocks NMDA receptors", "It blocks certain receptors"))
+    _wait(lambda: _images(running.page()) != images, 60, "new page images after a save")
+    new_png = _get(running.port, _images(running.page())[0])[1]
+    assert new_png != png
+
+    good = content.read_text()
+    content.write_text(good.replace("  - heading: How long it lasts\n", "  - heading: How long it lasts\n  bad: [\n"))
+    def page_with_errors() -> str | None:
+        page = running.page()
+        return page if 'class="errors"' in page else None
+
+    page = _wait(page_with_errors, 60, "the error on the page")
+    assert re.search(r"Line \d+:</span> YAML syntax error", str(page))
+    assert _images(str(page)) == _images(running.page())  # the last good pages stay below the errors
+    content.write_text(good)
+    _wait(lambda: 'class="errors"' not in running.page(), 60, "the errors to clear")
+
+    running.process.send_signal(signal.SIGINT)
+    assert running.process.wait(timeout=15) == 0
+
+
+OUTSIDE = [
+    "/files/../content.yaml", "/files/%2e%2e/content.yaml", "/files/%2E%2E%2Fcontent.yaml",
+    "/files/..%2fcontent.yaml", "/files//etc/passwd", "/files/%2Fetc%2Fpasswd", "/files/proof/../manifest.json",
+    "/../content.yaml", "/%2e%2e/content.yaml", "/etc/passwd", "/files/", "/files/proof/",
+    "/files/manifest.json", "/out/", "/content.yaml", "/files/../../../../etc/passwd",
+]
+
+
+def test_serve_answers_nothing_else_and_only_on_loopback(server: tuple[Server, Path]) -> None:
+    running, _ = server
+    answers = {path: _get(running.port, path)[0] for path in OUTSIDE}
+    assert answers == {path: 404 for path in OUTSIDE}
+    addresses = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout \
+        if shutil.which("ss") else ""
+    if not addresses:
+        pytest.skip("ss (iproute2) is not installed: cannot list listening sockets")
+    listening = [line.split()[3] for line in addresses.splitlines() if line.split()[3].endswith(f":{running.port}")]
+    assert listening == [f"127.0.0.1:{running.port}"]
+
+
+def test_page_updates_in_a_real_browser_without_reload(server: tuple[Server, Path]) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("Debian's chromium is not installed (bash setup.sh --dev installs it)")
+    from playwright.sync_api import sync_playwright
+
+    running, content = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{running.port}/")
+            page.evaluate("window.loadedOnce = 'yes'")  # gone if the page reloads
+            first = page.get_attribute("main img", "src")
+            version = page.get_attribute("body", "data-version")
+            page.wait_for_function("() => window.EventSource !== undefined")
+            time.sleep(0.5)  # let the event stream connect
+            content.write_text(content.read_text().replace("Balanced Ketamine", "Balanced Ketamine West"))
+            page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=60_000)
+            assert page.get_attribute("main img", "src") != first
+            assert page.evaluate("window.loadedOnce") == "yes"
+            assert "built at" in page.inner_text("#status")
+        finally:
+            browser.close()
