@@ -43,7 +43,11 @@ class _Log(logging.Handler):
         self.warnings: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(record.getMessage())
+        message = record.getMessage()
+        # A font that cannot be loaded is only a warning to WeasyPrint, which then falls back
+        # to whatever the machine has: for us it is an error, fonts must be the bundled ones.
+        fatal = record.levelno >= logging.ERROR or "cannot be loaded" in message
+        (self.errors if fatal else self.warnings).append(message)
 
 
 @contextmanager
@@ -115,6 +119,10 @@ def _finisher(identifier: str) -> Any:
 
 def _plain(message: str, base_dir: Path) -> str:
     """WeasyPrint's "Failed to load image at 'file:///…/logo.png': …" as words staff can act on."""
+    font = re.match(r"Font-face '([^']+)' cannot be loaded", message)
+    if font:
+        return (f"the font '{font[1]}' could not be loaded; a stylesheet's fonts must be files in "
+                "the content's folder (or the bundled ones), never on the web or elsewhere on disk")
     match = re.match(r"Failed to (load|render) (image|stylesheet|SVG image)( at)? '?([^' ]+)'?:?\s*(.*)", message)
     if not match:
         return message

@@ -169,5 +169,5 @@ def read_source(path: Path, name: str | None = None) -> Source:
         raise ContentError([Problem(name, error.line, error.key, error.message)]) from None
     if not isinstance(data, dict):
         raise ContentError([Problem(name, root.start_mark.line + 1, "",
-                                    "the file must be a list of keys such as 'title: ...', not a single value")])
+                                    "the file must be made of keys such as 'title: ...', not a list or a single value")])
     return Source(name, data, lines, problems)

@@ -106,7 +106,7 @@ def test_top_level_not_a_mapping(tmp_path, text):
     path = tmp_path / "content.yaml"
     path.write_text(text)
     fails_with(path, tmp_path / "out",
-               "{f}:1: the file must be a list of keys such as 'title: ...', not a single value")
+               "{f}:1: the file must be made of keys such as 'title: ...', not a list or a single value")
 
 
 # --- keys -----------------------------------------------------------------------------

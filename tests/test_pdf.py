@@ -324,7 +324,8 @@ def test_own_css_cannot_fetch_from_the_network(tmp_path, handout, web_server, cs
 
 
 def test_own_css_font_from_outside_is_not_used(tmp_path, web_server):
-    """A @font-face outside the folder or on the web is not fetched (only a warning today)."""
+    """A @font-face outside the folder or on the web is not fetched, and fails the build:
+    otherwise WeasyPrint would fall back to whatever fonts the machine has."""
     base, requests = web_server
     outside = tmp_path / "outside" / "Secret.ttf"
     outside.parent.mkdir()
@@ -335,11 +336,9 @@ def test_own_css_font_from_outside_is_not_used(tmp_path, web_server):
     path = with_own_css(tmp_path, css)
     run = run_main("build", str(path), "--out", str(tmp_path / "out"))
     assert requests == []
-    if run.code == 0:
-        for pdf in (tmp_path / "out").glob("*.pdf"):
-            assert not [row for row in fonts(pdf) if "Italic" in row["name"]], "the outside font was embedded"
-    else:
-        assert "refused" in "\n".join(run.err)
+    assert run.code == 1
+    assert "the font 'Outside' could not be loaded; a stylesheet's fonts must be files in the content's folder" in run.err[0]
+    assert not (tmp_path / "out").exists()
 
 
 # --- broken images --------------------------------------------------------------------
