@@ -174,3 +174,24 @@ def test_handout_is_still_a_choice(tmp_path: Path) -> None:
     assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 0
     boxes = _boxes(tmp_path / "out" / f"{SEED_SLUG}-print.pdf")
     assert boxes["TrimBox"] == [0, 0, 612, 792]
+
+
+def _panel(x: float, folds: tuple[float, float]) -> int:
+    return sum(x > fold for fold in folds)
+
+
+@pytest.mark.parametrize("heading", ["How Does Ketamine Affect The Brain?", "How Long Does Ketamine Remain in Your System?",
+                                     "Benefits of Ketamine", "Long Story Short"])
+def test_a_heading_never_ends_a_panel(seed_out: Path, heading: str) -> None:
+    pdf = seed_out / f"{SEED_SLUG}-print.pdf"
+    wanted = heading.split()
+    for page, folds in ((1, (261, 526.5)), (2, (265.5, 531))):
+        words = _words(pdf, page)
+        for i in range(len(words) - len(wanted) + 1):
+            if [w for w, _, _ in words[i:i + len(wanted)]] == wanted:
+                _, x, y = words[i + len(wanted) - 1]
+                panel = _panel(x, folds)
+                below = [w for w, wx, wy in words[i + len(wanted):] if _panel(wx, folds) == panel and y < wy < y + 60]
+                assert below, f"{heading!r} ends its panel"
+                return
+    raise AssertionError(f"{heading!r} not found")
