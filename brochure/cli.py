@@ -138,9 +138,12 @@ def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
     print(f"watching {', '.join(args.files)} and the templates; Ctrl-C stops", flush=True)
-    for outcomes in rebuilds(_files(args), Path(args.out), force=args.force, check=True):
-        report(outcomes)
-        print("waiting for changes...", flush=True)
+    try:
+        for outcomes in rebuilds(_files(args), Path(args.out), force=args.force, check=True):
+            report(outcomes)
+            print("waiting for changes...", flush=True)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C during a build: what was being written is a temporary file, never a PDF
     print("stopped watching")
     return 0
 

@@ -66,6 +66,7 @@ class Manifest:
     """The manifest of one output folder."""
 
     def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
         self.path = out_dir / "manifest.json"
         self.entries: dict[str, Entry] = {}
         try:
@@ -77,14 +78,14 @@ class Manifest:
 
     def fresh(self, pdf: Path, settings: str) -> bool:
         """True when ``pdf`` exists as recorded and none of its inputs changed."""
-        entry = self.entries.get(str(pdf))
+        entry = self.entries.get(pdf.name)
         return (entry is not None and entry.settings == settings and file_hash(pdf) == entry.sha256
                 and all(file_hash(Path(key)) == value for key, value in entry.inputs.items()))
 
     def pdfs_of(self, source: Path) -> list[Path]:
         """The PDFs recorded for a content file."""
         resolved = str(source.resolve())
-        return [Path(pdf) for pdf, entry in self.entries.items() if entry.source == resolved]
+        return [self.out_dir / pdf for pdf, entry in self.entries.items() if entry.source == resolved]
 
     def up_to_date(self, source: Path) -> list[Path] | None:
         """The PDFs of ``source`` when all are fresh, else None (something must be built)."""
@@ -92,16 +93,17 @@ class Manifest:
         if not pdfs:
             return None
         for pdf in pdfs:
-            entry = self.entries[str(pdf)]
+            entry = self.entries[pdf.name]
             if not self.fresh(pdf, settings_fingerprint(entry.output, entry.variant)):
                 return None
         return pdfs
 
     def record(self, pdf: Path, entry: Entry) -> None:
-        self.entries[str(pdf)] = entry
+        # Keyed by file name: the manifest sits beside the PDFs, however --out was spelt.
+        self.entries[pdf.name] = entry
 
     def forget(self, source: Path, keep: set[str]) -> None:
-        """Drop entries of ``source`` no longer produced (a removed variant)."""
+        """Drop entries of ``source`` (PDF file names) no longer produced (a removed variant)."""
         resolved = str(source.resolve())
         for pdf in [p for p, e in self.entries.items() if e.source == resolved and p not in keep]:
             del self.entries[pdf]

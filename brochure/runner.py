@@ -109,7 +109,7 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
                     known.record(Path(pdf), entry)
         for path, name in todo:
             if outcomes[name].ok:
-                keep = {str(p) for r in outcomes[name].results for p in r.pdfs}
+                keep = {p.name for r in outcomes[name].results for p in r.pdfs}
                 known.forget(path, keep)
         if any(outcome.results for outcome in outcomes.values()):
             known.save()  # a batch that built nothing leaves out/ untouched

@@ -102,7 +102,7 @@ def test_manifest_records_every_pdf_its_inputs_and_hash(tmp_path):
     assert data["format"] == 1
     pdfs = sorted(out.glob("*.pdf"))
     assert [p.name for p in pdfs] == [f"{SLUG}-email.pdf", f"{SLUG}-print.pdf"]
-    entries = {Path(key).resolve(): entry for key, entry in data["pdfs"].items()}
+    entries = {(out / key).resolve(): entry for key, entry in data["pdfs"].items()}  # keys: file names in out/
     assert sorted(entries) == [p.resolve() for p in pdfs], "one entry per PDF, and only those"
     for pdf in pdfs:
         entry = entries[pdf.resolve()]
@@ -191,7 +191,7 @@ def test_email_stylesheet_override_rebuilds_only_the_email_pdf(tmp_path):
     assert email.read_bytes() != email_before, "the clinic's email.css was not used"
     assert print_pdf.read_bytes() == print_before
     assert not rewritten(print_pdf), "the print PDF was rewritten though nothing it uses changed"
-    entry = manifest(out)["pdfs"][str(email)]
+    entry = manifest(out)["pdfs"][email.name]
     assert entry["inputs"].get(str((own / "email.css").resolve())) == sha256(own / "email.css")
 
 
@@ -211,7 +211,7 @@ def test_override_added_between_builds_in_one_process_is_used(tmp_path):
     run = built(content, out)
     assert any(line.startswith(f"wrote {email}") for line in run.out), run.out
     assert email.read_bytes() != email_before, "the override added after the first build was ignored"
-    assert str((own / "email.css").resolve()) in manifest(out)["pdfs"][str(email)]["inputs"]
+    assert str((own / "email.css").resolve()) in manifest(out)["pdfs"][email.name]["inputs"]
 
 
 def test_content_edit_rebuilds_both(tmp_path):
@@ -264,7 +264,7 @@ def test_force_rebuilds_everything(tmp_path):
         assert any(line.startswith(f"wrote {pdf} (") for line in run.out), run.out
         assert rewritten(pdf), f"--force did not rewrite {pdf.name}"
         assert pdf.read_bytes() == old, "same inputs, same bytes"
-    assert manifest(out)["pdfs"][str(pdfs[0])]["sha256"] == sha256(pdfs[0])
+    assert manifest(out)["pdfs"][pdfs[0].name]["sha256"] == sha256(pdfs[0])
 
 
 def test_replacing_the_logo_rebuilds_both(tmp_path):
@@ -291,8 +291,11 @@ class Watched:
 
     def __init__(self, cwd: Path, *args: str) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # SIGINT back to its default in the child: a shell runs background jobs with it ignored,
+        # and Python then never turns it into KeyboardInterrupt.
         self.proc = subprocess.Popen([str(VENV_PYTHON), str(REPO / "build.py"), "watch", *args], cwd=cwd,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.out: list[str] = []
         self.err: list[str] = []
         self.lock = threading.Lock()
@@ -440,7 +443,7 @@ def test_list_variants_build_one_brochure_each_and_a_removed_one_leaves_the_mani
     assert sorted((e["variant"], e["output"]) for e in data.values()) == [
         ("lees-summit", "email"), ("lees-summit", "print"), ("overland-park", "email"), ("overland-park", "print")]
     for pdf, entry in data.items():
-        assert entry["sha256"] == sha256(Path(pdf))
+        assert entry["sha256"] == sha256(out / pdf)
 
     # Remove lees-summit: the next build drops it from the manifest.
     content.write_text(MINIMAL + LIST_VARIANTS.split("  - id: lees-summit")[0], encoding="utf-8")
@@ -600,3 +603,10 @@ def test_parallel_jobs_write_the_same_pdfs(tmp_path, monkeypatch):
         assert sorted(line.split("] ", 1)[1] for line in progress) == sorted(
             f"built clinic/content.yaml ({vid})" for vid in ids), run.out
     assert len(manifest(Path("parallel"))["pdfs"]) == 8
+
+
+def test_the_manifest_does_not_depend_on_how_out_is_written(tmp_path):
+    content = write_minimal(tmp_path / "clinic")
+    built(content, tmp_path / "out")
+    run = run_main("build", str(content), "--out", str((tmp_path / "clinic" / ".." / "out").resolve()))
+    assert run.code == 0 and run.out and run.out[0].startswith(f"{content}: up to date"), run.out
