@@ -620,8 +620,9 @@ def batch(variants: int, rounds: int) -> Scenario:
         path = ws.copy(f"batch-{variants}", "variants: locations.csv\n", {"locations.csv": locations(variants)})
         # Not measured: one variant per worker, so that the code every worker runs is in
         # memory (this VM pages out what sat idle; the first build after a pause is slower).
-        warm = ws.copy(f"batch-{variants}-warm-up", "variants: locations.csv\n", {"locations.csv": locations(max(JOBS))})
-        run_child(build_command(warm, ws.out(f"batch-{variants}/warm-up"), "--jobs", str(max(JOBS)), "--force"))
+        most = max(JOBS)
+        warm = ws.copy(f"batch-{variants}-warm-up", "variants: locations.csv\n", {"locations.csv": locations(most)})
+        run_child(build_command(warm, ws.out(f"batch-{variants}/warm-up"), "--jobs", str(most), "--force"))
         runs: dict[int, list[ChildRun]] = {jobs: [] for jobs in JOBS}
         for r in range(ws.batch_runs or rounds):
             for jobs in JOBS:  # alternated, so drift in the machine's speed hits both alike
@@ -777,12 +778,12 @@ def table(info: dict[str, Any], documents: list[Document], results: dict[str, Me
     watch = results.get("watch_edit_to_pdf")
     if watch:
         x = watch.extra
-        lines += ["", f"watch: DEBOUNCE_MS {x['debounce_ms']}, step {x['step_ms']} ms (watchfiles yields "
-                      "once no change came for a step, at most a debounce after the first), all inside "
-                      "edit-to-PDF;",
-                  f"       first build to 'waiting for changes...' {x['start_to_ready_s']:.2f} s"
-                  + (f"; edit-to-PDF minus project warm: {(watch.median - results['project_warm'].median) * 1000:.0f} ms"
-                     if "project_warm" in results else "")]
+        lines += ["", f"watch: DEBOUNCE_MS {x['debounce_ms']}, step {x['step_ms']} ms: watchfiles yields once no "
+                      "change came for a step, at most a debounce after the first; inside edit-to-PDF.",
+                  f"watch: start to first 'waiting for changes...' {x['start_to_ready_s']:.2f} s"]
+        if "project_warm" in results:
+            extra_ms = (watch.median - results["project_warm"].median) * 1000
+            lines[-1] += f"; edit-to-PDF minus project warm {extra_ms:.0f} ms"
     return "\n".join(lines)
 
 

@@ -115,7 +115,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     for output in html.outputs(brochure):
         target = targets[output.name]
         settings = manifest.settings_fingerprint(output.name, unit.variant)
-        if known is not None and not force and known.fresh(target, settings):
+        if known is not None and not force and known.fresh(target, settings, unit.path):
             result.skipped.append(target)
             continue
         document = html.render(brochure, output, content_dir, stamp)

@@ -76,10 +76,11 @@ class Manifest:
         except (FileNotFoundError, ValueError, TypeError, KeyError):
             self.entries = {}  # no manifest, or an unreadable one: everything is rebuilt
 
-    def fresh(self, pdf: Path, settings: str) -> bool:
-        """True when ``pdf`` exists as recorded and none of its inputs changed."""
+    def fresh(self, pdf: Path, settings: str, source: Path) -> bool:
+        """True when ``pdf`` exists as recorded from ``source`` and none of its inputs changed."""
         entry = self.entries.get(pdf.name)
-        return (entry is not None and entry.settings == settings and file_hash(pdf) == entry.sha256
+        return (entry is not None and entry.source == str(source.resolve()) and entry.settings == settings
+                and file_hash(pdf) == entry.sha256
                 and all(file_hash(Path(key)) == value for key, value in entry.inputs.items()))
 
     def pdfs_of(self, source: Path) -> list[Path]:
@@ -94,7 +95,7 @@ class Manifest:
             return None
         for pdf in pdfs:
             entry = self.entries[pdf.name]
-            if not self.fresh(pdf, settings_fingerprint(entry.output, entry.variant)):
+            if not self.fresh(pdf, settings_fingerprint(entry.output, entry.variant), source):
                 return None
         return pdfs
 
