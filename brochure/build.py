@@ -62,11 +62,36 @@ def pdf_paths(brochure: content.Brochure, out_dir: Path, variant: str | None = N
     return {o.name: out_dir / f"{stem}-{o.name}.pdf" for o in html.outputs(brochure)}
 
 
-def brochures(path: Path, name: str) -> list[tuple[str | None, content.Brochure, content.Source]]:
-    """Every brochure a content file describes (one per variant), validated."""
+Described = list[tuple[str | None, content.Brochure, content.Source]]
+_VALIDATED: dict[tuple[str, str], tuple[str, Described]] = {}
+
+
+def _fingerprint(path: Path) -> str:
+    """The content's bytes and the name, size and time of every file beside it (logo, CSV...)."""
+    parts = [hashlib.sha256(path.read_bytes()).hexdigest()]
+    for entry in sorted(os.scandir(path.resolve().parent), key=lambda e: e.name):
+        if entry.is_file():
+            stat = entry.stat()
+            parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\0".join(parts)
+
+
+def brochures(path: Path, name: str) -> Described:
+    """Every brochure a content file describes (one per variant), validated.
+
+    Cached per process while the file, its CSV and the files it names are unchanged:
+    a batch of 50 variants would otherwise validate all 50 for each of them.
+    """
+    key = (str(path.resolve()), name)
+    fingerprint = _fingerprint(path) if path.is_file() else ""
+    cached = _VALIDATED.get(key)
+    if cached and fingerprint and cached[0] == fingerprint:
+        return cached[1]
     brochure, source = content.load_with_source(path, name)
     root = path.resolve().parent
-    return [(variant, b, source) for variant, b in content.variants(brochure, source, root)]
+    described = [(variant, b, source) for variant, b in content.variants(brochure, source, root)]
+    _VALIDATED[key] = (fingerprint, described)
+    return described
 
 
 def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:

@@ -66,8 +66,31 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     return env
 
 
+_TEMPLATE_FILES: dict[tuple[tuple[Path, ...], str], tuple[set[Path], dict[Path, int]]] = {}
+
+
 def template_files(content_dir: Path, output: Output) -> set[Path]:
-    """The template files one output is rendered from: its template and all it extends or imports."""
+    """The template files one output is rendered from: its template and all it extends or imports.
+
+    Cached while none of those files changed (the search path is part of the key).
+    """
+    key = (tuple(search_path(content_dir.resolve())), output.template)
+    cached = _TEMPLATE_FILES.get(key)
+    if cached and all(_mtime(f) == t for f, t in cached[1].items()):
+        return cached[0]
+    files = _referenced(content_dir, output)
+    _TEMPLATE_FILES[key] = (files, {f: _mtime(f) for f in files})
+    return files
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return -1
+
+
+def _referenced(content_dir: Path, output: Output) -> set[Path]:
     env = environment(content_dir.resolve())
     files: set[Path] = set()
     queue, done = [output.template], set()
@@ -119,14 +142,18 @@ def qr_code(clinic: Clinic) -> dict[str, str] | None:
 
     Vector (SVG) so it prints sharp at any size; segno keeps the 4-module quiet zone.
     """
-    import segno
-
     if clinic.website:
         payload, label = markup.web_href(clinic.website), markup.web_label(clinic.website)
     elif clinic.phone:
         payload, label = markup.tel_href(clinic.phone), clinic.phone
     else:
         return None
+    return {"payload": payload, "label": label, "src": _qr_svg(payload)}
+
+
+@lru_cache(maxsize=256)
+def _qr_svg(payload: str) -> str:
+    import segno
+
     code = segno.make(payload, error="m")
-    return {"payload": payload, "label": label,
-            "src": code.svg_data_uri(border=4, dark="#000000", light="#ffffff", omitsize=True)}
+    return code.svg_data_uri(border=4, dark="#000000", light="#ffffff", omitsize=True)

@@ -141,6 +141,10 @@ def _uuid_like(digest: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
+_FONT_CONFIGS: dict[tuple[Path, ...], tuple[Any, set[Path]]] = {}
+FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
+
+
 @dataclass
 class Rendered:
     """A PDF in memory, WeasyPrint's warnings about it, and the files it was made from."""
@@ -159,16 +163,22 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     logged an error (a resource that did not load).
     """
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
 
+    # One font configuration per set of folders, kept between builds: @font-face rules
+    # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
+    fonts, font_files = _FONT_CONFIGS.setdefault(tuple(roots), (FontConfiguration(), set()))
     digest = hashlib.sha256(f"{output}\0{html}".encode()).hexdigest()
     files: set[Path] = set()
     with _collect_log() as log, _source_date(epoch):
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                        url_fetcher=_fetcher(roots, files)).render(**OPTIONS[output])
+                        url_fetcher=_fetcher(roots, files)).render(font_config=fonts, **OPTIONS[output])
         data = document.write_pdf(finisher=_finisher(_uuid_like(digest)),
                                   pdf_identifier=digest[:32].encode(), **OPTIONS[output])
     if log.errors:
         raise RenderError("; ".join(dict.fromkeys(_plain(e, base_dir) for e in log.errors)))
     if finish:
         data = finish(data, document)
-    return Rendered(data, log.warnings, files)
+    # Fonts fetched once stay registered: they are inputs of every later PDF all the same.
+    font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
+    return Rendered(data, log.warnings, files | font_files)
