@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .content import Brochure
+from .errors import located
 from .source import Path_, Source, dotted
 
 Severity = Literal["warning", "info"]
@@ -51,8 +52,7 @@ class Finding:
 
     def __str__(self) -> str:
         # The same shape as brochure.errors.Problem, so editors can jump to the line.
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        return located(self.file, self.line, self.key, self.message)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

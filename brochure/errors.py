@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def located(file: str, line: int | None, key: str, message: str) -> str:
+    """``file:line: key: message``, the one shape every error and finding is printed in."""
+    where = f"{file}:{line}" if line else file
+    return f"{where}: {key}: {message}" if key else f"{where}: {message}"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One mistake: where it is and what is wrong, in plain words."""
@@ -20,8 +26,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        return located(self.file, self.line, self.key, self.message)
 
 
 class ContentError(Exception):
