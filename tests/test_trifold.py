@@ -195,3 +195,13 @@ def test_a_heading_never_ends_a_panel(seed_out: Path, heading: str) -> None:
                 assert below, f"{heading!r} ends its panel"
                 return
     raise AssertionError(f"{heading!r} not found")
+
+
+def test_email_pdf_has_no_lone_word_lines(seed_out: Path) -> None:
+    """A line holding one word that does not end a sentence is a line-breaking fault
+    (WeasyPrint breaks badly before a link that starts with "(", as the seed's phone does)."""
+    text = subprocess.run(["pdftotext", "-layout", str(seed_out / f"{SEED_SLUG}-email.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    lone = [line.strip() for line in text.splitlines()
+            if len(line.split()) == 1 and not line.strip().endswith((".", "?", "!", ":"))]
+    assert lone == []
