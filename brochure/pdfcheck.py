@@ -14,6 +14,7 @@ colour under the run, which also covers text on tinted panels and on pictures.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
@@ -428,26 +429,54 @@ def _strip_text(pdf: pikepdf.Pdf) -> None:
         page.obj.Contents = pdf.make_stream(data)
 
 
+_RENDERED: dict[str, tuple[Any, tuple[float, float, float, float]]] = {}  # page fingerprint -> picture, box
+_RENDERED_MAX = 16  # a letter page at 144 dpi is about 6 MB of pixels
+
+
+def _fingerprint(page: pikepdf.Page) -> str:
+    """What a text-stripped page draws: its content, its forms' and images' bytes, its box.
+
+    Why: in watch mode and across variants most pages' backgrounds do not change when the
+    words do, and rendering a page is the costliest part of the checks.
+    """
+    digest = hashlib.sha256(page.obj.Contents.read_bytes() + repr(list(page.cropbox)).encode())
+    seen: set[tuple[int, int]] = set()
+
+    def resources(res: Any) -> None:
+        xobjects = _entry(res, "/XObject")
+        for xobject in xobjects.values() if xobjects is not None else ():
+            if xobject.objgen in seen:
+                continue
+            seen.add(xobject.objgen)
+            digest.update(xobject.read_raw_bytes())
+            if xobject.get("/Subtype") == "/Form":
+                resources(xobject.get("/Resources"))
+
+    resources(page.obj.get("/Resources"))
+    return digest.hexdigest()
+
+
 def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
     """The colour behind each text run: the most common pixel under it with all text removed."""
     import pypdfium2 as pdfium
 
     _strip_text(pdf)
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    document = pdfium.PdfDocument(buffer.getvalue())
-    result: list[Colour | None] = []
-    rendered: dict[int, tuple[Any, tuple[float, float, float, float]]] = {}
-    try:
-        for run in runs:
-            if run.page not in rendered:
-                page = document[run.page]
-                rendered[run.page] = (page.render(scale=RENDER_SCALE).to_pil().convert("RGB"), page.get_cropbox())
-            image, box = rendered[run.page]
-            result.append(_mode_colour(image, box, run.box))
-    finally:
-        document.close()
-    return result
+    keys = {run.page: _fingerprint(pdf.pages[run.page]) for run in runs}
+    missing = {page for page, key in keys.items() if key not in _RENDERED}
+    if missing:
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+        document = pdfium.PdfDocument(buffer.getvalue())
+        try:
+            for index in sorted(missing):
+                page = document[index]
+                if len(_RENDERED) >= _RENDERED_MAX:
+                    _RENDERED.pop(next(iter(_RENDERED)))
+                _RENDERED[keys[index]] = (page.render(scale=RENDER_SCALE).to_pil().convert("RGB"),
+                                          page.get_cropbox())
+        finally:
+            document.close()
+    return [_mode_colour(*_RENDERED[keys[run.page]], run.box) for run in runs]
 
 
 def _mode_colour(image: Any, crop: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> Colour | None:
