@@ -462,7 +462,8 @@ def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
 
     _strip_text(pdf)
     keys = {run.page: _fingerprint(pdf.pages[run.page]) for run in runs}
-    missing = {page for page, key in keys.items() if key not in _RENDERED}
+    pictures = {key: _RENDERED[key] for key in keys.values() if key in _RENDERED}
+    missing = {page for page, key in keys.items() if key not in pictures}
     if missing:
         buffer = io.BytesIO()
         pdf.save(buffer)
@@ -470,13 +471,15 @@ def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
         try:
             for index in sorted(missing):
                 page = document[index]
-                if len(_RENDERED) >= _RENDERED_MAX:
-                    _RENDERED.pop(next(iter(_RENDERED)))
-                _RENDERED[keys[index]] = (page.render(scale=RENDER_SCALE).to_pil().convert("RGB"),
-                                          page.get_cropbox())
+                pictures[keys[index]] = (page.render(scale=RENDER_SCALE).to_pil().convert("RGB"),
+                                         page.get_cropbox())
         finally:
             document.close()
-    return [_mode_colour(*_RENDERED[keys[run.page]], run.box) for run in runs]
+        for key in [k for k in pictures if k not in _RENDERED]:
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.pop(next(iter(_RENDERED)))  # the oldest
+            _RENDERED[key] = pictures[key]
+    return [_mode_colour(*pictures[keys[run.page]], run.box) for run in runs]
 
 
 def _mode_colour(image: Any, crop: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> Colour | None:
