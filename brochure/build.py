@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from . import content, html, manifest, pdf, trifold
 from .errors import ContentError, Problem
 from .files import write_atomic
@@ -66,14 +68,18 @@ Described = list[tuple[str | None, content.Brochure, content.Source]]
 _VALIDATED: dict[tuple[str, str], tuple[str, Described]] = {}
 
 
-def _fingerprint(path: Path) -> str:
-    """The content's bytes and the name, size and time of every file beside it (logo, CSV...)."""
-    parts = [hashlib.sha256(path.read_bytes()).hexdigest()]
-    for entry in sorted(os.scandir(path.resolve().parent), key=lambda e: e.name):
-        if entry.is_file():
-            stat = entry.stat()
-            parts.append(f"{entry.name}:{stat.st_size}:{stat.st_mtime_ns}")
+def _fingerprint(path: Path, described: Described | None = None) -> str:
+    """The content's bytes, its variants CSV's, and whether each image it names exists."""
+    parts = [manifest.file_hash(path)]
+    if described:
+        root = path.resolve().parent
+        parts += [manifest.file_hash(csv) for csv in _csv(described[0][2], root)]
+        parts += [f"{image}:{(root / image).is_file()}" for _, b, _ in described for image in _images(b)]
     return "\0".join(parts)
+
+
+def _images(brochure: content.Brochure) -> list[str]:
+    return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image]
 
 
 def brochures(path: Path, name: str) -> Described:
@@ -83,14 +89,13 @@ def brochures(path: Path, name: str) -> Described:
     a batch of 50 variants would otherwise validate all 50 for each of them.
     """
     key = (str(path.resolve()), name)
-    fingerprint = _fingerprint(path) if path.is_file() else ""
     cached = _VALIDATED.get(key)
-    if cached and fingerprint and cached[0] == fingerprint:
+    if cached and cached[0] == _fingerprint(path, cached[1]):
         return cached[1]
     brochure, source = content.load_with_source(path, name)
     root = path.resolve().parent
     described = [(variant, b, source) for variant, b in content.variants(brochure, source, root)]
-    _VALIDATED[key] = (fingerprint, described)
+    _VALIDATED[key] = (_fingerprint(path, described), described)
     return described
 
 
@@ -143,14 +148,18 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         if known is not None and not force and known.fresh(target, settings, unit.path):
             result.skipped.append(target)
             continue
-        document = html.render(brochure, output, content_dir, stamp)
+        where = f"variant {unit.variant}: " if unit.variant else ""
+        try:
+            document = html.render(brochure, output, content_dir, stamp)
+        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
+            raise ContentError([_template_problem(error, content_dir)]) from None
         try:
             made = pdf.render_pdf(document, output.name, content_dir, [content_dir, html.BUNDLED], epoch,
                                   _finisher(brochure, output))
         except pdf.RenderError as error:
-            raise ContentError([Problem(unit.name, None, "", f"the {output.name} PDF could not be made: {error}")]) from None
+            raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
         except trifold.Overflow as error:
-            raise ContentError([Problem(unit.name, source.line(("layout",)), "layout", f"{error}.")]) from None
+            raise ContentError([Problem(unit.name, source.line(("layout",)), "layout", f"{where}{error}.")]) from None
         rendered[target] = made.data
         result.warnings += made.warnings
         files = made.files | html.template_files(content_dir, output) | {unit.path} | _csv(source, content_dir)
@@ -162,6 +171,16 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     result.written = list(rendered)
     result.warnings = list(dict.fromkeys(result.warnings))
     return result
+
+
+def _template_problem(error: jinja2.TemplateError, content_dir: Path) -> Problem:
+    """A mistake in a clinic's own template, at its file and line."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        shown = Path(error.filename or error.name or "template")
+        if shown.is_relative_to(content_dir):
+            shown = shown.relative_to(content_dir)
+        return Problem(str(shown), error.lineno, "", f"template syntax error: {error.message}")
+    return Problem(str(content_dir / "templates"), None, "", f"no template named '{error.name}'")
 
 
 def _csv(source: content.Source, content_dir: Path) -> set[Path]:

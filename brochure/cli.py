@@ -27,6 +27,20 @@ COMMANDS = {
 }
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {value}")
+    return value
+
+
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", default=["content.yaml"],
                         help="content files to build (default: content.yaml)")
@@ -42,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     _files_and_out(build)
-    build.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+    build.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
     build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
     check = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
@@ -54,13 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(watch)
     proof = sub.add_parser("proof", help=COMMANDS["proof"], description=COMMANDS["proof"])
     _files_and_out(proof)
-    proof.add_argument("--dpi", type=int, default=150, help="resolution of the pictures (default: 150)")
+    proof.add_argument("--dpi", type=_positive, default=150, help="resolution of the pictures (default: 150)")
     proof.add_argument("--no-guides", dest="guides", action="store_false",
                        help="leave out the trim, bleed and fold lines")
     serve = sub.add_parser("serve", help=COMMANDS["serve"], description=COMMANDS["serve"])
     _files_and_out(serve)
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
-    serve.add_argument("--dpi", type=int, default=110, help="resolution of the page pictures (default: 110)")
+    serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    serve.add_argument("--dpi", type=_positive, default=110, help="resolution of the page pictures (default: 110)")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
     return parser
@@ -92,12 +106,18 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
             for problem in outcome.problems:
                 print(problem, file=sys.stderr)
             count = len(outcome.problems)
-            print(f"{outcome.name}: {count} problem{'s' * (count != 1)}; no PDF was written.", file=sys.stderr)
+            written = sum(len(result.written) for result in outcome.results)
+            what = f"the other {written} PDFs were written" if written else "no PDF was written"
+            print(f"{outcome.name}: {count} problem{'s' * (count != 1)}; {what}.", file=sys.stderr)
     return status
 
 
 def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
-    return [(Path(name), name) for name in dict.fromkeys(args.files)]
+    """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file)."""
+    unique: dict[Path, str] = {}
+    for name in args.files:
+        unique.setdefault(Path(name).resolve(), name)
+    return [(Path(name), name) for name in unique.values()]
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -193,4 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
                 "schema": _schema}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except (NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError) as error:
+        # The output folder (or a file to write) is not usable: the user's to fix, not a bug.
+        print(f"cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return 1

@@ -16,12 +16,12 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import ContentError, Problem
 from .source import Source, dotted, read_source
 
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
 
 
@@ -146,9 +146,22 @@ class Brochure(_Model):
         "trifold", description="Print layout: trifold (one sheet folded in three) or handout (portrait pages).")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
     checks: Checks = Field(Checks(), description="Settings of the content checks.")
-    variants: list[dict[str, Any]] | str | None = Field(
+    variants: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
         None, description="One brochure per location: a list of overrides, each with an id, "
                           "or the name of a CSV file beside the content file (columns: id and keys such as clinic.phone).")
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variants_shape(cls, value: Any) -> Any:
+        """One plain sentence for a wrong shape, rather than pydantic's view of the union."""
+        if value is None or isinstance(value, str):
+            return value
+        if not isinstance(value, list) or not value:
+            raise ValueError("must be a list of variants (each '- id: ...') or the name of a CSV file")
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise ValueError(f"item {index} must be a group of keys starting with 'id:', like '- id: north'")
+        return value
 
     @property
     def file_slug(self) -> str:
@@ -265,11 +278,23 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dic
     except ValueError as error:
         raise ContentError([Problem(source.file, line, "variants", str(error))]) from None
     path = root / relative
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        rows = []
-        for row in reader:
-            rows.append((row.get("id") or "", reader.line_num, _nested(row)))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ContentError([Problem(name, raw[:error.start].count(b"\n") + 1, "",
+                                    "this is not UTF-8 text; save the CSV as UTF-8 (in Excel: CSV UTF-8)")]) from None
+    reader = csv.DictReader(text.splitlines())
+    columns = [c.strip() for c in reader.fieldnames or []]
+    for column in columns:
+        clash = next((c for c in columns if c != column and c.startswith(column + ".")), None)
+        if clash:
+            raise ContentError([Problem(name, 1, column, f"conflicts with the column {clash}; keep one of them")])
+    rows = []
+    for row in reader:
+        if None in row:
+            raise ContentError([Problem(name, reader.line_num, "", "this row has more cells than the first row has names")])
+        rows.append((row.get("id") or "", reader.line_num, _nested(row)))
     if not rows:
         raise ContentError([Problem(source.file, line, "variants", f"'{name}' has no rows")])
     return rows

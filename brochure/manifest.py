@@ -51,7 +51,8 @@ def tool_fingerprint() -> str:
             digest.update(path.name.encode() + path.read_bytes())
     from importlib import metadata  # here, not at import: the no-op path needs it only once
 
-    digest.update(metadata.version("weasyprint").encode())
+    for package in ("weasyprint", "pydyf", "fonttools", "pikepdf", "segno", "markdown-it-py", "jinja2"):
+        digest.update(metadata.version(package).encode())
     digest.update(platform.python_version().encode())
     return digest.hexdigest()
 
@@ -73,7 +74,7 @@ class Manifest:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") == FORMAT:
                 self.entries = {pdf: Entry(**entry) for pdf, entry in data["pdfs"].items()}
-        except (FileNotFoundError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.entries = {}  # no manifest, or an unreadable one: everything is rebuilt
 
     def fresh(self, pdf: Path, settings: str, source: Path) -> bool:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -65,12 +66,14 @@ def _collect_log() -> Iterator[_Log]:
 def _source_date(epoch: int) -> Iterator[None]:
     """Pin ``SOURCE_DATE_EPOCH`` while writing: font subsetting stamps fonts with it."""
     before = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = before or str(epoch)
+    os.environ["SOURCE_DATE_EPOCH"] = before if before and before.isdigit() else str(epoch)
     try:
         yield
     finally:
         if before is None:
             del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def _fetcher(roots: list[Path], seen: set[Path]) -> Any:
@@ -115,6 +118,34 @@ def _finisher(identifier: str) -> Any:
                               if isinstance(chunk, bytes) else chunk for chunk in obj.stream]
 
     return finish
+
+
+def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
+    """Families in the PDF that came from the machine rather than from an @font-face file.
+
+    Why: Pango falls back to any installed font for characters the bundled one lacks; the
+    PDF would then differ from machine to machine.
+    """
+    ours = set().union(*(_families(path) for path in font_files)) if font_files else set()
+    return sorted({font.family for font in document.fonts.values() if font.family not in ours})
+
+
+@lru_cache(maxsize=64)
+def _coverage(path: Path) -> frozenset[int]:
+    """The characters a font file has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+@lru_cache(maxsize=64)
+def _families(path: Path) -> frozenset[str]:
+    """The family names a font file declares (name IDs 1 and 16)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(str(record) for record in font["name"].names if record.nameID in (1, 16))
 
 
 def _plain(message: str, base_dir: Path) -> str:
@@ -168,17 +199,35 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
     fonts, font_files = _FONT_CONFIGS.setdefault(tuple(roots), (FontConfiguration(), set()))
-    digest = hashlib.sha256(f"{output}\0{html}".encode()).hexdigest()
+    # The file identifier comes from the document, not from where it sits on disk: the
+    # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
+    portable = html
+    for index, root in enumerate([base_dir, *roots]):
+        portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
+    digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
     files: set[Path] = set()
     with _collect_log() as log, _source_date(epoch):
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                         url_fetcher=_fetcher(roots, files)).render(font_config=fonts, **OPTIONS[output])
         data = document.write_pdf(finisher=_finisher(_uuid_like(digest)),
                                   pdf_identifier=digest[:32].encode(), **OPTIONS[output])
+    # Fonts fetched once stay registered: they are inputs of every later PDF all the same.
+    font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
+    strangers = _machine_fonts(document, font_files)
+    if strangers:
+        covered = set().union(*(_coverage(path) for path in font_files)) if font_files else set()
+        text = re.sub(r"<[^>]*>|&\w+;|&#\d+;", " ", html)
+        missing = "".join(sorted({c for c in text if not c.isspace() and ord(c) not in covered}))
+        if missing:
+            log.errors.append(f"some characters ({missing}) are not in the bundled font, so this computer's "
+                              f"{', '.join(strangers)} would be used; remove symbols such as arrows or check marks, "
+                              "or add a font that has them (templates/fonts and a stylesheet beside the content)")
+        else:
+            log.errors.append(f"a stylesheet asks for a font that is not bundled, so this computer's "
+                              f"{', '.join(strangers)} would be used; use font-family: \"Open Sans\" "
+                              "or add the font's file beside the content")
     if log.errors:
         raise RenderError("; ".join(dict.fromkeys(_plain(e, base_dir) for e in log.errors)))
     if finish:
         data = finish(data, document)
-    # Fonts fetched once stay registered: they are inputs of every later PDF all the same.
-    font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
     return Rendered(data, log.warnings, files | font_files)

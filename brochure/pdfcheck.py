@@ -569,8 +569,12 @@ def content_images(brochure: Brochure, source: Source, content_dir: Path) -> lis
     for path, file in named:
         if file.lower().endswith(".svg"):
             continue
-        with Image.open(content_dir / file) as image:
-            found.append(ImageSource(source.file, source.lines.get(path), dotted(path), file, image.size))
+        try:
+            with Image.open(content_dir / file) as image:
+                found.append(ImageSource(source.file, source.lines.get(path), dotted(path), file, image.size))
+        except OSError:
+            continue  # not a picture Pillow reads (an SVG named .png): WeasyPrint placed it, nothing to measure
+
     return found
 
 

@@ -8,6 +8,7 @@ picture is what a reader's viewer shows, not what we think we drew.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from .files import write_atomic
@@ -53,6 +54,13 @@ def _draw_guides(image: object, page: object, scale: float, page_index: int) -> 
             draw.line([(px, y), (px, min(y + 6 * width, bottom))], fill=FOLD, width=width)
 
 
+def existing_proofs(pdf: Path, out_dir: Path) -> list[Path]:
+    """The proofs of ``pdf`` on disk, by page ("flu-print" does not claim "flu-print-guide-print-1")."""
+    pattern = re.compile(re.escape(pdf.stem) + r"-(\d+)")
+    found = [p for p in (out_dir / "proof").glob("*.png") if pattern.fullmatch(p.stem)]
+    return sorted(found, key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+
+
 def proof_paths(pdf: Path, out_dir: Path, pages: int) -> list[Path]:
     """``out/proof/<pdf name>-<page>.png`` for each page, counted from 1."""
     return [out_dir / "proof" / f"{pdf.stem}-{number}.png" for number in range(1, pages + 1)]
@@ -74,8 +82,8 @@ def render_proofs(pdf: Path, out_dir: Path, dpi: int = DEFAULT_DPI, guides: bool
             buffer = io.BytesIO()
             image.save(buffer, format="PNG", optimize=False)
             write_atomic(path, buffer.getvalue())
-        for stale in sorted((out_dir / "proof").glob(f"{pdf.stem}-*.png")):
-            if stale not in paths and stale.stem.rsplit("-", 1)[-1].isdigit():
+        for stale in existing_proofs(pdf, out_dir):
+            if stale not in paths:
                 stale.unlink()  # pages that no longer exist
         return paths
     finally:

@@ -55,8 +55,10 @@ def _work(unit: Unit, out_dir: Path, force: bool, check: bool) -> tuple[Result |
     return result, []
 
 
-def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outcome]) -> list[Unit]:
-    """The units to build, after refusing files that would overwrite each other's PDFs."""
+def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outcome],
+          known: Manifest) -> list[Unit]:
+    """The units to build, after refusing files that would overwrite each other's PDFs,
+    in this batch or made earlier from another content file that still exists."""
     from .build import plan
 
     planned: dict[str, dict[Unit, list[Path]]] = {}
@@ -68,8 +70,15 @@ def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outc
     owners: dict[Path, str] = {}
     clashes: set[str] = set()
     for name, units in planned.items():
+        source = str(next(iter(units)).path.resolve()) if units else ""
         for pdfs in units.values():
             for pdf in pdfs:
+                earlier = known.entries.get(pdf.name)
+                if earlier and earlier.source != source and Path(earlier.source).is_file():
+                    clashes.add(name)
+                    outcomes[name].problems.append(Problem(
+                        name, None, "", f"would write {pdf}, which was made from {earlier.source}; "
+                                        "give one of them another slug (or title)"))
                 other = owners.setdefault(pdf, name)
                 if other != name:
                     clashes |= {name, other}
@@ -97,9 +106,7 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
         else:
             todo.append((path, name))
     if todo:
-        units = _plan(todo, out_dir, outcomes)
-        if progress:
-            progress.start(len(units))
+        units = _plan(todo, out_dir, outcomes, known)
         for unit, result, problems in _execute(units, out_dir, force, check, jobs or os.cpu_count() or 1, progress):
             outcome = outcomes[unit.name]
             outcome.problems += problems
@@ -120,6 +127,8 @@ def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: i
              progress: Progress | None) -> list[tuple[Unit, Result | None, list[Problem]]]:
     finished = []
     if jobs <= 1 or len(units) <= 1:
+        if progress:
+            progress.start(len(units))
         for unit in units:
             result, problems = _work(unit, out_dir, force, check)
             finished.append((unit, result, problems))
@@ -132,6 +141,8 @@ def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: i
     # fork: workers start with brochure already imported; each imports WeasyPrint once.
     with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=get_context("fork")) as pool:
         futures = {pool.submit(_work, unit, out_dir, force, check): unit for unit in units}
+        if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
+            progress.start(len(units))
         for future in as_completed(futures):
             result, problems = future.result()
             finished.append((futures[future], result, problems))

@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from .proof import DEFAULT_DPI, render_proofs
+from .proof import DEFAULT_DPI, existing_proofs, render_proofs
 from .runner import Outcome
 from .watch import rebuilds
 
@@ -75,8 +75,7 @@ class Preview:
 
     def _output(self, pdf: Path, rebuilt: bool) -> dict[str, Any]:
         pdf = pdf.resolve()
-        existing = sorted((self.out_dir / "proof").glob(f"{pdf.stem}-*.png"),
-                          key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+        existing = existing_proofs(pdf, self.out_dir)
         proofs = render_proofs(pdf, self.out_dir, self.dpi) if rebuilt or not existing else existing
         kind = "print" if pdf.stem.endswith("-print") else "email"
         captions = ["outside", "inside"] if kind == "print" and len(proofs) == 2 else []
@@ -113,6 +112,8 @@ def _finding(finding: Any) -> dict[str, Any]:
 def app(preview: Preview) -> Any:
     """The Starlette application: the page, its event stream and the build's files."""
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
     from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response, StreamingResponse
     from starlette.routing import Route
@@ -144,12 +145,15 @@ def app(preview: Preview) -> Any:
         name = request.path_params["name"]
         with preview.lock:
             allowed = name in preview.allowed
-        if not allowed:  # only this build's PDFs and proofs: no other path, no listing
+        if not allowed or not (preview.out_dir / name).is_file():  # only this build's files; no listing
             return PlainTextResponse("Not found", status_code=404)
         return FileResponse(preview.out_dir / name, headers={"Cache-Control": "no-store"})
 
     routes = [Route("/", index), Route("/events", events), Route("/files/{name:path}", files)]
-    return Starlette(routes=routes)
+    # Only requests addressed to this computer: a web page elsewhere cannot reach the preview
+    # through a DNS name that points here (DNS rebinding).
+    hosts = [Middleware(TrustedHostMiddleware, allowed_hosts=[HOST, "localhost"])]
+    return Starlette(routes=routes, middleware=hosts)
 
 
 def serve(files: list[tuple[Path, str]], out_dir: Path, port: int, dpi: int = DEFAULT_DPI,

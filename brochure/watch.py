@@ -8,6 +8,7 @@ the last good PDFs stay in place because a failed build writes nothing.
 from __future__ import annotations
 
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,24 @@ def watched_folders(files: list[tuple[Path, str]]) -> list[Path]:
     """
     folders: list[Path] = []
     for path, _ in files:
-        folder = path.resolve().parent
-        folders.append(folder)
-        for root in (folder / "templates",):
-            if root.is_dir():
-                folders += [root, *(p for p in root.rglob("*") if p.is_dir())]
+        folders += _subfolders(path.resolve().parent)
     folders += [BUNDLED, *(p for p in BUNDLED.rglob("*") if p.is_dir())]
     return list(dict.fromkeys(folders))
+
+
+SKIP = {"out", "node_modules", "__pycache__", "site-packages"}
+
+
+def _subfolders(folder: Path, depth: int = 3) -> list[Path]:
+    """A content folder and its subfolders (images/, data/, templates/...), a few levels deep,
+    leaving out hidden folders, outputs and virtualenvs."""
+    found = [folder]
+    if depth:
+        for child in sorted(folder.iterdir()):
+            if (child.is_dir() and not child.name.startswith(".") and child.name not in SKIP
+                    and not (child / "pyvenv.cfg").exists()):
+                found += _subfolders(child, depth - 1)
+    return found
 
 
 CONTENT_SUFFIXES = {".yaml", ".yml", ".csv", *IMAGE_TYPES}
@@ -63,9 +75,18 @@ def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
     """
     from watchfiles import watch
 
-    yield run(files, out_dir, jobs=1, force=force, **options)
+    yield _guarded(files, out_dir, force=force, **options)
     folders = watched_folders(files)
     templates = {f for f in folders if f.is_relative_to(BUNDLED) or "templates" in f.parts}
     for _changes in watch(*folders, watch_filter=_relevant(out_dir, templates), recursive=False,
                           debounce=DEBOUNCE_MS, step=30, stop_event=stop, raise_interrupt=False):
-        yield run(files, out_dir, jobs=1, **options)
+        yield _guarded(files, out_dir, **options)
+
+
+def _guarded(files: list[tuple[Path, str]], out_dir: Path, **options: Any) -> list[Outcome]:
+    """One build; a bug in it prints its traceback and the watch goes on to the next save."""
+    try:
+        return run(files, out_dir, jobs=1, **options)
+    except Exception:  # a bug, reported in full, but one bad build must not end the session
+        traceback.print_exc()
+        return []

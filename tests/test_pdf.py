@@ -247,9 +247,12 @@ def with_own_css(folder: Path, css: str) -> Path:
 
 
 def prefilled_out(folder: Path, handout: Built) -> Path:
-    """An out/ already holding good PDFs of the same slug, as after an earlier build."""
+    """An out/ already holding good PDFs of the same slug, as after an earlier build.
+
+    Only the PDFs: with the manifest too, they would belong to the other content file,
+    and building another file over them is refused (see test_regenerate)."""
     out = folder / "out"
-    shutil.copytree(handout.out, out)
+    shutil.copytree(handout.out, out, ignore=shutil.ignore_patterns("manifest.json"))
     return out
 
 

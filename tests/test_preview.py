@@ -68,11 +68,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
+def _get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
     """A raw GET: the path goes on the wire exactly as written (no client normalisation)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Host": host} if host else {})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
@@ -181,6 +181,8 @@ def test_serve_answers_nothing_else_and_only_on_loopback(server: tuple[Server, P
     running, _ = server
     answers = {path: _get(running.port, path)[0] for path in OUTSIDE}
     assert answers == {path: 404 for path in OUTSIDE}
+    assert _get(running.port, "/", host="attacker.example")[0] == 400  # DNS rebinding: refused
+    assert _get(running.port, "/", host=f"localhost:{running.port}")[0] == 200
     addresses = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout \
         if shutil.which("ss") else ""
     if not addresses:

@@ -612,12 +612,16 @@ def test_the_manifest_does_not_depend_on_how_out_is_written(tmp_path):
     assert run.code == 0 and run.out and run.out[0].startswith(f"{content}: up to date"), run.out
 
 
-def test_another_file_with_the_same_pdf_names_is_built_not_taken_as_up_to_date(tmp_path):
+def test_another_file_with_the_same_pdf_names_is_refused_not_overwritten(tmp_path):
     first = write_minimal(tmp_path / "first")
     second = write_minimal(tmp_path / "second")
     out = tmp_path / "out"
     built(first, out)
+    before = snapshot(out)
     run = run_main("build", str(second), "--out", str(out))
-    assert run.code == 0
-    assert [line.split(" (")[0] for line in run.out] == [f"wrote {out / (SLUG + '-print.pdf')}",
-                                                         f"wrote {out / (SLUG + '-email.pdf')}"]
+    assert run.code == 1
+    assert run.err[0].startswith(f"{second}: would write {out / (SLUG + '-print.pdf')}, which was made from "
+                                 f"{first.resolve()}; give one of them another slug")
+    assert snapshot(out) == before
+    (first).unlink()  # the first file is gone (moved or renamed): its PDFs may be replaced
+    assert run_main("build", str(second), "--out", str(out)).code == 0
