@@ -217,5 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except (NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError) as error:
         # The output folder (or a file to write) is not usable: the user's to fix, not a bug.
-        print(f"cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        reason = error.strerror
+        if isinstance(error, FileExistsError) and Path(str(error.filename)).is_file():
+            reason = "a file of that name is in the way of the folder"
+        print(f"cannot write {error.filename}: {reason}", file=sys.stderr)
         return 1
