@@ -86,12 +86,12 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
     for outcome in outcomes:
         findings = list(dict.fromkeys(f for result in outcome.results for f in result.findings))
         if findings:  # imported only then: a no-op build stays free of rich and the checks
-            from .report import counts, summary
+            from .report import exit_status, summary
 
             line = summary(findings, outcome.name)
             if line:
                 print(line, file=sys.stderr)
-            status = max(status, int(strict and counts(findings)[0] > 0))
+            status = max(status, exit_status(findings, strict))
         if outcome.up_to_date:
             print(f"{outcome.name}: up to date ({', '.join(str(p) for p in outcome.up_to_date)})")
         for result in outcome.results:

@@ -236,9 +236,7 @@ def validate(source: Source, root: Path) -> Brochure:
     try:
         brochure = Brochure.model_validate(source.data, context={"root": root})
     except ValidationError as error:
-        for item in error.errors(include_url=False):
-            loc = tuple(item["loc"])
-            problems.append(Problem(source.file, source.line(loc), dotted(loc), _plain(item, _model_at(loc))))
+        problems += _problems(error, source.file, lambda loc: (source.line(loc), dotted(loc)))
     if problems:
         raise ContentError(problems)
     return brochure
@@ -300,7 +298,8 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dic
     return rows
 
 
-def _variant_problems(error: ValidationError, file: str, located: Callable[[tuple[Any, ...]], tuple[int, str]]) -> list[Problem]:
+def _problems(error: ValidationError, file: str, located: Callable[[tuple[Any, ...]], tuple[int, str]]) -> list[Problem]:
+    """pydantic's errors as plain problems; ``located`` gives each error's line and key."""
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
@@ -346,7 +345,7 @@ def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str |
         try:
             results.append((variant_id, Brochure.model_validate(_merge(base, overrides), context={"root": root})))
         except ValidationError as error:
-            problems += _variant_problems(error, file, located)
+            problems += _problems(error, file, located)
     if problems:
         raise ContentError(problems)
     return results

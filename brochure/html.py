@@ -21,7 +21,6 @@ from . import __version__, markup, trifold
 from .content import Brochure, Clinic
 
 BUNDLED = Path(__file__).resolve().parent.parent / "templates"
-OUTPUTS = ("print", "email")
 
 
 @dataclass(frozen=True)
