@@ -59,7 +59,8 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from brochure import build, content, html, pdf  # noqa: E402
+from brochure import build, content  # noqa: E402
+from brochure.render import html, pdf  # noqa: E402
 
 CONTENT = "content.yaml"  # the repository's content file; the images it names are copied too
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}

@@ -12,15 +12,22 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from . import content, html, manifest, pdf, trifold
+from . import manifest
+from .content import Brochure, Source, load_with_source, variants
 from .errors import ContentError, Problem
 from .files import write_atomic
+from .render import html, pdf, trifold
+from .render.paper import SHEETS
+
+if TYPE_CHECKING:
+    from .checks.findings import Finding
+    from .content import Checks
 
 
 @dataclass(frozen=True)
@@ -32,23 +39,37 @@ class Unit:
     variant: str | None = None
 
 
+@dataclass(frozen=True)
+class Review:
+    """A build's request to check what it built: the settings (default: the content's own
+    ``checks:``) and the day review dates are compared with (default: today)."""
+
+    settings: Checks | None = None
+    today: date | None = None
+
+
 @dataclass
 class Result:
     """What building one unit wrote, skipped as up to date, and warned about."""
 
     unit: Unit
+    outputs: dict[str, Path] = field(default_factory=dict)  # "print" and "email": each PDF, written or not
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     entries: dict[str, manifest.Entry] = field(default_factory=dict)
-    findings: list[Any] = field(default_factory=list)  # checks.Finding, when the build was asked to check
+    findings: list[Finding] = field(default_factory=list)  # when the build was asked to review
 
     @property
     def pdfs(self) -> list[Path]:
         return self.written + self.skipped
 
+    def pdf(self, output: str) -> Path:
+        """The path of one output's PDF ("print" or "email")."""
+        return self.outputs[output]
 
-def epoch_for(brochure: content.Brochure, path: Path) -> int:
+
+def epoch_for(brochure: Brochure, path: Path) -> int:
     """The date stamped into the PDFs: ``SOURCE_DATE_EPOCH``, else the revision date, else the file's."""
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
         return int(os.environ["SOURCE_DATE_EPOCH"])
@@ -58,13 +79,13 @@ def epoch_for(brochure: content.Brochure, path: Path) -> int:
     return int(path.stat().st_mtime)
 
 
-def pdf_paths(brochure: content.Brochure, out_dir: Path, variant: str | None = None) -> dict[str, Path]:
+def pdf_paths(brochure: Brochure, out_dir: Path, variant: str | None = None) -> dict[str, Path]:
     """Where each output is written: ``out/<slug>[-<variant>]-<output>.pdf``."""
     stem = f"{brochure.file_slug}-{variant}" if variant else brochure.file_slug
     return {o.name: out_dir / f"{stem}-{o.name}.pdf" for o in html.outputs(brochure)}
 
 
-Described = list[tuple[str | None, content.Brochure, content.Source]]
+Described = list[tuple[str | None, Brochure, Source]]
 _VALIDATED: dict[tuple[str, str], tuple[str, Described]] = {}
 
 
@@ -78,7 +99,7 @@ def _fingerprint(path: Path, described: Described | None = None) -> str:
     return "\0".join(parts)
 
 
-def _images(brochure: content.Brochure) -> list[str]:
+def _images(brochure: Brochure) -> list[str]:
     return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image]
 
 
@@ -92,9 +113,9 @@ def brochures(path: Path, name: str) -> Described:
     cached = _VALIDATED.get(key)
     if cached and cached[0] == _fingerprint(path, cached[1]):
         return cached[1]
-    brochure, source = content.load_with_source(path, name)
+    brochure, source = load_with_source(path, name)
     root = path.resolve().parent
-    described = [(variant, b, source) for variant, b in content.variants(brochure, source, root)]
+    described = [(variant, b, source) for variant, b in variants(brochure, source, root)]
     _VALIDATED[key] = (_fingerprint(path, described), described)
     return described
 
@@ -105,10 +126,10 @@ def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
             for variant, b, _ in brochures(path, name)}
 
 
-def _finisher(brochure: content.Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
+def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
     """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet."""
     if output.name == "print" and brochure.layout == "trifold":
-        sheet = trifold.SHEETS[brochure.paper]
+        sheet = SHEETS[brochure.paper]
         return lambda data, document: trifold.impose(data, document, sheet)
     return None
 
@@ -130,8 +151,12 @@ def _inputs(files: set[Path], content_dir: Path) -> dict[str, str]:
 
 
 def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
-               force: bool = False) -> Result:
-    """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake."""
+               force: bool = False, review: Review | None = None) -> Result:
+    """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake.
+
+    With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
+    to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
+    """
     chosen = [(b, s) for variant, b, s in brochures(unit.path, unit.name) if variant == unit.variant]
     if not chosen:
         raise ContentError([Problem(unit.name, None, "variants", f"there is no variant '{unit.variant}' any more")])
@@ -140,7 +165,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     targets = pdf_paths(brochure, out_dir, unit.variant)
-    result = Result(unit)
+    result = Result(unit, outputs=dict(targets))
     rendered: dict[Path, bytes] = {}
     for output in html.outputs(brochure):
         target = targets[output.name]
@@ -170,6 +195,11 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         write_atomic(target, data)
     result.written = list(rendered)
     result.warnings = list(dict.fromkeys(result.warnings))
+    if review is not None:
+        from .checks.review import review as check
+
+        result.findings = check(brochure, source, content_dir, result.pdf("print"), result.pdf("email"),
+                                review.settings, review.today)
     return result
 
 
@@ -183,7 +213,7 @@ def _template_problem(error: jinja2.TemplateError, content_dir: Path) -> Problem
     return Problem(str(content_dir / "templates"), None, "", f"no template named '{error.name}'")
 
 
-def _csv(source: content.Source, content_dir: Path) -> set[Path]:
+def _csv(source: Source, content_dir: Path) -> set[Path]:
     """The variants CSV file, when the content names one: an input of every variant."""
     name = source.data.get("variants")
     return {content_dir / name} if isinstance(name, str) else set()

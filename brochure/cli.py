@@ -86,7 +86,7 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
     for outcome in outcomes:
         findings = list(dict.fromkeys(f for result in outcome.results for f in result.findings))
         if findings:  # imported only then: a no-op build stays free of rich and the checks
-            from .report import exit_status, summary
+            from .checks.report import exit_status, summary
 
             line = summary(findings, outcome.name)
             if line:
@@ -131,9 +131,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .checks import check_file
+    from .checks.report import exit_status, render_json, render_text
     from .errors import ContentError
-    from .report import exit_status, render_json, render_text
+    from .runner import check_file
 
     status = 0
     everything = []

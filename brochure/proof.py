@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from .files import write_atomic
-from .trifold import SHEETS
+from .render.paper import SHEETS
 
 DEFAULT_DPI = 150
 TRIM = (220, 0, 120)  # magenta: the cut

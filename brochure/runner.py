@@ -8,7 +8,8 @@ when there are several; one broken file is reported alone and the others still b
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -17,6 +18,8 @@ from .manifest import Manifest
 
 if TYPE_CHECKING:
     from .build import Result, Unit
+    from .checks.findings import Finding
+    from .content import Checks
 
 
 @dataclass
@@ -42,17 +45,12 @@ class Progress(Protocol):
 
 
 def _work(unit: Unit, out_dir: Path, force: bool, check: bool) -> tuple[Result | None, list[Problem]]:
-    from .build import build_unit
+    from .build import Review, build_unit
 
-    try:
-        result = build_unit(unit, out_dir, Manifest(out_dir), force)
+    try:  # checked in the worker, so a batch checks its PDFs in parallel too
+        return build_unit(unit, out_dir, Manifest(out_dir), force, Review() if check else None), []
     except ContentError as error:
         return None, error.problems
-    if check:  # in the worker, so a batch checks its PDFs in parallel too
-        from .checks import check_built
-
-        result.findings = check_built(unit.path, unit.name, unit.variant, result.pdfs)
-    return result, []
 
 
 def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outcome],
@@ -150,3 +148,29 @@ def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: i
                 progress.advance(futures[future], result, problems)
     order = {unit: i for i, unit in enumerate(units)}
     return sorted(finished, key=lambda item: order[item[0]])
+
+
+def check_file(path: Path, name: str | None = None, settings: Checks | None = None,
+               out_dir: Path | None = None, today: date | None = None) -> list[Finding]:
+    """Check a content file: its words, then the PDFs built from it (each variant's, if it has variants).
+
+    The PDFs are built into ``out_dir``, or into a temporary folder that is removed afterwards
+    (then PDF findings name the PDF by its file name alone). Raises ``ContentError``, as a build
+    does, when the file has mistakes.
+    """
+    import tempfile
+
+    from .build import Review, Unit, brochures, build_unit
+    from .checks.findings import Finding
+
+    name = name or str(path)
+    findings: set[Finding] = set()
+    with tempfile.TemporaryDirectory(prefix="brochure-check-") as temporary:
+        folder = Path(out_dir) if out_dir is not None else Path(temporary)
+        for variant, _, _ in brochures(path, name):
+            result = build_unit(Unit(path, name, variant), folder, review=Review(settings, today))
+            for finding in result.findings:
+                if out_dir is None and finding.file in {str(p) for p in result.pdfs}:
+                    finding = replace(finding, file=Path(finding.file).name)
+                findings.add(finding)  # variants share most text: a set
+    return sorted(findings, key=Finding.sort_key)

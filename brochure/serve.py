@@ -94,9 +94,9 @@ def _ordered(pdfs: list[Path]) -> list[Path]:
 
 def _importance(finding: Any) -> tuple[bool, int, int]:
     """Warnings before notes, then in the report's order of kinds, then by line."""
-    from .checks import KINDS
+    from .checks.findings import KINDS
 
-    return (finding.severity != "warning", KINDS.index(finding.kind), finding.line or 0)
+    return (finding.severity != "warning", list(KINDS).index(finding.kind), finding.line or 0)
 
 
 def _error(problem: Any) -> dict[str, Any]:
@@ -104,9 +104,9 @@ def _error(problem: Any) -> dict[str, Any]:
 
 
 def _finding(finding: Any) -> dict[str, Any]:
-    from .report import TITLES
+    from .checks.findings import KINDS
 
-    return {"title": TITLES.get(finding.kind, finding.kind), "line": finding.line, "message": finding.message}
+    return {"title": KINDS.get(finding.kind, finding.kind), "line": finding.line, "message": finding.message}
 
 
 def app(preview: Preview) -> Any:

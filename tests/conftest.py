@@ -28,7 +28,7 @@ if str(REPO) not in sys.path:
 
 SEED_YAML = REPO / "content.yaml"
 SEED_LOGO = REPO / "logo.svg"
-VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+PYTHON = Path(sys.executable)  # the interpreter running the tests: the CLI runs in it too
 PRIMARY = "#1d5c73"  # the seed's theme.primary, which the pixel tests look for
 
 DELETE = object()  # an override value that removes the key

@@ -24,14 +24,16 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from brochure.build import build_file  # noqa: E402
-from brochure.checks import (CheckSettings, Finding, check_content, check_file, readability,  # noqa: E402
-                             split_sentences, syllables)
-from brochure.content import load_with_source  # noqa: E402
-from brochure.pdfcheck import check_pdf, check_pdfs, content_images, contrast_ratio  # noqa: E402
-from brochure.report import exit_status, render_json, render_text  # noqa: E402
+from brochure.checks.design import content_images, contrast_ratio  # noqa: E402
+from brochure.checks.findings import Finding  # noqa: E402
+from brochure.checks.report import exit_status, render_json, render_text  # noqa: E402
+from brochure.checks.review import check_content, check_pdf, check_pdfs  # noqa: E402
+from brochure.checks.text import readability, split_sentences, syllables  # noqa: E402
+from brochure.content import Checks, load_with_source  # noqa: E402
+from brochure.runner import check_file  # noqa: E402
 
 TODAY = date(2026, 11, 25)
-SETTINGS = CheckSettings(today=TODAY)
+SETTINGS = Checks()
 CONTENT_KINDS = {"reading-level", "long-sentence", "jargon", "claim", "required"}
 
 # Short sentences, common words, every required part: nothing to report.
@@ -85,9 +87,9 @@ def seed(folder: Path, *replace: tuple[str, str]) -> Path:
     return write(folder, (REPO / "content.yaml").read_text(encoding="utf-8"), *replace)
 
 
-def findings_for(path: Path, settings: CheckSettings = SETTINGS) -> list[Finding]:
+def findings_for(path: Path, settings: Checks = SETTINGS, today: date = TODAY) -> list[Finding]:
     brochure, source = load_with_source(path, "content.yaml")
-    return check_content(brochure, source, settings)
+    return check_content(brochure, source, settings, today)
 
 
 def line_of(path: Path, text: str) -> int:
@@ -178,7 +180,7 @@ def test_review_date_passed(tmp_path: Path) -> None:
     assert of_kind(findings_for(path), "required") == [
         f"content.yaml:{line_of(path, 'review_by:')}: review_by: the review date 2026-06-30 has passed; "
         f"review the handout, then set a new review_by date"]
-    assert findings_for(path, CheckSettings(today=date(2026, 6, 30))) == [], "due today is not passed"
+    assert findings_for(path, today=date(2026, 6, 30)) == [], "due today is not passed"
 
 
 def test_long_sentence_quotes_its_first_words(tmp_path: Path) -> None:
@@ -188,7 +190,7 @@ def test_long_sentence_quotes_its_first_words(tmp_path: Path) -> None:
     assert of_kind(findings_for(path), "long-sentence") == [
         f"content.yaml:{line_of(path, 'When you come in')}: sections[0].body: a sentence of 25 words (the limit is 20): "
         f"\u201cWhen you come in for your first visit \u2026\u201d"]
-    assert of_kind(findings_for(path, CheckSettings(today=TODAY, max_sentence_words=25)), "long-sentence") == []
+    assert of_kind(findings_for(path, Checks(max_sentence_words=25)), "long-sentence") == []
 
 
 def test_explained_terms_pass_and_clinic_lists_extend(tmp_path: Path) -> None:
@@ -197,7 +199,7 @@ def test_explained_terms_pass_and_clinic_lists_extend(tmp_path: Path) -> None:
             "that lasts for months.")
     path = write(tmp_path, PLAIN, ("Drink some water.", body))
     assert [f for f in findings_for(path) if f.kind in ("jargon", "claim")] == []
-    extra = CheckSettings(today=TODAY, extra_terms=("ketamine",), extra_claims=("quiet room",))
+    extra = Checks(extra_terms=["ketamine"], extra_claims=["quiet room"])
     found = findings_for(path, extra)
     assert [m.split(": ", 2)[2] for m in of_kind(found, "jargon")] == [
         "\u201cKetamine\u201d is not explained where it first appears; add plain words right after it, in brackets "
@@ -223,7 +225,7 @@ def test_sentences_keep_abbreviations_together() -> None:
 def test_each_bullet_is_its_own_sentence(tmp_path: Path) -> None:
     path = write(tmp_path, PLAIN)
     brochure, source = load_with_source(path, "content.yaml")
-    from brochure.checks import markdown_blocks
+    from brochure.checks.text import markdown_blocks
 
     blocks = list(markdown_blocks(brochure.sections[0].body, ("sections", 0, "body"), source))
     sentences = [s for block in blocks for _, s in split_sentences(block.text)]
@@ -270,7 +272,7 @@ def test_seed_pdfs_have_no_design_warnings(seed_pdfs: tuple[Path, Path]) -> None
 
 
 def test_type_size_under_the_minimum(seed_pdfs: tuple[Path, Path]) -> None:
-    found = check_pdf(seed_pdfs[0], "print", CheckSettings(today=TODAY, min_type_pt=30))
+    found = check_pdf(seed_pdfs[0], "print", Checks(min_type_pt=30))
     small = [f for f in found if f.kind == "type-size"]
     assert len(small) == 1 and small[0].severity == "warning"
     assert re.fullmatch(r"text as small as [\d.]+ pt \(.+\); use 30 pt or more", small[0].message)
@@ -354,7 +356,7 @@ def test_contrast_on_a_drawn_background_and_unembedded_font(tmp_path: Path) -> N
 
 def test_check_file_builds_and_checks_a_plain_handout(tmp_path: Path) -> None:
     """The whole pipeline on a plain text: no warnings, PDFs named by file name (built in a temporary folder)."""
-    found = check_file(write(tmp_path, PLAIN), "content.yaml", SETTINGS)
+    found = check_file(write(tmp_path, PLAIN), "content.yaml", SETTINGS, today=TODAY)
     assert [f for f in found if f.severity == "warning"] == []
     assert sorted(f.file for f in found) == ["your-visit-to-our-clinic-email.pdf", "your-visit-to-our-clinic-print.pdf"]
     assert not (tmp_path / "out").exists()

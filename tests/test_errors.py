@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL, REPO, VENV_PYTHON, run_main, snapshot, without_check_summary, write_minimal
+from conftest import MINIMAL, REPO, PYTHON, run_main, snapshot, without_check_summary, write_minimal
 
 SYNTAX_HINT = (" (check the indentation, and put text that contains ': ' or starts with a special "
                "character in quotes)")
@@ -242,7 +242,8 @@ def test_logo_not_an_image(tmp_path):
 def fails_fast_with_one_line(path: Path, out: Path, expected: str) -> None:
     started = time.perf_counter()
     fails_with(path, out, expected)
-    assert time.perf_counter() - started < 2.0
+    # A guard against expanding the input (minutes, gigabytes), not a speed measure (bench/ has those).
+    assert time.perf_counter() - started < 30
 
 
 def test_billion_laughs(tmp_path):
@@ -358,7 +359,7 @@ def test_each_file_reported_and_good_ones_still_built(tmp_path):
 def test_cli_subprocess_bad_file_keeps_last_good_pdfs(tmp_path, handout):
     """``python build.py bad.yaml --out out``: exit 1, plain lines, no traceback, and the PDFs
     already in out/ (same slug as the bad file) are byte-for-byte what they were."""
-    python = VENV_PYTHON if VENV_PYTHON.exists() else Path(shutil.which("python3"))
+    python = PYTHON
     out = tmp_path / "out"
     shutil.copytree(handout.out, out, ignore=shutil.ignore_patterns("manifest.json"))
     before = snapshot(out)

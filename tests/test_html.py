@@ -21,7 +21,8 @@ INJECTION = "<b>x</b> {{ 7*7 }} {% if x %}"
 
 def render_all(path: Path) -> dict[str, str]:
     """``{"print": html, "email": html}`` for the content file at ``path``."""
-    from brochure import content, html
+    from brochure import content
+    from brochure.render import html
 
     brochure = content.load(path)
     return {o.name: html.render(brochure, o, path.parent, STAMP) for o in html.outputs(brochure)}
@@ -203,7 +204,8 @@ def test_own_stylesheet_is_preferred(tmp_path):
 @pytest.mark.parametrize("expression", ["{{ no_such_variable }}", "{{ clinic.fax }}"])
 def test_undefined_variable_in_own_template_is_an_error(tmp_path, expression):
     """StrictUndefined: a typo in a template is a bug that raises, never a silent blank."""
-    from brochure import content, html
+    from brochure import content
+    from brochure.render import html
     from brochure.build import build_file
     from brochure.errors import ContentError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, VENV_PYTHON
+from conftest import REPO, PYTHON
 
 
 def _no_network_available() -> bool:
@@ -21,7 +21,7 @@ def _no_network_available() -> bool:
 def test_build_and_check_without_any_network(tmp_path: Path) -> None:
     shutil.copy(REPO / "content.yaml", tmp_path / "content.yaml")
     shutil.copy(REPO / "logo.svg", tmp_path / "logo.svg")
-    python, script = str(VENV_PYTHON), str(REPO / "build.py")
+    python, script = str(PYTHON), str(REPO / "build.py")
     build = subprocess.run(["unshare", "-n", python, script, "content.yaml", "--out", "out"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert build.returncode == 0, build.stderr

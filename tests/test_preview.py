@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import REPO, VENV_PYTHON, run_main, write_minimal
+from conftest import REPO, PYTHON, run_main, write_minimal
 
 SEED_SLUG = "how-ketamine-affects-the-brain"
 
@@ -110,7 +110,7 @@ def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
     content = write_minimal(tmp_path / "site")
     port = _free_port()
     process = subprocess.Popen(
-        [str(VENV_PYTHON), "-u", str(REPO / "build.py"), "serve", "content.yaml", "--out", "out", "--port", str(port)],
+        [str(PYTHON), "-u", str(REPO / "build.py"), "serve", "content.yaml", "--out", "out", "--port", str(port)],
         cwd=content.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     running = Server(process, port)
     try:

@@ -24,7 +24,7 @@ import pikepdf
 import pypdf
 import pytest
 
-from conftest import MINIMAL, REPO, VENV_PYTHON, run_main, snapshot, without_check_summary, write_minimal
+from conftest import MINIMAL, REPO, PYTHON, run_main, snapshot, without_check_summary, write_minimal
 
 BUNDLED = REPO / "templates"
 SLUG = "ketamine-and-your-brain"  # MINIMAL's title as a slug
@@ -69,7 +69,7 @@ def manifest(out: Path) -> dict:
 
 def cli(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """``python build.py ARGS`` in a fresh process, as a user runs it."""
-    return subprocess.run([str(VENV_PYTHON), str(REPO / "build.py"), *args], cwd=cwd,
+    return subprocess.run([str(PYTHON), str(REPO / "build.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -146,7 +146,7 @@ def test_noop_rebuild_writes_nothing_and_imports_no_weasyprint(tmp_path):
     time.sleep(0.01)  # any rewrite from here on gets a later mtime
 
     script = NOOP_SCRIPT.format(repo=str(REPO), out=str(out))
-    run = subprocess.run([str(VENV_PYTHON), "-c", script], cwd=content.parent, capture_output=True,
+    run = subprocess.run([str(PYTHON), "-c", script], cwd=content.parent, capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
@@ -293,7 +293,7 @@ class Watched:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         # SIGINT back to its default in the child: a shell runs background jobs with it ignored,
         # and Python then never turns it into KeyboardInterrupt.
-        self.proc = subprocess.Popen([str(VENV_PYTHON), str(REPO / "build.py"), "watch", *args], cwd=cwd,
+        self.proc = subprocess.Popen([str(PYTHON), str(REPO / "build.py"), "watch", *args], cwd=cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.out: list[str] = []

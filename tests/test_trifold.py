@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -154,7 +155,7 @@ def test_content_too_long_fails_with_one_sentence_and_writes_nothing(tmp_path: P
     sections = text[text.index("  - heading: How Does"):text.index("clinic:")]
     content = _seed(tmp_path / "src", {sections: sections * 4})
     out = tmp_path / "out"
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "build.py"), str(content),
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), str(content),
                              "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

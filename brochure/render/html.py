@@ -14,13 +14,18 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import meta
-
 from markupsafe import Markup
 
-from . import __version__, markup, trifold
-from .content import Brochure, Clinic
+from .. import __version__
+from ..content import Brochure, Clinic
+from . import markup
+from .paper import SHEETS
 
-BUNDLED = Path(__file__).resolve().parent.parent / "templates"
+# The bundled templates: inside the installed package (the wheel maps the repository's
+# top-level templates/ there), else beside the package in a source checkout.
+_PACKAGE = Path(__file__).resolve().parent.parent
+BUNDLED = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates") if p.is_dir()),
+               _PACKAGE.parent / "templates")
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ def tint(colour: str, amount: float) -> str:
 def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str) -> str:
     """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date."""
     template = environment(content_dir.resolve()).get_template(output.template)
-    sheet_css = Markup(trifold.SHEETS[brochure.paper].css())
+    sheet_css = Markup(SHEETS[brochure.paper].css())
     return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme,
                            output=output.name, stamp=stamp, qr=qr_code(brochure.clinic), sheet_css=sheet_css)
 

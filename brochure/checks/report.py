@@ -1,4 +1,4 @@
-"""Report: findings from ``checks`` and ``pdfcheck`` as text for people and as JSON for tools.
+"""Report: the findings of every check as text for people and as JSON for tools.
 
 Why each text line is ``str(finding)``: it is the ``FILE:LINE: key: message`` shape of
 build errors, so the same editors and ``grep`` habits work; rich only adds the grouping
@@ -14,23 +14,9 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from .checks import KINDS, Finding
+from .findings import KINDS, Finding
 
 JSON_VERSION = 1
-
-TITLES = {
-    "required": "Required parts",
-    "reading-level": "Reading level",
-    "long-sentence": "Long sentences",
-    "jargon": "Medical terms not explained",
-    "claim": "Absolute or unsupported claims",
-    "contrast": "Colour contrast",
-    "type-size": "Type size",
-    "image-resolution": "Image resolution",
-    "alt-text": "Alt text",
-    "tagging": "Tagging for screen readers",
-    "fonts": "Fonts",
-}
 
 
 def _plural(count: int, word: str) -> str:
@@ -59,7 +45,7 @@ def summary(findings: Sequence[Finding], file: str) -> str | None:
     if not warnings:
         return None
     kinds = [kind for kind in KINDS if any(f.kind == kind for f in warnings)]
-    parts = ", ".join(f"{sum(f.kind == kind for f in warnings)} {TITLES[kind].lower()}" for kind in kinds)
+    parts = ", ".join(f"{sum(f.kind == kind for f in warnings)} {KINDS[kind].lower()}" for kind in kinds)
     return (f"{file}: warning: {_plural(len(warnings), 'finding')} to review ({parts}); "
             f"see them with: python build.py check {file}")
 
@@ -84,7 +70,7 @@ def render_text(findings: Sequence[Finding], file: str, color: bool = False, wid
         warnings, notes = counts(items)
         tally = ", ".join(part for part in (_plural(warnings, "warning") * bool(warnings),
                                             _plural(notes, "note") * bool(notes)) if part)
-        console.print(f"[bold]{escape(TITLES.get(kind, kind))}[/bold] ({tally})")
+        console.print(f"[bold]{escape(KINDS.get(kind, kind))}[/bold] ({tally})")
         for finding in items:
             label = "[yellow]warning[/yellow]" if finding.severity == "warning" else "[cyan]note[/cyan]   "
             console.print(f"  {label} {escape(str(finding))}")

@@ -10,13 +10,10 @@ on the two sides of one landscape sheet with crop and fold marks outside the ble
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
-from .pdf import BLEED_PT
+from .paper import BLEED_PT, Sheet
 
-PT_PER_IN = 72.0
-PT_PER_MM = 72.0 / 25.4
 MARK_OFFSET_PT = 13.5  # crop and fold marks start 0.1875 in from the trim, clear of the bleed
 MARK_LENGTH_PT = 13.5
 SLOTS = ("cover", "flap", "inside-left", "inside-middle", "inside-right", "back")
@@ -24,35 +21,6 @@ NAMES = {"cover": "the front cover", "flap": "the fold-in flap", "inside-left": 
          "inside-middle": "the inside middle panel", "inside-right": "the inside fold-in panel",
          "back": "the back panel"}
 
-
-@dataclass(frozen=True)
-class Sheet:
-    """A tri-fold sheet: landscape size and panel widths, left to right on the outside."""
-
-    width: float  # points
-    height: float
-    panels: tuple[float, float, float]  # outside: flap | back | cover (the flap is the narrow one)
-
-    @property
-    def wide(self) -> float:
-        return self.panels[2]
-
-    @property
-    def narrow(self) -> float:
-        return self.panels[0]
-
-    def css(self) -> str:
-        """The panel page sizes, in points, for the tri-fold stylesheet."""
-        return (f"@page {{ size: {self.wide}pt {self.height}pt; }}\n"
-                f"@page article:nth(2) {{ size: {self.narrow}pt {self.height}pt; }}\n"
-                f"@page article:nth(5) {{ size: {self.narrow}pt {self.height}pt; }}")
-
-
-# Trade values from shared/notes/print-specs.md: the fold-in panel 1/16 in (3 mm) narrower.
-SHEETS = {
-    "letter": Sheet(11 * PT_PER_IN, 8.5 * PT_PER_IN, (3.625 * PT_PER_IN, 3.6875 * PT_PER_IN, 3.6875 * PT_PER_IN)),
-    "a4": Sheet(297 * PT_PER_MM, 210 * PT_PER_MM, (97 * PT_PER_MM, 100 * PT_PER_MM, 100 * PT_PER_MM)),
-}
 
 # Where each slot sits on the sheet: (side, x offset as a count of panels from the left).
 # Outside, left to right: flap | back | cover. Inside: left | middle | fold-in (mirrored).

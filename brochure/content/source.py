@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError, Problem
+from ..errors import ContentError, Problem
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 20

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-BLEED_PT = 9.0  # 0.125 in: what US print shops ask for, on every side
-EMAIL_DPI = 150  # images in the email PDF: sharp on a phone, small in a mailbox
+from .paper import BLEED_PT, EMAIL_DPI
 
 # Print: PDF/X-4 with sRGB as the output intent (shops' RIPs convert RGB).
 # Email: PDF/UA-1, which makes WeasyPrint tag the structure for screen readers.

@@ -1,0 +1,335 @@
+"""PDF reader: the text runs and images of a built PDF, with their colour, size and place.
+
+Each page's content stream is interpreted with pikepdf, walking into form XObjects (the
+tri-fold's panels are drawn as ``/P0 Do`` ...), so the checks read what a patient will see
+whatever template or stylesheet a clinic overrides.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pikepdf
+
+Matrix = tuple[float, float, float, float, float, float]
+Colour = tuple[float, float, float]  # sRGB, 0 to 1
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+ASCENT, DESCENT = 0.75, -0.2  # of the font size: the band behind a line of text
+
+
+# --- reading the content streams ------------------------------------------------------------
+
+def multiply(m: Matrix, n: Matrix) -> Matrix:
+    """``m`` then ``n``, in PDF's row-vector convention."""
+    a, b, c, d, e, f = m
+    p, q, r, s, t, u = n
+    return (a * p + b * r, a * q + b * s, c * p + d * r, c * q + d * s, e * p + f * r + t, e * q + f * s + u)
+
+
+def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """One text-showing operator: its words, size, colour and where it lands on the page."""
+
+    page: int  # from 0
+    text: str
+    size: float  # points, after every transformation
+    bold: bool
+    colour: Colour | None  # None when drawn with a pattern or a colour space not handled
+    alpha: float
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in page space
+
+    @property
+    def large(self) -> bool:
+        """WCAG's large text: 18 pt, or 14 pt bold."""
+        return self.size >= 17.95 or (self.bold and self.size >= 13.95)
+
+
+@dataclass(frozen=True)
+class PlacedImage:
+    """One image drawn on a page, with its size in pixels and in points."""
+
+    page: int
+    ident: tuple[int, int]  # object number, so an image drawn twice is told apart from two images
+    pixels: tuple[int, int]
+    points: tuple[float, float]
+
+    @property
+    def ppi(self) -> float:
+        return min(self.pixels[0] / (self.points[0] / 72), self.pixels[1] / (self.points[1] / 72))
+
+
+class Font:
+    """What the checks need of a PDF font: character codes to text and widths, and boldness."""
+
+    def __init__(self, font: Any) -> None:
+        self.name = str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1]
+        lower = self.name.lower()
+        self.bold = ("bold" in lower or "black" in lower or "heavy" in lower) and not (
+            "semi" in lower or "demi" in lower)
+        self.two_byte = font.get("/Subtype") == "/Type0"
+        self.widths: dict[int, float] = {}
+        self.default_width = 1000.0 if self.two_byte else 500.0
+        self.unicode = _to_unicode(font)
+        if self.two_byte:
+            descendant = font.DescendantFonts[0]
+            self.default_width = float(descendant.get("/DW", 1000))
+            self._cid_widths(descendant.get("/W", pikepdf.Array()))
+        else:
+            first = int(font.get("/FirstChar", 0))
+            for offset, width in enumerate(font.get("/Widths", pikepdf.Array())):
+                self.widths[first + offset] = float(width)
+
+    def _cid_widths(self, array: pikepdf.Array) -> None:
+        items = list(array)
+        i = 0
+        while i < len(items) - 1:
+            first = int(items[i])
+            if isinstance(items[i + 1], pikepdf.Array):
+                for offset, width in enumerate(items[i + 1]):
+                    self.widths[first + offset] = float(width)
+                i += 2
+            else:
+                for code in range(first, int(items[i + 1]) + 1):
+                    self.widths[code] = float(items[i + 2])
+                i += 3
+
+    def codes(self, data: bytes) -> list[int]:
+        if self.two_byte:
+            return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
+        return list(data)
+
+    def text(self, codes: list[int]) -> str:
+        return "".join(self.unicode.get(code, "") if self.unicode else chr(code) for code in codes)
+
+
+def _to_unicode(font: pikepdf.Dictionary) -> dict[int, str]:
+    """The font's ToUnicode CMap (bfchar and bfrange) as a dict."""
+    if "/ToUnicode" not in font:
+        return {}
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    result: dict[int, str] = {}
+
+    def text(hexa: str) -> str:
+        return bytes.fromhex(hexa).decode("utf-16-be", "replace")
+
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for source, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
+            result[int(source, 16)] = text(target)
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for first, last, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[^>]*>|\[[^\]]*\])", block):
+            low, high = int(first, 16), int(last, 16)
+            if target.startswith("["):
+                for code, each in zip(range(low, high + 1), re.findall(r"<([0-9a-fA-F]*)>", target)):
+                    result[code] = text(each)
+            else:
+                start = int(target[1:-1], 16)
+                width = len(target[1:-1]) // 2
+                for code in range(low, min(high, low + 0xFFFF) + 1):
+                    result[code] = text(f"{start + code - low:0{width * 2}x}")
+    return result
+
+
+@dataclass
+class _State:
+    """The graphics and text state that ``q`` saves and ``Q`` restores."""
+
+    ctm: Matrix = IDENTITY
+    colour: Colour | None = (0.0, 0.0, 0.0)
+    space: str = "/DeviceGray"
+    alpha: float = 1.0
+    font: Font | None = None
+    size: float = 0.0
+    char_spacing: float = 0.0
+    word_spacing: float = 0.0
+    scale: float = 1.0
+    leading: float = 0.0
+    rise: float = 0.0
+    mode: int = 0  # text rendering mode; 3 is invisible
+
+
+_COMPONENTS = {"/DeviceGray": 1, "/CalGray": 1, "/DeviceRGB": 3, "/CalRGB": 3, "/DeviceCMYK": 4}
+
+
+def _colour(values: list[float]) -> Colour | None:
+    if len(values) == 1:
+        return (values[0],) * 3
+    if len(values) == 3:
+        return (values[0], values[1], values[2])
+    if len(values) == 4:  # a naive CMYK to RGB: enough to judge contrast
+        c, m, y, k = values
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    return None
+
+
+def entry(obj: Any, *keys: str) -> Any:
+    """``obj[key][key]...`` in PDF dictionaries, or None where one is missing (PDFs leave most keys out)."""
+    for key in keys:
+        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)) or key not in obj:
+            return None
+        obj = obj[key]
+    return obj
+
+
+def _space_kind(name: Any, resources: Any) -> str:
+    """A colour space name reduced to the device space with as many components, when possible."""
+    key = str(name)
+    if key in _COMPONENTS:
+        return key
+    space = entry(resources, "/ColorSpace", key)
+    if isinstance(space, pikepdf.Array) and len(space) and space[0] == "/ICCBased":
+        return {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}.get(int(space[1].get("/N", 0)), key)
+    return key  # Lab, patterns, separations: the colour is left unknown
+
+
+_TEXT_STATE = {"Tc": "char_spacing", "Tw": "word_spacing", "Tz": "scale", "TL": "leading", "Ts": "rise",
+               "Tr": "mode"}
+_TEXT_OPERATORS = {"BT", "ET", "Tf", "Tm", "Td", "TD", "T*", "'", '"', "Tj", "TJ", *_TEXT_STATE}
+
+
+class _Reader:
+    """Interprets content streams, collecting text runs and placed images."""
+
+    def __init__(self) -> None:
+        self.runs: list[TextRun] = []
+        self.images: list[PlacedImage] = []
+        self._fonts: dict[tuple[int, int], Font] = {}
+        self._depth = 0
+        self._tm = self._tlm = IDENTITY  # text and text-line matrices (no form is drawn inside BT ... ET)
+
+    def font(self, obj: Any) -> Font:
+        key = obj.objgen if obj.is_indirect else (id(obj), 0)
+        if key not in self._fonts:
+            self._fonts[key] = Font(obj)
+        return self._fonts[key]
+
+    def run(self, page: int, stream: Any, resources: Any, state: _State) -> None:
+        """Interpret one content stream (a page's or a form's) from ``state``."""
+        stack: list[_State] = []
+        for item in pikepdf.parse_content_stream(stream):
+            if isinstance(item, pikepdf.ContentStreamInlineImage):
+                image = item.iimage
+                self._place(page, (0, 0), (int(image.width), int(image.height)), state.ctm)
+                continue
+            operands, op = list(item.operands), str(item.operator)
+            if op == "q":
+                stack.append(replace(state))
+            elif op == "Q" and stack:
+                state = stack.pop()
+            elif op == "Do":
+                self._do(page, resources, str(operands[0]), state)
+            elif op in _TEXT_OPERATORS:
+                self._text(page, op, operands, state, resources)
+            else:
+                self._graphics(op, operands, state, resources)
+
+    def _graphics(self, op: str, operands: list[Any], state: _State, resources: Any) -> None:
+        """The operators that change the transformation, the fill colour or its opacity."""
+        if op == "cm":
+            a, b, c, d, e, f = (float(v) for v in operands)
+            state.ctm = multiply((a, b, c, d, e, f), state.ctm)
+        elif op in ("rg", "g", "k"):
+            state.colour = _colour([float(v) for v in operands])
+            state.space = {"rg": "/DeviceRGB", "g": "/DeviceGray", "k": "/DeviceCMYK"}[op]
+        elif op == "cs":
+            state.space = _space_kind(operands[0], resources)
+            state.colour = (0.0, 0.0, 0.0) if state.space in _COMPONENTS else None
+        elif op in ("sc", "scn"):
+            numbers = [float(v) for v in operands if not isinstance(v, pikepdf.Name)]
+            fits = _COMPONENTS.get(state.space) == len(numbers)
+            state.colour = _colour(numbers) if fits else None
+        elif op == "gs":
+            alpha = entry(resources, "/ExtGState", str(operands[0]), "/ca")
+            if alpha is not None:
+                state.alpha = float(alpha)
+
+    def _text(self, page: int, op: str, operands: list[Any], state: _State, resources: Any) -> None:
+        """Text state, positioning and showing; the text matrices live from BT to ET."""
+        if op == "BT":
+            self._tm = self._tlm = IDENTITY
+        elif op == "Tf":
+            font = entry(resources, "/Font", str(operands[0]))
+            state.font = self.font(font) if font is not None else None
+            state.size = float(operands[1])
+        elif op in _TEXT_STATE:
+            value = float(operands[0])
+            setattr(state, _TEXT_STATE[op], value / 100 if op == "Tz" else int(value) if op == "Tr" else value)
+        elif op == "Tm":
+            a, b, c, d, e, f = (float(v) for v in operands)
+            self._tm = self._tlm = (a, b, c, d, e, f)
+        elif op in ("Td", "TD"):
+            x, y = float(operands[0]), float(operands[1])
+            if op == "TD":
+                state.leading = -y
+            self._tm = self._tlm = multiply((1, 0, 0, 1, x, y), self._tlm)
+        elif op in ("T*", "'", '"'):
+            self._tm = self._tlm = multiply((1, 0, 0, 1, 0, -state.leading), self._tlm)
+            if op == '"':
+                state.word_spacing, state.char_spacing = float(operands[0]), float(operands[1])
+            if op != "T*":
+                self._tm = self._show(page, [operands[-1]], self._tm, state)
+        elif op in ("Tj", "TJ"):
+            self._tm = self._show(page, list(operands[0]) if op == "TJ" else [operands[0]], self._tm, state)
+
+    def _do(self, page: int, resources: Any, name: str, state: _State) -> None:
+        xobject = entry(resources, "/XObject", name)
+        if xobject is None:
+            return
+        if xobject.get("/Subtype") == "/Image":
+            if not xobject.get("/ImageMask", False):
+                self._place(page, xobject.objgen, (int(xobject.Width), int(xobject.Height)), state.ctm)
+        elif xobject.get("/Subtype") == "/Form" and self._depth < 20:  # forms may nest; never loop
+            inner = replace(state)
+            a, b, c, d, e, f = (float(v) for v in xobject.get("/Matrix", IDENTITY))
+            inner.ctm = multiply((a, b, c, d, e, f), state.ctm)
+            self._depth += 1
+            self.run(page, xobject, xobject.get("/Resources", resources), inner)
+            self._depth -= 1
+
+    def _place(self, page: int, ident: tuple[int, int], pixels: tuple[int, int], ctm: Matrix) -> None:
+        width, height = math.hypot(ctm[0], ctm[1]), math.hypot(ctm[2], ctm[3])
+        if width >= 2 and height >= 2:  # a spacer or hairline is not a picture
+            self.images.append(PlacedImage(page, ident, pixels, (width, height)))
+
+    def _show(self, page: int, parts: list[Any], tm: Matrix, state: _State) -> Matrix:
+        """Record one text run and return the text matrix moved past it."""
+        font = state.font
+        if font is None:
+            return tm
+        advance, text = 0.0, []
+        for part in parts:
+            if isinstance(part, (bytes, pikepdf.String)):
+                codes = font.codes(bytes(part))
+                text.append(font.text(codes))
+                for code in codes:
+                    space = state.word_spacing if code == 32 and not font.two_byte else 0.0
+                    width = font.widths.get(code, font.default_width)
+                    advance += (width / 1000 * state.size + state.char_spacing + space) * state.scale
+            else:
+                advance -= float(part) / 1000 * state.size * state.scale
+        matrix = multiply(tm, state.ctm)
+        words = "".join(text)
+        if words.strip() and state.mode != 3:
+            low, high = state.rise + DESCENT * state.size, state.rise + ASCENT * state.size
+            corners = [apply(matrix, x, y) for x in (0.0, advance) for y in (low, high)]
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            size = state.size * math.hypot(matrix[2], matrix[3])
+            self.runs.append(TextRun(page, " ".join(words.split()), size, font.bold, state.colour, state.alpha,
+                                     (min(xs), min(ys), max(xs), max(ys))))
+        return multiply((1, 0, 0, 1, advance, 0), tm)
+
+
+def read_pages(pdf: pikepdf.Pdf) -> tuple[list[TextRun], list[PlacedImage]]:
+    """Every text run and placed image of every page, form XObjects included."""
+    reader = _Reader()
+    for index, page in enumerate(pdf.pages):
+        reader.run(index, page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _State())
+    return reader.runs, reader.images

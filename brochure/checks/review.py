@@ -1,0 +1,84 @@
+"""Review: every finding for one brochure whose PDFs are built: its words, then its PDFs.
+
+``Brochure + Source --text/reading/terms/required--> findings about the words``
+``print PDF + email PDF --pdfread/design/accessibility--> findings about what is seen``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import pikepdf
+
+from ..content import Brochure, Checks, Source
+from .accessibility import alt_text, tagging
+from .design import (
+    ImageSource,
+    backgrounds,
+    content_images,
+    contrast,
+    fonts,
+    image_resolution,
+    type_size,
+)
+from .findings import Finding
+from .pdfread import read_pages
+from .reading import long_sentences, reading_level
+from .required import required
+from .terms import claims, jargon, load_claims, load_terms
+from .text import text_blocks
+
+
+def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Path, email_pdf: Path,
+           settings: Checks | None = None, today: date | None = None) -> list[Finding]:
+    """Every finding for a brochure and its two built PDFs, each once, in report order.
+
+    ``settings`` defaults to the brochure's own ``checks:``; ``today`` (for the review date)
+    to the current date.
+    """
+    settings = settings or brochure.checks
+    images = content_images(brochure, source, content_dir)
+    found = check_content(brochure, source, settings, today) + check_pdfs(print_pdf, email_pdf, settings, images)
+    return sorted(set(found), key=Finding.sort_key)
+
+
+def check_content(brochure: Brochure, source: Source, settings: Checks | None = None,
+                  today: date | None = None) -> list[Finding]:
+    """Every finding about the words of ``brochure``: reading level, jargon, claims, required parts."""
+    settings = settings or brochure.checks
+    blocks = list(text_blocks(brochure, source))
+    findings = (required(brochure, source, today or date.today(), blocks)
+                + reading_level(brochure, source, settings)
+                + long_sentences(brochure, source, settings)
+                + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms)))
+                + claims(blocks, source.file, load_claims(tuple(settings.extra_claims))))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def check_pdfs(print_pdf: Path, email_pdf: Path, settings: Checks,
+               images: Sequence[ImageSource] = ()) -> list[Finding]:
+    """Every finding read from a brochure's two PDFs.
+
+    ``images`` (from ``content_images``) lets a low-resolution picture be reported at the
+    content line that names it, rather than only by page.
+    """
+    findings: list[Finding] = []
+    for path, role in ((print_pdf, "print"), (email_pdf, "email")):
+        findings += check_pdf(path, role, settings, images)
+    return sorted(findings, key=Finding.sort_key)
+
+
+def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSource] = ()) -> list[Finding]:
+    """The findings for one PDF; ``role`` is "print" (resolution) or "email" (tagging, alt text)."""
+    name = str(path)
+    with pikepdf.open(path) as pdf:
+        runs, placed = read_pages(pdf)
+        findings = type_size(name, runs, settings) + fonts(name, pdf)
+        if role == "print":
+            findings += image_resolution(name, placed, settings, images)
+        else:
+            findings += tagging(name, pdf) + alt_text(name, pdf)
+        findings += contrast(name, runs, backgrounds(pdf, runs))  # last: it strips the text from ``pdf``
+    return sorted(findings, key=Finding.sort_key)

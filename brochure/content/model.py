@@ -1,0 +1,184 @@
+"""Content model: the typed ``Brochure`` a content file describes, and its JSON Schema.
+
+Why pydantic with ``extra="forbid"``: a misspelt key (``heding:``) must be an error with
+"did you mean", not silently ignored (``messages`` words each error; ``load`` locates it).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
+
+
+def local_file(value: str, root: Path, suffixes: set[str], kind: str) -> str:
+    """A path to a file inside the content's folder, written relative to it."""
+    what = "the image" if kind == "an image" else "the file"
+    if _URL_SCHEME.match(value) or value.startswith("//"):
+        raise ValueError(
+            f"'{value}' is a web address or URL; save {what} in the content's folder and give its file name")
+    if Path(value).is_absolute() or value.startswith("\\"):
+        raise ValueError(f"'{value}' is an absolute path; give a path relative to the content's folder")
+    resolved = (root / value).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise ValueError(f"'{value}' is outside the content's folder; copy {what} into that folder")
+    if not resolved.is_file():
+        raise ValueError(f"no file '{value}' in the content's folder")
+    if resolved.suffix.lower() not in suffixes:
+        raise ValueError(f"'{value}' is not {kind}; use " + ("a PNG, JPEG or SVG file" if kind == "an image" else kind))
+    return Path(value).as_posix()
+
+
+def _local_image(value: str, info: ValidationInfo) -> str:
+    return local_file(value, Path((info.context or {}).get("root", ".")), IMAGE_TYPES, "an image")
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError(f"'{value}' is not a colour; write it as # and six hex digits, like #1d5c73")
+    return value.lower()
+
+
+def _phone(value: str) -> str:
+    if len(re.sub(r"\D", "", value)) < 7 or not re.fullmatch(r"[+\d\s().-]+", value):
+        raise ValueError(f"'{value}' is not a phone number; write it like (913) 871-9888")
+    return value
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-zA-Z]{2,}", value):
+        raise ValueError(f"'{value}' is not an email address; write it like hello@example.com")
+    return value
+
+
+def _website(value: str) -> str:
+    if not re.fullmatch(r"(https?://)?[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+(/[^\s<>\"]*)?", value):
+        raise ValueError(f"'{value}' is not a web address; write it like example.com or https://example.com/page")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1)]
+ImagePath = Annotated[str, AfterValidator(_local_image)]
+Colour = Annotated[str, AfterValidator(_colour)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
+                              frozen=True)
+
+
+class Image(_Model):
+    """An image with the words a screen reader says in its place."""
+
+    src: ImagePath = Field(description="Image file, relative to the content file's folder (PNG, JPEG or SVG).")
+    alt: Text = Field(description="What the image shows, read aloud by screen readers.")
+
+
+class Section(_Model):
+    """One part of the article: a heading and its text."""
+
+    heading: Text = Field(description="The section's heading.")
+    body: Text = Field(description="The section's text in Markdown: blank lines between paragraphs, "
+                                   "'- ' for bullet points, **bold**, [links](https://example.com).")
+    image: Image | None = Field(None, description="An optional picture shown with the section.")
+
+
+class Clinic(_Model):
+    """Who the patient contacts; printed on the handout and made into live links."""
+
+    name: Text = Field(description="The clinic's name; also the PDF's author.")
+    phone: Annotated[str, AfterValidator(_phone)] | None = Field(None, description="Phone number, e.g. (913) 871-9888.")
+    website: Annotated[str, AfterValidator(_website)] | None = Field(None, description="Web address, e.g. example.com.")
+    email: Annotated[str, AfterValidator(_email)] | None = Field(None, description="Email address.")
+    address: str | None = Field(None, description="Street address; line breaks are kept.")
+    logo: ImagePath | None = Field(None, description="Logo file, relative to the content file's folder.")
+
+
+class Theme(_Model):
+    """The clinic's colours and the typeface."""
+
+    primary: Colour = Field("#1d5c73", description="Main colour: cover band, headings (#rrggbb).")
+    accent: Colour = Field("#c8682c", description="Second colour: rules and highlights (#rrggbb).")
+    font: Literal["Open Sans"] = Field("Open Sans", description="Typeface; Open Sans is bundled and embedded.")
+
+
+class Checks(_Model):
+    """Settings of the content checks (``brochure check`` and every build's summary).
+
+    The one settings model of ``brochure.checks``: a clinic sets it under ``checks:``, tests
+    and callers construct it directly. The defaults follow the patient-education guides.
+    """
+
+    target_grade: float = Field(8, ge=1, le=20, description="Highest acceptable reading grade (default 8).")
+    max_sentence_words: int = Field(20, ge=5, description="Longest acceptable sentence, in words (default 20).")
+    extra_terms: list[str] = Field([], description="More medical terms to explain, beside the bundled list.")
+    extra_claims: list[str] = Field([], description="More claim phrases to flag, beside the bundled list.")
+    min_ppi: int = Field(300, ge=72, description="Lowest acceptable image resolution in the print PDF (default 300).")
+    min_type_pt: float = Field(9, ge=4, le=36, description="Smallest acceptable type size in points (default 9).")
+
+
+class Brochure(_Model):
+    """A patient-education brochure: the whole of one content file."""
+
+    title: Text = Field(description="The brochure's title, on the cover and in the PDF's title bar.")
+    subtitle: str | None = Field(None, description="A line under the title.")
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")] | None = Field(
+        None, description="Base of the PDF file names (lowercase words and dashes); made from the title if left out.")
+    lang: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] = Field(
+        "en", description="Language of the text, e.g. en or es-US; screen readers use it.")
+    intro: str | None = Field(None, description="Opening paragraph(s) in Markdown, shown before the sections.")
+    sections: Annotated[list[Section], Field(min_length=1)] = Field(description="The article, in order.")
+    clinic: Clinic = Field(description="The clinic's name and contact details.")
+    disclaimer: str | None = Field(None, description="A short note that this is information, not medical advice.")
+    revised: date | None = Field(None, description="Date of this revision, written YYYY-MM-DD.")
+    review_by: date | None = Field(None, description="Date by which the handout should be reviewed again (YYYY-MM-DD).")
+    theme: Theme = Field(Theme(), description="Colours and typeface.")
+    layout: Literal["trifold", "handout"] = Field(
+        "trifold", description="Print layout: trifold (one sheet folded in three) or handout (portrait pages).")
+    paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
+    checks: Checks = Field(Checks(), description="Settings of the content checks.")
+    variants: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
+        None, description="One brochure per location: a list of overrides, each with an id, "
+                          "or the name of a CSV file beside the content file (columns: id and keys such as clinic.phone).")
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _variants_shape(cls, value: Any) -> Any:
+        """One plain sentence for a wrong shape, rather than pydantic's view of the union."""
+        if value is None or isinstance(value, str):
+            return value
+        if not isinstance(value, list) or not value:
+            raise ValueError("must be a list of variants (each '- id: ...') or the name of a CSV file")
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise ValueError(f"item {index} must be a group of keys starting with 'id:', like '- id: north'")
+        return value
+
+    @property
+    def file_slug(self) -> str:
+        """The base of the PDF file names: ``slug``, or the title in lowercase words and dashes."""
+        if self.slug:
+            return self.slug
+        words = re.findall(r"[a-z0-9]+", self.title.lower().replace("'", "").replace("\u2019", ""))
+        return "-".join(words)[:60].strip("-") or "brochure"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to complete and check content files."""
+    schema = Brochure.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "content.schema.json"
+    return schema

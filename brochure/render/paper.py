@@ -1,0 +1,44 @@
+"""Paper: the geometry every output shares: bleed, sheet and panel sizes, in points.
+
+Trade values from shared/notes/print-specs.md; the tri-fold's fold-in panel is 1/16 in
+(3 mm) narrower so it folds in without buckling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PT_PER_IN = 72.0
+PT_PER_MM = 72.0 / 25.4
+BLEED_PT = 9.0  # 0.125 in: what US print shops ask for, on every side
+EMAIL_DPI = 150  # images in the email PDF: sharp on a phone, small in a mailbox
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A tri-fold sheet: landscape size and panel widths, left to right on the outside."""
+
+    width: float  # points
+    height: float
+    panels: tuple[float, float, float]  # outside: flap | back | cover (the flap is the narrow one)
+
+    @property
+    def wide(self) -> float:
+        return self.panels[2]
+
+    @property
+    def narrow(self) -> float:
+        return self.panels[0]
+
+    def css(self) -> str:
+        """The panel page sizes, in points, for the tri-fold stylesheet."""
+        return (f"@page {{ size: {self.wide}pt {self.height}pt; }}\n"
+                f"@page article:nth(2) {{ size: {self.narrow}pt {self.height}pt; }}\n"
+                f"@page article:nth(5) {{ size: {self.narrow}pt {self.height}pt; }}")
+
+
+SHEETS = {
+    "letter": Sheet(11 * PT_PER_IN, 8.5 * PT_PER_IN, (3.625 * PT_PER_IN, 3.6875 * PT_PER_IN, 3.6875 * PT_PER_IN)),
+    "a4": Sheet(297 * PT_PER_MM, 210 * PT_PER_MM, (97 * PT_PER_MM, 100 * PT_PER_MM, 100 * PT_PER_MM)),
+}
+
