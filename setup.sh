@@ -2,7 +2,7 @@
 # Set up everything the project needs on a Debian/Ubuntu machine, idempotently:
 # system libraries through apt (only those missing), then a virtualenv in .venv.
 #   bash setup.sh          runtime only
-#   bash setup.sh --dev    runtime and the test tools
+#   bash setup.sh --dev    runtime and the test tools (pytest, PDF readers, ruff, mypy)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -31,11 +31,12 @@ fi
 
 py=${PYTHON:-python3}
 [[ -x .venv/bin/python ]] || "$py" -m venv .venv
-req=requirements.txt
-[[ "${1:-}" == "--dev" ]] && req=requirements-dev.txt
-# Skip pip when the requirements have not changed since the last successful install.
-stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$req" .txt)
+extra=""
+[[ "${1:-}" == "--dev" ]] && extra="[dev]"
+# brochure itself, editable, with its pinned dependencies from pyproject.toml (and the test
+# tools for --dev). Skipped when pyproject.toml has not changed since the last install.
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extra:-runtime}
 if [[ ! -f "$stamp" ]]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
   touch "$stamp"
 fi

@@ -52,15 +52,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from brochure import build, content  # noqa: E402
-from brochure.render import html, pdf  # noqa: E402
+import contextlib
+
+from brochure import build, content
+from brochure.render import html, pdf
 
 CONTENT = "content.yaml"  # the repository's content file; the images it names are copied too
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
@@ -293,10 +295,8 @@ class Child:
 
     def signal(self, number: int) -> None:
         """Send ``number`` to the command (the launcher ignores SIGINT)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, number)
-        except ProcessLookupError:
-            pass
 
     def finish(self, timeout: float = CHILD_TIMEOUT_S, ok: tuple[int, ...] = (0,)) -> ChildRun:
         """Wait for the command; return its wall time and peak RSS. Kill it after ``timeout``."""
@@ -378,7 +378,7 @@ def render_documents(path: Path, folder: Path) -> list[Document]:
     brochure = content.load(path, str(path))
     content_dir = path.resolve().parent
     epoch = build.epoch_for(brochure, path)
-    stamp = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     base_url = content_dir.as_uri() + "/"  # as pdf.render_pdf builds it
     documents = []
     for output in html.outputs(brochure):
@@ -586,7 +586,7 @@ def watch_edit(ws: Workspace) -> list[Measurement]:
         for i in range(1, ws.edits + 1):
             time.sleep(SETTLE_S)
             before = {target: target.read_bytes() for target in targets}
-            edited = title.sub(lambda _: f"title: {json.dumps(f'{ws.title} {i}')}", text, count=1)
+            edited = title.sub(lambda _, i=i: f"title: {json.dumps(f'{ws.title} {i}')}", text, count=1)
             start = time.perf_counter()
             path.write_text(edited, encoding="utf-8")
             to_pdf.append(changed_at(before, start + WATCH_TIMEOUT_S, lines) - start)
@@ -792,7 +792,7 @@ def write_json(path: Path, info: dict[str, Any], documents: list[Document], resu
                pairs: dict[str, dict[str, Any]], bounds: dict[str, dict[str, Any]], ws: Workspace,
                seconds: float) -> None:
     """The same figures as the table, plus every sample, as JSON at ``path``."""
-    payload = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": info,
+    payload = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": info,
                "runs": ws.runs, "cold_runs": ws.cold_runs, "noop_runs": ws.noop_runs, "edits": ws.edits,
                "batch_runs": {str(v): ws.batch_runs or rounds for v, rounds in BATCHES},
                "total_s": seconds,

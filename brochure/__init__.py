@@ -8,4 +8,4 @@ The pipeline, one module per stage::
 ``build`` runs it for one file; ``cli`` is the thin command line over it.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -12,7 +12,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +75,7 @@ def epoch_for(brochure: Brochure, path: Path) -> int:
         return int(os.environ["SOURCE_DATE_EPOCH"])
     if brochure.revised:
         return int(datetime(brochure.revised.year, brochure.revised.month, brochure.revised.day,
-                            tzinfo=timezone.utc).timestamp())
+                            tzinfo=UTC).timestamp())
     return int(path.stat().st_mtime)
 
 
@@ -163,7 +163,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     brochure, source = chosen[0]
     content_dir = unit.path.resolve().parent
     epoch = epoch_for(brochure, unit.path)
-    stamp = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     targets = pdf_paths(brochure, out_dir, unit.variant)
     result = Result(unit, outputs=dict(targets))
     rendered: dict[Path, bytes] = {}
@@ -210,7 +210,7 @@ def _template_problem(error: jinja2.TemplateError, content_dir: Path) -> Problem
         if shown.is_relative_to(content_dir):
             shown = shown.relative_to(content_dir)
         return Problem(str(shown), error.lineno, "", f"template syntax error: {error.message}")
-    return Problem(str(content_dir / "templates"), None, "", f"no template named '{error.name}'")
+    return Problem(str(content_dir / "templates"), None, "", f"no template named '{getattr(error, 'name', '')}'")
 
 
 def _csv(source: Source, content_dir: Path) -> set[Path]:

@@ -8,11 +8,14 @@ build never imports the content model or WeasyPrint.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from . import __version__
 
 if TYPE_CHECKING:
     from .runner import Outcome
@@ -48,12 +51,18 @@ def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
 
+def _prog() -> str:
+    """How the user ran us, for usage lines: ``python build.py`` in the repository, else ``brochure``."""
+    return "python build.py" if Path(sys.argv[0]).name == "build.py" else "brochure"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python build.py",
-        description="Build patient handouts from content.yaml into print and email PDFs.",
-        epilog="Commands: " + "; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+        prog=_prog(),
+        description="Build patient handouts from content.yaml into print and email PDFs. "
+                    "With no command, build is meant: FILE defaults to content.yaml.")
+    parser.add_argument("--version", action="version", version=f"brochure {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     _files_and_out(build)
     build.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
@@ -205,10 +214,28 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unknown_command(word: str) -> str | None:
+    """The error for a first word that is neither a command nor a content file, else None.
+
+    Why: with ``build`` the default, ``brochure chek`` would otherwise be taken as a file
+    name and fail as "no such file" rather than as the typo it is.
+    """
+    if word.startswith("-") or Path(word).exists() or Path(word).suffix.lower() in {".yaml", ".yml"}:
+        return None
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"{_prog()}: '{word}' is not a command or a content file; {hint}the commands are: {', '.join(COMMANDS)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if argv and argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        error = _unknown_command(argv[0])
+        if error:
+            print(error, file=sys.stderr)
+            return 1
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,

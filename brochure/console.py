@@ -32,7 +32,8 @@ class _Bar:
     """A rich progress bar, shown only for batches of more than one unit."""
 
     def __init__(self, progress: Any) -> None:
-        self.progress, self.task = progress, None
+        self.progress = progress
+        self.task: Any = None  # rich's TaskID once a batch of more than one starts
 
     def start(self, total: int) -> None:
         if total > 1:

@@ -109,6 +109,11 @@ def make_content(folder: Path, *, text: str | None = None, replace: tuple[tuple[
     return path
 
 
+def seed_project(folder: Path, *replace: tuple[str, str], name: str = "content.yaml") -> Path:
+    """The repo's content.yaml exactly as it is (with ``replace`` edits) and logo.svg in ``folder``."""
+    return make_content(folder, text=SEED_YAML.read_text(encoding="utf-8"), replace=tuple(replace), name=name)
+
+
 def write_minimal(folder: Path, *replace: tuple[str, str], name: str = "content.yaml") -> Path:
     """MINIMAL (with ``replace`` edits) and logo.svg in ``folder``."""
     return make_content(folder, text=MINIMAL, replace=tuple(replace), name=name)

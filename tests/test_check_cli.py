@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
-from conftest import REPO, run_main
-
-
-def _seed(folder: Path, replace: tuple[str, str] | None = None) -> Path:
-    folder.mkdir(parents=True)
-    shutil.copy(REPO / "logo.svg", folder / "logo.svg")
-    text = (REPO / "content.yaml").read_text(encoding="utf-8")
-    if replace:
-        text = text.replace(*replace)
-    (folder / "content.yaml").write_text(text, encoding="utf-8")
-    return folder / "content.yaml"
+from conftest import run_main, seed_project
 
 
 def test_seed_check_reports_and_strict_fails(tmp_path: Path) -> None:
-    path = _seed(tmp_path / "seed")
+    path = seed_project(tmp_path / "seed")
     run = run_main("check", str(path))
     assert run.code == 0
     text = "\n".join(run.out)
@@ -35,7 +24,7 @@ def test_seed_check_reports_and_strict_fails(tmp_path: Path) -> None:
 
 
 def test_check_json_is_machine_readable(tmp_path: Path) -> None:
-    path = _seed(tmp_path / "seed")
+    path = seed_project(tmp_path / "seed")
     run = run_main("check", str(path), "--format", "json")
     data = json.loads("\n".join(run.out))
     assert data["version"] == 1 and data["file"] == str(path)
@@ -43,7 +32,7 @@ def test_check_json_is_machine_readable(tmp_path: Path) -> None:
 
 
 def test_build_prints_the_summary_and_strict_fails_even_when_up_to_date(tmp_path: Path) -> None:
-    path = _seed(tmp_path / "seed")
+    path = seed_project(tmp_path / "seed")
     out = tmp_path / "out"
     run = run_main("build", str(path), "--out", str(out))
     assert run.code == 0
@@ -55,7 +44,7 @@ def test_build_prints_the_summary_and_strict_fails_even_when_up_to_date(tmp_path
 
 
 def test_clinic_settings_under_checks(tmp_path: Path) -> None:
-    path = _seed(tmp_path / "seed", ("layout: trifold", "layout: trifold\nchecks:\n  target_grade: 15\n"
+    path = seed_project(tmp_path / "seed", ("layout: trifold", "layout: trifold\nchecks:\n  target_grade: 15\n"
                                      "  max_sentence_words: 30\n  extra_terms: [infusion]\n"))
     run = run_main("check", str(path), "--format", "json")
     kinds = [f["kind"] for f in json.loads("\n".join(run.out))["findings"]]

@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import sys
 from datetime import date
 from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import make_content, seed_project
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from brochure.build import build_file  # noqa: E402
-from brochure.checks.design import content_images, contrast_ratio  # noqa: E402
-from brochure.checks.findings import Finding  # noqa: E402
-from brochure.checks.report import exit_status, render_json, render_text  # noqa: E402
-from brochure.checks.review import check_content, check_pdf, check_pdfs  # noqa: E402
-from brochure.checks.text import readability, split_sentences, syllables  # noqa: E402
-from brochure.content import Checks, load_with_source  # noqa: E402
-from brochure.runner import check_file  # noqa: E402
+from brochure.build import build_file
+from brochure.checks.design import content_images, contrast_ratio
+from brochure.checks.findings import Finding
+from brochure.checks.report import exit_status, render_json, render_text
+from brochure.checks.review import check_content, check_pdf, check_pdfs
+from brochure.checks.text import readability, split_sentences, syllables
+from brochure.content import Checks, load_with_source
+from brochure.runner import check_file
 
 TODAY = date(2026, 11, 25)
 SETTINGS = Checks()
@@ -73,18 +68,11 @@ layout: handout
 
 def write(folder: Path, text: str, *replace: tuple[str, str]) -> Path:
     """``text`` (with each ``replace`` pair applied, which must match) as content.yaml beside logo.svg."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "logo.svg", folder / "logo.svg")
-    for old, new in replace:
-        assert old in text, f"test setup: {old!r} is not in the content"
-        text = text.replace(old, new)
-    path = folder / "content.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return make_content(folder, text=text, replace=replace)
 
 
 def seed(folder: Path, *replace: tuple[str, str]) -> Path:
-    return write(folder, (REPO / "content.yaml").read_text(encoding="utf-8"), *replace)
+    return seed_project(folder, *replace)
 
 
 def findings_for(path: Path, settings: Checks = SETTINGS, today: date = TODAY) -> list[Finding]:

@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conftest import MINIMAL, REPO, PYTHON, run_main, snapshot, without_check_summary, write_minimal
+from conftest import MINIMAL, PYTHON, REPO, run_main, snapshot, without_check_summary, write_minimal
 
 SYNTAX_HINT = (" (check the indentation, and put text that contains ': ' or starts with a special "
                "character in quotes)")

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from markupsafe import escape
-
 from conftest import make_content
+from markupsafe import escape
 
 STAMP = "2026-11-25T00:00:00+00:00"
 INJECTION = "<b>x</b> {{ 7*7 }} {% if x %}"
@@ -205,9 +204,9 @@ def test_own_stylesheet_is_preferred(tmp_path):
 def test_undefined_variable_in_own_template_is_an_error(tmp_path, expression):
     """StrictUndefined: a typo in a template is a bug that raises, never a silent blank."""
     from brochure import content
-    from brochure.render import html
     from brochure.build import build_file
     from brochure.errors import ContentError
+    from brochure.render import html
 
     path = make_content(tmp_path)
     (tmp_path / "templates").mkdir()

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pikepdf
-from PIL import Image
-
 from conftest import run_main, write_minimal
+from PIL import Image
 
 
 def _images(pdf: Path) -> list[tuple[int, int]]:

@@ -7,8 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import REPO, PYTHON
+from conftest import PYTHON, REPO, seed_project
 
 
 def _no_network_available() -> bool:
@@ -19,8 +18,7 @@ def _no_network_available() -> bool:
 
 @pytest.mark.skipif(not _no_network_available(), reason="unshare -n (a network namespace) is not permitted here")
 def test_build_and_check_without_any_network(tmp_path: Path) -> None:
-    shutil.copy(REPO / "content.yaml", tmp_path / "content.yaml")
-    shutil.copy(REPO / "logo.svg", tmp_path / "logo.svg")
+    seed_project(tmp_path)
     python, script = str(PYTHON), str(REPO / "build.py")
     build = subprocess.run(["unshare", "-n", python, script, "content.yaml", "--out", "out"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=120)

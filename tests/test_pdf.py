@@ -10,12 +10,21 @@ import re
 import shutil
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pikepdf
 import pytest
-
-from conftest import (SEED_LOGO, Built, boxes, build_variant, make_content, run_main, snapshot, tool,
-                      without_check_summary)
+from conftest import (
+    SEED_LOGO,
+    Built,
+    boxes,
+    build_variant,
+    make_content,
+    run_main,
+    snapshot,
+    tool,
+    without_check_summary,
+)
 
 LETTER = (0.0, 0.0, 612.0, 792.0)
 A4 = (0.0, 0.0, 595.28, 841.89)
@@ -132,7 +141,7 @@ def test_print_is_pdf_x4_with_output_intent(handout):
         intents = pdf.Root.OutputIntents
         assert len(intents) >= 1
         intent = intents[0]
-        assert intent.S == pikepdf.Name("/GTS_PDFX")
+        assert pikepdf.Name("/GTS_PDFX") == intent.S
         profile = intent.DestOutputProfile
         assert isinstance(profile, pikepdf.Stream)
         assert int(profile.N) == 3
@@ -284,9 +293,9 @@ def test_own_css_cannot_read_files_outside_folder(tmp_path, handout, url, shown)
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
+    requests: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         type(self).requests.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/svg+xml")
@@ -368,7 +377,7 @@ def test_corrupt_image_fails_the_build_and_keeps_out(corrupt_logo):
 
 def test_corrupt_image_message_says_what_is_wrong(corrupt_logo):
     """The line must end in a reason a person can act on, not a dangling ': '."""
-    path, out, before, run = corrupt_logo
+    _path, _out, _before, run = corrupt_logo
     problem = run.err[0]
     assert not problem.rstrip().endswith(":"), f"message ends with nothing after the colon: {problem!r}"
     assert re.search(r"logo\.png'?[:,]? \S", problem), problem

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import PRIMARY, build_variant
 
 BLEED = 9  # pt

@@ -14,24 +14,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import PYTHON, REPO, run_main, seed_project, write_minimal
 from PIL import Image
-
-from conftest import REPO, PYTHON, run_main, write_minimal
 
 SEED_SLUG = "how-ketamine-affects-the-brain"
 
 
-def _seed(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "logo.svg", folder / "logo.svg")
-    shutil.copy(REPO / "content.yaml", folder / "content.yaml")
-    return folder / "content.yaml"
 
 
 # --- proofs -----------------------------------------------------------------------------
 
 def test_proof_writes_every_page_at_the_asked_resolution_with_guides(tmp_path: Path) -> None:
-    content = _seed(tmp_path / "src")
+    content = seed_project(tmp_path / "src")
     out = tmp_path / "out"
     run = run_main("proof", str(content), "--out", str(out), "--dpi", "100")
     assert run.code == 0, run.err
@@ -52,7 +46,7 @@ def test_proof_writes_every_page_at_the_asked_resolution_with_guides(tmp_path: P
 
 
 def test_proof_without_guides(tmp_path: Path) -> None:
-    content = _seed(tmp_path / "src")
+    content = seed_project(tmp_path / "src")
     out = tmp_path / "out"
     assert run_main("proof", str(content), "--out", str(out), "--dpi", "60", "--no-guides").code == 0
     outside = Image.open(out / "proof" / f"{SEED_SLUG}-print-1.png").convert("RGB")
@@ -180,7 +174,7 @@ OUTSIDE = [
 def test_serve_answers_nothing_else_and_only_on_loopback(server: tuple[Server, Path]) -> None:
     running, _ = server
     answers = {path: _get(running.port, path)[0] for path in OUTSIDE}
-    assert answers == {path: 404 for path in OUTSIDE}
+    assert answers == dict.fromkeys(OUTSIDE, 404)
     assert _get(running.port, "/", host="attacker.example")[0] == 400  # DNS rebinding: refused
     assert _get(running.port, "/", host=f"localhost:{running.port}")[0] == 200
     addresses = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout \

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import queue
 import re
 import shutil
 import signal
@@ -23,8 +22,7 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
-
-from conftest import MINIMAL, REPO, PYTHON, run_main, snapshot, without_check_summary, write_minimal
+from conftest import MINIMAL, PYTHON, REPO, run_main, snapshot, without_check_summary, write_minimal
 
 BUNDLED = REPO / "templates"
 SLUG = "ketamine-and-your-brain"  # MINIMAL's title as a slug

@@ -9,16 +9,14 @@ from datetime import date
 from pathlib import Path
 
 import pikepdf
-
 from conftest import build, build_variant, make_content
 
 EPOCH = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 
 
 def pdf_dates(path: Path) -> tuple[str, str]:
-    with pikepdf.open(path) as pdf:
-        with pdf.open_metadata() as xmp:
-            return str(pdf.docinfo["/CreationDate"]), xmp.get("xmp:CreateDate")
+    with pikepdf.open(path) as pdf, pdf.open_metadata() as xmp:
+        return str(pdf.docinfo["/CreationDate"]), xmp.get("xmp:CreateDate")
 
 
 def two_builds(tmp_path: Path, **overrides):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
+from conftest import seed_project
 
 from brochure.cli import main
 
@@ -19,22 +19,12 @@ MARGIN = 27.0  # MediaBox starts 0.375 in outside the trim: room for marks
 SEED_SLUG = "how-ketamine-affects-the-brain"
 
 
-def _seed(folder: Path, replace: dict[str, str] | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "logo.svg", folder / "logo.svg")
-    text = (ROOT / "content.yaml").read_text(encoding="utf-8")
-    for old, new in (replace or {}).items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path = folder / "content.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
 def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("trifold")
-    content = _seed(folder / "src")
+    content = seed_project(folder / "src")
     assert main(["build", str(content), "--out", str(folder / "out")]) == 0
     return folder / "out"
 
@@ -113,7 +103,7 @@ def test_qr_code_decodes_from_a_300_dpi_rendering(seed_out: Path) -> None:
 
 
 def test_qr_code_points_to_the_website_when_there_is_one(tmp_path: Path) -> None:
-    content = _seed(tmp_path / "src", {"  phone: (913) 871-9888\n": "  phone: (913) 871-9888\n  website: example.org/ketamine\n"})
+    content = seed_project(tmp_path / "src", ("  phone: (913) 871-9888\n", "  phone: (913) 871-9888\n  website: example.org/ketamine\n"))
     assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 0
     image = _render(tmp_path / "out" / f"{SEED_SLUG}-print.pdf", 0, 300)
     assert [r.text for r in zxingcpp.read_barcodes(image)] == ["https://example.org/ketamine"]
@@ -129,7 +119,7 @@ def test_fonts_are_embedded_and_the_file_is_sound(seed_out: Path) -> None:
 
 
 def test_a4_sheet(tmp_path: Path) -> None:
-    content = _seed(tmp_path / "src", {"paper: letter": "paper: a4"})
+    content = seed_project(tmp_path / "src", ("paper: letter", "paper: a4"))
     assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 0
     boxes = _boxes(tmp_path / "out" / f"{SEED_SLUG}-print.pdf")
     assert [round(v, 2) for v in boxes["TrimBox"]] == [0, 0, 841.89, 595.28]
@@ -153,7 +143,7 @@ def test_email_pdf_of_a_trifold_is_portrait_reading_order(seed_out: Path) -> Non
 def test_content_too_long_fails_with_one_sentence_and_writes_nothing(tmp_path: Path) -> None:
     text = (ROOT / "content.yaml").read_text(encoding="utf-8")
     sections = text[text.index("  - heading: How Does"):text.index("clinic:")]
-    content = _seed(tmp_path / "src", {sections: sections * 4})
+    content = seed_project(tmp_path / "src", (sections, sections * 4))
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), str(content),
                              "--out", str(out)], capture_output=True, text=True, timeout=120)
@@ -171,7 +161,7 @@ def test_content_too_long_fails_with_one_sentence_and_writes_nothing(tmp_path: P
 
 
 def test_handout_is_still_a_choice(tmp_path: Path) -> None:
-    content = _seed(tmp_path / "src", {"layout: trifold": "layout: handout"})
+    content = seed_project(tmp_path / "src", ("layout: trifold", "layout: handout"))
     assert main(["build", str(content), "--out", str(tmp_path / "out")]) == 0
     boxes = _boxes(tmp_path / "out" / f"{SEED_SLUG}-print.pdf")
     assert boxes["TrimBox"] == [0, 0, 612, 792]

@@ -131,15 +131,15 @@ def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
 
 
 def _mode_colour(image: Any, crop: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> Colour | None:
-    left, bottom, right, top = crop
+    left, _bottom, _right, top = crop
     x0 = max(0, int((box[0] - left) * RENDER_SCALE))
-    x1 = min(image.width, int(math.ceil((box[2] - left) * RENDER_SCALE)))
+    x1 = min(image.width, math.ceil((box[2] - left) * RENDER_SCALE))
     y0 = max(0, int((top - box[3]) * RENDER_SCALE))
-    y1 = min(image.height, int(math.ceil((top - box[1]) * RENDER_SCALE)))
+    y1 = min(image.height, math.ceil((top - box[1]) * RENDER_SCALE))
     if x1 <= x0 or y1 <= y0:
         return None  # outside the page (in the bleed or off the sheet)
     colours = image.crop((x0, y0, x1, y1)).getcolors(maxcolors=(x1 - x0) * (y1 - y0))
-    count, (r, g, b) = max(colours)
+    _count, (r, g, b) = max(colours)
     return (r / 255, g / 255, b / 255)
 
 

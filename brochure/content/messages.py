@@ -39,7 +39,7 @@ def _plain(error: dict[str, Any], model: type[BaseModel] | None) -> str:
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "must be a group of indented 'key: value' lines"
     if kind == "literal_error":
-        return "must be one of: " + error["ctx"]["expected"].replace(" or ", ", ")
+        return "must be one of: " + str(error["ctx"]["expected"]).replace(" or ", ", ")
     if kind == "too_short":
         return "needs at least one item"
     if kind == "string_too_short":
@@ -47,7 +47,7 @@ def _plain(error: dict[str, Any], model: type[BaseModel] | None) -> str:
     if kind == "string_pattern_mismatch":
         field = str(error["loc"][-1])
         return {"slug": "must be lowercase words joined by dashes, like ketamine-and-your-brain",
-                "lang": "must be a language code like en, es or en-US"}.get(field, error["msg"])
+                "lang": "must be a language code like en, es or en-US"}.get(field, str(error["msg"]))
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return str(error["msg"])
@@ -82,6 +82,6 @@ def problems_of(error: ValidationError, file: str, located: Callable[[tuple[Any,
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         line, key = located(loc)
-        problems.append(Problem(file, line, key, _plain(item, _model_at(loc))))
+        problems.append(Problem(file, line, key, _plain(dict(item), _model_at(loc))))
     return problems
 

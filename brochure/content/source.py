@@ -83,7 +83,7 @@ def _decode(name: str, raw: bytes) -> str:
         raise ContentError([Problem(
             name, line, "",
             f"this is not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8")]) from None
-    if not text.strip() or all(not l.strip() or l.lstrip().startswith("#") for l in text.splitlines()):
+    if not text.strip() or all(not row.strip() or row.lstrip().startswith("#") for row in text.splitlines()):
         raise ContentError([Problem(name, 1, "", "the file is empty; start from the example content.yaml")])
     return text
 
@@ -91,7 +91,7 @@ def _decode(name: str, raw: bytes) -> str:
 def _compose(name: str, text: str) -> yaml.Node:
     loader = _Loader(text)
     try:
-        return loader.get_single_node()
+        node = loader.get_single_node()
     except _Refused as error:
         raise ContentError([Problem(name, error.line, "", error.message)]) from None
     except yaml.MarkedYAMLError as error:
@@ -101,6 +101,9 @@ def _compose(name: str, text: str) -> yaml.Node:
         raise ContentError([Problem(name, line, "", f"YAML syntax error: {error.problem}{hint}")]) from None
     finally:
         loader.dispose()
+    if node is None:  # only comments or a bare document marker
+        raise ContentError([Problem(name, 1, "", "the file is empty; start from the example content.yaml")])
+    return node
 
 
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}

@@ -79,8 +79,9 @@ def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str |
         return [(None, brochure)]
     base = {k: v for k, v in source.data.items() if k != "variants"}
     if isinstance(brochure.variants, str):
-        csv_name = brochure.variants
-        rows = [(row_id, line, overrides, csv_name) for row_id, line, overrides in _csv_rows(source, root, csv_name)]
+        table = brochure.variants
+        rows: list[tuple[str, int, dict[str, Any], str | None]] = [
+            (row_id, line, overrides, table) for row_id, line, overrides in _csv_rows(source, root, table)]
     else:
         rows = [(str(v.get("id", "")), source.line(("variants", i)), {k: x for k, x in v.items() if k != "id"}, None)
                 for i, v in enumerate(brochure.variants)]
@@ -91,7 +92,8 @@ def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str |
         file = csv_name or source.file
         key = "id" if csv_name else f"variants[{index}].id"
         if not ID.fullmatch(variant_id):
-            problems.append(Problem(file, line, key, f"'{variant_id}' must be lowercase words joined by dashes, like north-clinic" if variant_id else "required"))
+            shape = f"'{variant_id}' must be lowercase words joined by dashes, like north-clinic"
+            problems.append(Problem(file, line, key, shape if variant_id else "required"))
             continue
         if variant_id in seen:
             problems.append(Problem(file, line, key, f"'{variant_id}' is used twice (also on line {seen[variant_id]})"))
@@ -99,7 +101,7 @@ def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str |
         seen[variant_id] = line
 
         def located(loc: tuple[Any, ...], index: int = index, line: int = line, csv_name: str | None = csv_name,
-                    overrides: dict[str, Any] = overrides) -> tuple[int, str]:
+                    overrides: dict[str, Any] = overrides, variant_id: str = variant_id) -> tuple[int, str]:
             if csv_name:
                 return line, dotted(loc)
             path = ("variants", index) + loc
@@ -119,9 +121,7 @@ def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str |
 def _within(overrides: dict[str, Any], loc: tuple[Any, ...]) -> bool:
     node: Any = overrides
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
             node = node[part]
         else:
             return False

@@ -106,9 +106,9 @@ def _referenced(content_dir: Path, output: Output) -> set[Path]:
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         if filename:
             files.add(Path(filename).resolve())
-        referenced = list(meta.find_referenced_templates(env.parse(source)))
+        referenced: list[str | None] = list(meta.find_referenced_templates(env.parse(source)))
         if None in referenced:  # a computed name: count every template as an input
-            referenced = env.list_templates(extensions=["html"])
+            referenced = list(env.list_templates(extensions=["html"]))
         queue += [r for r in referenced if r]
     return files
 
