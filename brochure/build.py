@@ -21,8 +21,8 @@ import jinja2
 from . import manifest
 from .content import Brochure, Source, load_with_source, variants
 from .errors import ContentError, Problem
-from .files import write_atomic
 from .render import html, pdf, trifold
+from .render.assets import BUNDLED
 from .render.paper import SHEETS
 
 if TYPE_CHECKING:
@@ -57,7 +57,6 @@ class Result:
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    entries: dict[str, manifest.Entry] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)  # when the build was asked to review
 
     @property
@@ -134,20 +133,32 @@ def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any],
     return None
 
 
-def _inputs(files: set[Path], content_dir: Path) -> dict[str, str]:
-    """Hashes of the files an output was made from, and of the overrides that would replace them.
+def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest) -> dict[str, str]:
+    """The manifest's record of the files an output was made from, and of the overrides that
+    would replace them.
 
-    Why the overrides: a clinic adding ``templates/css/email.css`` beside its content must
-    rebuild the email PDF (and only it), so each bundled file used is recorded together with
-    the path of the clinic's copy that would shadow it, "missing" until it exists.
+    ``hashes`` are of the bytes the build read, never of the files read again afterwards: a
+    save made while a build runs is then a change the next build sees. Why the overrides: a
+    clinic adding ``templates/css/email.css`` beside its content must rebuild the email PDF
+    (and only it), so each bundled file used is recorded together with the path of the
+    clinic's copy that would shadow it, "missing" until it exists.
     """
-    inputs = {str(f.resolve()): manifest.file_hash(f) for f in files}
+    inputs = {book.key(path): digest for path, digest in hashes.items()}
     own = content_dir.resolve() / "templates"
-    for used in files:
-        if used.resolve().is_relative_to(html.BUNDLED) and own != html.BUNDLED:
-            shadow = own / used.resolve().relative_to(html.BUNDLED)
-            inputs[str(shadow)] = manifest.file_hash(shadow)
+    for used in hashes:
+        if used.resolve().is_relative_to(BUNDLED) and own != BUNDLED:
+            shadow = own / used.resolve().relative_to(BUNDLED)
+            inputs[book.key(shadow)] = manifest.file_hash(shadow)
     return inputs
+
+
+def _write_problem(error: OSError, out_dir: Path) -> Problem:
+    """A PDF folder that cannot take the PDFs (full disk, read-only, permissions, a name too
+    long): the user's to fix, in one line; nothing in it was changed."""
+    reason = error.strerror or str(error)
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        reason = "a file of that name is in the way of the folder"
+    return Problem(str(out_dir), None, "", f"cannot write the PDFs here: {reason}; nothing in this folder was changed")
 
 
 def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
@@ -167,6 +178,8 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     targets = pdf_paths(brochure, out_dir, unit.variant)
     result = Result(unit, outputs=dict(targets))
     rendered: dict[Path, bytes] = {}
+    entries: dict[str, manifest.Entry] = {}
+    book = known if known is not None else manifest.Manifest(out_dir)
     for output in html.outputs(brochure):
         target = targets[output.name]
         settings = manifest.settings_fingerprint(output.name, unit.variant)
@@ -179,7 +192,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
             raise ContentError([_template_problem(error, content_dir)]) from None
         try:
-            made = pdf.render_pdf(document, output.name, content_dir, [content_dir, html.BUNDLED], epoch,
+            made = pdf.render_pdf(document, output.name, content_dir, [content_dir, BUNDLED], epoch,
                                   _finisher(brochure, output))
         except pdf.RenderError as error:
             raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
@@ -187,12 +200,17 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             raise ContentError([Problem(unit.name, source.line(("layout",)), "layout", f"{where}{error}.")]) from None
         rendered[target] = made.data
         result.warnings += made.warnings
-        files = made.files | html.template_files(content_dir, output) | {unit.path} | _csv(source, content_dir)
-        result.entries[str(target)] = manifest.Entry(
-            str(unit.path.resolve()), output.name, unit.variant, settings, _inputs(files, content_dir),
+        templates = {path: html.LOADED.get(path) or manifest.file_hash(path)
+                     for path in html.template_files(content_dir, output)}
+        hashes = made.files | templates | source.inputs
+        entries[target.name] = manifest.Entry(
+            book.key(unit.path), output.name, unit.variant, settings, _inputs(hashes, content_dir, book),
             hashlib.sha256(made.data).hexdigest())
-    for target, data in rendered.items():
-        write_atomic(target, data)
+    if rendered:
+        try:  # the unit's PDFs and their manifest entries: all of them, or nothing
+            book.commit(rendered, entries)
+        except OSError as error:
+            raise ContentError([_write_problem(error, out_dir)]) from None
     result.written = list(rendered)
     result.warnings = list(dict.fromkeys(result.warnings))
     if review is not None:

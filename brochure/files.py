@@ -1,9 +1,12 @@
-"""Files: writing output so that nothing is ever half-written."""
+"""Files: writing output so that nothing is ever half-written, and one writer at a time."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -16,19 +19,55 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place.
-
-    Why: a build that fails halfway, or is interrupted, never leaves a truncated PDF
-    where the last good one was.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _stage(path: Path, data: bytes) -> Path:
+    """``data`` in a temporary file beside ``path``, ready to be renamed over it."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a PDF is for sharing, as any new file
         with os.fdopen(fd, "wb") as file:
             file.write(data)
-        os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    return Path(temp)
+
+
+def write_together(files: dict[Path, bytes]) -> None:
+    """Write every file or none: each to a temporary file beside it, then all renamed.
+
+    Why: a full disk or a read-only folder found while writing the second PDF must not
+    leave the first one replaced; the error surfaces while only temporary files exist.
+    The renames, within one folder, do not allocate space.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((_stage(path, data), path))
+        for temp, path in staged:
+            os.replace(temp, path)
+    except BaseException:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place."""
+    write_together({path: data})
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s lock: two builds into one out/ take turns to update it.
+
+    The lock is on the folder itself (no lock file left among the PDFs), and ``flock`` is
+    released by the kernel when a process dies, so no stale lock is left.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock

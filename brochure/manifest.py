@@ -16,21 +16,27 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .files import write_atomic
+from .files import locked, write_together
 
-FORMAT = 1
+FORMAT = 2  # 2: paths relative to out/ (a copied project stays valid); bundled files by name
 PACKAGE = Path(__file__).resolve().parent
+_BUNDLED_PREFIX = "bundled:"
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One PDF: its source file, which output it is, its inputs and its own hash."""
+    """One PDF: its source file, which output it is, its inputs and its own hash.
 
-    source: str  # resolved path of the content file
+    Paths are written relative to the manifest's folder (``../content.yaml``), and bundled
+    templates as ``bundled:css/print.css``: the manifest stays true when the project folder
+    is copied or moved, and says nothing of where the tool is installed.
+    """
+
+    source: str
     output: str  # "print" or "email"
     variant: str | None
     settings: str
-    inputs: dict[str, str]  # resolved path -> sha256 (or "missing": an override not there yet)
+    inputs: dict[str, str]  # path as above -> sha256 (or "missing": an override not there yet)
     sha256: str
 
 
@@ -42,12 +48,17 @@ def file_hash(path: Path) -> str:
         return "missing"
 
 
+def bytes_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
     """brochure's own code, WeasyPrint's version and Python's: a new tool rebuilds everything."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and path.suffix != ".pyc" and "__pycache__" not in path.parts:
+        if path.is_file() and path.suffix != ".pyc" and "__pycache__" not in path.parts \
+                and "templates" not in path.relative_to(PACKAGE).parts[:1]:
             digest.update(path.name.encode() + path.read_bytes())
     from importlib import metadata  # here, not at import: the no-op path needs it only once
 
@@ -69,25 +80,53 @@ class Manifest:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.path = out_dir / "manifest.json"
-        self.entries: dict[str, Entry] = {}
+        self.entries: dict[str, Entry] = self._read()
+
+    def _read(self) -> dict[str, Entry]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") == FORMAT:
-                self.entries = {pdf: Entry(**entry) for pdf, entry in data["pdfs"].items()}
+                return {pdf: Entry(**entry) for pdf, entry in data["pdfs"].items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self.entries = {}  # no manifest, or an unreadable one: everything is rebuilt
+            pass  # no manifest, or an unreadable one: everything is rebuilt
+        return {}
+
+    def key(self, path: Path) -> str:
+        """How ``path`` is written in the manifest (see ``Entry``)."""
+        from .render.assets import BUNDLED
+
+        resolved = path.resolve()
+        if resolved.is_relative_to(BUNDLED):
+            return _BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
+        return Path(os.path.relpath(resolved, self.out_dir.resolve())).as_posix()
+
+    def path_of(self, key: str) -> Path:
+        """The file a manifest key names."""
+        if key.startswith(_BUNDLED_PREFIX):
+            from .render.assets import BUNDLED
+
+            return BUNDLED / key.removeprefix(_BUNDLED_PREFIX)
+        return self.out_dir / key
+
+    def _is_source(self, entry: Entry, source: Path) -> bool:
+        return self.path_of(entry.source).resolve() == source.resolve()
 
     def fresh(self, pdf: Path, settings: str, source: Path) -> bool:
         """True when ``pdf`` exists as recorded from ``source`` and none of its inputs changed."""
         entry = self.entries.get(pdf.name)
-        return (entry is not None and entry.source == str(source.resolve()) and entry.settings == settings
+        return (entry is not None and self._is_source(entry, source) and entry.settings == settings
                 and file_hash(pdf) == entry.sha256
-                and all(file_hash(Path(key)) == value for key, value in entry.inputs.items()))
+                and all(file_hash(self.path_of(key)) == value for key, value in entry.inputs.items()))
 
     def pdfs_of(self, source: Path) -> list[Path]:
         """The PDFs recorded for a content file."""
-        resolved = str(source.resolve())
-        return [self.out_dir / pdf for pdf, entry in self.entries.items() if entry.source == resolved]
+        return [self.out_dir / pdf for pdf, entry in self.entries.items() if self._is_source(entry, source)]
+
+    def source_of(self, pdf: Path) -> Path | None:
+        """The content file a PDF was recorded as made from, if it still exists."""
+        entry = self.entries.get(pdf.name)
+        source = self.path_of(entry.source) if entry else None
+        return source if source is not None and source.is_file() else None
 
     def up_to_date(self, source: Path) -> list[Path] | None:
         """The PDFs of ``source`` when all are fresh, else None (something must be built)."""
@@ -100,16 +139,28 @@ class Manifest:
                 return None
         return pdfs
 
-    def record(self, pdf: Path, entry: Entry) -> None:
-        # Keyed by file name: the manifest sits beside the PDFs, however --out was spelt.
-        self.entries[pdf.name] = entry
+    def commit(self, pdfs: dict[Path, bytes], entries: dict[str, Entry]) -> None:
+        """Write one unit's PDFs and their manifest entries together, or nothing at all.
+
+        Under the folder's lock, the manifest is read again first: another build into the
+        same folder may have recorded its own PDFs since this one started.
+        """
+        with locked(self.out_dir):
+            self.entries = self._read() | entries
+            write_together({**pdfs, self.path: self._text()})
 
     def forget(self, source: Path, keep: set[str]) -> None:
         """Drop entries of ``source`` (PDF file names) no longer produced (a removed variant)."""
-        resolved = str(source.resolve())
-        for pdf in [p for p, e in self.entries.items() if e.source == resolved and p not in keep]:
-            del self.entries[pdf]
+        if not any(self._is_source(e, source) and p not in keep for p, e in self.entries.items()):
+            return
+        with locked(self.out_dir):
+            self.entries = self._read()
+            gone = [p for p, e in self.entries.items() if self._is_source(e, source) and p not in keep]
+            if gone:
+                for pdf in gone:
+                    del self.entries[pdf]
+                write_together({self.path: self._text()})
 
-    def save(self) -> None:
+    def _text(self) -> bytes:
         data = {"format": FORMAT, "pdfs": {pdf: asdict(entry) for pdf, entry in sorted(self.entries.items())}}
-        write_atomic(self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+        return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()

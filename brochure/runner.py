@@ -7,6 +7,7 @@ when there are several; one broken file is reported alone and the others still b
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -68,14 +69,14 @@ def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outc
     owners: dict[Path, str] = {}
     clashes: set[str] = set()
     for name, units in planned.items():
-        source = str(next(iter(units)).path.resolve()) if units else ""
+        source = next(iter(units)).path.resolve() if units else None
         for pdfs in units.values():
             for pdf in pdfs:
-                earlier = known.entries.get(pdf.name)
-                if earlier and earlier.source != source and Path(earlier.source).is_file():
+                earlier = known.source_of(pdf)
+                if earlier and source and earlier.resolve() != source:
                     clashes.add(name)
                     outcomes[name].problems.append(Problem(
-                        name, None, "", f"would write {pdf}, which was made from {earlier.source}; "
+                        name, None, "", f"would write {pdf}, which was made from {earlier.resolve()}; "
                                         "give one of them another slug (or title)"))
                 other = owners.setdefault(pdf, name)
                 if other != name:
@@ -108,16 +109,14 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
         for unit, result, problems in _execute(units, out_dir, force, check, jobs or os.cpu_count() or 1, progress):
             outcome = outcomes[unit.name]
             outcome.problems += problems
-            if result:
+            if result:  # its PDFs and manifest entries are written: each unit commits its own
                 outcome.results.append(result)
-                for pdf, entry in result.entries.items():
-                    known.record(Path(pdf), entry)
         for path, name in todo:
             if outcomes[name].ok:
                 keep = {p.name for r in outcomes[name].results for p in r.pdfs}
-                known.forget(path, keep)
-        if any(outcome.results for outcome in outcomes.values()):
-            known.save()  # a batch that built nothing leaves out/ untouched
+                # On a write error, stale entries of removed variants stay listed until the next build.
+                with contextlib.suppress(OSError):
+                    known.forget(path, keep)
     return list(outcomes.values())
 
 

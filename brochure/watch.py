@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .content import IMAGE_TYPES
-from .render.html import BUNDLED
+from .render.assets import BUNDLED
 from .runner import Outcome, run
 
 DEBOUNCE_MS = 120  # long enough to join an editor's write-and-rename into one change

@@ -78,4 +78,7 @@ def test_out_folder_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "out").write_text("not a folder")
     run = run_main("build", str(path), "--out", str(tmp_path / "out"))
     assert run.code == 1
-    assert run.err == [f"cannot write {tmp_path / 'out'}: a file of that name is in the way of the folder"]
+    assert run.err == [f"{tmp_path / 'out'}: cannot write the PDFs here: a file of that name is in the way of the folder; "
+                       "nothing in this folder was changed",
+                       f"{path}: 1 problem; no PDF was written."]
+    assert (tmp_path / "out").read_text() == "not a folder"

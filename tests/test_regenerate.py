@@ -97,7 +97,7 @@ def test_manifest_records_every_pdf_its_inputs_and_hash(tmp_path):
     out = tmp_path / "out"
     built(content, out)
     data = manifest(out)
-    assert data["format"] == 1
+    assert data["format"] == 2
     pdfs = sorted(out.glob("*.pdf"))
     assert [p.name for p in pdfs] == [f"{SLUG}-email.pdf", f"{SLUG}-print.pdf"]
     entries = {(out / key).resolve(): entry for key, entry in data["pdfs"].items()}  # keys: file names in out/
@@ -105,7 +105,7 @@ def test_manifest_records_every_pdf_its_inputs_and_hash(tmp_path):
     for pdf in pdfs:
         entry = entries[pdf.resolve()]
         output = pdf.stem.rsplit("-", 1)[1]
-        assert entry["source"] == str(content.resolve())
+        assert entry["source"] == "../clinic/content.yaml", "relative to out/: a copied project stays valid"
         assert entry["output"] == output
         assert entry["variant"] is None
         assert entry["sha256"] == sha256(pdf)
@@ -115,11 +115,12 @@ def test_manifest_records_every_pdf_its_inputs_and_hash(tmp_path):
                     BUNDLED / "css" / "brochure.css", BUNDLED / "css" / f"{output}.css",
                     BUNDLED / "fonts" / "OpenSans-Regular.ttf", BUNDLED / "fonts" / "OpenSans-Bold.ttf"]
         for path in expected:
-            key = str(path.resolve())
+            key = (f"bundled:{path.relative_to(BUNDLED).as_posix()}" if path.is_relative_to(BUNDLED)
+                   else os.path.relpath(path, out))
             assert key in inputs, f"{pdf.name}: {path} is not among its inputs: {sorted(inputs)}"
             assert inputs[key] == sha256(path), f"{pdf.name}: recorded hash of {path} is not its hash"
     email_inputs = entries[(out / f"{SLUG}-email.pdf").resolve()]["inputs"]
-    assert str((BUNDLED / "css" / "print.css").resolve()) not in email_inputs, \
+    assert "bundled:css/print.css" not in email_inputs, \
         "the email PDF does not use print.css, so a change to it must not rebuild it"
 
 
@@ -190,7 +191,7 @@ def test_email_stylesheet_override_rebuilds_only_the_email_pdf(tmp_path):
     assert print_pdf.read_bytes() == print_before
     assert not rewritten(print_pdf), "the print PDF was rewritten though nothing it uses changed"
     entry = manifest(out)["pdfs"][email.name]
-    assert entry["inputs"].get(str((own / "email.css").resolve())) == sha256(own / "email.css")
+    assert entry["inputs"].get(os.path.relpath(own / "email.css", out)) == sha256(own / "email.css")
 
 
 def test_override_added_between_builds_in_one_process_is_used(tmp_path):
@@ -209,7 +210,7 @@ def test_override_added_between_builds_in_one_process_is_used(tmp_path):
     run = built(content, out)
     assert any(line.startswith(f"wrote {email}") for line in run.out), run.out
     assert email.read_bytes() != email_before, "the override added after the first build was ignored"
-    assert str((own / "email.css").resolve()) in manifest(out)["pdfs"][email.name]["inputs"]
+    assert os.path.relpath(own / "email.css", out) in manifest(out)["pdfs"][email.name]["inputs"]
 
 
 def test_content_edit_rebuilds_both(tmp_path):
@@ -279,7 +280,7 @@ def test_replacing_the_logo_rebuilds_both(tmp_path):
         assert any(line.startswith(f"wrote {pdf} (") for line in run.out), run.out
         assert rewritten(pdf) and pdf.read_bytes() != old
     for entry in manifest(out)["pdfs"].values():
-        assert entry["inputs"][str(logo.resolve())] == sha256(logo)
+        assert entry["inputs"][os.path.relpath(logo, out)] == sha256(logo)
 
 
 # --- 4. watch survives a broken save -------------------------------------------------------
@@ -475,7 +476,7 @@ def test_csv_variants_build_one_brochure_each(tmp_path):
         assert rewritten(pdf)
     assert_variant_pdfs(out, {**PHONES, "lees-summit": "(816) 555-0199"})
     for entry in manifest(out)["pdfs"].values():
-        assert entry["inputs"].get(str(csv.resolve())) == sha256(csv), "the CSV is an input of every variant"
+        assert entry["inputs"].get(os.path.relpath(csv, out)) == sha256(csv), "the CSV is an input of every variant"
 
 
 def variant_problems(tmp_path: Path, text: str, csv: str | None = None) -> list[str]:

@@ -9,6 +9,7 @@ refused, each reported at its line.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ class Source:
     data: dict[str, Any]
     lines: dict[Path_, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # found while reading; reported with the rest
+    # sha256 of the bytes read, per file (this one, its CSV): what the brochure was made from,
+    # however the files change on disk while it is being built.
+    inputs: dict[Path, str] = field(default_factory=dict)
 
     def line(self, path: Path_) -> int:
         """Line of ``path``, or of its nearest written parent when it is missing."""
@@ -173,4 +177,4 @@ def read_source(path: Path, name: str | None = None) -> Source:
     if not isinstance(data, dict):
         raise ContentError([Problem(name, root.start_mark.line + 1, "",
                                     "the file must be made of keys such as 'title: ...', not a list or a single value")])
-    return Source(name, data, lines, problems)
+    return Source(name, data, lines, problems, {path.resolve(): hashlib.sha256(raw).hexdigest()})

@@ -6,6 +6,7 @@ on its own; its problems are located in the content file or at the CSV row.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dic
         raise ContentError([Problem(source.file, line, "variants", str(error))]) from None
     path = root / relative
     raw = path.read_bytes()
+    source.inputs[path.resolve()] = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

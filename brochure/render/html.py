@@ -7,6 +7,8 @@ clinic overrides one block (``{% extends "bundled/handout.html" %}``) without co
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -19,13 +21,8 @@ from markupsafe import Markup
 from .. import __version__
 from ..content import Brochure, Clinic
 from . import markup
+from .assets import BUNDLED
 from .paper import SHEETS
-
-# The bundled templates: inside the installed package (the wheel maps the repository's
-# top-level templates/ there), else beside the package in a source checkout.
-_PACKAGE = Path(__file__).resolve().parent.parent
-BUNDLED = next((p for p in (_PACKAGE / "templates", _PACKAGE.parent / "templates") if p.is_dir()),
-               _PACKAGE.parent / "templates")
 
 
 @dataclass(frozen=True)
@@ -56,11 +53,41 @@ def environment(content_dir: Path) -> jinja2.Environment:
     return _environment(tuple(search_path(content_dir)))
 
 
+# sha256 of each template's bytes as Jinja last loaded them: the version it has compiled
+# and renders from (it reloads a template only when the file's mtime changes).
+LOADED: dict[Path, str] = {}
+
+
+class _HashingLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that reads each template's bytes once and records their hash."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            try:
+                raw = path.read_bytes()
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                continue
+            mtime = path.stat().st_mtime_ns
+            LOADED[path.resolve()] = hashlib.sha256(raw).hexdigest()
+            text = raw.decode(self.encoding)
+
+            def uptodate(path: Path = path, mtime: int = mtime) -> bool:
+                try:
+                    return path.stat().st_mtime_ns == mtime
+                except OSError:
+                    return False
+
+            return text, str(path.resolve()), uptodate
+        raise jinja2.TemplateNotFound(template)
+
+
 @lru_cache(maxsize=8)
 def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader([
-        jinja2.PrefixLoader({"bundled": jinja2.FileSystemLoader(BUNDLED)}),
-        jinja2.FileSystemLoader(folders),
+        jinja2.PrefixLoader({"bundled": _HashingLoader(BUNDLED)}),
+        _HashingLoader(folders),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, auto_reload=True)
@@ -103,9 +130,12 @@ def _referenced(content_dir: Path, output: Output) -> set[Path]:
         if name in done:
             continue
         done.add(name)
-        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        # The compiled template, not a fresh read: the files of the version that renders.
+        template = env.get_template(name)
+        filename = template.filename
         if filename:
             files.add(Path(filename).resolve())
+        source = Path(filename).read_text(encoding="utf-8") if filename else ""
         referenced: list[str | None] = list(meta.find_referenced_templates(env.parse(source)))
         if None in referenced:  # a computed name: count every template as an input
             referenced = list(env.list_templates(extensions=["html"]))

@@ -75,12 +75,18 @@ def _source_date(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+# sha256 of the bytes last served for each file: fonts stay registered between builds
+# (fetched once), yet they are inputs of every later PDF with the hash of what was read.
+FETCHED: dict[Path, str] = {}
+
+
 def _fetcher(roots: list[Path], seen: set[Path]) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
-    Every file it reads is added to ``seen``: the PDF's inputs, for the manifest.
+    Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
+    inputs for the manifest, as read, even when a file is saved again mid-build.
     """
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     allowed = [root.resolve() for root in roots]
 
@@ -94,8 +100,14 @@ def _fetcher(roots: list[Path], seen: set[Path]) -> Any:
             path = Path(unquote(parsed.path)).resolve()
             if not any(path.is_relative_to(root) for root in allowed):
                 raise ValueError(f"refused {path}: it is outside the content's folder")
+            response = super().fetch(path.as_uri(), headers)
+            try:
+                body = response.read()
+            finally:
+                response.close()
             seen.add(path)
-            return super().fetch(path.as_uri(), headers)
+            FETCHED[path] = hashlib.sha256(body).hexdigest()
+            return URLFetcherResponse(response.url, body, response.headers, response.status)
 
     return LocalFetcher(allowed_protocols={"file", "data"}, fail_on_errors=False)
 
@@ -181,7 +193,7 @@ class Rendered:
 
     data: bytes
     warnings: list[str]
-    files: set[Path]
+    files: dict[Path, str]  # each file read, with the hash of the bytes read
 
 
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
@@ -229,4 +241,4 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         raise RenderError("; ".join(dict.fromkeys(_plain(e, base_dir) for e in log.errors)))
     if finish:
         data = finish(data, document)
-    return Rendered(data, log.warnings, files | font_files)
+    return Rendered(data, log.warnings, {f: FETCHED[f] for f in files | font_files})
