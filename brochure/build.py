@@ -23,6 +23,7 @@ from .content import Brochure, Source, load_with_source, variants
 from .errors import ContentError, Problem
 from .render import html, pdf, trifold
 from .render.assets import BUNDLED
+from .render.glyphs import missing_glyphs
 from .render.paper import SHEETS
 
 if TYPE_CHECKING:
@@ -173,6 +174,10 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         raise ContentError([Problem(unit.name, None, "variants", f"there is no variant '{unit.variant}' any more")])
     brochure, source = chosen[0]
     content_dir = unit.path.resolve().parent
+    where = f"variant {unit.variant}: " if unit.variant else ""
+    unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where)
+    if unprintable:
+        raise ContentError(unprintable)
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     targets = pdf_paths(brochure, out_dir, unit.variant)
@@ -186,11 +191,15 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         if known is not None and not force and known.fresh(target, settings, unit.path):
             result.skipped.append(target)
             continue
-        where = f"variant {unit.variant}: " if unit.variant else ""
         try:
             document = html.render(brochure, output, content_dir, stamp)
         except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
             raise ContentError([_template_problem(error, content_dir)]) from None
+        except Exception as error:  # in the clinic's own template, a mistake; in ours, a bug
+            problem = _own_template_error(error, content_dir)
+            if problem is None:
+                raise
+            raise ContentError([problem]) from None
         try:
             made = pdf.render_pdf(document, output.name, content_dir, [content_dir, BUNDLED], epoch,
                                   _finisher(brochure, output))
@@ -229,6 +238,30 @@ def _template_problem(error: jinja2.TemplateError, content_dir: Path) -> Problem
             shown = shown.relative_to(content_dir)
         return Problem(str(shown), error.lineno, "", f"template syntax error: {error.message}")
     return Problem(str(content_dir / "templates"), None, "", f"no template named '{getattr(error, 'name', '')}'")
+
+
+def _own_template_error(error: Exception, content_dir: Path) -> Problem | None:
+    """A runtime error raised in the clinic's own template, at its file and line, else None.
+
+    Jinja puts each template's file and line into the traceback; the innermost frame in
+    the clinic's ``templates/`` folder is where the mistake is.
+    """
+    import traceback
+
+    own = (content_dir / "templates").resolve()
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).resolve().is_relative_to(own)]
+    if not frames:
+        return None
+    frame = frames[-1]
+    if isinstance(error, RecursionError):
+        message = ("this template extends or includes itself; to build on the bundled one, "
+                   "write {% extends \"bundled/" + Path(frame.filename).name + "\" %}")
+    elif isinstance(error, jinja2.UndefinedError):
+        message = error.message or str(error)
+    else:
+        message = f"{error}" or type(error).__name__
+    shown = Path(frame.filename).resolve().relative_to(content_dir.resolve())
+    return Problem(str(shown), frame.lineno, "", f"template error: {message}")
 
 
 def _csv(source: Source, content_dir: Path) -> set[Path]:

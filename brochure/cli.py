@@ -37,6 +37,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _dpi(text: str) -> int:
+    value = int(text)
+    if not 36 <= value <= 1200:  # over 1200 dpi a tri-fold sheet is over a gigabyte of pixels
+        raise argparse.ArgumentTypeError(f"a resolution is a number from 36 to 1200, not {value}")
+    return value
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 65535:
@@ -77,13 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(watch)
     proof = sub.add_parser("proof", help=COMMANDS["proof"], description=COMMANDS["proof"])
     _files_and_out(proof)
-    proof.add_argument("--dpi", type=_positive, default=150, help="resolution of the pictures (default: 150)")
+    proof.add_argument("--dpi", type=_dpi, default=150, help="resolution of the pictures (default: 150)")
     proof.add_argument("--no-guides", dest="guides", action="store_false",
                        help="leave out the trim, bleed and fold lines")
     serve = sub.add_parser("serve", help=COMMANDS["serve"], description=COMMANDS["serve"])
     _files_and_out(serve)
     serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
-    serve.add_argument("--dpi", type=_positive, default=110, help="resolution of the page pictures (default: 110)")
+    serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
     return parser

@@ -7,6 +7,7 @@ the last good PDFs stay in place because a failed build writes nothing.
 
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -24,7 +25,8 @@ def watched_folders(files: list[tuple[Path, str]]) -> list[Path]:
     """The content files' folders and every template folder, each watched without recursion.
 
     Why not recursively: a content folder is often a repository with a virtualenv inside;
-    watching thousands of folders would cost seconds at start and nothing useful.
+    watching thousands of folders would cost seconds at start and nothing useful. A folder
+    made later is picked up when it appears (``rebuilds`` asks again on every change).
     """
     folders: list[Path] = []
     for path, _ in files:
@@ -41,7 +43,11 @@ def _subfolders(folder: Path, depth: int = 3) -> list[Path]:
     leaving out hidden folders, outputs and virtualenvs."""
     found = [folder]
     if depth:
-        for child in sorted(folder.iterdir()):
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:  # removed, or unreadable, while we looked
+            return found
+        for child in children:
             if (child.is_dir() and not child.name.startswith(".") and child.name not in SKIP
                     and not (child / "pyvenv.cfg").exists()):
                 found += _subfolders(child, depth - 1)
@@ -49,6 +55,22 @@ def _subfolders(folder: Path, depth: int = 3) -> list[Path]:
 
 
 CONTENT_SUFFIXES = {".yaml", ".yml", ".csv", *IMAGE_TYPES}
+MANIFEST = "manifest.json"
+PROOFS = "proof"
+
+
+def ours(path: Path, out_dir: Path) -> bool:
+    """A file brochure itself writes into ``out_dir``: a PDF, the manifest, a proof picture.
+
+    Only these are ignored, not the whole out folder: with ``--out .`` the out folder is
+    the content's folder, and everything in it would go unwatched.
+    """
+    if not path.is_relative_to(out_dir):
+        return False
+    inside = path.relative_to(out_dir).parts
+    if len(inside) == 1:
+        return path.suffix.lower() == ".pdf" or path.name == MANIFEST
+    return inside[0] == PROOFS
 
 
 def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, str], bool]:
@@ -60,27 +82,86 @@ def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, s
         name = p.name
         if name.startswith(".") or name.endswith(("~", ".tmp", ".swp", ".swx")) or name == "4913":
             return False  # editor and atomic-write temporaries, vim's probe file
-        if p.is_relative_to(out):
+        if ours(p, out):
             return False
         return p.parent in template_folders or p.suffix.lower() in CONTENT_SUFFIXES
 
     return keep
 
 
+def _templates(folders: list[Path]) -> set[Path]:
+    return {f for f in folders if f.is_relative_to(BUNDLED) or "templates" in f.parts}
+
+
+def _folders(files: list[tuple[Path, str]]) -> list[Path]:
+    return [f for f in watched_folders(files) if f.is_dir()]
+
+
+def _state(folders: list[Path], keep: Callable[[object, str], bool]) -> dict[str, tuple[int, int]]:
+    """The relevant files in ``folders`` and their times and sizes: what a build read."""
+    state = {}
+    for folder in folders:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_file() and keep(None, entry.path):
+                        stat = entry.stat()
+                        state[entry.path] = (stat.st_mtime_ns, stat.st_size)
+        except OSError:  # removed while we looked: its files are gone from the state
+            continue
+    return state
+
+
+CATCH_UP_MS = 250  # how soon a new watch looks for saves made while it started
+
+
 def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
              stop: threading.Event | None = None, **options: Any) -> Iterator[list[Outcome]]:
     """Build once, then once more after every relevant change, until ``stop`` or Ctrl-C.
+
+    A folder made or removed while watching (images/, templates/...) changes what is
+    watched: the watch starts again on the new set of folders. Each watch, once running,
+    compares the files with what the last build read, so a save made in a folder before it
+    was watched, or during the build before the first watch, still rebuilds.
 
     ``options`` go to ``runner.run`` (``check``, ``skip_fresh_files``).
     """
     from watchfiles import watch
 
+    folders = _folders(files)
+    keep = _relevant(out_dir, _templates(folders))
+    seen = _state(folders, keep)
     yield _guarded(files, out_dir, force=force, **options)
-    folders = watched_folders(files)
-    templates = {f for f in folders if f.is_relative_to(BUNDLED) or "templates" in f.parts}
-    for _changes in watch(*folders, watch_filter=_relevant(out_dir, templates), recursive=False,
-                          debounce=DEBOUNCE_MS, step=30, stop_event=stop, raise_interrupt=False):
-        yield _guarded(files, out_dir, **options)
+    while not (stop and stop.is_set()):
+        keep = _relevant(out_dir, _templates(folders))
+        known = set(folders)
+
+        def changed(change: object, path: str, keep: Callable[[object, str], bool] = keep,
+                    known: set[Path] = known) -> bool:
+            """A relevant file, or a folder that came or went: what is watched changes."""
+            p = Path(path)
+            return keep(change, path) or p in known or (p.parent in known and p.is_dir())
+
+        first = True
+        try:
+            for changes in watch(*folders, watch_filter=changed, recursive=False, debounce=DEBOUNCE_MS, step=30,
+                                 rust_timeout=CATCH_UP_MS, yield_on_timeout=True, stop_event=stop,
+                                 raise_interrupt=False):
+                if not changes and not first:
+                    continue
+                missed, first = first and _state(folders, keep) != seen, False
+                if not all(keep(change, path) for change, path in changes):
+                    now = _folders(files)
+                    if now != folders:
+                        folders = now
+                        break  # watch the new set; its first look rebuilds if a file changed
+                if missed or any(keep(change, path) for change, path in changes):
+                    seen = _state(folders, keep)
+                    yield _guarded(files, out_dir, **options)
+            else:
+                return  # stopped, or Ctrl-C
+        except FileNotFoundError:  # a folder went between listing it and watching it
+            folders = _folders(files)
 
 
 def _guarded(files: list[tuple[Path, str]], out_dir: Path, **options: Any) -> list[Outcome]:

@@ -56,12 +56,17 @@ def test_symbol_missing_from_the_bundled_font(tmp_path: Path) -> None:
     path = write_minimal(tmp_path, ("title: Ketamine and Your Brain", "title: Ketamine → Your Brain ✓"))
     run = run_main("build", str(path), "--out", str(tmp_path / "out"))
     assert run.code == 1
-    assert "some characters (→✓) are not in the bundled font" in run.err[0]
+    assert run.err == [f"{path}:1: title: ‘→’ (U+2192), ‘✓’ (U+2713) cannot be printed: the fonts have no "
+                       "such character, so it would come out as an empty box; remove or replace it, or add a font that "
+                       "has it in templates/fonts beside the content (with a stylesheet that uses it)",
+                       f"{path}: 1 problem; no PDF was written."]
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("argv, message", [
     (["build", "--jobs", "0"], "argument --jobs/-j: must be 1 or more, not 0"),
-    (["proof", "--dpi", "-3"], "argument --dpi: must be 1 or more, not -3"),
+    (["proof", "--dpi", "-3"], "argument --dpi: a resolution is a number from 36 to 1200, not -3"),
+    (["proof", "--dpi", "100000"], "argument --dpi: a resolution is a number from 36 to 1200, not 100000"),
     (["serve", "--port", "99999"], "argument --port: a port is a number from 1 to 65535, not 99999"),
 ])
 def test_option_out_of_range(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

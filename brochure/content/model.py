@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -52,19 +53,33 @@ def _colour(value: str) -> str:
     return value.lower()
 
 
+def _not_a_number(value: Any) -> Any:
+    """YAML reads ``revised: 0`` as a number, which pydantic would take as 1 January 1970."""
+    if isinstance(value, (int, float)):
+        raise ValueError(f"'{value}' is not a date; write it YYYY-MM-DD, like 2024-05-31")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_not_a_number)]
+MAX_WEBSITE = 100  # a QR code of a longer address is too dense to scan at the size it prints
+
+
 def _phone(value: str) -> str:
-    if len(re.sub(r"\D", "", value)) < 7 or not re.fullmatch(r"[+\d\s().-]+", value):
+    if not 7 <= len(re.sub(r"\D", "", value)) <= 15 or not re.fullmatch(r"[+\d\s().-]{7,30}", value):
         raise ValueError(f"'{value}' is not a phone number; write it like (913) 871-9888")
     return value
 
 
 def _email(value: str) -> str:
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-zA-Z]{2,}", value):
+    if len(value) > 254 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-zA-Z]{2,}", value):
         raise ValueError(f"'{value}' is not an email address; write it like hello@example.com")
     return value
 
 
 def _website(value: str) -> str:
+    if len(value) > MAX_WEBSITE:
+        raise ValueError(f"is {len(value)} characters long; the QR code of a web address over {MAX_WEBSITE} characters "
+                         "is too dense to scan once printed: use a shorter address (a short link to the page)")
     if not re.fullmatch(r"(https?://)?[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+(/[^\s<>\"]*)?", value):
         raise ValueError(f"'{value}' is not a web address; write it like example.com or https://example.com/page")
     return value
@@ -143,8 +158,8 @@ class Brochure(_Model):
     sections: Annotated[list[Section], Field(min_length=1)] = Field(description="The article, in order.")
     clinic: Clinic = Field(description="The clinic's name and contact details.")
     disclaimer: str | None = Field(None, description="A short note that this is information, not medical advice.")
-    revised: date | None = Field(None, description="Date of this revision, written YYYY-MM-DD.")
-    review_by: date | None = Field(None, description="Date by which the handout should be reviewed again (YYYY-MM-DD).")
+    revised: Day | None = Field(None, description="Date of this revision, written YYYY-MM-DD.")
+    review_by: Day | None = Field(None, description="Date by which the handout should be reviewed again (YYYY-MM-DD).")
     theme: Theme = Field(Theme(), description="Colours and typeface.")
     layout: Literal["trifold", "handout"] = Field(
         "trifold", description="Print layout: trifold (one sheet folded in three) or handout (portrait pages).")

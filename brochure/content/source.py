@@ -89,7 +89,26 @@ def _decode(name: str, raw: bytes) -> str:
             f"this is not UTF-8 text (byte 0x{raw[error.start]:02x}); save the file as UTF-8")]) from None
     if not text.strip() or all(not row.strip() or row.lstrip().startswith("#") for row in text.splitlines()):
         raise ContentError([Problem(name, 1, "", "the file is empty; start from the example content.yaml")])
+    hidden = _hidden_characters(name, text)
+    if hidden:
+        raise ContentError(hidden)
     return text
+
+
+# What YAML refuses to read: control characters, often pasted from a word processor.
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+
+
+def _hidden_characters(name: str, text: str) -> list[Problem]:
+    """One problem per line holding characters YAML cannot read, each named by its code."""
+    problems = []
+    for number, row in enumerate(text.split("\n"), start=1):
+        found = sorted(set(_NON_PRINTABLE.findall(row)))
+        if found:
+            codes = ", ".join(f"U+{ord(c):04X}" for c in found)
+            problems.append(Problem(name, number, "", f"an invisible control character ({codes}) is on this line, "
+                                                      "probably pasted from another program; retype the line"))
+    return problems
 
 
 def _compose(name: str, text: str) -> yaml.Node:

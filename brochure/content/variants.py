@@ -7,6 +7,7 @@ on its own; its problems are located in the content file or at the CSV row.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,16 @@ def _nested(row: dict[str, str]) -> dict[str, Any]:
     return result
 
 
+MAX_CSV_BYTES = 5_000_000
+
+
+def _delimiter(text: str) -> str:
+    """The CSV's separator, from its first row: a comma, or the semicolon Excel writes where
+    the comma is the decimal mark, or a tab."""
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count) if header else ","
+
+
 def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dict[str, Any]]]:
     """(id, line, overrides) per row of the variants CSV."""
     import csv
@@ -59,17 +70,26 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dic
     except UnicodeDecodeError as error:
         raise ContentError([Problem(name, raw[:error.start].count(b"\n") + 1, "",
                                     "this is not UTF-8 text; save the CSV as UTF-8 (in Excel: CSV UTF-8)")]) from None
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in reader.fieldnames or []]
-    for column in columns:
-        clash = next((c for c in columns if c != column and c.startswith(column + ".")), None)
-        if clash:
-            raise ContentError([Problem(name, 1, column, f"conflicts with the column {clash}; keep one of them")])
+    if len(raw) > MAX_CSV_BYTES:
+        raise ContentError([Problem(name, None, "", f"the file is larger than {MAX_CSV_BYTES // 1_000_000} MB; "
+                                                    "this is not a list of locations")])
+    # Rows are numbered as a spreadsheet shows them (the names are row 1), whatever line
+    # breaks a cell holds (Alt+Enter in Excel); newline="" keeps those inside their cell.
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     rows = []
-    for row in reader:
-        if None in row:
-            raise ContentError([Problem(name, reader.line_num, "", "this row has more cells than the first row has names")])
-        rows.append((row.get("id") or "", reader.line_num, _nested(row)))
+    number = 1
+    try:
+        columns = [c.strip() for c in reader.fieldnames or []]
+        for column in columns:
+            clash = next((c for c in columns if c != column and c.startswith(column + ".")), None)
+            if clash:
+                raise ContentError([Problem(name, 1, column, f"conflicts with the column {clash}; keep one of them")])
+        for number, row in enumerate(reader, start=2):
+            if None in row:
+                raise ContentError([Problem(name, number, "", "this row has more cells than the first row has names")])
+            rows.append((row.get("id") or "", number, _nested(row)))
+    except csv.Error as error:
+        raise ContentError([Problem(name, number + 1, "", f"this row cannot be read as CSV: {error}")]) from None
     if not rows:
         raise ContentError([Problem(source.file, line, "variants", f"'{name}' has no rows")])
     return rows

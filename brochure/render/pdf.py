@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from .glyphs import FONT_SUFFIXES, coverage
 from .paper import BLEED_PT, EMAIL_DPI
 
 # Print: PDF/X-4 with sRGB as the output intent (shops' RIPs convert RGB).
@@ -142,15 +143,6 @@ def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
 
 
 @lru_cache(maxsize=64)
-def _coverage(path: Path) -> frozenset[int]:
-    """The characters a font file has glyphs for."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(str(path), lazy=True) as font:
-        return frozenset(font.getBestCmap() or {})
-
-
-@lru_cache(maxsize=64)
 def _families(path: Path) -> frozenset[str]:
     """The family names a font file declares (name IDs 1 and 16)."""
     from fontTools.ttLib import TTFont
@@ -184,7 +176,6 @@ def _uuid_like(digest: str) -> str:
 
 
 _FONT_CONFIGS: dict[tuple[Path, ...], tuple[Any, set[Path]]] = {}
-FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
 
 
 @dataclass
@@ -226,7 +217,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
     strangers = _machine_fonts(document, font_files)
     if strangers:
-        covered = set().union(*(_coverage(path) for path in font_files)) if font_files else set()
+        covered = set().union(*(coverage(path) for path in font_files)) if font_files else set()
         text = re.sub(r"<[^>]*>|&\w+;|&#\d+;", " ", html)
         missing = "".join(sorted({c for c in text if not c.isspace() and ord(c) not in covered}))
         if missing:
