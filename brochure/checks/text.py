@@ -110,6 +110,7 @@ def articles(brochure: Brochure, source: Source) -> list[tuple[Path_, list[Block
 # --- sentences, words and syllables ----------------------------------------------------------
 
 # Abbreviations that never end a sentence: they come before a name or an example.
+_WINDOW = 16  # characters around a full stop that decide whether it ends a sentence
 _NEVER_END = {"dr", "mr", "mrs", "ms", "prof", "st", "vs", "e.g", "i.e", "approx", "cf"}
 _STOP = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")
 WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019.\-][A-Za-z0-9]+)*")
@@ -118,11 +119,12 @@ WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019.\-][A-Za-z0-9]+)*")
 def _ends_sentence(text: str, stop: re.Match[str]) -> bool:
     if "?" in stop.group() or "!" in stop.group():
         return True
-    before = re.search(r"[A-Za-z][A-Za-z.]*$", text[:stop.start()])
+    # Only a few characters either side are looked at, so a long text is read in linear time.
+    before = re.search(r"[A-Za-z][A-Za-z.]*$", text[max(0, stop.start() - _WINDOW):stop.start()])
     word = before.group() if before else ""
     if word.lower() in _NEVER_END or re.fullmatch(r"[A-Z]", word):  # Dr. Lee; J. Smith
         return False
-    following = text[stop.end():].lstrip()
+    following = text[stop.end():stop.end() + _WINDOW].lstrip()
     # "9 a.m. on Monday", "etc. and": a lowercase word goes on with the same sentence.
     return not (following and following[0].islower())
 

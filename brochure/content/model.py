@@ -21,6 +21,8 @@ from pydantic import (
     field_validator,
 )
 
+from .links import bad_links
+
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
 
@@ -44,7 +46,38 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str) -> str:
 
 
 def _local_image(value: str, info: ValidationInfo) -> str:
-    return local_file(value, Path((info.context or {}).get("root", ".")), IMAGE_TYPES, "an image")
+    root = Path((info.context or {}).get("root", "."))
+    relative = local_file(value, root, IMAGE_TYPES, "an image")
+    if Path(relative).suffix.lower() != ".svg":
+        _readable_picture(root / relative, value)
+    return relative
+
+
+# Pixel formats WeasyPrint draws as they look; others (16-bit greyscale, 32-bit integers,
+# floats) come out black or striped, so they are refused rather than printed wrong.
+_DRAWN_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr"}
+MAX_PIXELS = 60_000_000  # 60 megapixels: a full-bleed photo at 300 ppi needs a tenth of it
+
+
+def _readable_picture(path: Path, value: str) -> None:
+    """A PNG or JPEG that decodes completely, in a pixel format that prints as it looks."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as picture:
+            if picture.width * picture.height > MAX_PIXELS:
+                raise ValueError(f"'{value}' is {picture.width} \u00d7 {picture.height} pixels; make it smaller than "
+                                 f"{MAX_PIXELS // 1_000_000} megapixels (300 ppi at the printed size is plenty)")
+            if picture.mode not in _DRAWN_MODES:
+                raise ValueError(f"'{value}' is stored as {picture.mode} pixels (such as 16-bit greyscale), which "
+                                 "would not print as it looks; save it as an ordinary 8-bit RGB or greyscale image")
+            picture.load()  # every pixel: a file cut short fails here, not as a half-black picture
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        detail = "it is cut short (not completely saved or copied)" if "truncated" in str(error) \
+            else "it is damaged or not really a PNG or JPEG"
+        raise ValueError(f"'{value}' cannot be read: {detail}; save or copy the image again") from None
+    except Image.DecompressionBombError:
+        raise ValueError(f"'{value}' is too large to be a picture in a brochure") from None
 
 
 def _colour(value: str) -> str:
@@ -85,7 +118,16 @@ def _website(value: str) -> str:
     return value
 
 
+def _links(value: str) -> str:
+    bad = bad_links(value)
+    if bad:
+        raise ValueError(f"the link target '{bad[0]}' is not a web address, email or phone number; write it "
+                         "in full, like [our page](https://example.com/page) or [email us](mailto:hi@example.com)")
+    return value
+
+
 Text = Annotated[str, Field(min_length=1)]
+Markdown = Annotated[str, AfterValidator(_links)]
 ImagePath = Annotated[str, AfterValidator(_local_image)]
 Colour = Annotated[str, AfterValidator(_colour)]
 
@@ -106,7 +148,7 @@ class Section(_Model):
     """One part of the article: a heading and its text."""
 
     heading: Text = Field(description="The section's heading.")
-    body: Text = Field(description="The section's text in Markdown: blank lines between paragraphs, "
+    body: Annotated[Markdown, Field(min_length=1)] = Field(description="The section's text in Markdown: blank lines between paragraphs, "
                                    "'- ' for bullet points, **bold**, [links](https://example.com).")
     image: Image | None = Field(None, description="An optional picture shown with the section.")
 
@@ -154,7 +196,7 @@ class Brochure(_Model):
         None, description="Base of the PDF file names (lowercase words and dashes); made from the title if left out.")
     lang: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] = Field(
         "en", description="Language of the text, e.g. en or es-US; screen readers use it.")
-    intro: str | None = Field(None, description="Opening paragraph(s) in Markdown, shown before the sections.")
+    intro: Markdown | None = Field(None, description="Opening paragraph(s) in Markdown, shown before the sections.")
     sections: Annotated[list[Section], Field(min_length=1)] = Field(description="The article, in order.")
     clinic: Clinic = Field(description="The clinic's name and contact details.")
     disclaimer: str | None = Field(None, description="A short note that this is information, not medical advice.")

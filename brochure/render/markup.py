@@ -14,6 +14,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from ..content.links import safe_href
+
 # A web address (with scheme or www.), an email, or a North American / international phone.
 _LINKS = re.compile(
     r"(?P<url>\bhttps?://[^\s<>()\"]+[^\s<>()\".,;:!?])"
@@ -96,9 +98,32 @@ def _text(content: str) -> Token:
     return token
 
 
+def _safe_links(state: StateCore) -> None:
+    """Core rule: every link target as a reader's phone opens it; a link to anything else
+    (which the content model refuses) keeps its words and loses its target, so no address
+    of this computer can ever reach a PDF."""
+    for block in state.tokens:
+        kept: list[Token] = []
+        dropped = 0
+        for token in block.children or []:
+            if token.type == "link_open":
+                href = safe_href(str(token.attrs.get("href", "")))
+                if href is None:
+                    dropped += 1
+                    continue
+                token.attrs["href"] = href
+            elif token.type == "link_close" and dropped:
+                dropped -= 1
+                continue
+            kept.append(token)
+        if block.children:
+            block.children = kept
+
+
 def _make_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     parser.disable(["image"])  # images come from `image:` keys, which are checked; not from Markdown
+    parser.core.ruler.push("brochure_safe_links", _safe_links)
     parser.core.ruler.push("brochure_links", _linkify)
     return parser
 
