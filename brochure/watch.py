@@ -82,7 +82,7 @@ def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, s
         name = p.name
         if name.startswith(".") or name.endswith(("~", ".tmp", ".swp", ".swx")) or name == "4913":
             return False  # editor and atomic-write temporaries, vim's probe file
-        if ours(p, out):
+        if ours(p, out) or p.is_dir():
             return False
         return p.parent in template_folders or p.suffix.lower() in CONTENT_SUFFIXES
 
@@ -150,7 +150,7 @@ def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
                 if not changes and not first:
                     continue
                 missed, first = first and _state(folders, keep) != seen, False
-                if not all(keep(change, path) for change, path in changes):
+                if any(not keep(change, path) or Path(path) in known for change, path in changes):
                     now = _folders(files)
                     if now != folders:
                         folders = now

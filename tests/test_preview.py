@@ -12,10 +12,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from conftest import PYTHON, REPO, run_main, seed_project, write_minimal
+from conftest import PYTHON, REPO, Built, run_main, seed_project, write_minimal
 from PIL import Image
+
+from brochure.checks.findings import Finding
+from brochure.runner import Outcome
+from brochure.serve import Preview
 
 SEED_SLUG = "how-ketamine-affects-the-brain"
 
@@ -52,6 +57,49 @@ def test_proof_without_guides(tmp_path: Path) -> None:
     outside = Image.open(out / "proof" / f"{SEED_SLUG}-print-1.png").convert("RGB")
     colours = {colour for _, colour in outside.getcolors(maxcolors=1 << 24)}
     assert (220, 0, 120) not in colours and (0, 170, 80) not in colours
+
+
+# --- a preview that never lies ----------------------------------------------------------
+
+def _built(pdfs: list[Path], written: list[Path], findings: list[Finding]) -> Outcome:
+    return Outcome("content.yaml", results=[SimpleNamespace(pdfs=pdfs, written=written, findings=findings)])  # type: ignore[list-item]
+
+
+def _finding(message: str) -> Finding:
+    return Finding("jargon", "info", "content.yaml", 3, "intro", message)
+
+
+def test_preview_draws_its_own_proofs_and_clears_fixed_findings(tmp_path: Path, handout: Built) -> None:
+    out = tmp_path / "out"
+    (out / "proof").mkdir(parents=True)
+    pdf = out / handout.print.name
+    shutil.copy(handout.print, pdf)
+    # Proofs left on disk by an older, longer PDF (or another --dpi, or --no-guides): not shown.
+    for page in (1, 2, 3):
+        (out / "proof" / f"{pdf.stem}-{page}.png").write_bytes(b"not this PDF")
+    preview = Preview(out, dpi=20)
+    preview.update([_built([pdf], [], [_finding("ketamine: explain it")])])
+    proofs = preview.views["content.yaml"].outputs[0]["proofs"]
+    assert [p["src"] for p in proofs] == [f"proof/{pdf.stem}-1.png", f"proof/{pdf.stem}-2.png"]
+    assert (out / "proof" / f"{pdf.stem}-1.png").read_bytes().startswith(b"\x89PNG")
+    assert f"proof/{pdf.stem}-3.png" not in preview.allowed
+    assert [f["message"] for f in preview.views["content.yaml"].findings] == ["ketamine: explain it"]
+
+    preview.update([_built([pdf], [], [])])  # the term is explained now: nothing left to report
+    assert preview.views["content.yaml"].findings == []
+
+
+def test_a_build_that_crashed_says_so_and_keeps_the_pages(tmp_path: Path, handout: Built) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    pdf = out / handout.email.name
+    shutil.copy(handout.email, pdf)
+    preview = Preview(out, dpi=20)
+    preview.update([_built([pdf], [pdf], [])])
+    views, version = preview.views, preview.version
+    preview.update([])  # what watch yields when the build itself raised (its traceback is printed)
+    assert preview.views == views and preview.version == version + 1
+    assert preview.status.startswith("the last build failed")
 
 
 # --- the server -------------------------------------------------------------------------
@@ -172,9 +220,15 @@ OUTSIDE = [
 
 
 def test_serve_answers_nothing_else_and_only_on_loopback(server: tuple[Server, Path]) -> None:
-    running, _ = server
+    running, content = server
     answers = {path: _get(running.port, path)[0] for path in OUTSIDE}
     assert answers == dict.fromkeys(OUTSIDE, 404)
+    # A proof on the page swapped for a link out of out/ (to the user's files): not sent.
+    image = _images(running.page())[0].split("?")[0]
+    proof = content.parent / "out" / image.removeprefix("/files/")
+    proof.unlink()
+    proof.symlink_to(content)
+    assert _get(running.port, image)[0] == 404
     assert _get(running.port, "/", host="attacker.example")[0] == 400  # DNS rebinding: refused
     assert _get(running.port, "/", host=f"localhost:{running.port}")[0] == 200
     addresses = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout \
@@ -209,5 +263,9 @@ def test_page_updates_in_a_real_browser_without_reload(server: tuple[Server, Pat
             assert page.get_attribute("main img", "src") != first
             assert page.evaluate("window.loadedOnce") == "yes"
             assert "built at" in page.inner_text("#status")
+            # The server stops: the page no longer claims to follow the saves.
+            running.process.send_signal(signal.SIGINT)
+            page.wait_for_function("() => document.getElementById('status').textContent.includes('not connected')",
+                                   timeout=10_000)
         finally:
             browser.close()
