@@ -8,10 +8,11 @@ cd "$(dirname "$0")"
 
 # Pango renders text for WeasyPrint; libharfbuzz-subset0 makes font subsetting ~3x faster;
 # poppler-utils and qpdf are the independent PDF checkers the tests and README use;
-# chromium is the real browser the preview test drives (through Playwright, no download).
+# chromium is the real browser the preview test drives (through Playwright, no download);
+# ghostscript separates the print PDF into its CMYK plates for the ink tests.
 apt_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
 if [[ "${1:-}" == "--dev" ]]; then
-  apt_pkgs+=(poppler-utils qpdf chromium)
+  apt_pkgs+=(poppler-utils qpdf chromium ghostscript)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -14,6 +14,7 @@ import io
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,41 @@ SEED_YAML = REPO / "content.yaml"
 SEED_LOGO = REPO / "logo.svg"
 PYTHON = Path(sys.executable)  # the interpreter running the tests: the CLI runs in it too
 PRIMARY = "#1d5c73"  # the seed's theme.primary, which the pixel tests look for
+
+PROFILE = REPO / "templates" / "color" / "brochure-fogra39.icc"
+
+
+def cmyk_of(hex_colour: str, amount: float = 1.0) -> tuple[float, float, float, float]:
+    """``hex_colour`` as the print profile's CMYK, by littleCMS (Pillow's ImageCms), not by
+    brochure's code; ``amount`` scales it (a tint with white)."""
+    from PIL import Image, ImageCms
+
+    rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    transform = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(PROFILE)),
+                                        "RGB", "CMYK", ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                                        ImageCms.Flags.BLACKPOINTCOMPENSATION)
+    pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), transform).getpixel((0, 0))
+    return tuple(v / 255 * amount for v in pixel)
+
+
+def printed(hex_colour: str, amount: float = 1.0) -> tuple[int, int, int, int]:
+    """The CMYK pixel (0 to 255 a channel) a theme colour is in the print PDF, by the profile."""
+    return tuple(round(v * 255) for v in cmyk_of(hex_colour, amount))  # type: ignore[return-value]
+
+
+def render_cmyk(pdf: Path, page: int = 1, dpi: int = 72) -> Any:
+    """A page of a print PDF as its CMYK separations, by Ghostscript: 1 px = 1 pt at 72 dpi,
+    from the MediaBox's top left. A PIL image in mode CMYK."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "page.tif"
+        subprocess.run(["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=tiff32nc", f"-r{dpi}",
+                        f"-dFirstPage={page}", f"-dLastPage={page}", f"-sOutputFile={target}", str(pdf)],
+                       check=True, capture_output=True)
+        with Image.open(target) as image:
+            return image.convert("CMYK").copy()
+
 
 DELETE = object()  # an override value that removes the key
 

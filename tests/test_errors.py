@@ -180,7 +180,8 @@ def test_impossible_date(tmp_path):
 
 def test_bad_colour(tmp_path):
     fails_with(write_minimal(tmp_path, ('primary: "#1d5c73"', "primary: teal")), tmp_path / "out",
-               "{f}:16: theme.primary: 'teal' is not a colour; write it as # and six hex digits, like #1d5c73")
+               "{f}:16: theme.primary: 'teal' is not a colour; write it as # and six hex digits, like #1d5c73, "
+               "or as CMYK percentages from a brand guide, like cmyk(74 12 6 61)")
 
 
 def test_layout_not_allowed(tmp_path):
@@ -337,7 +338,8 @@ def test_all_mistakes_reported_sorted_by_line(tmp_path):
                "{f}:4: lang: written twice (also on line 3); keep one",
                "{f}:9: sections[1].heading: required",
                "{f}:14: revised: must be a date written YYYY-MM-DD, like 2024-05-31",
-               "{f}:16: theme.primary: 'teal' is not a colour; write it as # and six hex digits, like #1d5c73")
+               "{f}:16: theme.primary: 'teal' is not a colour; write it as # and six hex digits, like #1d5c73, "
+        "or as CMYK percentages from a brand guide, like cmyk(74 12 6 61)")
 
 
 def test_each_file_reported_and_good_ones_still_built(tmp_path):

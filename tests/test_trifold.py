@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from conftest import seed_project
+from conftest import printed, render_cmyk, seed_project
 
 from brochure.cli import main
 
@@ -80,20 +80,20 @@ def _render(pdf: Path, page: int, dpi: int) -> object:
 
 
 def test_backgrounds_reach_the_bleed_and_the_flap_is_narrower(seed_out: Path) -> None:
-    image = _render(seed_out / f"{SEED_SLUG}-print.pdf", 0, 72)  # 1 px = 1 pt
-    primary, tint = (0x1D, 0x5C, 0x73), (0xE8, 0xEF, 0xF1)
+    image = render_cmyk(seed_out / f"{SEED_SLUG}-print.pdf")  # CMYK separations, 1 px = 1 pt
+    primary, tint = printed("#1d5c73"), printed("#1d5c73", 0.1)
 
-    def at(x: float, y: float) -> tuple[int, int, int]:
+    def at(x: float, y: float) -> tuple[int, ...]:
         return image.getpixel((round(x + MARGIN), round(y + MARGIN)))
 
-    def near(colour: tuple[int, int, int], target: tuple[int, int, int]) -> bool:
+    def near(colour: tuple[int, ...], target: tuple[int, ...]) -> bool:
         return all(abs(a - b) <= 6 for a, b in zip(colour, target))
 
     assert near(at(-5, 300), tint) and near(at(258, 300), tint)  # the flap, into the left bleed
-    assert near(at(264, 300), (255, 255, 255))  # the back panel starts at 3.625 in
-    assert near(at(524, 300), (255, 255, 255)) and near(at(529, 300), primary)  # cover from 7.3125 in
+    assert near(at(264, 300), (0, 0, 0, 0))  # the back panel starts at 3.625 in
+    assert near(at(524, 300), (0, 0, 0, 0)) and near(at(529, 300), primary)  # cover from 7.3125 in
     assert near(at(797, 300), primary) and near(at(600, -5), primary)  # cover into right and top bleed
-    assert near(at(600, -20), (255, 255, 255))  # beyond the bleed: paper
+    assert near(at(600, -20), (0, 0, 0, 0))  # beyond the bleed: paper
 
 
 def test_qr_code_decodes_from_a_300_dpi_rendering(seed_out: Path) -> None:

@@ -80,9 +80,33 @@ def _readable_picture(path: Path, value: str) -> None:
         raise ValueError(f"'{value}' is too large to be a picture in a brochure") from None
 
 
+def _print_profile(value: str, info: ValidationInfo) -> str:
+    """The print shop's own output profile: an ICC file of a CMYK printing condition."""
+    root = Path((info.context or {}).get("root", "."))
+    relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)")
+    header = (root / relative).read_bytes()[:40]
+    if len(header) < 40 or header[36:40] != b"acsp":
+        raise ValueError(f"'{value}' is not an ICC profile; ask the print shop for its .icc file")
+    if header[12:16] != b"prtr" or header[16:20] != b"CMYK":
+        raise ValueError(f"'{value}' is a {header[16:20].decode(errors='replace').strip()} "
+                         f"'{header[12:16].decode(errors='replace')}' profile; the print PDF needs a CMYK printer "
+                         "('prtr') profile, such as the shop's press or paper profile")
+    return relative
+
+
 def _colour(value: str) -> str:
+    cmyk = re.fullmatch(r"cmyk\(\s*(\d{1,3})%?[\s,]+(\d{1,3})%?[\s,]+(\d{1,3})%?[\s,]+(\d{1,3})%?\s*\)", value.strip(),
+                        re.IGNORECASE)
+    if cmyk:
+        parts = [int(part) for part in cmyk.groups()]
+        if max(parts) > 100:
+            raise ValueError(f"'{value}': CMYK values are percentages from 0 to 100")
+        if sum(parts) > 300:
+            raise ValueError(f"'{value}' puts {sum(parts)} % ink on paper; print shops accept at most 300 %")
+        return "cmyk({} {} {} {})".format(*parts)
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-        raise ValueError(f"'{value}' is not a colour; write it as # and six hex digits, like #1d5c73")
+        raise ValueError(f"'{value}' is not a colour; write it as # and six hex digits, like #1d5c73, "
+                         "or as CMYK percentages from a brand guide, like cmyk(74 12 6 61)")
     return value.lower()
 
 
@@ -172,6 +196,14 @@ class Theme(_Model):
     font: Literal["Open Sans"] = Field("Open Sans", description="Typeface; Open Sans is bundled and embedded.")
 
 
+class Print(_Model):
+    """How the print PDF is made for the print shop."""
+
+    profile: Annotated[str, AfterValidator(_print_profile)] | None = Field(
+        None, description="The print shop's CMYK ICC profile, a .icc file beside the content; "
+                          "default: the bundled FOGRA39-based profile (coated offset paper).")
+
+
 class Checks(_Model):
     """Settings of the content checks (``brochure check`` and every build's summary).
 
@@ -207,6 +239,7 @@ class Brochure(_Model):
         "trifold", description="Print layout: trifold (one sheet folded in three) or handout (portrait pages).")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
     checks: Checks = Field(Checks(), description="Settings of the content checks.")
+    print: Print = Field(Print(), description="Settings of the print PDF for the print shop.")
     variants: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
         None, description="One brochure per location: a list of overrides, each with an id, "
                           "or the name of a CSV file beside the content file (columns: id and keys such as clinic.phone).")

@@ -22,6 +22,7 @@ from .. import __version__
 from ..content import Brochure, Clinic
 from . import markup
 from .assets import BUNDLED
+from .colour import DEFAULT_PROFILE, K_ONLY, NO_INK, palette, tint_hex
 from .paper import SHEETS
 
 
@@ -92,7 +93,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
-                       web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint)
+                       web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex)
     env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
     return env
 
@@ -157,21 +158,25 @@ def long_date(value: date) -> str:
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def tint(colour: str, amount: float) -> str:
-    """``colour`` mixed with white (``amount`` 0.9 = 90 % white), for light panel backgrounds."""
-    channels = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in channels)
-
-
 def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str) -> str:
     """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date."""
     template = environment(content_dir.resolve()).get_template(output.template)
     sheet_css = Markup(SHEETS[brochure.paper].css())
-    return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme,
-                           output=output.name, stamp=stamp, qr=qr_code(brochure.clinic), sheet_css=sheet_css)
+    profile = output_profile(brochure, content_dir)
+    colours = palette(brochure.theme.primary, brochure.theme.accent, output.name, profile)
+    return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme, colours=colours,
+                           profile=profile.as_uri() if output.name == "print" else None,
+                           output=output.name, stamp=stamp, qr=qr_code(brochure.clinic, output.name),
+                           sheet_css=sheet_css)
 
 
-def qr_code(clinic: Clinic) -> dict[str, str] | None:
+def output_profile(brochure: Brochure, content_dir: Path) -> Path:
+    """The CMYK profile of the print PDF: the clinic's print shop's, or the bundled one."""
+    own = brochure.print.profile
+    return (content_dir / own).resolve() if own else DEFAULT_PROFILE
+
+
+def qr_code(clinic: Clinic, output: str = "print") -> dict[str, str] | None:
     """The back panel's QR code: the website, or a ``tel:`` link when there is none.
 
     Vector (SVG) so it prints sharp at any size; segno keeps the 4-module quiet zone.
@@ -182,12 +187,18 @@ def qr_code(clinic: Clinic) -> dict[str, str] | None:
         payload, label = markup.tel_href(clinic.phone), clinic.phone
     else:
         return None
-    return {"payload": payload, "label": label, "src": _qr_svg(payload)}
+    return {"payload": payload, "label": label, "src": _qr_svg(payload, output == "print")}
 
 
 @lru_cache(maxsize=256)
-def _qr_svg(payload: str) -> str:
+def _qr_svg(payload: str, cmyk: bool) -> str:
+    """The QR code as an SVG data URI; in print, its modules in 100 % K on unprinted paper."""
+    from urllib.parse import quote
+
     import segno
 
-    code = segno.make(payload, error="m")
-    return code.svg_data_uri(border=4, dark="#000000", light="#ffffff", omitsize=True)
+    svg = segno.make(payload, error="m").svg_inline(border=4, dark="#000000", light="#ffffff", omitsize=True)
+    if cmyk:
+        svg = svg.replace('stroke="#000"', f'stroke="{K_ONLY}"').replace('fill="#fff"', f'fill="{NO_INK}"')
+        svg = svg.replace("<svg ", f'<svg fill="{K_ONLY}" ', 1)  # SVG's default fill, drawn as black
+    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe=" =:/\"'")

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from . import separations
 from .glyphs import FONT_SUFFIXES, coverage
 from .paper import BLEED_PT, EMAIL_DPI
 
-# Print: PDF/X-4 with sRGB as the output intent (shops' RIPs convert RGB).
+# Print: PDF/X-4 whose output intent is the document's ``@color-profile device-cmyk`` (a
+# CMYK printer profile), which WeasyPrint picks when no other intent is named.
 # Email: PDF/UA-1, which makes WeasyPrint tag the structure for screen readers.
 OPTIONS: dict[str, dict[str, Any]] = {
-    "print": {"pdf_variant": "pdf/x-4", "output_intent": "srgb"},
+    "print": {"pdf_variant": "pdf/x-4"},
     "email": {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "optimize_images": True,
               "dpi": EMAIL_DPI, "jpeg_quality": 85},
 }
@@ -81,7 +83,7 @@ def _source_date(epoch: int) -> Iterator[None]:
 FETCHED: dict[Path, str] = {}
 
 
-def _fetcher(roots: list[Path], seen: set[Path]) -> Any:
+def _fetcher(roots: list[Path], seen: set[Path], output: str = "email", profile: Path | None = None) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
     Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
@@ -94,7 +96,7 @@ def _fetcher(roots: list[Path], seen: set[Path]) -> Any:
     class LocalFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
-                return super().fetch(url, headers)
+                return super().fetch(url, headers)  # the QR code, made CMYK where it is made
             parsed = urlparse(url)
             if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
                 raise ValueError(f"refused {url}: only files in the content's folder are used")
@@ -108,6 +110,11 @@ def _fetcher(roots: list[Path], seen: set[Path]) -> Any:
                 response.close()
             seen.add(path)
             FETCHED[path] = hashlib.sha256(body).hexdigest()
+            if profile is not None and output == "print" and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
+                body, kind = separations.for_print(body, path.suffix.lower(), profile)
+                if kind:
+                    response.headers.replace_header("Content-Type", kind) if "Content-Type" in response.headers \
+                        else response.headers.add_header("Content-Type", kind)
             return URLFetcherResponse(response.url, body, response.headers, response.status)
 
     return LocalFetcher(allowed_protocols={"file", "data"}, fail_on_errors=False)
@@ -188,7 +195,7 @@ class Rendered:
 
 
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
-               finish: Callable[[bytes, Any], bytes] | None = None) -> Rendered:
+               finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
@@ -210,7 +217,10 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     files: set[Path] = set()
     with _collect_log() as log, _source_date(epoch):
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                        url_fetcher=_fetcher(roots, files)).render(font_config=fonts, **OPTIONS[output])
+                        url_fetcher=_fetcher(roots, files, output, profile)).render(font_config=fonts, **OPTIONS[output])
+        if output == "print":  # PDF/X: no annotations; a printed link is its words
+            for page in document.pages:
+                page.links.clear()
         data = document.write_pdf(finisher=_finisher(_uuid_like(digest)),
                                   pdf_identifier=digest[:32].encode(), **OPTIONS[output])
     # Fonts fetched once stay registered: they are inputs of every later PDF all the same.

@@ -1,0 +1,105 @@
+"""Colour: each output's palette, as CSS custom properties the stylesheets use.
+
+Screens (email, office) get sRGB hex. The print PDF gets ``device-cmyk()``: brand colours
+converted through the output profile (littleCMS, through Pillow's ImageCms), and text, small
+type and rules meant to be black in 100 % K alone, so no misregistered plate can blur them.
+A theme colour may also be given as CMYK from a brand guide (``cmyk(74 12 6 61)``); it is then
+used as is in print and converted back through the profile for screens.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .assets import BUNDLED
+
+DEFAULT_PROFILE = BUNDLED / "color" / "brochure-fogra39.icc"
+INK_HEX, MUTED_HEX, PAPER_HEX = "#1e2428", "#4a5359", "#ffffff"
+K_ONLY = "device-cmyk(0 0 0 1)"
+NO_INK = "device-cmyk(0 0 0 0)"
+TINT = 0.9  # the contact block and flap panel: the primary colour with 90 % white
+
+_CMYK = re.compile(r"cmyk\(\s*([\d.]+)%?[\s,]+([\d.]+)%?[\s,]+([\d.]+)%?[\s,]+([\d.]+)%?\s*\)", re.IGNORECASE)
+
+Cmyk = tuple[float, float, float, float]  # 0 to 1 each
+
+
+def parse_cmyk(value: str) -> Cmyk | None:
+    """``cmyk(74 12 6 61)`` (percentages) as fractions, or None for a hex colour."""
+    match = _CMYK.fullmatch(value.strip())
+    return tuple(float(part) / 100 for part in match.groups()) if match else None  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=8)
+def _transforms(profile: Path) -> tuple[Any, Any]:
+    """sRGB to the profile's CMYK and back, relative colorimetric with black point compensation."""
+    from PIL import ImageCms
+
+    srgb = ImageCms.createProfile("sRGB")
+    cmyk = ImageCms.getOpenProfile(str(profile))
+    intent = ImageCms.Intent.RELATIVE_COLORIMETRIC
+    flags = ImageCms.Flags.BLACKPOINTCOMPENSATION
+    return (ImageCms.buildTransform(srgb, cmyk, "RGB", "CMYK", intent, flags),
+            ImageCms.buildTransform(cmyk, srgb, "CMYK", "RGB", intent, flags))
+
+
+@lru_cache(maxsize=256)
+def to_cmyk(hex_colour: str, profile: Path = DEFAULT_PROFILE) -> Cmyk:
+    """An sRGB hex colour as the profile's CMYK."""
+    from PIL import Image, ImageCms
+
+    rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), _transforms(profile)[0])
+    c, m, y, k = pixel.getpixel((0, 0))  # type: ignore[misc, union-attr]
+    return (c / 255, m / 255, y / 255, k / 255)
+
+
+@lru_cache(maxsize=256)
+def to_hex(cmyk: Cmyk, profile: Path = DEFAULT_PROFILE) -> str:
+    """A CMYK colour as it looks on screen, through the profile."""
+    from PIL import Image, ImageCms
+
+    pixel = ImageCms.applyTransform(Image.new("CMYK", (1, 1), tuple(round(v * 255) for v in cmyk)),
+                                    _transforms(profile)[1])
+    r, g, b = pixel.getpixel((0, 0))  # type: ignore[misc, union-attr]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def css_cmyk(cmyk: Cmyk) -> str:
+    return "device-cmyk(" + " ".join(f"{round(v, 4):g}" for v in cmyk) + ")"
+
+
+def tint_hex(colour: str, amount: float) -> str:
+    """``colour`` mixed with white (``amount`` 0.9 = 90 % white)."""
+    channels = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in channels)
+
+
+def ink_total(cmyk: Cmyk) -> float:
+    """Total area coverage, in percent (400 at most)."""
+    return sum(cmyk) * 100
+
+
+def palette(primary: str, accent: str, output: str, profile: Path = DEFAULT_PROFILE) -> dict[str, str]:
+    """The colours an output's stylesheets use, by custom property name (without ``--``)."""
+    if output != "print":
+        primary_hex = _screen(primary, profile)
+        return {"ink": INK_HEX, "muted": MUTED_HEX, "paper": PAPER_HEX, "on-primary": PAPER_HEX,
+                "primary": primary_hex, "accent": _screen(accent, profile), "tint": tint_hex(primary_hex, TINT)}
+    primary_cmyk = _print(primary, profile)
+    tint = tuple(v * (1 - TINT) for v in primary_cmyk)
+    return {"ink": K_ONLY, "muted": K_ONLY, "paper": NO_INK, "on-primary": NO_INK,
+            "primary": css_cmyk(primary_cmyk), "accent": css_cmyk(_print(accent, profile)),
+            "tint": css_cmyk(tint)}  # type: ignore[arg-type]
+
+
+def _screen(colour: str, profile: Path) -> str:
+    cmyk = parse_cmyk(colour)
+    return to_hex(cmyk, profile) if cmyk else colour
+
+
+def _print(colour: str, profile: Path) -> Cmyk:
+    return parse_cmyk(colour) or to_cmyk(colour, profile)
