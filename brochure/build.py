@@ -21,7 +21,7 @@ import jinja2
 from . import manifest
 from .content import Brochure, Source, load_with_source, variants
 from .errors import ContentError, Problem
-from .render import html, pdf, trifold
+from .render import html, marks, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
 from .render.paper import SHEETS
@@ -127,10 +127,13 @@ def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
 
 
 def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
-    """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet."""
+    """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
+    handout's gets crop marks in the registration colour."""
     if output.name == "print" and brochure.layout == "trifold":
         sheet = SHEETS[brochure.paper]
         return lambda data, document: trifold.impose(data, document, sheet)
+    if output.name == "print":
+        return lambda data, document: marks.add_crop_marks(data)
     return None
 
 

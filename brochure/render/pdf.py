@@ -115,7 +115,12 @@ def _fetcher(roots: list[Path], seen: set[Path], output: str = "email", profile:
                 if kind:
                     response.headers.replace_header("Content-Type", kind) if "Content-Type" in response.headers \
                         else response.headers.add_header("Content-Type", kind)
-            return URLFetcherResponse(response.url, body, response.headers, response.status)
+            url_out = response.url
+            if path.suffix.lower() in {".png", ".jpg", ".jpeg"}:
+                # WeasyPrint reads a picture at a local path again from disk when it writes the
+                # PDF; a fragment makes it use these bytes: the ones hashed, and made CMYK.
+                url_out += "#as-read"
+            return URLFetcherResponse(url_out, body, response.headers, response.status)
 
     return LocalFetcher(allowed_protocols={"file", "data"}, fail_on_errors=False)
 
