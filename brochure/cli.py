@@ -249,9 +249,12 @@ def main(argv: list[str] | None = None) -> int:
                 "schema": _schema}
     try:
         return commands[args.command](args)
-    except (NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError) as error:
-        # The output folder (or a file to write) is not usable: the user's to fix, not a bug.
-        reason = error.strerror
+    except OSError as error:
+        # A file or folder to write that is not usable: the user's to fix, not a bug. An
+        # error that names no file is not one of those: it keeps its traceback.
+        if error.filename is None:
+            raise
+        reason = error.strerror or str(error)
         if isinstance(error, FileExistsError) and Path(str(error.filename)).is_file():
             reason = "a file of that name is in the way of the folder"
         print(f"cannot write {error.filename}: {reason}", file=sys.stderr)

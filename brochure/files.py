@@ -43,6 +43,8 @@ def write_together(files: dict[Path, bytes]) -> None:
     try:
         for path, data in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir() and not path.is_symlink():  # a rename onto it would fail half-way
+                raise IsADirectoryError(21, "Is a directory", str(path))
             staged.append((_stage(path, data), path))
         for temp, path in staged:
             os.replace(temp, path)

@@ -87,9 +87,12 @@ def test_print_boxes_letter(handout):
             f"page {number}: the sheet must be larger than the bleed (room for crop marks)"
 
 
-def test_email_boxes_letter_no_bleed(handout):
+PHONE = (0.0, 0.0, 324.0, 576.0)  # the email PDF's page: 4.5 x 8 in, read full width on a phone
+
+
+def test_email_boxes_phone_page_no_bleed(handout):
     for number, page in enumerate(boxes(handout.email), 1):
-        assert page["MediaBox"] == LETTER, number
+        assert page["MediaBox"] == PHONE, number
         assert page["TrimBox"] == page["MediaBox"], number
         assert page["BleedBox"] == page["TrimBox"], f"page {number}: the email PDF has no bleed"
         assert page["CropBox"] == page["MediaBox"], number
@@ -100,12 +103,14 @@ def test_a4_trim(a4):
         assert page["TrimBox"] == A4
         assert page["BleedBox"] == outset(A4, BLEED)
     for page in boxes(a4.email):
-        assert page["MediaBox"] == page["TrimBox"] == A4
+        assert page["MediaBox"] == page["TrimBox"] == PHONE, "the phone page, whatever the paper"
 
 
 def test_pdfinfo_page_size(handout, a4):
-    assert "Page size:       612 x 792 pts (letter)" in tool("pdfinfo", str(handout.email)).stdout
-    assert re.search(r"Page size:\s+595\.2\d* x 841\.8\d* pts \(A4\)", tool("pdfinfo", str(a4.email)).stdout)
+    assert re.search(r"TrimBox:\s+0\.00\s+0\.00\s+612\.00\s+792\.00", tool("pdfinfo", "-box", str(handout.print)).stdout)
+    assert re.search(r"TrimBox:\s+0\.00\s+0\.00\s+595\.2\d\s+841\.8\d", tool("pdfinfo", "-box", str(a4.print)).stdout)
+    for pdf in (handout.email, a4.email):
+        assert "Page size:       324 x 576 pts" in tool("pdfinfo", str(pdf)).stdout
 
 
 # --- fonts ----------------------------------------------------------------------------

@@ -72,7 +72,8 @@ def cli(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProce
 
 
 def pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+    """The words of a PDF, one space between them wherever lines break."""
+    return " ".join(" ".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages).split())
 
 
 def link_uris(path: Path) -> set[str]:

@@ -112,12 +112,18 @@ def _colour(value: str) -> str:
 
 def _not_a_number(value: Any) -> Any:
     """YAML reads ``revised: 0`` as a number, which pydantic would take as 1 January 1970."""
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
         raise ValueError(f"'{value}' is not a date; write it YYYY-MM-DD, like 2024-05-31")
     return value
 
 
-Day = Annotated[date, BeforeValidator(_not_a_number)]
+def _plausible(value: date) -> date:
+    if not 1990 <= value.year <= 2100:
+        raise ValueError(f"{value.isoformat()} is not a date of this handout; write it YYYY-MM-DD, like 2024-05-31")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_not_a_number), AfterValidator(_plausible)]
 MAX_WEBSITE = 100  # a QR code of a longer address is too dense to scan at the size it prints
 
 

@@ -139,6 +139,9 @@ def _check_tag(node: yaml.Node, path: Path_) -> None:
                                                  "is not supported in content; remove it", dotted(path))
 
 
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], name: str) -> Any:
     _check_tag(node, path)
     if isinstance(node, yaml.MappingNode):
@@ -162,6 +165,10 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[
             lines[path + (index,)] = item.start_mark.line + 1
             items.append(_walk(item, path + (index,), lines, problems, name))
         return items
+    if isinstance(node, yaml.ScalarNode) and node.tag in _NUMBER_TAGS and node.style is None:
+        # YAML 1.1 reads "1:30" as 90, "0x1F" as 31 and "1_000" as 1000: keep what was
+        # written. Number fields (checks.target_grade...) still read "8" as 8.
+        return node.value
     try:
         return yaml.SafeLoader("").construct_object(node)
     except (yaml.YAMLError, ValueError) as error:  # e.g. an impossible date such as 2024-02-31

@@ -80,6 +80,9 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dic
     number = 1
     try:
         columns = [c.strip() for c in reader.fieldnames or []]
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:
+            raise ContentError([Problem(name, 1, repeated[0], "this column is there twice; keep one of them")])
         for column in columns:
             clash = next((c for c in columns if c != column and c.startswith(column + ".")), None)
             if clash:

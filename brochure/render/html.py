@@ -166,7 +166,9 @@ def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str) ->
     colours = palette(brochure.theme.primary, brochure.theme.accent, output.name, profile)
     return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme, colours=colours,
                            profile=profile.as_uri() if output.name == "print" else None,
-                           output=output.name, stamp=stamp, qr=qr_code(brochure.clinic, output.name),
+                           output=output.name, stamp=stamp,
+                           # A code to scan with the phone the email PDF is read on would be useless there.
+                           qr=qr_code(brochure.clinic, output.name) if output.name != "email" else None,
                            sheet_css=sheet_css)
 
 
