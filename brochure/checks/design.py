@@ -20,7 +20,8 @@ import pikepdf
 
 from ..content import Brochure, Checks, Source, dotted
 from .findings import Finding
-from .pdfread import Colour, PlacedImage, TextRun, entry
+from .inks import Colour, output_profile
+from .pdfread import PlacedImage, TextRun, entry
 
 RENDER_SCALE = 2.0  # 144 dpi: enough pixels under 6 pt type to find its background
 
@@ -46,21 +47,49 @@ def hex_colour(colour: Colour) -> str:
     return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in colour)
 
 
+_OUTPUT_CMYK = "/BrochureOutputCMYK"
+
+
 def _strip_text(pdf: pikepdf.Pdf) -> None:
-    """Remove every BT ... ET from pages and form XObjects, in place: what is left is the background."""
+    """Remove every BT ... ET from pages and form XObjects, in place: what is left is the background.
+
+    DeviceCMYK fills are drawn in the output intent's ICC profile, as PDF/X means them (pdfium
+    would otherwise use its own approximation), so the background is converted to sRGB the
+    way ``pdfread`` converts the text's colour.
+    """
     done: set[tuple[int, int]] = set()
+    profile = output_profile(pdf)
+    space = pdf.make_indirect(pikepdf.Array([pikepdf.Name.ICCBased, profile])) if profile is not None else None
 
     def strip(stream: Any) -> bytes:
-        kept, inside = [], False
+        kept: list[Any] = []
+        inside = False
         for item in pikepdf.parse_content_stream(stream):
             operator = "" if isinstance(item, pikepdf.ContentStreamInlineImage) else str(item.operator)
             if operator == "BT":
                 inside = True
-            if not inside:
+            if inside:
+                pass
+            elif space is not None and operator in ("cs", "CS") and str(item.operands[0]) == "/DeviceCMYK":
+                kept.append(([pikepdf.Name(_OUTPUT_CMYK)], item.operator))
+            elif space is not None and operator in ("k", "K"):
+                fill = operator == "k"
+                kept.append(([pikepdf.Name(_OUTPUT_CMYK)], pikepdf.Operator("cs" if fill else "CS")))
+                kept.append((list(item.operands), pikepdf.Operator("scn" if fill else "SCN")))
+            else:
                 kept.append(item)
             if operator == "ET":
                 inside = False
         return pikepdf.unparse_content_stream(kept)
+
+    def with_space(owner: Any) -> None:
+        if space is None:
+            return
+        if "/Resources" not in owner:
+            owner.Resources = pikepdf.Dictionary()
+        if "/ColorSpace" not in owner.Resources:
+            owner.Resources.ColorSpace = pikepdf.Dictionary()
+        owner.Resources.ColorSpace[_OUTPUT_CMYK] = space
 
     def forms(resources: Any) -> Iterator[pikepdf.Stream]:
         xobjects = entry(resources, "/XObject")
@@ -74,7 +103,9 @@ def _strip_text(pdf: pikepdf.Pdf) -> None:
         data = strip(page.obj)
         for form in list(forms(page.obj.get("/Resources"))):
             form.write(strip(form))
+            with_space(form)
         page.obj.Contents = pdf.make_stream(data)
+        with_space(page.obj)
 
 
 _RENDERED: dict[str, tuple[Any, tuple[float, float, float, float]]] = {}  # page fingerprint -> picture, box
@@ -152,8 +183,10 @@ def contrast(name: str, runs: list[TextRun], behind: list[Colour | None]) -> lis
     """Text whose contrast with its background is under WCAG's 4.5:1 (3:1 for large text)."""
     groups: dict[tuple[int, str, str, bool], list[tuple[float, str]]] = {}
     for run, background in zip(runs, behind):
-        # Bullets and rules drawn as glyphs are markers, not words (WCAG 1.4.3 is about text).
-        if run.colour is None or background is None or not any(ch.isalnum() for ch in run.text):
+        # Bullets and rules drawn as glyphs are markers, not words (WCAG 1.4.3 is about text);
+        # the letters of a logo or picture are exempt too (WCAG 1.4.3: logotypes, incidental text).
+        if (run.colour is None or background is None or run.picture
+                or not any(ch.isalnum() for ch in run.text)):
             continue
         red, green, blue = (run.alpha * f + (1 - run.alpha) * b for f, b in zip(run.colour, background))
         shown = (red, green, blue)  # what a translucent colour looks like over this background
@@ -175,7 +208,11 @@ def contrast(name: str, runs: list[TextRun], behind: list[Colour | None]) -> lis
 # --- type size, images, fonts, tagging -----------------------------------------------------------
 
 def type_size(name: str, runs: list[TextRun], settings: Checks) -> list[Finding]:
-    """The smallest type used: a warning under ``min_type_pt``, otherwise a note with the body size."""
+    """The smallest type used: a warning under ``min_type_pt``, otherwise a note with the body size.
+
+    Letters drawn as part of a picture (a logo's lettering, an SVG's labels) are not type.
+    """
+    runs = [run for run in runs if not run.picture]
     if not runs:
         return []
     smallest = min(round(run.size, 1) for run in runs)

@@ -2,7 +2,8 @@
 
 Each page's content stream is interpreted with pikepdf, walking into form XObjects (the
 tri-fold's panels are drawn as ``/P0 Do`` ...), so the checks read what a patient will see
-whatever template or stylesheet a clinic overrides.
+whatever template or stylesheet a clinic overrides. CMYK colours are read through the
+file's ICC profiles (``inks``), as viewers show them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import Any
 
 import pikepdf
 
+from .inks import Colour, cmyk_transform, output_profile
+from .inks import colour as _colour
+
 Matrix = tuple[float, float, float, float, float, float]
-Colour = tuple[float, float, float]  # sRGB, 0 to 1
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in page space
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
@@ -45,7 +49,14 @@ class TextRun:
     bold: bool
     colour: Colour | None  # None when drawn with a pattern or a colour space not handled
     alpha: float
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in page space
+    box: Box
+    # Drawn as part of a picture: inside a tagged /Figure, or set letter by letter as an SVG
+    # image's <text> is (a logotype, a diagram's labels), not words typeset in the flow.
+    picture: bool = False
+    clip: Box | None = None  # the clip drawn before it in its own content stream, if any
+    # Where the outermost form XObject it is drawn in starts on the page (a tri-fold panel's
+    # bottom left corner): the panel it was laid out for, wherever it landed. None: on the page.
+    origin: tuple[float, float] | None = None
 
     @property
     def large(self) -> bool:
@@ -61,6 +72,9 @@ class PlacedImage:
     ident: tuple[int, int]  # object number, so an image drawn twice is told apart from two images
     pixels: tuple[int, int]
     points: tuple[float, float]
+    box: Box = (0.0, 0.0, 0.0, 0.0)  # where it lands on the page
+    clip: Box | None = None  # the clip drawn before it in its own content stream, if any
+    origin: tuple[float, float] | None = None  # as TextRun.origin
 
     @property
     def ppi(self) -> float:
@@ -154,21 +168,14 @@ class _State:
     leading: float = 0.0
     rise: float = 0.0
     mode: int = 0  # text rendering mode; 3 is invisible
+    profile: Any = None  # the ICC profile stream of the fill colour space, when it has one
+    # Clips are kept per content stream: a form starts unclipped, so the tri-fold's clip to
+    # each panel (drawn on the sheet, outside the panel's form) never hides what runs past a fold.
+    clip: Box | None = None
+    origin: tuple[float, float] | None = None  # see TextRun.origin
 
 
 _COMPONENTS = {"/DeviceGray": 1, "/CalGray": 1, "/DeviceRGB": 3, "/CalRGB": 3, "/DeviceCMYK": 4}
-
-
-def _colour(values: list[float]) -> Colour | None:
-    if len(values) == 1:
-        return (values[0],) * 3
-    if len(values) == 3:
-        return (values[0], values[1], values[2])
-    if len(values) == 4:  # a naive CMYK to RGB: enough to judge contrast
-        c, m, y, k = values
-        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
-    return None
-
 
 def entry(obj: Any, *keys: str) -> Any:
     """``obj[key][key]...`` in PDF dictionaries, or None where one is missing (PDFs leave most keys out)."""
@@ -179,31 +186,53 @@ def entry(obj: Any, *keys: str) -> Any:
     return obj
 
 
-def _space_kind(name: Any, resources: Any) -> str:
-    """A colour space name reduced to the device space with as many components, when possible."""
+def _space_kind(name: Any, resources: Any) -> tuple[str, Any]:
+    """A colour space name reduced to the device space with as many components, when possible,
+    with its ICC profile when it has one."""
     key = str(name)
     if key in _COMPONENTS:
-        return key
+        return key, None
     space = entry(resources, "/ColorSpace", key)
     if isinstance(space, pikepdf.Array) and len(space) and space[0] == "/ICCBased":
-        return {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}.get(int(space[1].get("/N", 0)), key)
-    return key  # Lab, patterns, separations: the colour is left unknown
+        kind = {1: "/DeviceGray", 3: "/DeviceRGB", 4: "/DeviceCMYK"}.get(int(space[1].get("/N", 0)), key)
+        return kind, space[1] if kind == "/DeviceCMYK" else None
+    return key, None  # Lab, patterns, separations: the colour is left unknown
 
 
 _TEXT_STATE = {"Tc": "char_spacing", "Tw": "word_spacing", "Tz": "scale", "TL": "leading", "Ts": "rise",
                "Tr": "mode"}
 _TEXT_OPERATORS = {"BT", "ET", "Tf", "Tm", "Td", "TD", "T*", "'", '"', "Tj", "TJ", *_TEXT_STATE}
+_PATH = {"m", "l", "c", "v", "y", "re"}
+_PAINT = {"n", "f", "F", "f*", "S", "s", "B", "B*", "b", "b*"}
+
+
+def _bounds(points: list[tuple[float, float]]) -> Box:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def intersect(one: Box | None, other: Box | None) -> Box | None:
+    """The overlap of two boxes (None is unbounded); an empty overlap has x1 < x0 or y1 < y0."""
+    if one is None or other is None:
+        return other if one is None else one
+    return (max(one[0], other[0]), max(one[1], other[1]), min(one[2], other[2]), min(one[3], other[3]))
 
 
 class _Reader:
     """Interprets content streams, collecting text runs and placed images."""
 
-    def __init__(self) -> None:
+    def __init__(self, output: Any = None) -> None:
         self.runs: list[TextRun] = []
         self.images: list[PlacedImage] = []
         self._fonts: dict[tuple[int, int], Font] = {}
         self._depth = 0
         self._tm = self._tlm = IDENTITY  # text and text-line matrices (no form is drawn inside BT ... ET)
+        self._output = output  # the output intent's CMYK profile: what DeviceCMYK means
+        self._path: list[tuple[float, float]] = []
+        self._clipping = False  # W or W* seen: the path being built becomes the clip when painted
+        self._marks: list[bool] = []  # marked-content sequences open: is each (in) a /Figure?
+        self._block: list[int] = []  # runs shown in the current BT ... ET, each placed by its own Tm
+        self._placed = False  # a Tm since the last text shown
 
     def font(self, obj: Any) -> Font:
         key = obj.objgen if obj.is_indirect else (id(obj), 0)
@@ -217,13 +246,19 @@ class _Reader:
         for item in pikepdf.parse_content_stream(stream):
             if isinstance(item, pikepdf.ContentStreamInlineImage):
                 image = item.iimage
-                self._place(page, (0, 0), (int(image.width), int(image.height)), state.ctm)
+                self._place(page, (0, 0), (int(image.width), int(image.height)), state)
                 continue
             operands, op = list(item.operands), str(item.operator)
             if op == "q":
                 stack.append(replace(state))
             elif op == "Q" and stack:
                 state = stack.pop()
+            elif op in ("BDC", "BMC"):
+                self._marks.append(bool(self._marks and self._marks[-1]) or str(operands[0]) == "/Figure")
+            elif op == "EMC" and self._marks:
+                self._marks.pop()
+            elif op in _PATH or op in _PAINT or op in ("W", "W*", "h"):
+                self._clip_path(op, operands, state)
             elif op == "Do":
                 self._do(page, resources, str(operands[0]), state)
             elif op in _TEXT_OPERATORS:
@@ -231,21 +266,41 @@ class _Reader:
             else:
                 self._graphics(op, operands, state, resources)
 
+    def _clip_path(self, op: str, operands: list[Any], state: _State) -> None:
+        """Path construction and painting, followed only for the clips: their bounds in page space."""
+        numbers = [float(v) for v in operands]
+        if op == "re":
+            x, y, w, h = numbers
+            self._path += [apply(state.ctm, x + dx, y + dy) for dx in (0.0, w) for dy in (0.0, h)]
+        elif op in _PATH:
+            self._path += [apply(state.ctm, numbers[i], numbers[i + 1]) for i in range(0, len(numbers) - 1, 2)]
+        elif op in ("W", "W*"):
+            self._clipping = True
+        elif op in _PAINT:
+            if self._clipping and self._path:
+                state.clip = intersect(state.clip, _bounds(self._path))
+            self._path, self._clipping = [], False
+
     def _graphics(self, op: str, operands: list[Any], state: _State, resources: Any) -> None:
         """The operators that change the transformation, the fill colour or its opacity."""
         if op == "cm":
             a, b, c, d, e, f = (float(v) for v in operands)
             state.ctm = multiply((a, b, c, d, e, f), state.ctm)
         elif op in ("rg", "g", "k"):
-            state.colour = _colour([float(v) for v in operands])
+            state.profile = self._output if op == "k" else None
+            state.colour = _colour([float(v) for v in operands], cmyk_transform(state.profile))
             state.space = {"rg": "/DeviceRGB", "g": "/DeviceGray", "k": "/DeviceCMYK"}[op]
         elif op == "cs":
-            state.space = _space_kind(operands[0], resources)
+            state.space, state.profile = _space_kind(operands[0], resources)
+            if state.space == "/DeviceCMYK" and state.profile is None:
+                state.profile = self._output
             state.colour = (0.0, 0.0, 0.0) if state.space in _COMPONENTS else None
+            if state.space == "/DeviceCMYK":
+                state.colour = _colour([0.0, 0.0, 0.0, 1.0], cmyk_transform(state.profile))
         elif op in ("sc", "scn"):
             numbers = [float(v) for v in operands if not isinstance(v, pikepdf.Name)]
             fits = _COMPONENTS.get(state.space) == len(numbers)
-            state.colour = _colour(numbers) if fits else None
+            state.colour = _colour(numbers, cmyk_transform(state.profile)) if fits else None
         elif op == "gs":
             alpha = entry(resources, "/ExtGState", str(operands[0]), "/ca")
             if alpha is not None:
@@ -255,6 +310,9 @@ class _Reader:
         """Text state, positioning and showing; the text matrices live from BT to ET."""
         if op == "BT":
             self._tm = self._tlm = IDENTITY
+            self._block, self._placed = [], False
+        elif op == "ET":
+            self._letter_by_letter()
         elif op == "Tf":
             font = entry(resources, "/Font", str(operands[0]))
             state.font = self.font(font) if font is not None else None
@@ -265,6 +323,7 @@ class _Reader:
         elif op == "Tm":
             a, b, c, d, e, f = (float(v) for v in operands)
             self._tm = self._tlm = (a, b, c, d, e, f)
+            self._placed = True
         elif op in ("Td", "TD"):
             x, y = float(operands[0]), float(operands[1])
             if op == "TD":
@@ -285,19 +344,38 @@ class _Reader:
             return
         if xobject.get("/Subtype") == "/Image":
             if not xobject.get("/ImageMask", False):
-                self._place(page, xobject.objgen, (int(xobject.Width), int(xobject.Height)), state.ctm)
+                self._place(page, xobject.objgen, (int(xobject.Width), int(xobject.Height)), state)
         elif xobject.get("/Subtype") == "/Form" and self._depth < 20:  # forms may nest; never loop
             inner = replace(state)
             a, b, c, d, e, f = (float(v) for v in xobject.get("/Matrix", IDENTITY))
             inner.ctm = multiply((a, b, c, d, e, f), state.ctm)
+            inner.clip = None  # see _State.clip
+            if inner.origin is None:
+                inner.origin = apply(inner.ctm, 0.0, 0.0)
             self._depth += 1
             self.run(page, xobject, xobject.get("/Resources", resources), inner)
             self._depth -= 1
 
-    def _place(self, page: int, ident: tuple[int, int], pixels: tuple[int, int], ctm: Matrix) -> None:
+    def _place(self, page: int, ident: tuple[int, int], pixels: tuple[int, int], state: _State) -> None:
+        ctm = state.ctm
         width, height = math.hypot(ctm[0], ctm[1]), math.hypot(ctm[2], ctm[3])
         if width >= 2 and height >= 2:  # a spacer or hairline is not a picture
-            self.images.append(PlacedImage(page, ident, pixels, (width, height)))
+            box = _bounds([apply(ctm, x, y) for x in (0.0, 1.0) for y in (0.0, 1.0)])
+            self.images.append(PlacedImage(page, ident, pixels, (width, height), box, state.clip, state.origin))
+
+    def _letter_by_letter(self) -> None:
+        """Mark the runs of a text object set one letter at a time as part of a picture.
+
+        WeasyPrint typesets a line of HTML as one run; an SVG image's ``<text>`` (a logo's
+        lettering, a diagram's labels) is placed one letter at a time, each with its own Tm.
+        """
+        block, self._block = self._block, []
+        if -1 in block:
+            return
+        letters = [i for i in block if any(ch.isalnum() for ch in self.runs[i].text)]
+        if len(letters) >= 2 and all(len(self.runs[i].text) == 1 for i in block):
+            for i in block:
+                self.runs[i] = replace(self.runs[i], picture=True)
 
     def _show(self, page: int, parts: list[Any], tm: Matrix, state: _State) -> Matrix:
         """Record one text run and return the text matrix moved past it."""
@@ -322,14 +400,21 @@ class _Reader:
             corners = [apply(matrix, x, y) for x in (0.0, advance) for y in (low, high)]
             xs, ys = [c[0] for c in corners], [c[1] for c in corners]
             size = state.size * math.hypot(matrix[2], matrix[3])
+            figure = bool(self._marks and self._marks[-1])
             self.runs.append(TextRun(page, " ".join(words.split()), size, font.bold, state.colour, state.alpha,
-                                     (min(xs), min(ys), max(xs), max(ys))))
+                                     (min(xs), min(ys), max(xs), max(ys)), figure, state.clip, state.origin))
+            if self._placed:
+                self._block.append(len(self.runs) - 1)
+            else:
+                self._block.append(-1)  # shown after the last without a new Tm: typeset, not placed
+            self._placed = False
         return multiply((1, 0, 0, 1, advance, 0), tm)
 
 
 def read_pages(pdf: pikepdf.Pdf) -> tuple[list[TextRun], list[PlacedImage]]:
     """Every text run and placed image of every page, form XObjects included."""
-    reader = _Reader()
+    reader = _Reader(output_profile(pdf))
     for index, page in enumerate(pdf.pages):
+        reader._marks = []
         reader.run(index, page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _State())
     return reader.runs, reader.images

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from ..content import Brochure, Checks, Source, dotted
-from .findings import Finding
+from .findings import Finding, Severity
 from .text import WORD, Readability, articles, readability, sentences_in, words
 
 # --- reading level and long sentences ------------------------------------------------------
 
+FEW_SENTENCES = 3  # under this, SMOG (a formula for 30 sentences) says next to nothing
+
+
 def _grade_message(what: str, score: Readability, target: float) -> str:
     fk, smog = round(score.flesch_kincaid, 1), round(score.smog, 1)
+    if _severity(score, target) == "info":
+        count = f"{score.sentences} sentence{'s' * (score.sentences != 1)}"
+        return (f"{what} reads at grade {fk:.1f} (Flesch-Kincaid), within the target of grade {target:g}; "
+                f"SMOG gives {smog:.1f}, but on {count} SMOG says little: look at its longest words")
     message = (f"{what} reads at grade {fk:.1f} (Flesch-Kincaid) and {smog:.1f} (SMOG); "
                f"the target is grade {target:g} or lower")
     if score.sentences < 30:
@@ -21,6 +28,17 @@ def _over(score: Readability, target: float) -> bool:
     return round(score.flesch_kincaid, 1) > target or round(score.smog, 1) > target
 
 
+def _severity(score: Readability, target: float) -> Severity:
+    """A warning, except when only SMOG is over on a text of one or two sentences: a note.
+
+    Why: SMOG counts words of three syllables per 30 sentences; on one sentence a single
+    "medication" moves it by grades, so alone it would cry wolf on every short section.
+    """
+    if score.sentences < FEW_SENTENCES and round(score.flesch_kincaid, 1) <= target:
+        return "info"
+    return "warning"
+
+
 def reading_level(brochure: Brochure, source: Source, settings: Checks) -> list[Finding]:
     """SMOG and Flesch-Kincaid grades of the whole article and of each part, over the target."""
     texts = articles(brochure, source)
@@ -28,12 +46,13 @@ def reading_level(brochure: Brochure, source: Source, settings: Checks) -> list[
     whole = readability(s for _, blocks in texts for _, _, s in sentences_in(blocks))
     if whole.sentences and _over(whole, settings.target_grade):
         parts = "the intro and " * bool(brochure.intro) + f"{len(brochure.sections)} sections"
-        findings.append(Finding("reading-level", "warning", source.file, None, "",
+        findings.append(Finding("reading-level", _severity(whole, settings.target_grade), source.file, None, "",
                                 _grade_message(f"the article as a whole ({parts})", whole, settings.target_grade)))
     for path, blocks in texts:
         score = readability(s for _, _, s in sentences_in(blocks))
         if score.sentences and _over(score, settings.target_grade):
-            findings.append(Finding("reading-level", "warning", source.file, source.lines.get(path), dotted(path),
+            findings.append(Finding("reading-level", _severity(score, settings.target_grade), source.file,
+                                    source.lines.get(path), dotted(path),
                                     _grade_message("this text", score, settings.target_grade)))
     return findings
 

@@ -1,7 +1,7 @@
 """Review: every finding for one brochure whose PDFs are built: its words, then its PDFs.
 
 ``Brochure + Source --text/reading/terms/required--> findings about the words``
-``print PDF + email PDF --pdfread/design/accessibility--> findings about what is seen``
+``print PDF + email PDF --pdfread/layout/design/accessibility--> findings about what is seen``
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .design import (
     type_size,
 )
 from .findings import Finding
+from .layout import Texts, layout
 from .pdfread import read_pages
 from .reading import long_sentences, reading_level
 from .required import required
@@ -40,7 +41,8 @@ def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Pat
     """
     settings = settings or brochure.checks
     images = content_images(brochure, source, content_dir)
-    found = check_content(brochure, source, settings, today) + check_pdfs(print_pdf, email_pdf, settings, images)
+    found = check_content(brochure, source, settings, today) + check_pdfs(
+        print_pdf, email_pdf, settings, images, Texts(brochure, source))
     return sorted(set(found), key=Finding.sort_key)
 
 
@@ -58,24 +60,27 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
 
 
 def check_pdfs(print_pdf: Path, email_pdf: Path, settings: Checks,
-               images: Sequence[ImageSource] = ()) -> list[Finding]:
+               images: Sequence[ImageSource] = (), texts: Texts | None = None) -> list[Finding]:
     """Every finding read from a brochure's two PDFs.
 
-    ``images`` (from ``content_images``) lets a low-resolution picture be reported at the
-    content line that names it, rather than only by page.
+    ``images`` (from ``content_images``) lets a low-resolution or misplaced picture, and
+    ``texts`` (``layout.Texts``) misplaced words, be reported at the content line that names
+    them, rather than only by page.
     """
     findings: list[Finding] = []
     for path, role in ((print_pdf, "print"), (email_pdf, "email")):
-        findings += check_pdf(path, role, settings, images)
+        findings += check_pdf(path, role, settings, images, texts)
     return sorted(findings, key=Finding.sort_key)
 
 
-def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSource] = ()) -> list[Finding]:
+def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSource] = (),
+              texts: Texts | None = None) -> list[Finding]:
     """The findings for one PDF; ``role`` is "print" (resolution) or "email" (tagging, alt text)."""
     name = str(path)
     with pikepdf.open(path) as pdf:
         runs, placed = read_pages(pdf)
-        findings = type_size(name, runs, settings) + fonts(name, pdf)
+        findings = layout(name, role, pdf, runs, placed, texts, images)
+        findings += type_size(name, runs, settings) + fonts(name, pdf)
         if role == "print":
             findings += image_resolution(name, placed, settings, images)
         else:

@@ -1,0 +1,382 @@
+"""Layout: what a proof-reader with a ruler would find in the built PDFs.
+
+Text cut off at a fold or the trim (or too close to it), text printed over other text,
+pictures running past the trim, and inside panels of a tri-fold left (nearly) empty. It
+reads the text runs and images that ``pdfread`` found in the PDF itself, so a clinic's own
+template or stylesheet is checked like the bundled ones.
+
+Where it is: the print PDF of a tri-fold is one sheet a side (its TrimBox the size of one
+of ``render.paper.SHEETS``), cut into panels at the folds: outside flap | back | cover,
+inside left | middle | fold-in (``render.trifold``). Any other page is one area, its trim.
+What it is: the offending words are looked up in the content (``Texts``), so a finding
+points at the key and line the clinic edits, when the words can be traced there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from ..content import Brochure, Path_, Source, dotted
+from ..render.paper import SHEETS
+from ..render.trifold import NAMES
+from .design import ImageSource
+from .findings import Finding, Severity
+from .pdfread import Box, PlacedImage, TextRun, intersect
+from .text import text_blocks
+
+SAFE = 9.0  # 0.125 in: the print shop's safe zone inside the trim and either side of a fold
+TOLERANCE = 1.0  # points: glyph boxes are estimates from the font size
+EMPTY = 0.15  # an inside panel filled less than this is reported
+_SIDES = (("flap", "back", "cover"), ("inside-left", "inside-middle", "inside-right"))
+
+
+# --- where: the areas of each page ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Area:
+    """A panel of a tri-fold side, or a whole page: its trim and what lies at each edge."""
+
+    page: int
+    name: str  # "the back panel"; "" for a whole page
+    box: Box  # the trim of the panel or page
+    bleed: Box  # how far a picture may run at a sheet's edge (the BleedBox), or the trim at a fold
+    edges: tuple[str, str, str, str]  # what is past the left, bottom, right and top edges
+    inside: bool = False  # an inside panel of a tri-fold: reported when nearly empty
+
+
+def _box(page: pikepdf.Page, name: str) -> Box:
+    value = page.obj.get(name) or page.mediabox
+    x0, y0, x1, y1 = (float(v) for v in value)
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def _sheet_panels(width: float, height: float) -> tuple[float, float, float] | None:
+    """The panel widths, left to right on the outside, when the trim is a tri-fold sheet."""
+    for sheet in SHEETS.values():
+        if abs(sheet.width - width) < 0.5 and abs(sheet.height - height) < 0.5:
+            return sheet.panels
+    return None
+
+
+def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
+    """The areas of each page: the three panels of each side of a tri-fold sheet, else the page."""
+    pages: list[list[Area]] = []
+    for index, page in enumerate(pdf.pages):
+        trim = _box(page, "/TrimBox")
+        bleed = _box(page, "/BleedBox") if role == "print" else trim  # a screen page is never trimmed
+        edge = "the trim" if role == "print" else "the edge of the page"
+        panels = _sheet_panels(trim[2] - trim[0], trim[3] - trim[1]) if role == "print" else None
+        if panels is None or len(pdf.pages) != 2:
+            pages.append([Area(index, "", trim, bleed, (edge,) * 4)])
+            continue
+        slots = _SIDES[index]
+        widths = panels if index == 0 else tuple(reversed(panels))
+        found, x = [], trim[0]
+        for column, (slot, width) in enumerate(zip(slots, widths)):
+            left = "the trim" if column == 0 else f"the fold into {NAMES[slots[column - 1]]}"
+            right = "the trim" if column == 2 else f"the fold into {NAMES[slots[column + 1]]}"
+            reach = (bleed[0] if column == 0 else x, bleed[1], bleed[2] if column == 2 else x + width, bleed[3])
+            found.append(Area(index, NAMES[slot], (x, trim[1], x + width, trim[3]), reach,
+                              (left, "the trim", right, "the trim"), inside=index == 1))
+            x += width
+        pages.append(found)
+    return pages
+
+
+def _past(box: Box, limit: Box) -> tuple[float, float, float, float]:
+    """How far ``box`` reaches past each edge of ``limit`` (left, bottom, right, top), 0 if not."""
+    return (max(0.0, limit[0] - box[0]), max(0.0, limit[1] - box[1]),
+            max(0.0, box[2] - limit[2]), max(0.0, box[3] - limit[3]))
+
+
+def _inches(points: float) -> str:
+    return f"{max(points, 0.01 * 72) / 72:.2f} in"
+
+
+# --- what: the content a piece of text comes from ---------------------------------------------------
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u00ad\u2060\ufeff"), None)
+_QUOTES = str.maketrans("\u2018\u2019\u201c\u201d\u2010\u2011", "''\"\"--")
+
+
+def _normal(text: str) -> tuple[str, list[int]]:
+    """``text`` folded for matching (case, quotes, spacing, invisible breaks), with each
+    character's offset in ``text``."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for offset, char in enumerate(text):
+        char = char.translate(_INVISIBLE).translate(_QUOTES).casefold()
+        if not char:
+            continue
+        if char.isspace():
+            if not chars or chars[-1] == " ":
+                continue
+            char = " "
+        chars.append(char)
+        offsets.append(offset)
+    return "".join(chars), offsets
+
+
+@dataclass(frozen=True)
+class Traced:
+    """Where a piece of text on the page was written in the content file."""
+
+    file: str
+    line: int | None
+    key: str
+
+
+class Texts:
+    """The content's words by key, to trace text found on a page back to where it was written."""
+
+    def __init__(self, brochure: Brochure, source: Source) -> None:
+        self.file = source.file
+        self._fields: list[tuple[Path_, int | None, str, str, list[int]]] = []
+        clinic = brochure.clinic
+        fields: list[tuple[Path_, int | None, str | None]] = [
+            (("clinic", key), source.lines.get(("clinic", key)), getattr(clinic, key))
+            for key in ("name", "phone", "email", "website", "address")]
+        fields += [(block.path, block.line, block.text) for block in text_blocks(brochure, source)]
+        for path, line, text in fields:
+            if text:
+                normal, offsets = _normal(text)
+                self._fields.append((path, line, text, normal, offsets))
+
+    def trace(self, shown: str) -> Traced | None:
+        """The key (and line) whose text contains ``shown``, preferring a key that is exactly it.
+
+        Too short a piece ("Call", ".") is not traced: it could be anywhere.
+        """
+        needle = _normal(shown)[0].strip().rstrip("-").strip()
+        if sum(ch.isalnum() for ch in needle) < 4:
+            return None
+        best: tuple[int, int, Traced] | None = None
+        for order, (path, line, text, normal, offsets) in enumerate(self._fields):
+            at = self._find(normal, needle)
+            if at < 0:
+                continue
+            where = None if line is None else line + text.count("\n", 0, offsets[at])
+            rank = (0 if normal.strip() == needle else 1, order)
+            if best is None or rank < best[:2]:
+                best = (*rank, Traced(self.file, where, dotted(path)))
+        return best[2] if best else None
+
+    @staticmethod
+    def _find(normal: str, needle: str) -> int:
+        """Where ``needle`` starts in ``normal`` as whole words, or -1. A piece of 8 letters or
+        more may also start or end inside a word: a line broken inside a long address or word."""
+        at = normal.find(needle)
+        while at >= 0:
+            before = normal[at - 1] if at else " "
+            after = normal[at + len(needle)] if at + len(needle) < len(normal) else " "
+            if not (before.isalnum() and needle[0].isalnum()) and not (after.isalnum() and needle[-1].isalnum()):
+                return at
+            at = normal.find(needle, at + 1)
+        return normal.find(needle) if sum(ch.isalnum() for ch in needle) >= 8 else -1
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+def _quote(text: str, width: int = 40) -> str:
+    return "\u201c" + (text if len(text) <= width else text[:width - 1].rstrip() + "\u2026") + "\u201d"
+
+
+def _words(runs: Iterable[TextRun]) -> list[TextRun]:
+    """The runs a reader reads: words set in the flow, not bullets or a picture's letters."""
+    return [run for run in runs if not run.picture and any(ch.isalnum() for ch in run.text)]
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What is wrong, as the message says it of one piece of text and of several."""
+
+    one: str  # with {quotes}, and {amount} where the distance goes
+    many: str = ""
+    joiner: str = ", "
+
+
+class _Findings:
+    """Findings grouped by place, problem and key, so a paragraph cut off at a fold is one finding."""
+
+    def __init__(self, name: str, texts: Texts | None) -> None:
+        self.pdf = Path(name).name
+        self.name = name
+        self.texts = texts
+        self.groups: dict[tuple[int, str, _Problem, Traced | None, Severity], tuple[list[str], list[float]]] = {}
+
+    def add(self, area: Area, problem: _Problem, quoted: str = "", shown: Sequence[str] = (), amount: float = 0.0,
+            severity: Severity = "warning", traced: Traced | None = None) -> None:
+        if traced is None and self.texts is not None:
+            traced = next((t for t in map(self.texts.trace, shown) if t is not None), None)
+        quotes, amounts = self.groups.setdefault((area.page, area.name, problem, traced, severity), ([], []))
+        if quoted and quoted not in quotes:
+            quotes.append(quoted)
+        amounts.append(amount)
+
+    def result(self) -> list[Finding]:
+        found = []
+        for (page, panel, problem, traced, severity), (quotes, amounts) in self.groups.items():
+            shown = problem.joiner.join(quotes[:3]) + (problem.joiner + "\u2026" if len(quotes) > 3 else "")
+            template = problem.many if len(quotes) > 1 and problem.many else problem.one
+            what = template.format(quotes=shown, amount=_inches(max(amounts)))
+            if traced is not None:
+                where = ", ".join(part for part in (f"page {page + 1} of {self.pdf}", panel) if part)
+                found.append(Finding("layout", severity, traced.file, traced.line, traced.key, f"{where}: {what}"))
+            else:
+                named = not panel or what.startswith(panel)
+                found.append(Finding("layout", severity, self.name, None, f"page {page + 1}",
+                                     what if named else f"{panel}: {what}"))
+        return found
+
+
+_SIDE_NAMES = ("left", "bottom", "right", "top")
+
+
+def _edge(area: Area, side: int) -> str:
+    """``the fold into the front cover``, or ``the trim (bottom)``."""
+    edge = area.edges[side]
+    return edge if edge.startswith("the fold") else f"{edge} ({_SIDE_NAMES[side]})"
+
+
+def _cut(edge: str, lost: str) -> _Problem:
+    return _Problem(f"{{quotes}} runs {{amount}} past {edge}, where it is {lost}",
+                    f"{{quotes}} run up to {{amount}} past {edge}, where they are {lost}")
+
+
+_HIDDEN = _Problem("{quotes} is partly hidden: it runs past the box it is set in, which cuts it off",
+                   "{quotes} are partly hidden: they run past the box they are set in, which cuts them off")
+_OVERLAP = _Problem("{quotes} print over each other; move or shorten one of them", joiner="; ")
+
+
+def _outside(run: TextRun, area: Area, role: str) -> tuple[_Problem, float] | None:
+    """What is wrong with where ``run`` lies in ``area``, and by how much, or None."""
+    past = _past(run.box, area.box)
+    side = max(range(4), key=lambda i: past[i])
+    if past[side] > TOLERANCE:
+        return _cut(_edge(area, side), "cut off" if role == "print" else "not shown"), past[side]
+    if run.clip is not None:
+        hidden = _past(run.box, run.clip)
+        if max(hidden) > max(TOLERANCE, 0.25 * run.size):
+            return _HIDDEN, max(hidden)
+    if role == "print":
+        safe = (area.box[0] + SAFE, area.box[1] + SAFE, area.box[2] - SAFE, area.box[3] - SAFE)
+        close = _past(run.box, safe)
+        side = max(range(4), key=lambda i: close[i])
+        if close[side] > TOLERANCE:
+            edge = area.edges[side].split(" into ")[0]
+            where = f"{edge} ({_SIDE_NAMES[side]})"
+            harm = "the fold cannot swallow" if edge == "the fold" else "the cut cannot reach"
+            return _Problem(f"{{quotes}} is less than 0.125 in from {where}; keep text at least 0.125 in from it, "
+                            f"where {harm} it",
+                            f"{{quotes}} are less than 0.125 in from {where}; keep text at least 0.125 in from it, "
+                            f"where {harm} them"), close[side]
+    return None
+
+
+def _overlaps(runs: list[tuple[TextRun, Box]]) -> Iterable[tuple[TextRun, TextRun]]:
+    """Pairs of runs whose visible boxes overlap by more than glyph-box slack, on the same page.
+
+    Each run comes with the part of its box that can be seen: a tri-fold panel's form is
+    clipped at the folds, so words pushed past a fold are cut off (reported), not overprinted.
+    """
+    ordered = sorted(((run, box) for run, box in runs if box[2] > box[0] and box[3] > box[1]),
+                     key=lambda item: (item[0].page, item[1][1]))
+    for i, (one, a) in enumerate(ordered):
+        for other, b in ordered[i + 1:]:
+            if other.page != one.page or b[1] >= a[3]:
+                break
+            width = min(a[2], b[2]) - max(a[0], b[0])
+            height = min(a[3], b[3]) - max(a[1], b[1])
+            smaller = min(one.box[3] - one.box[1], other.box[3] - other.box[1])
+            if width <= max(TOLERANCE, 0.1 * min(one.size, other.size)) or height <= 0.3 * smaller:
+                continue
+            if one.text == other.text and max(abs(x - y) for x, y in zip(one.box, other.box)) < TOLERANCE:
+                continue  # the same words drawn twice in place (a shadow, a fake bold): not overprinted
+            yield one, other
+
+
+def _image_problem(image: PlacedImage, area: Area, role: str, name: str) -> tuple[_Problem, float] | None:
+    """How a picture runs past its panel or trim, or None.
+
+    A picture that runs on into the bleed at the sheet's edge, and about as far as the bleed
+    goes, was sized to bleed: fine. One that runs further was sized for something else.
+    """
+    shown = intersect(image.box, image.clip) or image.box
+    if shown[2] <= shown[0] or shown[3] <= shown[1]:
+        return None  # clipped away entirely
+    past = _past(shown, area.box)
+    bleed = _past(area.bleed, area.box)  # how much bleed there is at each edge
+    for side in sorted(range(4), key=lambda i: -past[i]):
+        full_bleed = bleed[side] > 0 and bleed[side] - TOLERANCE <= past[side] <= 2 * bleed[side]
+        if past[side] > TOLERANCE and not full_bleed:
+            size = f"{image.points[0] / 72:.1f} \u00d7 {image.points[1] / 72:.1f} in"
+            lost = "cut off" if role == "print" else "not shown"
+            return _Problem(f"{name} ({size}) runs {{amount}} past {_edge(area, side)}, where it is {lost}; "
+                            "make it smaller or give it a size in the template"), past[side]
+    return None
+
+
+def _area_of(box: Box, page: list[Area], origin: tuple[float, float] | None = None) -> Area:
+    """The area a run or picture was laid out for: the panel its form was placed on (a tri-fold
+    panel), else the one its left end is in (reading starts there)."""
+    x = origin[0] + TOLERANCE if origin is not None else box[0] + min(TOLERANCE, (box[2] - box[0]) / 2)
+    for area in page:
+        if area.box[0] <= x < area.box[2]:
+            return area
+    return min(page, key=lambda a: min(abs(a.box[0] - x), abs(a.box[2] - x)))
+
+
+def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: list[PlacedImage],
+           texts: Texts | None = None, images: Sequence[ImageSource] = ()) -> list[Finding]:
+    """Text cut off or too close to a fold or the trim, text over text, pictures past the trim,
+    and inside panels of a tri-fold nearly empty (a note)."""
+    pages = areas(pdf, role)
+    found = _Findings(name, texts)
+    visible: list[tuple[TextRun, Box]] = []
+    for run in _words(runs):
+        area = _area_of(run.box, pages[run.page], run.origin)
+        problem = _outside(run, area, role)
+        if problem:
+            found.add(area, problem[0], _quote(run.text), [run.text], problem[1])
+        shown = intersect(run.box, area.bleed) if run.origin is not None else run.box
+        visible.append((run, shown or run.box))
+    for one, other in _overlaps(visible):
+        area = _area_of(one.box, pages[one.page], one.origin)
+        found.add(area, _OVERLAP, f"{_quote(one.text)} and {_quote(other.text)}", [one.text, other.text])
+    by_pixels = {image.pixels: image for image in images}
+    for image in placed:
+        source = by_pixels.get(image.pixels)
+        area = _area_of(image.box, pages[image.page], image.origin)
+        label = f"\u2018{source.name}\u2019".replace("{", "{{").replace("}", "}}") if source else "a picture"
+        problem = _image_problem(image, area, role, label)
+        if problem:
+            traced = Traced(source.file, source.line, source.key) if source else None
+            found.add(area, problem[0], amount=problem[1], traced=traced)
+    for page in pages:
+        for area in page:
+            if area.inside:
+                _fill(found, area, runs, placed)
+    return found.result()
+
+
+def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[PlacedImage]) -> None:
+    """A note when an inside panel is empty or nearly so: the folded brochure shows a blank."""
+    boxes = [run.box for run in runs if run.page == area.page and _inside(run.box, area)]
+    boxes += [image.box for image in placed if image.page == area.page and _inside(image.box, area)]
+    height = area.box[3] - area.box[1]
+    used = (max(b[3] for b in boxes) - min(b[1] for b in boxes)) / height if boxes else 0.0
+    if used >= EMPTY:
+        return
+    state = "is empty" if not boxes else f"is only about {max(5, int(used * 20) * 5)}% filled"
+    found.add(area, _Problem(f"{area.name} {state}; a folded brochure with a blank panel looks unfinished: add to "
+                             "the article (a photo, a checklist, questions to ask) or choose layout: handout"),
+              severity="info")
+
+
+def _inside(box: Box, area: Area) -> bool:
+    centre = (box[0] + box[2]) / 2
+    return area.box[0] <= centre < area.box[2]
