@@ -391,3 +391,12 @@ def test_corrupt_image_message_says_what_is_wrong(corrupt_logo):
     problem = run.err[0]
     assert not problem.rstrip().endswith(":"), f"message ends with nothing after the colon: {problem!r}"
     assert re.search(r"logo\.png'?[:,]? \S", problem), problem
+
+
+def test_the_clinics_links_say_who_is_called(handout):
+    """A screen reader speaks a link's /Contents: the clinic's name and number, not a tel: URI."""
+    with pikepdf.open(handout.email) as pdf:
+        spoken = {str(a.A.URI): str(a.get("/Contents", "")) for page in pdf.pages for a in page.get("/Annots", [])
+                  if "/A" in a}
+    assert spoken["tel:+19138719888"] == "Call Balanced Ketamine at (913) 871-9888"
+    assert all(spoken.values()), spoken

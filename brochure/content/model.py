@@ -59,6 +59,22 @@ _DRAWN_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr"}
 MAX_PIXELS = 60_000_000  # 60 megapixels: a full-bleed photo at 300 ppi needs a tenth of it
 
 
+def _load_every_pixel(picture: Any) -> None:
+    """Decode the whole picture: a file cut short fails here, not as a half-black picture.
+
+    WeasyPrint sets Pillow's ``LOAD_TRUNCATED_IMAGES`` when it is imported, which would let a
+    truncated file through silently; it is switched off for this one load.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        picture.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _readable_picture(path: Path, value: str) -> None:
     """A PNG or JPEG that decodes completely, in a pixel format that prints as it looks."""
     from PIL import Image, UnidentifiedImageError
@@ -71,7 +87,7 @@ def _readable_picture(path: Path, value: str) -> None:
             if picture.mode not in _DRAWN_MODES:
                 raise ValueError(f"'{value}' is stored as {picture.mode} pixels (such as 16-bit greyscale), which "
                                  "would not print as it looks; save it as an ordinary 8-bit RGB or greyscale image")
-            picture.load()  # every pixel: a file cut short fails here, not as a half-black picture
+            _load_every_pixel(picture)
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         detail = "it is cut short (not completely saved or copied)" if "truncated" in str(error) \
             else "it is damaged or not really a PNG or JPEG"

@@ -178,6 +178,18 @@ def output_profile(brochure: Brochure, content_dir: Path) -> Path:
     return (content_dir / own).resolve() if own else DEFAULT_PROFILE
 
 
+def link_descriptions(clinic: Clinic) -> dict[str, str]:
+    """What a screen reader says for the clinic's own links: who is called, not only a number."""
+    spoken = {}
+    if clinic.phone:
+        spoken[markup.tel_href(clinic.phone)] = f"Call {clinic.name} at {clinic.phone}"
+    if clinic.email:
+        spoken[f"mailto:{clinic.email}"] = f"Email {clinic.name} at {clinic.email}"
+    if clinic.website:
+        spoken[markup.web_href(clinic.website)] = f"Open the website of {clinic.name}, {markup.web_label(clinic.website)}"
+    return spoken
+
+
 def qr_code(clinic: Clinic, output: str = "print") -> dict[str, str] | None:
     """The back panel's QR code: the website, or a ``tel:`` link when there is none.
 

@@ -200,7 +200,8 @@ class Rendered:
 
 
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
-               finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None) -> Rendered:
+               finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
+               descriptions: dict[str, str] | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
@@ -245,6 +246,10 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
                               "or add the font's file beside the content")
     if log.errors:
         raise RenderError("; ".join(dict.fromkeys(_plain(e, base_dir) for e in log.errors)))
+    if output == "email":  # the structure tree a screen reader follows, mended (see tagging)
+        from .tagging import mend
+
+        data = mend(data, descriptions)
     if finish:
         data = finish(data, document)
     return Rendered(data, log.warnings, {f: FETCHED[f] for f in files | font_files})
