@@ -114,10 +114,10 @@ class Preview:
             drawn = mtime, render_proofs(pdf, self.out_dir, self.dpi)
             self.proofs[pdf] = drawn
         proofs = [p for p in drawn[1] if self._relative(p) is not None]
-        kind = "print" if pdf.stem.endswith("-print") else "email"
-        captions = ["outside", "inside"] if kind == "print" and len(proofs) == 2 else []
+        kind = next((k for k in ("print", "office") if pdf.stem.endswith(f"-{k}")), "email")
+        captions = ["outside", "inside"] if kind != "email" and len(proofs) == 2 else []
         return {"kind": kind, "pdf": self._relative(pdf),
-                "title": f"{'Print' if kind == 'print' else 'Email'} PDF: {pdf.name}",
+                "title": f"{kind.capitalize()} PDF: {pdf.name}",
                 "proofs": [{"src": self._relative(p), "stamp": int(p.stat().st_mtime_ns),
                             "caption": captions[i] if captions else f"page {i + 1}"} for i, p in enumerate(proofs)]}
 

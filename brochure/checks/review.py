@@ -32,9 +32,10 @@ from .terms import claims, jargon, load_claims, load_terms
 from .text import text_blocks
 
 
-def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Path, email_pdf: Path,
+def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Path | None, email_pdf: Path | None,
            settings: Checks | None = None, today: date | None = None) -> list[Finding]:
-    """Every finding for a brochure and its two built PDFs, each once, in report order.
+    """Every finding for a brochure and its built PDFs (None: an output turned off), each once,
+    in report order.
 
     ``settings`` defaults to the brochure's own ``checks:``; ``today`` (for the review date)
     to the current date.
@@ -59,7 +60,7 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
     return sorted(findings, key=Finding.sort_key)
 
 
-def check_pdfs(print_pdf: Path, email_pdf: Path, settings: Checks,
+def check_pdfs(print_pdf: Path | None, email_pdf: Path | None, settings: Checks,
                images: Sequence[ImageSource] = (), texts: Texts | None = None) -> list[Finding]:
     """Every finding read from a brochure's two PDFs.
 
@@ -69,7 +70,8 @@ def check_pdfs(print_pdf: Path, email_pdf: Path, settings: Checks,
     """
     findings: list[Finding] = []
     for path, role in ((print_pdf, "print"), (email_pdf, "email")):
-        findings += check_pdf(path, role, settings, images, texts)
+        if path is not None:
+            findings += check_pdf(path, role, settings, images, texts)
     return sorted(findings, key=Finding.sort_key)
 
 

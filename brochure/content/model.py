@@ -262,6 +262,17 @@ class Brochure(_Model):
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
     checks: Checks = Field(Checks(), description="Settings of the content checks.")
     print: Print = Field(Print(), description="Settings of the print PDF for the print shop.")
+    outputs: Annotated[list[Literal["print", "email", "office"]], Field(min_length=1)] = Field(
+        ["print", "email"],
+        description="Which PDFs to make: print (for the print shop), email (for phones), office (for the "
+                    "clinic's own Letter or A4 printer: no bleed, no marks); default print and email.")
+
+    @field_validator("outputs")
+    @classmethod
+    def _outputs_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists an output twice; name each of print, email and office at most once")
+        return value
     variants: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
         None, description="One brochure per location: a list of overrides, each with an id, "
                           "or the name of a CSV file beside the content file (columns: id and keys such as clinic.phone).")

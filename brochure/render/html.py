@@ -30,13 +30,16 @@ from .paper import SHEETS
 class Output:
     """One of the PDFs made from a brochure: which template and which stylesheet."""
 
-    name: str  # "print" or "email"
+    name: str  # "print", "email" or "office"
     template: str
 
 
 def outputs(brochure: Brochure) -> list[Output]:
-    """The print PDF uses the chosen layout; the email PDF is always portrait reading order."""
-    return [Output("print", f"{brochure.layout}.html"), Output("email", "handout.html")]
+    """The outputs the content asks for, in this order: the print and office PDFs use the
+    chosen layout; the email PDF is always portrait reading order."""
+    made = {"print": Output("print", f"{brochure.layout}.html"), "email": Output("email", "handout.html"),
+            "office": Output("office", f"{brochure.layout}.html")}
+    return [made[name] for name in ("print", "email", "office") if name in brochure.outputs]
 
 
 def search_path(content_dir: Path) -> list[Path]:

@@ -28,6 +28,7 @@ from .paper import BLEED_PT, EMAIL_DPI
 # Email: PDF/UA-1, which makes WeasyPrint tag the structure for screen readers.
 OPTIONS: dict[str, dict[str, Any]] = {
     "print": {"pdf_variant": "pdf/x-4"},
+    "office": {},  # an ordinary PDF for a desktop printer: RGB, links kept
     "email": {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "optimize_images": True,
               "dpi": EMAIL_DPI, "jpeg_quality": 85},
 }
