@@ -203,13 +203,22 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             if problem is None:
                 raise
             raise ContentError([problem]) from None
+        from functools import partial
+
+        from .render import flow  # WeasyPrint's line breaking, fixed; the tri-fold's panels end at sentence ends
+
+        flow.install()
+        render = partial(pdf.render_pdf, output=output.name, base_dir=content_dir, roots=[content_dir, BUNDLED],
+                         epoch=epoch, profile=html.output_profile(brochure, content_dir))
         try:
-            made = pdf.render_pdf(document, output.name, content_dir, [content_dir, BUNDLED], epoch,
-                                  _finisher(brochure, output), html.output_profile(brochure, content_dir))
+            finish = _finisher(brochure, output)
+            if finish is not None and output.name == "print" and brochure.layout == "trifold":
+                finish = flow.sentence_breaks(document, finish, render)
+            made = render(document, finish=finish)
         except pdf.RenderError as error:
             raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
         except trifold.Overflow as error:
-            raise ContentError([Problem(unit.name, source.line(("layout",)), "layout", f"{where}{error}.")]) from None
+            raise ContentError([Problem(unit.name, source.line((error.key,)), error.key, f"{where}{error}.")]) from None
         rendered[target] = made.data
         result.warnings += made.warnings
         templates = {path: html.LOADED.get(path) or manifest.file_hash(path)

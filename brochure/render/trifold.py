@@ -29,7 +29,12 @@ _PLACES = {"flap": (0, 0), "back": (0, 1), "cover": (0, 2),
 
 
 class Overflow(Exception):
-    """The content does not fit the six panels; the message says where and what to do."""
+    """The content does not fit the six panels; the message says where, by how much and what
+    to do, and ``key`` names the content key to shorten (``layout`` when it is the article)."""
+
+    def __init__(self, message: str, key: str = "layout") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def _parts(page: Any) -> list[str]:
@@ -62,7 +67,7 @@ def slots(document: Any) -> dict[str, int]:
             by_part.setdefault(part, []).append(index)
     cover, article, back = (by_part.get(name, []) for name in ("cover", "article", "back"))
     if len(cover) > 1:
-        raise Overflow("the title and subtitle do not fit the front cover; shorten them")
+        raise _cover_overflow([document.pages[i] for i in cover])
     if len(article) > 4:
         extra = len(article) - 5 + _used_fraction(document.pages[article[-1]])
         raise Overflow(
@@ -76,6 +81,38 @@ def slots(document: Any) -> dict[str, int]:
     for slot, page in zip(("flap", "inside-left", "inside-middle", "inside-right"), article):
         mapping[slot] = page
     return mapping
+
+
+def _cover_overflow(pages: list[Any]) -> Overflow:
+    """The title and subtitle, even at the smallest cover step, need more than the cover:
+    by how much, from the heights of the cover's parts on the pages they ran onto, and
+    about how many characters of the longer of them that is."""
+    height = pages[0]._page_box.height
+    needed = 0.0
+    texts = {"title": "", "subtitle": ""}
+    heights = {"title": 0.0, "subtitle": 0.0}
+    for page in pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None or type(box).__name__ not in ("BlockBox", "FlexBox"):
+                continue
+            if element.get("data-part") == "cover":
+                # The panel is a flex column as tall as the page: its parts (the title block,
+                # the foot) are what needs the room, each cut at the page's height.
+                needed += sum(min(child.margin_height(), height) for child in box.children)
+            key = "title" if element.tag == "h1" else "subtitle" if "subtitle" in (element.get("class") or "").split() else ""
+            if key:
+                texts[key] = "".join(element.itertext())
+                heights[key] += box.margin_height()
+    over = max(needed - height, 1.0)
+    key = "subtitle" if len(texts["subtitle"]) > 3 * len(texts["title"]) else "title"
+    length = len(texts[key])
+    cut = max(10, -(-length * over / max(heights[key], 1.0) // 10) * 10)
+    shorten = f"by about {cut:.0f} of its {length} characters" if cut < 0.9 * length else "to a few lines"
+    return Overflow(
+        f"the title and subtitle do not fit the front cover, even in its smallest type: they run over by about "
+        f"{max(0.1, over * 0.75 / 72):.1f} in ({max(5, round(over / height * 20) * 5):.0f}% of the panel's height). "
+        f"Shorten the {key} {shorten}", key)
 
 
 def _amount(panels: float) -> str:
