@@ -95,7 +95,8 @@ def _fingerprint(path: Path, described: Described | None = None) -> str:
     if described:
         root = path.resolve().parent
         parts += [manifest.file_hash(csv) for csv in _csv(described[0][2], root)]
-        parts += [f"{image}:{(root / image).is_file()}" for _, b, _ in described for image in _images(b)]
+        # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
+        parts += [f"{image}:{manifest.file_hash(root / image)}" for _, b, _ in described for image in _images(b)]
     return "\0".join(parts)
 
 
@@ -128,9 +129,12 @@ def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
 
 def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
     """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
-    handout's gets crop marks in the registration colour."""
-    if output.name == "print" and brochure.layout == "trifold":
+    handout's gets crop marks in the registration colour. The office PDF of a tri-fold is the
+    same sheet cut to its trim: two landscape pages to print on both sides."""
+    if output.name in ("print", "office") and brochure.layout == "trifold":
         sheet = SHEETS[brochure.paper]
+        if output.name == "office":
+            return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
         return lambda data, document: trifold.impose(data, document, sheet)
     if output.name == "print":
         return lambda data, document: marks.add_crop_marks(data)
@@ -209,10 +213,11 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
 
         flow.install()
         render = partial(pdf.render_pdf, output=output.name, base_dir=content_dir, roots=[content_dir, BUNDLED],
-                         epoch=epoch, profile=html.output_profile(brochure, content_dir))
+                         epoch=epoch, profile=html.output_profile(brochure, content_dir),
+                         descriptions=html.link_descriptions(brochure.clinic))
         try:
             finish = _finisher(brochure, output)
-            if finish is not None and output.name == "print" and brochure.layout == "trifold":
+            if finish is not None and output.name in ("print", "office") and brochure.layout == "trifold":
                 finish = flow.sentence_breaks(document, finish, render)
             made = render(document, finish=finish)
         except pdf.RenderError as error:
@@ -237,7 +242,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     if review is not None:
         from .checks.review import review as check
 
-        result.findings = check(brochure, source, content_dir, result.pdf("print"), result.pdf("email"),
+        result.findings = check(brochure, source, content_dir, result.outputs.get("print"), result.outputs.get("email"),
                                 review.settings, review.today)
     return result
 
