@@ -12,10 +12,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from . import marks
+from .marks import MARK_LENGTH_PT, MARK_OFFSET_PT
 from .paper import BLEED_PT, Sheet
 
-MARK_OFFSET_PT = 13.5  # crop and fold marks start 0.1875 in from the trim, clear of the bleed
-MARK_LENGTH_PT = 13.5
 SLOTS = ("cover", "flap", "inside-left", "inside-middle", "inside-right", "back")
 NAMES = {"cover": "the front cover", "flap": "the fold-in flap", "inside-left": "the inside left panel",
          "inside-middle": "the inside middle panel", "inside-right": "the inside fold-in panel",
@@ -127,27 +127,13 @@ def _share(extra: float, available: float) -> str:
 
 def _marks(sheet: Sheet) -> bytes:
     """Crop marks at the corners and fold marks at the folds, all outside the bleed."""
-    w, h, o, n = sheet.width, sheet.height, MARK_OFFSET_PT, MARK_LENGTH_PT
-    lines = []
-    for x in (0.0, w):
-        for y in (0.0, h):
-            dx = -1 if x == 0 else 1
-            dy = -1 if y == 0 else 1
-            lines.append((x + dx * o, y, x + dx * (o + n), y))  # horizontal crop mark
-            lines.append((x, y + dy * o, x, y + dy * (o + n)))  # vertical crop mark
-    return _stroke(lines, dash=False)
+    return marks.stroke(marks.crop_lines(0.0, 0.0, sheet.width, sheet.height))
 
 
 def _fold_marks(folds: list[float], height: float) -> bytes:
     o, n = MARK_OFFSET_PT, MARK_LENGTH_PT
     lines = [(x, y0, x, y1) for x in folds for (y0, y1) in ((-o, -o - n), (height + o, height + o + n))]
-    return _stroke(lines, dash=True)
-
-
-def _stroke(lines: list[tuple[float, float, float, float]], dash: bool) -> bytes:
-    ops = ["q 0 0 0 RG 0.5 w", "[3 2] 0 d" if dash else "[] 0 d"]
-    ops += [f"{x0:.3f} {y0:.3f} m {x1:.3f} {y1:.3f} l S" for x0, y0, x1, y1 in lines]
-    return ("\n".join(ops) + "\nQ\n").encode()
+    return marks.stroke(lines, dash=True)
 
 
 def _panel_x(sheet: Sheet, side: int, column: int) -> tuple[float, float]:
@@ -166,6 +152,7 @@ def impose(data: bytes, document: Any, sheet: Sheet) -> bytes:
     b = BLEED_PT
     margin = MARK_OFFSET_PT + MARK_LENGTH_PT
     sides = []
+    registration = marks.registration_colour(pdf)
     for side in (0, 1):
         xobjects = pikepdf.Dictionary()
         ops = []
@@ -194,7 +181,8 @@ def impose(data: bytes, document: Any, sheet: Sheet) -> bytes:
             MediaBox=[-margin, -margin, sheet.width + margin, sheet.height + margin],
             BleedBox=[-b, -b, sheet.width + b, sheet.height + b],
             TrimBox=[0, 0, sheet.width, sheet.height],
-            Resources=pikepdf.Dictionary(XObject=xobjects),
+            Resources=pikepdf.Dictionary(XObject=xobjects,
+                                         ColorSpace=pikepdf.Dictionary({marks.RESOURCE: registration})),
             Contents=pdf.make_stream(content),
         )
         sides.append(page)
