@@ -24,7 +24,7 @@ from .errors import ContentError, Problem
 from .render import html, marks, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
-from .render.paper import SHEETS
+from .render.paper import BLEEDS, SHEETS
 
 if TYPE_CHECKING:
     from .checks.findings import Finding
@@ -135,7 +135,8 @@ def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any],
         sheet = SHEETS[brochure.paper]
         if output.name == "office":
             return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
-        return lambda data, document: trifold.impose(data, document, sheet)
+        bleed = BLEEDS[brochure.print.bleed]
+        return lambda data, document: trifold.impose(data, document, sheet, bleed)
     if output.name == "print":
         return lambda data, document: marks.add_crop_marks(data)
     return None
@@ -214,6 +215,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         flow.install()
         render = partial(pdf.render_pdf, output=output.name, base_dir=content_dir, roots=[content_dir, BUNDLED],
                          epoch=epoch, profile=html.output_profile(brochure, content_dir),
+                         bleed=BLEEDS[brochure.print.bleed],
                          descriptions=html.link_descriptions(brochure.clinic))
         try:
             finish = _finisher(brochure, output)

@@ -421,3 +421,12 @@ def test_office_pdf_is_the_trim_size_without_bleed_or_marks(tmp_path, layout, pa
 def test_outputs_can_be_turned_off(tmp_path):
     built = build_variant(tmp_path, outputs=["email"])
     assert sorted(p.name for p in built.out.glob("*.pdf")) == [f"{built.brochure.file_slug}-email.pdf"]
+
+
+@pytest.mark.parametrize("layout", ["trifold", "handout"])
+def test_a_european_shops_3mm_bleed(tmp_path, layout):
+    built = build_variant(tmp_path, layout=layout, paper="a4", print={"bleed": "3mm"})
+    three_mm = round(3 * 72 / 25.4, 2)
+    for page in boxes(built.print):
+        assert page["TrimBox"][2:] == ((841.89, 595.28) if layout == "trifold" else A4[2:])
+        assert page["BleedBox"] == outset(page["TrimBox"], three_mm)

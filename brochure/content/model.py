@@ -221,6 +221,8 @@ class Theme(_Model):
 class Print(_Model):
     """How the print PDF is made for the print shop."""
 
+    bleed: Literal["0.125in", "3mm"] = Field(
+        "0.125in", description="Bleed the print shop asks for: 0.125in (US shops) or 3mm (European shops).")
     profile: Annotated[str, AfterValidator(_print_profile)] | None = Field(
         None, description="The print shop's CMYK ICC profile, a .icc file beside the content; "
                           "default: the bundled FOGRA39-based profile (coated offset paper).")

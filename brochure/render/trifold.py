@@ -142,14 +142,14 @@ def _panel_x(sheet: Sheet, side: int, column: int) -> tuple[float, float]:
     return sum(widths[:column]), widths[column]
 
 
-def impose(data: bytes, document: Any, sheet: Sheet) -> bytes:
+def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT) -> bytes:
     """Place the panel pages of ``data`` on the two sides of the sheet; return the new PDF."""
     import pikepdf  # only the tri-fold's print PDF needs it
 
     mapping = slots(document)
     pdf = pikepdf.open(io.BytesIO(data))
     panels = list(pdf.pages)
-    b = BLEED_PT
+    b = bleed
     margin = MARK_OFFSET_PT + MARK_LENGTH_PT
     sides = []
     registration = marks.registration_colour(pdf)
