@@ -21,7 +21,7 @@ import jinja2
 from . import manifest
 from .content import Brochure, Source, load_with_source, variants
 from .errors import ContentError, Problem
-from .render import html, marks, pdf, trifold
+from .render import html, labels, marks, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
 from .render.paper import SHEETS
@@ -179,8 +179,10 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     content_dir = unit.path.resolve().parent
     where = f"variant {unit.variant}: " if unit.variant else ""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where)
+    unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if unprintable:
         raise ContentError(unprintable)
+    words = labels.load(brochure.lang, content_dir)
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     targets = pdf_paths(brochure, out_dir, unit.variant)
@@ -195,7 +197,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             result.skipped.append(target)
             continue
         try:
-            document = html.render(brochure, output, content_dir, stamp)
+            document = html.render(brochure, output, content_dir, stamp, words)
         except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
             raise ContentError([_template_problem(error, content_dir)]) from None
         except Exception as error:  # in the clinic's own template, a mistake; in ours, a bug
@@ -206,7 +208,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         try:
             made = pdf.render_pdf(document, output.name, content_dir, [content_dir, BUNDLED], epoch,
                                   _finisher(brochure, output), html.output_profile(brochure, content_dir),
-                                  html.link_descriptions(brochure.clinic))
+                                  labels.link_descriptions(document, brochure.clinic, words))
         except pdf.RenderError as error:
             raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
         except trifold.Overflow as error:
@@ -215,7 +217,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         result.warnings += made.warnings
         templates = {path: html.LOADED.get(path) or manifest.file_hash(path)
                      for path in html.template_files(content_dir, output)}
-        hashes = made.files | templates | source.inputs
+        hashes = made.files | templates | source.inputs | words.inputs
         entries[target.name] = manifest.Entry(
             book.key(unit.path), output.name, unit.variant, settings, _inputs(hashes, content_dir, book),
             hashlib.sha256(made.data).hexdigest())
