@@ -95,6 +95,7 @@ def _fingerprint(path: Path, described: Described | None = None) -> str:
     if described:
         root = path.resolve().parent
         parts += [manifest.file_hash(csv) for csv in _csv(described[0][2], root)]
+        parts += [manifest.file_hash(other) for other in described[0][2].inputs if other != path.resolve()]  # a translation's source
         parts += [f"{image}:{(root / image).is_file()}" for _, b, _ in described for image in _images(b)]
     return "\0".join(parts)
 

@@ -31,6 +31,7 @@ from .reading import long_sentences, reading_level
 from .required import required
 from .terms import claims, jargon, load_claims, load_terms
 from .text import text_blocks
+from .translation import translation
 
 
 def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Path, email_pdf: Path,
@@ -50,7 +51,8 @@ def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Pat
 def check_content(brochure: Brochure, source: Source, settings: Checks | None = None,
                   today: date | None = None) -> list[Finding]:
     """Every finding about the words of ``brochure``: reading level, jargon, claims, required parts,
-    each in the brochure's language (``languages``)."""
+    each in the brochure's language (``languages``), and for a translation what no longer matches
+    its source."""
     settings = settings or brochure.checks
     blocks = list(text_blocks(brochure, source))
     language = language_of(brochure.lang)
@@ -58,7 +60,8 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
                 + reading_level(brochure, source, settings)
                 + long_sentences(brochure, source, settings)
                 + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms), language.wordlists), language)
-                + claims(blocks, source.file, load_claims(tuple(settings.extra_claims), language.wordlists), language))
+                + claims(blocks, source.file, load_claims(tuple(settings.extra_claims), language.wordlists), language)
+                + translation(brochure, source))
     if language.wordlists is None:
         findings.append(Finding("jargon", "info", source.file, source.lines.get(("lang",)), "lang",
                                 f"brochure has no lists of medical terms and claims in {language.name}: only "
