@@ -21,7 +21,7 @@ import jinja2
 from . import manifest
 from .content import Brochure, Source, load_with_source, variants
 from .errors import ContentError, Problem
-from .render import html, marks, pdf, trifold
+from .render import html, labels, marks, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
 from .render.paper import BLEEDS, SHEETS
@@ -95,6 +95,7 @@ def _fingerprint(path: Path, described: Described | None = None) -> str:
     if described:
         root = path.resolve().parent
         parts += [manifest.file_hash(csv) for csv in _csv(described[0][2], root)]
+        parts += [manifest.file_hash(other) for other in described[0][2].inputs if other != path.resolve()]  # a translation's source
         # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
         parts += [f"{image}:{manifest.file_hash(root / image)}" for _, b, _ in described for image in _images(b)]
     return "\0".join(parts)
@@ -184,8 +185,10 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     content_dir = unit.path.resolve().parent
     where = f"variant {unit.variant}: " if unit.variant else ""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where)
+    unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if unprintable:
         raise ContentError(unprintable)
+    words = labels.load(brochure.lang, content_dir)
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     targets = pdf_paths(brochure, out_dir, unit.variant)
@@ -200,7 +203,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             result.skipped.append(target)
             continue
         try:
-            document = html.render(brochure, output, content_dir, stamp)
+            document = html.render(brochure, output, content_dir, stamp, words)
         except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
             raise ContentError([_template_problem(error, content_dir)]) from None
         except Exception as error:  # in the clinic's own template, a mistake; in ours, a bug
@@ -216,7 +219,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         render = partial(pdf.render_pdf, output=output.name, base_dir=content_dir, roots=[content_dir, BUNDLED],
                          epoch=epoch, profile=html.output_profile(brochure, content_dir),
                          bleed=BLEEDS[brochure.print.bleed],
-                         descriptions=html.link_descriptions(brochure.clinic))
+                         descriptions=labels.link_descriptions(document, brochure.clinic, words))
         try:
             finish = _finisher(brochure, output)
             if finish is not None and output.name in ("print", "office") and brochure.layout == "trifold":
@@ -230,7 +233,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         result.warnings += made.warnings
         templates = {path: html.LOADED.get(path) or manifest.file_hash(path)
                      for path in html.template_files(content_dir, output)}
-        hashes = made.files | templates | source.inputs
+        hashes = made.files | templates | source.inputs | words.inputs
         entries[target.name] = manifest.Entry(
             book.key(unit.path), output.name, unit.variant, settings, _inputs(hashes, content_dir, book),
             hashlib.sha256(made.data).hexdigest())

@@ -294,11 +294,31 @@ class Brochure(_Model):
 
     @property
     def file_slug(self) -> str:
-        """The base of the PDF file names: ``slug``, or the title in lowercase words and dashes."""
+        """The base of the PDF file names: ``slug``, or the title in lowercase words and dashes,
+        transliterated: "¿Cómo prepararse para su infusión?" gives ``como-prepararse-para-su-infusion``."""
         if self.slug:
             return self.slug
-        words = re.findall(r"[a-z0-9]+", self.title.lower().replace("'", "").replace("\u2019", ""))
+        words = re.findall(r"[a-z0-9]+", transliterate(self.title).lower().replace("'", ""))
         return "-".join(words)[:60].strip("-") or "brochure"
+
+
+def transliterate(text: str) -> str:
+    """``text`` in ASCII letters: accents dropped (NFKD: "infusión" is "infusion", "ñ" is "n"), and
+    what is left of other scripts romanized by anyascii ("Кетамин" is "Ketamin", "ß" is "ss")."""
+    import unicodedata
+
+    from anyascii import anyascii
+
+    text = text.replace("\u2019", "'")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    # Chinese and Japanese are written without spaces: each character is a syllable of its own.
+    return "".join(f" {anyascii(c)} " if _syllabic(c) else anyascii(c) for c in plain)
+
+
+def _syllabic(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.name(char, "").startswith(("CJK UNIFIED", "HIRAGANA", "KATAKANA"))
 
 
 def json_schema() -> dict[str, Any]:
