@@ -205,7 +205,8 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             raise ContentError([problem]) from None
         try:
             made = pdf.render_pdf(document, output.name, content_dir, [content_dir, BUNDLED], epoch,
-                                  _finisher(brochure, output), html.output_profile(brochure, content_dir))
+                                  _finisher(brochure, output), html.output_profile(brochure, content_dir),
+                                  html.link_descriptions(brochure.clinic))
         except pdf.RenderError as error:
             raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
         except trifold.Overflow as error:
