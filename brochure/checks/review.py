@@ -14,6 +14,7 @@ import pikepdf
 
 from ..content import Brochure, Checks, Source
 from .accessibility import alt_text, tagging
+from .contacts import contacts
 from .design import (
     ImageSource,
     backgrounds,
@@ -55,7 +56,8 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
                 + reading_level(brochure, source, settings)
                 + long_sentences(brochure, source, settings)
                 + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms)))
-                + claims(blocks, source.file, load_claims(tuple(settings.extra_claims))))
+                + claims(blocks, source.file, load_claims(tuple(settings.extra_claims)))
+                + contacts(brochure, source, blocks, settings))
     return sorted(findings, key=Finding.sort_key)
 
 
