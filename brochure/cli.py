@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
     build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
+    build.add_argument("--catalog", action="store_true",
+                       help="also write the catalog (out/index.html, out/catalog.pdf); a project always does")
     check = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
     check.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
     check.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for tools")
@@ -158,10 +160,21 @@ def _build(args: argparse.Namespace) -> int:
     from .console import progress_for
     from .runner import run
 
+    files = _files(args)
     with progress_for(sys.stdout) as progress:
-        outcomes = run(_files(args), Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
+        outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
                        check=True, skip_fresh_files=not args.strict)
-    return report(outcomes, args.strict)
+    status = report(outcomes, args.strict)
+    if args.projects or args.catalog:
+        from datetime import date
+
+        from .catalog import stale, write_catalog
+
+        if stale(files, outcomes, Path(args.out), date.today()):
+            for path in write_catalog(files, outcomes, Path(args.out), date.today()):
+                if path.suffix in (".html", ".pdf"):
+                    print(f"wrote {path}")
+    return status
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -65,7 +65,7 @@ def test_a_project_builds_every_handout_for_every_location(tmp_path, monkeypatch
     assert run.code == 0, "\n".join(run.err)
     out = root / "out"
     slugs = {"your-first-visit": "handout", "after-your-visit": "handout", "su-visita": "trifold"}
-    pdfs = sorted(p.name for p in out.glob("*.pdf"))
+    pdfs = sorted(p.name for p in out.glob("*-*.pdf"))
     assert pdfs == sorted(f"{slug}-{where}-{output}.pdf" for slug in slugs for where in ("north", "south")
                           for output in ("print", "email"))
     for slug, layout in slugs.items():
@@ -87,7 +87,8 @@ def test_a_project_builds_every_handout_for_every_location(tmp_path, monkeypatch
     # A change to the shared project file rebuilds every handout.
     (root / "brochure.yaml").write_text(PROJECT.replace("#1d5c73", "#225577"), encoding="utf-8")
     changed = run_main("build", "brochure.yaml", "--jobs", "2")
-    assert changed.code == 0 and sum(line.startswith("wrote ") for line in changed.out) == 12, changed.out
+    assert changed.code == 0 and sum(line.startswith("wrote ") and line.endswith(" kB)") for line in changed.out) == 12, \
+        changed.out
 
 
 def test_a_handout_overrides_and_the_lone_file_builds_as_before(tmp_path, monkeypatch):
@@ -118,7 +119,7 @@ def test_the_project_root_is_the_boundary(tmp_path, monkeypatch):
     assert run.code == 1
     assert "handouts/after-care.yaml:8: clinic.logo: '../secret.svg' is outside the project's folder; copy the image " \
            "into that folder" in run.err, run.err
-    assert len(list((root / "out").glob("*.pdf"))) == 8, "the other handouts still build"
+    assert len(list((root / "out").glob("*-*.pdf"))) == 8, "the other handouts still build"
 
 
 def test_a_mistake_in_the_project_file_is_reported_once_at_its_line(tmp_path, monkeypatch):
@@ -140,7 +141,7 @@ def test_the_worked_example_builds(tmp_path, monkeypatch):
     run = run_main("build", "examples/chain", "--out", "out", "--jobs", "2")
     assert run.code == 0, "\n".join(run.err)
     handouts = {"your-first-infusion-visit", "after-your-infusion", "primera-visita"}
-    names = {p.name for p in (tmp_path / "out").glob("*.pdf")}
+    names = {p.name for p in (tmp_path / "out").glob("*-*.pdf")}
     assert names == {f"{h}-{where}-{o}.pdf" for h in handouts for where in ("overland-park", "lees-summit", "liberty")
                      for o in ("print", "email")}
     text = " ".join(tool("pdftotext", str(tmp_path / "out" / "your-first-infusion-visit-lees-summit-print.pdf"),
