@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .manifest import Manifest
 from .proof import DEFAULT_DPI, render_proofs
 from .runner import Outcome
 from .watch import rebuilds
@@ -64,6 +65,7 @@ class Preview:
         self.lock = threading.Lock()
         self.closing = threading.Event()  # the server is stopping: event streams end
         self.proofs: dict[Path, tuple[int, list[Path]]] = {}  # PDF -> (its mtime, proofs drawn from it)
+        self._variants: dict[str, str | None] = {}  # PDF name -> its location (the manifest's variant)
 
     def update(self, outcomes: list[Outcome]) -> None:
         """Take a batch's outcomes: new proofs for new PDFs, errors over the last good pages."""
@@ -71,6 +73,7 @@ class Preview:
             self.failed("the last build failed with an error (see the terminal); these pages are older")
             return
         views = {}
+        self._variants = {name: entry.variant for name, entry in Manifest(self.out_dir).entries.items()}
         for outcome in outcomes:
             previous = self.views.get(outcome.name, FileView(outcome.name))
             if outcome.problems:
@@ -116,8 +119,10 @@ class Preview:
         proofs = [p for p in drawn[1] if self._relative(p) is not None]
         kind = "print" if pdf.stem.endswith("-print") else "email"
         captions = ["outside", "inside"] if kind == "print" and len(proofs) == 2 else []
-        return {"kind": kind, "pdf": self._relative(pdf),
-                "title": f"{'Print' if kind == 'print' else 'Email'} PDF: {pdf.name}",
+        location = self._variants.get(pdf.name)
+        where = f" for location {location}" if location else ""
+        return {"kind": kind, "pdf": self._relative(pdf), "location": location,
+                "title": f"{'Print' if kind == 'print' else 'Email'} PDF{where}: {pdf.name}",
                 "proofs": [{"src": self._relative(p), "stamp": int(p.stat().st_mtime_ns),
                             "caption": captions[i] if captions else f"page {i + 1}"} for i, p in enumerate(proofs)]}
 
@@ -167,6 +172,20 @@ def _ordered(pdfs: list[Path]) -> list[Path]:
     return sorted(pdfs, key=lambda p: (p.name.rsplit("-", 1)[0], not p.stem.endswith("-print")))
 
 
+def _locations(views: list[FileView]) -> list[str]:
+    """Every location the build has PDFs for, in order."""
+    return sorted({str(o["location"]) for view in views for o in view.outputs if o.get("location")})
+
+
+def _chosen(views: list[FileView], handout: str, location: str) -> list[FileView]:
+    """The handout and the location picked on the page (all of them when none is)."""
+    shown = [view for view in views if not handout or view.name == handout] or views
+    if location:
+        shown = [FileView(view.name, view.errors, [o for o in view.outputs if o.get("location") == location],
+                          view.findings) for view in shown]
+    return shown
+
+
 def _importance(finding: Any) -> tuple[bool, int, int]:
     """Warnings before notes, then in the report's order of kinds, then by line."""
     from .checks.findings import KINDS
@@ -199,7 +218,13 @@ def app(preview: Preview) -> Any:
 
     async def index(request: Request) -> Response:
         with preview.lock:
-            html = template.render(files=list(preview.views.values()), version=preview.version, status=preview.status)
+            views = list(preview.views.values())
+            html = template.render(files=_chosen(views, request.query_params.get("handout", ""),
+                                                 request.query_params.get("location", "")),
+                                   handouts=[v.name for v in views], locations=_locations(views),
+                                   handout=request.query_params.get("handout", ""),
+                                   location=request.query_params.get("location", ""),
+                                   version=preview.version, status=preview.status)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def events(request: Request) -> Response:
