@@ -100,7 +100,11 @@ def _fingerprint(path: Path, described: Described | None = None) -> str:
 
 
 def _images(brochure: Brochure) -> list[str]:
-    return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image]
+    from .content import dialect
+
+    texts = [brochure.intro or ""] + [s.body for s in brochure.sections]  # and the pictures among the paragraphs
+    return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image] \
+        + [picture.src for text in texts for picture in dialect.pictures(text)]
 
 
 def brochures(path: Path, name: str) -> Described:
