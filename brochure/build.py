@@ -21,10 +21,10 @@ import jinja2
 from . import manifest
 from .content import Brochure, Source, load_with_source, variants
 from .errors import ContentError, Problem
-from .render import html, marks, pdf, trifold
+from .render import html, labels, marks, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
-from .render.paper import SHEETS
+from .render.paper import BLEEDS, SHEETS
 
 if TYPE_CHECKING:
     from .checks.findings import Finding
@@ -95,7 +95,9 @@ def _fingerprint(path: Path, described: Described | None = None) -> str:
     if described:
         root = path.resolve().parent
         parts += [manifest.file_hash(csv) for csv in _csv(described[0][2], root)]
-        parts += [f"{image}:{(root / image).is_file()}" for _, b, _ in described for image in _images(b)]
+        parts += [manifest.file_hash(other) for other in described[0][2].inputs if other != path.resolve()]  # a translation's source
+        # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
+        parts += [f"{image}:{manifest.file_hash(root / image)}" for _, b, _ in described for image in _images(b)]
     return "\0".join(parts)
 
 
@@ -132,10 +134,14 @@ def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
 
 def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
     """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
-    handout's gets crop marks in the registration colour."""
-    if output.name == "print" and brochure.layout == "trifold":
+    handout's gets crop marks in the registration colour. The office PDF of a tri-fold is the
+    same sheet cut to its trim: two landscape pages to print on both sides."""
+    if output.name in ("print", "office") and brochure.layout == "trifold":
         sheet = SHEETS[brochure.paper]
-        return lambda data, document: trifold.impose(data, document, sheet)
+        if output.name == "office":
+            return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
+        bleed = BLEEDS[brochure.print.bleed]
+        return lambda data, document: trifold.impose(data, document, sheet, bleed)
     if output.name == "print":
         return lambda data, document: marks.add_crop_marks(data)
     return None
@@ -183,8 +189,10 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     content_dir = unit.path.resolve().parent
     where = f"variant {unit.variant}: " if unit.variant else ""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where)
+    unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if unprintable:
         raise ContentError(unprintable)
+    words = labels.load(brochure.lang, content_dir)
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     targets = pdf_paths(brochure, out_dir, unit.variant)
@@ -199,7 +207,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             result.skipped.append(target)
             continue
         try:
-            document = html.render(brochure, output, content_dir, stamp)
+            document = html.render(brochure, output, content_dir, stamp, words)
         except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
             raise ContentError([_template_problem(error, content_dir)]) from None
         except Exception as error:  # in the clinic's own template, a mistake; in ours, a bug
@@ -207,18 +215,29 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             if problem is None:
                 raise
             raise ContentError([problem]) from None
+        from functools import partial
+
+        from .render import flow  # WeasyPrint's line breaking, fixed; the tri-fold's panels end at sentence ends
+
+        flow.install()
+        render = partial(pdf.render_pdf, output=output.name, base_dir=content_dir, roots=[content_dir, BUNDLED],
+                         epoch=epoch, profile=html.output_profile(brochure, content_dir),
+                         bleed=BLEEDS[brochure.print.bleed],
+                         descriptions=labels.link_descriptions(document, brochure.clinic, words))
         try:
-            made = pdf.render_pdf(document, output.name, content_dir, [content_dir, BUNDLED], epoch,
-                                  _finisher(brochure, output), html.output_profile(brochure, content_dir))
+            finish = _finisher(brochure, output)
+            if finish is not None and output.name in ("print", "office") and brochure.layout == "trifold":
+                finish = flow.sentence_breaks(document, finish, render)
+            made = render(document, finish=finish)
         except pdf.RenderError as error:
             raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
         except trifold.Overflow as error:
-            raise ContentError([Problem(unit.name, source.line(("layout",)), "layout", f"{where}{error}.")]) from None
+            raise ContentError([Problem(unit.name, source.line((error.key,)), error.key, f"{where}{error}.")]) from None
         rendered[target] = made.data
         result.warnings += made.warnings
         templates = {path: html.LOADED.get(path) or manifest.file_hash(path)
                      for path in html.template_files(content_dir, output)}
-        hashes = made.files | templates | source.inputs
+        hashes = made.files | templates | source.inputs | words.inputs
         entries[target.name] = manifest.Entry(
             book.key(unit.path), output.name, unit.variant, settings, _inputs(hashes, content_dir, book),
             hashlib.sha256(made.data).hexdigest())
@@ -232,7 +251,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     if review is not None:
         from .checks.review import review as check
 
-        result.findings = check(brochure, source, content_dir, result.pdf("print"), result.pdf("email"),
+        result.findings = check(brochure, source, content_dir, result.outputs.get("print"), result.outputs.get("email"),
                                 review.settings, review.today)
     return result
 

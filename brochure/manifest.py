@@ -62,7 +62,7 @@ def tool_fingerprint() -> str:
             digest.update(path.name.encode() + path.read_bytes())
     from importlib import metadata  # here, not at import: the no-op path needs it only once
 
-    for package in ("weasyprint", "pydyf", "fonttools", "pikepdf", "segno", "markdown-it-py", "jinja2"):
+    for package in ("weasyprint", "pydyf", "fonttools", "pikepdf", "segno", "markdown-it-py", "jinja2", "babel", "pyphen"):
         digest.update(metadata.version(package).encode())
     digest.update(platform.python_version().encode())
     return digest.hexdigest()

@@ -3,11 +3,19 @@
 Staff look at these instead of opening a PDF viewer after every edit; the live preview
 shows them too. Pages are rendered by PDFium (pypdfium2, Chromium's PDF engine), so the
 picture is what a reader's viewer shows, not what we think we drew.
+
+Each set of proofs is tied to the PDF bytes it was drawn from: every PNG carries the PDF's
+name and sha256 in its metadata, and ``out/proof/<pdf name>.json`` records that hash, the
+resolution, the guides and each PNG's own hash. A proof on disk is reused only when all of
+them still match (``current_proofs``); otherwise it is drawn again. A medical director must
+never approve words from proofs of an older PDF.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -66,25 +74,89 @@ def proof_paths(pdf: Path, out_dir: Path, pages: int) -> list[Path]:
     return [out_dir / "proof" / f"{pdf.stem}-{number}.png" for number in range(1, pages + 1)]
 
 
-def render_proofs(pdf: Path, out_dir: Path, dpi: int = DEFAULT_DPI, guides: bool = True) -> list[Path]:
-    """Write a PNG of every page of ``pdf``; return their paths."""
-    import pypdfium2 as pdfium
+def record_path(pdf: Path, out_dir: Path) -> Path:
+    """``out/proof/<pdf name>.json``: what the proofs of ``pdf`` were drawn from."""
+    return out_dir / "proof" / f"{pdf.name}.json"
 
-    document = pdfium.PdfDocument(str(pdf))
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def recorded_proofs(pdf: Path, out_dir: Path, pdf_sha256: str, dpi: int = DEFAULT_DPI,
+                    guides: bool = True) -> list[Path] | None:
+    """The proofs on disk drawn from exactly the PDF bytes ``pdf_sha256`` at this resolution
+    and with these guides, each PNG unchanged since; None when any of that does not hold."""
+    try:
+        record = json.loads(record_path(pdf, out_dir).read_text(encoding="utf-8"))
+        if (record.get("pdf") != pdf.name or record.get("pdf_sha256") != pdf_sha256
+                or record.get("dpi") != dpi or record.get("guides") != guides):
+            return None
+        pages = record["pages"]
+        paths = proof_paths(pdf, out_dir, len(pages))
+        if not pages or [page["file"] for page in pages] != [path.name for path in paths]:
+            return None
+        for page, path in zip(pages, paths, strict=True):
+            if _sha256(path.read_bytes()) != page["sha256"]:
+                return None
+        return paths
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # no record, an unreadable one, or a proof gone: drawn again
+
+
+def current_proofs(pdf: Path, out_dir: Path, dpi: int = DEFAULT_DPI, guides: bool = True) -> list[Path]:
+    """Proofs of the PDF now on disk: those already drawn from these very bytes, else new ones."""
+    data = pdf.read_bytes()
+    found = recorded_proofs(pdf, out_dir, _sha256(data), dpi, guides)
+    return found if found is not None else render_proofs(pdf, out_dir, dpi, guides, data=data)
+
+
+def proof_digests(pdf: Path, out_dir: Path) -> dict[str, str]:
+    """Each proof's file name -> its PNG's sha256, as recorded when it was drawn (empty if unknown)."""
+    try:
+        record = json.loads(record_path(pdf, out_dir).read_text(encoding="utf-8"))
+        return {str(page["file"]): str(page["sha256"]) for page in record["pages"]}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def render_proofs(pdf: Path, out_dir: Path, dpi: int = DEFAULT_DPI, guides: bool = True,
+                  data: bytes | None = None) -> list[Path]:
+    """Write a PNG of every page of ``pdf`` and the record tying them to its bytes; return their paths.
+
+    ``data``: the PDF's bytes, when already read (the proofs are drawn from exactly these).
+    """
+    import pypdfium2 as pdfium
+    from PIL.PngImagePlugin import PngInfo
+
+    if data is None:
+        data = pdf.read_bytes()
+    digest = _sha256(data)
+    record = record_path(pdf, out_dir)
+    record.unlink(missing_ok=True)  # while the pictures change, nothing claims they match
+    document = pdfium.PdfDocument(data)
     try:
         paths = proof_paths(pdf, out_dir, len(document))
+        pages = []
         for index, path in enumerate(paths):
             page = document[index]
             scale = dpi / 72
             image = page.render(scale=scale, may_draw_forms=True).to_pil().convert("RGB")
             if guides:
                 _draw_guides(image, page, scale, index)
+            info = PngInfo()
+            info.add_text("brochure:pdf", pdf.name)
+            info.add_text("brochure:pdf-sha256", digest)
             buffer = io.BytesIO()
-            image.save(buffer, format="PNG", optimize=False)
-            write_atomic(path, buffer.getvalue())
+            image.save(buffer, format="PNG", optimize=False, pnginfo=info)
+            png = buffer.getvalue()
+            write_atomic(path, png)
+            pages.append({"file": path.name, "sha256": _sha256(png)})
         for stale in existing_proofs(pdf, out_dir):
             if stale not in paths:
                 stale.unlink()  # pages that no longer exist
+        text = {"pdf": pdf.name, "pdf_sha256": digest, "dpi": dpi, "guides": guides, "pages": pages}
+        write_atomic(record, (json.dumps(text, indent=1) + "\n").encode())
         return paths
     finally:
         document.close()

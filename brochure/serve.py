@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .proof import DEFAULT_DPI, render_proofs
+from .proof import DEFAULT_DPI, current_proofs, proof_digests
 from .runner import Outcome
 from .watch import rebuilds
 
@@ -50,6 +50,17 @@ class FileView:
     outputs: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def groups(self) -> list[dict[str, Any]]:
+        """The outputs by brochure (the file, or each of its variants), each group titled with
+        the file's name and the variant's id and location: pages of two locations never look alike."""
+        groups: dict[str, dict[str, Any]] = {}
+        for output in self.outputs:
+            group = groups.setdefault(output["group"], {"title": output["group"], "variant": output["variant"],
+                                                         "outputs": []})
+            group["outputs"].append(output)
+        return list(groups.values())
+
 
 class Preview:
     """The state of the preview, updated by the watcher thread, read by the server."""
@@ -63,7 +74,6 @@ class Preview:
         self.allowed: set[str] = set()  # paths under out/ the server may send
         self.lock = threading.Lock()
         self.closing = threading.Event()  # the server is stopping: event streams end
-        self.proofs: dict[Path, tuple[int, list[Path]]] = {}  # PDF -> (its mtime, proofs drawn from it)
 
     def update(self, outcomes: list[Outcome]) -> None:
         """Take a batch's outcomes: new proofs for new PDFs, errors over the last good pages."""
@@ -77,11 +87,12 @@ class Preview:
                 view = FileView(outcome.name, [_error(p) for p in outcome.problems], previous.outputs,
                                 previous.findings)
             else:
-                written = {p for result in outcome.results for p in result.written}
                 pdfs = [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date
                 findings = sorted(dict.fromkeys(f for result in outcome.results for f in result.findings),
                                   key=_importance)
-                outputs = [self._output(pdf, pdf in written) for pdf in _ordered(pdfs)]
+                labels = _labels(outcome, self.out_dir)
+                outputs = [self._output(pdf, labels.get(pdf.name, (outcome.name, None)))
+                           for pdf in _ordered(pdfs)]
                 # Checked only when built: a build with no findings left clears the old ones.
                 view = FileView(outcome.name, [], [o for o in outputs if o],
                                 [_finding(f) for f in findings] if outcome.results else previous.findings)
@@ -101,25 +112,26 @@ class Preview:
             self.status = status
             self.version += 1
 
-    def _output(self, pdf: Path, rebuilt: bool) -> dict[str, Any] | None:
+    def _output(self, pdf: Path, label: tuple[str, str | None]) -> dict[str, Any] | None:
         pdf = pdf.resolve()
         if self._relative(pdf) is None:
             print(f"preview: {pdf} is outside {self.out_dir}; not shown", file=sys.stderr)
             return None
-        # Proofs drawn in this session from this very PDF, else drawn now: proofs left on disk
-        # may be from an older PDF, another --dpi or without guides, or have extra pages.
-        drawn = self.proofs.get(pdf)
-        mtime = pdf.stat().st_mtime_ns
-        if rebuilt or drawn is None or drawn[0] != mtime or not all(p.is_file() for p in drawn[1]):
-            drawn = mtime, render_proofs(pdf, self.out_dir, self.dpi)
-            self.proofs[pdf] = drawn
-        proofs = [p for p in drawn[1] if self._relative(p) is not None]
-        kind = "print" if pdf.stem.endswith("-print") else "email"
-        captions = ["outside", "inside"] if kind == "print" and len(proofs) == 2 else []
-        return {"kind": kind, "pdf": self._relative(pdf),
-                "title": f"{'Print' if kind == 'print' else 'Email'} PDF: {pdf.name}",
-                "proofs": [{"src": self._relative(p), "stamp": int(p.stat().st_mtime_ns),
-                            "caption": captions[i] if captions else f"page {i + 1}"} for i, p in enumerate(proofs)]}
+        # The proofs of the PDF on disk now: reused only when drawn from these very bytes (its
+        # sha256, recorded beside them) at this --dpi with guides, else drawn again. Proofs left
+        # by `proof`, an older PDF or another session are never trusted by name or date.
+        drawn = current_proofs(pdf, self.out_dir, self.dpi)
+        digests = proof_digests(pdf, self.out_dir)
+        proofs = [p for p in drawn if self._relative(p) is not None]
+        kind = next((k for k in ("print", "office") if pdf.stem.endswith(f"-{k}")), "email")
+        captions = ["outside", "inside"] if kind != "email" and len(proofs) == 2 else []
+        group, variant = label
+        title = f"{kind.capitalize()} PDF: {pdf.name}"
+        return {"kind": kind, "pdf": self._relative(pdf), "group": group, "variant": variant, "title": title,
+                "proofs": [{"src": self._relative(p), "stamp": digests.get(p.name, "")[:16],
+                            "caption": captions[i] if captions else f"page {i + 1}",
+                            "alt": f"{group}, {title}, {captions[i] if captions else f'page {i + 1}'}"}
+                           for i, p in enumerate(proofs)]}
 
     def _relative(self, path: Path) -> str | None:
         """``path`` as a name under out/, or None when it leads outside (a symlink)."""
@@ -161,6 +173,38 @@ def _open_below(root: Path, parts: list[str]) -> int:
         return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     finally:
         os.close(folder)
+
+
+def _labels(outcome: Outcome, out_dir: Path) -> dict[str, tuple[str, str | None]]:
+    """PDF file name -> (the title of its group, its variant id): the content file's name, and
+    for a variant "location <id>" with the location's clinic name and first address line."""
+    from .build import brochures
+    from .errors import ContentError
+    from .manifest import Manifest
+
+    units = {pdf.name: result.unit for result in outcome.results for pdf in result.pdfs}
+    if outcome.up_to_date and not units:  # not built this time: the manifest knows the variants
+        entries = Manifest(out_dir).entries
+        variants = {pdf.name: entries[pdf.name].variant if pdf.name in entries else None for pdf in outcome.up_to_date}
+    else:
+        variants = {name: unit.variant for name, unit in units.items()}
+    places: dict[str, str] = {}
+    if any(variants.values()) and units:
+        unit = next(iter(units.values()))
+        try:
+            for variant, brochure, _ in brochures(unit.path, unit.name):
+                address = (brochure.clinic.address or "").strip().splitlines()
+                places[variant or ""] = ", ".join([brochure.clinic.name, *address[:1]])
+        except (ContentError, OSError):
+            pass  # changed since the build: the id alone says which location
+    labels: dict[str, tuple[str, str | None]] = {}
+    for name, variant in variants.items():
+        if variant is None:
+            labels[name] = (outcome.name, None)
+        else:
+            place = places.get(variant)
+            labels[name] = (f"{outcome.name}, location {variant}" + (f" ({place})" if place else ""), variant)
+    return labels
 
 
 def _ordered(pdfs: list[Path]) -> list[Path]:

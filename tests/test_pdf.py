@@ -400,3 +400,33 @@ def test_the_clinics_links_say_who_is_called(handout):
                   if "/A" in a}
     assert spoken["tel:+19138719888"] == "Call Balanced Ketamine at (913) 871-9888"
     assert all(spoken.values()), spoken
+
+
+@pytest.mark.parametrize("layout, pages, size", [("trifold", 2, (792.0, 612.0)), ("handout", None, (612.0, 792.0))])
+def test_office_pdf_is_the_trim_size_without_bleed_or_marks(tmp_path, layout, pages, size):
+    """For the clinic's own printer: every box the trim, an ordinary RGB PDF, the tri-fold as the
+    two sides of one landscape sheet."""
+    built = build_variant(tmp_path, layout=layout, outputs=["print", "email", "office"])
+    office = built.out / f"{built.brochure.file_slug}-office.pdf"
+    assert office.is_file()
+    found = boxes(office)
+    if pages:
+        assert len(found) == pages
+    for page in found:
+        assert page["MediaBox"] == page["TrimBox"] == page["BleedBox"] == (0.0, 0.0, *size)
+    with pikepdf.open(office) as pdf:
+        assert "/OutputIntents" not in pdf.Root, "not PDF/X: RGB for a desktop printer"
+
+
+def test_outputs_can_be_turned_off(tmp_path):
+    built = build_variant(tmp_path, outputs=["email"])
+    assert sorted(p.name for p in built.out.glob("*.pdf")) == [f"{built.brochure.file_slug}-email.pdf"]
+
+
+@pytest.mark.parametrize("layout", ["trifold", "handout"])
+def test_a_european_shops_3mm_bleed(tmp_path, layout):
+    built = build_variant(tmp_path, layout=layout, paper="a4", print={"bleed": "3mm"})
+    three_mm = round(3 * 72 / 25.4, 2)
+    for page in boxes(built.print):
+        assert page["TrimBox"][2:] == ((841.89, 595.28) if layout == "trifold" else A4[2:])
+        assert page["BleedBox"] == outset(page["TrimBox"], three_mm)

@@ -11,14 +11,17 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
 from conftest import PYTHON, REPO, Built, run_main, seed_project, write_minimal
 from PIL import Image
 
+from brochure.build import Unit
 from brochure.checks.findings import Finding
 from brochure.runner import Outcome
 from brochure.serve import Preview
@@ -66,7 +69,9 @@ def test_proof_without_guides(tmp_path: Path) -> None:
 # --- a preview that never lies ----------------------------------------------------------
 
 def _built(pdfs: list[Path], written: list[Path], findings: list[Finding]) -> Outcome:
-    return Outcome("content.yaml", results=[SimpleNamespace(pdfs=pdfs, written=written, findings=findings)])  # type: ignore[list-item]
+    unit = Unit(Path("content.yaml"), "content.yaml")
+    return Outcome("content.yaml", results=[SimpleNamespace(pdfs=pdfs, written=written, findings=findings,  # type: ignore[list-item]
+                                                            unit=unit)])
 
 
 def _finding(message: str) -> Finding:
@@ -151,13 +156,13 @@ class Server:
         return body.decode()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
-    content = write_minimal(tmp_path / "site")
+@contextmanager
+def serving(folder: Path, *options: str) -> Iterator[Server]:
+    """``build.py serve content.yaml --out out`` run in ``folder``, once it answers; stopped after."""
     port = _free_port()
     process = subprocess.Popen(
-        [str(PYTHON), "-u", str(REPO / "build.py"), "serve", "content.yaml", "--out", "out", "--port", str(port)],
-        cwd=content.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [str(PYTHON), "-u", str(REPO / "build.py"), "serve", "content.yaml", "--out", "out", "--port", str(port),
+         *options], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     running = Server(process, port)
     try:
         _wait(lambda: any("Preview at http://127.0.0.1:" in line for line in running.lines), 60, "the address")
@@ -169,7 +174,7 @@ def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
                 return False
 
         _wait(answers, 30, "the server")
-        yield running, content
+        yield running
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -177,6 +182,13 @@ def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
+    content = write_minimal(tmp_path / "site")
+    with serving(content.parent) as running:
+        yield running, content
 
 
 def _images(page: str) -> list[str]:
@@ -243,33 +255,42 @@ def test_serve_answers_nothing_else_and_only_on_loopback(server: tuple[Server, P
     assert listening == [f"127.0.0.1:{running.port}"]
 
 
-def test_page_updates_in_a_real_browser_without_reload(server: tuple[Server, Path]) -> None:
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def real_browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (no browser download); skips when not installed."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         pytest.skip("Debian's chromium is not installed (bash setup.sh --dev installs it)")
     from playwright.sync_api import sync_playwright
 
-    running, content = server
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{running.port}/")
-            page.evaluate("window.loadedOnce = 'yes'")  # gone if the page reloads
-            first = page.get_attribute("main img", "src")
-            version = page.get_attribute("body", "data-version")
-            page.wait_for_function("() => window.EventSource !== undefined")
-            time.sleep(0.5)  # let the event stream connect
-            content.write_text(content.read_text().replace("Balanced Ketamine", "Balanced Ketamine West"))
-            page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=60_000)
-            assert page.get_attribute("main img", "src") != first
-            assert page.evaluate("window.loadedOnce") == "yes"
-            assert "built at" in page.inner_text("#status")
-            # The server stops: the page no longer claims to follow the saves.
-            running.process.send_signal(signal.SIGINT)
-            page.wait_for_function("() => document.getElementById('status').textContent.includes('not connected')",
-                                   timeout=10_000)
+            yield browser
         finally:
             browser.close()
+
+
+def test_page_updates_in_a_real_browser_without_reload(server: tuple[Server, Path]) -> None:
+    running, content = server
+    with real_browser() as browser:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{running.port}/")
+        page.evaluate("window.loadedOnce = 'yes'")  # gone if the page reloads
+        first = page.get_attribute("main img", "src")
+        version = page.get_attribute("body", "data-version")
+        page.wait_for_function("() => window.EventSource !== undefined")
+        time.sleep(0.5)  # let the event stream connect
+        content.write_text(content.read_text().replace("Balanced Ketamine", "Balanced Ketamine West"))
+        page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=60_000)
+        assert page.get_attribute("main img", "src") != first
+        assert page.evaluate("window.loadedOnce") == "yes"
+        assert "built at" in page.inner_text("#status")
+        # The server stops: the page no longer claims to follow the saves.
+        running.process.send_signal(signal.SIGINT)
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('not connected')",
+                               timeout=10_000)

@@ -145,3 +145,16 @@ def test_every_colour_is_cmyk(trifold: Path, tmp_path: Path) -> None:
     printed = colour_operators(built.print)
     assert "image /DeviceCMYK" in printed and not any(k.startswith("image /DeviceRGB") for k in printed), printed
     assert not {k for k in printed if k in {"rg", "g"}}, printed
+
+
+def test_crop_and_fold_marks_are_on_every_plate(trifold: Path, tmp_path: Path) -> None:
+    """Registration colour: a press lines its plates up by marks printed on all of them."""
+    plates = separate(trifold, 1, tmp_path)
+    scale = DPI / 72
+    # The crop mark left of the trim's top-left corner: x 0 to 13.5 pt from the sheet's edge,
+    # on the trim's top edge, 27 pt below the sheet's top; the fold mark above the first fold.
+    for x_pt, ys in ((7, range(54, 60)), (27 + 261.0, range(4, 22))):
+        x = round(x_pt * scale)
+        column = {plate: max(plates[plate].getpixel((x + dx, y)) for dx in (-1, 0, 1) for y in ys)
+                  for plate in PLATES}
+        assert min(column.values()) >= 200, column

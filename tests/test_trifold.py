@@ -197,3 +197,20 @@ def test_email_pdf_has_no_lone_word_lines(seed_out: Path) -> None:
     lone = [line.strip() for line in text.splitlines()
             if len(line.split()) == 1 and not line.strip().endswith((".", "?", "!", ":"))]
     assert lone == []
+
+
+# Each article panel but the last, on the sheet: (page, left, right) in points from the trim.
+ARTICLE_PANELS = {"the fold-in flap": (1, 0.0, 261.0), "the inside left panel": (2, 0.0, 265.5),
+                  "the inside middle panel": (2, 265.5, 531.0)}
+
+
+@pytest.mark.parametrize("panel", list(ARTICLE_PANELS))
+def test_no_panel_of_the_seed_ends_mid_sentence(seed_out: Path, panel: str) -> None:
+    """Read from the print PDF: the last line of each article panel ends a sentence (on the
+    seed, WeasyPrint alone ends the flap with "glutamate, which are")."""
+    page, left, right = ARTICLE_PANELS[panel]
+    words = [(w.replace("\u200b", ""), x, y) for w, x, y in _words(seed_out / f"{SEED_SLUG}-print.pdf", page)
+             if left <= x < right]
+    bottom = max(y for _, _, y in words)
+    last_line = [w for w, _, y in sorted(words, key=lambda word: word[1]) if y > bottom - 3]
+    assert re.search(r"[.!?][”’\"')]*$", last_line[-1]), f"{panel} ends mid-sentence: ... {' '.join(last_line)}"

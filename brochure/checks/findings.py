@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "long-sentence": "Long sentences",
     "jargon": "Medical terms not explained",
     "claim": "Absolute or unsupported claims",
+    "translation": "Translations",
     "layout": "Layout",
     "contrast": "Colour contrast",
     "type-size": "Type size",

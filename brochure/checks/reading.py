@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..content import Brochure, Checks, Source, dotted
+from . import spanish
 from .findings import Finding, Severity
+from .languages import language_of
 from .text import WORD, Readability, articles, readability, sentences_in, words
 
 # --- reading level and long sentences ------------------------------------------------------
@@ -40,12 +42,24 @@ def _severity(score: Readability, target: float) -> Severity:
 
 
 def reading_level(brochure: Brochure, source: Source, settings: Checks) -> list[Finding]:
-    """SMOG and Flesch-Kincaid grades of the whole article and of each part, over the target."""
+    """SMOG and Flesch-Kincaid grades of the whole article and of each part, over the target.
+
+    Spanish is measured with Spanish formulas (``spanish``); a language with no formula gets a
+    note saying so, never English's grades.
+    """
     texts = articles(brochure, source)
+    language = language_of(brochure.lang)
+    parts = "the intro and " * bool(brochure.intro) + f"{len(brochure.sections)} sections"
+    if language.code == "es":
+        sentences = [(path, [s for _, _, s in sentences_in(blocks, language.never_end)]) for path, blocks in texts]
+        return spanish.reading_level(sentences, source.file, source.lines, parts, settings.target_grade)
+    if language.code != "en":
+        return [Finding("reading-level", "info", source.file, source.lines.get(("lang",)), "lang",
+                        f"the reading level is not measured: brochure has no readability formula for {language.name}, "
+                        "and English's would give wrong grades; have a reader of the language review it")]
     findings = []
     whole = readability(s for _, blocks in texts for _, _, s in sentences_in(blocks))
     if whole.sentences and _over(whole, settings.target_grade):
-        parts = "the intro and " * bool(brochure.intro) + f"{len(brochure.sections)} sections"
         findings.append(Finding("reading-level", _severity(whole, settings.target_grade), source.file, None, "",
                                 _grade_message(f"the article as a whole ({parts})", whole, settings.target_grade)))
     for path, blocks in texts:
@@ -69,8 +83,9 @@ def long_sentences(brochure: Brochure, source: Source, settings: Checks) -> list
     """Each sentence of the article longer than ``max_sentence_words``."""
     findings = []
     limit = settings.max_sentence_words
+    never_end = language_of(brochure.lang).never_end
     for path, blocks in articles(brochure, source):
-        for block, offset, sentence in sentences_in(blocks):
+        for block, offset, sentence in sentences_in(blocks, never_end):
             count = len(words(sentence))
             if count > limit:
                 findings.append(Finding(

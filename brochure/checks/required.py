@@ -3,20 +3,14 @@ dates, and the 988 crisis line where mental health is discussed."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from ..content import Brochure, Path_, Source, dotted
 from .findings import Finding, Severity
+from .languages import ENGLISH, Language
 from .text import Block
 
 # --- required parts -------------------------------------------------------------------------------
-
-_MENTAL_HEALTH = re.compile(
-    r"\b(?:depress\w*|anxiety|anxious|PTSD|post-?traumatic|suicid\w*|mental[\s-]+health|mental\s+illness"
-    r"|bipolar|self-harm|psychiatric|OCD|panic\s+attacks?|eating\s+disorders?)\b", re.IGNORECASE)
-_CRISIS_LINE = re.compile(r"(?<![\d-])988(?![\d-])|crisis\s+lifeline", re.IGNORECASE)
-
 
 def _missing(source: Source, path: Path_) -> int | None:
     """The line of the nearest written parent of a missing key, or None for the file itself."""
@@ -26,8 +20,10 @@ def _missing(source: Source, path: Path_) -> int | None:
     return line if path else None
 
 
-def required(brochure: Brochure, source: Source, today: date, blocks: list[Block]) -> list[Finding]:
-    """Contact details, a disclaimer, a revision and review date, and 988 for mental-health topics."""
+def required(brochure: Brochure, source: Source, today: date, blocks: list[Block],
+             language: Language = ENGLISH) -> list[Finding]:
+    """Contact details, a disclaimer, a revision and review date, and 988 for mental-health topics
+    (found by ``language``'s words, with a suggested line in it)."""
     file, clinic = source.file, brochure.clinic
     found = []
 
@@ -50,19 +46,28 @@ def required(brochure: Brochure, source: Source, today: date, blocks: list[Block
     elif brochure.review_by < today:
         add(("review_by",), f"the review date {brochure.review_by.isoformat()} has passed; review the handout, "
                             f"then set a new review_by date", line=source.lines.get(("review_by",)))
-    found += _crisis_line(blocks, file)
+    found += _crisis_line(blocks, file, language)
     return found
 
 
-def _crisis_line(blocks: list[Block], file: str) -> list[Finding]:
-    """A mental-health handout in the US should give the 988 Suicide & Crisis Lifeline."""
-    if any(_CRISIS_LINE.search(block.text) for block in blocks):
+def _crisis_line(blocks: list[Block], file: str, language: Language = ENGLISH) -> list[Finding]:
+    """A mental-health handout in the US should give the 988 Suicide & Crisis Lifeline, and, in a
+    language the Lifeline answers in, how to reach it in that language."""
+    if language.mental_health is None:
         return []
+    given = [block for block in blocks if language.crisis_line.search(block.text)]
+    if given:
+        if language.in_language is None or any(language.in_language.search(block.text) for block in blocks):
+            return []
+        block = given[0]
+        match = language.crisis_line.search(block.text)
+        return [Finding("required", "info", file, block.line_at(match.start() if match else 0), block.key,
+                        f"the 988 Lifeline answers in {language.name}, but the handout does not say how to reach it "
+                        f"that way; add a line such as \u201c{language.crisis_example}\u201d")]
     for block in blocks:
-        topic = _MENTAL_HEALTH.search(block.text)
+        topic = language.mental_health.search(block.text)
         if topic:
             return [Finding("required", "warning", file, block.line_at(topic.start()), block.key,
                             f"\u201c{topic.group()}\u201d makes this a mental-health handout, but it never gives "
-                            f"the 988 Suicide & Crisis Lifeline; add a line such as \u201cIn a crisis, call or "
-                            f"text 988.\u201d")]
+                            f"the 988 Suicide & Crisis Lifeline; add a line such as \u201c{language.crisis_example}\u201d")]
     return []

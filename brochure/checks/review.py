@@ -24,17 +24,20 @@ from .design import (
     type_size,
 )
 from .findings import Finding
+from .languages import language_of
 from .layout import Texts, layout
 from .pdfread import read_pages
 from .reading import long_sentences, reading_level
 from .required import required
 from .terms import claims, jargon, load_claims, load_terms
 from .text import text_blocks
+from .translation import translation
 
 
-def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Path, email_pdf: Path,
+def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Path | None, email_pdf: Path | None,
            settings: Checks | None = None, today: date | None = None) -> list[Finding]:
-    """Every finding for a brochure and its two built PDFs, each once, in report order.
+    """Every finding for a brochure and its built PDFs (None: an output turned off), each once,
+    in report order.
 
     ``settings`` defaults to the brochure's own ``checks:``; ``today`` (for the review date)
     to the current date.
@@ -48,18 +51,26 @@ def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Pat
 
 def check_content(brochure: Brochure, source: Source, settings: Checks | None = None,
                   today: date | None = None) -> list[Finding]:
-    """Every finding about the words of ``brochure``: reading level, jargon, claims, required parts."""
+    """Every finding about the words of ``brochure``: reading level, jargon, claims, required parts,
+    each in the brochure's language (``languages``), and for a translation what no longer matches
+    its source."""
     settings = settings or brochure.checks
     blocks = list(text_blocks(brochure, source))
-    findings = (required(brochure, source, today or date.today(), blocks)
+    language = language_of(brochure.lang)
+    findings = (required(brochure, source, today or date.today(), blocks, language)
                 + reading_level(brochure, source, settings)
                 + long_sentences(brochure, source, settings)
-                + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms)))
-                + claims(blocks, source.file, load_claims(tuple(settings.extra_claims))))
+                + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms), language.wordlists), language)
+                + claims(blocks, source.file, load_claims(tuple(settings.extra_claims), language.wordlists), language)
+                + translation(brochure, source))
+    if language.wordlists is None:
+        findings.append(Finding("jargon", "info", source.file, source.lines.get(("lang",)), "lang",
+                                f"brochure has no lists of medical terms and claims in {language.name}: only "
+                                "checks.extra_terms and checks.extra_claims were looked for"))
     return sorted(findings, key=Finding.sort_key)
 
 
-def check_pdfs(print_pdf: Path, email_pdf: Path, settings: Checks,
+def check_pdfs(print_pdf: Path | None, email_pdf: Path | None, settings: Checks,
                images: Sequence[ImageSource] = (), texts: Texts | None = None) -> list[Finding]:
     """Every finding read from a brochure's two PDFs.
 
@@ -69,7 +80,8 @@ def check_pdfs(print_pdf: Path, email_pdf: Path, settings: Checks,
     """
     findings: list[Finding] = []
     for path, role in ((print_pdf, "print"), (email_pdf, "email")):
-        findings += check_pdf(path, role, settings, images, texts)
+        if path is not None:
+            findings += check_pdf(path, role, settings, images, texts)
     return sorted(findings, key=Finding.sort_key)
 
 

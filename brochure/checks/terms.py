@@ -1,5 +1,7 @@
 """Terms: findings for medical terms used unexplained and for absolute or unsupported claims,
-from the bundled word lists (``wordlists/``) and the clinic's own."""
+from the bundled word lists of the handout's language (``wordlists/`` for English,
+``wordlists/es/`` for Spanish) and the clinic's own; how an explanation or a negation is
+written comes from ``languages``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .findings import Finding
+from .languages import ENGLISH, Language
 from .text import Block
 
 WORDLISTS = Path(__file__).resolve().parent / "wordlists"
@@ -30,31 +33,26 @@ def _pattern(phrase: str, suffix: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w]){body}{suffix}(?!\w)", flags)
 
 
+def _bundled(folder: str | None, name: str) -> tuple[str, ...]:
+    """A language's bundled list: ``wordlists/<name>`` for English (folder ""), ``wordlists/<folder>/<name>``
+    for another language, none for a language with no lists (folder None)."""
+    if folder is None:
+        return ()
+    return read_wordlist(f"{folder}/{name}" if folder else name)
+
+
 @lru_cache(maxsize=8)
-def load_terms(extra: tuple[str, ...] = ()) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The medical terms to explain: the bundled list and the clinic's own."""
-    entries = dict.fromkeys(read_wordlist("terms.txt") + tuple(e.strip() for e in extra if e.strip()))
+def load_terms(extra: tuple[str, ...] = (), folder: str | None = "") -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The medical terms to explain: the language's bundled list and the clinic's own."""
+    entries = dict.fromkeys(_bundled(folder, "terms.txt") + tuple(e.strip() for e in extra if e.strip()))
     return tuple((term, _pattern(term, r"(?:s|es)?")) for term in entries)
 
 
 @lru_cache(maxsize=8)
-def load_claims(extra: tuple[str, ...] = ()) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The claim phrases to flag: the bundled list and the clinic's own."""
-    entries = dict.fromkeys(read_wordlist("claims.txt") + tuple(e.strip() for e in extra if e.strip()))
+def load_claims(extra: tuple[str, ...] = (), folder: str | None = "") -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The claim phrases to flag: the language's bundled list and the clinic's own."""
+    entries = dict.fromkeys(_bundled(folder, "claims.txt") + tuple(e.strip() for e in extra if e.strip()))
     return tuple((phrase, _pattern(phrase, r"(?:s|es|d|ed)?")) for phrase in entries)
-
-
-# An explanation right after a term: "(…)", ", a …", ", which is …", " means …", " — …".
-_EXPLAINED_AFTER = re.compile(
-    r"""\s*(?:
-        \(
-      | [,:\u2014\u2013]\s*(?:or|meaning|that\ is|i\.e\.|also\ called|also\ known\ as|a|an|the)\s
-      | [,\u2014\u2013]?\s*(?:which|that|this)\s+(?:is|are|was|were|means|mean)\s
-      | means\s | (?:is|are)\s+(?:a|an|the|when|how|what)\s
-      | [\u2014\u2013]\s*\w
-    )""", re.VERBOSE | re.IGNORECASE)
-# ... or just before it: "a chemical messenger called glutamate", "N-methyl-D-aspartate (NMDA)".
-_EXPLAINED_BEFORE = re.compile(r"(?:\b(?:called|known\ as|named|termed)\s+|\(\s*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -65,16 +63,16 @@ class _Use:
     explanation: str | None  # the explaining words, or None when there are none
 
 
-def _explanation(text: str, match: re.Match[str]) -> str | None:
+def _explanation(text: str, match: re.Match[str], language: Language = ENGLISH) -> str | None:
     after = text[match.end():]
-    if _EXPLAINED_BEFORE.search(text[:match.start()]):
+    if language.explained_before.search(text[:match.start()]):
         return ""
-    explains = _EXPLAINED_AFTER.match(after)
+    explains = language.explained_after.match(after)
     if not explains:
         # "NMDA receptors (doors on nerve cells)": the explanation may follow the word the term describes.
         head = re.match(r"\s*[\w\u2019'-]+", after)
         after = after[head.end():] if head else after
-        explains = _EXPLAINED_AFTER.match(after)
+        explains = language.explained_after.match(after)
     if not explains:
         return None
     end = after.find(")") if explains.group().strip().startswith("(") else -1
@@ -84,27 +82,28 @@ def _explanation(text: str, match: re.Match[str]) -> str | None:
     return after[:end]
 
 
-def _first_uses(blocks: list[Block], terms: tuple[tuple[str, re.Pattern[str]], ...]) -> list[_Use]:
+def _first_uses(blocks: list[Block], terms: tuple[tuple[str, re.Pattern[str]], ...], language: Language) -> list[_Use]:
     uses = []
     for term, pattern in terms:
         for block in blocks:
             match = pattern.search(block.text)
             if match:
-                uses.append(_Use(term, block, match, _explanation(block.text, match)))
+                uses.append(_Use(term, block, match, _explanation(block.text, match, language)))
                 break
     return uses
 
 
-def jargon(blocks: list[Block], file: str, terms: tuple[tuple[str, re.Pattern[str]], ...]) -> list[Finding]:
-    """Each listed term whose first use has no plain explanation right beside it."""
-    uses = _first_uses(blocks, terms)
+def jargon(blocks: list[Block], file: str, terms: tuple[tuple[str, re.Pattern[str]], ...],
+           language: Language = ENGLISH) -> list[Finding]:
+    """Each listed term whose first use has no plain explanation right beside it (as ``language`` writes one)."""
+    uses = _first_uses(blocks, terms, language)
     unexplained = {use.term for use in uses if use.explanation is None}
     findings = []
     for use in uses:
         word = use.match.group()
         if use.explanation is None:
             message = (f"\u201c{word}\u201d is not explained where it first appears; add plain words right "
-                       f"after it, in brackets or with \u201cwhich means \u2026\u201d")
+                       f"after it, {language.explain_example}")
         else:
             # An explanation that leans on another unexplained term explains nothing to a patient.
             other = next((m.group() for t, p in terms if t != use.term and t in unexplained
@@ -118,18 +117,16 @@ def jargon(blocks: list[Block], file: str, terms: tuple[tuple[str, re.Pattern[st
     return findings
 
 
-_NEGATED = re.compile(r"\b(?:not|never|no|cannot|can[\u2019']t|isn[\u2019']t|won[\u2019']t|don[\u2019']t"
-                      r"|doesn[\u2019']t|nor|without)\b(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
-
-
-def claims(blocks: list[Block], file: str, phrases: tuple[tuple[str, re.Pattern[str]], ...]) -> list[Finding]:
+def claims(blocks: list[Block], file: str, phrases: tuple[tuple[str, re.Pattern[str]], ...],
+           language: Language = ENGLISH) -> list[Finding]:
     """Each absolute or unsupported claim ("cure", "immediate relief"), unless negated ("not a cure")."""
     findings = []
+    soften = f"soften it (\u201c{language.soften_example}\u201d)" if language.soften_example else "soften it"
     for block in blocks:
         spans: dict[int, re.Match[str]] = {}
         for _, pattern in phrases:
             for match in pattern.finditer(block.text):
-                if _NEGATED.search(block.text[:match.start()]):
+                if language.negated.search(block.text[:match.start()]):
                     continue
                 kept = spans.get(match.start())
                 if kept is None or match.end() > kept.end():  # "guaranteed" over "guarantee"
@@ -143,5 +140,5 @@ def claims(blocks: list[Block], file: str, phrases: tuple[tuple[str, re.Pattern[
             findings.append(Finding(
                 "claim", "warning", file, block.line_at(start), block.key,
                 f"\u201c{' '.join(match.group().split())}\u201d is an absolute or unsupported claim; health "
-                f"claims need scientific evidence: soften it or say what the evidence shows"))
+                f"claims need scientific evidence: {soften} or say what the evidence shows"))
     return findings

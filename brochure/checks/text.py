@@ -133,28 +133,30 @@ def articles(brochure: Brochure, source: Source) -> list[tuple[Path_, list[Block
 _WINDOW = 16  # characters around a full stop that decide whether it ends a sentence
 _NEVER_END = {"dr", "mr", "mrs", "ms", "prof", "st", "vs", "e.g", "i.e", "approx", "cf"}
 _STOP = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")
-WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019.\-][A-Za-z0-9]+)*")
+# Letters of any alphabet: "infusión" and "niño" are one word each, not "infusi" and "n".
+WORD = re.compile(r"[^\W_]+(?:['\u2019.\-][^\W_]+)*")
 
 
-def _ends_sentence(text: str, stop: re.Match[str]) -> bool:
+def _ends_sentence(text: str, stop: re.Match[str], never_end: frozenset[str] | set[str] = _NEVER_END) -> bool:
     if "?" in stop.group() or "!" in stop.group():
         return True
     # Only a few characters either side are looked at, so a long text is read in linear time.
-    before = re.search(r"[A-Za-z][A-Za-z.]*$", text[max(0, stop.start() - _WINDOW):stop.start()])
+    before = re.search(r"[^\W\d_](?:[^\W\d_]|\.)*$", text[max(0, stop.start() - _WINDOW):stop.start()])
     word = before.group() if before else ""
-    if word.lower() in _NEVER_END or re.fullmatch(r"[A-Z]", word):  # Dr. Lee; J. Smith
+    if word.lower() in never_end or re.fullmatch(r"[A-Z]", word):  # Dr. Lee; J. Smith
         return False
     following = text[stop.end():stop.end() + _WINDOW].lstrip()
     # "9 a.m. on Monday", "etc. and": a lowercase word goes on with the same sentence.
     return not (following and following[0].islower())
 
 
-def split_sentences(text: str) -> list[tuple[int, str]]:
-    """``text`` cut into sentences, each with the offset it starts at."""
+def split_sentences(text: str, never_end: frozenset[str] | None = None) -> list[tuple[int, str]]:
+    """``text`` cut into sentences, each with the offset it starts at; ``never_end`` are the
+    language's abbreviations that never end one (default: English's)."""
     sentences: list[tuple[int, str]] = []
     start = 0
     for stop in _STOP.finditer(text):
-        if _ends_sentence(text, stop):
+        if _ends_sentence(text, stop, _NEVER_END if never_end is None else never_end):
             sentences.append((start, text[start:stop.end()]))
             start = stop.end()
     sentences.append((start, text[start:]))
@@ -249,7 +251,7 @@ def readability(sentences: Iterable[str]) -> Readability:
     return Readability(n_sentences, n_words, n_syllables, poly)
 
 
-def sentences_in(blocks: Iterable[Block]) -> Iterator[tuple[Block, int, str]]:
+def sentences_in(blocks: Iterable[Block], never_end: frozenset[str] | None = None) -> Iterator[tuple[Block, int, str]]:
     for block in blocks:
-        for offset, sentence in split_sentences(block.text):
+        for offset, sentence in split_sentences(block.text, never_end):
             yield block, offset, sentence

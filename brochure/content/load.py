@@ -10,6 +10,7 @@ from ..errors import ContentError
 from .messages import problems_of
 from .model import Brochure
 from .source import Source, dotted, read_source
+from .translations import inherit
 
 
 def validate(source: Source, root: Path) -> Brochure:
@@ -30,7 +31,10 @@ def load(path: Path, name: str | None = None) -> Brochure:
 
 
 def load_with_source(path: Path, name: str | None = None) -> tuple[Brochure, Source]:
-    """Read and validate one content file; also return its ``Source`` (for line numbers)."""
-    source = read_source(path, name)
+    """Read and validate one content file; also return its ``Source`` (for line numbers).
+
+    A translation (``infusion.es.yaml`` beside ``infusion.yaml``) takes the shared keys it
+    leaves out from the file it translates (``translations``)."""
+    source = inherit(read_source(path, name), path)
     return validate(source, path.resolve().parent), source
 

@@ -240,6 +240,8 @@ class Theme(_Model):
 class Print(_Model):
     """How the print PDF is made for the print shop."""
 
+    bleed: Literal["0.125in", "3mm"] = Field(
+        "0.125in", description="Bleed the print shop asks for: 0.125in (US shops) or 3mm (European shops).")
     profile: Annotated[str, AfterValidator(_print_profile)] | None = Field(
         None, description="The print shop's CMYK ICC profile, a .icc file beside the content; "
                           "default: the bundled FOGRA39-based profile (coated offset paper).")
@@ -281,6 +283,17 @@ class Brochure(_Model):
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
     checks: Checks = Field(Checks(), description="Settings of the content checks.")
     print: Print = Field(Print(), description="Settings of the print PDF for the print shop.")
+    outputs: Annotated[list[Literal["print", "email", "office"]], Field(min_length=1)] = Field(
+        ["print", "email"],
+        description="Which PDFs to make: print (for the print shop), email (for phones), office (for the "
+                    "clinic's own Letter or A4 printer: no bleed, no marks); default print and email.")
+
+    @field_validator("outputs")
+    @classmethod
+    def _outputs_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists an output twice; name each of print, email and office at most once")
+        return value
     variants: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
         None, description="One brochure per location: a list of overrides, each with an id, "
                           "or the name of a CSV file beside the content file (columns: id and keys such as clinic.phone).")
@@ -311,11 +324,31 @@ class Brochure(_Model):
 
     @property
     def file_slug(self) -> str:
-        """The base of the PDF file names: ``slug``, or the title in lowercase words and dashes."""
+        """The base of the PDF file names: ``slug``, or the title in lowercase words and dashes,
+        transliterated: "¿Cómo prepararse para su infusión?" gives ``como-prepararse-para-su-infusion``."""
         if self.slug:
             return self.slug
-        words = re.findall(r"[a-z0-9]+", self.title.lower().replace("'", "").replace("\u2019", ""))
+        words = re.findall(r"[a-z0-9]+", transliterate(self.title).lower().replace("'", ""))
         return "-".join(words)[:60].strip("-") or "brochure"
+
+
+def transliterate(text: str) -> str:
+    """``text`` in ASCII letters: accents dropped (NFKD: "infusión" is "infusion", "ñ" is "n"), and
+    what is left of other scripts romanized by anyascii ("Кетамин" is "Ketamin", "ß" is "ss")."""
+    import unicodedata
+
+    from anyascii import anyascii
+
+    text = text.replace("\u2019", "'")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    # Chinese and Japanese are written without spaces: each character is a syllable of its own.
+    return "".join(f" {anyascii(c)} " if _syllabic(c) else anyascii(c) for c in plain)
+
+
+def _syllabic(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.name(char, "").startswith(("CJK UNIFIED", "HIRAGANA", "KATAKANA"))
 
 
 def json_schema() -> dict[str, Any]:

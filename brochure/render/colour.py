@@ -83,17 +83,57 @@ def ink_total(cmyk: Cmyk) -> float:
     return sum(cmyk) * 100
 
 
+def _luminance(hex_colour: str) -> float:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(hex_colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two sRGB hex colours."""
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+READABLE = 4.7  # WCAG's 4.5:1, with room for the print profile's round trip to CMYK and back
+
+
+def readable(colour: str, against: str, ratio: float = READABLE) -> str:
+    """``colour``, darkened in small steps (toward black) until text in it, or on it, has
+    ``ratio`` against ``against``: a mid-tone brand colour stays recognisably itself."""
+    channels = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    shade = colour
+    for step in range(0, 101, 2):
+        shade = "#" + "".join(f"{round(c * (1 - step / 100)):02x}" for c in channels)
+        if contrast(shade, against) >= ratio:
+            return shade
+    return shade
+
+
 def palette(primary: str, accent: str, output: str, profile: Path = DEFAULT_PROFILE) -> dict[str, str]:
-    """The colours an output's stylesheets use, by custom property name (without ``--``)."""
+    """The colours an output's stylesheets use, by custom property name (without ``--``).
+
+    ``band`` (behind the white cover text) and ``primary-text`` (headings and links on
+    white and on the tint) are the brand colour darkened, only as far as WCAG's 4.5:1 needs:
+    the defaults pass the contrast check for any brand colour.
+    """
+    primary_hex = _screen(primary, profile)
+    tint = tint_hex(primary_hex, TINT)
+    band = readable(primary_hex, PAPER_HEX)
+    text = readable(primary_hex, tint)
     if output != "print":
-        primary_hex = _screen(primary, profile)
         return {"ink": INK_HEX, "muted": MUTED_HEX, "paper": PAPER_HEX, "on-primary": PAPER_HEX,
-                "primary": primary_hex, "accent": _screen(accent, profile), "tint": tint_hex(primary_hex, TINT)}
+                "primary": primary_hex, "accent": _screen(accent, profile), "tint": tint,
+                "band": band, "primary-text": text}
     primary_cmyk = _print(primary, profile)
-    tint = tuple(v * (1 - TINT) for v in primary_cmyk)
+    tint_cmyk = tuple(v * (1 - TINT) for v in primary_cmyk)
     return {"ink": K_ONLY, "muted": K_ONLY, "paper": NO_INK, "on-primary": NO_INK,
             "primary": css_cmyk(primary_cmyk), "accent": css_cmyk(_print(accent, profile)),
-            "tint": css_cmyk(tint)}  # type: ignore[arg-type]
+            "tint": css_cmyk(tint_cmyk),  # type: ignore[arg-type]
+            "band": css_cmyk(primary_cmyk if band == primary_hex else to_cmyk(band, profile)),
+            "primary-text": css_cmyk(primary_cmyk if text == primary_hex else to_cmyk(text, profile))}
 
 
 def _screen(colour: str, profile: Path) -> str:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..content import Brochure, Clinic
 from . import blocks, markup
+from . import labels as catalog
 from .assets import BUNDLED
 from .colour import DEFAULT_PROFILE, K_ONLY, NO_INK, palette, tint_hex
 from .paper import SHEETS
@@ -30,13 +31,16 @@ from .paper import SHEETS
 class Output:
     """One of the PDFs made from a brochure: which template and which stylesheet."""
 
-    name: str  # "print" or "email"
+    name: str  # "print", "email" or "office"
     template: str
 
 
 def outputs(brochure: Brochure) -> list[Output]:
-    """The print PDF uses the chosen layout; the email PDF is always portrait reading order."""
-    return [Output("print", f"{brochure.layout}.html"), Output("email", "handout.html")]
+    """The outputs the content asks for, in this order: the print and office PDFs use the
+    chosen layout; the email PDF is always portrait reading order."""
+    made = {"print": Output("print", f"{brochure.layout}.html"), "email": Output("email", "handout.html"),
+            "office": Output("office", f"{brochure.layout}.html")}
+    return [made[name] for name in ("print", "email", "office") if name in brochure.outputs]
 
 
 def search_path(content_dir: Path) -> list[Path]:
@@ -154,13 +158,24 @@ def asset(folders: list[Path], name: str) -> str:
     raise jinja2.TemplateNotFound(name)
 
 
-def long_date(value: date) -> str:
-    """``2026-11-25`` as ``November 25, 2026``, as patients read dates."""
+@jinja2.pass_context
+def long_date(context: jinja2.runtime.Context, value: date) -> str:
+    """``2026-11-25`` as patients read dates in the handout's language: ``November 25, 2026``,
+    ``25 de noviembre de 2026`` (by Babel, from the labels ``t`` the document is rendered with)."""
+    labels = context.get("t")
+    if isinstance(labels, catalog.Labels):
+        return labels.date(value)
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str) -> str:
-    """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date."""
+def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str,
+           labels: catalog.Labels | None = None) -> str:
+    """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date.
+
+    ``labels`` are the words brochure prints around the content, in the brochure's language
+    (default: read from the catalogs for ``brochure.lang``; ``ContentError`` when there are none).
+    """
+    labels = labels or catalog.load(brochure.lang, content_dir)
     template = environment(content_dir.resolve()).get_template(output.template)
     sheet_css = Markup(SHEETS[brochure.paper].css())
     profile = output_profile(brochure, content_dir)
@@ -170,25 +185,13 @@ def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str) ->
                            output=output.name, stamp=stamp,
                            # A code to scan with the phone the email PDF is read on would be useless there.
                            qr=qr_code(brochure.clinic, output.name) if output.name != "email" else None,
-                           sheet_css=sheet_css)
+                           sheet_css=sheet_css, t=labels)
 
 
 def output_profile(brochure: Brochure, content_dir: Path) -> Path:
     """The CMYK profile of the print PDF: the clinic's print shop's, or the bundled one."""
     own = brochure.print.profile
     return (content_dir / own).resolve() if own else DEFAULT_PROFILE
-
-
-def link_descriptions(clinic: Clinic) -> dict[str, str]:
-    """What a screen reader says for the clinic's own links: who is called, not only a number."""
-    spoken = {}
-    if clinic.phone:
-        spoken[markup.tel_href(clinic.phone)] = f"Call {clinic.name} at {clinic.phone}"
-    if clinic.email:
-        spoken[f"mailto:{clinic.email}"] = f"Email {clinic.name} at {clinic.email}"
-    if clinic.website:
-        spoken[markup.web_href(clinic.website)] = f"Open the website of {clinic.name}, {markup.web_label(clinic.website)}"
-    return spoken
 
 
 def qr_code(clinic: Clinic, output: str = "print") -> dict[str, str] | None:

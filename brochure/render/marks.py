@@ -1,4 +1,5 @@
-"""Marks: crop and fold marks in the registration colour, drawn outside the bleed.
+"""Marks: crop and fold marks in the registration colour, drawn outside the bleed (and a
+sheet cut to its trim, without them, for the office PDF).
 
 Why our own and not WeasyPrint's ``marks: crop``: WeasyPrint draws those in RGB black, which
 a CMYK workflow separates onto the black plate alone; a press registers its plates by marks
@@ -56,6 +57,23 @@ def add_crop_marks(data: bytes) -> bytes:
                 page.obj.Resources.ColorSpace = pikepdf.Dictionary()
             page.obj.Resources.ColorSpace[RESOURCE] = colour
             page.contents_add(pdf.make_stream(stroke(crop_lines(left, bottom, right, top))), prepend=False)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, static_id=True)
+        return out.getvalue()
+
+
+def without_marks(data: bytes) -> bytes:
+    """Every page cut to its TrimBox: no bleed and no marks, for a desktop printer's paper.
+
+    The marks and bleed drawn outside the trim stay in the content but outside the page, so
+    no printer or viewer shows them.
+    """
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            trim = pikepdf.Array([float(v) for v in page.obj.TrimBox])
+            for box in ("/MediaBox", "/CropBox", "/BleedBox", "/ArtBox"):
+                if box in page.obj or box == "/MediaBox":
+                    page.obj[box] = trim
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, static_id=True)
         return out.getvalue()

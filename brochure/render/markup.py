@@ -47,6 +47,27 @@ def web_label(address: str) -> str:
     return re.sub(r"^https?://", "", address).rstrip("/")
 
 
+_BREAKS = re.compile(r"[@.]|/(?!/)|-")
+
+
+def breakable(address: str) -> str:
+    """An email or web address that may break after each "@", "." and "/" (not the first of
+    "//"), and never after a "-".
+
+    Why: a long address in running text otherwise has no break opportunity but its hyphens,
+    so it breaks after a hyphen (which reads as a hyphenated word: is the "-" part of the
+    address?) or, with none, mid-word or past the panel. A zero-width space after "@", "."
+    and "/" allows a break there; a word joiner after "-" forbids one. Only the shown text
+    changes; the link's target is the address as written.
+    """
+    return _BREAKS.sub(lambda m: m.group(0) + ("\u2060" if m.group(0) == "-" else "\u200b"), address)
+
+
+def _shown(match: re.Match[str]) -> str:
+    """A link's text: addresses may break after "@", "." and "/" (not after "-"); phone numbers never break."""
+    return breakable(match.group(0)) if match.lastgroup in ("url", "www", "email") else match.group(0)
+
+
 def _href(match: re.Match[str]) -> str:
     kind = match.lastgroup
     text = match.group(0)
@@ -73,24 +94,13 @@ def _linkify(state: StateCore) -> None:
             position = 0
             for match in _LINKS.finditer(token.content):
                 if match.start() > position:
-                    children.append(_text(token.content[position:match.start()] + _break_before(match)))
+                    children.append(_text(token.content[position:match.start()]))
                 link = Token("link_open", "a", 1)
                 link.attrs = {"href": _href(match)}
-                children += [link, _text(match.group(0)), Token("link_close", "a", -1)]
+                children += [link, _text(_shown(match)), Token("link_close", "a", -1)]
                 position = match.end()
             children.append(_text(token.content[position:]) if position else token)
         block.children = children
-
-
-def _break_before(match: re.Match[str]) -> str:
-    """A zero-width space before a link that starts with "(", as in "(913) 871-9888".
-
-    Why: WeasyPrint 70 finds no break opportunity between a space and an inline box that
-    starts with "(", and when such a link ends a paragraph it breaks the line before in
-    the wrong place, leaving a lone word on a line of its own.
-    """
-    return "\u200b" if match.group(0).startswith("(") and match.start() > 0 \
-        and match.string[match.start() - 1].isspace() else ""
 
 
 def _text(content: str) -> Token:
@@ -143,7 +153,7 @@ def linkify(text: str) -> Markup:
     out = Markup("")
     position = 0
     for match in _LINKS.finditer(text):
-        out += text[position:match.start()] + _break_before(match)
-        out += Markup('<a href="{}">{}</a>').format(_href(match), match.group(0))
+        out += text[position:match.start()]
+        out += Markup('<a href="{}">{}</a>').format(_href(match), _shown(match))
         position = match.end()
     return out + text[position:]

@@ -28,6 +28,7 @@ from .paper import BLEED_PT, EMAIL_DPI
 # Email: PDF/UA-1, which makes WeasyPrint tag the structure for screen readers.
 OPTIONS: dict[str, dict[str, Any]] = {
     "print": {"pdf_variant": "pdf/x-4"},
+    "office": {},  # an ordinary PDF for a desktop printer: RGB, links kept
     "email": {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "optimize_images": True,
               "dpi": EMAIL_DPI, "jpeg_quality": 85},
 }
@@ -125,7 +126,7 @@ def _fetcher(roots: list[Path], seen: set[Path], output: str = "email", profile:
     return LocalFetcher(allowed_protocols={"file", "data"}, fail_on_errors=False)
 
 
-def _finisher(identifier: str) -> Any:
+def _finisher(identifier: str, bleed: float = BLEED_PT) -> Any:
     """Post-process the PDF before it is written: exact bleed box, reproducible XMP id."""
 
     def finish(document: Any, pdf: Any) -> None:
@@ -134,8 +135,7 @@ def _finisher(identifier: str) -> Any:
         for obj in pdf.objects:
             if isinstance(obj, pydyf.Dictionary) and "TrimBox" in obj:
                 left, top, right, bottom = obj["TrimBox"]
-                obj["BleedBox"] = pydyf.Array([left - BLEED_PT, top - BLEED_PT,
-                                               right + BLEED_PT, bottom + BLEED_PT])
+                obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
             elif isinstance(obj, pydyf.Stream) and obj.extra.get("Type") == "/Metadata":
                 # WeasyPrint writes a random xmpMM:DocumentID for PDF/X-4; same input, same id.
                 obj.stream = [re.sub(rb"xmp\.did:[0-9a-f-]{36}", f"xmp.did:{identifier}".encode(), chunk)
@@ -201,7 +201,7 @@ class Rendered:
 
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
                finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
-               descriptions: dict[str, str] | None = None) -> Rendered:
+               descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
@@ -231,7 +231,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         if output == "print":  # PDF/X: no annotations; a printed link is its words
             for page in document.pages:
                 page.links.clear()
-        data = document.write_pdf(finisher=_finisher(_uuid_like(digest)),
+        data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed),
                                   pdf_identifier=digest[:32].encode(), **OPTIONS[output])
     # Fonts fetched once stay registered: they are inputs of every later PDF all the same.
     font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}

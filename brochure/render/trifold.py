@@ -12,10 +12,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from . import marks
+from .marks import MARK_LENGTH_PT, MARK_OFFSET_PT
 from .paper import BLEED_PT, Sheet
 
-MARK_OFFSET_PT = 13.5  # crop and fold marks start 0.1875 in from the trim, clear of the bleed
-MARK_LENGTH_PT = 13.5
 SLOTS = ("cover", "flap", "inside-left", "inside-middle", "inside-right", "back")
 NAMES = {"cover": "the front cover", "flap": "the fold-in flap", "inside-left": "the inside left panel",
          "inside-middle": "the inside middle panel", "inside-right": "the inside fold-in panel",
@@ -29,7 +29,12 @@ _PLACES = {"flap": (0, 0), "back": (0, 1), "cover": (0, 2),
 
 
 class Overflow(Exception):
-    """The content does not fit the six panels; the message says where and what to do."""
+    """The content does not fit the six panels; the message says where, by how much and what
+    to do, and ``key`` names the content key to shorten (``layout`` when it is the article)."""
+
+    def __init__(self, message: str, key: str = "layout") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def _parts(page: Any) -> list[str]:
@@ -62,7 +67,7 @@ def slots(document: Any) -> dict[str, int]:
             by_part.setdefault(part, []).append(index)
     cover, article, back = (by_part.get(name, []) for name in ("cover", "article", "back"))
     if len(cover) > 1:
-        raise Overflow("the title and subtitle do not fit the front cover; shorten them")
+        raise _cover_overflow([document.pages[i] for i in cover])
     if len(article) > 4:
         extra = len(article) - 5 + _used_fraction(document.pages[article[-1]])
         raise Overflow(
@@ -78,6 +83,38 @@ def slots(document: Any) -> dict[str, int]:
     return mapping
 
 
+def _cover_overflow(pages: list[Any]) -> Overflow:
+    """The title and subtitle, even at the smallest cover step, need more than the cover:
+    by how much, from the heights of the cover's parts on the pages they ran onto, and
+    about how many characters of the longer of them that is."""
+    height = pages[0]._page_box.height
+    needed = 0.0
+    texts = {"title": "", "subtitle": ""}
+    heights = {"title": 0.0, "subtitle": 0.0}
+    for page in pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None or type(box).__name__ not in ("BlockBox", "FlexBox"):
+                continue
+            if element.get("data-part") == "cover":
+                # The panel is a flex column as tall as the page: its parts (the title block,
+                # the foot) are what needs the room, each cut at the page's height.
+                needed += sum(min(child.margin_height(), height) for child in box.children)
+            key = "title" if element.tag == "h1" else "subtitle" if "subtitle" in (element.get("class") or "").split() else ""
+            if key:
+                texts[key] = "".join(element.itertext())
+                heights[key] += box.margin_height()
+    over = max(needed - height, 1.0)
+    key = "subtitle" if len(texts["subtitle"]) > 3 * len(texts["title"]) else "title"
+    length = len(texts[key])
+    cut = max(10, -(-length * over / max(heights[key], 1.0) // 10) * 10)
+    shorten = f"by about {cut:.0f} of its {length} characters" if cut < 0.9 * length else "to a few lines"
+    return Overflow(
+        f"the title and subtitle do not fit the front cover, even in its smallest type: they run over by about "
+        f"{max(0.1, over * 0.75 / 72):.1f} in ({max(5, round(over / height * 20) * 5):.0f}% of the panel's height). "
+        f"Shorten the {key} {shorten}", key)
+
+
 def _amount(panels: float) -> str:
     if panels < 0.95:
         return f"{round(panels * 100 / 5) * 5:.0f}% of a panel"
@@ -90,27 +127,13 @@ def _share(extra: float, available: float) -> str:
 
 def _marks(sheet: Sheet) -> bytes:
     """Crop marks at the corners and fold marks at the folds, all outside the bleed."""
-    w, h, o, n = sheet.width, sheet.height, MARK_OFFSET_PT, MARK_LENGTH_PT
-    lines = []
-    for x in (0.0, w):
-        for y in (0.0, h):
-            dx = -1 if x == 0 else 1
-            dy = -1 if y == 0 else 1
-            lines.append((x + dx * o, y, x + dx * (o + n), y))  # horizontal crop mark
-            lines.append((x, y + dy * o, x, y + dy * (o + n)))  # vertical crop mark
-    return _stroke(lines, dash=False)
+    return marks.stroke(marks.crop_lines(0.0, 0.0, sheet.width, sheet.height))
 
 
 def _fold_marks(folds: list[float], height: float) -> bytes:
     o, n = MARK_OFFSET_PT, MARK_LENGTH_PT
     lines = [(x, y0, x, y1) for x in folds for (y0, y1) in ((-o, -o - n), (height + o, height + o + n))]
-    return _stroke(lines, dash=True)
-
-
-def _stroke(lines: list[tuple[float, float, float, float]], dash: bool) -> bytes:
-    ops = ["q 0 0 0 RG 0.5 w", "[3 2] 0 d" if dash else "[] 0 d"]
-    ops += [f"{x0:.3f} {y0:.3f} m {x1:.3f} {y1:.3f} l S" for x0, y0, x1, y1 in lines]
-    return ("\n".join(ops) + "\nQ\n").encode()
+    return marks.stroke(lines, dash=True)
 
 
 def _panel_x(sheet: Sheet, side: int, column: int) -> tuple[float, float]:
@@ -119,16 +142,17 @@ def _panel_x(sheet: Sheet, side: int, column: int) -> tuple[float, float]:
     return sum(widths[:column]), widths[column]
 
 
-def impose(data: bytes, document: Any, sheet: Sheet) -> bytes:
+def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT) -> bytes:
     """Place the panel pages of ``data`` on the two sides of the sheet; return the new PDF."""
     import pikepdf  # only the tri-fold's print PDF needs it
 
     mapping = slots(document)
     pdf = pikepdf.open(io.BytesIO(data))
     panels = list(pdf.pages)
-    b = BLEED_PT
+    b = bleed
     margin = MARK_OFFSET_PT + MARK_LENGTH_PT
     sides = []
+    registration = marks.registration_colour(pdf)
     for side in (0, 1):
         xobjects = pikepdf.Dictionary()
         ops = []
@@ -157,7 +181,8 @@ def impose(data: bytes, document: Any, sheet: Sheet) -> bytes:
             MediaBox=[-margin, -margin, sheet.width + margin, sheet.height + margin],
             BleedBox=[-b, -b, sheet.width + b, sheet.height + b],
             TrimBox=[0, 0, sheet.width, sheet.height],
-            Resources=pikepdf.Dictionary(XObject=xobjects),
+            Resources=pikepdf.Dictionary(XObject=xobjects,
+                                         ColorSpace=pikepdf.Dictionary({marks.RESOURCE: registration})),
             Contents=pdf.make_stream(content),
         )
         sides.append(page)

@@ -1,0 +1,387 @@
+"""Flow: lines that break where a reader expects, and tri-fold panels that end at a sentence's end.
+
+Two fixes of what WeasyPrint 70 does by itself:
+
+``install()`` wraps ``weasyprint.layout.inline.split_first_line``. WeasyPrint 70 measures a
+run of text that ends in a space (the text before a link, bold words or any inline box)
+with that space; when the run fits the line except for the space, which would hang at the
+line's end and be dropped there, it finds the run "unsplittable" and keeps only its first
+word, so a paragraph such as "If you are in crisis, call or text 988 ..." sets "If" alone on
+a line. The wrapper measures such a run again without its trailing spaces and, when it then
+fits, keeps it whole: the line breaks before the link, where it should.
+
+``sentence_breaks()`` is the tri-fold's finisher before imposition: it moves each panel
+break that falls mid-sentence to a sentence's end (see "The sentence-break pass" below).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from . import trifold
+
+_INSTALLED = False
+
+
+def install() -> None:
+    """Put the fixed ``split_first_line`` in WeasyPrint's inline layout; once per process."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    from weasyprint.layout import inline
+
+    original = inline.split_first_line
+
+    def split_first_line(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
+                         is_line_start: bool = True, minimum: bool = False) -> Any:
+        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+        if (result[2] is not None and max_width is not None and text.endswith(" ") and text.strip(" ")
+                and style["white_space"] in ("normal", "pre-line")):
+            # Split: measure again without the trailing spaces, which hang at a line's end.
+            stripped = original(text.rstrip(" "), style, context, max_width, justification_spacing,
+                                is_line_start, minimum)
+            if stripped[2] is None and stripped[3] <= max_width:
+                return original(text, style, context, None, justification_spacing, is_line_start, minimum)
+        return result
+
+    inline.split_first_line = split_first_line
+    _INSTALLED = True
+
+
+# The sentence-break pass -----------------------------------------------------------------
+#
+# WeasyPrint breaks a paragraph wherever a panel is full, so a tri-fold panel can end in the
+# middle of a sentence ("glutamate, which are | neurotransmitters"). After layout, each
+# article panel but the last that ends mid-sentence is fixed in the HTML: the paragraph is
+# split at the last sentence end on the panel that leaves at least two of its lines there
+# (the rest starts the next panel), or, when there is none, the paragraph (or the heading of
+# the section it opens) moves to the next panel. What moves gets class="panel-break-before"
+# (trifold.css: break-before: page). Each change is laid out again and kept only when the
+# article still fits the tri-fold. One fix pushes text into the next panels, so the fixes of
+# later panels are tried with each option of the earlier ones (up to OPTIONS_PER_PANEL).
+# When breaks alone cannot end every panel at a sentence's end, the same is tried with the
+# article's leading a step tighter (LEADING_STEPS, 1.5% then 3%: a 40-line panel gains about
+# a line); failing that, the fewest mid-sentence panels at the design's leading. At most
+# MAX_LAYOUTS layouts in all: on the seed, 5 (about 1.5 s), where a build was 1 s.
+
+Finish = Callable[[bytes, Any], bytes]
+
+
+class _Rendered(Protocol):
+    data: bytes
+
+
+class Render(Protocol):
+    """Renders HTML to a PDF (``.data``), calling ``finish(pdf, document)`` on the way."""
+
+    def __call__(self, html: str, *, finish: Finish) -> _Rendered: ...
+
+
+MAX_LAYOUTS = 16
+OPTIONS_PER_PANEL = 3
+LEADING_STEPS = (0.985, 0.97)  # the article's leading, when breaks alone cannot do it
+BREAK_CLASS = "panel-break-before"
+
+# The whitespace after a sentence's end: ".", "!" or "?", closing quotes or brackets, then
+# whitespace before what may open a sentence (a capital or a digit: _is_end).
+_SENTENCE = re.compile(r"[.!?][”’\"')\]]*(\s+)(?=[“‘\"'(\[¿¡]*(\w))")
+_ENDS = re.compile(r"[.!?][”’\"')\]]*$")
+_ABBREVIATIONS = {"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "vs.", "e.g.", "i.e.", "approx.", "no.", "fig."}
+_TOKENS = re.compile(r"<!--.*?-->|<[^>]*>|&#?\w+;|[^<&]+", re.S)
+_VOID = {"br", "wbr", "img", "input", "hr", "source"}
+_INVISIBLE = re.compile(r"[\s\u200b\u2060\u00ad]+")
+
+
+def _is_end(text: str, match: re.Match[str]) -> bool:
+    """Whether a sentence-final mark is one: not "Dr." or an initial, and a capital or a digit follows."""
+    if not (match.group(2).isupper() or match.group(2).isdigit()):
+        return False
+    words = text[:match.start() + 1].split()
+    word = words[-1].lstrip("(“‘\"'").lower() if words else ""
+    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The whitespace between each two sentences of ``text``: (start, end) offsets."""
+    return [match.span(1) for match in _SENTENCE.finditer(text) if _is_end(text, match)]
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` (the last line on a panel) ends at a sentence's end: not when it ends
+    where an address may break ("www.", then a zero-width space)."""
+    if text.rstrip(" \n\t").endswith(("\u200b", "\u2060")):
+        return False
+    text = _INVISIBLE.sub(" ", text).strip()
+    match = _ENDS.search(text)
+    if not match:
+        return False
+    word = text[:match.start() + 1].split()[-1].lstrip("(“‘\"'").lower()
+    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+
+
+def _line_text(line: Any) -> str:
+    return "".join(box.text for box in line.descendants() if type(box).__name__ == "TextBox")
+
+
+def _lines(page: Any) -> list[Any]:
+    return [box for box in page._page_box.descendants() if type(box).__name__ == "LineBox"]
+
+
+@dataclass
+class Layout:
+    """One laid-out version of the document: its HTML, boxes, and its mid-sentence panels."""
+
+    text: str
+    document: Any
+    problems: list[int]  # page indexes of the panels that end mid-sentence
+    lines: list[list[Any]]  # each page's line boxes
+
+
+def _measure(text: str, document: Any) -> Layout | None:
+    """The layout's mid-sentence panels; None when the content does not fit the tri-fold."""
+    try:
+        trifold.slots(document)
+    except trifold.Overflow:
+        return None
+    lines = [_lines(page) for page in document.pages]
+    article = [i for i, page in enumerate(document.pages) if "article" in trifold._parts(page)]
+    problems = []
+    for index in article[:-1]:
+        if not lines[index] or not lines[index + 1]:
+            continue
+        last = lines[index][-1]
+        continued = any(line.element is last.element for line in lines[index + 1])
+        if last.element is not None and last.element.tag == "p" and continued and not ends_sentence(_line_text(last)):
+            problems.append(index)
+    return Layout(text, document, problems, lines)
+
+
+def _start_tag(text: str, tag: str, ordinal: int) -> re.Match[str] | None:
+    """The ``ordinal``-th (from 0) start tag ``<tag ...>`` of the HTML, outside comments."""
+    count = 0
+    for match in re.finditer(rf"<!--.*?-->|<{tag}(?=[\s>/])[^>]*>", text, re.S):
+        if match.group(0).startswith("<!--"):
+            continue
+        if count == ordinal:
+            return match
+        count += 1
+    return None
+
+
+def _source_of(text: str, root: Any, element: Any) -> re.Match[str] | None:
+    """Where ``element`` starts in the HTML: its tag counted among those of its name."""
+    ordinal = next((i for i, e in enumerate(root.iter(element.tag)) if e is element), -1)
+    return _start_tag(text, element.tag, ordinal) if ordinal >= 0 else None
+
+
+def _plain(fragment: str, offset: int) -> tuple[str, list[tuple[int, int, int]]]:
+    """The text of an HTML fragment, and for each of its characters (start, end, depth) in
+    the HTML: where it is (``offset`` added) and inside how many inline elements."""
+    chars: list[str] = []
+    where: list[tuple[int, int, int]] = []
+    depth = 0
+    for token in _TOKENS.finditer(fragment):
+        piece, start, end = token.group(0), token.start() + offset, token.end() + offset
+        if piece.startswith("<!--"):
+            continue
+        if piece.startswith("<"):
+            name = re.match(r"</?\s*(\w+)", piece)
+            tag = name.group(1).lower() if name else ""
+            if tag in ("br", "wbr"):
+                chars.append(" " if tag == "br" else "\u200b")
+                where.append((start, end, depth))
+            elif piece.startswith("</"):
+                depth -= 1
+            elif tag not in _VOID and not piece.endswith("/>"):
+                depth += 1
+        elif piece.startswith("&"):
+            chars.append(html.unescape(piece))
+            where.append((start, end, depth))
+        else:
+            chars += piece
+            where += [(start + i, start + i + 1, depth) for i in range(len(piece))]
+    return "".join(chars), where
+
+
+def _with_class(tag: str) -> str:
+    """A start tag with ``BREAK_CLASS`` added to its classes (and without an id)."""
+    tag = re.sub(r"""\sid=("[^"]*"|'[^']*'|[^\s>]+)""", "", tag)
+    match = re.search(r"""\sclass=("([^"]*)"|'([^']*)'|([^\s>"']+))""", tag)
+    if match:
+        classes = next(g for g in match.groups()[1:] if g is not None)
+        return f'{tag[:match.start()]} class="{classes} {BREAK_CLASS}"{tag[match.end():]}'
+    name = re.match(r"<\w+", tag)
+    assert name is not None
+    return f'{tag[:name.end()]} class="{BREAK_CLASS}"{tag[name.end():]}'
+
+
+def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
+    """The HTML with ``para`` split at a sentence end on ``page``, the last one first.
+
+    Only ends that leave at least two of the paragraph's lines on the page qualify, and
+    only where the split falls outside links and bold words.
+    """
+    mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if line.element is para]
+    texts = [_line_text(line) for _, line in mine]
+    joined = " ".join(texts)
+    line_of = [n for n, t in enumerate(texts) for _ in range(len(t) + 1)]
+    start = _source_of(layout.text, root, para)
+    if start is None:
+        return []
+    end = layout.text.find("</p>", start.end())
+    plain, where = _plain(layout.text[start.end():end], start.end())
+    spans, source_spans = sentence_spans(joined), sentence_spans(plain)
+    same = _INVISIBLE.sub("", joined).lower() == _INVISIBLE.sub("", plain).lower() == \
+        _INVISIBLE.sub("", "".join(para.itertext())).lower()
+    if not same or len(spans) != len(source_spans):
+        return []  # the laid-out text is not the paragraph's as written (a template's own doing)
+    on_page = [n for n, (index, _) in enumerate(mine) if index == page]
+    options = []
+    for (at, _), (first, last) in reversed(list(zip(spans, source_spans))):
+        line = line_of[at - 1]
+        if line not in on_page or on_page.index(line) < 1:
+            continue
+        if any(where[i][2] for i in range(first, last)):
+            continue  # inside a link or bold words
+        cut, resume = where[first][0], where[last - 1][1]
+        options.append(f"{layout.text[:cut]}</p>\n{_with_class(start.group(0))}{layout.text[resume:]}")
+    return options
+
+
+def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
+    """The HTML with ``para`` (or the heading of the section it opens) starting the next panel;
+    None when it starts on an earlier panel or already opens this one."""
+    parent = {child: node for node in root.iter() for child in node}
+    siblings = list(parent[para]) if para in parent else [para]
+    index = siblings.index(para)
+    while index > 0 and siblings[index - 1].tag in ("h2", "h3", "figure"):
+        index -= 1
+    target = siblings[index]
+    inside = set(target.iter())
+    first = next(((n, line) for n, lines in enumerate(layout.lines) for line in lines if line.element in inside), None)
+    if first is None or first[0] != page or first[1] is layout.lines[page][0]:
+        return None
+    start = _source_of(layout.text, root, target)
+    if start is None:
+        return None
+    return layout.text[:start.start()] + _with_class(start.group(0)) + layout.text[start.end():]
+
+
+def _options(layout: Layout, page: int) -> list[str]:
+    """Ways to end ``page`` at a sentence's end, best first."""
+    para = layout.lines[page][-1].element
+    root = layout.document.pages[0]._page_box.children[0].element
+    options = _splits(layout, page, para, root)[:OPTIONS_PER_PANEL - 1]
+    move = _move(layout, page, para, root)
+    return options + ([move] if move else [])
+
+
+class _Trials:
+    """The layouts a search may still make, and those it made (by HTML), so none is made twice."""
+
+    def __init__(self, like: Any, budget: int) -> None:
+        self.like = like
+        self.left = budget
+        self.made: dict[str, Layout | None] = {}
+
+    def lay_out(self, text: str) -> Layout | None:
+        if text not in self.made:
+            self.left -= 1
+            self.made[text] = _lay_out(text, self.like)
+        return self.made[text]
+
+
+def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layout:
+    """The layout with the fewest mid-sentence panels reachable from ``layout`` by fixing
+    panels from page ``start`` on, each fix combined with those of the later panels; with
+    ``partial``, also by leaving a panel as it is to fix the later ones."""
+    todo = [page for page in layout.problems if page >= start]
+    if not todo:
+        return layout
+    page = todo[0]
+    best = layout
+    for text in _options(layout, page):
+        if trials.left <= 0 and text not in trials.made:
+            break
+        candidate = trials.lay_out(text)
+        if candidate is None:
+            break  # it overflows; the options after it push still more text on, so they would too
+        if page in candidate.problems:
+            continue  # it does not help
+        found = _search(candidate, page + 1, trials, partial)
+        if len(found.problems) < len(best.problems):
+            best = found
+        if not any(later > page for later in best.problems):
+            return best  # the panels before this one are as they were: nothing better is left
+    if partial:
+        found = _search(layout, page + 1, trials, partial)  # leave this panel, fix the later ones
+        best = found if len(found.problems) < len(best.problems) else best
+    return best
+
+
+def _lay_out(text: str, like: Any) -> Layout | None:
+    """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts), without
+    writing a PDF: a candidate costs half a build. WeasyPrint's messages about it are the
+    first layout's, already reported."""
+    from weasyprint import HTML
+
+    from .pdf import OPTIONS
+
+    logger = logging.getLogger("weasyprint")
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+            font_config=like.font_config, **OPTIONS["print"])
+    finally:
+        logger.disabled = disabled
+    return _measure(text, document)
+
+
+def _tighter(text: str, document: Any, factor: float) -> str | None:
+    """The HTML with the article's leading ``factor`` times its own (None when it has none to scale)."""
+    article = next((box for page in document.pages for box in page._page_box.descendants()
+                    if getattr(box, "element", None) is not None and box.element.tag == "main"), None)
+    leading: Any = article.style["line_height"] if article is not None else "normal"
+    if isinstance(leading, (int, float)):
+        value = f"{leading * factor:.4f}"  # a number: so many times the font size
+    elif getattr(leading, "unit", None) == "px":
+        value = f"{leading.value * factor:.4f}px"
+    else:
+        return None  # "normal", or a percentage already resolved elsewhere
+    if "</head>" not in text:
+        return None
+    return text.replace("</head>", f"<style>.article {{ line-height: {value}; }}</style>\n</head>", 1)
+
+
+def sentence_breaks(text: str, finish: Finish, render: Render) -> Finish:
+    """A finisher for the tri-fold's print PDF rendered from the HTML ``text``: it moves panel
+    breaks that fall mid-sentence, laying out changed HTML to compare, then has the chosen
+    HTML rendered by ``render(html, finish=finish)``; ``finish`` (the imposition) gets the PDF
+    and document it chose. Nothing to move: the PDF at hand is finished, with no layout more.
+    """
+
+    def run(data: bytes, document: Any) -> bytes:
+        layout = _measure(text, document)
+        if layout is None or not layout.problems:
+            return finish(data, document)
+        trials = _Trials(document, MAX_LAYOUTS)
+        best = _search(layout, 0, trials, partial=False)
+        for factor in LEADING_STEPS:  # every panel at a sentence end, with the leading a step tighter
+            tighter = _tighter(text, document, factor)
+            if not best.problems or trials.left <= 0 or tighter is None:
+                break
+            start = trials.lay_out(tighter)
+            found = _search(start, 0, trials, partial=False) if start is not None else best
+            best = best if found.problems else found
+        if best.problems:  # failing that, as few mid-sentence panels as can be, at the design's leading
+            best = _search(layout, 0, trials, partial=True)
+        if best is layout:
+            return finish(data, document)
+        return render(best.text, finish=finish).data  # the PDF of the chosen HTML, finished
+
+    return run
