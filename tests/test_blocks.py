@@ -371,11 +371,11 @@ def test_page_validation_passes_pdf_ua_1_on_the_example(trifold: Example, handou
 BODY_AT = 8  # the line of "body: |" in ``_content``'s file
 
 
-def _content(folder: Path, body: str) -> Path:
+def _content(folder: Path, body: str, lang: str = "en-US") -> Path:
     """A small handout whose one section body is ``body``, with a picture beside it."""
     shutil.copy(EXAMPLE / "pictures" / "walker.png", folder / "walker.png")
     (folder / "outside.png").write_bytes((EXAMPLE / "pictures" / "walker.png").read_bytes())
-    text = ("title: Blocks\nlang: en-US\nclinic:\n  name: Hill Street Clinic\nlayout: handout\nsections:\n"
+    text = (f"title: Blocks\nlang: {lang}\nclinic:\n  name: Hill Street Clinic\nlayout: handout\nsections:\n"
             "  - heading: One\n    body: |\n" + "".join(f"      {line}\n" for line in body.splitlines()))
     content = folder / "content" / "content.yaml"
     content.parent.mkdir(parents=True, exist_ok=True)
@@ -494,3 +494,26 @@ def test_a_low_resolution_picture_in_a_body_is_reported_at_its_key(tmp_path: Pat
     run = run_main("check", str(content))
     found = [line for line in run.out if "image-resolution" in line or "ppi" in line]
     assert any(f"content.yaml:{BODY_AT}: sections[0].body:" in line for line in found), "\n".join(run.out)
+
+
+def test_the_words_of_the_blocks_are_in_the_handouts_language(tmp_path: Path) -> None:
+    """A Spanish handout: the callout's kind, the sources' heading and the spoken box in Spanish."""
+    content = _content(tmp_path, """\
+::: warning Cuándo llamar al 911
+Llame si le duele el pecho.[^1]
+:::
+
+- [ ] Su tarjeta del seguro
+
+[^1]: Centros para el Control y la Prevención de Enfermedades, 2024.
+""", lang="es-US")
+    build(content, tmp_path / "out")
+    print_pdf, email = (tmp_path / "out" / f"blocks-{kind}.pdf" for kind in ("print", "email"))
+    for path in (print_pdf, email):
+        text = _drawn(path)
+        assert _squeeze("Advertencia: Cuándo llamar al 911") in text and "Fuentes" in text, path.name
+        assert "Warning" not in text and "Sources" not in text
+    pdf = pikepdf.open(email)
+    tree = _tree(pdf)
+    assert [str(e.Alt) for e in _elements(tree, "/Lbl") if "/Alt" in e] == ["Casilla para marcar"]
+    assert [str(d.T) for d in _elements(tree, "/Div") if "/T" in d] == ["Advertencia: Cuándo llamar al 911"]

@@ -19,7 +19,7 @@ its blocks, as core rules, into plain tokens the default renderer writes:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from markdown_it import MarkdownIt
@@ -31,6 +31,15 @@ from markupsafe import Markup, escape
 from ..content import Brochure, dialect
 
 _NOTES = "brochure_notes"  # the env key of a document's notes
+Words = Callable[[str], str]  # a label by its key (``render.labels.Labels``): "callout_warning" -> "Warning"
+_ENGLISH = {**{f"callout_{kind}": word for kind, word in dialect.CALLOUTS.items()},
+            "sources": "Sources", "box_to_tick": "Box to tick", "ticked_box": "Ticked box"}
+
+
+def _label(env: Any, key: str) -> str:
+    """A label in the document's language (its ``Notes``' labels), else in English."""
+    words = env.get(_NOTES, {}).get("labels") if isinstance(env, dict) else None
+    return str(words(key)) if words is not None else _ENGLISH[key]
 
 
 def install(parser: MarkdownIt) -> None:
@@ -109,7 +118,7 @@ def _callouts(state: StateCore) -> None:
             continue
         if dialect.is_callout(token):
             kind, title = dialect.callout_title(token)
-            word = dialect.CALLOUTS.get(kind, kind.capitalize())
+            word = _label(state.env, f"callout_{kind}") if kind in dialect.CALLOUTS else kind.capitalize()
             label = f"{word}: {title}" if title else word
             opened = _block("callout_open", "aside", 1, **{
                 "class": f"callout callout-{kind}", "data-pdf-role": "Div", "data-pdf-title": label})
@@ -138,7 +147,7 @@ def _checklists(state: StateCore) -> None:
             ticked = bool(token.meta.pop("checked"))
             token.attrJoin("class", "ticked" if ticked else "unticked")
             # What a screen reader says for the box (the list item's label).
-            token.attrSet("data-pdf-label", "Ticked box" if ticked else "Box to tick")
+            token.attrSet("data-pdf-label", _label(state.env, "ticked_box" if ticked else "box_to_tick"))
 
 
 # -- pictures -------------------------------------------------------------------------------
@@ -238,17 +247,19 @@ def _notes(state: StateCore) -> None:
 
 class Notes:
     """The notes of one document: pass it to every ``markdown()`` of the document, in reading
-    order, then print ``html()`` at its end."""
+    order, then print ``html()`` at its end. ``labels``: the words of the document's language
+    (callouts' kinds, "Sources", the checklist box's spoken name); English without them."""
 
-    def __init__(self, brochure: Brochure | None = None) -> None:
+    def __init__(self, brochure: Brochure | None = None, labels: Words | None = None) -> None:
         texts = [brochure.intro or "", *(s.body for s in brochure.sections)] if brochure else []
         # Every label the article defines is known from the first body on: a [^1] may find
         # its note in a later body (the content model has checked that each one does).
         self.env: dict[str, Any] = dialect.seeded(dialect.note_labels(texts).defined)
-        self.env[_NOTES] = {"bodies": {}, "numbers": {}, "parser": None}
+        self.env[_NOTES] = {"bodies": {}, "numbers": {}, "parser": None, "labels": labels}
 
     def html(self) -> Markup:
-        """The notes, numbered, under the heading "Sources"; nothing when there are none."""
+        """The notes, numbered, under the heading "Sources" (in the document's language);
+        nothing when there are none."""
         shared = self.env[_NOTES]
         parser: MarkdownIt | None = shared["parser"]
         if parser is None or not shared["bodies"]:
@@ -260,5 +271,5 @@ class Notes:
             tokens += [opened, *shared["bodies"][number], Token("footnote_close", "", -1)]
         tokens.append(Token("footnote_block_close", "", -1))
         notes = parser.renderer.render(tokens, parser.options, self.env)
-        heading = escape("Sources")
+        heading = escape(_label(self.env, "sources"))
         return Markup(f'<section class="references">\n<h2>{heading}</h2>\n{notes}</section>\n')
