@@ -39,6 +39,7 @@ class Example:
     content: Path
     print: Path
     email: Path
+    office: Path
 
 
 def _build(folder: Path, layout: str) -> Example:
@@ -46,9 +47,11 @@ def _build(folder: Path, layout: str) -> Example:
     content = folder / "content" / "content.yaml"
     text = content.read_text(encoding="utf-8")
     assert "\nlayout: trifold\n" in text, "the example is a tri-fold"
-    content.write_text(text.replace("\nlayout: trifold\n", f"\nlayout: {layout}\n"), encoding="utf-8")
+    text = text.replace("\nlayout: trifold\n", f"\nlayout: {layout}\n") + "outputs: [print, email, office]\n"
+    content.write_text(text, encoding="utf-8")
     build(content, folder / "out")
-    return Example(layout, content, folder / "out" / f"{SLUG}-print.pdf", folder / "out" / f"{SLUG}-email.pdf")
+    return Example(layout, content, folder / "out" / f"{SLUG}-print.pdf", folder / "out" / f"{SLUG}-email.pdf",
+                   folder / "out" / f"{SLUG}-office.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +64,11 @@ def handout(tmp_path_factory: pytest.TempPathFactory) -> Example:
     return _build(tmp_path_factory.mktemp("handout"), "handout")
 
 
-@pytest.fixture(params=["trifold print", "handout print", "email"])
+@pytest.fixture(params=["trifold print", "handout print", "email", "trifold office", "handout office"])
 def pdf(request: pytest.FixtureRequest, trifold: Example, handout: Example) -> tuple[str, Path]:
-    """Each of the three outputs: (name, PDF)."""
-    return request.param, {"trifold print": trifold.print, "handout print": handout.print,
-                           "email": trifold.email}[request.param]
+    """Each output: (name, PDF). The print shop's and the office's of each layout, and the email PDF."""
+    return request.param, {"trifold print": trifold.print, "handout print": handout.print, "email": trifold.email,
+                           "trifold office": trifold.office, "handout office": handout.office}[request.param]
 
 
 # -- reading the PDFs -----------------------------------------------------------------------
@@ -136,7 +139,7 @@ def _phrase(words: list[Word], phrase: str, after: str = "") -> Word:
 
 def test_the_example_builds_as_trifold_handout_and_email(trifold: Example, handout: Example) -> None:
     for example in (trifold, handout):
-        for path in (example.print, example.email):
+        for path in (example.print, example.email, example.office):
             assert path.stat().st_size > 0
     assert len(pikepdf.open(trifold.print).pages) == 2, "a tri-fold is one sheet, two sides"
     assert len(pikepdf.open(handout.print).pages) >= 2
@@ -156,7 +159,7 @@ def test_table_cells_in_order_in_each_output(pdf: tuple[str, Path]) -> None:
     """Read row by row; on a tri-fold panel the rows are stacked, each cell after its header."""
     name, path = pdf
     text = _drawn(path)
-    if name == "trifold print":
+    if name.startswith("trifold"):
         expected = CELLS[3:4] + [f"{h}:{c}" for h, c in zip(CELLS[1:3], CELLS[4:6])] + CELLS[6:7] \
             + [f"{h}:{c}" for h, c in zip(CELLS[1:3], CELLS[7:9])] + CELLS[9:10] \
             + [f"{h}:{c}" for h, c in zip(CELLS[1:3], CELLS[10:12])]
