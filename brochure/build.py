@@ -104,7 +104,11 @@ def _fingerprint(path: Path, source: Source, described: Described) -> str:
 
 
 def _images(brochure: Brochure) -> list[str]:
-    return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image]
+    from .content import dialect
+
+    texts = [brochure.intro or ""] + [s.body for s in brochure.sections]  # and the pictures among the paragraphs
+    return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image] \
+        + [picture.src for text in texts for picture in dialect.pictures(text)]
 
 
 def _described(path: Path, name: str) -> tuple[Described, Failed]:

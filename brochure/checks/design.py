@@ -18,7 +18,7 @@ from typing import Any
 
 import pikepdf
 
-from ..content import Brochure, Checks, Source, dotted
+from ..content import Brochure, Checks, Source, dialect, dotted
 from .findings import Finding
 from .inks import Colour, output_profile
 from .pdfread import PlacedImage, TextRun, entry
@@ -243,13 +243,17 @@ class ImageSource:
 
 
 def content_images(brochure: Brochure, source: Source, content_dir: Path) -> list[ImageSource]:
-    """The PNG and JPEG files the content names (logo and section images); SVGs print sharp at any size."""
+    """The PNG and JPEG files the content names (logo, section images and pictures in bodies); SVGs
+    print sharp at any size."""
     from PIL import Image
 
     named: list[tuple[tuple[str | int, ...], str]] = []
     if brochure.clinic.logo:
         named.append((("clinic", "logo"), brochure.clinic.logo))
     named += [(("sections", i, "image", "src"), s.image.src) for i, s in enumerate(brochure.sections) if s.image]
+    # Pictures among a body's paragraphs are found at that body's key.
+    texts = [(("intro",), brochure.intro or "")] + [(("sections", i, "body"), s.body) for i, s in enumerate(brochure.sections)]
+    named += [(path, picture.src) for path, text in texts for picture in dialect.pictures(text)]
     found = []
     for path, file in named:
         if file.lower().endswith(".svg"):

@@ -26,7 +26,7 @@ from ..render.trifold import NAMES
 from .design import ImageSource
 from .findings import Finding, Severity
 from .pdfread import Box, PlacedImage, TextRun, intersect
-from .text import text_blocks
+from .text import all_blocks
 
 SAFE = 9.0  # 0.125 in: the print shop's safe zone inside the trim and either side of a fold
 TOLERANCE = 1.0  # points: glyph boxes are estimates from the font size
@@ -140,7 +140,7 @@ class Texts:
         fields: list[tuple[Path_, int | None, str | None]] = [
             (("clinic", key), source.lines.get(("clinic", key)), getattr(clinic, key))
             for key in ("name", "phone", "email", "website", "address")]
-        fields += [(block.path, block.line, block.text) for block in text_blocks(brochure, source)]
+        fields += [(block.path, block.line, block.text) for block in all_blocks(brochure, source)]
         for path, line, text in fields:
             if text:
                 normal, offsets = _normal(text)

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..content import Brochure, Path_, Source, dotted
+from ..content import Brochure, Path_, Source, dialect, dotted
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,9 @@ class Block:
     path: Path_
     line: int | None
     text: str  # keeps a "\n" wherever the source wrapped, so offsets map back to lines
+    # "prose" (sentences, measured), or words that are not sentences: "cell" (a table's),
+    # "label" (a callout's title, a picture's caption) and "note" (a footnote's source).
+    kind: str = "prose"
 
     @property
     def key(self) -> str:
@@ -39,7 +41,6 @@ class Block:
         return None if self.line is None else self.line + self.text.count("\n", 0, offset)
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
 def _plain(inline: Token) -> str:
@@ -72,15 +73,29 @@ def markdown_blocks(text: str, path: Path_, source: Source) -> Iterator[Block]:
     key_line = source.lines.get(path)
     # A block scalar (``|``) starts on the line after its key; a folded or plain one has no "\n".
     base = None if key_line is None else key_line + (1 if "\n" in text else 0)
-    for token in _MARKDOWN.parse(text):
-        if token.type == "inline" and token.map is not None:
-            plain = _plain(token)
-            if plain.strip():
-                yield Block(path, None if base is None else base + token.map[0], plain)
+    tokens = dialect.parser().parse(text)
+    in_table = in_note = False
+    for token in tokens:
+        in_table = (in_table or token.type == "table_open") and token.type != "table_close"
+        in_note = (in_note or token.type == "footnote_block_open") and token.type != "footnote_block_close"
+        line = None if base is None or token.map is None else base + token.map[0]
+        if dialect.is_callout(token):
+            title = dialect.callout_title(token)[1]
+            if title:
+                yield Block(path, line, title, "label")
+        if token.type != "inline" or token.map is None:
+            continue  # a callout's own kind word ("Tip") has no line: it is not the clinic's words
+        plain = _plain(token)
+        if plain.strip():
+            yield Block(path, line, plain, "note" if in_note else "cell" if in_table else "prose")
+        for child in token.children or []:
+            caption = str(child.attrs.get("title", "")).strip() if child.type == "image" else ""
+            if caption:
+                yield Block(path, line, caption, "label")
 
 
-def text_blocks(brochure: Brochure, source: Source) -> Iterator[Block]:
-    """Every piece of text a patient reads, in reading order."""
+def all_blocks(brochure: Brochure, source: Source) -> Iterator[Block]:
+    """Every piece of text of the handout, in reading order, sources too."""
 
     def one(path: Path_, text: str | None) -> Iterator[Block]:
         if text:
@@ -96,14 +111,19 @@ def text_blocks(brochure: Brochure, source: Source) -> Iterator[Block]:
     yield from one(("disclaimer",), brochure.disclaimer)
 
 
+def text_blocks(brochure: Brochure, source: Source) -> Iterator[Block]:
+    """Every piece of text a patient reads, in reading order; sources (footnotes) left out."""
+    return (block for block in all_blocks(brochure, source) if block.kind != "note")
+
+
 def articles(brochure: Brochure, source: Source) -> list[tuple[Path_, list[Block]]]:
-    """The prose texts measured on their own: the intro and each section body."""
+    """The prose texts measured on their own: the intro and each section body, their sentences
+    only (a table's cells, a callout's title, a caption and a source are not sentences)."""
     texts: list[tuple[Path_, list[Block]]] = []
-    if brochure.intro:
-        texts.append((("intro",), list(markdown_blocks(brochure.intro, ("intro",), source))))
-    for index, section in enumerate(brochure.sections):
-        path: Path_ = ("sections", index, "body")
-        texts.append((path, list(markdown_blocks(section.body, path, source))))
+    fields: list[tuple[Path_, str]] = [(("intro",), brochure.intro)] if brochure.intro else []
+    fields += [(("sections", index, "body"), section.body) for index, section in enumerate(brochure.sections)]
+    for path, text in fields:
+        texts.append((path, [b for b in markdown_blocks(text, path, source) if b.kind == "prose"]))
     return texts
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 
-from markdown_it import MarkdownIt
+from .dialect import parser
 
 _DOMAIN = r"[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}"
 _WEB = re.compile(rf"https?://{_DOMAIN}(:\d+)?([/?#]\S*)?", re.IGNORECASE)
 _BARE = re.compile(rf"(//)?({_DOMAIN})([/?#]\S*)?")  # example.com/x, www.example.com, //example.com
 _MAIL = re.compile(r"mailto:[^@\s]+@" + _DOMAIN, re.IGNORECASE)
 _TEL = re.compile(r"tel:\+?[\d().\s-]{3,}", re.IGNORECASE)
-
-_PARSER = MarkdownIt("commonmark", {"html": False})
 
 
 def safe_href(href: str) -> str | None:
@@ -33,7 +31,7 @@ def safe_href(href: str) -> str | None:
 def bad_links(markdown: str) -> list[str]:
     """The link targets in a Markdown text that are not web addresses, emails or phones."""
     bad = []
-    for block in _PARSER.parse(markdown):
+    for block in parser().parse(markdown):  # links in tables, callouts and notes too
         for token in block.children or []:
             href = token.attrs.get("href") if token.type == "link_open" else None
             if isinstance(href, str) and safe_href(href) is None:

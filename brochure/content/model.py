@@ -19,8 +19,10 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
+from . import dialect
 from .links import bad_links
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
@@ -173,8 +175,22 @@ def _links(value: str) -> str:
     return value
 
 
+def _blocks(value: str, info: ValidationInfo) -> str:
+    """Tables, callouts, notes and pictures written as the dialect says; each picture a file
+    checked like ``image.src`` (inside the content's folder, complete), with words for screen readers."""
+    found = dialect.problems(value, (info.context or {}).get("notes"))
+    for picture in dialect.pictures(value):
+        try:
+            _local_image(picture.src, info)
+        except ValueError as error:
+            found.append(str(error))
+    if found:
+        raise ValueError("; ".join(found))
+    return value
+
+
 Text = Annotated[str, Field(min_length=1)]
-Markdown = Annotated[str, AfterValidator(_links)]
+Markdown = Annotated[str, AfterValidator(_links), AfterValidator(_blocks)]
 ImagePath = Annotated[str, AfterValidator(_local_image)]
 Colour = Annotated[str, AfterValidator(_colour)]
 
@@ -196,7 +212,10 @@ class Section(_Model):
 
     heading: Text = Field(description="The section's heading.")
     body: Annotated[Markdown, Field(min_length=1)] = Field(description="The section's text in Markdown: blank lines between paragraphs, "
-                                   "'- ' for bullet points, **bold**, [links](https://example.com).")
+                                   "'- ' for bullet points, **bold**, [links](https://example.com); also tables, "
+                                   "callouts (::: warning When to call 911), checklists (- [ ] ...), numbered steps "
+                                   "(1. ...), footnotes ([^1] and [^1]: the source) and pictures "
+                                   "(![what it shows](file.png \"caption\"){.half .right}).")
     image: Image | None = Field(None, description="An optional picture shown with the section.")
 
 
@@ -294,6 +313,17 @@ class Brochure(_Model):
                 raise ValueError(f"'{key}' is not a field name; use lowercase letters, digits and _, like hours "
                                  "or parking_info")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _notes(cls, data: Any, info: ValidationInfo) -> Any:
+        """The footnotes of the whole article, so that a body's [^1] may find its note in another body."""
+        if isinstance(data, dict) and isinstance(info.context, dict):
+            sections = data.get("sections")
+            texts = [data.get("intro")] + [s.get("body") for s in sections if isinstance(s, dict)] \
+                if isinstance(sections, list) else [data.get("intro")]
+            info.context["notes"] = dialect.note_labels([t for t in texts if isinstance(t, str)])
+        return data
 
     @field_validator("variants", mode="before")
     @classmethod

@@ -20,8 +20,8 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..content import Brochure, Clinic
+from . import blocks, markup
 from . import labels as catalog
-from . import markup
 from .assets import BUNDLED
 from .colour import DEFAULT_PROFILE, K_ONLY, NO_INK, palette, tint_hex
 from .paper import SHEETS
@@ -99,6 +99,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
                        web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex)
     env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
+    env.globals["references"] = blocks.Notes  # one per article: its footnotes, numbered through it
     return env
 
 

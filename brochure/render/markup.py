@@ -15,6 +15,7 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from ..content.links import safe_href
+from . import blocks
 
 # A web address (with scheme or www.), an email, or a North American / international phone.
 _LINKS = re.compile(
@@ -132,18 +133,19 @@ def _safe_links(state: StateCore) -> None:
 
 def _make_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    parser.disable(["image"])  # images come from `image:` keys, which are checked; not from Markdown
     parser.core.ruler.push("brochure_safe_links", _safe_links)
     parser.core.ruler.push("brochure_links", _linkify)
+    blocks.install(parser)  # tables, callouts, checklists, pictures (each checked by the content model), notes
     return parser
 
 
 _PARSER = _make_parser()
 
 
-def markdown(text: str) -> Markup:
-    """Render a Markdown body; raw HTML in it is shown as text, never interpreted."""
-    return Markup(_PARSER.render(text))
+def markdown(text: str, notes: blocks.Notes | None = None) -> Markup:
+    """Render a Markdown body; raw HTML in it is shown as text, never interpreted. ``notes``:
+    the document's, which numbers footnotes through every body and prints them at its end."""
+    return Markup(_PARSER.render(text, notes.env if notes is not None else None))
 
 
 def linkify(text: str) -> Markup:

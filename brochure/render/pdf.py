@@ -211,6 +211,10 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from .roles import install
+
+    install()  # the structure-tree roles of callouts, notes, figures and header cells
+
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
     fonts, font_files = _FONT_CONFIGS.setdefault(tuple(roots), (FontConfiguration(), set()))
