@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from . import manifest
-from .content import Brochure, Source, load_with_source, variants
+from .content import Brochure, Source, load_with_source
+from .content.variants import expand
 from .errors import ContentError, Problem
+from .projects import content_root
 from .render import html, labels, marks, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
@@ -86,18 +88,18 @@ def pdf_paths(brochure: Brochure, out_dir: Path, variant: str | None = None) -> 
 
 
 Described = list[tuple[str | None, Brochure, Source]]
-_VALIDATED: dict[tuple[str, str], tuple[str, Described]] = {}
+Failed = dict[str, list[Problem]]  # variant (``#<row>`` without a usable id) -> its problems
+_VALIDATED: dict[tuple[str, str], tuple[str, Described, Failed, Source]] = {}
 
 
-def _fingerprint(path: Path, described: Described | None = None) -> str:
-    """The content's bytes, its variants CSV's, and whether each image it names exists."""
-    parts = [manifest.file_hash(path)]
-    if described:
-        root = path.resolve().parent
-        parts += [manifest.file_hash(csv) for csv in _csv(described[0][2], root)]
-        parts += [manifest.file_hash(other) for other in described[0][2].inputs if other != path.resolve()]  # a translation's source
-        # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
-        parts += [f"{image}:{manifest.file_hash(root / image)}" for _, b, _ in described for image in _images(b)]
+def _fingerprint(path: Path, source: Source, described: Described) -> str:
+    """The bytes of every file the content was read from (the content, its project file and
+    CSV), which project it belongs to, and the bytes of each image it names."""
+    root = content_root(path)
+    parts = [manifest.file_hash(path), str(root)]
+    parts += [manifest.file_hash(file) for file in sorted(source.inputs)]
+    # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
+    parts += [f"{image}:{manifest.file_hash(root / image)}" for _, b, _ in described for image in _images(b)]
     return "\0".join(parts)
 
 
@@ -109,27 +111,44 @@ def _images(brochure: Brochure) -> list[str]:
         + [picture.src for text in texts for picture in dialect.pictures(text)]
 
 
-def brochures(path: Path, name: str) -> Described:
-    """Every brochure a content file describes (one per variant), validated.
+def _described(path: Path, name: str) -> tuple[Described, Failed]:
+    """Every brochure a content file describes (one per variant), validated, and the variants
+    that failed (a bad CSV row fails its own location only).
 
-    Cached per process while the file, its CSV and the files it names are unchanged:
-    a batch of 50 variants would otherwise validate all 50 for each of them.
+    Cached per process while the file, its project file, its CSV and the files it names are
+    unchanged: a batch of 50 variants would otherwise validate all 50 for each of them.
     """
     key = (str(path.resolve()), name)
     cached = _VALIDATED.get(key)
-    if cached and cached[0] == _fingerprint(path, cached[1]):
-        return cached[1]
+    if cached and cached[0] == _fingerprint(path, cached[3], cached[1]):
+        return cached[1], cached[2]
     brochure, source = load_with_source(path, name)
-    root = path.resolve().parent
-    described = [(variant, b, source) for variant, b in variants(brochure, source, root)]
-    _VALIDATED[key] = (_fingerprint(path, described), described)
+    built, failed = expand(brochure, source, content_root(path))
+    described = [(variant, b, source) for variant, b in built]
+    _VALIDATED[key] = (_fingerprint(path, source, described), described, failed, source)
+    return described, failed
+
+
+def brochures(path: Path, name: str) -> Described:
+    """Every brochure a content file describes (one per variant), validated; a failed
+    variant raises ``ContentError`` with its problems (``failures`` has them one by one)."""
+    described, failed = _described(path, name)
+    if failed:
+        raise ContentError([problem for problems in failed.values() for problem in problems])
     return described
 
 
+def failures(path: Path, name: str) -> Failed:
+    """The variants of a content file that cannot be built, each with its problems."""
+    return _described(path, name)[1]
+
+
 def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
-    """The units of a content file and the PDFs each will write."""
-    return {Unit(path, name, variant): list(pdf_paths(b, out_dir, variant).values())
-            for variant, b, _ in brochures(path, name)}
+    """The units of a content file and the PDFs each will write; a failed variant is a unit
+    of its own, which writes nothing and reports its problems."""
+    described, failed = _described(path, name)
+    units = {Unit(path, name, variant): list(pdf_paths(b, out_dir, variant).values()) for variant, b, _ in described}
+    return units | {Unit(path, name, variant): [] for variant in failed}
 
 
 def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
@@ -182,11 +201,14 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
     to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
     """
-    chosen = [(b, s) for variant, b, s in brochures(unit.path, unit.name) if variant == unit.variant]
+    described, failed = _described(unit.path, unit.name)
+    if unit.variant in failed:
+        raise ContentError(failed[str(unit.variant)])
+    chosen = [(b, s) for variant, b, s in described if variant == unit.variant]
     if not chosen:
         raise ContentError([Problem(unit.name, None, "variants", f"there is no variant '{unit.variant}' any more")])
     brochure, source = chosen[0]
-    content_dir = unit.path.resolve().parent
+    content_dir = content_root(unit.path)
     where = f"variant {unit.variant}: " if unit.variant else ""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where)
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
@@ -288,12 +310,6 @@ def _own_template_error(error: Exception, content_dir: Path) -> Problem | None:
         message = f"{error}" or type(error).__name__
     shown = Path(frame.filename).resolve().relative_to(content_dir.resolve())
     return Problem(str(shown), frame.lineno, "", f"template error: {message}")
-
-
-def _csv(source: Source, content_dir: Path) -> set[Path]:
-    """The variants CSV file, when the content names one: an input of every variant."""
-    name = source.data.get("variants")
-    return {content_dir / name} if isinstance(name, str) else set()
 
 
 def build_file(path: Path, out_dir: Path, name: str | None = None) -> Result:

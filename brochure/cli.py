@@ -51,9 +51,14 @@ def _port(text: str) -> int:
     return value
 
 
+# The FILE list when none is given (compared by identity: "content.yaml" typed out is a file).
+DEFAULT_FILES = ["content.yaml"]
+FILES_HELP = ("content files, or a project (its brochure.yaml or folder); default: the project in this "
+              "folder, else content.yaml")
+
+
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="*", metavar="FILE", default=["content.yaml"],
-                        help="content files to build (default: content.yaml)")
+    parser.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
     parser.add_argument("--out", default="out", metavar="DIR", help="folder for the PDFs (default: out)")
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
@@ -75,9 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
     build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
+    build.add_argument("--catalog", action="store_true",
+                       help="also write the catalog (out/index.html, out/catalog.pdf); a project always does")
     check = sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
-    check.add_argument("files", nargs="*", metavar="FILE", default=["content.yaml"],
-                       help="content files to check (default: content.yaml)")
+    check.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
     check.add_argument("--format", choices=("text", "json"), default="text", help="text for people, json for tools")
     check.add_argument("--strict", action="store_true", help="exit 1 when there is any warning")
     watch = sub.add_parser("watch", help=COMMANDS["watch"], description=COMMANDS["watch"])
@@ -129,10 +135,24 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
 
 
 def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
-    """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file)."""
+    """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
+    project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
+    stands for every handout in it. ``args.projects`` lists the projects named."""
+    from .projects import named, shown
+
     unique: dict[Path, str] = {}
+    args.projects = []
     for name in args.files:
-        unique.setdefault(Path(name).resolve(), name)
+        project = named(name, default=args.files is DEFAULT_FILES)
+        if project is None:
+            unique.setdefault(Path(name).resolve(), name)
+            continue
+        from .content.project import handouts
+
+        out = getattr(args, "out", None)
+        for path in handouts(project, skip=(Path(out),) if out else ()):
+            unique.setdefault(path.resolve(), shown(path))
+        args.projects.append(project)
     return [(Path(name), name) for name in unique.values()]
 
 
@@ -140,10 +160,21 @@ def _build(args: argparse.Namespace) -> int:
     from .console import progress_for
     from .runner import run
 
+    files = _files(args)
     with progress_for(sys.stdout) as progress:
-        outcomes = run(_files(args), Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
+        outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
                        check=True, skip_fresh_files=not args.strict)
-    return report(outcomes, args.strict)
+    status = report(outcomes, args.strict)
+    if args.projects or args.catalog:
+        from datetime import date
+
+        from .catalog import stale, write_catalog
+
+        if stale(files, outcomes, Path(args.out), date.today()):
+            for path in write_catalog(files, outcomes, Path(args.out), date.today()):
+                if path.suffix in (".html", ".pdf"):
+                    print(f"wrote {path}")
+    return status
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -247,8 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
                 "schema": _schema}
+    from .errors import ContentError
+
     try:
         return commands[args.command](args)
+    except ContentError as error:  # a project file with a mistake: reported once, for all its handouts
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
     except OSError as error:
         # A file or folder to write that is not usable: the user's to fix, not a bug. An
         # error that names no file is not one of those: it keeps its traceback.

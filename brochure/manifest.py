@@ -80,12 +80,16 @@ class Manifest:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.path = out_dir / "manifest.json"
+        # Content files (as keys) some of whose variants failed at their last build: never
+        # "up to date", so each build reports those variants again until they are fixed.
+        self.failed: set[str] = set()
         self.entries: dict[str, Entry] = self._read()
 
     def _read(self) -> dict[str, Entry]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") == FORMAT:
+                self.failed = {str(key) for key in data.get("failed", [])}
                 return {pdf: Entry(**entry) for pdf, entry in data["pdfs"].items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             pass  # no manifest, or an unreadable one: everything is rebuilt
@@ -131,7 +135,7 @@ class Manifest:
     def up_to_date(self, source: Path) -> list[Path] | None:
         """The PDFs of ``source`` when all are fresh, else None (something must be built)."""
         pdfs = self.pdfs_of(source)
-        if not pdfs:
+        if not pdfs or self.key(source) in self.failed:
             return None
         for pdf in pdfs:
             entry = self.entries[pdf.name]
@@ -161,6 +165,20 @@ class Manifest:
                     del self.entries[pdf]
                 write_together({self.path: self._text()})
 
+    def mark_failed(self, source: Path, failed: bool) -> None:
+        """Record that some variants of ``source`` failed (or no longer do); written only on a change."""
+        key = self.key(source)
+        if (key in self.failed) == failed:
+            return
+        with locked(self.out_dir):
+            self.entries = self._read()
+            if (key in self.failed) != failed:
+                self.failed ^= {key}
+                write_together({self.path: self._text()})
+
     def _text(self) -> bytes:
-        data = {"format": FORMAT, "pdfs": {pdf: asdict(entry) for pdf, entry in sorted(self.entries.items())}}
+        data: dict[str, object] = {"format": FORMAT,
+                                   "pdfs": {pdf: asdict(entry) for pdf, entry in sorted(self.entries.items())}}
+        if self.failed:
+            data["failed"] = sorted(self.failed)
         return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()

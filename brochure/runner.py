@@ -112,6 +112,9 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
             if result:  # its PDFs and manifest entries are written: each unit commits its own
                 outcome.results.append(result)
         for path, name in todo:
+            # Some variants built, others failed: the next build must not call the file up to date.
+            with contextlib.suppress(OSError):
+                known.mark_failed(path, bool(outcomes[name].results and outcomes[name].problems))
             if outcomes[name].ok:
                 keep = {p.name for r in outcomes[name].results for p in r.pdfs}
                 # On a write error, stale entries of removed variants stay listed until the next build.

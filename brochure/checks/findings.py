@@ -17,6 +17,7 @@ Severity = Literal["warning", "info"]
 # Every kind of finding, in the order reports list them, with the title over its group.
 KINDS: dict[str, str] = {
     "required": "Required parts",
+    "contact": "Contact details in the text",
     "reading-level": "Reading level",
     "long-sentence": "Long sentences",
     "jargon": "Medical terms not explained",

@@ -14,6 +14,7 @@ import pikepdf
 
 from ..content import Brochure, Checks, Source
 from .accessibility import alt_text, tagging
+from .contacts import contacts
 from .design import (
     ImageSource,
     backgrounds,
@@ -62,7 +63,8 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
                 + long_sentences(brochure, source, settings)
                 + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms), language.wordlists), language)
                 + claims(blocks, source.file, load_claims(tuple(settings.extra_claims), language.wordlists), language)
-                + translation(brochure, source))
+                + translation(brochure, source)
+                + contacts(brochure, source, blocks, settings))
     if language.wordlists is None:
         findings.append(Finding("jargon", "info", source.file, source.lines.get(("lang",)), "lang",
                                 f"brochure has no lists of medical terms and claims in {language.name}: only "

@@ -7,19 +7,33 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import ContentError
+from .fields import in_yaml, location_keys, names, substitute
 from .messages import problems_of
 from .model import Brochure
+from .project import find_project, read_project
+from .project import inherit as inherit_project
 from .source import Source, dotted, read_source
-from .translations import inherit
+from .translations import inherit as inherit_translation
 
 
 def validate(source: Source, root: Path) -> Brochure:
-    """Check ``source`` against the model; raise ``ContentError`` with every problem found."""
+    """Check ``source`` against the model; raise ``ContentError`` with every problem found.
+
+    Fields in the texts (``{clinic.phone}``) are filled in first. With variants, each
+    variant fills in its own (``variants``), so here they are left as written, unreported.
+    """
     problems = list(source.problems)
+    data = source.data
+    if "{" in str(data):
+        single = data.get("variants") is None
+
+        data, found = substitute(data, in_yaml(source.origin), names(location_keys(data), False), None, strict=single)
+        problems += found
     try:
-        brochure = Brochure.model_validate(source.data, context={"root": root})
+        brochure = Brochure.model_validate(data, context={"root": root, "where": where(source)})
     except ValidationError as error:
-        problems += problems_of(error, source.file, lambda loc: (source.line(loc), dotted(loc)))
+        problems += problems_of(error, source.file, lambda loc: (source.origin(loc)[1], dotted(loc)),
+                                lambda loc: source.origin(loc)[0])
     if problems:
         raise ContentError(problems)
     return brochure
@@ -33,8 +47,20 @@ def load(path: Path, name: str | None = None) -> Brochure:
 def load_with_source(path: Path, name: str | None = None) -> tuple[Brochure, Source]:
     """Read and validate one content file; also return its ``Source`` (for line numbers).
 
-    A translation (``infusion.es.yaml`` beside ``infusion.yaml``) takes the shared keys it
-    leaves out from the file it translates (``translations``)."""
-    source = inherit(read_source(path, name), path)
-    return validate(source, path.resolve().parent), source
+    A handout inside a project takes what it leaves out from the project file; a translation
+    (``infusion.es.yaml`` beside ``infusion.yaml``) takes the shared keys it leaves out from
+    the file it translates (``translations``)."""
+    source = read_source(path, name)
+    project = find_project(path)
+    root = path.resolve().parent
+    if project is not None:
+        root = project.resolve().parent
+        source = inherit_project(source, read_project(project), path, root)
+    source = inherit_translation(source, path)
+    return validate(source, root), source
+
+
+def where(source: Source) -> str:
+    """How messages name the folder files must be in."""
+    return "the project's folder" if source.parent is not None else "the content's folder"
 

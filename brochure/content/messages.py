@@ -76,12 +76,14 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def problems_of(error: ValidationError, file: str, located: Callable[[tuple[Any, ...]], tuple[int, str]]) -> list[Problem]:
-    """pydantic's errors as plain problems; ``located`` gives each error's line and key."""
+def problems_of(error: ValidationError, file: str, located: Callable[[tuple[Any, ...]], tuple[int, str]],
+                file_of: Callable[[tuple[Any, ...]], str] | None = None) -> list[Problem]:
+    """pydantic's errors as plain problems; ``located`` gives each error's line and key, and
+    ``file_of`` (when given) its file, for a key inherited from a project file."""
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         line, key = located(loc)
-        problems.append(Problem(file, line, key, _plain(dict(item), _model_at(loc))))
+        problems.append(Problem(file_of(loc) if file_of else file, line, key, _plain(dict(item), _model_at(loc))))
     return problems
 

@@ -29,19 +29,19 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
 
 
-def local_file(value: str, root: Path, suffixes: set[str], kind: str) -> str:
-    """A path to a file inside the content's folder, written relative to it."""
+def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str = "the content's folder") -> str:
+    """A path to a file inside the content's folder (or the project's), written relative to it."""
     what = "the image" if kind == "an image" else "the file"
     if _URL_SCHEME.match(value) or value.startswith("//"):
         raise ValueError(
-            f"'{value}' is a web address or URL; save {what} in the content's folder and give its file name")
+            f"'{value}' is a web address or URL; save {what} in {where} and give its file name")
     if Path(value).is_absolute() or value.startswith("\\"):
-        raise ValueError(f"'{value}' is an absolute path; give a path relative to the content's folder")
+        raise ValueError(f"'{value}' is an absolute path; give a path relative to {where}")
     resolved = (root / value).resolve()
     if not resolved.is_relative_to(root.resolve()):
-        raise ValueError(f"'{value}' is outside the content's folder; copy {what} into that folder")
+        raise ValueError(f"'{value}' is outside {where}; copy {what} into that folder")
     if not resolved.is_file():
-        raise ValueError(f"no file '{value}' in the content's folder")
+        raise ValueError(f"no file '{value}' in {where}")
     if resolved.suffix.lower() not in suffixes:
         raise ValueError(f"'{value}' is not {kind}; use " + ("a PNG, JPEG or SVG file" if kind == "an image" else kind))
     return Path(value).as_posix()
@@ -49,7 +49,7 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str) -> str:
 
 def _local_image(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, IMAGE_TYPES, "an image")
+    relative = local_file(value, root, IMAGE_TYPES, "an image", (info.context or {}).get("where", "the content's folder"))
     if Path(relative).suffix.lower() != ".svg":
         _readable_picture(root / relative, value)
     return relative
@@ -101,7 +101,8 @@ def _readable_picture(path: Path, value: str) -> None:
 def _print_profile(value: str, info: ValidationInfo) -> str:
     """The print shop's own output profile: an ICC file of a CMYK printing condition."""
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)")
+    relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)",
+                          (info.context or {}).get("where", "the content's folder"))
     header = (root / relative).read_bytes()[:40]
     if len(header) < 40 or header[36:40] != b"acsp":
         raise ValueError(f"'{value}' is not an ICC profile; ask the print shop for its .icc file")
@@ -260,6 +261,9 @@ class Checks(_Model):
     extra_claims: list[str] = Field([], description="More claim phrases to flag, beside the bundled list.")
     min_ppi: int = Field(300, ge=72, description="Lowest acceptable image resolution in the print PDF (default 300).")
     min_type_pt: float = Field(9, ge=4, le=36, description="Smallest acceptable type size in points (default 9).")
+    other_contacts: list[str] = Field(
+        [], description="Phone numbers and emails the text may give that are not the clinic's own "
+                        "(a poison-control line, a hospital), so the contact check does not report them.")
 
 
 class Brochure(_Model):
@@ -274,6 +278,9 @@ class Brochure(_Model):
     intro: Markdown | None = Field(None, description="Opening paragraph(s) in Markdown, shown before the sections.")
     sections: Annotated[list[Section], Field(min_length=1)] = Field(description="The article, in order.")
     clinic: Clinic = Field(description="The clinic's name and contact details.")
+    location: dict[str, str] | None = Field(
+        None, description="A location's own fields that texts name as {location.hours}: opening hours, "
+                          "parking... (lowercase names); the CSV's extra columns fill them per location.")
     disclaimer: str | None = Field(None, description="A short note that this is information, not medical advice.")
     revised: Day | None = Field(None, description="Date of this revision, written YYYY-MM-DD.")
     review_by: Day | None = Field(None, description="Date by which the handout should be reviewed again (YYYY-MM-DD).")
@@ -308,6 +315,15 @@ class Brochure(_Model):
                 if isinstance(sections, list) else [data.get("intro")]
             info.context["notes"] = dialect.note_labels([t for t in texts if isinstance(t, str)])
         return data
+
+    @field_validator("location")
+    @classmethod
+    def _location_names(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key in value or {}:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise ValueError(f"'{key}' is not a field name; use lowercase letters, digits and _, like hours "
+                                 "or parking_info")
+        return value
 
     @field_validator("variants", mode="before")
     @classmethod

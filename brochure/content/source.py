@@ -10,6 +10,7 @@ refused, each reported at its line.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,28 @@ class Source:
     # sha256 of the bytes read, per file (this one, its CSV): what the brochure was made from,
     # however the files change on disk while it is being built.
     inputs: dict[Path, str] = field(default_factory=dict)
+    # The project file this one inherits from (``brochure.yaml``): where inherited keys are written.
+    parent: Source | None = None
+    # Every location's phone, email and website (the base's too): what the contact check
+    # knows to belong to another location of the same handout.
+    contacts: dict[str, set[str]] = field(default_factory=dict)
 
     def line(self, path: Path_) -> int:
         """Line of ``path``, or of its nearest written parent when it is missing."""
         while path and path not in self.lines:
             path = path[:-1]
         return self.lines.get(path, 1)
+
+    def origin(self, path: Path_) -> tuple[str, int]:
+        """The file and line where ``path`` (or its nearest written parent) is written: this
+        file, or the project file a key is inherited from."""
+        while path:
+            if path in self.lines:
+                return self.file, self.lines[path]
+            if self.parent is not None and path in self.parent.lines:
+                return self.parent.origin(path)
+            path = path[:-1]
+        return self.file, self.lines.get((), 1)
 
 
 class _Refused(Exception):
@@ -121,6 +138,10 @@ def _compose(name: str, text: str) -> yaml.Node:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         hint = " (check the indentation, and put text that contains ': ' or starts with a special character in quotes)"
+        lines = text.splitlines()
+        if line and line <= len(lines) and re.search(r"(^|:\s+|-\s+)\{\w+\.\w+\}", lines[line - 1]):
+            hint = (" (a text that starts with a field such as {clinic.name} must be in quotes: "
+                    "heading: \"{clinic.name} near you\")")
         raise ContentError([Problem(name, line, "", f"YAML syntax error: {error.problem}{hint}")]) from None
     finally:
         loader.dispose()

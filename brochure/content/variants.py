@@ -15,9 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ContentError, Problem
+from .fields import in_yaml, location_keys, names, substitute, yaml_line
+from .load import where
 from .messages import problems_of
 from .model import Brochure, local_file
-from .source import Source, dotted
+from .source import Path_, Source, dotted
 
 ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
@@ -30,16 +32,24 @@ def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def _nested(row: dict[str, str]) -> dict[str, Any]:
-    """A CSV row's dotted columns (``clinic.phone``) as nested keys; empty cells change nothing."""
+    """A CSV row's dotted columns (``clinic.phone``) as nested keys; empty cells change nothing.
+
+    A column that is no content key (``hours``, ``parking``) is one of the location's own
+    fields, which texts name as ``{location.hours}``.
+    """
     result: dict[str, Any] = {}
     for column, value in row.items():
         if column is None or value is None or not value.strip() or column == "id":
             continue
-        *parents, last = column.strip().split(".")
+        parts = column.strip().split(".")
+        if len(parts) == 1 and parts[0] not in Brochure.model_fields:
+            parts = ["location", parts[0]]
+        *parents, last = parts
         target = result
         for part in parents:
             target = target.setdefault(part, {})
-        target[last] = value.strip()
+        # A cell typed on several lines (Alt+Enter in Excel) keeps its lines, whatever they end with.
+        target[last] = "\n".join(line.rstrip() for line in value.strip().splitlines())
     return result
 
 
@@ -53,15 +63,19 @@ def _delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=header.count) if header else ","
 
 
-def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dict[str, Any]]]:
-    """(id, line, overrides) per row of the variants CSV."""
+Row = tuple[str, int, dict[str, Any], list[Problem]]  # id, spreadsheet row, overrides, the row's own problems
+
+
+def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
+    """(id, row, overrides, problems) per row of the variants CSV; a mistake in the file as a
+    whole (it cannot be read, its column names) raises ``ContentError``."""
     import csv
 
-    line = source.line(("variants",))
+    file, line = source.origin(("variants",))
     try:
-        relative = local_file(name, root, {".csv"}, "a CSV file")
+        relative = local_file(name, root, {".csv"}, "a CSV file", where(source))
     except ValueError as error:
-        raise ContentError([Problem(source.file, line, "variants", str(error))]) from None
+        raise ContentError([Problem(file, line, "variants", str(error))]) from None
     path = root / relative
     raw = path.read_bytes()
     source.inputs[path.resolve()] = hashlib.sha256(raw).hexdigest()
@@ -73,55 +87,82 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[tuple[str, int, dic
     if len(raw) > MAX_CSV_BYTES:
         raise ContentError([Problem(name, None, "", f"the file is larger than {MAX_CSV_BYTES // 1_000_000} MB; "
                                                     "this is not a list of locations")])
-    # Rows are numbered as a spreadsheet shows them (the names are row 1), whatever line
-    # breaks a cell holds (Alt+Enter in Excel); newline="" keeps those inside their cell.
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    rows = []
+    # Rows are numbered as a spreadsheet shows them (the names are row 1, an empty row
+    # counts), whatever line breaks a cell holds (Alt+Enter in Excel): newline="" keeps
+    # those inside their cell, and each record is one row.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows: list[Row] = []
     number = 1
     try:
-        columns = [c.strip() for c in reader.fieldnames or []]
-        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        columns = [c.strip() for c in next(reader, [])]
+        repeated = sorted({c for c in columns if columns.count(c) > 1 and c})
         if repeated:
             raise ContentError([Problem(name, 1, repeated[0], "this column is there twice; keep one of them")])
         for column in columns:
             clash = next((c for c in columns if c != column and c.startswith(column + ".")), None)
             if clash:
                 raise ContentError([Problem(name, 1, column, f"conflicts with the column {clash}; keep one of them")])
-        for number, row in enumerate(reader, start=2):
-            if None in row:
-                raise ContentError([Problem(name, number, "", "this row has more cells than the first row has names")])
-            rows.append((row.get("id") or "", number, _nested(row)))
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue  # an empty row of the spreadsheet
+            row = dict(zip(columns, cells, strict=False))
+            problems = []
+            if len(cells) > len(columns):
+                problems.append(Problem(name, number, "", f"this row has {len(cells)} cells but the first row names "
+                                                          f"{len(columns)} columns; remove the extra cells"))
+            rows.append(((row.get("id") or "").strip(), number, _nested(row), problems))
     except csv.Error as error:
         raise ContentError([Problem(name, number + 1, "", f"this row cannot be read as CSV: {error}")]) from None
     if not rows:
-        raise ContentError([Problem(source.file, line, "variants", f"'{name}' has no rows")])
+        raise ContentError([Problem(file, line, "variants", f"'{name}' has no rows")])
     return rows
 
 
 def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str | None, Brochure]]:
-    """The brochures a content file describes: itself, or one per variant (location)."""
+    """The brochures a content file describes: itself, or one per variant (location).
+
+    Raises ``ContentError`` with every problem, of the file or of any variant.
+    """
+    built, failed = expand(brochure, source, root)
+    if failed:
+        raise ContentError([problem for problems in failed.values() for problem in problems])
+    return built
+
+
+def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[str | None, Brochure]],
+                                                                     dict[str, list[Problem]]]:
+    """The brochures a content file describes, and the variants that failed with their problems.
+
+    A mistake of the file as a whole raises ``ContentError``; a mistake in one variant (a
+    CSV row) fails that variant alone, keyed by its id (or ``#<row>`` when it has none).
+    """
     if brochure.variants is None:
-        return [(None, brochure)]
+        return [(None, brochure)], {}
     base = {k: v for k, v in source.data.items() if k != "variants"}
     if isinstance(brochure.variants, str):
         table = brochure.variants
-        rows: list[tuple[str, int, dict[str, Any], str | None]] = [
-            (row_id, line, overrides, table) for row_id, line, overrides in _csv_rows(source, root, table)]
+        rows: list[tuple[str, int, dict[str, Any], str | None, list[Problem]]] = [
+            (row_id, line, overrides, table, problems) for row_id, line, overrides, problems in _csv_rows(source, root, table)]
     else:
-        rows = [(str(v.get("id", "")), source.line(("variants", i)), {k: x for k, x in v.items() if k != "id"}, None)
+        rows = [(str(v.get("id", "")), source.line(("variants", i)), {k: x for k, x in v.items() if k != "id"}, None, [])
                 for i, v in enumerate(brochure.variants)]
+    known = names(location_keys(base).union(*(location_keys(overrides) for _, _, overrides, _, _ in rows)), True)
+    _check_names(base, rows, source, known)
+    source.contacts = _contacts([base] + [_merge(base, overrides) for _, _, overrides, _, _ in rows])
     results: list[tuple[str | None, Brochure]] = []
-    problems: list[Problem] = []
+    failed: dict[str, list[Problem]] = {}
     seen: dict[str, int] = {}
-    for index, (variant_id, line, overrides, csv_name) in enumerate(rows):
+    for index, (variant_id, line, overrides, csv_name, row_problems) in enumerate(rows):
         file = csv_name or source.file
         key = "id" if csv_name else f"variants[{index}].id"
+        unit = variant_id if ID.fullmatch(variant_id) and variant_id not in seen else f"#{line}"
+        problems = list(row_problems)
         if not ID.fullmatch(variant_id):
             shape = f"'{variant_id}' must be lowercase words joined by dashes, like north-clinic"
-            problems.append(Problem(file, line, key, shape if variant_id else "required"))
+            failed[unit] = problems + [Problem(file, line, key, shape if variant_id else "required")]
             continue
         if variant_id in seen:
-            problems.append(Problem(file, line, key, f"'{variant_id}' is used twice (also on line {seen[variant_id]})"))
+            failed[unit] = problems + [Problem(file, line, key, f"'{variant_id}' is used twice (also on line {seen[variant_id]})")]
             continue
         seen[variant_id] = line
 
@@ -132,15 +173,51 @@ def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str |
             path = ("variants", index) + loc
             if _within(overrides, loc):
                 return source.line(path), dotted(path)
-            return source.line(loc), f"variants[{index}] ({variant_id}): {dotted(loc)}"
+            return source.origin(loc)[1], f"variants[{index}] ({variant_id}): {dotted(loc)}"
 
+        def file_of(loc: tuple[Any, ...], file: str = file, overrides: dict[str, Any] = overrides) -> str:
+            return file if file != source.file or _within(overrides, loc) else source.origin(loc)[0]
+
+        def locate(path: Path_, text: str, offset: int, located: Any = located, file_of: Any = file_of,
+                   csv_name: str | None = csv_name, overrides: dict[str, Any] = overrides) -> tuple[str, int | None, str]:
+            line, key = located(path)
+            if not (csv_name and _within(overrides, path)):  # a CSV cell is one row, whatever its lines
+                line = yaml_line(line, text, offset)
+            return file_of(path), line, key
+
+        merged, field_problems = substitute(_merge(base, overrides), locate, known, variant_id)
+        problems += field_problems
+        location = merged.get("location")
+        merged["location"] = {**(location if isinstance(location, dict) else {}), "id": variant_id}
         try:
-            results.append((variant_id, Brochure.model_validate(_merge(base, overrides), context={"root": root})))
+            built = Brochure.model_validate(merged, context={"root": root, "where": where(source)})
         except ValidationError as error:
-            problems += problems_of(error, file, located)
+            problems += problems_of(error, file, located, file_of)
+        if problems:
+            failed[unit] = problems
+        else:
+            results.append((variant_id, built))
+    return results, failed
+
+
+def _check_names(base: dict[str, Any], rows: list[Any], source: Source, known: list[str]) -> None:
+    """A field name no location has, in the file's own texts: a mistake of the file, reported once."""
+    problems = [p for p in substitute(base, in_yaml(source.origin), known, "-", strict=True)[1]
+                if "is not a field" in p.message or "YAML reads" in p.message]
     if problems:
         raise ContentError(problems)
-    return results
+
+
+def _contacts(datas: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Every phone, email and website the file's locations have."""
+    found: dict[str, set[str]] = {"phone": set(), "email": set(), "website": set()}
+    for data in datas:
+        clinic = data.get("clinic")
+        if isinstance(clinic, dict):
+            for kind, known in found.items():
+                if isinstance(clinic.get(kind), str) and clinic[kind].strip():
+                    known.add(clinic[kind].strip())
+    return found
 
 
 def _within(overrides: dict[str, Any], loc: tuple[Any, ...]) -> bool:

@@ -1,0 +1,210 @@
+"""Catalog: every handout of a build, for document control: ``out/index.html`` and a
+printable ``out/catalog.pdf``.
+
+A patient-education committee reviews the handouts as a set: which exist, for which
+locations and languages, when each was revised and is due for review (overdue ones
+marked), what the checks found, and where the PDFs are. The catalog lists them, with a
+picture of each cover.
+
+The check findings of a handout are those of its last build into this folder
+(``out/catalog.json`` keeps them), so a handout that is up to date keeps its figures.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .errors import ContentError
+from .files import write_atomic
+
+if TYPE_CHECKING:
+    from .runner import Outcome
+
+FORMAT = 1
+THUMB_WIDTH = 180  # pixels: sharp at the catalog's size on a screen and in print
+
+
+@dataclass
+class Catalog:
+    """What the catalog lists, as written to ``out/catalog.json``."""
+
+    today: str
+    handouts: dict[str, dict[str, Any]] = field(default_factory=dict)  # file as named -> record
+    units: dict[str, list[list[str]]] = field(default_factory=dict)  # "file\0variant" -> [kind, severity, text]
+
+
+def _read(path: Path) -> Catalog | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") == FORMAT:
+            return Catalog(data["today"], data["handouts"], data["units"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def stale(files: list[tuple[Path, str]], outcomes: list[Outcome], out_dir: Path, today: date) -> bool:
+    """Whether the catalog must be made again: something was built or failed, the handouts or
+    the day changed (an overdue review), or a catalog file is missing."""
+    if any(result.written for outcome in outcomes for result in outcome.results) or any(not o.ok for o in outcomes):
+        return True
+    old = _read(out_dir / "catalog.json")
+    return (old is None or old.today != today.isoformat() or set(old.handouts) != {name for _, name in files}
+            or not (out_dir / "index.html").is_file() or not (out_dir / "catalog.pdf").is_file())
+
+
+def _unit_key(name: str, variant: str | None) -> str:
+    return f"{name}\0{variant or ''}"
+
+
+def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]:
+    """One handout's line of the catalog, from its content (validated, as the build read it)."""
+    from .build import _described, pdf_paths
+
+    try:
+        described, failed = _described(path, name)
+    except ContentError as error:
+        return {"file": name, "error": [str(p) for p in error.problems], "locations": [], "failed": []}
+    record: dict[str, Any] = {"file": name, "error": [], "locations": [], "unit_keys": [],
+                              "failed": [{"id": variant.replace("#", "row "), "problems": [str(p) for p in problems]}
+                                         for variant, problems in failed.items()]}
+    for variant, brochure, _ in described:
+        paths = pdf_paths(brochure, out_dir, variant)
+        record["locations"].append({"id": variant, "name": brochure.clinic.name, "print": paths["print"].name,
+                                    "email": paths["email"].name, "built": all(p.is_file() for p in paths.values())})
+        record["unit_keys"].append(_unit_key(name, variant))
+    if described:
+        first = described[0][1]
+        record.update(title=first.title, slug=first.file_slug, lang=first.lang, layout=first.layout,
+                      paper=first.paper, owner=first.clinic.name,
+                      revised=first.revised.isoformat() if first.revised else None,
+                      review_by=first.review_by.isoformat() if first.review_by else None,
+                      overdue=bool(first.review_by and first.review_by < today))
+    return record
+
+
+def _thumbnail(pdf: Path, target: Path, layout: str, paper: str) -> bool:
+    """A picture of the cover: the print PDF's first page within the trim (the tri-fold's
+    cover is the right-hand panel of its outside)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from .render.paper import SHEETS
+
+    if not pdf.is_file():
+        return False
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        page = document[0]
+        media, trim = page.get_mediabox(), page.get_trimbox()
+        left = trim[0] - media[0]
+        if layout == "trifold":
+            left += sum(SHEETS[paper].panels[:2])
+        crop = (left, trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
+        width = media[2] - media[0] - crop[0] - crop[2]
+        image = page.render(scale=THUMB_WIDTH / width, crop=crop).to_pil().convert("RGB")
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    write_atomic(target, buffer.getvalue())
+    return True
+
+
+def _checks(findings: list[list[str]], checked: bool) -> dict[str, Any]:
+    from .checks.findings import KINDS
+
+    distinct = {tuple(f) for f in findings}
+    kinds: dict[str, int] = {}
+    for kind, severity, _ in sorted(distinct, key=lambda f: list(KINDS).index(f[0]) if f[0] in KINDS else 99):
+        if severity == "warning":
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return {"checked": checked, "warnings": sum(1 for f in distinct if f[1] == "warning"),
+            "notes": sum(1 for f in distinct if f[1] != "warning"), "kinds": kinds}
+
+
+def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_dir: Path,
+                  today: date | None = None) -> list[Path]:
+    """Write ``out/index.html``, ``out/catalog.pdf`` (and ``out/catalog.json``, the thumbnails
+    in ``out/catalog/``) for the handouts ``files``; return the paths written."""
+    today = today or date.today()
+    old = _read(out_dir / "catalog.json") or Catalog(today.isoformat())
+    catalog = Catalog(today.isoformat())
+    # Without the file and line: the same finding in each location's PDFs counts once.
+    fresh = {_unit_key(r.unit.name, r.unit.variant): [[f.kind, f.severity, f"{f.key}: {f.message}"] for f in r.findings]
+             for outcome in outcomes for r in outcome.results}
+    written: list[Path] = []
+    for path, name in files:
+        record = _record(path, name, out_dir, today)
+        keys = record.pop("unit_keys", [])
+        for key in keys:
+            if key in fresh or key in old.units:
+                catalog.units[key] = fresh.get(key, old.units.get(key, []))
+        checked = bool(keys) and all(key in catalog.units for key in keys)
+        record["checks"] = _checks([f for key in keys for f in catalog.units.get(key, [])], checked)
+        record["thumbnail"] = None
+        built = [loc for loc in record["locations"] if loc["built"]]
+        if built and record.get("slug"):
+            target = out_dir / "catalog" / f"{record['slug']}.png"
+            source = out_dir / built[0]["print"]
+            if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns \
+                    and old.handouts.get(name, {}).get("thumbnail"):
+                record["thumbnail"] = target.relative_to(out_dir).as_posix()
+            elif _thumbnail(source, target, record["layout"], record["paper"]):
+                record["thumbnail"] = target.relative_to(out_dir).as_posix()
+                written.append(target)
+        catalog.handouts[name] = record
+    write_atomic(out_dir / "catalog.json", (json.dumps(
+        {"format": FORMAT, "today": catalog.today, "handouts": catalog.handouts, "units": catalog.units},
+        indent=1, sort_keys=True) + "\n").encode())
+    html, pdf = _render(catalog, out_dir, today)
+    write_atomic(out_dir / "index.html", html.encode())
+    write_atomic(out_dir / "catalog.pdf", pdf)
+    return [*written, out_dir / "catalog.json", out_dir / "index.html", out_dir / "catalog.pdf"]
+
+
+def _long(value: str | None) -> str | None:
+    if not value:
+        return None
+    day = date.fromisoformat(value)
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
+    """The catalog as an HTML page (links to the PDFs) and as a PDF to print."""
+    import jinja2
+
+    from .render.assets import BUNDLED
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(BUNDLED), autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    template = env.get_template("catalog.html")
+    handouts = sorted(catalog.handouts.values(), key=lambda h: ((h.get("title") or h["file"]).lower(), h["file"]))
+    for h in handouts:
+        h.setdefault("title", None)
+        h.update(revised_long=_long(h.get("revised")), review_by_long=_long(h.get("review_by")))
+        for key in ("lang", "layout", "paper", "slug", "overdue", "owner"):
+            h.setdefault(key, None)
+    owners = sorted({h["owner"] for h in handouts if h.get("owner")})
+    common = {"handouts": handouts, "owner": owners[0] if len(owners) == 1 else "", "version": __version__,
+              "today_long": _long(today.isoformat()), "primary": "#1d5c73",
+              "pdfs": sum(2 for h in handouts for loc in h["locations"] if loc["built"]),
+              "overdue": sum(1 for h in handouts if h.get("overdue")),
+              "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}
+    for h in handouts:
+        h["thumbnail_src"] = h["thumbnail"]
+    page = template.render(pdf=False, fonts="", **common)
+    for h in handouts:
+        if h["thumbnail"]:
+            h["thumbnail_src"] = (out_dir / h["thumbnail"]).resolve().as_uri()
+    printable = template.render(pdf=True, fonts=(BUNDLED / "fonts").resolve().as_uri(), **common)
+    from weasyprint import HTML
+
+    data = HTML(string=printable, base_url=out_dir.resolve().as_uri() + "/").write_pdf()
+    return page, bytes(data)

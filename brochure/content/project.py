@@ -1,0 +1,150 @@
+"""Project: many handouts sharing one clinic, theme, locations and settings.
+
+A project folder has a project file, ``brochure.yaml``, at its root, with what its
+handouts share: ``clinic``, ``theme``, ``checks``, ``print``, ``layout``, ``paper``,
+``lang``, ``disclaimer``, ``location`` and ``locations`` (a CSV file or a list, as a
+content file's ``variants``). Every content file below the root inherits them and
+overrides what it needs. The root is the boundary: shared files (logo, CSV, pictures)
+may be anywhere inside it, and no file outside it is read.
+
+A content file with no project file above it is a project of its own, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError
+
+from ..errors import ContentError, Problem
+from ..projects import PROJECT_FILE, content_root, find_project, shown
+from .messages import problems_of
+from .model import Checks, Clinic, Print, Theme, _Model
+from .source import Path_, Source, dotted, read_source
+
+# Folders never searched for handouts: output, templates, and hidden or tool folders.
+_SKIPPED = {"out", "templates", "node_modules", "__pycache__", "proof", "catalog"}
+INHERITED = ("clinic", "location", "theme", "checks", "print", "layout", "paper", "lang", "disclaimer")
+
+
+class Project(_Model):
+    """The project file: what every handout of the project shares."""
+
+    clinic: Clinic | None = Field(None, description="The clinic's name and contact details, for every handout.")
+    location: dict[str, str] | None = Field(None, description="Default values of the locations' own fields.")
+    locations: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
+        None, description="One handout per location for every handout: a list (each with an id) or a CSV file.")
+    theme: Theme | None = None
+    checks: Checks | None = None
+    print: Print | None = None
+    layout: Literal["trifold", "handout"] | None = None
+    paper: Literal["letter", "a4"] | None = None
+    lang: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] | None = None
+    disclaimer: str | None = None
+    handouts: list[str] | None = Field(
+        None, description="Which files are handouts, as patterns relative to the project folder "
+                          "(default: every .yaml file in it and its folders).")
+
+
+def read_project(file: Path, name: str | None = None) -> Source:
+    """Read and validate a project file; raise ``ContentError`` with every mistake in it."""
+    source = read_source(file, name or shown(file))
+    root = file.resolve().parent
+    problems = list(source.problems)
+    try:
+        Project.model_validate(source.data, context={"root": root, "where": "the project's folder"})
+    except ValidationError as error:
+        problems += problems_of(error, source.file, lambda loc: (source.line(loc), dotted(loc)))
+    if problems:
+        raise ContentError(problems)
+    return source
+
+
+# Keys holding a file's name, relative to the file they are written in.
+def _path_keys(data: dict[str, Any]) -> list[Path_]:
+    paths: list[Path_] = [("clinic", "logo"), ("print", "profile")]
+    if isinstance(data.get("variants"), str):
+        paths.append(("variants",))
+    sections = data.get("sections")
+    if isinstance(sections, list):
+        paths += [("sections", i, "image", "src") for i, s in enumerate(sections)
+                  if isinstance(s, dict) and isinstance(s.get("image"), dict)]
+    return paths
+
+
+def _rebase(data: dict[str, Any], folder: str) -> dict[str, Any]:
+    """``data`` with its file names relative to the project root rather than to ``folder``
+    (the content file's folder, relative to the root)."""
+    import copy
+
+    data = copy.deepcopy(data)
+    for path in _path_keys(data):
+        node: Any = data
+        for part in path[:-1]:
+            if isinstance(node, dict) and isinstance(part, str):
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int):
+                node = node[part]
+        last = path[-1]
+        value = node.get(last) if isinstance(node, dict) else None
+        if isinstance(value, str) and value and ":" not in value and not value.startswith(("/", "\\")):
+            node[last] = posixpath.normpath(posixpath.join(folder, value))
+    return data
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def inherit(source: Source, project: Source, content: Path, root: Path) -> Source:
+    """The content file's ``source`` with the project's shared keys under its own.
+
+    Its file names are made relative to the project root; the lines of inherited keys
+    stay the project file's (``Source.origin``).
+    """
+    folder = Path(os.path.relpath(content.resolve().parent, root)).as_posix()
+    own = _rebase(source.data, folder) if folder != "." else source.data
+    shared = {key: project.data[key] for key in INHERITED if key in project.data}
+    if "locations" in project.data and "variants" not in own:
+        shared["variants"] = project.data["locations"]
+    return Source(source.file, _merge(shared, own), source.lines, source.problems,
+                  {**project.inputs, **source.inputs}, parent=project)
+
+
+def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
+    """The project's handout files: its ``handouts:`` patterns, or every ``.yaml`` file below
+    its root but the project file, hidden folders, ``out``, ``templates`` and ``skip``.
+    Raises ``ContentError`` when the project file has a mistake or names no handout."""
+    root = project_file.resolve().parent
+    data = read_project(project_file).data
+    patterns = data.get("handouts")
+    skipped = {p.resolve() for p in skip}
+    found: set[Path] = set()
+    if patterns:
+        for index, pattern in enumerate(patterns):
+            if pattern.startswith(("/", "\\")) or ".." in Path(pattern).parts:
+                raise ContentError([Problem(shown(project_file), None, f"handouts[{index}]",
+                                            f"'{pattern}' must be a pattern inside the project folder, like handouts/*.yaml")])
+            found |= {p.resolve() for p in root.glob(pattern) if p.is_file()}
+    else:
+        for folder, subfolders, names in os.walk(root):
+            here = Path(folder)
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in _SKIPPED
+                                   and (here / d).resolve() not in skipped)
+            found |= {(here / f).resolve() for f in names if f.endswith((".yaml", ".yml")) and not f.startswith(".")}
+    found.discard(project_file.resolve())
+    files = sorted(p for p in found if p.is_relative_to(root))
+    if not files:
+        raise ContentError([Problem(shown(project_file), None, "handouts" if patterns else "",
+                                    "no handout in the project: add a content file (title, sections...) "
+                                    "in its folder or a folder below")])
+    return files
+
+
+__all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "read_project"]
