@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from .content import Brochure, Source, load_with_source
 from .content.variants import expand
 from .errors import ContentError, Problem
 from .projects import content_root
-from .render import html, labels, marks, pdf, trifold
+from .render import flow, html, labels, marks, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
 from .render.paper import BLEEDS, SHEETS
@@ -237,11 +238,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             if problem is None:
                 raise
             raise ContentError([problem]) from None
-        from functools import partial
-
-        from .render import flow  # WeasyPrint's line breaking, fixed; the tri-fold's panels end at sentence ends
-
-        flow.install()
+        flow.install()  # once a process: WeasyPrint's line breaking, fixed
         render = partial(pdf.render_pdf, output=output.name, base_dir=content_dir, roots=[content_dir, BUNDLED],
                          epoch=epoch, profile=html.output_profile(brochure, content_dir),
                          bleed=BLEEDS[brochure.print.bleed],

@@ -19,6 +19,7 @@ from typing import Any
 import pikepdf
 
 from ..content import Brochure, Checks, Source, dialect, dotted
+from ..render.colour import contrast_ratio  # one WCAG formula, shared with the palette
 from .findings import Finding
 from .inks import Colour, output_profile
 from .pdfread import PlacedImage, TextRun, entry
@@ -27,21 +28,6 @@ RENDER_SCALE = 2.0  # 144 dpi: enough pixels under 6 pt type to find its backgro
 
 
 # --- contrast ---------------------------------------------------------------------------------
-
-def luminance(colour: Colour) -> float:
-    """WCAG relative luminance of an sRGB colour."""
-    def linear(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (linear(c) for c in colour)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(one: Colour, other: Colour) -> float:
-    """WCAG contrast ratio, from 1 (none) to 21 (black on white)."""
-    high, low = sorted((luminance(one), luminance(other)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
 
 def hex_colour(colour: Colour) -> str:
     return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in colour)

@@ -83,18 +83,29 @@ def ink_total(cmyk: Cmyk) -> float:
     return sum(cmyk) * 100
 
 
-def _luminance(hex_colour: str) -> float:
+def luminance(colour: tuple[float, float, float]) -> float:
+    """WCAG relative luminance of an sRGB colour (channels 0 to 1)."""
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
-    r, g, b = (linear(int(hex_colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    r, g, b = (linear(c) for c in colour)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(one: tuple[float, float, float], other: tuple[float, float, float]) -> float:
+    """WCAG contrast ratio, from 1 (none) to 21 (black on white)."""
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def contrast(one: str, other: str) -> float:
     """WCAG contrast ratio of two sRGB hex colours."""
-    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
+    return contrast_ratio(_channels(one), _channels(other))
+
+
+def _channels(hex_colour: str) -> tuple[float, float, float]:
+    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return (r, g, b)
 
 
 READABLE = 4.7  # WCAG's 4.5:1, with room for the print profile's round trip to CMYK and back
