@@ -158,3 +158,23 @@ def test_crop_and_fold_marks_are_on_every_plate(trifold: Path, tmp_path: Path) -
         column = {plate: max(plates[plate].getpixel((x + dx, y)) for dx in (-1, 0, 1) for y in ys)
                   for plate in PLATES}
         assert min(column.values()) >= 200, column
+
+
+def _convert_in_a_worker(index: int) -> tuple[float, ...]:
+    from brochure.render.colour import to_cmyk
+
+    return to_cmyk(f"#1d5c7{index}")
+
+
+def test_colours_convert_in_batch_workers_forked_after_the_parent_converted() -> None:
+    """A batch forks its workers from a process that may already hold littleCMS profiles;
+    those cannot be used in a child ("Could not determine profile size"), so each process
+    makes its own. Seen once in CI, in a project build after earlier builds in the process."""
+    from multiprocessing import get_context
+
+    from brochure.render.colour import to_cmyk
+
+    to_cmyk("#1d5c73")
+    with get_context("fork").Pool(2) as pool:
+        results = pool.map(_convert_in_a_worker, range(8))
+    assert all(len(r) == 4 and all(0 <= v <= 1 for v in r) for r in results)

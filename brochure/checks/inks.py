@@ -9,12 +9,13 @@ rendered behind it are compared like with like.
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 import pikepdf
 
 Colour = tuple[float, float, float]  # sRGB, 0 to 1
-_TRANSFORMS: dict[bytes, Any] = {}  # ICC profile bytes -> CMYK to sRGB transform (None: unusable)
+_TRANSFORMS: dict[tuple[int, bytes], Any] = {}  # (process, ICC profile bytes) -> CMYK to sRGB transform (None: unusable)
 _CONVERTED: dict[tuple[int, tuple[float, ...]], Colour] = {}  # (transform, CMYK) -> sRGB
 
 
@@ -26,13 +27,14 @@ def cmyk_transform(profile: Any) -> Any:
     """
     if profile is None:
         return None
-    data = bytes(profile.read_bytes())
+    # Per process: littleCMS objects made before a batch forks its workers fail in them.
+    data = (os.getpid(), bytes(profile.read_bytes()))
     if data not in _TRANSFORMS:
         from PIL import ImageCms
 
         try:
             _TRANSFORMS[data] = ImageCms.buildTransform(
-                ImageCms.ImageCmsProfile(io.BytesIO(data)), ImageCms.createProfile("sRGB"), "CMYK", "RGB",
+                ImageCms.ImageCmsProfile(io.BytesIO(data[1])), ImageCms.createProfile("sRGB"), "CMYK", "RGB",
                 ImageCms.Intent.PERCEPTUAL)
         except (OSError, ValueError, ImageCms.PyCMSError):
             _TRANSFORMS[data] = None

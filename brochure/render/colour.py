@@ -9,6 +9,7 @@ used as is in print and converted back through the profile for screens.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -33,9 +34,16 @@ def parse_cmyk(value: str) -> Cmyk | None:
     return tuple(float(part) / 100 for part in match.groups()) if match else None  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=8)
 def _transforms(profile: Path) -> tuple[Any, Any]:
-    """sRGB to the profile's CMYK and back, relative colorimetric with black point compensation."""
+    """sRGB to the profile's CMYK and back, relative colorimetric with black point compensation.
+
+    Built once per process: littleCMS profiles opened before a batch forks its workers
+    cannot be used in them ("Could not determine profile size")."""
+    return _transforms_in(profile, os.getpid())
+
+
+@lru_cache(maxsize=8)
+def _transforms_in(profile: Path, process: int) -> tuple[Any, Any]:
     from PIL import ImageCms
 
     srgb = ImageCms.createProfile("sRGB")

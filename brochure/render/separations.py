@@ -12,6 +12,7 @@ An SVG with gradients keeps its colours: WeasyPrint 70 cannot draw CMYK gradient
 from __future__ import annotations
 
 import io
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -56,8 +57,13 @@ def svg_cmyk(body: bytes, profile: Path) -> bytes:
     return text.encode("utf-8")
 
 
-@lru_cache(maxsize=4)
 def _perceptual(profile: Path) -> Any:
+    """sRGB to the profile's CMYK, perceptual: built once per process (see colour._transforms)."""
+    return _perceptual_in(profile, os.getpid())
+
+
+@lru_cache(maxsize=4)
+def _perceptual_in(profile: Path, process: int) -> Any:
     from PIL import ImageCms
 
     return ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(profile)),
