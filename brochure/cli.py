@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 
 if TYPE_CHECKING:
+    from .errors import Problem
     from .runner import Outcome
 
 COMMANDS = {
@@ -185,12 +186,16 @@ def _check(args: argparse.Namespace) -> int:
     status = 0
     everything = []
     for path, name in _files(args):
+        failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
-            findings = check_file(path, name)
+            findings = check_file(path, name, problems=failed)
         except ContentError as error:
-            for problem in error.problems:
-                print(problem, file=sys.stderr)
-            status = 1
+            failed = error.problems
+            findings = []
+        for problem in failed:
+            print(problem, file=sys.stderr)
+        status = 1 if failed else status
+        if not findings and failed:
             continue
         everything += findings
         if args.format == "text":
