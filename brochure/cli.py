@@ -209,9 +209,12 @@ def _check(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
-    print(f"watching {', '.join(args.files)} and the templates; Ctrl-C stops", flush=True)
+    files = _files(args)
+    shown = [str(p) for p in args.projects] or args.files
+    print(f"watching {', '.join(shown)} and the templates; Ctrl-C stops", flush=True)
+    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is built too
     try:
-        for outcomes in rebuilds(_files(args), Path(args.out), force=args.force, check=True):
+        for outcomes in rebuilds(files, Path(args.out), force=args.force, check=True, discover=discover):
             report(outcomes)
             print("waiting for changes...", flush=True)
     except KeyboardInterrupt:
