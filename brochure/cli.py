@@ -243,7 +243,9 @@ def _serve(args: argparse.Namespace) -> int:
         report(outcomes)
         print("waiting for changes...", flush=True)
 
-    serve(_files(args), Path(args.out), args.port, args.dpi, on_outcomes=show)
+    files = _files(args)
+    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is shown too
+    serve(files, Path(args.out), args.port, args.dpi, on_outcomes=show, discover=discover)
     print("stopped the preview")
     return 0
 
