@@ -180,3 +180,17 @@ def test_an_inherited_clinic_key_is_placed_in_the_project_file_beside_the_handou
     assert (placed(phone, own).file, placed(phone, own).line) == ("brochure.yaml", 3)
     assert (placed(email, own).file, placed(email, own).line) == ("handouts/after-care.yaml", 9)
     assert placed(page, own) == page
+
+
+def test_a_bad_row_of_the_projects_csv_fails_only_that_location_in_build_and_check(tmp_path, monkeypatch):
+    root = project(tmp_path / "chain")
+    (root / "shared" / "locations.csv").write_text(CSV.replace("(816) 555-0102", "call us"), encoding="utf-8")
+    monkeypatch.chdir(root)
+    bad = "shared/locations.csv:3: clinic.phone: 'call us' is not a phone number; write it like (913) 871-9888"
+    run = run_main("build", "--jobs", "2")
+    assert run.code == 1 and bad in run.err, run.err
+    built = sorted(p.name for p in (root / "out").glob("*-*.pdf"))
+    assert len(built) == 6 and all("-north-" in name for name in built), built  # three handouts, north only
+    check = run_main("check", "first-visit.yaml")
+    assert check.code == 1 and check.err == [bad], check.err
+    assert any(line.startswith("first-visit.yaml: ") for line in check.out), check.out  # north was checked
