@@ -194,3 +194,21 @@ def test_a_bad_row_of_the_projects_csv_fails_only_that_location_in_build_and_che
     check = run_main("check", "first-visit.yaml")
     assert check.code == 1 and check.err == [bad], check.err
     assert any(line.startswith("first-visit.yaml: ") for line in check.out), check.out  # north was checked
+
+
+def test_a_translation_takes_its_handouts_layout_before_the_projects(tmp_path, monkeypatch):
+    """first-visit.yaml overrides the project's layout with a tri-fold; its translation
+    first-visit.es.yaml, which says no layout, is a tri-fold too (the file it translates
+    comes before the project's default)."""
+    root = project(tmp_path / "chain")
+    source = root / "first-visit.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "layout: trifold\n", encoding="utf-8")
+    (root / "first-visit.es.yaml").write_text(
+        "title: Su primera visita\nintro: Llame al {clinic.phone}.\nrevised: 2026-11-01\n"
+        "sections:\n  - heading: Antes de venir\n    body: Coma algo ligero. Tome agua.\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    run = run_main("build", "first-visit.yaml", "first-visit.es.yaml", "--out", "out")
+    assert run.code == 0, run.err
+    letter_landscape = (792.0, 612.0)  # the tri-fold's sheet, trimmed
+    assert page_size(root / "out" / "your-first-visit-north-print.pdf") == letter_landscape
+    assert page_size(root / "out" / "su-primera-visita-north-print.pdf") == letter_landscape
