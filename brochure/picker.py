@@ -46,8 +46,10 @@ class FileView:
 
     @property
     def variants(self) -> list[str]:
-        """The locations this file has pages of, in the order built (none: the file alone)."""
-        return list(dict.fromkeys(o["variant"] for o in self.outputs if o["variant"]))
+        """The locations this file has pages of, in the order of its CSV or list (none: the file alone)."""
+        order = list(self.places)
+        found = dict.fromkeys(o["variant"] for o in self.outputs if o["variant"])
+        return sorted(found, key=lambda v: order.index(v) if v in order else len(order))
 
 
 @dataclass

@@ -18,10 +18,10 @@ from brochure.serve import Preview
 PROJECT = """\
 clinic: {name: Heartland Infusion Care, phone: (816) 555-0199, logo: logo.svg}
 locations:
-  - id: north
-    clinic: {phone: (913) 555-0101, address: 1 Main St}
   - id: south
     clinic: {phone: (816) 555-0102, address: 2 Oak Ave}
+  - id: north
+    clinic: {phone: (913) 555-0101, address: 1 Main St}
 layout: handout
 """
 SPANISH = """\
@@ -71,24 +71,25 @@ def test_the_picker_lists_every_handout_location_and_language_and_shows_only_the
     # One entry per handout (the translation is a language of care.yaml), every location, both languages.
     assert _options(first, "handout") == [("care.yaml", True), ("other.yaml", False)]
     assert "Caring for Yourself (care.yaml)" in first and "Cómo cuidarse" not in first.split("</form>")[0]
-    assert _options(first, "location") == [("north", True), ("south", False)]
+    assert _options(first, "location") == [("south", True), ("north", False)]  # as the list gives them
     assert _options(first, "lang") == [("en-US", True), ("es", False)]
-    assert all(p.startswith("caring-for-yourself-north-") for p in _pictures(first)) and len(_pictures(first)) == 2
+    assert all(p.startswith("caring-for-yourself-south-") for p in _pictures(first)) and len(_pictures(first)) == 2
     # The chosen unit only, and said in words.
     assert _options(spanish, "lang") == [("en-US", False), ("es", True)]
-    assert _options(spanish, "location") == [("north", False), ("south", True)]
+    assert _options(spanish, "location") == [("south", True), ("north", False)]
     pictures = _pictures(spanish)
     assert len(pictures) == 2 and all(p.startswith("como-cuidarse-south-") for p in pictures), pictures
     label = html.unescape(re.search(r'<h2 id="showing"[^>]*>([^<]*)</h2>', spanish)[1])
-    assert label == "Cómo cuidarse, location south (Heartland Infusion Care, 2 Oak Ave), in Spanish: care.es.yaml"
+    # care.yaml names its own clinic, and so does its translation, whatever the project says.
+    assert label == "Cómo cuidarse, location south (Balanced Ketamine, 2 Oak Ave), in Spanish: care.es.yaml"
     assert "Cómo cuidarse, location south" in html.unescape(re.search(r"<title>([^<]*)</title>", spanish)[1])
     # A choice that is no longer there falls back to the first of each, never to an empty page.
     assert _pictures(gone) == _pictures(first)
     # other.yaml has no translation: no language picker for it.
     with _running(preview) as port:
-        other = _page(port, "?handout=other.yaml&location=south")
+        other = _page(port, "?handout=other.yaml&location=north")
     assert '<select name="lang">' not in other
-    assert all(p.startswith("after-your-visit-south-") for p in _pictures(other)) and len(_pictures(other)) == 2
+    assert all(p.startswith("after-your-visit-north-") for p in _pictures(other)) and len(_pictures(other)) == 2
 
 
 def test_the_picker_works_by_keyboard_and_the_choice_survives_a_live_reload(tmp_path: Path) -> None:
@@ -103,21 +104,21 @@ def test_the_picker_works_by_keyboard_and_the_choice_survives_a_live_reload(tmp_
         page.focus('select[name="lang"]')
         page.keyboard.press("ArrowDown")  # Spanish, by keyboard alone
         page.wait_for_function("() => location.search.includes('lang=es')", timeout=10_000)
-        page.wait_for_function("() => document.querySelector('main img').src.includes('como-cuidarse-north-')",
+        page.wait_for_function("() => document.querySelector('main img').src.includes('como-cuidarse-south-')",
                                timeout=10_000)
         assert page.evaluate("document.activeElement.name") == "lang"  # the focus stays on the picker
         page.focus('select[name="location"]')
         page.keyboard.press("ArrowDown")
-        page.wait_for_function("() => document.querySelector('main img').src.includes('como-cuidarse-south-')",
+        page.wait_for_function("() => document.querySelector('main img').src.includes('como-cuidarse-north-')",
                                timeout=10_000)
-        assert "location=south" in page.evaluate("location.search")
-        assert page.inner_text("#showing").startswith("Cómo cuidarse, location south")
+        assert "location=north" in page.evaluate("location.search")
+        assert page.inner_text("#showing").startswith("Cómo cuidarse, location north")
         # A rebuild: the page updates by itself and still shows the chosen unit.
         version = page.get_attribute("body", "data-version")
         preview.update(run(files, out, jobs=1, check=True, skip_fresh_files=False))
         page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=10_000)
         sources = page.eval_on_selector_all("main img", "images => images.map(i => i.src)")
-        assert sources and all("como-cuidarse-south-" in s for s in sources), sources
+        assert sources and all("como-cuidarse-north-" in s for s in sources), sources
         assert page.evaluate("window.loadedOnce") == "yes"
         assert page.input_value('select[name="lang"]') == "es"
-        assert page.input_value('select[name="location"]') == "south"
+        assert page.input_value('select[name="location"]') == "north"
