@@ -131,6 +131,7 @@ class Choice:
     view: FileView | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)
     label: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)  # the chosen location's
     broken: list[dict[str, str]] = field(default_factory=list)  # other files with mistakes: name, query
 
 
@@ -167,6 +168,7 @@ def choose(views: Mapping[str, FileView], query: Mapping[str, str]) -> Choice:
                         for v in view.variants]
     choice.location = _pick(choice.locations, query.get("location"))
     choice.groups = [g for g in view.groups if (g["variant"] or "") == choice.location]
+    choice.findings = [f for f in view.findings if f["variant"] == choice.location]
     where = f", location {choice.location}" + (f" ({view.places[choice.location]})"
                                                 if choice.location in view.places else "") if choice.location else ""
     title = view.title or view.name
@@ -195,8 +197,8 @@ def error_view(problem: Any) -> dict[str, Any]:
     return {"line": problem.line, "key": problem.key, "message": problem.message, "file": problem.file}
 
 
-def finding_view(finding: Any) -> dict[str, Any]:
+def finding_view(finding: Any, variant: str | None = None) -> dict[str, Any]:
     from .checks.findings import KINDS
 
     return {"title": KINDS.get(finding.kind, finding.kind), "line": finding.line, "message": finding.message,
-            "file": finding.file}
+            "file": finding.file, "variant": variant or ""}

@@ -65,14 +65,16 @@ class Preview:
             described = describe(outcome, self.out_dir)
             # A bad row fails its own location: the others' pages are new, its pages the last good ones.
             pdfs = [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date
-            findings = sorted(dict.fromkeys(f for result in outcome.results for f in result.findings), key=importance)
+            # Each finding once per location it is about: the picker shows the chosen location's.
+            findings = sorted(dict.fromkeys((f, result.unit.variant) for result in outcome.results for f in result.findings),
+                              key=lambda pair: importance(pair[0]))
             outputs = [o for o in (self._output(pdf, described.labels.get(pdf.name, (outcome.name, None)))
                                    for pdf in ordered(pdfs)) if o]
             built = {o["variant"] for o in outputs}
             outputs += [o for o in previous.outputs if o["variant"] not in built] if outcome.problems else []
             # Checked only when built: a build with no findings left clears the old ones.
             view = FileView(outcome.name, [error_view(p) for p in outcome.problems], outputs,
-                            [finding_view(f) for f in findings] if outcome.results else previous.findings,
+                            [finding_view(f, variant) for f, variant in findings] if outcome.results else previous.findings,
                             described.title or previous.title, described.lang or previous.lang,
                             places=described.places or previous.places, path=described.path or previous.path)
             views[outcome.name] = view

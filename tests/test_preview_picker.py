@@ -40,7 +40,9 @@ def _project(folder: Path) -> list[tuple[Path, str]]:
     folder.mkdir(parents=True)
     shutil.copy(SEED_LOGO, folder / "logo.svg")
     (folder / "brochure.yaml").write_text(PROJECT, encoding="utf-8")
-    care = MINIMAL.replace("title: Ketamine and Your Brain", "title: Caring for Yourself").replace("  logo: logo.svg\n", "")
+    # North's own number typed in the text: a contact warning for south only.
+    care = (MINIMAL.replace("title: Ketamine and Your Brain", "title: Caring for Yourself").replace("  logo: logo.svg\n", "")
+            .replace("Two to three hours for most adults.", "Two to three hours for most adults. Call (913) 555-0101."))
     (folder / "care.yaml").write_text(care, encoding="utf-8")
     (folder / "care.es.yaml").write_text(SPANISH, encoding="utf-8")
     (folder / "other.yaml").write_text(care.replace("Caring for Yourself", "After Your Visit"), encoding="utf-8")
@@ -83,6 +85,12 @@ def test_the_picker_lists_every_handout_location_and_language_and_shows_only_the
     # care.yaml names its own clinic, and so does its translation, whatever the project says.
     assert label == "Cómo cuidarse, location south (Balanced Ketamine, 2 Oak Ave), in Spanish: care.es.yaml"
     assert "Cómo cuidarse, location south" in html.unescape(re.search(r"<title>([^<]*)</title>", spanish)[1])
+    # The checks beside the pages are the chosen location's.
+    aside = html.unescape(first[first.index("<aside"):])
+    assert "care.yaml, location south" in aside and "location south's phone is (816) 555-0102" in aside
+    with _running(preview) as port:
+        north = html.unescape(_page(port, "?handout=care.yaml&location=north"))
+    assert "care.yaml, location north" in north and "this text says (913) 555-0101" not in north
     # A choice that is no longer there falls back to the first of each, never to an empty page.
     assert _pictures(gone) == _pictures(first)
     # other.yaml has no translation: no language picker for it.
