@@ -13,11 +13,12 @@ from .model import (
            Clinic,
            Image,
            Section,
+           FontFamily,
            Theme,
            json_schema,
 )
 from .source import Path_, Source, dotted, read_source
 from .variants import variants
 
-__all__ = ["IMAGE_TYPES", "Brochure", "Checks", "Clinic", "Image", "Path_", "Section", "Source", "Theme",
+__all__ = ["IMAGE_TYPES", "Brochure", "Checks", "Clinic", "Image", "Path_", "Section", "Source", "Theme", "FontFamily",
            "dotted", "json_schema", "load", "load_with_source", "read_source", "validate", "variants"]

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from . import dialect
+from .fonts import BUNDLED_FONT, FONT_KIND, FONT_SUFFIXES, readable_font
 from .links import bad_links
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
@@ -230,12 +231,45 @@ class Clinic(_Model):
     logo: ImagePath | None = Field(None, description="Logo file, relative to the content file's folder.")
 
 
+def _font_file(value: str, info: ValidationInfo) -> str:
+    """A font file inside the project that fontTools can read."""
+    root = Path((info.context or {}).get("root", "."))
+    relative = local_file(value, root, FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
+    readable_font(root / relative, value)
+    return relative
+
+
+def _font(value: str, info: ValidationInfo) -> str:
+    """``Open Sans`` (bundled), or a font file of the project."""
+    if value == BUNDLED_FONT:
+        return value
+    if Path(value).suffix.lower() not in FONT_SUFFIXES and "/" not in value and "." not in value:
+        raise ValueError(f"'{value}' is not a font brochure has; write '{BUNDLED_FONT}', or the path of a font "
+                         f"file (.ttf or .otf) in {(info.context or {}).get('where', 'the content' + chr(39) + 's folder')}, "
+                         "like fonts/NotoNaskhArabic-Regular.ttf")
+    return _font_file(value, info)
+
+
+FontPath = Annotated[str, AfterValidator(_font_file)]
+
+
+class FontFamily(_Model):
+    """A typeface of the clinic's as two files: its regular and bold weights."""
+
+    regular: FontPath = Field(description="The regular weight's .ttf or .otf file, relative to the content's folder.")
+    bold: FontPath | None = Field(None, description="The bold weight's file (headings, labels); default: the regular one.")
+
+
 class Theme(_Model):
     """The clinic's colours and the typeface."""
 
     primary: Colour = Field("#1d5c73", description="Main colour: cover band, headings (#rrggbb).")
     accent: Colour = Field("#c8682c", description="Second colour: rules and highlights (#rrggbb).")
-    font: Literal["Open Sans"] = Field("Open Sans", description="Typeface; Open Sans is bundled and embedded.")
+    font: Annotated[str, AfterValidator(_font)] | FontFamily = Field(
+        BUNDLED_FONT, union_mode="left_to_right",
+        description="Typeface: Open Sans (bundled), or a font file in the project for other scripts, "
+                    "e.g. fonts/NotoNaskhArabic-Regular.ttf, or {regular: ..., bold: ...}; embedded in every PDF, "
+                    "with Open Sans for the characters it lacks.")
 
 
 class Print(_Model):
