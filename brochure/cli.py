@@ -138,6 +138,7 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
+    from .content.translations import translations_of
     from .projects import named, shown
 
     unique: dict[Path, str] = {}
@@ -146,6 +147,9 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
         project = named(name, default=args.files is DEFAULT_FILES)
         if project is None:
             unique.setdefault(Path(name).resolve(), name)
+            # A handout's translations beside it (infusion.es.yaml) are built and checked with it.
+            for translation in translations_of(Path(name)):
+                unique.setdefault(translation.resolve(), str(Path(name).parent / translation.name))
             continue
         from .content.project import handouts
 

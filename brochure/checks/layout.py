@@ -86,7 +86,7 @@ def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
         slots = _SIDES[index]
         widths = panels if index == 0 else tuple(reversed(panels))
         if _right_to_left(pdf):  # the sheet mirrored (render.trifold): cover | back | flap
-            slots, widths = tuple(reversed(slots)), tuple(reversed(widths))
+            slots, widths = (slots[2], slots[1], slots[0]), (widths[2], widths[1], widths[0])
         found, x = [], trim[0]
         for column, (slot, width) in enumerate(zip(slots, widths)):
             left = "the trim" if column == 0 else f"the fold into {NAMES[slots[column - 1]]}"

@@ -11,14 +11,14 @@ from .model import (
            Brochure,
            Checks,
            Clinic,
+           FontFamily,
            Image,
            Section,
-           FontFamily,
            Theme,
            json_schema,
 )
 from .source import Path_, Source, dotted, read_source
 from .variants import variants
 
-__all__ = ["IMAGE_TYPES", "Brochure", "Checks", "Clinic", "Image", "Path_", "Section", "Source", "Theme", "FontFamily",
-           "dotted", "json_schema", "load", "load_with_source", "read_source", "validate", "variants"]
+__all__ = ["IMAGE_TYPES", "Brochure", "Checks", "Clinic", "FontFamily", "Image", "Path_", "Section", "Source",
+           "Theme", "dotted", "json_schema", "load", "load_with_source", "read_source", "validate", "variants"]

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -260,13 +261,33 @@ class FontFamily(_Model):
     bold: FontPath | None = Field(None, description="The bold weight's file (headings, labels); default: the regular one.")
 
 
+def _font_choice(value: Any, handler: Any, info: ValidationInfo) -> str | FontFamily:
+    """``theme.font`` checked here rather than as a union, so that each mistake is one sentence."""
+    import difflib
+
+    if isinstance(value, str):
+        return _font(value.strip(), info)
+    if not isinstance(value, dict):
+        raise ValueError(f"must be '{BUNDLED_FONT}' or the path of a font file, like fonts/NotoNaskhArabic-Regular.ttf")
+    for key in value:
+        if key not in FontFamily.model_fields:
+            close = difflib.get_close_matches(str(key), list(FontFamily.model_fields), n=1)
+            raise ValueError(f"unknown key '{key}'" + (f"; did you mean '{close[0]}'?" if close else "; use regular and bold"))
+    if not isinstance(value.get("regular"), str):
+        raise ValueError("needs regular: the path of the regular weight's font file")
+    if not all(isinstance(path, str) for path in value.values() if path is not None):
+        raise ValueError("regular and bold must each be the path of a font file")
+    files = {weight: _font_file(path.strip(), info) for weight, path in value.items() if path is not None}
+    return FontFamily.model_construct(regular=files["regular"], bold=files.get("bold"))
+
+
 class Theme(_Model):
     """The clinic's colours and the typeface."""
 
     primary: Colour = Field("#1d5c73", description="Main colour: cover band, headings (#rrggbb).")
     accent: Colour = Field("#c8682c", description="Second colour: rules and highlights (#rrggbb).")
-    font: Annotated[str, AfterValidator(_font)] | FontFamily = Field(
-        BUNDLED_FONT, union_mode="left_to_right",
+    font: Annotated[str | FontFamily, WrapValidator(_font_choice)] = Field(
+        BUNDLED_FONT,
         description="Typeface: Open Sans (bundled), or a font file in the project for other scripts, "
                     "e.g. fonts/NotoNaskhArabic-Regular.ttf, or {regular: ..., bold: ...}; embedded in every PDF, "
                     "with Open Sans for the characters it lacks.")

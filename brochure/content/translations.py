@@ -50,6 +50,18 @@ def source_of(path: Path) -> Path | None:
     return None
 
 
+def translations_of(path: Path) -> list[Path]:
+    """The translations beside ``path`` (``infusion.es.yaml``, ``infusion.fr-CA.yaml`` for
+    ``infusion.yaml``), sorted by name: what building or checking ``path`` builds with it."""
+    if not path.is_file() or language_of_name(path) is not None:
+        return []
+    stem = path.stem
+    found = [candidate for candidate in path.parent.glob(f"{stem}.*")
+             if candidate.suffix.lower() in {".yaml", ".yml"} and candidate.is_file()
+             and (original := source_of(candidate)) is not None and original.resolve() == path.resolve()]
+    return sorted(found, key=lambda candidate: candidate.name)
+
+
 def own_path(source: Source) -> Path | None:
     """The content file a ``Source`` was read from (the first file it records)."""
     return next(iter(source.inputs), None)
