@@ -140,6 +140,9 @@ def test_check_says_arabic_reading_level_is_not_measured(arabic: Arabic) -> None
     assert [f["severity"] for f in reading] == ["info"], reading
     assert "no readability formula for Arabic" in reading[0]["message"]
     assert not any(f["kind"] == "reading-level" and f["severity"] == "warning" for f in findings)
+    # Words quoted from the PDFs are in reading order, not in the order their glyphs were drawn.
+    sizes = [f["message"] for f in findings if f["kind"] == "type-size"]
+    assert sizes and all("\u201cاتصل\u201d" in m for m in sizes), sizes
 
 
 # --- theme.font: the one line, and its mistakes ------------------------------------------------------
