@@ -216,3 +216,51 @@ def test_naming_the_source_builds_and_checks_its_translations_too(tmp_path: Path
     # The translation named alone is built alone.
     alone = build(folder / "content.es.yaml", tmp_path / "alone")
     assert sorted(p.name for p in (tmp_path / "alone").glob("*.pdf")) == written[:2], alone.out
+
+
+# --- in a project: the font is a file of the project, named from the handout or the project file -------
+
+def _project(tmp_path: Path, font_line: str, in_project_file: bool) -> Path:
+    project = tmp_path / "chain"
+    shutil.copytree(REPO / "examples" / "chain", project)
+    (project / "shared-fonts").mkdir()
+    shutil.copy(EXAMPLE / "fonts" / "NotoNaskhArabic-Regular.ttf", project / "shared-fonts")
+    for other in (project / "handouts").rglob("*.yaml"):
+        other.unlink()  # one handout is enough here
+    (project / "messages").mkdir()
+    shutil.copy(REPO / "templates" / "messages" / "ar.yaml", project / "messages")
+    handout = project / "handouts" / "ar" / "visit.yaml"
+    handout.parent.mkdir(parents=True)
+    own = "" if in_project_file else f"theme:\n  {font_line}\n"
+    handout.write_text(f"title: زيارتك الأولى\nslug: visit-ar\nlang: ar\n{own}intro: {ARABIC_INTRO}\nsections:\n"
+                       "  - heading: قبل أن تأتي\n    body: تناول وجبة خفيفة قبل ساعتين.\n", encoding="utf-8")
+    if in_project_file:
+        text = (project / "brochure.yaml").read_text(encoding="utf-8")
+        (project / "brochure.yaml").write_text(text.replace("theme:\n", f"theme:\n  {font_line}\n"), encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize(("font_line", "in_project_file"), [
+    ("font: ../../shared-fonts/NotoNaskhArabic-Regular.ttf", False),  # relative to the handout's folder
+    ("font: shared-fonts/NotoNaskhArabic-Regular.ttf", True),  # relative to the project's folder
+])
+def test_a_projects_handout_in_arabic_builds_for_every_location(tmp_path: Path, font_line: str,
+                                                                 in_project_file: bool) -> None:
+    project = _project(tmp_path, font_line, in_project_file)
+    build(project, tmp_path / "out")
+    emails = sorted((tmp_path / "out").glob("visit-ar-*-email.pdf"))
+    assert [p.name for p in emails] == [f"visit-ar-{where}-email.pdf" for where in ("lees-summit", "liberty", "overland-park")]
+    for email in emails:
+        assert "زيارتك" in _text(email)
+        assert "Brochure-Theme" in tool("pdffonts", str(email)).stdout
+
+
+def test_a_font_outside_the_project_is_refused(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE / "fonts" / "NotoNaskhArabic-Regular.ttf", tmp_path)
+    project = _project(tmp_path, "font: ../../../NotoNaskhArabic-Regular.ttf", False)
+    run = run_main("build", str(project), "--out", str(tmp_path / "out"))
+    assert run.code == 1
+    # No handout PDF: only the project's catalog, which lists the failed handout.
+    assert [p.name for p in (tmp_path / "out").glob("*.pdf")] in ([], ["catalog.pdf"])
+    assert re.match(r"^.*visit\.yaml:5: theme\.font: '.*NotoNaskhArabic-Regular\.ttf' is outside the project's folder",
+                    run.err[0]), run.err

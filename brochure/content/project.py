@@ -26,8 +26,9 @@ from .messages import problems_of
 from .model import Checks, Clinic, Print, Theme, _Model
 from .source import Path_, Source, dotted, read_source
 
-# Folders never searched for handouts: output, templates, and hidden or tool folders.
-_SKIPPED = {"out", "templates", "node_modules", "__pycache__", "proof", "catalog"}
+# Folders never searched for handouts: output, templates, label catalogs (messages/<lang>.yaml,
+# render.labels), and hidden or tool folders.
+_SKIPPED = {"out", "templates", "messages", "node_modules", "__pycache__", "proof", "catalog"}
 INHERITED = ("clinic", "location", "theme", "checks", "print", "layout", "paper", "lang", "disclaimer")
 
 
