@@ -264,3 +264,53 @@ def test_a_font_outside_the_project_is_refused(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "out").glob("*.pdf")] in ([], ["catalog.pdf"])
     assert re.match(r"^.*visit\.yaml:5: theme\.font: '.*NotoNaskhArabic-Regular\.ttf' is outside the project's folder",
                     run.err[0]), run.err
+
+
+# --- blocks, mirrored ------------------------------------------------------------------------------
+
+BLOCKS = """title: بعد جراحة الركبة
+lang: ar
+layout: handout
+theme: {font: {regular: fonts/NotoNaskhArabic-Regular.ttf, bold: fonts/NotoNaskhArabic-Bold.ttf}}
+clinic: {name: Balanced Ketamine, phone: (913) 871-9888}
+sections:
+  - heading: أدويتك
+    body: |
+      ::: warning متى تتصل بالرقم 911
+      تشعر بألم في الصدر أو صعوبة في التنفس.
+      :::
+
+      1. اغسل يديك.
+      2. انزع الضمادة القديمة ببطء.
+"""
+
+
+def test_steps_and_callouts_are_mirrored(tmp_path: Path) -> None:
+    """The step numbers stand right of their text; a warning's heavy side is its right one."""
+    shutil.copytree(EXAMPLE / "fonts", tmp_path / "fonts")
+    (tmp_path / "content.yaml").write_text(BLOCKS, encoding="utf-8")
+    build(tmp_path / "content.yaml", tmp_path / "out")
+    email = next((tmp_path / "out").glob("*-email.pdf"))
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                       tool("pdftotext", "-bbox", str(email), "-").stdout)
+    for number, first in (("1", "اغسل"), ("2", "انزع")):
+        label = next(w for w in words if w[3].strip(".") == number)
+        word = next(w for w in words if w[3] in (first, first[::-1]) and abs(float(w[1]) - float(label[1])) < 3)
+        assert float(label[0]) > float(word[2]), (label, word)  # the number is right of the step's first word
+    page = next(i for i, text in enumerate(pypdf.PdfReader(email).pages) if "911" in (text.extract_text() or ""))
+    image = pdfium.PdfDocument(email)[page].render(scale=4).to_pil().convert("RGB")
+    label = next(w for w in words if w[3] == "911")
+    y = round((float(label[1]) + 4) * 4)  # through the callout's first line: its side borders
+    accent = [x for x in range(image.width) if _near(image.getpixel((x, y)), (0xc8, 0x68, 0x2c))]
+    runs: list[list[int]] = []
+    for x in accent:
+        if runs and x == runs[-1][1] + 1:
+            runs[-1][1] = x
+        else:
+            runs.append([x, x])
+    left, right = runs[0][1] - runs[0][0] + 1, runs[-1][1] - runs[-1][0] + 1
+    assert right > 2.5 * left, runs  # 9 pt on the right, 2.5 pt on the left
+
+
+def _near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:
+    return all(abs(pixel[i] - colour[i]) < 45 for i in range(3))
