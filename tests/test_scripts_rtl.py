@@ -314,3 +314,34 @@ def test_steps_and_callouts_are_mirrored(tmp_path: Path) -> None:
 
 def _near(pixel: tuple[int, int, int], colour: tuple[int, int, int]) -> bool:
     return all(abs(pixel[i] - colour[i]) < 45 for i in range(3))
+
+
+def _embedded_faces(pdf: Path) -> set[str]:
+    """The full names (name ID 4) of the fonts embedded in a PDF."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    faces = set()
+    with pikepdf.open(pdf) as document:
+        for page in document.pages:
+            for font in page.Resources.Font.values():
+                data = font.DescendantFonts[0].FontDescriptor.get("/FontFile2")
+                if data is not None:
+                    names = TTFont(io.BytesIO(data.read_bytes()))["name"]
+                    faces.add(str(names.getDebugName(4)))
+    return faces
+
+
+def test_handouts_with_different_fonts_built_together_keep_their_own(tmp_path: Path) -> None:
+    """One process keeps every font face it registered: each handout's font must stay its own."""
+    shutil.copytree(EXAMPLE / "fonts", tmp_path / "fonts")
+    for name, font in (("regular", "NotoNaskhArabic-Regular.ttf"), ("bold", "NotoNaskhArabic-Bold.ttf")):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"title: مرحبا بكم\nslug: {name}\nlang: ar\nlayout: handout\ntheme: {{font: fonts/{font}}}\n"
+            "clinic: {name: عيادة}\nsections:\n  - heading: مرحبا\n    body: مرحبا بكم في العيادة.\n", encoding="utf-8")
+    run = run_main("build", str(tmp_path / "regular.yaml"), str(tmp_path / "bold.yaml"), "--jobs", "1",
+                   "--out", str(tmp_path / "out"))
+    assert run.code == 0, run.err
+    assert _embedded_faces(tmp_path / "out" / "regular-email.pdf") == {"Noto Naskh Arabic Regular"}
+    assert _embedded_faces(tmp_path / "out" / "bold-email.pdf") == {"Noto Naskh Arabic Bold"}

@@ -152,8 +152,9 @@ def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
     PDF would then differ from machine to machine.
     """
     ours = set().union(*(_families(path) for path in font_files)) if font_files else set()
-    ours.add(THEME_FAMILY)  # the clinic's theme.font files, renamed so no machine font has that name
-    return sorted({font.family for font in document.fonts.values() if font.family not in ours})
+    # The clinic's theme.font files are renamed "Brochure Theme <hash>": no machine font has that name.
+    return sorted({font.family for font in document.fonts.values()
+                   if font.family not in ours and not font.family.startswith(THEME_FAMILY)})
 
 
 @lru_cache(maxsize=64)

@@ -1,14 +1,18 @@
 """Typeface: the ``@font-face`` rules and ``font-family`` of a brochure's ``theme.font``.
 
 The clinic's font files (``theme.font``, inside the project) get a family name of brochure's
-own, so that a font of the same name on this computer can never stand in for them; Open Sans
+own, ``Brochure Theme`` and the hash of the regular file's bytes: a font of the same name on
+this computer can never stand in for them, and two handouts with different fonts built in one
+process (whose font configuration keeps every face it registered) never share one; Open Sans
 (bundled, ``css/fonts.css``) follows in ``font-family`` for what the clinic's font lacks: the
 Latin letters and punctuation of a web address or a phone number in an Arabic handout.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from markupsafe import Markup
@@ -43,7 +47,18 @@ def typeface(theme: Theme, root: Path) -> Typeface:
     found = files(theme, root)
     if not found:
         return Typeface(Markup(""), Markup(f'"{BUNDLED_FONT}"'))
-    rules = [f'@font-face {{ font-family: "{THEME_FAMILY}"; font-weight: {weight}; font-style: {style}; '
+    family = f"{THEME_FAMILY} {_digest(found['regular'], found['bold'])}"
+    rules = [f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
              f'src: url("{found[_WEIGHTS[weight]].as_uri()}"); }}'
              for weight in _WEIGHTS for style in ("normal", "italic")]
-    return Typeface(Markup("\n    ".join(rules)), Markup(f'"{THEME_FAMILY}", "{BUNDLED_FONT}"'))
+    return Typeface(Markup("\n    ".join(rules)), Markup(f'"{family}", "{BUNDLED_FONT}"'))
+
+
+def _digest(*paths: Path) -> str:
+    """Ten hex digits of the font files' bytes (read again only when a file changed)."""
+    return hashlib.sha256("".join(_file_hash(path, path.stat().st_mtime_ns) for path in paths).encode()).hexdigest()[:10]
+
+
+@lru_cache(maxsize=64)
+def _file_hash(path: Path, _mtime: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
