@@ -36,8 +36,9 @@ def readable_font(path: Path, value: str) -> None:
                          "text: use the font's .ttf or .otf file")
 
 
-def font_files(font: str | dict[str, str] | object) -> list[str]:
-    """The clinic's font files a ``theme.font`` value names, regular first; none for Open Sans."""
+def font_files(font: object) -> list[str]:
+    """The clinic's font files a ``theme.font`` value (a path, ``Open Sans``, or a ``FontFamily``)
+    names, regular first; none for Open Sans."""
     if isinstance(font, str):
         return [] if font == BUNDLED_FONT else [font]
     files = [getattr(font, "regular", None), getattr(font, "bold", None)]

@@ -244,10 +244,10 @@ def _font(value: str, info: ValidationInfo) -> str:
     """``Open Sans`` (bundled), or a font file of the project."""
     if value == BUNDLED_FONT:
         return value
-    if Path(value).suffix.lower() not in FONT_SUFFIXES and "/" not in value and "." not in value:
+    if "/" not in value and "." not in value:  # a family's name ("Arial"), not a file's
+        where = (info.context or {}).get("where", "the content's folder")
         raise ValueError(f"'{value}' is not a font brochure has; write '{BUNDLED_FONT}', or the path of a font "
-                         f"file (.ttf or .otf) in {(info.context or {}).get('where', 'the content' + chr(39) + 's folder')}, "
-                         "like fonts/NotoNaskhArabic-Regular.ttf")
+                         f"file (.ttf or .otf) in {where}, like fonts/NotoNaskhArabic-Regular.ttf")
     return _font_file(value, info)
 
 
