@@ -211,7 +211,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     brochure, source = chosen[0]
     content_dir = content_root(unit.path)
     where = f"variant {unit.variant}: " if unit.variant else ""
-    unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where)
+    unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where, content_dir)
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if unprintable:
         raise ContentError(unprintable)

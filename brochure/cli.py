@@ -139,7 +139,7 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .projects import named, shown
+    from .projects import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
 
     unique: dict[Path, str] = {}
     args.projects = []
@@ -147,6 +147,9 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
         project = named(name, default=args.files is DEFAULT_FILES)
         if project is None:
             unique.setdefault(Path(name).resolve(), name)
+            # A handout's translations beside it (infusion.es.yaml) are built and checked with it.
+            for translation in translations_of(Path(name)):
+                unique.setdefault(translation.resolve(), str(Path(name).parent / translation.name))
             continue
         from .content.project import handouts
 

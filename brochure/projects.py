@@ -3,10 +3,12 @@ system (no YAML, no pydantic), so that a no-op build stays fast.
 
 A project is a folder with a ``brochure.yaml`` at its root; a content file belongs to the
 nearest one in its folder or above. ``brochure.content.project`` reads and applies it.
+Translations beside a handout (``infusion.es.yaml``) are found here too, by their names.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 PROJECT_FILE = "brochure.yaml"
@@ -50,3 +52,48 @@ def shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+# Translations side by side (``infusion.es.yaml`` beside ``infusion.yaml``), found by their
+# names alone: Babel (CLDR) confirms a language code only when a file has one in its name.
+_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$")
+
+
+def _known(lang: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def language_of_name(path: Path) -> str | None:
+    """``es-US`` for ``infusion.es-US.yaml``; None when the name carries no language code."""
+    match = _NAME.match(path.stem)
+    return match["lang"] if match and path.suffix.lower() in {".yaml", ".yml"} and _known(match["lang"]) else None
+
+
+def source_of(path: Path) -> Path | None:
+    """The file ``path`` translates (``infusion.yaml`` for ``infusion.es.yaml``), if it exists."""
+    lang = language_of_name(path)
+    if lang is None:
+        return None
+    for suffix in (path.suffix, ".yaml", ".yml"):
+        original = path.with_name(path.stem[: -len(lang) - 1] + suffix)
+        if original.is_file() and original.resolve() != path.resolve():
+            return original
+    return None
+
+
+def translations_of(path: Path) -> list[Path]:
+    """The translations beside ``path`` (``infusion.es.yaml``, ``infusion.fr-CA.yaml`` for
+    ``infusion.yaml``), sorted by name: what building or checking ``path`` builds with it."""
+    if not path.is_file() or language_of_name(path) is not None:
+        return []
+    stem = path.stem
+    found = [candidate for candidate in path.parent.glob(f"{stem}.*")
+             if candidate.suffix.lower() in {".yaml", ".yml"} and candidate.is_file()
+             and (original := source_of(candidate)) is not None and original.resolve() == path.resolve()]
+    return sorted(found, key=lambda candidate: candidate.name)

@@ -57,8 +57,8 @@ def test_symbol_missing_from_the_bundled_font(tmp_path: Path) -> None:
     run = run_main("build", str(path), "--out", str(tmp_path / "out"))
     assert run.code == 1
     assert run.err == [f"{path}:1: title: ‘→’ (U+2192), ‘✓’ (U+2713) cannot be printed: the fonts have no "
-                       "such character, so it would come out as an empty box; remove or replace it, or add a font that "
-                       "has it in templates/fonts beside the content (with a stylesheet that uses it)",
+                       "such character, so it would come out as an empty box; remove or replace it, or name a font file "
+                       "that has it in theme.font (README.md, “Languages”)",
                        f"{path}: 1 problem; no PDF was written."]
     assert not (tmp_path / "out").exists()
 

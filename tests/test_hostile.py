@@ -74,8 +74,8 @@ def png_bytes(mode: str = "RGB", size: tuple[int, int] = (60, 40), noise: bool =
 def test_characters_no_font_has(project: Path, text: str, shown: str) -> None:
     edit(project, "Two to three hours", f"Two to three hours {text}")
     refused(project, "{f}:9: sections[1].body: " + shown + " cannot be printed: the fonts have no such character, "
-                     "so it would come out as an empty box; remove or replace it, or add a font that has it in "
-                     "templates/fonts beside the content (with a stylesheet that uses it)")
+                     "so it would come out as an empty box; remove or replace it, or name a font file that has it in "
+                     "theme.font (README.md, “Languages”)")
 
 
 def test_a_truncated_png(project: Path) -> None:

@@ -7,7 +7,7 @@ template or stylesheet is checked like the bundled ones.
 
 Where it is: the print PDF of a tri-fold is one sheet a side (its TrimBox the size of one
 of ``render.paper.SHEETS``), cut into panels at the folds: outside flap | back | cover,
-inside left | middle | fold-in (``render.trifold``). Any other page is one area, its trim.
+inside left | middle | fold-in (``render.trifold``), mirrored right to left. Any other page is one area, its trim.
 What it is: the offending words are looked up in the content (``Texts``), so a finding
 points at the key and line the clinic edits, when the words can be traced there.
 """
@@ -62,6 +62,16 @@ def _sheet_panels(width: float, height: float) -> tuple[float, float, float] | N
     return None
 
 
+def _right_to_left(pdf: pikepdf.Pdf) -> bool:
+    """Whether the PDF's language (its /Lang) is written right to left, as CLDR says."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return bool(Locale.parse(str(pdf.Root.get("/Lang", "en")).replace("-", "_")).character_order == "right-to-left")
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+
+
 def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
     """The areas of each page: the three panels of each side of a tri-fold sheet, else the page."""
     pages: list[list[Area]] = []
@@ -75,6 +85,8 @@ def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
             continue
         slots = _SIDES[index]
         widths = panels if index == 0 else tuple(reversed(panels))
+        if _right_to_left(pdf):  # the sheet mirrored (render.trifold): cover | back | flap
+            slots, widths = (slots[2], slots[1], slots[0]), (widths[2], widths[1], widths[0])
         found, x = [], trim[0]
         for column, (slot, width) in enumerate(zip(slots, widths)):
             left = "the trim" if column == 0 else f"the fold into {NAMES[slots[column - 1]]}"

@@ -401,7 +401,7 @@ class _Reader:
             xs, ys = [c[0] for c in corners], [c[1] for c in corners]
             size = state.size * math.hypot(matrix[2], matrix[3])
             figure = bool(self._marks and self._marks[-1])
-            self.runs.append(TextRun(page, " ".join(words.split()), size, font.bold, state.colour, state.alpha,
+            self.runs.append(TextRun(page, _logical(" ".join(words.split())), size, font.bold, state.colour, state.alpha,
                                      (min(xs), min(ys), max(xs), max(ys)), figure, state.clip, state.origin))
             if self._placed:
                 self._block.append(len(self.runs) - 1)
@@ -409,6 +409,19 @@ class _Reader:
                 self._block.append(-1)  # shown after the last without a new Tm: typeset, not placed
             self._placed = False
         return multiply((1, 0, 0, 1, advance, 0), tm)
+
+
+_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+_LTR_STRETCH = re.compile(rf"[^\s{_RTL}]+(?:\s+[^\s{_RTL}]+)*")
+
+
+def _logical(text: str) -> str:
+    """A run of right-to-left text (Arabic, Hebrew) in reading order, for quoting and matching:
+    its glyphs are shown left to right, so its letters are read last first; stretches of
+    left-to-right text inside it (digits, a Latin name) are turned back the right way round."""
+    if not re.search(f"[{_RTL}]", text):
+        return text
+    return _LTR_STRETCH.sub(lambda m: m[0][::-1], text[::-1])
 
 
 def read_pages(pdf: pikepdf.Pdf) -> tuple[list[TextRun], list[PlacedImage]]:

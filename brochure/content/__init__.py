@@ -11,6 +11,7 @@ from .model import (
            Brochure,
            Checks,
            Clinic,
+           FontFamily,
            Image,
            Section,
            Theme,
@@ -19,5 +20,5 @@ from .model import (
 from .source import Path_, Source, dotted, read_source
 from .variants import variants
 
-__all__ = ["IMAGE_TYPES", "Brochure", "Checks", "Clinic", "Image", "Path_", "Section", "Source", "Theme",
-           "dotted", "json_schema", "load", "load_with_source", "read_source", "validate", "variants"]
+__all__ = ["IMAGE_TYPES", "Brochure", "Checks", "Clinic", "FontFamily", "Image", "Path_", "Section", "Source",
+           "Theme", "dotted", "json_schema", "load", "load_with_source", "read_source", "validate", "variants"]

@@ -18,11 +18,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WrapValidator,
     field_validator,
     model_validator,
 )
 
 from . import dialect
+from .fonts import BUNDLED_FONT, FONT_KIND, FONT_SUFFIXES, readable_font
 from .links import bad_links
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
@@ -230,12 +232,65 @@ class Clinic(_Model):
     logo: ImagePath | None = Field(None, description="Logo file, relative to the content file's folder.")
 
 
+def _font_file(value: str, info: ValidationInfo) -> str:
+    """A font file inside the project that fontTools can read."""
+    root = Path((info.context or {}).get("root", "."))
+    relative = local_file(value, root, FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
+    readable_font(root / relative, value)
+    return relative
+
+
+def _font(value: str, info: ValidationInfo) -> str:
+    """``Open Sans`` (bundled), or a font file of the project."""
+    if value == BUNDLED_FONT:
+        return value
+    if "/" not in value and "." not in value:  # a family's name ("Arial"), not a file's
+        where = (info.context or {}).get("where", "the content's folder")
+        raise ValueError(f"'{value}' is not a font brochure has; write '{BUNDLED_FONT}', or the path of a font "
+                         f"file (.ttf or .otf) in {where}, like fonts/NotoNaskhArabic-Regular.ttf")
+    return _font_file(value, info)
+
+
+FontPath = Annotated[str, AfterValidator(_font_file)]
+
+
+class FontFamily(_Model):
+    """A typeface of the clinic's as two files: its regular and bold weights."""
+
+    regular: FontPath = Field(description="The regular weight's .ttf or .otf file, relative to the content's folder.")
+    bold: FontPath | None = Field(None, description="The bold weight's file (headings, labels); default: the regular one.")
+
+
+def _font_choice(value: Any, handler: Any, info: ValidationInfo) -> str | FontFamily:
+    """``theme.font`` checked here rather than as a union, so that each mistake is one sentence."""
+    import difflib
+
+    if isinstance(value, str):
+        return _font(value.strip(), info)
+    if not isinstance(value, dict):
+        raise ValueError(f"must be '{BUNDLED_FONT}' or the path of a font file, like fonts/NotoNaskhArabic-Regular.ttf")
+    for key in value:
+        if key not in FontFamily.model_fields:
+            close = difflib.get_close_matches(str(key), list(FontFamily.model_fields), n=1)
+            raise ValueError(f"unknown key '{key}'" + (f"; did you mean '{close[0]}'?" if close else "; use regular and bold"))
+    if not isinstance(value.get("regular"), str):
+        raise ValueError("needs regular: the path of the regular weight's font file")
+    if not all(isinstance(path, str) for path in value.values() if path is not None):
+        raise ValueError("regular and bold must each be the path of a font file")
+    files = {weight: _font_file(path.strip(), info) for weight, path in value.items() if path is not None}
+    return FontFamily.model_construct(regular=files["regular"], bold=files.get("bold"))
+
+
 class Theme(_Model):
     """The clinic's colours and the typeface."""
 
     primary: Colour = Field("#1d5c73", description="Main colour: cover band, headings (#rrggbb).")
     accent: Colour = Field("#c8682c", description="Second colour: rules and highlights (#rrggbb).")
-    font: Literal["Open Sans"] = Field("Open Sans", description="Typeface; Open Sans is bundled and embedded.")
+    font: Annotated[str | FontFamily, WrapValidator(_font_choice)] = Field(
+        BUNDLED_FONT,
+        description="Typeface: Open Sans (bundled), or a font file in the project for other scripts, "
+                    "e.g. fonts/NotoNaskhArabic-Regular.ttf, or {regular: ..., bold: ...}; embedded in every PDF, "
+                    "with Open Sans for the characters it lacks.")
 
 
 class Print(_Model):

@@ -21,12 +21,14 @@ from pydantic import Field, ValidationError
 
 from ..errors import ContentError, Problem
 from ..projects import PROJECT_FILE, content_root, find_project, shown
+from .fonts import BUNDLED_FONT
 from .messages import problems_of
 from .model import Checks, Clinic, Print, Theme, _Model
 from .source import Path_, Source, dotted, read_source
 
-# Folders never searched for handouts: output, templates, and hidden or tool folders.
-_SKIPPED = {"out", "templates", "node_modules", "__pycache__", "proof", "catalog"}
+# Folders never searched for handouts: output, templates, label catalogs (messages/<lang>.yaml,
+# render.labels), and hidden or tool folders.
+_SKIPPED = {"out", "templates", "messages", "node_modules", "__pycache__", "proof", "catalog"}
 INHERITED = ("clinic", "location", "theme", "checks", "print", "layout", "paper", "lang", "disclaimer")
 
 
@@ -66,6 +68,12 @@ def read_project(file: Path, name: str | None = None) -> Source:
 # Keys holding a file's name, relative to the file they are written in.
 def _path_keys(data: dict[str, Any]) -> list[Path_]:
     paths: list[Path_] = [("clinic", "logo"), ("print", "profile")]
+    theme = data.get("theme")
+    font = theme.get("font") if isinstance(theme, dict) else None
+    if isinstance(font, str) and font != BUNDLED_FONT:  # a file's path; "Open Sans" is a name
+        paths.append(("theme", "font"))
+    elif isinstance(font, dict):
+        paths += [("theme", "font", weight) for weight in ("regular", "bold")]
     if isinstance(data.get("variants"), str):
         paths.append(("variants",))
     sections = data.get("sections")

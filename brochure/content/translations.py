@@ -11,43 +11,16 @@ that CLDR knows (``content.old.yaml`` is not) and the file it would translate ex
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import ContentError, Problem
+from ..projects import language_of_name, source_of, translations_of
 from .source import Source, read_source
 
 SHARED = ("clinic", "theme", "layout", "paper", "print", "outputs", "checks", "variants")
-_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$")
-
-
-def _known(lang: str) -> bool:
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        Locale.parse(lang.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return False
-    return True
-
-
-def language_of_name(path: Path) -> str | None:
-    """``es-US`` for ``infusion.es-US.yaml``; None when the name carries no language code."""
-    match = _NAME.match(path.stem)
-    return match["lang"] if match and path.suffix.lower() in {".yaml", ".yml"} and _known(match["lang"]) else None
-
-
-def source_of(path: Path) -> Path | None:
-    """The file ``path`` translates (``infusion.yaml`` for ``infusion.es.yaml``), if it exists."""
-    lang = language_of_name(path)
-    if lang is None:
-        return None
-    for suffix in (path.suffix, ".yaml", ".yml"):
-        original = path.with_name(path.stem[: -len(lang) - 1] + suffix)
-        if original.is_file() and original.resolve() != path.resolve():
-            return original
-    return None
+# The names: brochure.projects finds translations without YAML or pydantic (a no-op build).
+__all__ = ["SHARED", "inherit", "language_of_name", "own_path", "source_of", "translations_of"]
 
 
 def own_path(source: Source) -> Path | None:

@@ -2,8 +2,9 @@
 
 Why before rendering: Pango draws a character missing from every font as an empty box,
 or takes it from whatever font this computer has, and WeasyPrint says nothing either way.
-Checked against the font files the templates can use (the bundled Open Sans and any font
-the clinic adds in ``templates/fonts``), each missing character is named at its key and line.
+Checked against the font files the templates can use (the bundled Open Sans, the clinic's
+``theme.font`` files, and any font the clinic adds in ``templates/fonts``), each missing
+character is named at its key and line.
 """
 
 from __future__ import annotations
@@ -59,9 +60,14 @@ def _named(chars: list[str], limit: int = 8) -> str:
     return shown + (f" and {len(chars) - limit} more" if len(chars) > limit else "")
 
 
-def missing_glyphs(brochure: Brochure, source: Source, folders: list[Path], where: str = "") -> list[Problem]:
-    """One problem per text value with characters no available font has."""
-    covered = drawable(folders)
+def missing_glyphs(brochure: Brochure, source: Source, folders: list[Path], where: str = "",
+                   root: Path | None = None) -> list[Problem]:
+    """One problem per text value with characters no available font has; ``root`` is where
+    ``theme.font`` files are (the content's folder, or the project's)."""
+    from .typeface import files
+
+    theme_files = sorted(set(files(brochure.theme, root).values())) if root is not None else []
+    covered = drawable(folders).union(*(coverage(path) for path in theme_files))
     problems = []
     for path, text in _strings(brochure.model_dump(mode="python")):
         missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
@@ -69,6 +75,6 @@ def missing_glyphs(brochure: Brochure, source: Source, folders: list[Path], wher
             problems.append(Problem(
                 source.file, source.line(path), dotted(path),
                 f"{where}{_named(missing)} cannot be printed: the fonts have no such character, so it would "
-                "come out as an empty box; remove or replace it, or add a font that has it in templates/fonts "
-                "beside the content (with a stylesheet that uses it)"))
+                "come out as an empty box; remove or replace it, or name a font file that has it in theme.font "
+                "(README.md, \u201cLanguages\u201d)"))
     return problems

@@ -25,6 +25,7 @@ from . import labels as catalog
 from .assets import BUNDLED
 from .colour import DEFAULT_PROFILE, K_ONLY, NO_INK, palette, tint_hex
 from .paper import SHEETS
+from .typeface import typeface
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str,
                            output=output.name, stamp=stamp,
                            # A code to scan with the phone the email PDF is read on would be useless there.
                            qr=qr_code(brochure.clinic, output.name) if output.name != "email" else None,
-                           sheet_css=sheet_css, t=labels)
+                           sheet_css=sheet_css, t=labels, typeface=typeface(brochure.theme, content_dir))
 
 
 def output_profile(brochure: Brochure, content_dir: Path) -> Path:

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 from . import separations
 from .glyphs import FONT_SUFFIXES, coverage
 from .paper import BLEED_PT, EMAIL_DPI
+from .typeface import THEME_FAMILY
 
 # Print: PDF/X-4 whose output intent is the document's ``@color-profile device-cmyk`` (a
 # CMYK printer profile), which WeasyPrint picks when no other intent is named.
@@ -151,7 +152,9 @@ def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
     PDF would then differ from machine to machine.
     """
     ours = set().union(*(_families(path) for path in font_files)) if font_files else set()
-    return sorted({font.family for font in document.fonts.values() if font.family not in ours})
+    # The clinic's theme.font files are renamed "Brochure Theme <hash>": no machine font has that name.
+    return sorted({font.family for font in document.fonts.values()
+                   if font.family not in ours and not font.family.startswith(THEME_FAMILY)})
 
 
 @lru_cache(maxsize=64)

@@ -24,6 +24,7 @@ NAMES = {"cover": "the front cover", "flap": "the fold-in flap", "inside-left": 
 
 # Where each slot sits on the sheet: (side, x offset as a count of panels from the left).
 # Outside, left to right: flap | back | cover. Inside: left | middle | fold-in (mirrored).
+# Right to left (Arabic, Hebrew...), the sheet is mirrored: cover | back | flap, fold-in | middle | left.
 _PLACES = {"flap": (0, 0), "back": (0, 1), "cover": (0, 2),
            "inside-left": (1, 0), "inside-middle": (1, 1), "inside-right": (1, 2)}
 
@@ -136,10 +137,24 @@ def _fold_marks(folds: list[float], height: float) -> bytes:
     return marks.stroke(lines, dash=True)
 
 
-def _panel_x(sheet: Sheet, side: int, column: int) -> tuple[float, float]:
-    """Left edge and width of a panel on a side; the inside is the outside mirrored."""
+def _panel_x(sheet: Sheet, side: int, column: int, rtl: bool = False) -> tuple[float, float]:
+    """Left edge and width of a panel on a side; the inside is the outside mirrored. Right to
+    left, the whole sheet is mirrored: the cover at the left of the outside, the article
+    starting on the right of the inside, as an Arabic or Hebrew reader opens and reads it."""
     widths = sheet.panels if side == 0 else tuple(reversed(sheet.panels))
+    if rtl:
+        widths, column = tuple(reversed(widths)), 2 - column
     return sum(widths[:column]), widths[column]
+
+
+def _right_to_left(document: Any) -> bool:
+    """Whether the panels were laid out right to left (``dir="rtl"`` on <html>, see base.html)."""
+    for page in document.pages[:1]:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and element.tag == "html":
+                return bool(box.style["direction"] == "rtl")
+    return False
 
 
 def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT) -> bytes:
@@ -153,6 +168,7 @@ def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT) ->
     margin = MARK_OFFSET_PT + MARK_LENGTH_PT
     sides = []
     registration = marks.registration_colour(pdf)
+    rtl = _right_to_left(document)
     for side in (0, 1):
         xobjects = pikepdf.Dictionary()
         ops = []
@@ -160,7 +176,8 @@ def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT) ->
         for slot, (slot_side, column) in _PLACES.items():
             if slot_side != side:
                 continue
-            x, width = _panel_x(sheet, side, column)
+            x, width = _panel_x(sheet, side, column, rtl)
+            column = 2 - column if rtl else column  # from here on: counted from the sheet's left edge
             if column:
                 folds.append(x)
             index = mapping.get(slot, -1)
