@@ -13,6 +13,7 @@ The check findings of a handout are those of its last build into this folder
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -65,6 +66,8 @@ def _unit_key(name: str, variant: str | None) -> str:
 def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]:
     """One handout's line of the catalog, from its content (validated, as the build read it)."""
     from .build import _described, pdf_paths
+    from .projects import content_root
+    from .render.typeface import files as theme_files
 
     try:
         described, failed = _described(path, name)
@@ -84,7 +87,10 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
                       paper=first.paper, owner=first.clinic.name,
                       revised=first.revised.isoformat() if first.revised else None,
                       review_by=first.review_by.isoformat() if first.review_by else None,
-                      overdue=bool(first.review_by and first.review_by < today))
+                      overdue=bool(first.review_by and first.review_by < today),
+                      # relative to out/, as the manifest's paths are: a copied project finds its own
+                      fonts={weight: os.path.relpath(file, out_dir.resolve())
+                             for weight, file in theme_files(first.theme, content_root(path)).items()})
     return record
 
 
@@ -242,12 +248,31 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
         h["thumbnail_src"] = h["thumbnail"]
     common["handouts"] = rows = _families(handouts)
     common["translations"] = sum(len(row["languages"]) - 1 for row in rows)
-    page = template.render(pdf=False, fonts="", **common)
+    page = template.render(pdf=False, fonts="", theme_faces=[], theme_families=[], **common)
     for row in rows:
         if row["thumbnail"]:
             row["thumbnail_src"] = (out_dir / row["thumbnail"]).resolve().as_uri()
-    printable = template.render(pdf=True, fonts=(BUNDLED / "fonts").resolve().as_uri(), **common)
+    faces, families = _theme_faces(handouts, out_dir)
+    printable = template.render(pdf=True, fonts=(BUNDLED / "fonts").resolve().as_uri(), theme_faces=faces,
+                                theme_families=families, **common)
     from weasyprint import HTML
 
     data = HTML(string=printable, base_url=out_dir.resolve().as_uri() + "/").write_pdf()
     return page, bytes(data)
+
+
+def _theme_faces(handouts: list[dict[str, Any]], out_dir: Path) -> tuple[list[dict[str, str]], list[str]]:
+    """The clinic font files the handouts name (``theme.font``), as ``@font-face`` rules for the
+    catalog PDF: its text falls back to them after Open Sans, so an Arabic or Chinese title is
+    drawn in the handout's own font, never in one that happens to be on this computer."""
+    faces: list[dict[str, str]] = []
+    families: dict[tuple[str, ...], str] = {}
+    for h in handouts:
+        fonts = {weight: (out_dir / name).resolve() for weight, name in (h.get("fonts") or {}).items()}
+        key = tuple(sorted(fonts.items()))
+        if not fonts or key in families or not all(f.is_file() for f in fonts.values()):
+            continue
+        family = families[key] = f"Catalog Theme {len(families) + 1}"
+        faces += [{"family": family, "weight": weight, "src": fonts[name].as_uri()}
+                  for weight, name in (("400", "regular"), ("700", "bold")) if name in fonts]
+    return faces, list(families.values())

@@ -255,6 +255,17 @@ def test_a_projects_handout_in_arabic_builds_for_every_location(tmp_path: Path, 
         assert "Brochure-Theme" in tool("pdffonts", str(email)).stdout
 
 
+def test_the_catalog_pdf_draws_an_arabic_title_in_the_projects_font(tmp_path: Path) -> None:
+    project = _project(tmp_path, "font: shared-fonts/NotoNaskhArabic-Regular.ttf", True)
+    build(project, tmp_path / "out")
+    catalog = tmp_path / "out" / "catalog.pdf"
+    assert "زيارتك الأولى" in _text(catalog)
+    faces = _embedded_faces(catalog)
+    assert any("Noto Naskh Arabic" in face for face in faces), faces
+    # only the bundled Open Sans and the project's own font: nothing of this computer's
+    assert all("Open Sans" in face or "Noto Naskh Arabic" in face for face in faces), faces
+
+
 def test_a_font_outside_the_project_is_refused(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE / "fonts" / "NotoNaskhArabic-Regular.ttf", tmp_path)
     project = _project(tmp_path, "font: ../../../NotoNaskhArabic-Regular.ttf", False)
