@@ -268,8 +268,8 @@ def _theme_faces(handouts: list[dict[str, Any]], out_dir: Path) -> tuple[list[di
     faces: list[dict[str, str]] = []
     families: dict[tuple[str, ...], str] = {}
     for h in handouts:
-        fonts = {weight: (out_dir / name).resolve() for weight, name in (h.get("fonts") or {}).items()}
-        key = tuple(sorted(fonts.items()))
+        fonts: dict[str, Path] = {weight: (out_dir / name).resolve() for weight, name in (h.get("fonts") or {}).items()}
+        key = tuple(f"{weight}={file}" for weight, file in sorted(fonts.items()))
         if not fonts or key in families or not all(f.is_file() for f in fonts.values()):
             continue
         family = families[key] = f"Catalog Theme {len(families) + 1}"
