@@ -243,11 +243,11 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
                          epoch=epoch, profile=html.output_profile(brochure, content_dir),
                          bleed=BLEEDS[brochure.print.bleed],
                          descriptions=labels.link_descriptions(document, brochure.clinic, words))
+        # The tri-fold's panels end at sentence ends: chosen between layout and PDF (flow).
+        trifold_sheet = output.name in ("print", "office") and brochure.layout == "trifold"
+        choose = flow.sentence_breaks(pdf.OPTIONS[output.name]) if trifold_sheet else None
         try:
-            finish = _finisher(brochure, output)
-            if finish is not None and output.name in ("print", "office") and brochure.layout == "trifold":
-                finish = flow.sentence_breaks(document, finish, render)
-            made = render(document, finish=finish)
+            made = render(document, finish=_finisher(brochure, output), choose=choose)
         except pdf.RenderError as error:
             raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
         except trifold.Overflow as error:

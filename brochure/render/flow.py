@@ -10,18 +10,19 @@ word, so a paragraph such as "If you are in crisis, call or text 988 ..." sets "
 a line. The wrapper measures such a run again without its trailing spaces and, when it then
 fits, keeps it whole: the line breaks before the link, where it should.
 
-``sentence_breaks()`` is the tri-fold's finisher before imposition: it moves each panel
-break that falls mid-sentence to a sentence's end (see "The sentence-break pass" below).
+``sentence_breaks()`` chooses, between the tri-fold's layout and its PDF, the HTML whose panels
+each end at a sentence's end (see "The sentence-break pass" below).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from . import trifold
 
@@ -67,20 +68,15 @@ def install() -> None:
 # When breaks alone cannot end every panel at a sentence's end, the same is tried with the
 # article's leading a step tighter (LEADING_STEPS, 1.5% then 3%: a 40-line panel gains about
 # a line); failing that, the fewest mid-sentence panels at the design's leading. At most
-# MAX_LAYOUTS layouts in all: on the seed, 5 (about 1.5 s), where a build was 1 s.
+# MAX_LAYOUTS layouts in all: on the seed, 5.
+#
+# The pass runs between layout and PDF (``choose``): the PDF is written once, from the chosen
+# layout, never from one thrown away. Its choice depends only on the HTML, the bytes of the
+# files the layout read and the options, so it is kept per process under their hash
+# (``_CHOSEN``): a rebuild of the same document (watch saving a file but not this one, a
+# batch's same article) lays it out once, not five times.
 
-Finish = Callable[[bytes, Any], bytes]
-
-
-class _Rendered(Protocol):
-    data: bytes
-
-
-class Render(Protocol):
-    """Renders HTML to a PDF (``.data``), calling ``finish(pdf, document)`` on the way."""
-
-    def __call__(self, html: str, *, finish: Finish) -> _Rendered: ...
-
+Choose = Callable[[str, Any], tuple[str, Any]]
 
 MAX_LAYOUTS = 16
 OPTIONS_PER_PANEL = 3
@@ -284,15 +280,16 @@ def _options(layout: Layout, page: int) -> list[str]:
 class _Trials:
     """The layouts a search may still make, and those it made (by HTML), so none is made twice."""
 
-    def __init__(self, like: Any, budget: int) -> None:
+    def __init__(self, like: Any, budget: int, options: dict[str, Any]) -> None:
         self.like = like
+        self.options = options
         self.left = budget
         self.made: dict[str, Layout | None] = {}
 
     def lay_out(self, text: str) -> Layout | None:
         if text not in self.made:
             self.left -= 1
-            self.made[text] = _lay_out(text, self.like)
+            self.made[text] = _lay_out(text, self.like, self.options)
         return self.made[text]
 
 
@@ -324,19 +321,17 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
     return best
 
 
-def _lay_out(text: str, like: Any) -> Layout | None:
-    """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts), without
-    writing a PDF: a candidate costs half a build. WeasyPrint's messages about it are the
-    first layout's, already reported."""
+def _lay_out(text: str, like: Any, options: dict[str, Any]) -> Layout | None:
+    """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
+    without writing a PDF. WeasyPrint's messages about it are the first layout's, already
+    reported."""
     from weasyprint import HTML
-
-    from .pdf import OPTIONS
 
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
         document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-            font_config=like.font_config, **OPTIONS["print"])
+            font_config=like.font_config, **options)
     finally:
         logger.disabled = disabled
     return _measure(text, document)
@@ -358,30 +353,59 @@ def _tighter(text: str, document: Any, factor: float) -> str | None:
     return text.replace("</head>", f"<style>.article {{ line-height: {value}; }}</style>\n</head>", 1)
 
 
-def sentence_breaks(text: str, finish: Finish, render: Render) -> Finish:
-    """A finisher for the tri-fold's print PDF rendered from the HTML ``text``: it moves panel
-    breaks that fall mid-sentence, laying out changed HTML to compare, then has the chosen
-    HTML rendered by ``render(html, finish=finish)``; ``finish`` (the imposition) gets the PDF
-    and document it chose. Nothing to move: the PDF at hand is finished, with no layout more.
+_CHOSEN: dict[str, str] = {}  # the key of a document (_key) -> the HTML the pass chose for it
+
+
+def _key(text: str, document: Any, options: dict[str, Any]) -> str:
+    """What the pass's choice depends on: the HTML, the options, and the hash of every file
+    the layout read (stylesheets, images, fonts) as it read them."""
+    from .glyphs import FONT_SUFFIXES
+    from .pdf import FETCHED
+
+    seen = getattr(document.url_fetcher, "seen", None)
+    if seen is None:
+        return ""  # not our fetcher: which files were read is unknown, so nothing is kept
+    # Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays
+    # out with it from then on, so only the first layout reads them.
+    files = sorted(f"{path}:{FETCHED.get(path, '')}" for path in seen if path.suffix.lower() not in FONT_SUFFIXES)
+    return hashlib.sha256("\0".join([repr(sorted(options.items())), text, *files]).encode()).hexdigest()
+
+
+def sentence_breaks(options: dict[str, Any]) -> Choose:
+    """A chooser for the tri-fold's print and office PDFs, laid out with WeasyPrint's
+    ``options``: ``choose(html, document)`` returns the HTML, and its laid-out document, whose
+    panels end at sentence ends, moving panel breaks that fall mid-sentence and laying out
+    changed HTML to compare. Nothing to move: the document at hand, with no layout more.
     """
 
-    def run(data: bytes, document: Any) -> bytes:
+    def choose(text: str, document: Any) -> tuple[str, Any]:
         layout = _measure(text, document)
         if layout is None or not layout.problems:
-            return finish(data, document)
-        trials = _Trials(document, MAX_LAYOUTS)
-        best = _search(layout, 0, trials, partial=False)
-        for factor in LEADING_STEPS:  # every panel at a sentence end, with the leading a step tighter
-            tighter = _tighter(text, document, factor)
-            if not best.problems or trials.left <= 0 or tighter is None:
-                break
-            start = trials.lay_out(tighter)
-            found = _search(start, 0, trials, partial=False) if start is not None else best
-            best = best if found.problems else found
-        if best.problems:  # failing that, as few mid-sentence panels as can be, at the design's leading
-            best = _search(layout, 0, trials, partial=True)
-        if best is layout:
-            return finish(data, document)
-        return render(best.text, finish=finish).data  # the PDF of the chosen HTML, finished
+            return text, document
+        key = _key(text, document, options)
+        if key and key in _CHOSEN:
+            chosen = _lay_out(_CHOSEN[key], document, options)
+            if chosen is not None:
+                return chosen.text, chosen.document
+        best = _best(layout, text, document, options)
+        if key:
+            _CHOSEN[key] = best.text
+        return best.text, best.document
 
-    return run
+    return choose
+
+
+def _best(layout: Layout, text: str, document: Any, options: dict[str, Any]) -> Layout:
+    """The layout with the fewest mid-sentence panels the search finds (``layout`` if none better)."""
+    trials = _Trials(document, MAX_LAYOUTS, options)
+    best = _search(layout, 0, trials, partial=False)
+    for factor in LEADING_STEPS:  # every panel at a sentence end, with the leading a step tighter
+        tighter = _tighter(text, document, factor)
+        if not best.problems or trials.left <= 0 or tighter is None:
+            break
+        start = trials.lay_out(tighter)
+        found = _search(start, 0, trials, partial=False) if start is not None else best
+        best = best if found.problems else found
+    if best.problems:  # failing that, as few mid-sentence panels as can be, at the design's leading
+        best = _search(layout, 0, trials, partial=True)
+    return best

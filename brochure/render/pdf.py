@@ -95,6 +95,10 @@ def _fetcher(roots: list[Path], seen: set[Path], output: str = "email", profile:
     allowed = [root.resolve() for root in roots]
 
     class LocalFetcher(URLFetcher):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.seen = seen  # the files read: what a layout depended on (flow keys its choice on them)
+
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)  # the QR code, made CMYK where it is made
@@ -201,7 +205,8 @@ class Rendered:
 
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
                finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
-               descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT) -> Rendered:
+               descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT,
+               choose: Callable[[str, Any], tuple[str, Any]] | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
@@ -220,14 +225,16 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     fonts, font_files = _FONT_CONFIGS.setdefault(tuple(roots), (FontConfiguration(), set()))
     # The file identifier comes from the document, not from where it sits on disk: the
     # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
-    portable = html
-    for index, root in enumerate([base_dir, *roots]):
-        portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
-    digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
     files: set[Path] = set()
     with _collect_log() as log, _source_date(epoch):
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
                         url_fetcher=_fetcher(roots, files, output, profile)).render(font_config=fonts, **OPTIONS[output])
+        if choose is not None:
+            html, document = choose(html, document)
+        portable = html
+        for index, root in enumerate([base_dir, *roots]):
+            portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
+        digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
         if output == "print":  # PDF/X: no annotations; a printed link is its words
             for page in document.pages:
                 page.links.clear()
