@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import trifold
@@ -70,13 +71,13 @@ def install() -> None:
 # a line); failing that, the fewest mid-sentence panels at the design's leading. At most
 # MAX_LAYOUTS layouts in all: on the seed, 5.
 #
-# The pass runs between layout and PDF (``choose``): the PDF is written once, from the chosen
-# layout, never from one thrown away. Its choice depends only on the HTML, the bytes of the
-# files the layout read and the options, so it is kept per process under their hash
-# (``_CHOSEN``): a rebuild of the same document (watch saving a file but not this one, a
-# batch's same article) lays it out once, not five times.
+# The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
+# PDF is written once, from the chosen layout, never from one thrown away. The choice is kept
+# per process (``_CHOSEN``) under the hash of the HTML and options, with the files its layout
+# read: the same document again (a forced rebuild, ``proof``) is laid out once, as chosen,
+# when that layout reads the same bytes; otherwise the search runs as the first time.
 
-Choose = Callable[[str, Any], tuple[str, Any]]
+Choose = Callable[[str, Callable[[str], Any]], tuple[str, Any]]
 
 MAX_LAYOUTS = 16
 OPTIONS_PER_PANEL = 3
@@ -353,43 +354,54 @@ def _tighter(text: str, document: Any, factor: float) -> str | None:
     return text.replace("</head>", f"<style>.article {{ line-height: {value}; }}</style>\n</head>", 1)
 
 
-_CHOSEN: dict[str, str] = {}  # the key of a document (_key) -> the HTML the pass chose for it
+# The HTML the pass chose for a document (by the hash of its HTML and options), and the
+# files (stylesheets, images) its layout read, each with the hash of the bytes read.
+_CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}
 
 
-def _key(text: str, document: Any, options: dict[str, Any]) -> str:
-    """What the pass's choice depends on: the HTML, the options, and the hash of every file
-    the layout read (stylesheets, images, fonts) as it read them."""
+def _files(document: Any) -> dict[Path, str] | None:
+    """The files a layout read with the hashes of what it read (None: not our fetcher, unknown).
+
+    Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays out
+    with it from then on, so only the first layout reads them."""
     from .glyphs import FONT_SUFFIXES
     from .pdf import FETCHED
 
     seen = getattr(document.url_fetcher, "seen", None)
     if seen is None:
-        return ""  # not our fetcher: which files were read is unknown, so nothing is kept
-    # Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays
-    # out with it from then on, so only the first layout reads them.
-    files = sorted(f"{path}:{FETCHED.get(path, '')}" for path in seen if path.suffix.lower() not in FONT_SUFFIXES)
-    return hashlib.sha256("\0".join([repr(sorted(options.items())), text, *files]).encode()).hexdigest()
+        return None
+    return {path: FETCHED.get(path, "") for path in seen if path.suffix.lower() not in FONT_SUFFIXES}
 
 
 def sentence_breaks(options: dict[str, Any]) -> Choose:
     """A chooser for the tri-fold's print and office PDFs, laid out with WeasyPrint's
-    ``options``: ``choose(html, document)`` returns the HTML, and its laid-out document, whose
-    panels end at sentence ends, moving panel breaks that fall mid-sentence and laying out
-    changed HTML to compare. Nothing to move: the document at hand, with no layout more.
+    ``options``: ``choose(html, lay_out)`` returns the HTML whose panels end at sentence ends,
+    and its layout, moving panel breaks that fall mid-sentence and laying out changed HTML to
+    compare. ``lay_out(html)`` is the build's own layout (its fetcher, fonts and log).
+
+    Kept per process: the same HTML with the same options, whose chosen HTML's layout reads
+    the same files (same bytes) as when it was chosen, is laid out once, as chosen.
     """
 
-    def choose(text: str, document: Any) -> tuple[str, Any]:
+    def choose(text: str, lay_out: Callable[[str], Any]) -> tuple[str, Any]:
+        key = hashlib.sha256(f"{sorted(options.items())!r}\0{text}".encode()).hexdigest()
+        if key in _CHOSEN:
+            chosen, files = _CHOSEN[key]
+            document = lay_out(chosen)
+            if _files(document) == files:
+                return chosen, document
+            if chosen == text:  # a file changed since: search again, from this very layout
+                return _choose(text, document, key)
+        return _choose(text, lay_out(text), key)
+
+    def _choose(text: str, document: Any, key: str) -> tuple[str, Any]:
         layout = _measure(text, document)
-        if layout is None or not layout.problems:
-            return text, document
-        key = _key(text, document, options)
-        if key and key in _CHOSEN:
-            chosen = _lay_out(_CHOSEN[key], document, options)
-            if chosen is not None:
-                return chosen.text, chosen.document
-        best = _best(layout, text, document, options)
-        if key:
-            _CHOSEN[key] = best.text
+        if layout is None:
+            return text, document  # it does not fit: the imposition says where, and by how much
+        best = _best(layout, text, document, options) if layout.problems else layout
+        files = _files(best.document)
+        if files is not None:
+            _CHOSEN[key] = (best.text, files)
         return best.text, best.document
 
     return choose

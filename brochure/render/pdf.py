@@ -206,7 +206,7 @@ class Rendered:
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
                finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
                descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT,
-               choose: Callable[[str, Any], tuple[str, Any]] | None = None) -> Rendered:
+               choose: Callable[[str, Callable[[str], Any]], tuple[str, Any]] | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
@@ -228,11 +228,14 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     # The file identifier comes from the document, not from where it sits on disk: the
     # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
     files: set[Path] = set()
+    fetcher = _fetcher(roots, files, output, profile)
+
+    def lay_out(text: str) -> Any:
+        return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
+                    url_fetcher=fetcher).render(font_config=fonts, **OPTIONS[output])
+
     with _collect_log() as log, _source_date(epoch):
-        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                        url_fetcher=_fetcher(roots, files, output, profile)).render(font_config=fonts, **OPTIONS[output])
-        if choose is not None:
-            html, document = choose(html, document)
+        html, document = choose(html, lay_out) if choose is not None else (html, lay_out(html))
         portable = html
         for index, root in enumerate([base_dir, *roots]):
             portable = portable.replace(root.resolve().as_uri(), f"root{index}:")

@@ -78,7 +78,7 @@ def install() -> None:
         _init(self, url, string, encoding, base_url, url_fetcher, _check_mime_type, media_type, font_config,
               counter_style, color_profiles, page_rules, layers)
 
-    CSS.__init__ = __init__  # type: ignore[method-assign]
+    CSS.__init__ = __init__
     _INSTALLED = True
 
 
