@@ -7,12 +7,14 @@ stylesheet is still fetched at every layout (through the build's fetcher, so the
 records its bytes as read), but when those bytes, its base URL, media type and font
 configuration were seen before, what parsing them produced is put back instead of parsing
 again: the selectors (a ``cssselect2.Matcher``, only read while matching), the ``@page``
-rules, counter styles and colour profiles, the files parsing read (fonts, the CMYK profile:
+rules and counter styles, the files parsing read (fonts, the CMYK profile:
 fetched again, so they stay inputs of this PDF) and WeasyPrint's messages about it (logged
 again, so a broken declaration warns at every build, as it did).
 
 Not kept: a stylesheet with ``@import`` or ``@layer`` (what they add depends on more than its
-bytes), one parsed while WeasyPrint's log is off (its messages would be lost), and any
+bytes), one with ``@color-profile`` (the profile object is written into the PDF, and writing
+changes it: each document needs its own; base.html's is a small inline sheet), one parsed
+while WeasyPrint's log is off (its messages would be lost), and any
 stylesheet WeasyPrint builds in another way than from a document.
 """
 
@@ -32,7 +34,6 @@ class _Parsed:
     matcher: Any
     page_rules: list[Any]
     counter_style: dict[str, Any]
-    color_profiles: dict[str, Any]
     fetched: list[str] = field(default_factory=list)  # URLs parsing read (@font-face, @color-profile)
     records: list[logging.LogRecord] = field(default_factory=list)  # WeasyPrint's messages
     font_config: Any = None  # kept alive: the key holds its id()
@@ -103,7 +104,7 @@ def _init(css: Any, url: Any, string: Any, encoding: Any, base_url: Any, url_fet
             _PARSED[key] = parsed
         css.matcher = parsed.matcher
         return
-    _replay(parsed, css, url_fetcher, counter_style, color_profiles)
+    _replay(parsed, css, url_fetcher, counter_style)
 
 
 def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url: Any, url_fetcher: Any,
@@ -141,22 +142,24 @@ def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url:
         del url_fetcher.fetch
     parsed = _Parsed(matcher, page_rules[before_rules:],
                      {k: v for k, v in counter_style.items() if before_counters.get(k) is not v},
-                     {k: v for k, v in color_profiles.items() if before_profiles.get(k) is not v},
                      fetched, handler.records, font_config)
     imports = any(getattr(rule, "lower_at_keyword", None) in ("import", "layer") for rule in rules)
-    keep = not (imports or layers != before_layers or logger.disabled or not logger.isEnabledFor(logging.WARNING))
+    # A colour profile is written into the PDF from the object itself, which writing changes:
+    # each document needs its own (shared, the second PDF's bytes differed).
+    profiles = color_profiles.keys() != before_profiles.keys() or any(
+        before_profiles[k] is not v for k, v in color_profiles.items())
+    keep = not (imports or profiles or layers != before_layers or logger.disabled
+                or not logger.isEnabledFor(logging.WARNING))
     return parsed, keep
 
 
-def _replay(parsed: _Parsed, css: Any, url_fetcher: Any, counter_style: dict[str, Any],
-            color_profiles: dict[str, Any]) -> None:
+def _replay(parsed: _Parsed, css: Any, url_fetcher: Any, counter_style: dict[str, Any]) -> None:
     """Add to this document what parsing the same stylesheet added before."""
     from weasyprint.urls import URLFetchingError, fetch
 
     css.matcher = parsed.matcher
     css.page_rules.extend(parsed.page_rules)
     counter_style.update(parsed.counter_style)
-    color_profiles.update(parsed.color_profiles)
     for url in parsed.fetched:  # read again: files this PDF is made from, recorded by the fetcher
         try:
             with fetch(url_fetcher, url):
