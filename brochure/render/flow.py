@@ -153,7 +153,9 @@ def _measure(text: str, document: Any) -> Layout | None:
             continue
         last = lines[index][-1]
         continued = any(line.element is last.element for line in lines[index + 1])
-        if last.element is not None and last.element.tag == "p" and continued and not ends_sentence(_line_text(last)):
+        ending = _line_text(last)
+        split_word = ending.rstrip(" \n\t").endswith(("-", "\u00ad"))  # a word split across the fold
+        if last.element is not None and continued and (split_word or (last.element.tag == "p" and not ends_sentence(ending))):
             problems.append(index)
     return Layout(text, document, problems, lines)
 
@@ -224,14 +226,16 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
     only where the split falls outside links and bold words.
     """
     mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if line.element is para]
-    texts = [_line_text(line) for _, line in mine]
-    joined = " ".join(texts)
-    line_of = [n for n, t in enumerate(texts) for _ in range(len(t) + 1)]
     start = _source_of(layout.text, root, para)
     if start is None:
         return []
     end = layout.text.find("</p>", start.end())
     plain, where = _plain(layout.text[start.end():end], start.end())
+    texts = _unhyphenated([_line_text(line) for _, line in mine], plain)
+    if texts is None:
+        return []
+    joined = " ".join(texts)
+    line_of = [n for n, t in enumerate(texts) for _ in range(len(t) + 1)]
     spans, source_spans = sentence_spans(joined), sentence_spans(plain)
     same = _INVISIBLE.sub("", joined).lower() == _INVISIBLE.sub("", plain).lower() == \
         _INVISIBLE.sub("", "".join(para.itertext())).lower()
@@ -248,6 +252,24 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
         cut, resume = where[first][0], where[last - 1][1]
         options.append(f"{layout.text[:cut]}</p>\n{_with_class(start.group(0))}{layout.text[resume:]}")
     return options
+
+
+def _unhyphenated(texts: list[str], source: str) -> list[str] | None:
+    """The paragraph's lines as laid out, without the hyphens hyphenation added at their ends
+    (those not in ``source``, the paragraph's text); None when the lines are not its text."""
+    written = _INVISIBLE.sub("", source).lower()
+    at, lines = 0, []
+    for text in texts:
+        seen = _INVISIBLE.sub("", text).lower()
+        if written.startswith(seen, at):
+            at += len(seen)
+            lines.append(text)
+        elif seen.endswith("-") and written.startswith(seen[:-1], at):
+            at += len(seen) - 1
+            lines.append(text.rstrip(" \n\t")[:-1])
+        else:
+            return None
+    return lines
 
 
 def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
