@@ -379,6 +379,7 @@ def _tighter(text: str, document: Any, factor: float) -> str | None:
 # The HTML the pass chose for a document (by the hash of its HTML and options), and the
 # files (stylesheets, images) its layout read, each with the hash of the bytes read.
 _CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}
+KEPT = 64  # documents whose choice is kept: a batch's variants, a watch session's last edits
 
 
 def _files(document: Any) -> dict[Path, str] | None:
@@ -423,6 +424,8 @@ def sentence_breaks(options: dict[str, Any]) -> Choose:
         best = _best(layout, text, document, options) if layout.problems else layout
         files = _files(best.document)
         if files is not None:
+            if len(_CHOSEN) >= KEPT:  # a long watch session: the oldest choice goes
+                del _CHOSEN[next(iter(_CHOSEN))]
             _CHOSEN[key] = (best.text, files)
         return best.text, best.document
 
