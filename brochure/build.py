@@ -190,13 +190,8 @@ def _write_problem(error: OSError, out_dir: Path) -> Problem:
     return Problem(str(out_dir), None, "", f"cannot write the PDFs here: {reason}; nothing in this folder was changed")
 
 
-def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
-               force: bool = False, review: Review | None = None) -> Result:
-    """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake.
-
-    With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
-    to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
-    """
+def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
+    """The unit's brochure, validated and printable, its source, folder, and how messages name it."""
     described, failed = _described(unit.path, unit.name)
     if unit.variant in failed:
         raise ContentError(failed[str(unit.variant)])
@@ -210,6 +205,33 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if unprintable:
         raise ContentError(unprintable)
+    return brochure, source, content_dir, where
+
+
+def _job(brochure: Brochure, output: html.Output, document: str, content_dir: Path, epoch: int,
+         words: labels.Labels) -> job.Job:
+    return job.Job(document, output.name, brochure.layout, brochure.paper, brochure.print.bleed, content_dir, epoch,
+                   html.output_profile(brochure, content_dir), labels.link_descriptions(document, brochure.clinic, words))
+
+
+def prepare(unit: Unit) -> list[job.Job]:
+    """The unit's PDFs to render, as jobs, and nothing written: what a warm-up renders."""
+    brochure, _, content_dir, _ = validated(unit)
+    words = labels.load(brochure.lang, content_dir)
+    epoch = epoch_for(brochure, unit.path)
+    stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return [_job(brochure, output, _html(brochure, output, content_dir, stamp, words), content_dir, epoch, words)
+            for output in html.outputs(brochure)]
+
+
+def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
+               force: bool = False, review: Review | None = None) -> Result:
+    """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake.
+
+    With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
+    to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
+    """
+    brochure, source, content_dir, where = validated(unit)
     words = labels.load(brochure.lang, content_dir)
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -233,9 +255,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             break
         templates = {path: html.LOADED.get(path) or manifest.file_hash(path)
                      for path in html.template_files(content_dir, output)}
-        jobs[output.name] = (job.Job(document, output.name, brochure.layout, brochure.paper, brochure.print.bleed,
-                                     content_dir, epoch, html.output_profile(brochure, content_dir),
-                                     labels.link_descriptions(document, brochure.clinic, words)), settings, templates)
+        jobs[output.name] = (_job(brochure, output, document, content_dir, epoch, words), settings, templates)
     try:
         made_all = job.render_all([made for made, _, _ in jobs.values()])
     except pdf.RenderError as error:

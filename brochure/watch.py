@@ -5,11 +5,11 @@ Python start and a WeasyPrint import. A broken save is reported and the watch go
 the last good PDFs stay in place because a failed build writes nothing.
 
 The first edit is the one staff notice. On an up-to-date folder the first build renders
-nothing, so while staff read the start message a thread (``_Warm``) builds the first
-handout once into a temporary folder, thrown away: WeasyPrint, the checks and their data
-are then loaded here. It then starts two worker processes, each warmed the same way, and
-from then on each edit's print and email PDFs render at the same time, one per core
-(``render.job``); the PDFs are written, and then checked, here, as before.
+nothing, so while staff read the start message a thread (``_Warm``) starts two worker
+processes, which render the first handout's PDFs once and throw them away (WeasyPrint,
+fonts and stylesheets loaded), and meanwhile validates it here and checks its words (the
+checks' lists and dictionary loaded). From then on each edit's print and email PDFs render
+at the same time, one per core (``render.job``); they are written, and then checked, here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -221,30 +220,43 @@ def _first_unit(files: list[tuple[Path, str]]) -> Any:
     return None
 
 
-def _throwaway(unit: Any, check: bool) -> None:
-    """Build ``unit`` into a temporary folder, and throw it away: only to load what a build uses."""
-    from .build import Review, build_unit
+def _warm_here(unit: Any) -> None:
+    """This process's share of the warm-up: the content validated and laid into its HTML,
+    WeasyPrint imported, and the checks run on the words (their word lists and dictionary
+    loaded). A mistake in the content (or a bug) is not reported here: the next build does."""
+    with contextlib.suppress(Exception):
+        import weasyprint  # noqa: F401  # for an edit made before the workers are warm
 
-    # A mistake in the content (or a bug) is not reported here: the next real build reports it.
-    with tempfile.TemporaryDirectory(prefix="brochure-warm-") as folder, contextlib.suppress(Exception):
-        build_unit(unit, Path(folder), review=Review() if check else None)
+        from .build import prepare, validated
+        from .checks.review import check_content
+
+        prepare(unit)
+        brochure, source, _, _ = validated(unit)
+        check_content(brochure, source)
 
 
 def _warm_worker(unit: Any) -> None:
     """A worker's start: Ctrl-C is the watcher's to handle, and the worker ends with the
-    watcher however it ends (killed too); then the first handout once."""
+    watcher however it ends (killed too); then the first handout's PDFs rendered once and
+    thrown away (without the tri-fold's sentence-break search: an edit's HTML is new anyway)."""
     import multiprocessing
     from multiprocessing.connection import wait
+
+    from .build import prepare
+    from .render import job
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=lambda: (wait([parent.sentinel]), os._exit(0)), daemon=True).start()
-    _throwaway(unit, check=False)
+    with contextlib.suppress(Exception):
+        for one in prepare(unit):
+            job.render(one, search=False)
 
 
 class _Warm(threading.Thread):
-    """Warms this process (under ``_BUILDING``), then a pool of warm workers for the PDFs."""
+    """Starts a pool of workers that warm themselves, warms this process meanwhile (under
+    ``_BUILDING``), and once every worker is warm renders each edit's PDFs on the pool."""
 
     def __init__(self, files: list[tuple[Path, str]]) -> None:
         super().__init__(name="brochure-warm-up", daemon=True)
@@ -259,10 +271,6 @@ class _Warm(threading.Thread):
         unit = _first_unit(self.files)
         if unit is None:
             return
-        with _BUILDING:
-            if self.stopped.is_set():
-                return
-            _throwaway(unit, check=True)
         from multiprocessing import get_context
 
         from .render import job
@@ -273,6 +281,9 @@ class _Warm(threading.Thread):
             self.pool = ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn"), initializer=_warm_worker,
                                             initargs=(unit,))
             started = [self.pool.submit(os.getpid) for _ in range(WORKERS)]
+        with _BUILDING:
+            if not self.stopped.is_set():
+                _warm_here(unit)
         try:
             for future in started:  # each done once its worker has warmed up
                 future.result()

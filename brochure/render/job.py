@@ -53,11 +53,12 @@ def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
     return None
 
 
-def render(job: Job) -> pdf.Rendered:
-    """Render one job in this process; raises what ``pdf.render_pdf`` and the finisher raise."""
+def render(job: Job, search: bool = True) -> pdf.Rendered:
+    """Render one job in this process; raises what ``pdf.render_pdf`` and the finisher raise.
+    Without ``search``, the tri-fold's panels are left where WeasyPrint ends them (a warm-up)."""
     flow.install()  # once a process: WeasyPrint's line breaking, fixed
     # The tri-fold's panels end at sentence ends: chosen between layout and PDF (flow).
-    sheet = job.output in ("print", "office") and job.layout == "trifold"
+    sheet = search and job.output in ("print", "office") and job.layout == "trifold"
     try:
         return pdf.render_pdf(job.html, output=job.output, base_dir=job.content_dir,
                               roots=[job.content_dir, BUNDLED], epoch=job.epoch, finish=finisher(job),
