@@ -10,6 +10,7 @@ build still writes them, atomically, and records them in the manifest itself.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -69,22 +70,25 @@ def render(job: Job, search: bool = True) -> pdf.Rendered:
         raise
 
 
-_POOL: Executor | None = None
+_POOL: tuple[Executor, int] | None = None  # the pool, and the process that may use it
 _POOL_LOCK = threading.Lock()
 
 
 def render_in(pool: Executor | None) -> None:
-    """Render each unit's PDFs on ``pool`` from now on, at the same time; None: here, in turn."""
+    """Render each unit's PDFs on ``pool`` from now on, at the same time; None: here, in turn.
+
+    Only this process uses it: a batch's workers forked from it render in turn, each in its
+    own process (the batch is their parallelism)."""
     global _POOL
     with _POOL_LOCK:
-        _POOL = pool
+        _POOL = (pool, os.getpid()) if pool is not None else None
 
 
 def render_all(jobs: list[Job]) -> list[pdf.Rendered]:
     """The PDFs of ``jobs``, in their order. On the pool when there is one and more than one
     job; a pool whose worker died (killed, out of memory) is dropped and the jobs render here.
     The first job's error is raised first, as when they render in turn."""
-    pool = _POOL
+    pool = _POOL[0] if _POOL is not None and _POOL[1] == os.getpid() else None
     if pool is None or len(jobs) < 2:
         return [render(job) for job in jobs]
     try:
