@@ -160,6 +160,7 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
                 record["thumbnail"] = target.relative_to(out_dir).as_posix()
                 written.append(target)
         catalog.handouts[name] = record
+    _link_translations(files, catalog.handouts)
     write_atomic(out_dir / "catalog.json", (json.dumps(
         {"format": FORMAT, "today": catalog.today, "handouts": catalog.handouts, "units": catalog.units},
         indent=1, sort_keys=True) + "\n").encode())
@@ -167,6 +168,46 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
     write_atomic(out_dir / "index.html", html.encode())
     write_atomic(out_dir / "catalog.pdf", pdf)
     return [*written, out_dir / "catalog.json", out_dir / "index.html", out_dir / "catalog.pdf"]
+
+
+def _link_translations(files: list[tuple[Path, str]], records: dict[str, dict[str, Any]]) -> None:
+    """Each record's ``translates``: the name of the handout it translates (``first-visit.es.yaml``
+    translates ``first-visit.yaml``) when that handout is in the catalog too, else None."""
+    from .content.translations import source_of
+
+    by_path = {path.resolve(): name for path, name in files}
+    for path, name in files:
+        original = source_of(path)
+        records[name]["translates"] = by_path.get(original.resolve()) if original else None
+
+
+def _families(handouts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per handout, its translations with it: the handout's record with ``languages``
+    (itself, then each translation) and ``places``, each location with the PDFs of every language."""
+    from .render.labels import language_name
+
+    names = {h["file"] for h in handouts}
+    entries: dict[str, dict[str, Any]] = {}
+    for h in handouts:  # sorted by title: a translation's title is not its handout's
+        key = h["translates"] if h.get("translates") in names else h["file"]
+        entries.setdefault(key, {"languages": []})["languages"].append(h)
+    rows = []
+    for key, entry in entries.items():
+        family = sorted(entry["languages"], key=lambda h: h["file"] != key)  # the handout, then its translations
+        row = dict(family[0], languages=family, places=[])
+        for h in family:
+            h["language"] = language_name(h["lang"]) if h.get("lang") else "language not set"
+        places: dict[str | None, dict[str, Any]] = {}
+        for h in family:
+            for loc in h["locations"]:
+                place = places.setdefault(loc["id"], {"id": loc["id"], "name": loc["name"], "pdfs": []})
+                place["pdfs"].append(dict(loc, lang=h.get("lang") or "", language=h["language"]))
+        row["places"] = list(places.values())
+        row["failed"] = [dict(f, id=f"{f['id']} ({h.get('lang')})" if len(family) > 1 else f["id"])
+                         for h in family for f in h["failed"]]
+        row["error"] = [problem for h in family for problem in h["error"]]
+        rows.append(row)
+    return rows
 
 
 def _long(value: str | None) -> str | None:
@@ -189,7 +230,7 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
     for h in handouts:
         h.setdefault("title", None)
         h.update(revised_long=_long(h.get("revised")), review_by_long=_long(h.get("review_by")))
-        for key in ("lang", "layout", "paper", "slug", "overdue", "owner"):
+        for key in ("lang", "layout", "paper", "slug", "overdue", "owner", "translates"):
             h.setdefault(key, None)
     owners = sorted({h["owner"] for h in handouts if h.get("owner")})
     common = {"handouts": handouts, "owner": owners[0] if len(owners) == 1 else "", "version": __version__,
@@ -199,10 +240,12 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
               "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}
     for h in handouts:
         h["thumbnail_src"] = h["thumbnail"]
+    common["handouts"] = rows = _families(handouts)
+    common["translations"] = sum(len(row["languages"]) - 1 for row in rows)
     page = template.render(pdf=False, fonts="", **common)
-    for h in handouts:
-        if h["thumbnail"]:
-            h["thumbnail_src"] = (out_dir / h["thumbnail"]).resolve().as_uri()
+    for row in rows:
+        if row["thumbnail"]:
+            row["thumbnail_src"] = (out_dir / row["thumbnail"]).resolve().as_uri()
     printable = template.render(pdf=True, fonts=(BUNDLED / "fonts").resolve().as_uri(), **common)
     from weasyprint import HTML
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 
 if TYPE_CHECKING:
+    from .errors import Problem
     from .runner import Outcome
 
 COMMANDS = {
@@ -185,12 +186,16 @@ def _check(args: argparse.Namespace) -> int:
     status = 0
     everything = []
     for path, name in _files(args):
+        failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
-            findings = check_file(path, name)
+            findings = check_file(path, name, problems=failed)
         except ContentError as error:
-            for problem in error.problems:
-                print(problem, file=sys.stderr)
-            status = 1
+            failed = error.problems
+            findings = []
+        for problem in failed:
+            print(problem, file=sys.stderr)
+        status = 1 if failed else status
+        if not findings and failed:
             continue
         everything += findings
         if args.format == "text":
@@ -204,9 +209,12 @@ def _check(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
-    print(f"watching {', '.join(args.files)} and the templates; Ctrl-C stops", flush=True)
+    files = _files(args)
+    shown = [str(p) for p in args.projects] or args.files
+    print(f"watching {', '.join(shown)} and the templates; Ctrl-C stops", flush=True)
+    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is built too
     try:
-        for outcomes in rebuilds(_files(args), Path(args.out), force=args.force, check=True):
+        for outcomes in rebuilds(files, Path(args.out), force=args.force, check=True, discover=discover):
             report(outcomes)
             print("waiting for changes...", flush=True)
     except KeyboardInterrupt:
@@ -235,7 +243,9 @@ def _serve(args: argparse.Namespace) -> int:
         report(outcomes)
         print("waiting for changes...", flush=True)
 
-    serve(_files(args), Path(args.out), args.port, args.dpi, on_outcomes=show)
+    files = _files(args)
+    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is shown too
+    serve(files, Path(args.out), args.port, args.dpi, on_outcomes=show, discover=discover)
     print("stopped the preview")
     return 0
 

@@ -153,23 +153,31 @@ def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: i
 
 
 def check_file(path: Path, name: str | None = None, settings: Checks | None = None,
-               out_dir: Path | None = None, today: date | None = None) -> list[Finding]:
+               out_dir: Path | None = None, today: date | None = None,
+               problems: list[Problem] | None = None) -> list[Finding]:
     """Check a content file: its words, then the PDFs built from it (each variant's, if it has variants).
 
     The PDFs are built into ``out_dir``, or into a temporary folder that is removed afterwards
     (then PDF findings name the PDF by its file name alone). Raises ``ContentError``, as a build
-    does, when the file has mistakes.
+    does, when the file has mistakes. Given ``problems``, a variant that fails (one bad CSV row)
+    adds its problems there and the other variants are still checked, as a build builds them.
     """
     import tempfile
 
-    from .build import Review, Unit, brochures, build_unit
+    from .build import Review, Unit, _described, brochures, build_unit
     from .checks.findings import Finding
 
     name = name or str(path)
     findings: set[Finding] = set()
     with tempfile.TemporaryDirectory(prefix="brochure-check-") as temporary:
         folder = Path(out_dir) if out_dir is not None else Path(temporary)
-        for variant, _, _ in brochures(path, name):
+        if problems is None:
+            variants = [variant for variant, _, _ in brochures(path, name)]
+        else:
+            described, failed = _described(path, name)
+            problems += [problem for found in failed.values() for problem in found]
+            variants = [variant for variant, _, _ in described]
+        for variant in variants:
             result = build_unit(Unit(path, name, variant), folder, review=Review(settings, today))
             for finding in result.findings:
                 if out_dir is None and finding.file in {str(p) for p in result.pdfs}:

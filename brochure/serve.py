@@ -21,15 +21,15 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .picker import FileView, choose, describe, error_view, finding_view, importance, link_translations, ordered
 from .proof import DEFAULT_DPI, current_proofs, proof_digests
 from .runner import Outcome
-from .watch import rebuilds
+from .watch import Discover, rebuilds
 
 if TYPE_CHECKING:
     import uvicorn
@@ -39,27 +39,6 @@ HOST = "127.0.0.1"
 HEAD_TIMEOUT = 10.0  # seconds for a client to send a whole request head (request line and headers)
 KEEP_ALIVE = 5  # seconds an idle connection stays open after a response
 MAX_CONNECTIONS = 32  # beyond this, requests are answered 503
-
-
-@dataclass
-class FileView:
-    """What the page shows for one content file: its mistakes, its pages, its findings."""
-
-    name: str
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    outputs: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def groups(self) -> list[dict[str, Any]]:
-        """The outputs by brochure (the file, or each of its variants), each group titled with
-        the file's name and the variant's id and location: pages of two locations never look alike."""
-        groups: dict[str, dict[str, Any]] = {}
-        for output in self.outputs:
-            group = groups.setdefault(output["group"], {"title": output["group"], "variant": output["variant"],
-                                                         "outputs": []})
-            group["outputs"].append(output)
-        return list(groups.values())
 
 
 class Preview:
@@ -83,20 +62,23 @@ class Preview:
         views = {}
         for outcome in outcomes:
             previous = self.views.get(outcome.name, FileView(outcome.name))
-            if outcome.problems:
-                view = FileView(outcome.name, [_error(p) for p in outcome.problems], previous.outputs,
-                                previous.findings)
-            else:
-                pdfs = [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date
-                findings = sorted(dict.fromkeys(f for result in outcome.results for f in result.findings),
-                                  key=_importance)
-                labels = _labels(outcome, self.out_dir)
-                outputs = [self._output(pdf, labels.get(pdf.name, (outcome.name, None)))
-                           for pdf in _ordered(pdfs)]
-                # Checked only when built: a build with no findings left clears the old ones.
-                view = FileView(outcome.name, [], [o for o in outputs if o],
-                                [_finding(f) for f in findings] if outcome.results else previous.findings)
+            described = describe(outcome, self.out_dir)
+            # A bad row fails its own location: the others' pages are new, its pages the last good ones.
+            pdfs = [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date
+            # Each finding once per location it is about: the picker shows the chosen location's.
+            findings = sorted(dict.fromkeys((f, result.unit.variant) for result in outcome.results for f in result.findings),
+                              key=lambda pair: importance(pair[0]))
+            outputs = [o for o in (self._output(pdf, described.labels.get(pdf.name, (outcome.name, None)))
+                                   for pdf in ordered(pdfs)) if o]
+            built = {o["variant"] for o in outputs}
+            outputs += [o for o in previous.outputs if o["variant"] not in built] if outcome.problems else []
+            # Checked only when built: a build with no findings left clears the old ones.
+            view = FileView(outcome.name, [error_view(p) for p in outcome.problems], outputs,
+                            [finding_view(f, variant) for f, variant in findings] if outcome.results else previous.findings,
+                            described.title or previous.title, described.lang or previous.lang,
+                            places=described.places or previous.places, path=described.path or previous.path)
             views[outcome.name] = view
+        link_translations(views)
         allowed = {item for view in views.values() for output in view.outputs
                    for item in [output["pdf"], *(proof["src"] for proof in output["proofs"])]}
         failed = sum(bool(view.errors) for view in views.values())
@@ -175,59 +157,6 @@ def _open_below(root: Path, parts: list[str]) -> int:
         os.close(folder)
 
 
-def _labels(outcome: Outcome, out_dir: Path) -> dict[str, tuple[str, str | None]]:
-    """PDF file name -> (the title of its group, its variant id): the content file's name, and
-    for a variant "location <id>" with the location's clinic name and first address line."""
-    from .build import brochures
-    from .errors import ContentError
-    from .manifest import Manifest
-
-    units = {pdf.name: result.unit for result in outcome.results for pdf in result.pdfs}
-    if outcome.up_to_date and not units:  # not built this time: the manifest knows the variants
-        entries = Manifest(out_dir).entries
-        variants = {pdf.name: entries[pdf.name].variant if pdf.name in entries else None for pdf in outcome.up_to_date}
-    else:
-        variants = {name: unit.variant for name, unit in units.items()}
-    places: dict[str, str] = {}
-    if any(variants.values()) and units:
-        unit = next(iter(units.values()))
-        try:
-            for variant, brochure, _ in brochures(unit.path, unit.name):
-                address = (brochure.clinic.address or "").strip().splitlines()
-                places[variant or ""] = ", ".join([brochure.clinic.name, *address[:1]])
-        except (ContentError, OSError):
-            pass  # changed since the build: the id alone says which location
-    labels: dict[str, tuple[str, str | None]] = {}
-    for name, variant in variants.items():
-        if variant is None:
-            labels[name] = (outcome.name, None)
-        else:
-            place = places.get(variant)
-            labels[name] = (f"{outcome.name}, location {variant}" + (f" ({place})" if place else ""), variant)
-    return labels
-
-
-def _ordered(pdfs: list[Path]) -> list[Path]:
-    return sorted(pdfs, key=lambda p: (p.name.rsplit("-", 1)[0], not p.stem.endswith("-print")))
-
-
-def _importance(finding: Any) -> tuple[bool, int, int]:
-    """Warnings before notes, then in the report's order of kinds, then by line."""
-    from .checks.findings import KINDS
-
-    return (finding.severity != "warning", list(KINDS).index(finding.kind), finding.line or 0)
-
-
-def _error(problem: Any) -> dict[str, Any]:
-    return {"line": problem.line, "key": problem.key, "message": problem.message}
-
-
-def _finding(finding: Any) -> dict[str, Any]:
-    from .checks.findings import KINDS
-
-    return {"title": KINDS.get(finding.kind, finding.kind), "line": finding.line, "message": finding.message}
-
-
 def app(preview: Preview) -> Any:
     """The Starlette application: the page, its event stream and the build's files."""
     from starlette.applications import Starlette
@@ -242,8 +171,10 @@ def app(preview: Preview) -> Any:
     template = env.get_template("preview.html")
 
     async def index(request: Request) -> Response:
-        with preview.lock:
-            html = template.render(files=list(preview.views.values()), version=preview.version, status=preview.status)
+        with preview.lock:  # the handout, language and location asked for in the address; the first of each else
+            choice = choose(preview.views, request.query_params)
+            html = template.render(choice=choice, files=list(preview.views.values()), version=preview.version,
+                                   status=preview.status)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def events(request: Request) -> Response:
@@ -390,11 +321,12 @@ def _quiet_cancellations(server: uvicorn.Server) -> Iterator[None]:
 
 
 def serve(files: list[tuple[Path, str]], out_dir: Path, port: int, dpi: int = DEFAULT_DPI,
-          on_outcomes: Callable[[list[Outcome]], None] | None = None) -> None:
+          on_outcomes: Callable[[list[Outcome]], None] | None = None, discover: Discover | None = None) -> None:
     """Build, start the preview server on 127.0.0.1, rebuild on every save; Ctrl-C stops.
 
     The port is bound first: taken by another program, that is one line and exit status 1,
-    before any build and before any address is printed.
+    before any build and before any address is printed. ``discover`` gives a project's
+    handouts as they are now (see ``watch.rebuilds``).
     """
     try:
         sock = listen(port)
@@ -415,7 +347,7 @@ def serve(files: list[tuple[Path, str]], out_dir: Path, port: int, dpi: int = DE
             on_outcomes(outcomes)
 
     try:
-        builds = rebuilds(files, out_dir, stop=stop, check=True, skip_fresh_files=False)
+        builds = rebuilds(files, out_dir, stop=stop, check=True, skip_fresh_files=False, discover=discover)
         take(next(builds))  # the first build, before anyone looks
 
         def watch() -> None:

@@ -127,8 +127,29 @@ def _state(folders: list[Path], keep: Callable[[object, str], bool]) -> dict[str
 CATCH_UP_MS = 250  # how soon a new watch looks for saves made while it started
 
 
+Discover = Callable[[], list[tuple[Path, str]]]
+
+
+def handouts_now(files: list[tuple[Path, str]], discover: Discover | None) -> list[tuple[Path, str]]:
+    """The files to build now: a project's handouts as they are now (one saved since the watch
+    started is built, one removed is not), else ``files``.
+
+    A project file that cannot be read now keeps the last list: building its handouts
+    reports its mistake, at its line.
+    """
+    from .errors import ContentError
+
+    if discover is None:
+        return files
+    try:
+        return discover() or files
+    except (ContentError, OSError):
+        return files
+
+
 def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
-             stop: threading.Event | None = None, **options: Any) -> Iterator[list[Outcome]]:
+             stop: threading.Event | None = None, discover: Discover | None = None,
+             **options: Any) -> Iterator[list[Outcome]]:
     """Build once, then once more after every relevant change, until ``stop`` or Ctrl-C.
 
     A folder made or removed while watching (images/, templates/...) changes what is
@@ -136,7 +157,9 @@ def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
     compares the files with what the last build read, so a save made in a folder before it
     was watched, or during the build before the first watch, still rebuilds.
 
-    ``options`` go to ``runner.run`` (``check``, ``skip_fresh_files``).
+    ``discover`` gives a project's handouts as they are now (``handouts_now``), so a
+    handout added while watching is built too. ``options`` go to ``runner.run`` (``check``,
+    ``skip_fresh_files``).
     """
     folders = _folders(files)
     keep = _relevant(out_dir, _templates(folders))
@@ -146,13 +169,13 @@ def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
     try:
         yield first
         warm.start()  # while the start message is read
-        yield from _changes(files, out_dir, folders, keep, seen, stop, **options)
+        yield from _changes(files, out_dir, folders, keep, seen, stop, discover, **options)
     finally:
         warm.stop()
 
 
 def _changes(files: list[tuple[Path, str]], out_dir: Path, folders: list[Path], keep: Callable[[object, str], bool],
-             seen: dict[str, tuple[int, int]], stop: threading.Event | None,
+             seen: dict[str, tuple[int, int]], stop: threading.Event | None, discover: Discover | None,
              **options: Any) -> Iterator[list[Outcome]]:
     """A build after every relevant change (see ``rebuilds``)."""
     from watchfiles import watch
@@ -175,6 +198,7 @@ def _changes(files: list[tuple[Path, str]], out_dir: Path, folders: list[Path], 
                 if not changes and not first:
                     continue
                 missed, first = first and _state(folders, keep) != seen, False
+                files = handouts_now(files, discover) if changes else files
                 if any(not keep(change, path) or Path(path) in known for change, path in changes):
                     now = _folders(files)
                     if now != folders:

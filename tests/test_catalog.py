@@ -105,3 +105,34 @@ def test_a_lone_content_file_writes_a_catalog_only_when_asked(tmp_path):
     run = run_main("build", str(content), "--out", str(out), "--catalog")
     assert run.code == 0 and (out / "index.html").is_file() and (out / "catalog.pdf").is_file()
     assert "Ketamine and Your Brain" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_handout_and_its_translation_are_one_entry_with_each_languages_pdfs(tmp_path, monkeypatch):
+    """care.es.yaml translates care.yaml: the catalog has one entry for both, listing the two
+    languages, each with its own PDFs at every location; another handout keeps its own entry."""
+    root = project(tmp_path / "chain")
+    (root / "care.yaml").write_text(handout("Caring for Yourself", "2099-01-01"), encoding="utf-8")
+    (root / "care.es.yaml").write_text(handout("Cómo cuidarse", "2099-01-01").replace("lang: en-US", "lang: es")
+                                       .replace("Questions", "Preguntas").replace("Call us at", "Llame al"),
+                                       encoding="utf-8")
+    monkeypatch.chdir(root)
+    run = run_main("build", "--jobs", "2")
+    assert run.code == 0, run.err
+    out = root / "out"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr id=.*?</tr>", page, re.S)
+    titles = [re.search(r'class="title">(.*?)<', row)[1] for row in rows]
+    assert titles == ["Caring for Yourself", "Old Aftercare", "Su Visita"], titles
+    care = rows[0]
+    assert "Cómo cuidarse" in html.unescape(care) and "care.es.yaml" in care
+    assert re.findall(r"<li>([^<]*)</li>", care) == ["English (United States)", "Spanish"]
+    links = re.findall(r'href="([^"]+)"', care)
+    assert sorted(links) == sorted(f"{slug}-{where}-{o}.pdf" for slug in ("caring-for-yourself", "como-cuidarse")
+                                   for where in ("north", "south") for o in ("print", "email"))
+    assert all((out / link).is_file() for link in links)
+    assert "2 handouts and 1 translation" not in page and "3 handouts and 1 translation" in page
+    text = " ".join(tool("pdftotext", str(out / "catalog.pdf"), "-").stdout.split())
+    assert text.count("Caring for Yourself") == 1 and "Cómo cuidarse" in text and "como-cuidarse-south-print.pdf" in text
+    assert text.index("Caring for Yourself") < text.index("Cómo cuidarse") < text.index("Old Aftercare")
+    records = json.loads((out / "catalog.json").read_text(encoding="utf-8"))["handouts"]
+    assert records["care.es.yaml"]["translates"] == "care.yaml" and records["care.yaml"]["translates"] is None

@@ -193,3 +193,22 @@ def test_a_row_without_a_usable_id_is_named_by_its_row(tmp_path):
     assert run.code == 1
     assert "locations.csv:3: id: 'Lees Summit' must be lowercase words joined by dashes, like north-clinic" in run.err
     assert len(list((tmp_path / "out").glob("*.pdf"))) == 2
+
+
+def test_check_with_one_bad_row_checks_the_other_locations(tmp_path):
+    """`check` on a file with one bad row: the row as one located line, the other locations
+    still checked (their findings reported, one per location), exit status 1."""
+    csv = _csv(dict(list(CHAIN.items())[:3])).replace("(816) 555-0102", "call us")  # lees-summit, row 3
+    content = chain(tmp_path / "c", ("Ketamine at {clinic.phone}.", "Ketamine at (816) 555-0199."), csv=csv)
+    run = run_main("check", str(content), "--format", "json")
+    assert run.code == 1
+    assert run.err == ["locations.csv:3: clinic.phone: 'call us' is not a phone number; write it like (913) 871-9888"]
+    import json
+
+    findings = json.loads("\n".join(run.out))["findings"]
+    said = [f["message"] for f in findings if f["kind"] == "contact"]
+    assert any("location overland-park's phone is (913) 555-0101" in m for m in said), said
+    assert any("location olathe's phone is (913) 555-0103" in m for m in said), said
+    assert not any("lees-summit" in m for m in said), said
+    text = run_main("check", str(content))
+    assert text.code == 1 and "location olathe's phone" in "\n".join(text.out), text.out

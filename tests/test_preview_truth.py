@@ -132,16 +132,18 @@ def _running(preview: Preview) -> Iterator[int]:
         sock.close()
 
 
-def _page(port: int) -> str:
+def _page(port: int, query: str = "") -> str:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", "/")
+        connection.request("GET", "/" + query)
         return connection.getresponse().read().decode()
     finally:
         connection.close()
 
 
 def test_pages_of_other_files_and_locations_are_labelled_as_such(tmp_path: Path) -> None:
+    """The page shows one file at one location, and says which: in its heading, in each
+    group's title and in every picture's alt text; another choice shows only its own pages."""
     folder = tmp_path / "site"
     content = write_minimal(folder)
     locations = write_minimal(folder, name="locations.yaml")
@@ -151,26 +153,26 @@ def test_pages_of_other_files_and_locations_are_labelled_as_such(tmp_path: Path)
     preview.update(run([(content, "content.yaml"), (locations, "locations.yaml")], out, jobs=1, check=True,
                        skip_fresh_files=False))
     with _running(preview) as port:
-        page = _page(port)
-    files = [html.unescape(h) for h in re.findall(r"<h2>([^<]*)</h2>", page)]
-    assert files == ["content.yaml", "locations.yaml", "Content checks"]
-    checks = page[page.index("<aside"):]
-    assert re.findall(r"<h3>([^<]*)</h3>", checks) == ["content.yaml", "locations.yaml"]  # whose findings
-    groups = [html.unescape(h) for h in re.findall(r'<h3 class="group-title">([^<]*)</h3>', page)]
-    assert groups == ["locations.yaml, location lees-summit (Balanced Ketamine)",
-                      "locations.yaml, location overland-park (Balanced Ketamine Overland Park, 1 Main St, "
-                      "Overland Park, KS)"]
-    # Every picture says whose pages it is, and each location's pictures are its own PDFs' proofs.
-    pictures = [(src, html.unescape(alt)) for src, alt in re.findall(r'<img src="/files/([^"?]+)\?v=\w+" alt="([^"]*)"',
-                                                                     page)]
-    assert len(pictures) == 6
-    for src, alt in pictures:
-        if "overland-park" in src:
-            assert alt.startswith("locations.yaml, location overland-park (") and "ketamine-locations-overland-park-" in alt
-        elif "lees-summit" in src:
-            assert alt.startswith("locations.yaml, location lees-summit (") and "ketamine-locations-lees-summit-" in alt
-        else:
-            assert src.startswith(f"proof/{SLUG}-") and alt.startswith("content.yaml, ") and "location" not in alt
+        first = _page(port)
+        chosen = {where: _page(port, f"?handout=locations.yaml&location={where}")
+                  for where in ("overland-park", "lees-summit")}
+    shown = [html.unescape(h) for h in re.findall(r'<h2 id="showing"[^>]*>([^<]*)</h2>', first)]
+    assert shown == ["Ketamine and Your Brain, in English (United States): content.yaml"]
+    assert re.findall(r"<h3>([^<]*)</h3>", first[first.index("<aside"):]) == ["content.yaml"]  # whose findings
+    expected = {"overland-park": "locations.yaml, location overland-park (Balanced Ketamine Overland Park, 1 Main St, "
+                                 "Overland Park, KS)",
+                "lees-summit": "locations.yaml, location lees-summit (Balanced Ketamine)"}
+    for where, page in chosen.items():
+        groups = [html.unescape(h) for h in re.findall(r'<h3 class="group-title">([^<]*)</h3>', page)]
+        assert groups == [expected[where]]
+        # Every picture says whose pages it is, and they are this location's PDFs' proofs only.
+        pictures = [(src, html.unescape(alt)) for src, alt in
+                    re.findall(r'<img src="/files/([^"?]+)\?v=\w+" alt="([^"]*)"', page)]
+        assert len(pictures) == 2
+        for src, alt in pictures:
+            assert f"ketamine-locations-{where}-" in src and alt.startswith(f"locations.yaml, location {where} (")
+    pictures = re.findall(r'<img src="/files/([^"?]+)', first)
+    assert len(pictures) == 2 and all(src.startswith(f"proof/{SLUG}-") for src in pictures)
 
 
 # --- the issue's sequence in a real browser ----------------------------------------------

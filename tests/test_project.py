@@ -147,3 +147,68 @@ def test_the_worked_example_builds(tmp_path, monkeypatch):
     text = " ".join(tool("pdftotext", str(tmp_path / "out" / "your-first-infusion-visit-lees-summit-print.pdf"),
                          "-").stdout.split())
     assert "Park in the garage on 2nd Street." in text and "(816) 555-0102" in text and "555-0101" not in text
+
+
+def test_a_finding_on_an_inherited_value_points_at_the_project_file(tmp_path, monkeypatch):
+    """A check finding about a key a handout takes from brochure.yaml (here the shared
+    disclaimer, which types the main number) names brochure.yaml and its line, not the handout."""
+    shared = PROJECT + "disclaimer: >-\n  General information only. In a crisis, call (816) 555-0199.\n"
+    root = project(tmp_path / "chain", shared)
+    monkeypatch.chdir(root)
+    run = run_main("check", "first-visit.yaml", "--format", "json")
+    findings = json.loads("\n".join(run.out))["findings"]
+    about = [f for f in findings if f["key"] == "disclaimer" and f["kind"] == "contact"]
+    assert about and all((f["file"], f["line"]) == ("brochure.yaml", 11) for f in about), about
+    text = run_main("check", "first-visit.yaml")
+    assert any(line.lstrip().startswith("warning brochure.yaml:11: disclaimer: this text says (816) 555-0199; "
+                                        "location north's phone is (913) 555-0101")
+               for line in text.out), text.out
+
+
+def test_an_inherited_clinic_key_is_placed_in_the_project_file_beside_the_handouts_own():
+    """after-care.yaml writes clinic.email itself and inherits clinic.phone: a finding on each
+    names the file that writes it."""
+    from brochure.checks.findings import Finding
+    from brochure.checks.origin import placed
+    from brochure.content.source import Source
+
+    project_file = Source("brochure.yaml", {}, {("clinic",): 1, ("clinic", "phone"): 3})
+    own = Source("handouts/after-care.yaml", {}, {("clinic",): 8, ("clinic", "email"): 9}, parent=project_file)
+    phone = Finding("contact", "warning", own.file, None, "clinic.phone", "x")
+    email = Finding("contact", "warning", own.file, None, "clinic.email", "x")
+    page = Finding("contrast", "warning", own.file, None, "page 2", "x")
+    assert (placed(phone, own).file, placed(phone, own).line) == ("brochure.yaml", 3)
+    assert (placed(email, own).file, placed(email, own).line) == ("handouts/after-care.yaml", 9)
+    assert placed(page, own) == page
+
+
+def test_a_bad_row_of_the_projects_csv_fails_only_that_location_in_build_and_check(tmp_path, monkeypatch):
+    root = project(tmp_path / "chain")
+    (root / "shared" / "locations.csv").write_text(CSV.replace("(816) 555-0102", "call us"), encoding="utf-8")
+    monkeypatch.chdir(root)
+    bad = "shared/locations.csv:3: clinic.phone: 'call us' is not a phone number; write it like (913) 871-9888"
+    run = run_main("build", "--jobs", "2")
+    assert run.code == 1 and bad in run.err, run.err
+    built = sorted(p.name for p in (root / "out").glob("*-*.pdf"))
+    assert len(built) == 6 and all("-north-" in name for name in built), built  # three handouts, north only
+    check = run_main("check", "first-visit.yaml")
+    assert check.code == 1 and check.err == [bad], check.err
+    assert any(line.startswith("first-visit.yaml: ") for line in check.out), check.out  # north was checked
+
+
+def test_a_translation_takes_its_handouts_layout_before_the_projects(tmp_path, monkeypatch):
+    """first-visit.yaml overrides the project's layout with a tri-fold; its translation
+    first-visit.es.yaml, which says no layout, is a tri-fold too (the file it translates
+    comes before the project's default)."""
+    root = project(tmp_path / "chain")
+    source = root / "first-visit.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "layout: trifold\n", encoding="utf-8")
+    (root / "first-visit.es.yaml").write_text(
+        "title: Su primera visita\nintro: Llame al {clinic.phone}.\nrevised: 2026-11-01\n"
+        "sections:\n  - heading: Antes de venir\n    body: Coma algo ligero. Tome agua.\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    run = run_main("build", "first-visit.yaml", "first-visit.es.yaml", "--out", "out")
+    assert run.code == 0, run.err
+    letter_landscape = (792.0, 612.0)  # the tri-fold's sheet, trimmed
+    assert page_size(root / "out" / "your-first-visit-north-print.pdf") == letter_landscape
+    assert page_size(root / "out" / "su-primera-visita-north-print.pdf") == letter_landscape

@@ -627,3 +627,31 @@ def test_another_file_with_the_same_pdf_names_is_refused_not_overwritten(tmp_pat
     assert snapshot(out) == before
     (first).unlink()  # the first file is gone (moved or renamed): its PDFs may be replaced
     assert run_main("build", str(second), "--out", str(out)).code == 0
+
+
+def test_watch_builds_a_handout_added_to_the_project_while_it_runs(tmp_path):
+    """`watch` in a project folder: a handout saved after it started, in a folder made after
+    it started, is built like the others; one removed is no longer built (nor an error)."""
+    folder = tmp_path / "chain"
+    write_minimal(folder, name="first.yaml")
+    (folder / "brochure.yaml").write_text("layout: handout\n", encoding="utf-8")
+    out = folder / "out"
+    watched = Watched(folder, "--out", "out")
+    try:
+        watched.until("the first build", lambda: watched.waits() >= 1, time.monotonic() + 40)
+        assert (out / f"{SLUG}-email.pdf").is_file()
+        waits = watched.waits()
+        (folder / "handouts").mkdir()
+        save(folder / "handouts" / "later.yaml", MINIMAL.replace("title: Ketamine and Your Brain", "title: Added Later")
+             .replace("logo: logo.svg", "logo: ../logo.svg"))
+        watched.until("the new handout built", lambda: (out / "added-later-email.pdf").is_file()
+                      and watched.waits() > waits, time.monotonic() + 20)
+        assert "Added Later" in pdf_text(out / "added-later-email.pdf")
+        waits, said = watched.waits(), len(watched.lines()[1])
+        (folder / "first.yaml").unlink()
+        watched.until("a build after the removal", lambda: watched.waits() > waits, time.monotonic() + 20)
+        time.sleep(0.3)
+        since = watched.lines()[1][said:]
+        assert not any("first.yaml" in line for line in since), since
+    finally:
+        watched.close()

@@ -27,6 +27,7 @@ from .design import (
 from .findings import Finding
 from .languages import language_of
 from .layout import Texts, layout
+from .origin import placed
 from .pdfread import read_pages
 from .reading import long_sentences, reading_level
 from .required import required
@@ -47,7 +48,8 @@ def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Pat
     images = content_images(brochure, source, content_dir)
     found = check_content(brochure, source, settings, today) + check_pdfs(
         print_pdf, email_pdf, settings, images, Texts(brochure, source))
-    return sorted(set(found), key=Finding.sort_key)
+    # A key the handout inherits is reported where it is written: brochure.yaml, at its line.
+    return sorted({placed(finding, source) for finding in found}, key=Finding.sort_key)
 
 
 def check_content(brochure: Brochure, source: Source, settings: Checks | None = None,

@@ -50,13 +50,14 @@ def load_with_source(path: Path, name: str | None = None) -> tuple[Brochure, Sou
     A handout inside a project takes what it leaves out from the project file; a translation
     (``infusion.es.yaml`` beside ``infusion.yaml``) takes the shared keys it leaves out from
     the file it translates (``translations``)."""
-    source = read_source(path, name)
+    # The file a translation translates first, then the project: a handout's own override
+    # (layout: trifold) is its translation's too, and the project's default only fills the rest.
+    source = inherit_translation(read_source(path, name), path)
     project = find_project(path)
     root = path.resolve().parent
     if project is not None:
         root = project.resolve().parent
         source = inherit_project(source, read_project(project), path, root)
-    source = inherit_translation(source, path)
     return validate(source, root), source
 
 
