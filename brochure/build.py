@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -24,10 +22,9 @@ from .content import Brochure, Source, load_with_source
 from .content.variants import expand
 from .errors import ContentError, Problem
 from .projects import content_root
-from .render import flow, html, labels, marks, pdf, trifold
+from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs
-from .render.paper import BLEEDS, SHEETS
 
 if TYPE_CHECKING:
     from .checks.findings import Finding
@@ -152,19 +149,17 @@ def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
     return units | {Unit(path, name, variant): [] for variant in failed}
 
 
-def _finisher(brochure: Brochure, output: html.Output) -> Callable[[bytes, Any], bytes] | None:
-    """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
-    handout's gets crop marks in the registration colour. The office PDF of a tri-fold is the
-    same sheet cut to its trim: two landscape pages to print on both sides."""
-    if output.name in ("print", "office") and brochure.layout == "trifold":
-        sheet = SHEETS[brochure.paper]
-        if output.name == "office":
-            return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
-        bleed = BLEEDS[brochure.print.bleed]
-        return lambda data, document: trifold.impose(data, document, sheet, bleed)
-    if output.name == "print":
-        return lambda data, document: marks.add_crop_marks(data)
-    return None
+def _html(brochure: Brochure, output: html.Output, content_dir: Path, stamp: str, words: labels.Labels) -> str:
+    """The output's HTML; a mistake in a clinic's own template is a ``ContentError``."""
+    try:
+        return html.render(brochure, output, content_dir, stamp, words)
+    except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
+        raise ContentError([_template_problem(error, content_dir)]) from None
+    except Exception as error:  # in the clinic's own template, a mistake; in ours, a bug
+        problem = _own_template_error(error, content_dir)
+        if problem is None:
+            raise
+        raise ContentError([problem]) from None
 
 
 def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest) -> dict[str, str]:
@@ -195,13 +190,8 @@ def _write_problem(error: OSError, out_dir: Path) -> Problem:
     return Problem(str(out_dir), None, "", f"cannot write the PDFs here: {reason}; nothing in this folder was changed")
 
 
-def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
-               force: bool = False, review: Review | None = None) -> Result:
-    """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake.
-
-    With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
-    to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
-    """
+def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
+    """The unit's brochure, validated and printable, its source, folder, and how messages name it."""
     described, failed = _described(unit.path, unit.name)
     if unit.variant in failed:
         raise ContentError(failed[str(unit.variant)])
@@ -215,6 +205,33 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if unprintable:
         raise ContentError(unprintable)
+    return brochure, source, content_dir, where
+
+
+def _job(brochure: Brochure, output: html.Output, document: str, content_dir: Path, epoch: int,
+         words: labels.Labels) -> job.Job:
+    return job.Job(document, output.name, brochure.layout, brochure.paper, brochure.print.bleed, content_dir, epoch,
+                   html.output_profile(brochure, content_dir), labels.link_descriptions(document, brochure.clinic, words))
+
+
+def prepare(unit: Unit) -> list[job.Job]:
+    """The unit's PDFs to render, as jobs, and nothing written: what a warm-up renders."""
+    brochure, _, content_dir, _ = validated(unit)
+    words = labels.load(brochure.lang, content_dir)
+    epoch = epoch_for(brochure, unit.path)
+    stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return [_job(brochure, output, _html(brochure, output, content_dir, stamp, words), content_dir, epoch, words)
+            for output in html.outputs(brochure)]
+
+
+def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
+               force: bool = False, review: Review | None = None) -> Result:
+    """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake.
+
+    With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
+    to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
+    """
+    brochure, source, content_dir, where = validated(unit)
     words = labels.load(brochure.lang, content_dir)
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -223,6 +240,8 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     rendered: dict[Path, bytes] = {}
     entries: dict[str, manifest.Entry] = {}
     book = known if known is not None else manifest.Manifest(out_dir)
+    jobs: dict[str, tuple[job.Job, str, dict[Path, str]]] = {}  # output -> its job, settings, templates
+    mistake: ContentError | None = None  # in an output's HTML: raised once the outputs before it rendered
     for output in html.outputs(brochure):
         target = targets[output.name]
         settings = manifest.settings_fingerprint(output.name, unit.variant)
@@ -230,35 +249,29 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
             result.skipped.append(target)
             continue
         try:
-            document = html.render(brochure, output, content_dir, stamp, words)
-        except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound) as error:
-            raise ContentError([_template_problem(error, content_dir)]) from None
-        except Exception as error:  # in the clinic's own template, a mistake; in ours, a bug
-            problem = _own_template_error(error, content_dir)
-            if problem is None:
-                raise
-            raise ContentError([problem]) from None
-        flow.install()  # once a process: WeasyPrint's line breaking, fixed
-        render = partial(pdf.render_pdf, output=output.name, base_dir=content_dir, roots=[content_dir, BUNDLED],
-                         epoch=epoch, profile=html.output_profile(brochure, content_dir),
-                         bleed=BLEEDS[brochure.print.bleed],
-                         descriptions=labels.link_descriptions(document, brochure.clinic, words))
-        try:
-            finish = _finisher(brochure, output)
-            if finish is not None and output.name in ("print", "office") and brochure.layout == "trifold":
-                finish = flow.sentence_breaks(document, finish, render)
-            made = render(document, finish=finish)
-        except pdf.RenderError as error:
-            raise ContentError([Problem(unit.name, None, "", f"{where}the {output.name} PDF could not be made: {error}")]) from None
-        except trifold.Overflow as error:
-            raise ContentError([Problem(unit.name, source.line((error.key,)), error.key, f"{where}{error}.")]) from None
-        rendered[target] = made.data
-        result.warnings += made.warnings
+            document = _html(brochure, output, content_dir, stamp, words)
+        except ContentError as error:
+            mistake = error
+            break
         templates = {path: html.LOADED.get(path) or manifest.file_hash(path)
                      for path in html.template_files(content_dir, output)}
+        jobs[output.name] = (_job(brochure, output, document, content_dir, epoch, words), settings, templates)
+    try:
+        made_all = job.render_all([made for made, _, _ in jobs.values()])
+    except pdf.RenderError as error:
+        which = getattr(error, "output", "")  # which PDF: job.render says
+        raise ContentError([Problem(unit.name, None, "", f"{where}the {which} PDF could not be made: {error}")]) from None
+    except trifold.Overflow as error:
+        raise ContentError([Problem(unit.name, source.line((error.key,)), error.key, f"{where}{error}.")]) from None
+    if mistake is not None:
+        raise mistake
+    for (name, (_, settings, templates)), made in zip(jobs.items(), made_all):
+        target = targets[name]
+        rendered[target] = made.data
+        result.warnings += made.warnings
         hashes = made.files | templates | source.inputs | words.inputs
         entries[target.name] = manifest.Entry(
-            book.key(unit.path), output.name, unit.variant, settings, _inputs(hashes, content_dir, book),
+            book.key(unit.path), name, unit.variant, settings, _inputs(hashes, content_dir, book),
             hashlib.sha256(made.data).hexdigest())
     if rendered:
         try:  # the unit's PDFs and their manifest entries: all of them, or nothing

@@ -3,14 +3,24 @@
 Builds run in this process, so after the first build an edit costs a warm render, not a
 Python start and a WeasyPrint import. A broken save is reported and the watch goes on;
 the last good PDFs stay in place because a failed build writes nothing.
+
+The first edit is the one staff notice. On an up-to-date folder the first build renders
+nothing, so while staff read the start message a thread (``_Warm``) starts two worker
+processes, which render the first handout's PDFs once and throw them away (WeasyPrint,
+fonts and stylesheets loaded), and meanwhile validates it here and checks its words (the
+checks' lists and dictionary loaded). From then on each edit's print and email PDFs render
+at the same time, one per core (``render.job``); they are written, and then checked, here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -151,12 +161,25 @@ def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
     handout added while watching is built too. ``options`` go to ``runner.run`` (``check``,
     ``skip_fresh_files``).
     """
-    from watchfiles import watch
-
     folders = _folders(files)
     keep = _relevant(out_dir, _templates(folders))
     seen = _state(folders, keep)
-    yield _guarded(files, out_dir, force=force, **options)
+    first = _guarded(files, out_dir, force=force, **options)
+    warm = _Warm(files)
+    try:
+        yield first
+        warm.start()  # while the start message is read
+        yield from _changes(files, out_dir, folders, keep, seen, stop, discover, **options)
+    finally:
+        warm.stop()
+
+
+def _changes(files: list[tuple[Path, str]], out_dir: Path, folders: list[Path], keep: Callable[[object, str], bool],
+             seen: dict[str, tuple[int, int]], stop: threading.Event | None, discover: Discover | None,
+             **options: Any) -> Iterator[list[Outcome]]:
+    """A build after every relevant change (see ``rebuilds``)."""
+    from watchfiles import watch
+
     while not (stop and stop.is_set()):
         keep = _relevant(out_dir, _templates(folders))
         known = set(folders)
@@ -190,10 +213,120 @@ def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
             folders = _folders(files)
 
 
+# One build at a time in this process: the warm-up's and the edits' (WeasyPrint's fonts,
+# the caches of stylesheets and of validated content are shared).
+_BUILDING = threading.Lock()
+
+
 def _guarded(files: list[tuple[Path, str]], out_dir: Path, **options: Any) -> list[Outcome]:
     """One build; a bug in it prints its traceback and the watch goes on to the next save."""
     try:
-        return run(files, out_dir, jobs=1, **options)
+        with _BUILDING:
+            return run(files, out_dir, jobs=1, **options)
     except Exception:  # a bug, reported in full, but one bad build must not end the session
         traceback.print_exc()
         return []
+
+
+WORKERS = 2  # print and email at once: a 2-core machine's two cores
+
+
+def _first_unit(files: list[tuple[Path, str]]) -> Any:
+    """The first handout (its first variant) of ``files``: what the warm-up builds; None if
+    none can be built (a mistake: the edit that fixes it finds the pipeline cold)."""
+    from .build import Unit, brochures
+
+    for path, name in files[:1]:
+        try:
+            return Unit(path, name, brochures(path, name)[0][0])
+        except Exception:
+            return None
+    return None
+
+
+def _warm_here(unit: Any) -> None:
+    """This process's share of the warm-up: the content validated and laid into its HTML,
+    WeasyPrint imported, and the checks run on the words (their word lists and dictionary
+    loaded). A mistake in the content (or a bug) is not reported here: the next build does."""
+    with contextlib.suppress(Exception):
+        import weasyprint  # noqa: F401  # for an edit made before the workers are warm
+
+        from .build import prepare, validated
+        from .checks.review import check_content
+
+        prepare(unit)
+        brochure, source, _, _ = validated(unit)
+        check_content(brochure, source)
+
+
+def _warm_worker(unit: Any) -> None:
+    """A worker's start: Ctrl-C is the watcher's to handle, and the worker ends with the
+    watcher however it ends (killed too); then the first handout's PDFs rendered once and
+    thrown away (without the tri-fold's sentence-break search: an edit's HTML is new anyway)."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    from .build import prepare
+    from .render import job
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (wait([parent.sentinel]), os._exit(0)), daemon=True).start()
+    with contextlib.suppress(Exception):
+        for one in prepare(unit):
+            job.render(one, search=False)
+
+
+class _Warm(threading.Thread):
+    """Starts a pool of workers that warm themselves, warms this process meanwhile (under
+    ``_BUILDING``), and once every worker is warm renders each edit's PDFs on the pool."""
+
+    def __init__(self, files: list[tuple[Path, str]]) -> None:
+        super().__init__(name="brochure-warm-up", daemon=True)
+        self.files = files
+        self.pool: ProcessPoolExecutor | None = None
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        # The workers inherit this thread's signal mask: Ctrl-C reaches the watcher alone.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        unit = _first_unit(self.files)
+        if unit is None:
+            return
+        from multiprocessing import get_context
+
+        from .render import job
+
+        with self.lock:  # spawn, not fork: this process runs threads (this one, the watcher's)
+            if self.stopped.is_set():
+                return
+            self.pool = ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn"), initializer=_warm_worker,
+                                            initargs=(unit,))
+            started = [self.pool.submit(os.getpid) for _ in range(WORKERS)]
+        with _BUILDING:
+            if not self.stopped.is_set():
+                _warm_here(unit)
+        try:
+            for future in started:  # each done once its worker has warmed up
+                future.result()
+        except Exception:
+            return  # a worker could not start: PDFs render here, in turn, as before
+        with self.lock:
+            if not self.stopped.is_set():
+                job.render_in(self.pool)
+
+    def stop(self) -> None:
+        """Back to rendering here; the workers are stopped at once, warm or not."""
+        from .render import job
+
+        with self.lock:
+            self.stopped.set()
+            pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        job.render_in(None)
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public way before Python 3.14
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)

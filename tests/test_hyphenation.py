@@ -105,3 +105,76 @@ def test_the_heading_that_would_hyphenate_does_not(spanish_trifold: Built) -> No
 def test_the_email_pdf_is_not_hyphenated(spanish_trifold: Built) -> None:
     assert breaks(spanish_trifold, "email") == []
     assert breaks(spanish_trifold), "the same words are hyphenated in print"
+
+
+# --- the tri-fold: examples/bilingual's Spanish translation ----------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "bilingual"
+# Each article panel but the last on the letter sheet: (page, left, right) in points from the trim.
+ARTICLE_PANELS = {"the fold-in flap": (1, 0.0, 261.0), "the inside left panel": (2, 0.0, 265.5),
+                  "the inside middle panel": (2, 265.5, 531.0)}
+MARGIN = 27.0  # the MediaBox starts 0.375 in outside the trim: room for marks
+
+
+@pytest.fixture(scope="module")
+def spanish_example(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """``python build.py examples/bilingual/content.es.yaml`` on a copy of the example."""
+    import shutil
+
+    from brochure import content
+    from brochure.cli import main
+
+    folder = tmp_path_factory.mktemp("bilingual")
+    shutil.copytree(EXAMPLE, folder / "bilingual")
+    path = folder / "bilingual" / "content.es.yaml"
+    out = folder / "out"
+    assert main(["build", str(path), "--out", str(out)]) == 0
+    brochure = content.load(path)
+    assert brochure.layout == "trifold" and brochure.paper == "letter"
+    return Built(path, out, out / f"{brochure.file_slug}-print.pdf", out / f"{brochure.file_slug}-email.pdf",
+                 None, brochure)  # type: ignore[arg-type]
+
+
+def _panel_lines(pdf: Path, page: int, left: float, right: float) -> list[str]:
+    """The lines of one panel of the imposed sheet, top to bottom, from the words' positions."""
+    html = tool("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-").stdout
+    words = [(w.replace("\u200b", ""), float(x) - MARGIN, float(y) - MARGIN) for x, y, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', html)]
+    rows: dict[int, list[tuple[float, str]]] = {}
+    for word, x, y in words:
+        if left <= x < right:
+            rows.setdefault(round(y / 3), []).append((x, word))
+    return [" ".join(w for _, w in sorted(row)) for _, row in sorted(rows.items())]
+
+
+def test_the_spanish_trifold_body_text_is_hyphenated_in_spanish(spanish_example: Built) -> None:
+    found = breaks(spanish_example)
+    assert len(found) >= 3, found
+    spanish = pyphen.Pyphen(lang="es", left=3, right=3)
+    assert all(_valid(spanish, part, word) for part, word in found), found
+    body = " ".join([spanish_example.brochure.intro or ""] + [s.body for s in spanish_example.brochure.sections])
+    assert all(word in body.lower() for _, word in found), "only body text is hyphenated"
+
+
+def test_the_spanish_trifold_never_hyphenates_headings_or_contacts(spanish_example: Built) -> None:
+    b = spanish_example.brochure
+    body = set(re.findall(r"\w+", " ".join([b.intro or ""] + [s.body for s in b.sections]).lower()))
+    shown = " ".join([b.title, b.subtitle or "", *(s.heading for s in b.sections),
+                      *(str(v) for v in b.clinic.model_dump().values() if isinstance(v, str))])
+    protected = set(re.findall(r"\w+", shown.lower())) - body
+    text = lines(spanish_example.print)
+    for line, following in pairwise(text):
+        end, start = re.search(r"(\w+)-$", line), re.match(r"(\w+)", following)
+        if end and start:
+            assert (end[1] + start[1]).lower() not in protected, (line, following)
+    joined = "".join(text).replace(" ", "")
+    assert b.clinic.phone and b.clinic.phone.replace(" ", "") in joined
+
+
+@pytest.mark.parametrize("panel", list(ARTICLE_PANELS))
+def test_no_spanish_panel_ends_in_a_hyphen_or_mid_sentence(spanish_example: Built, panel: str) -> None:
+    """No word is split across a fold: each article panel's last line ends a sentence."""
+    page, left, right = ARTICLE_PANELS[panel]
+    last = _panel_lines(spanish_example.print, page, left, right)[-1]
+    assert not last.endswith("-"), f"{panel} ends in a split word: ... {last}"
+    assert re.search(r"[.!?][”’\"')]*$", last), f"{panel} ends mid-sentence: ... {last}"

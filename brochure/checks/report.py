@@ -11,9 +11,6 @@ import io
 import json
 from collections.abc import Sequence
 
-from rich.console import Console
-from rich.markup import escape
-
 from .findings import KINDS, Finding
 
 JSON_VERSION = 1
@@ -63,6 +60,9 @@ def _by_kind(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
 
 def render_text(findings: Sequence[Finding], file: str, color: bool = False, width: int = 100) -> str:
     """Findings grouped by kind, one ``FILE:LINE: key: message`` line each, then the verdict."""
+    from rich.console import Console  # here: a build prints only the summary line, without rich
+    from rich.markup import escape
+
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       highlight=False, emoji=False, soft_wrap=True)

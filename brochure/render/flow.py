@@ -10,18 +10,20 @@ word, so a paragraph such as "If you are in crisis, call or text 988 ..." sets "
 a line. The wrapper measures such a run again without its trailing spaces and, when it then
 fits, keeps it whole: the line breaks before the link, where it should.
 
-``sentence_breaks()`` is the tri-fold's finisher before imposition: it moves each panel
-break that falls mid-sentence to a sentence's end (see "The sentence-break pass" below).
+``sentence_breaks()`` chooses, between the tri-fold's layout and its PDF, the HTML whose panels
+each end at a sentence's end (see "The sentence-break pass" below).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
 
 from . import trifold
 
@@ -67,20 +69,15 @@ def install() -> None:
 # When breaks alone cannot end every panel at a sentence's end, the same is tried with the
 # article's leading a step tighter (LEADING_STEPS, 1.5% then 3%: a 40-line panel gains about
 # a line); failing that, the fewest mid-sentence panels at the design's leading. At most
-# MAX_LAYOUTS layouts in all: on the seed, 5 (about 1.5 s), where a build was 1 s.
+# MAX_LAYOUTS layouts in all: on the seed, 5.
+#
+# The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
+# PDF is written once, from the chosen layout, never from one thrown away. The choice is kept
+# per process (``_CHOSEN``) under the hash of the HTML and options, with the files its layout
+# read: the same document again (a forced rebuild, ``proof``) is laid out once, as chosen,
+# when that layout reads the same bytes; otherwise the search runs as the first time.
 
-Finish = Callable[[bytes, Any], bytes]
-
-
-class _Rendered(Protocol):
-    data: bytes
-
-
-class Render(Protocol):
-    """Renders HTML to a PDF (``.data``), calling ``finish(pdf, document)`` on the way."""
-
-    def __call__(self, html: str, *, finish: Finish) -> _Rendered: ...
-
+Choose = Callable[[str, Callable[[str], Any]], tuple[str, Any]]
 
 MAX_LAYOUTS = 16
 OPTIONS_PER_PANEL = 3
@@ -156,7 +153,9 @@ def _measure(text: str, document: Any) -> Layout | None:
             continue
         last = lines[index][-1]
         continued = any(line.element is last.element for line in lines[index + 1])
-        if last.element is not None and last.element.tag == "p" and continued and not ends_sentence(_line_text(last)):
+        ending = _line_text(last)
+        split_word = ending.rstrip(" \n\t").endswith(("-", "\u00ad"))  # a word split across the fold
+        if last.element is not None and continued and (split_word or (last.element.tag == "p" and not ends_sentence(ending))):
             problems.append(index)
     return Layout(text, document, problems, lines)
 
@@ -227,14 +226,16 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
     only where the split falls outside links and bold words.
     """
     mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if line.element is para]
-    texts = [_line_text(line) for _, line in mine]
-    joined = " ".join(texts)
-    line_of = [n for n, t in enumerate(texts) for _ in range(len(t) + 1)]
     start = _source_of(layout.text, root, para)
     if start is None:
         return []
     end = layout.text.find("</p>", start.end())
     plain, where = _plain(layout.text[start.end():end], start.end())
+    texts = _unhyphenated([_line_text(line) for _, line in mine], plain)
+    if texts is None:
+        return []
+    joined = " ".join(texts)
+    line_of = [n for n, t in enumerate(texts) for _ in range(len(t) + 1)]
     spans, source_spans = sentence_spans(joined), sentence_spans(plain)
     same = _INVISIBLE.sub("", joined).lower() == _INVISIBLE.sub("", plain).lower() == \
         _INVISIBLE.sub("", "".join(para.itertext())).lower()
@@ -251,6 +252,24 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
         cut, resume = where[first][0], where[last - 1][1]
         options.append(f"{layout.text[:cut]}</p>\n{_with_class(start.group(0))}{layout.text[resume:]}")
     return options
+
+
+def _unhyphenated(texts: list[str], source: str) -> list[str] | None:
+    """The paragraph's lines as laid out, without the hyphens hyphenation added at their ends
+    (those not in ``source``, the paragraph's text); None when the lines are not its text."""
+    written = _INVISIBLE.sub("", source).lower()
+    at, lines = 0, []
+    for text in texts:
+        seen = _INVISIBLE.sub("", text).lower()
+        if written.startswith(seen, at):
+            at += len(seen)
+            lines.append(text)
+        elif seen.endswith("-") and written.startswith(seen[:-1], at):
+            at += len(seen) - 1
+            lines.append(text.rstrip(" \n\t")[:-1])
+        else:
+            return None
+    return lines
 
 
 def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
@@ -284,15 +303,16 @@ def _options(layout: Layout, page: int) -> list[str]:
 class _Trials:
     """The layouts a search may still make, and those it made (by HTML), so none is made twice."""
 
-    def __init__(self, like: Any, budget: int) -> None:
+    def __init__(self, like: Any, budget: int, options: dict[str, Any]) -> None:
         self.like = like
+        self.options = options
         self.left = budget
         self.made: dict[str, Layout | None] = {}
 
     def lay_out(self, text: str) -> Layout | None:
         if text not in self.made:
             self.left -= 1
-            self.made[text] = _lay_out(text, self.like)
+            self.made[text] = _lay_out(text, self.like, self.options)
         return self.made[text]
 
 
@@ -324,19 +344,17 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
     return best
 
 
-def _lay_out(text: str, like: Any) -> Layout | None:
-    """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts), without
-    writing a PDF: a candidate costs half a build. WeasyPrint's messages about it are the
-    first layout's, already reported."""
+def _lay_out(text: str, like: Any, options: dict[str, Any]) -> Layout | None:
+    """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
+    without writing a PDF. WeasyPrint's messages about it are the first layout's, already
+    reported."""
     from weasyprint import HTML
-
-    from .pdf import OPTIONS
 
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
         document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-            font_config=like.font_config, **OPTIONS["print"])
+            font_config=like.font_config, **options)
     finally:
         logger.disabled = disabled
     return _measure(text, document)
@@ -358,30 +376,73 @@ def _tighter(text: str, document: Any, factor: float) -> str | None:
     return text.replace("</head>", f"<style>.article {{ line-height: {value}; }}</style>\n</head>", 1)
 
 
-def sentence_breaks(text: str, finish: Finish, render: Render) -> Finish:
-    """A finisher for the tri-fold's print PDF rendered from the HTML ``text``: it moves panel
-    breaks that fall mid-sentence, laying out changed HTML to compare, then has the chosen
-    HTML rendered by ``render(html, finish=finish)``; ``finish`` (the imposition) gets the PDF
-    and document it chose. Nothing to move: the PDF at hand is finished, with no layout more.
+# The HTML the pass chose for a document (by the hash of its HTML and options), and the
+# files (stylesheets, images) its layout read, each with the hash of the bytes read.
+_CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}
+KEPT = 64  # documents whose choice is kept: a batch's variants, a watch session's last edits
+
+
+def _files(document: Any) -> dict[Path, str] | None:
+    """The files a layout read with the hashes of what it read (None: not our fetcher, unknown).
+
+    Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays out
+    with it from then on, so only the first layout reads them."""
+    from .glyphs import FONT_SUFFIXES
+    from .pdf import FETCHED
+
+    seen = getattr(document.url_fetcher, "seen", None)
+    if seen is None:
+        return None
+    return {path: FETCHED.get(path, "") for path in seen if path.suffix.lower() not in FONT_SUFFIXES}
+
+
+def sentence_breaks(options: dict[str, Any]) -> Choose:
+    """A chooser for the tri-fold's print and office PDFs, laid out with WeasyPrint's
+    ``options``: ``choose(html, lay_out)`` returns the HTML whose panels end at sentence ends,
+    and its layout, moving panel breaks that fall mid-sentence and laying out changed HTML to
+    compare. ``lay_out(html)`` is the build's own layout (its fetcher, fonts and log).
+
+    Kept per process: the same HTML with the same options, whose chosen HTML's layout reads
+    the same files (same bytes) as when it was chosen, is laid out once, as chosen.
     """
 
-    def run(data: bytes, document: Any) -> bytes:
-        layout = _measure(text, document)
-        if layout is None or not layout.problems:
-            return finish(data, document)
-        trials = _Trials(document, MAX_LAYOUTS)
-        best = _search(layout, 0, trials, partial=False)
-        for factor in LEADING_STEPS:  # every panel at a sentence end, with the leading a step tighter
-            tighter = _tighter(text, document, factor)
-            if not best.problems or trials.left <= 0 or tighter is None:
-                break
-            start = trials.lay_out(tighter)
-            found = _search(start, 0, trials, partial=False) if start is not None else best
-            best = best if found.problems else found
-        if best.problems:  # failing that, as few mid-sentence panels as can be, at the design's leading
-            best = _search(layout, 0, trials, partial=True)
-        if best is layout:
-            return finish(data, document)
-        return render(best.text, finish=finish).data  # the PDF of the chosen HTML, finished
+    def choose(text: str, lay_out: Callable[[str], Any]) -> tuple[str, Any]:
+        key = hashlib.sha256(f"{sorted(options.items())!r}\0{text}".encode()).hexdigest()
+        if key in _CHOSEN:
+            chosen, files = _CHOSEN[key]
+            document = lay_out(chosen)
+            if _files(document) == files:
+                return chosen, document
+            if chosen == text:  # a file changed since: search again, from this very layout
+                return _choose(text, document, key)
+        return _choose(text, lay_out(text), key)
 
-    return run
+    def _choose(text: str, document: Any, key: str) -> tuple[str, Any]:
+        layout = _measure(text, document)
+        if layout is None:
+            return text, document  # it does not fit: the imposition says where, and by how much
+        best = _best(layout, text, document, options) if layout.problems else layout
+        files = _files(best.document)
+        if files is not None:
+            if len(_CHOSEN) >= KEPT:  # a long watch session: the oldest choice goes
+                del _CHOSEN[next(iter(_CHOSEN))]
+            _CHOSEN[key] = (best.text, files)
+        return best.text, best.document
+
+    return choose
+
+
+def _best(layout: Layout, text: str, document: Any, options: dict[str, Any]) -> Layout:
+    """The layout with the fewest mid-sentence panels the search finds (``layout`` if none better)."""
+    trials = _Trials(document, MAX_LAYOUTS, options)
+    best = _search(layout, 0, trials, partial=False)
+    for factor in LEADING_STEPS:  # every panel at a sentence end, with the leading a step tighter
+        tighter = _tighter(text, document, factor)
+        if not best.problems or trials.left <= 0 or tighter is None:
+            break
+        start = trials.lay_out(tighter)
+        found = _search(start, 0, trials, partial=False) if start is not None else best
+        best = best if found.problems else found
+    if best.problems:  # failing that, as few mid-sentence panels as can be, at the design's leading
+        best = _search(layout, 0, trials, partial=True)
+    return best

@@ -96,6 +96,10 @@ def _fetcher(roots: list[Path], seen: set[Path], output: str = "email", profile:
     allowed = [root.resolve() for root in roots]
 
     class LocalFetcher(URLFetcher):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.seen = seen  # the files read: what a layout depended on (flow keys its choice on them)
+
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)  # the QR code, made CMYK where it is made
@@ -204,7 +208,8 @@ class Rendered:
 
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
                finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
-               descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT) -> Rendered:
+               descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT,
+               choose: Callable[[str, Callable[[str], Any]], tuple[str, Any]] | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
@@ -214,23 +219,30 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from . import stylesheets
     from .roles import install
 
     install()  # the structure-tree roles of callouts, notes, figures and header cells
+    stylesheets.install()  # each stylesheet parsed once per process
 
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
     fonts, font_files = _FONT_CONFIGS.setdefault(tuple(roots), (FontConfiguration(), set()))
     # The file identifier comes from the document, not from where it sits on disk: the
     # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
-    portable = html
-    for index, root in enumerate([base_dir, *roots]):
-        portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
-    digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
     files: set[Path] = set()
+    fetcher = _fetcher(roots, files, output, profile)
+
+    def lay_out(text: str) -> Any:
+        return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
+                    url_fetcher=fetcher).render(font_config=fonts, **OPTIONS[output])
+
     with _collect_log() as log, _source_date(epoch):
-        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/",
-                        url_fetcher=_fetcher(roots, files, output, profile)).render(font_config=fonts, **OPTIONS[output])
+        html, document = choose(html, lay_out) if choose is not None else (html, lay_out(html))
+        portable = html
+        for index, root in enumerate([base_dir, *roots]):
+            portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
+        digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
         if output == "print":  # PDF/X: no annotations; a printed link is its words
             for page in document.pages:
                 page.links.clear()

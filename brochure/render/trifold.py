@@ -37,6 +37,9 @@ class Overflow(Exception):
         super().__init__(message)
         self.key = key
 
+    def __reduce__(self) -> tuple[type[Overflow], tuple[str, str]]:
+        return Overflow, (str(self), self.key)  # from a worker process (render.job), with its key
+
 
 def _parts(page: Any) -> list[str]:
     """The ``data-part`` names (cover, article, back) with boxes on a laid-out page."""

@@ -1,0 +1,101 @@
+"""Job: one PDF to render, as plain data, rendered here or on a pool of warm worker processes.
+
+A build renders a unit's PDFs (print, email, office) one after the other. ``watch`` and
+``serve`` have a second core idle while staff wait for the edit, so they hand ``render_in``
+a pool of worker processes, each already warm (WeasyPrint imported, fonts and stylesheets
+loaded): a unit's PDFs then render at the same time, one per worker. A job is plain data
+(picklable) for that reason, and its result, ``pdf.Rendered``, is the PDF's bytes: the
+build still writes them, atomically, and records them in the manifest itself.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import flow, marks, pdf, trifold
+from .assets import BUNDLED
+from .paper import BLEEDS, SHEETS
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one PDF is rendered from: its HTML and how to make and finish the PDF."""
+
+    html: str
+    output: str  # "print", "email" or "office"
+    layout: str  # "trifold" or "handout"
+    paper: str  # a key of SHEETS
+    bleed: str  # a key of BLEEDS
+    content_dir: Path
+    epoch: int
+    profile: Path | None = None
+    descriptions: dict[str, str] | None = None
+
+
+def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
+    """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
+    handout's gets crop marks in the registration colour. The office PDF of a tri-fold is the
+    same sheet cut to its trim: two landscape pages to print on both sides."""
+    if job.output in ("print", "office") and job.layout == "trifold":
+        sheet = SHEETS[job.paper]
+        if job.output == "office":
+            return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
+        bleed = BLEEDS[job.bleed]
+        return lambda data, document: trifold.impose(data, document, sheet, bleed)
+    if job.output == "print":
+        return lambda data, document: marks.add_crop_marks(data)
+    return None
+
+
+def render(job: Job, search: bool = True) -> pdf.Rendered:
+    """Render one job in this process; raises what ``pdf.render_pdf`` and the finisher raise.
+    Without ``search``, the tri-fold's panels are left where WeasyPrint ends them (a warm-up)."""
+    flow.install()  # once a process: WeasyPrint's line breaking, fixed
+    # The tri-fold's panels end at sentence ends: chosen between layout and PDF (flow).
+    sheet = search and job.output in ("print", "office") and job.layout == "trifold"
+    try:
+        return pdf.render_pdf(job.html, output=job.output, base_dir=job.content_dir,
+                              roots=[job.content_dir, BUNDLED], epoch=job.epoch, finish=finisher(job),
+                              profile=job.profile, bleed=BLEEDS[job.bleed], descriptions=job.descriptions,
+                              choose=flow.sentence_breaks(pdf.OPTIONS[job.output]) if sheet else None)
+    except pdf.RenderError as error:
+        error.output = job.output  # type: ignore[attr-defined]  # which PDF, for the message (pickled with it)
+        raise
+
+
+_POOL: tuple[Executor, int] | None = None  # the pool, and the process that may use it
+_POOL_LOCK = threading.Lock()
+
+
+def render_in(pool: Executor | None) -> None:
+    """Render each unit's PDFs on ``pool`` from now on, at the same time; None: here, in turn.
+
+    Only this process uses it: a batch's workers forked from it render in turn, each in its
+    own process (the batch is their parallelism)."""
+    global _POOL
+    with _POOL_LOCK:
+        _POOL = (pool, os.getpid()) if pool is not None else None
+
+
+def render_all(jobs: list[Job]) -> list[pdf.Rendered]:
+    """The PDFs of ``jobs``, in their order. On the pool when there is one and more than one
+    job; a pool whose worker died (killed, out of memory) is dropped and the jobs render here.
+    The first job's error is raised first, as when they render in turn."""
+    pool = _POOL[0] if _POOL is not None and _POOL[1] == os.getpid() else None
+    if pool is None or len(jobs) < 2:
+        return [render(job) for job in jobs]
+    try:
+        futures = [pool.submit(render, job) for job in jobs]
+        return [future.result() for future in futures]
+    except (BrokenProcessPool, RuntimeError) as error:
+        if isinstance(error, RuntimeError) and "shutdown" not in str(error):
+            raise  # a bug in a job, not the pool going away
+        render_in(None)
+        return [render(job) for job in jobs]

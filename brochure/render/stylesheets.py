@@ -1,0 +1,171 @@
+"""Stylesheets: each one WeasyPrint parses once per process, not once per layout.
+
+WeasyPrint 70 reads, tokenises and validates every ``<link rel=stylesheet>`` and ``<style>``
+of a document at each layout: in a tri-fold build with its trial layouts (flow), and in
+``watch``, that was about a fifth of the time. ``install()`` wraps ``weasyprint.CSS``: the
+stylesheet is still fetched at every layout (through the build's fetcher, so the manifest
+records its bytes as read), but when those bytes, its base URL, media type and font
+configuration were seen before, what parsing them produced is put back instead of parsing
+again: the selectors (a ``cssselect2.Matcher``, only read while matching), the ``@page``
+rules and counter styles, the files parsing read (fonts, the CMYK profile:
+fetched again, so they stay inputs of this PDF) and WeasyPrint's messages about it (logged
+again, so a broken declaration warns at every build, as it did).
+
+Not kept: a stylesheet with ``@import`` or ``@layer`` (what they add depends on more than its
+bytes), one with ``@color-profile`` (the profile object is written into the PDF, and writing
+changes it: each document needs its own; base.html's is a small inline sheet), one parsed
+while WeasyPrint's log is off (its messages would be lost), and any
+stylesheet WeasyPrint builds in another way than from a document.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_KEPT = 64  # stylesheets kept per process; a clinic has a handful, so this is never reached
+
+
+@dataclass
+class _Parsed:
+    """What parsing one stylesheet added to its document, to add again."""
+
+    matcher: Any
+    page_rules: list[Any]
+    counter_style: dict[str, Any]
+    fetched: list[str] = field(default_factory=list)  # URLs parsing read (@font-face, @color-profile)
+    records: list[logging.LogRecord] = field(default_factory=list)  # WeasyPrint's messages
+    font_config: Any = None  # kept alive: the key holds its id()
+
+
+_PARSED: dict[tuple[Any, ...], _Parsed] = {}
+_INSTALLED = False
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def install() -> None:
+    """Wrap ``weasyprint.CSS.__init__``; once per process."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    from weasyprint import CSS
+    from weasyprint.urls import URLFetcher
+
+    original = CSS.__init__
+
+    def __init__(self: Any, guess: Any = None, filename: Any = None, url: Any = None, file_obj: Any = None,
+                 string: Any = None, encoding: Any = None, base_url: Any = None, url_fetcher: Any = None,
+                 _check_mime_type: bool = False, media_type: str = "print", font_config: Any = None,
+                 counter_style: Any = None, color_profiles: Any = None, matcher: Any = None,
+                 page_rules: Any = None, layers: Any = None, layer: Any = None) -> None:
+        # A document's stylesheet, as find_stylesheets makes it; anything else as before.
+        ours = (guess is None and filename is None and file_obj is None and matcher is None and layer is None
+                and isinstance(url_fetcher, URLFetcher) and None not in (page_rules, layers, counter_style,
+                                                                         color_profiles))
+        if not ours:
+            original(self, guess, filename, url, file_obj, string, encoding, base_url, url_fetcher,
+                     _check_mime_type, media_type, font_config, counter_style, color_profiles, matcher,
+                     page_rules, layers, layer)
+            return
+        _init(self, url, string, encoding, base_url, url_fetcher, _check_mime_type, media_type, font_config,
+              counter_style, color_profiles, page_rules, layers)
+
+    CSS.__init__ = __init__
+    _INSTALLED = True
+
+
+def _init(css: Any, url: Any, string: Any, encoding: Any, base_url: Any, url_fetcher: Any, check_mime: bool,
+          media_type: str, font_config: Any, counter_style: Any, color_profiles: Any, page_rules: list[Any],
+          layers: list[Any]) -> None:
+    """``CSS.__init__`` for a document's stylesheet: fetched as WeasyPrint does, parsed once."""
+    from weasyprint.urls import select_source
+
+    with select_source(None, None, url, None, string, base_url=base_url, url_fetcher=url_fetcher,
+                       check_css_mime_type=check_mime) as (file_obj, base_url, protocol_encoding, _):
+        source = file_obj.read()
+    key = (source, encoding, protocol_encoding, base_url, media_type, id(font_config))
+    css.base_url = base_url
+    css.page_rules = page_rules
+    css.layers = layers
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed, keep = _parse(source, encoding, protocol_encoding, base_url, url_fetcher, media_type, font_config,
+                              counter_style, color_profiles, page_rules, layers)
+        if keep and len(_PARSED) < MAX_KEPT:
+            _PARSED[key] = parsed
+        css.matcher = parsed.matcher
+        return
+    _replay(parsed, css, url_fetcher, counter_style)
+
+
+def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url: Any, url_fetcher: Any,
+           media_type: str, font_config: Any, counter_style: dict[str, Any], color_profiles: dict[str, Any],
+           page_rules: list[Any], layers: list[Any]) -> tuple[_Parsed, bool]:
+    """Parse as WeasyPrint does, recording what it added and read, and whether it may be kept."""
+    import cssselect2
+    import tinycss2
+    from weasyprint.css import preprocess_stylesheet
+
+    if isinstance(source, str):
+        rules = tinycss2.parse_stylesheet(source)
+    else:
+        rules, _ = tinycss2.parse_stylesheet_bytes(source, environment_encoding=encoding,
+                                                    protocol_encoding=protocol_encoding)
+    matcher = cssselect2.Matcher()
+    logger = logging.getLogger("weasyprint")
+    handler = _Records()
+    before_rules, before_layers = len(page_rules), list(layers)
+    before_counters, before_profiles = dict(counter_style), dict(color_profiles)
+    fetched: list[str] = []
+    fetch = url_fetcher.fetch
+
+    def recording(url: str, headers: Any = None) -> Any:
+        fetched.append(url)
+        return fetch(url, headers)
+
+    url_fetcher.fetch = recording
+    logger.addHandler(handler)
+    try:
+        preprocess_stylesheet(media_type, base_url, rules, url_fetcher, matcher, page_rules, layers, font_config,
+                              counter_style, color_profiles)
+    finally:
+        logger.removeHandler(handler)
+        del url_fetcher.fetch
+    parsed = _Parsed(matcher, page_rules[before_rules:],
+                     {k: v for k, v in counter_style.items() if before_counters.get(k) is not v},
+                     fetched, handler.records, font_config)
+    imports = any(getattr(rule, "lower_at_keyword", None) in ("import", "layer") for rule in rules)
+    # A colour profile is written into the PDF from the object itself, which writing changes:
+    # each document needs its own (shared, the second PDF's bytes differed).
+    profiles = color_profiles.keys() != before_profiles.keys() or any(
+        before_profiles[k] is not v for k, v in color_profiles.items())
+    keep = not (imports or profiles or layers != before_layers or logger.disabled
+                or not logger.isEnabledFor(logging.WARNING))
+    return parsed, keep
+
+
+def _replay(parsed: _Parsed, css: Any, url_fetcher: Any, counter_style: dict[str, Any]) -> None:
+    """Add to this document what parsing the same stylesheet added before."""
+    from weasyprint.urls import URLFetchingError, fetch
+
+    css.matcher = parsed.matcher
+    css.page_rules.extend(parsed.page_rules)
+    counter_style.update(parsed.counter_style)
+    for url in parsed.fetched:  # read again: files this PDF is made from, recorded by the fetcher
+        try:
+            with fetch(url_fetcher, url):
+                pass
+        except URLFetchingError:
+            pass  # as when it was parsed: the message about it is among the records
+    logger = logging.getLogger("weasyprint")
+    for record in parsed.records:
+        logger.handle(record)
