@@ -198,7 +198,8 @@ def _changes(files: list[tuple[Path, str]], out_dir: Path, folders: list[Path], 
                 if not changes and not first:
                     continue
                 missed, first = first and _state(folders, keep) != seen, False
-                files = handouts_now(files, discover) if changes else files
+                # a save missed while the watch restarted may be a new handout: look again then too
+                files = handouts_now(files, discover) if changes or missed else files
                 if any(not keep(change, path) or Path(path) in known for change, path in changes):
                     now = _folders(files)
                     if now != folders:
