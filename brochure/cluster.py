@@ -84,7 +84,7 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], out_dir: Path, force: b
     own = {path: client.scatter(files, broadcast=True) for path, files in owns.items()}
     futures = {client.submit(render, shared[root], own[unit.path], job, pure=False, retries=RETRIES): unit
                for unit, (root, job) in jobs.items()}
-    for future in as_completed(futures):
+    for future in as_completed(futures, loop=client.loop):
         unit = futures.pop(future)
         rendered = _result(future, unit)
         future.release()  # the PDFs' bytes leave the cluster's memory as soon as they are here

@@ -14,7 +14,7 @@ from typing import Any
 
 import pikepdf
 import pytest
-from conftest import run_main, seed_project, without_check_summary
+from conftest import REPO, run_main, seed_project, without_check_summary
 
 distributed = pytest.importorskip("distributed")
 
@@ -38,8 +38,8 @@ def chain(folder: Path, count: int = UNITS, odd: dict[int, str] | None = None) -
     (folder / "locations.csv").write_text(_locations(count, odd), encoding="utf-8")
     css = folder / "templates" / "css"
     css.mkdir(parents=True)
-    (css / "email.css").write_text('@import "bundled/css/email.css";\nh2 { letter-spacing: 0.01em; }\n',
-                                   encoding="utf-8")
+    bundled = (REPO / "templates" / "css" / "email.css").read_text(encoding="utf-8")
+    (css / "email.css").write_text(bundled + "\nh2 { letter-spacing: 0.01em; }\n", encoding="utf-8")
     return path
 
 
