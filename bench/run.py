@@ -967,6 +967,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--big", action="store_true",
                         help=f"also build {BIG_BATCH} variants with --jobs 2 and on a 2-worker LocalCluster "
                              "(about 10 minutes more on 2 cores)")
+    parser.add_argument("--only", metavar="NAME,...", type=lambda text: set(text.split(",")),
+                        help="run only these scenarios (function names: typst_anchor,cluster_batch_1000,...)")
     parser.add_argument("--json", type=Path, metavar="PATH", default=ROOT / "bench" / "results.json",
                         help="where to write the figures (default bench/results.json)")
     args = parser.parse_args(argv)
@@ -994,6 +996,8 @@ def main(argv: list[str] | None = None) -> int:
                        args.batch_runs, brochure.title, brochure.file_slug, brochure.slug is not None, args.big)
         results: dict[str, Measurement] = {}
         for scenario in SCENARIOS:
+            if args.only and scenario.__name__ not in args.only:
+                continue
             print(f"[{time.perf_counter() - started:5.0f} s] running {scenario.__name__} ...",
                   file=sys.stderr, flush=True)
             measured = scenario(ws)

@@ -16,6 +16,7 @@ batch rather than make other PDFs.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -174,6 +175,13 @@ _PLACES: OrderedDict[tuple[str, str], Path] = OrderedDict()  # (shared, own) dig
 _KEPT = 8  # folders kept per worker: a batch of many handouts goes on, older ones are removed
 
 
+@atexit.register
+def _remove_places() -> None:
+    """A worker that stops removes its folders (one killed leaves them to the system's /tmp cleaning)."""
+    for folder in _PLACES.values():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def render(shared: Shared, own: Files, job: Job) -> Rendered:
     """Render one job from its bundle; content mistakes come back as problems."""
     if shared.tool != tool_digest():
@@ -203,6 +211,8 @@ def _place(shared: Shared, own: Files) -> Path:
         (folder / "templates").symlink_to(BUNDLED, target_is_directory=True)
     for name, (mtime, data) in (shared.files.files | own.files).items():
         path = folder / name
+        if Path(name).is_absolute() or ".." in Path(name).parts:  # read_files makes none: not ours
+            raise ValueError(f"a bundle names {name}, outside its folder")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         os.utime(path, ns=(mtime, mtime))

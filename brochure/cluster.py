@@ -50,6 +50,8 @@ def connect(address: str) -> Any:
 def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool, address: str,
             progress: Progress | None) -> Finished:
     """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``address``."""
+    if not planned:  # every file failed before a unit could be made: no cluster needed
+        return []
     client = connect(address)
     try:
         return _batch(client, planned, out_dir, force, check, progress)

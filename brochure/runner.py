@@ -2,7 +2,8 @@
 
 The no-op path reads only ``out/manifest.json`` and hashes files: it imports neither the
 content model nor WeasyPrint. Units (files and their variants) build in worker processes
-when there are several; one broken file is reported alone and the others still build.
+when there are several, or on a Dask cluster (``brochure.cluster``); one broken file is
+reported alone and the others still build.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ no unit; an unreachable scheduler and a content mistake are reported as plain li
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -68,8 +69,22 @@ def _pdfs(out: Path) -> dict[str, bytes]:
 
 
 def test_a_cluster_batch_is_the_local_batch_byte_for_byte(cluster: Any, local: tuple[Path, Path, list[str]],
-                                                          tmp_path: Path) -> None:
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     content, local_out, local_lines = local
+    scattered: list[tuple[Any, bool]] = []
+    submitted: list[tuple[Any, ...]] = []
+    scatter, submit = distributed.Client.scatter, distributed.Client.submit
+
+    def spy_scatter(self: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
+        scattered.append((data, kwargs.get("broadcast", False)))
+        return scatter(self, data, *args, **kwargs)
+
+    def spy_submit(self: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
+        submitted.append(args)
+        return submit(self, function, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "scatter", spy_scatter)
+    monkeypatch.setattr(distributed.Client, "submit", spy_submit)
     # The same project beside its own out/, so that the manifests' relative paths compare too.
     project = tmp_path / "project"
     shutil.copytree(content.parent, project)
@@ -78,6 +93,13 @@ def test_a_cluster_batch_is_the_local_batch_byte_for_byte(cluster: Any, local: t
     run = run_main("build", str(project / content.name), "--out", str(out), "--scheduler", cluster.scheduler_address)
     assert run.code == 0, "\n".join(run.err)
     assert _pdfs(out) == _pdfs(local_out)
+    # Shared parts went once, to every worker; each unit's task carries names, not files.
+    names = [set(data.files.files) if hasattr(data, "root") else set(data.files) for data, _ in scattered]
+    assert [broadcast for _, broadcast in scattered] == [True, True]
+    assert names == [{"templates/css/email.css", "logo.svg"}, {"content.yaml", "locations.csv"}]
+    assert len(submitted) == UNITS
+    assert all(len(pickle.dumps(job)) < 1024 for *_, job in submitted)
+    assert len({id(args[0]) for args in submitted}) == 1  # the one scattered future, not a copy
     expected = (tmp_path / "local-out" / "manifest.json").read_bytes()
     assert (out / "manifest.json").read_bytes() == expected.replace(str(content.parent).encode(), str(project).encode())
     # Progress as locally: one line per unit (in the order units finish), then the same report.
