@@ -15,7 +15,7 @@ start does not pay for it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .bundle import Files, Job, OtherVersion, Rendered, entry_for, own_part, render, shared_part
 from .manifest import Manifest, settings_fingerprint
@@ -24,12 +24,19 @@ from .projects import content_root
 if TYPE_CHECKING:
     from .build import Result, Unit
     from .errors import Problem
-    from .runner import Progress
 
 CONNECT_TIMEOUT = 10  # seconds: a scheduler that does not answer by then is reported, not waited for
 RETRIES = 2  # a task that raised (a worker's disk full, say) is tried again on any worker
 
 Finished = list[tuple["Unit", "Result | None", "list[Problem]"]]
+
+
+class Progress(Protocol):
+    """``runner.Progress``, which this module cannot import: the runner imports it."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
 
 
 class ClusterError(Exception):
