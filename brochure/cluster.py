@@ -75,29 +75,30 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], out_dir: Path, force: b
     finished: Finished = []
     if progress:
         progress.start(len(planned))
-    known = Manifest(out_dir)
-    jobs: dict[Unit, tuple[Path, Job]] = {}
+    roots: dict[Unit, Path] = {}
     owns: dict[Path, Files] = {}
     logos: dict[Path, set[Path]] = {}
-    for unit, pdfs in planned.items():
+    for unit in planned:
         failed = failures(unit.path, unit.name)
         if unit.variant is not None and unit.variant in failed:  # known here: no need to send it
             _advance(progress, finished, unit, None, failed[unit.variant])
             continue
-        root = content_root(unit.path)
+        roots[unit] = root = content_root(unit.path)
         if unit.path not in owns:
             owns[unit.path], found = own_part(unit, root)
             logos.setdefault(root, set()).update(found)
-        jobs[unit] = (root, _job(unit, root, pdfs, known, out_dir, force, check))
     shared = {root: client.scatter(shared_part(root, found), broadcast=True) for root, found in logos.items()}
     own = {path: client.scatter(files, broadcast=True) for path, files in owns.items()}
-    futures = {client.submit(render, shared[root], own[unit.path], job, pure=False, retries=RETRIES): unit
-               for unit, (root, job) in jobs.items()}
+    known = Manifest(out_dir)
+    futures = {}
+    for unit, root in roots.items():  # each sent as soon as it is known: the workers start on the first
+        job = _job(unit, root, planned[unit], known, out_dir, force, check)
+        futures[client.submit(render, shared[root], own[unit.path], job, pure=False, retries=RETRIES)] = unit
     for future in as_completed(futures, loop=client.loop):
         unit = futures.pop(future)
         rendered = _result(future, unit)
         future.release()  # the PDFs' bytes leave the cluster's memory as soon as they are here
-        result, problems = _commit(unit, rendered, jobs[unit][0], out_dir)
+        result, problems = _commit(unit, rendered, roots[unit], out_dir)
         _advance(progress, finished, unit, result, problems)
     order = {unit: i for i, unit in enumerate(planned)}
     return sorted(finished, key=lambda item: order[item[0]])
