@@ -656,8 +656,13 @@ CLUSTER_BATCH = 50  # variants built on a LocalCluster in every run (its --jobs 
 CLUSTER_SCRIPT = """\
 import sys, time
 sys.path.insert(0, sys.argv[3])
+import dask
 from brochure.cli import main
 from distributed import LocalCluster
+
+# As the README tells to start workers: Dask's sampling profiler keeps every stack it saw,
+# and WeasyPrint's are many and deep (a worker grew ~0.7 MB a unit with it on).
+dask.config.set({"distributed.worker.profile.enabled": False})
 
 if __name__ == "__main__":
     started = time.perf_counter()

@@ -46,6 +46,9 @@ def chain(folder: Path, count: int = UNITS, odd: dict[int, str] | None = None) -
 
 @pytest.fixture(scope="module")
 def cluster() -> Any:
+    import dask
+
+    dask.config.set({"distributed.worker.profile.enabled": False})  # as the README starts workers
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=50)
     yield cluster
