@@ -140,6 +140,7 @@ class Workspace:
     title: str = ""
     slug: str = ""
     pinned_slug: bool = False  # the seed names its slug itself
+    big: int = 0  # --big N: also an N-variant batch (1,000 by default), --jobs 2 against a LocalCluster
 
     def out(self, scenario: str) -> Path:
         """The output folder of ``scenario`` inside the temporary copy (created if new)."""
@@ -659,9 +660,125 @@ def batch(variants: int, rounds: int) -> Scenario:
     return scenario
 
 
+# --- scenarios: the Typst anchor and batches on a Dask cluster (issue 16) ----------------
+
+TYPST_DOCUMENTS = ("trifold", "email")  # bench/typst/<name>.typ: the seed by hand, as both outputs
+FONTS = ROOT / "templates" / "fonts"  # the Open Sans brochure bundles: both tools set the same type
+BIG_BATCH = 1000  # variants of --big: the issue's 1,000-variant batch
+CLUSTER_BATCH = 50  # variants built on a LocalCluster in every run (its --jobs 2 figure is batch_50's)
+
+# A 2-worker LocalCluster (one thread each: a worker renders one unit at a time, as a
+# --jobs 2 process does) started in this process, which then builds on it as a user would
+# with --scheduler. Everything (client, scheduler, nannies, workers) is one process tree.
+CLUSTER_SCRIPT = """\
+import sys, time
+sys.path.insert(0, sys.argv[3])
+import dask
+from brochure.cli import main
+from distributed import LocalCluster
+
+# As the README tells to start workers: Dask's sampling profiler keeps every stack it saw,
+# and WeasyPrint's are many and deep (a worker grew ~0.7 MB a unit with it on).
+dask.config.set({"distributed.worker.profile.enabled": False})
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster:
+        print(f"cluster up in {time.perf_counter() - started:.2f} s", flush=True)
+        code = main(["build", sys.argv[1], "--out", sys.argv[2], "--force", "--scheduler", cluster.scheduler_address])
+    sys.exit(code)
+"""
+
+
+def typst_anchor(ws: Workspace) -> list[Measurement]:
+    """Typst (PyPI ``typst``, the ``bench`` extra) compiling the hand-written seed in this
+    process, tri-fold and email: ``typst_warm`` calls ``typst.compile`` on both after a
+    warm-up; ``typst_kept`` keeps one ``typst.Compiler`` per document and compiles again."""
+    try:
+        import typst
+    except ImportError:
+        print("typst is not installed (pip install -e '.[bench]'): no Typst anchor", file=sys.stderr)
+        return []
+    sources = [str(ROOT / "bench" / "typst" / f"{name}.typ") for name in TYPST_DOCUMENTS]
+    options: dict[str, Any] = {"root": str(ROOT), "font_paths": [str(FONTS)], "ignore_system_fonts": True}
+
+    def both() -> None:
+        for source in sources:
+            typst.compile(source, **options)
+
+    compilers = [typst.Compiler(source, **options) for source in sources]
+
+    def kept() -> None:
+        for compiler in compilers:
+            compiler.compile()
+
+    for source in sources:  # what is timed makes real PDFs, in Open Sans
+        data = typst.compile(source, **options)
+        if not data.startswith(b"%PDF") or b"OpenSans" not in data:
+            raise RuntimeError(f"{source}: Typst made no PDF in Open Sans")
+    from importlib import metadata
+
+    extra = {"pdfs": len(sources), "typst": metadata.version("typst")}
+    return [Measurement("typst_warm", "Typst warm: compile both (in-process)", timed(both, ws.runs), extra=extra),
+            Measurement("typst_kept", "Typst kept compilers: both again", timed(kept, ws.runs), extra=extra)]
+
+
+def cluster_batch(variants: int, with_jobs2: bool) -> Scenario:
+    """``variants`` locations built on a 2-worker LocalCluster (``--scheduler``), and, with
+    ``with_jobs2``, with ``--jobs 2`` too, alternated; the PDFs of both must be the same bytes.
+    The cluster's wall time includes starting and stopping it (a few seconds)."""
+
+    def scenario(ws: Workspace) -> list[Measurement]:
+        big = variants >= BIG_BATCH  # the --big batch: its size is ws.big's
+        if big and not ws.big:
+            return []
+        count, name = (ws.big, "big") if big else (variants, str(variants))
+        try:
+            import distributed  # noqa: F401  (only whether it is there)
+        except ImportError:
+            print("distributed is not installed: no cluster batch", file=sys.stderr)
+            return []
+        path = ws.copy(f"cluster-{count}", "variants: locations.csv\n", {"locations.csv": locations(count)})
+        script = ws.folder / "cluster_build.py"
+        script.write_text(CLUSTER_SCRIPT, encoding="utf-8")
+        timeout = max(CHILD_TIMEOUT_S, 6.0 * count)
+        modes = {"jobs2": ["--jobs", "2"]} if with_jobs2 else {}
+        runs: dict[str, list[ChildRun]] = {mode: [] for mode in [*modes, "cluster"]}
+        for r in range(ws.batch_runs or 1):
+            outs = {}
+            for mode in runs:  # alternated, so drift in the machine's speed hits both alike
+                outs[mode] = ws.out(f"cluster-{count}/{mode}-{r}")
+                command = (build_command(path, outs[mode], *modes[mode], "--force") if mode in modes else
+                           [sys.executable, str(script), str(path), str(outs[mode]), str(ROOT)])
+                runs[mode].append(Child(command, sample_tree=True).finish(timeout=timeout))
+                check_pdfs(outs[mode], 2 * count)
+            if with_jobs2 and _pdf_bytes(outs["jobs2"]) != _pdf_bytes(outs["cluster"]):
+                raise RuntimeError(f"{count} variants: the cluster's PDFs are not those of --jobs 2")
+        up = [float(m.group(1)) for r in runs["cluster"] for m in [re.search(r"cluster up in ([\d.]+) s", r.stdout)] if m]
+        found = []
+        for mode, done in runs.items():
+            trees = [r.tree_rss_mib for r in done if r.tree_rss_mib is not None]
+            label = f"{count} variants, " + ("--jobs 2 (cold)" if mode == "jobs2" else "2-worker LocalCluster")
+            extra: dict[str, Any] = {"variants": count, "pdfs": 2 * count}
+            if mode == "cluster":
+                extra["cluster_start_s"] = up
+            found.append(Measurement(f"batch{name}_{mode}", label, [r.seconds for r in done],
+                                     max(r.maxrss_mib for r in done), max(trees) if trees else None, extra))
+        return found
+
+    scenario.__name__ = "cluster_batch_big" if variants >= BIG_BATCH else f"cluster_batch_{variants}"
+    return scenario
+
+
+def _pdf_bytes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.pdf"))}
+
+
 SCENARIOS: list[Scenario] = [project_cold, plain_cold, noop_rebuild, project_warm, project_warm_checked,
                              plain_warm, import_weasyprint, watch_edit,
-                             *(batch(variants, rounds) for variants, rounds in BATCHES)]
+                             *(batch(variants, rounds) for variants, rounds in BATCHES),
+                             typst_anchor, cluster_batch(CLUSTER_BATCH, False), cluster_batch(BIG_BATCH, True)]
 
 TYPST_WARM = "typst_warm"  # the measurement of Typst's warm compile, when a scenario takes it
 
@@ -686,6 +803,16 @@ RATIOS: list[Ratio] = [
               f"batch{variants}_jobs1", f"batch{variants}_jobs2", target=(">=", 1.4) if variants == 6 else None),
         *(Ratio(f"batch{variants}_jobs{jobs}_per_pdf", f"{variants} variants, jobs {jobs}: per PDF / plain warm",
                 f"batch{variants}_jobs{jobs}", "plain_warm", per_pdf=True) for jobs in JOBS))),
+    Ratio("warm_over_typst_kept", "warm both PDFs / Typst kept compilers", "project_warm", "typst_kept"),
+    Ratio(f"batch{CLUSTER_BATCH}_cluster_over_jobs2", f"{CLUSTER_BATCH} variants: LocalCluster / --jobs 2",
+          f"batch{CLUSTER_BATCH}_cluster", f"batch{CLUSTER_BATCH}_jobs2"),
+    Ratio("batchbig_cluster_over_jobs2", "--big batch: LocalCluster / --jobs 2",
+          "batchbig_cluster", "batchbig_jobs2", target=("<=", 1.15)),
+]
+
+# (key, label, measurement, comparison, MiB): targets on the peak RSS of a whole process tree.
+MEMORY_LIMITS: list[tuple[str, str, str, str, float]] = [
+    ("batchbig_cluster_tree_mib", "--big batch on a LocalCluster: tree RSS", "batchbig_cluster", "<", 1024.0),
 ]
 
 # (key, label, measurement, comparison, seconds): targets on a median itself.
@@ -775,9 +902,14 @@ def ratios(results: dict[str, Measurement]) -> dict[str, dict[str, Any]]:
 
 def limits(results: dict[str, Measurement]) -> dict[str, dict[str, Any]]:
     """Every target in ``LIMITS`` on a measured median."""
-    return {key: {"label": label, "value_s": results[name].median, "target": f"{op} {seconds} s",
-                  "met": COMPARE[op](results[name].median, seconds)}
-            for key, label, name, op, seconds in LIMITS if name in results}
+    found = {key: {"label": label, "value_s": results[name].median, "target": f"{op} {seconds} s",
+                   "met": COMPARE[op](results[name].median, seconds)}
+             for key, label, name, op, seconds in LIMITS if name in results}
+    for key, label, name, op, mib in MEMORY_LIMITS:
+        tree = results[name].tree_rss_mib if name in results else None
+        if tree is not None:
+            found[key] = {"label": label, "value_mib": tree, "target": f"{op} {mib:.0f} MiB", "met": COMPARE[op](tree, mib)}
+    return found
 
 
 def table(info: dict[str, Any], documents: list[Document], results: dict[str, Measurement],
@@ -811,6 +943,10 @@ def table(info: dict[str, Any], documents: list[Document], results: dict[str, Me
         verdict = f"   target {pair['target']}: {'met' if pair['met'] else 'NOT MET'}" if pair["target"] else ""
         lines.append(f"{pair['label']:<48}{pair['value']:>7.2f}x{verdict}")
     for bound in bounds.values():
+        if "value_mib" in bound:
+            lines.append(f"{bound['label']:<48}{bound['value_mib']:>5.0f} MiB   target {bound['target']}: "
+                         f"{'met' if bound['met'] else 'NOT MET'}")
+            continue
         lines.append(f"{bound['label']:<48}{bound['value_s']:>7.3f}s   target {bound['target']}: "
                      f"{'met' if bound['met'] else 'NOT MET'}")
     watch = results.get("watch_first_edit_to_pdf")
@@ -876,6 +1012,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="rounds of each batch, one --jobs 1 and one --jobs 2 build each (default "
                              + ", ".join(f"{r} for {v} variants" for v, r in BATCHES)
                              + f"; quick {QUICK['batch_runs']})")
+    parser.add_argument("--big", type=positive, nargs="?", const=BIG_BATCH, default=0, metavar="N",
+                        help=f"also build N variants (default {BIG_BATCH}) with --jobs 2 and on a 2-worker "
+                             "LocalCluster (for 1,000: about 10 minutes more on 2 idle cores)")
+    parser.add_argument("--only", metavar="NAME,...", type=lambda text: set(text.split(",")),
+                        help="run only these scenarios (function names: typst_anchor,cluster_batch_big,...)")
     parser.add_argument("--json", type=Path, metavar="PATH", default=ROOT / "bench" / "results.json",
                         help="where to write the figures (default bench/results.json)")
     args = parser.parse_args(argv)
@@ -900,9 +1041,12 @@ def main(argv: list[str] | None = None) -> int:
         if brochure.variants is not None:
             raise SystemExit(f"{CONTENT} has variants: the benchmark expects a single brochure")
         ws = Workspace(folder, path, documents, args.runs, args.cold_runs, args.noop_runs, args.edits,
-                       args.watch_starts, args.batch_runs, brochure.title, brochure.file_slug, brochure.slug is not None)
+                       args.watch_starts, args.batch_runs, brochure.title, brochure.file_slug, brochure.slug is not None,
+                       args.big)
         results: dict[str, Measurement] = {}
         for scenario in SCENARIOS:
+            if args.only and scenario.__name__ not in args.only:
+                continue
             print(f"[{time.perf_counter() - started:5.0f} s] running {scenario.__name__} ...",
                   file=sys.stderr, flush=True)
             measured = scenario(ws)

@@ -87,18 +87,24 @@ def pdf_paths(brochure: Brochure, out_dir: Path, variant: str | None = None) -> 
 
 Described = list[tuple[str | None, Brochure, Source]]
 Failed = dict[str, list[Problem]]  # variant (``#<row>`` without a usable id) -> its problems
-_VALIDATED: dict[tuple[str, str], tuple[str, Described, Failed, Source]] = {}
+_VALIDATED: dict[tuple[str, str], tuple[str, Described, Failed, Source, list[str]]] = {}
 
 
-def _fingerprint(path: Path, source: Source, described: Described) -> str:
+def _fingerprint(path: Path, source: Source, pictures: list[str]) -> str:
     """The bytes of every file the content was read from (the content, its project file and
     CSV), which project it belongs to, and the bytes of each image it names."""
     root = content_root(path)
     parts = [manifest.file_hash(path), str(root)]
     parts += [manifest.file_hash(file) for file in sorted(source.inputs)]
     # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
-    parts += [f"{image}:{manifest.file_hash(root / image)}" for _, b, _ in described for image in _images(b)]
+    parts += [f"{image}:{manifest.file_hash(root / image)}" for image in pictures]
     return "\0".join(parts)
+
+
+def _pictures(described: Described) -> list[str]:
+    """Every picture the brochures name, once. Listed when the file is validated, not at each
+    unit: listing parses every variant's text, and 1,000 locations share one logo."""
+    return sorted({image for _, b, _ in described for image in _images(b)})
 
 
 def _images(brochure: Brochure) -> list[str]:
@@ -118,12 +124,13 @@ def _described(path: Path, name: str) -> tuple[Described, Failed]:
     """
     key = (str(path.resolve()), name)
     cached = _VALIDATED.get(key)
-    if cached and cached[0] == _fingerprint(path, cached[3], cached[1]):
+    if cached and cached[0] == _fingerprint(path, cached[3], cached[4]):
         return cached[1], cached[2]
     brochure, source = load_with_source(path, name)
     built, failed = expand(brochure, source, content_root(path))
     described = [(variant, b, source) for variant, b in built]
-    _VALIDATED[key] = (_fingerprint(path, source, described), described, failed, source)
+    pictures = _pictures(described)
+    _VALIDATED[key] = (_fingerprint(path, source, pictures), described, failed, source, pictures)
     return described, failed
 
 

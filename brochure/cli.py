@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(build)
     build.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
+    build.add_argument("--scheduler", metavar="ADDRESS",
+                       help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here")
     build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
     build.add_argument("--catalog", action="store_true",
                        help="also write the catalog (out/index.html, out/catalog.pdf); a project always does")
@@ -165,9 +167,17 @@ def _build(args: argparse.Namespace) -> int:
     from .runner import run
 
     files = _files(args)
-    with progress_for(sys.stdout) as progress:
-        outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
-                       check=True, skip_fresh_files=not args.strict)
+    try:
+        with progress_for(sys.stdout) as progress:
+            outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
+                           check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler)
+    except Exception as error:  # the cluster's, imported only now: a local build's start stays light
+        from .cluster import ClusterError
+
+        if not isinstance(error, ClusterError):
+            raise
+        print(error, file=sys.stderr)
+        return 1
     status = report(outcomes, args.strict)
     if args.projects or args.catalog:
         from datetime import date

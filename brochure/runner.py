@@ -2,7 +2,8 @@
 
 The no-op path reads only ``out/manifest.json`` and hashes files: it imports neither the
 content model nor WeasyPrint. Units (files and their variants) build in worker processes
-when there are several; one broken file is reported alone and the others still build.
+when there are several, or on a Dask cluster (``brochure.cluster``); one broken file is
+reported alone and the others still build.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _work(unit: Unit, out_dir: Path, force: bool, check: bool) -> tuple[Result |
 
 
 def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outcome],
-          known: Manifest) -> list[Unit]:
+          known: Manifest) -> dict[Unit, list[Path]]:
     """The units to build, after refusing files that would overwrite each other's PDFs,
     in this batch or made earlier from another content file that still exists."""
     from .build import plan
@@ -84,16 +85,20 @@ def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outc
                     for a, b in ((name, other), (other, name)):
                         outcomes[a].problems.append(Problem(
                             a, None, "", f"would write {pdf}, as would {b}; give one of them another slug"))
-    return [unit for name, units in planned.items() if name not in clashes for unit in units]
+    return {unit: pdfs for name, units in planned.items() if name not in clashes for unit, pdfs in units.items()}
 
 
 def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, force: bool = False,
-        progress: Progress | None = None, check: bool = False, skip_fresh_files: bool = True) -> list[Outcome]:
+        progress: Progress | None = None, check: bool = False, skip_fresh_files: bool = True,
+        scheduler: str | None = None) -> list[Outcome]:
     """Build ``files`` (path, name as given) into ``out_dir``; return one outcome per file.
 
     With ``check``, each brochure built is also checked (``Result.findings``). Without
     ``skip_fresh_files``, up-to-date files go through the build too (rendering nothing)
-    so that they are checked: what ``--strict`` needs.
+    so that they are checked: what ``--strict`` needs. With ``scheduler`` (a Dask scheduler's
+    address), the units are rendered on that cluster instead of in local processes
+    (``brochure.cluster``); ``cluster.ClusterError`` says, before anything is written, that it
+    cannot be reached.
     """
     known = Manifest(out_dir)
     outcomes = {name: Outcome(name) for _, name in files}
@@ -105,8 +110,14 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
         else:
             todo.append((path, name))
     if todo:
-        units = _plan(todo, out_dir, outcomes, known)
-        for unit, result, problems in _execute(units, out_dir, force, check, jobs or os.cpu_count() or 1, progress):
+        planned = _plan(todo, out_dir, outcomes, known)
+        if scheduler:
+            from .cluster import execute
+
+            finished = execute(planned, out_dir, force, check, scheduler, progress)
+        else:
+            finished = _execute(list(planned), out_dir, force, check, jobs or os.cpu_count() or 1, progress)
+        for unit, result, problems in finished:
             outcome = outcomes[unit.name]
             outcome.problems += problems
             if result:  # its PDFs and manifest entries are written: each unit commits its own

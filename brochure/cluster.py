@@ -1,0 +1,158 @@
+"""Cluster: a batch's units rendered on a Dask cluster, committed here as a local build commits them.
+
+``build --scheduler tcp://host:8786`` sends each unit to a Dask scheduler's workers. Each
+project root's shared files, and each content file's own, are scattered to the workers
+once per batch (``brochure.bundle``); a task carries only the unit's names. Workers return
+PDF bytes and manifest entries; this process alone writes PDFs (atomically) and the
+manifest, unit by unit as they come back, and tells the progress as the local runner does.
+A worker that dies takes no unit with it: the scheduler gives its tasks to another worker,
+and nothing of a unit is written until its bytes are here.
+
+``distributed`` is imported only here, and only for such a build: a local build's cold
+start does not pay for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .bundle import Files, Job, OtherVersion, Rendered, entry_for, own_part, render, shared_part
+from .manifest import Manifest, settings_fingerprint
+from .projects import content_root
+
+if TYPE_CHECKING:
+    from .build import Result, Unit
+    from .errors import Problem
+
+CONNECT_TIMEOUT = 10  # seconds: a scheduler that does not answer by then is reported, not waited for
+RETRIES = 2  # a task that raised (a worker's disk full, say) is tried again on any worker
+
+Finished = list[tuple["Unit", "Result | None", "list[Problem]"]]
+
+
+class Progress(Protocol):
+    """``runner.Progress``, which this module cannot import: the runner imports it."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
+
+
+class ClusterError(Exception):
+    """The cluster cannot be used: said in one plain line; what was committed stays good."""
+
+
+def connect(address: str) -> Any:
+    """A client of the scheduler at ``address``, or ``ClusterError`` in plain words."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        reason = (str(error).splitlines() or [""])[0] or type(error).__name__
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+
+def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool, address: str,
+            progress: Progress | None) -> Finished:
+    """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``address``."""
+    if not planned:  # every file failed before a unit could be made: no cluster needed
+        return []
+    client = connect(address)
+    try:
+        return _batch(client, planned, out_dir, force, check, progress)
+    finally:
+        client.close()
+
+
+def _batch(client: Any, planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
+           progress: Progress | None) -> Finished:
+    from distributed import as_completed
+
+    from .build import failures
+
+    finished: Finished = []
+    if progress:
+        progress.start(len(planned))
+    roots: dict[Unit, Path] = {}
+    owns: dict[Path, Files] = {}
+    logos: dict[Path, set[Path]] = {}
+    for unit in planned:
+        failed = failures(unit.path, unit.name)
+        if unit.variant is not None and unit.variant in failed:  # known here: no need to send it
+            _advance(progress, finished, unit, None, failed[unit.variant])
+            continue
+        roots[unit] = root = content_root(unit.path)
+        if unit.path not in owns:
+            owns[unit.path], found = own_part(unit, root)
+            logos.setdefault(root, set()).update(found)
+    shared = {root: client.scatter(shared_part(root, found), broadcast=True) for root, found in logos.items()}
+    own = {path: client.scatter(files, broadcast=True) for path, files in owns.items()}
+    known = Manifest(out_dir)
+    futures = {}
+    for unit, root in roots.items():  # each sent as soon as it is known: the workers start on the first
+        job = _job(unit, root, planned[unit], known, out_dir, force, check)
+        futures[client.submit(render, shared[root], own[unit.path], job, pure=False, retries=RETRIES)] = unit
+    for future in as_completed(futures, loop=client.loop):
+        unit = futures.pop(future)
+        rendered = _result(future, unit)
+        future.release()  # the PDFs' bytes leave the cluster's memory as soon as they are here
+        result, problems = _commit(unit, rendered, roots[unit], out_dir)
+        _advance(progress, finished, unit, result, problems)
+    order = {unit: i for i, unit in enumerate(planned)}
+    return sorted(finished, key=lambda item: order[item[0]])
+
+
+def _advance(progress: Progress | None, finished: Finished, unit: Unit, result: Result | None,
+             problems: list[Problem]) -> None:
+    finished.append((unit, result, problems))
+    if progress:
+        progress.advance(unit, result, problems)
+
+
+def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, out_dir: Path, force: bool, check: bool) -> Job:
+    """The task of one unit; its PDFs that are up to date are named, not rendered, as a local
+    build skips them (and sent along when they are to be checked)."""
+    fresh = []
+    for pdf in [] if force else pdfs:
+        entry = known.entries.get(pdf.name)
+        if entry is not None and known.fresh(pdf, settings_fingerprint(entry.output, unit.variant), unit.path):
+            fresh.append(pdf.name)
+    sent = tuple((name, (out_dir / name).read_bytes()) for name in fresh) if check else ()
+    return Job(unit.path.resolve().relative_to(root).as_posix(), unit.name, unit.variant, str(out_dir),
+               tuple(fresh), sent, check)
+
+
+def _result(future: Any, unit: Unit) -> Rendered:
+    from distributed import KilledWorker
+
+    try:
+        rendered: Rendered = future.result()
+    except OtherVersion as error:
+        raise ClusterError(str(error)) from None
+    except KilledWorker:
+        raise ClusterError(f"{unit.name}: the workers that took it died, one after the other; "
+                           "what was written before is good, build again to finish") from None
+    return rendered
+
+
+def _commit(unit: Unit, rendered: Rendered, root: Path, out_dir: Path) -> tuple[Result | None, list[Problem]]:
+    """Write a unit's PDFs and manifest entries, all or nothing, as ``build_unit`` does."""
+    from .build import Result, _write_problem
+
+    if rendered.problems:
+        return None, rendered.problems
+    book = Manifest(out_dir)
+    if rendered.pdfs:
+        entries = {name: entry_for(entry, root, book) for name, entry in rendered.entries.items()}
+        try:
+            book.commit({out_dir / name: data for name, data in rendered.pdfs.items()}, entries)
+        except OSError as error:
+            return None, [_write_problem(error, out_dir)]
+    result = Result(unit, outputs={output: out_dir / name for output, name in rendered.outputs.items()},
+                    written=[out_dir / name for name in rendered.written],
+                    skipped=[out_dir / name for name in rendered.skipped],
+                    warnings=rendered.warnings, findings=rendered.findings)
+    return result, []
+
