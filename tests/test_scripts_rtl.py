@@ -168,6 +168,8 @@ def test_arabic_text_without_an_arabic_font_names_the_setting(tmp_path: Path) ->
     ("../outside.ttf", "'../outside.ttf' is outside the content's folder"),
     ("fonts/fake.ttf", "'fonts/fake.ttf' is not a TrueType or OpenType font that can be read"),
     ("fonts/OFL.txt", "'fonts/OFL.txt' is not a font file (.ttf or .otf)"),
+    ("fonts/cut.ttf", "'fonts/cut.ttf' is not a TrueType or OpenType font that can be read"),  # a copy cut short
+    ("fonts/link.ttf", "'fonts/link.ttf' is outside the content's folder"),  # a link that leads out
     ("Arial", "'Arial' is not a font brochure has"),
     ("{regular: fonts/NotoNaskhArabic-Regular.ttf, bolt: x.ttf}", "unknown key 'bolt'; did you mean 'bold'?"),
     ("{bold: fonts/NotoNaskhArabic-Regular.ttf}", "needs regular"),
@@ -178,6 +180,8 @@ def test_a_wrong_font_setting_is_one_located_line(tmp_path: Path, font: str, sai
     shutil.copy(EXAMPLE / "fonts" / "NotoNaskhArabic-Regular.ttf", folder / "fonts")
     shutil.copy(EXAMPLE / "fonts" / "OFL.txt", folder / "fonts")
     (folder / "fonts" / "fake.ttf").write_text("not a font", encoding="utf-8")
+    (folder / "fonts" / "cut.ttf").write_bytes((EXAMPLE / "fonts" / "NotoNaskhArabic-Regular.ttf").read_bytes()[:3000])
+    (folder / "fonts" / "link.ttf").symlink_to(tmp_path / "outside.ttf")
     (tmp_path / "outside.ttf").write_bytes((EXAMPLE / "fonts" / "NotoNaskhArabic-Regular.ttf").read_bytes())
     content = _with_font(folder, font)
     line = content.read_text(encoding="utf-8").splitlines().index(f"  font: {font}") + 1
