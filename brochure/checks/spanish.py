@@ -30,7 +30,7 @@ from itertools import pairwise
 
 from ..content import Path_, dotted
 from .findings import Finding
-from .text import words
+from .text import spelt, words
 
 _STRONG = set("aeoáéó")
 _ACCENTED_WEAK = set("íú")
@@ -49,10 +49,9 @@ def _nuclei(group: str) -> int:
 @lru_cache(maxsize=20_000)
 def syllables(word: str) -> int:
     """Syllables in a Spanish ``word``; a number counts one, an acronym one a letter."""
-    if any(ch.isdigit() for ch in word):
-        return 1
-    if re.fullmatch(r"[A-ZÁÉÍÓÚÑ]{2,6}s?", word):  # NMDA, TEPT: said letter by letter
-        return len(word.rstrip("s"))
+    said = spelt(word, "A-ZÁÉÍÓÚÑ")  # NMDA, TEPT: said letter by letter
+    if said is not None:
+        return said
     total = 0
     for part in re.split(r"[-.'\u2019]", word.lower()):
         part = re.sub(r"(?<=[qg])u(?=[eéií])", "", part)  # que, qui, gue, gui: the u is silent

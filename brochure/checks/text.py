@@ -202,12 +202,21 @@ def _vowel_groups(word: str) -> int:
 
 
 @lru_cache(maxsize=20_000)
-def syllables(word: str) -> int:
-    """Syllables in ``word``: the larger of pyphen's and the vowel-group count."""
+def spelt(word: str, capitals: str = "A-Z") -> int | None:
+    """The syllables of a word that is not read as one, in any language: a number counts
+    one, an acronym (two to six ``capitals``) one a letter, N-M-D-A; None for a word."""
     if any(ch.isdigit() for ch in word):
         return 1
-    if re.fullmatch(r"[A-Z]{2,6}s?", word):  # an acronym is spelt out: N-M-D-A
+    if re.fullmatch(rf"[{capitals}]{{2,6}}s?", word):
         return len(word.rstrip("s"))
+    return None
+
+
+def syllables(word: str) -> int:
+    """Syllables in ``word``: the larger of pyphen's and the vowel-group count."""
+    said = spelt(word)
+    if said is not None:
+        return said
     total = 0
     for part in re.split(r"[-.]", word):
         if part:
