@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 def report(outcomes: list[Outcome], strict: bool = False) -> int:
     """Print what a batch did, problems and check summaries on stderr; return the exit status."""
     status = 0
+    shown: set[Problem] = set()  # a mistake in what handouts share (brochure.yaml, a catalog) is printed once
     for outcome in outcomes:
         findings = list(dict.fromkeys(f for result in outcome.results for f in result.findings))
         if findings:  # imported only then: a no-op build stays free of rich and the checks
@@ -128,12 +129,15 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
                 print(f"unchanged {path}")
         if outcome.problems:
             status = 1
-            for problem in outcome.problems:
-                print(problem, file=sys.stderr)
-            count = len(outcome.problems)
+            for problem in dict.fromkeys(outcome.problems):
+                if problem not in shown:
+                    print(problem, file=sys.stderr)
+            count = len(set(outcome.problems))
+            above = " (shown above)" if shown.issuperset(outcome.problems) else ""
+            shown.update(outcome.problems)
             written = sum(len(result.written) for result in outcome.results)
             what = f"the other {written} PDFs were written" if written else "no PDF was written"
-            print(f"{outcome.name}: {count} problem{'s' * (count != 1)}; {what}.", file=sys.stderr)
+            print(f"{outcome.name}: {count} problem{'s' * (count != 1)}{above}; {what}.", file=sys.stderr)
     return status
 
 
@@ -141,22 +145,36 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .projects import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+    from .projects import named, real, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
 
     unique: dict[Path, str] = {}
     args.projects = []
     for name in args.files:
         project = named(name, default=args.files is DEFAULT_FILES)
         if project is None:
-            unique.setdefault(Path(name).resolve(), name)
+            if Path(name).is_symlink() and not Path(name).exists():
+                from .errors import ContentError, Problem
+
+                raise ContentError([Problem(name, None, "", "is a link that leads to no file (a loop, or a file "
+                                                            "since moved); name the content file itself")])
+            unique.setdefault(real(Path(name)), name)
             # A handout's translations beside it (infusion.es.yaml) are built and checked with it.
             for translation in translations_of(Path(name)):
-                unique.setdefault(translation.resolve(), str(Path(name).parent / translation.name))
+                unique.setdefault(real(translation), str(Path(name).parent / translation.name))
             continue
-        from .content.project import handouts
+        from .content.project import handouts, read_project
+        from .errors import ContentError
+        from .render.labels import project_problems
 
+        shared = project_problems(read_project(project), project.resolve().parent)
         out = getattr(args, "out", None)
-        for path in handouts(project, skip=(Path(out),) if out else ()):
+        try:
+            found = handouts(project, skip=(Path(out),) if out else ())
+        except ContentError as error:
+            shared += error.problems
+        if shared:  # a mistake every handout would inherit: reported once, nothing built
+            raise ContentError(shared)
+        for path in found:
             unique.setdefault(path.resolve(), shown(path))
         args.projects.append(project)
     return [(Path(name), name) for name in unique.values()]
@@ -198,6 +216,7 @@ def _check(args: argparse.Namespace) -> int:
 
     status = 0
     everything = []
+    shown: set[Problem] = set()
     for path, name in _files(args):
         failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
@@ -205,8 +224,10 @@ def _check(args: argparse.Namespace) -> int:
         except ContentError as error:
             failed = error.problems
             findings = []
-        for problem in failed:
-            print(problem, file=sys.stderr)
+        for problem in dict.fromkeys(failed):
+            if problem not in shown:  # a mistake in what handouts share (brochure.yaml) is printed once
+                print(problem, file=sys.stderr)
+        shown.update(failed)
         status = 1 if failed else status
         if not findings and failed:
             continue

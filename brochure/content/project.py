@@ -130,29 +130,56 @@ def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     its root but the project file, hidden folders, ``out``, ``templates`` and ``skip``.
     Raises ``ContentError`` when the project file has a mistake or names no handout."""
     root = project_file.resolve().parent
-    data = read_project(project_file).data
-    patterns = data.get("handouts")
+    project = read_project(project_file)
+    patterns = project.data.get("handouts")
     skipped = {p.resolve() for p in skip}
-    found: set[Path] = set()
+    candidates: set[Path] = set()
     if patterns:
         for index, pattern in enumerate(patterns):
             if pattern.startswith(("/", "\\")) or ".." in Path(pattern).parts:
-                raise ContentError([Problem(shown(project_file), None, f"handouts[{index}]",
+                raise ContentError([Problem(shown(project_file), project.lines.get(("handouts", index)),
+                                            f"handouts[{index}]",
                                             f"'{pattern}' must be a pattern inside the project folder, like handouts/*.yaml")])
-            found |= {p.resolve() for p in root.glob(pattern) if p.is_file()}
+            candidates |= {p for p in root.glob(pattern) if p.is_file() or p.is_symlink()}
     else:
-        for folder, subfolders, names in os.walk(root):
+        for folder, subfolders, names in os.walk(root):  # links to folders are not followed: no loop, no way out
             here = Path(folder)
+            # A folder with a project file of its own is another project, not handouts of this one.
             subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in _SKIPPED
-                                   and (here / d).resolve() not in skipped)
-            found |= {(here / f).resolve() for f in names if f.endswith((".yaml", ".yml")) and not f.startswith(".")}
+                                   and (here / d).resolve() not in skipped and not (here / d / PROJECT_FILE).exists())
+            candidates |= {here / f for f in names if f.endswith((".yaml", ".yml")) and not f.startswith(".")}
+    found, problems = _inside(candidates, root)
+    if problems:
+        raise ContentError(problems)
     found.discard(project_file.resolve())
-    files = sorted(p for p in found if p.is_relative_to(root))
+    # A project file is never a handout; a folder with one of its own is another project (build it by its name).
+    files = sorted(p for p in found if p.name != PROJECT_FILE and find_project(p) == project_file.resolve())
     if not files:
         raise ContentError([Problem(shown(project_file), None, "handouts" if patterns else "",
                                     "no handout in the project: add a content file (title, sections...) "
                                     "in its folder or a folder below")])
     return files
+
+
+def _inside(candidates: set[Path], root: Path) -> tuple[set[Path], list[Problem]]:
+    """The candidate files that are files inside ``root`` (resolved), and one problem for each
+    link that leads out of it or to nothing (a loop, a file since removed): refused, as a
+    template or a picture that leads out is."""
+    found: set[Path] = set()
+    problems = []
+    for path in sorted(candidates):
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            problems.append(Problem(shown(path), None, "", "is a link that leads to no file (a loop, or a file "
+                                                              "since moved); remove it or put the handout itself here"))
+            continue
+        if not resolved.is_relative_to(root):
+            problems.append(Problem(shown(path), None, "", "is a link to a file outside the project's folder; "
+                                                              "copy the handout into the project instead"))
+        elif resolved.is_file():
+            found.add(resolved)
+    return found, problems
 
 
 __all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "read_project"]

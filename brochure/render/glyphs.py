@@ -72,9 +72,10 @@ def missing_glyphs(brochure: Brochure, source: Source, folders: list[Path], wher
     for path, text in _strings(brochure.model_dump(mode="python")):
         missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
         if missing:
+            file, line = source.origin(path)  # a text inherited from brochure.yaml is reported there, once
             problems.append(Problem(
-                source.file, source.line(path), dotted(path),
-                f"{where}{_named(missing)} cannot be printed: the fonts have no such character, so it would "
+                file, line, dotted(path),
+                f"{where if file == source.file else ''}{_named(missing)} cannot be printed: the fonts have no such character, so it would "
                 "come out as an empty box; remove or replace it, or name a font file that has it in theme.font "
                 "(README.md, \u201cLanguages\u201d)"))
     return problems
