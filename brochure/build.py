@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from .errors import ContentError, Problem
 from .projects import content_root
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
-from .render.glyphs import missing_glyphs
+from .render.glyphs import blank_glyphs, missing_glyphs
 
 if TYPE_CHECKING:
     from .checks.findings import Finding
@@ -210,6 +211,11 @@ def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     where = f"variant {unit.variant}: " if unit.variant else ""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where, content_dir)
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
+    if not unprintable:  # theme.font draws every character it says it has, the labels' too
+        words = labels.load(brochure.lang, content_dir)
+        printed = [re.sub(r"\{\w+\}", "", text) for text in words.words.values()]  # placeholders are filled in
+        printed += [words.date(brochure.revised)] if brochure.revised else []
+        unprintable += blank_glyphs(brochure, source, content_dir, printed)
     if unprintable:
         raise ContentError(unprintable)
     return brochure, source, content_dir, where

@@ -198,3 +198,54 @@ def test_a_catalogs_placeholders_are_checked_at_their_line(tmp_path: Path, monke
     assert run.err[0].startswith(f"messages/en.yaml:3: {shown}"), run.err
     assert len(run.err) == 2 and "Traceback" not in "\n".join(run.err)
     assert not (content.parent / "out").exists()
+
+
+# --- a theme font draws every character the handout prints ---------------------------------
+
+def damaged_font(target: Path, chars: str) -> Path:
+    """The bundled Open Sans with the outlines of ``chars`` taken out: the characters are still
+    in its character map, so no other font stands in, and they would print as nothing."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    from brochure.render.assets import BUNDLED
+
+    font = TTFont(str(BUNDLED / "fonts" / "OpenSans-Regular.ttf"))
+    cmap = font.getBestCmap()
+    for char in chars:
+        font["glyf"][cmap[ord(char)]] = Glyph()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    font.save(str(target))
+    return target
+
+
+@pytest.mark.parametrize("chars, shown", [
+    ("0123456789", "\u20180\u2019 (U+0030), \u20181\u2019 (U+0031)"),  # the phone number, page numbers, dates
+    ("()-", "\u2018(\u2019 (U+0028), \u2018)\u2019 (U+0029), \u2018-\u2019 (U+002D)"),  # its punctuation
+    ("Q", "\u2018Q\u2019 (U+0051)"),  # only in a label: "Questions? Contact us"
+])
+def test_a_theme_font_without_outlines_is_refused_at_theme_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                chars: str, shown: str) -> None:
+    content = write_minimal(tmp_path / "clinic", ("theme:\n", "theme:\n  font: fonts/Cut.ttf\n"))
+    damaged_font(content.parent / "fonts" / "Cut.ttf", chars)
+    monkeypatch.chdir(content.parent)
+    run = run_main("build", content.name, "--out", "out")
+    assert run.code == 1, run.out
+    assert run.err[0].startswith(f"content.yaml:16: theme.font: 'fonts/Cut.ttf' draws {shown}"), run.err
+    assert run.err[0].endswith("as nothing: the font lists these characters but has no outline for them (a damaged "
+                               "or cut-down file), so they would not print; use the font's complete .ttf or .otf file")
+    assert len(run.err) == 2 and not (content.parent / "out").exists()
+
+
+def test_a_damaged_bold_file_from_the_project_is_reported_there_once(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from brochure.render.assets import BUNDLED
+
+    root = project(tmp_path / "chain", PROJECT + "theme:\n  font:\n    regular: fonts/Regular.ttf\n"
+                                                 "    bold: fonts/Bold.ttf\n")
+    (root / "fonts").mkdir()
+    shutil.copy(BUNDLED / "fonts" / "OpenSans-Regular.ttf", root / "fonts" / "Regular.ttf")
+    damaged_font(root / "fonts" / "Bold.ttf", "8")
+    monkeypatch.chdir(root)
+    err = refused_once(root, "brochure.yaml:10: theme.font.bold: 'fonts/Bold.ttf' draws \u20188\u2019 (U+0038) as nothing")
+    assert err[-1] == "handouts/after-care.yaml: 1 problem (shown above); no PDF was written.", err
