@@ -249,3 +249,49 @@ def test_a_damaged_bold_file_from_the_project_is_reported_there_once(tmp_path: P
     monkeypatch.chdir(root)
     err = refused_once(root, "brochure.yaml:10: theme.font.bold: 'fonts/Bold.ttf' draws \u20188\u2019 (U+0038) as nothing")
     assert err[-1] == "handouts/after-care.yaml: 1 problem (shown above); no PDF was written.", err
+
+
+# --- messages point at the cause --------------------------------------------------------------
+
+def test_a_location_id_on_two_lines_of_brochure_yaml_is_refused_there_once(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path / "chain", PROJECT + "locations:\n  - id: north\n  - id: south\n"
+                                                 "    clinic: {phone: (816) 555-0102}\n  - id: north\n")
+    monkeypatch.chdir(root)
+    run = run_main("build", "--jobs", "1")
+    assert run.code == 1
+    twice = ("'north' is the id of lines 8 and 11: each location needs an id of its own, so no PDF is made for "
+             "'north' until one of them is renamed")
+    problems = [line for line in run.err if not line.endswith("PDFs were written.") and "findings to review" not in line]
+    assert problems == [f"brochure.yaml:8: variants[0].id: {twice}", f"brochure.yaml:11: variants[2].id: {twice}"], \
+        run.err
+    assert sorted(p.name for p in (root / "out").glob("*-print.pdf")) == [
+        "after-your-visit-south-print.pdf", "your-first-visit-south-print.pdf"]
+
+
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80" viewBox="0 0 200 80">{style}'
+       '<rect width="200" height="80" fill="#ddd"/><g {group}><text x="10" y="50" {text}>Hi <tspan>there</tspan></text>'
+       '</g></svg>')
+
+
+@pytest.mark.parametrize("style, group, text, shown", [
+    ("", "", 'font-family="Comic Sans MS, Arial"', "sets its text in 'Comic Sans MS', a font that is not bundled"),
+    ("", 'font-family="Arial"', "", "sets its text in 'Arial', a font that is not bundled"),
+    ("", "", 'style="fill: red; font: bold 12px/1.2 Helvetica"', "sets its text in 'Helvetica'"),
+    ("<style>text { font-family: 'Times New Roman'; }</style>", "", "", "sets its text in 'Times New Roman'"),
+    ("", "", "", "has text in no named font, so this computer's own font would print it"),
+    ("", "", 'font-family="\'Open Sans\', sans-serif"', None),
+    ("<style>.t { font: 12px \"Open Sans\" }</style>", 'class="t"', "", None),
+])
+def test_an_svg_picture_asking_for_a_font_not_bundled_is_named_at_its_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, style: str, group: str, text: str, shown: str | None) -> None:
+    content = write_minimal(tmp_path / "clinic", ("  logo: logo.svg\n", "  logo: badge.svg\n"))
+    (content.parent / "badge.svg").write_text(SVG.format(style=style, group=group, text=text), encoding="utf-8")
+    monkeypatch.chdir(content.parent)
+    run = run_main("build", content.name, "--out", "out", "--jobs", "1")
+    if shown is None:
+        assert run.code == 0, run.err
+        return
+    assert run.code == 1 and len(run.err) == 2, run.err
+    assert run.err[0].startswith(f"content.yaml:13: clinic.logo: the picture 'badge.svg' {shown}"), run.err
+    assert "Open Sans" in run.err[0] and not (content.parent / "out").exists()

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from . import dialect
-from .fonts import BUNDLED_FONT, FONT_KIND, FONT_SUFFIXES, readable_font
+from .fonts import BUNDLED_FONT, FONT_KIND, FONT_SUFFIXES, readable_font, svg_fonts
 from .links import bad_links
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
@@ -54,6 +54,8 @@ def _local_image(value: str, info: ValidationInfo) -> str:
     relative = local_file(value, root, IMAGE_TYPES, "an image", (info.context or {}).get("where", "the content's folder"))
     if Path(relative).suffix.lower() != ".svg":
         _readable_picture(root / relative, value)
+    else:
+        svg_fonts(root / relative, value)
     return relative
 
 

@@ -119,10 +119,15 @@ def inherit(source: Source, project: Source, content: Path, root: Path) -> Sourc
     folder = Path(os.path.relpath(content.resolve().parent, root)).as_posix()
     own = _rebase(source.data, folder) if folder != "." else source.data
     shared = {key: project.data[key] for key in INHERITED if key in project.data}
+    parent = project
     if "locations" in project.data and "variants" not in own:
         shared["variants"] = project.data["locations"]
+        # The handout's variants are the project's locations: found at their lines there.
+        aliases = {("variants", *path[1:]): line for path, line in project.lines.items() if path[:1] == ("locations",)}
+        parent = Source(project.file, project.data, {**project.lines, **aliases}, project.problems, project.inputs,
+                        project.parent, project.contacts)
     return Source(source.file, _merge(shared, own), source.lines, source.problems,
-                  {**project.inputs, **source.inputs}, parent=project)
+                  {**project.inputs, **source.inputs}, parent=parent)
 
 
 def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:

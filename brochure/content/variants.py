@@ -144,27 +144,34 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
         rows: list[tuple[str, int, dict[str, Any], str | None, list[Problem]]] = [
             (row_id, line, overrides, table, problems) for row_id, line, overrides, problems in _csv_rows(source, root, table)]
     else:
-        rows = [(str(v.get("id", "")), source.line(("variants", i)), {k: x for k, x in v.items() if k != "id"}, None, [])
-                for i, v in enumerate(brochure.variants)]
+        rows = [(str(v.get("id", "")), source.origin(("variants", i))[1], {k: x for k, x in v.items() if k != "id"},
+                 None, []) for i, v in enumerate(brochure.variants)]
     known = names(location_keys(base).union(*(location_keys(overrides) for _, _, overrides, _, _ in rows)), True)
     _check_names(base, rows, source, known)
     source.contacts = _contacts([base] + [_merge(base, overrides) for _, _, overrides, _, _ in rows])
     results: list[tuple[str | None, Brochure]] = []
     failed: dict[str, list[Problem]] = {}
-    seen: dict[str, int] = {}
+    # An id on two rows is ambiguous: which row is that location? Neither is built, both are named.
+    lines_of: dict[str, list[int]] = {}
+    for variant_id, line, _, _, _ in rows:
+        lines_of.setdefault(variant_id, []).append(line)
     for index, (variant_id, line, overrides, csv_name, row_problems) in enumerate(rows):
-        file = csv_name or source.file
+        file = csv_name or source.origin(("variants", index))[0]
         key = "id" if csv_name else f"variants[{index}].id"
-        unit = variant_id if ID.fullmatch(variant_id) and variant_id not in seen else f"#{line}"
+        twice = ID.fullmatch(variant_id) is not None and len(lines_of[variant_id]) > 1
+        unit = variant_id if ID.fullmatch(variant_id) and not twice else f"#{line}"
         problems = list(row_problems)
         if not ID.fullmatch(variant_id):
             shape = f"'{variant_id}' must be lowercase words joined by dashes, like north-clinic"
             failed[unit] = problems + [Problem(file, line, key, shape if variant_id else "required")]
             continue
-        if variant_id in seen:
-            failed[unit] = problems + [Problem(file, line, key, f"'{variant_id}' is used twice (also on line {seen[variant_id]})")]
+        if twice:
+            where_ = "rows" if csv_name else "lines"
+            others = " and ".join(str(n) for n in lines_of[variant_id])
+            failed[unit] = problems + [Problem(file, line, key, (
+                f"'{variant_id}' is the id of {where_} {others}: each location needs an id of its own, so no PDF "
+                f"is made for '{variant_id}' until one of them is renamed"))]
             continue
-        seen[variant_id] = line
 
         def located(loc: tuple[Any, ...], index: int = index, line: int = line, csv_name: str | None = csv_name,
                     overrides: dict[str, Any] = overrides, variant_id: str = variant_id) -> tuple[int, str]:
