@@ -118,6 +118,8 @@ def test_links_that_loop_or_lead_out_are_one_line_each(tmp_path: Path, monkeypat
     outside = tmp_path / "outside.yaml"
     outside.write_text(handout("Not Ours"), encoding="utf-8")
     (root / "handouts" / "elsewhere.yaml").symlink_to(outside)
+    (tmp_path / "more").mkdir()
+    (root / "more").symlink_to(tmp_path / "more", target_is_directory=True)
     os.symlink("loop-b.yaml", root / "loop-a.yaml")
     os.symlink("loop-a.yaml", root / "loop-b.yaml")
     (root / "messages").mkdir()
@@ -125,8 +127,9 @@ def test_links_that_loop_or_lead_out_are_one_line_each(tmp_path: Path, monkeypat
     os.symlink("en.yaml", root / "messages" / "en-US.yaml")
     monkeypatch.chdir(root)
     refused_once(root, "handouts/elsewhere.yaml: is a link to a file outside the project's folder",
-                 "loop-a.yaml: is a link that leads to no file", "loop-b.yaml: is a link that leads to no file")
-    for name in ("handouts/elsewhere.yaml", "loop-a.yaml", "loop-b.yaml"):
+                 "loop-a.yaml: is a link that leads to no file", "loop-b.yaml: is a link that leads to no file",
+                 "more: is a link to a folder outside the project's folder; copy its handouts into the project instead")
+    for name in ("handouts/elsewhere.yaml", "loop-a.yaml", "loop-b.yaml", "more"):
         (root / name).unlink()
     refused_once(root, "messages/en.yaml: is a link that leads to no file")
     # A loop named on the command line, outside a project, is one line too.

@@ -149,6 +149,9 @@ def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     else:
         for folder, subfolders, names in os.walk(root):  # links to folders are not followed: no loop, no way out
             here = Path(folder)
+            # A link to a folder is not followed; one that leads out of the project is a mistake to say.
+            candidates |= {here / d for d in subfolders if (here / d).is_symlink() and not d.startswith(".")
+                           and d not in _SKIPPED and not _leads_inside(here / d, root)}
             # A folder with a project file of its own is another project, not handouts of this one.
             subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in _SKIPPED
                                    and (here / d).resolve() not in skipped and not (here / d / PROJECT_FILE).exists())
@@ -166,6 +169,13 @@ def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     return files
 
 
+def _leads_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
+
+
 def _inside(candidates: set[Path], root: Path) -> tuple[set[Path], list[Problem]]:
     """The candidate files that are files inside ``root`` (resolved), and one problem for each
     link that leads out of it or to nothing (a loop, a file since removed): refused, as a
@@ -180,8 +190,9 @@ def _inside(candidates: set[Path], root: Path) -> tuple[set[Path], list[Problem]
                                                               "since moved); remove it or put the handout itself here"))
             continue
         if not resolved.is_relative_to(root):
-            problems.append(Problem(shown(path), None, "", "is a link to a file outside the project's folder; "
-                                                              "copy the handout into the project instead"))
+            kind, what = ("folder", "its handouts") if resolved.is_dir() else ("file", "the handout")
+            problems.append(Problem(shown(path), None, "", f"is a link to a {kind} outside the project's folder; "
+                                                              f"copy {what} into the project instead"))
         elif resolved.is_file():
             found.add(resolved)
     return found, problems
