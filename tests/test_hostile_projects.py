@@ -256,6 +256,19 @@ def test_a_damaged_bold_file_from_the_project_is_reported_there_once(tmp_path: P
 
 # --- messages point at the cause --------------------------------------------------------------
 
+def test_a_mistake_in_a_projects_locations_is_at_its_line_in_brochure_yaml_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path / "chain", PROJECT + "locations:\n  - id: north\n    clinic: {phone: '12'}\n  - id: south\n")
+    monkeypatch.chdir(root)
+    run = run_main("build", "--jobs", "1")
+    assert run.code == 1
+    assert [line for line in run.err if line.startswith("brochure.yaml")] == [
+        "brochure.yaml:9: locations[0].clinic.phone: '12' is not a phone number; write it like (913) 871-9888"], run.err
+    shutil.rmtree(root / "out")
+    (root / "brochure.yaml").write_text(PROJECT + "locations: shared/gone.csv\n", encoding="utf-8")
+    refused_once(root, "brochure.yaml:7: locations: no file 'shared/gone.csv' in the project's folder")
+
+
 def test_a_location_id_on_two_lines_of_brochure_yaml_is_refused_there_once(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     root = project(tmp_path / "chain", PROJECT + "locations:\n  - id: north\n  - id: south\n"
@@ -266,7 +279,7 @@ def test_a_location_id_on_two_lines_of_brochure_yaml_is_refused_there_once(tmp_p
     twice = ("'north' is the id of lines 8 and 11: each location needs an id of its own, so no PDF is made for "
              "'north' until one of them is renamed")
     problems = [line for line in run.err if not line.endswith("PDFs were written.") and "findings to review" not in line]
-    assert problems == [f"brochure.yaml:8: variants[0].id: {twice}", f"brochure.yaml:11: variants[2].id: {twice}"], \
+    assert problems == [f"brochure.yaml:8: locations[0].id: {twice}", f"brochure.yaml:11: locations[2].id: {twice}"], \
         run.err
     assert sorted(p.name for p in (root / "out").glob("*-print.pdf")) == [
         "after-your-visit-south-print.pdf", "your-first-visit-south-print.pdf"]

@@ -75,7 +75,7 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
     try:
         relative = local_file(name, root, {".csv"}, "a CSV file", where(source))
     except ValueError as error:
-        raise ContentError([Problem(file, line, "variants", str(error))]) from None
+        raise ContentError([Problem(file, line, _key(source, ("variants",)), str(error))]) from None
     path = root / relative
     raw = path.read_bytes()
     source.inputs[path.resolve()] = hashlib.sha256(raw).hexdigest()
@@ -114,7 +114,7 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
     except csv.Error as error:
         raise ContentError([Problem(name, number + 1, "", f"this row cannot be read as CSV: {error}")]) from None
     if not rows:
-        raise ContentError([Problem(file, line, "variants", f"'{name}' has no rows")])
+        raise ContentError([Problem(file, line, _key(source, ("variants",)), f"'{name}' has no rows")])
     return rows
 
 
@@ -157,7 +157,7 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
         lines_of.setdefault(variant_id, []).append(line)
     for index, (variant_id, line, overrides, csv_name, row_problems) in enumerate(rows):
         file = csv_name or source.origin(("variants", index))[0]
-        key = "id" if csv_name else f"variants[{index}].id"
+        key = "id" if csv_name else _key(source, ("variants", index, "id"))
         twice = ID.fullmatch(variant_id) is not None and len(lines_of[variant_id]) > 1
         unit = variant_id if ID.fullmatch(variant_id) and not twice else f"#{line}"
         problems = list(row_problems)
@@ -179,11 +179,14 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
                 return line, dotted(loc)
             path = ("variants", index) + loc
             if _within(overrides, loc):
-                return source.line(path), dotted(path)
-            return source.origin(loc)[1], f"variants[{index}] ({variant_id}): {dotted(loc)}"
+                return source.origin(path)[1], _key(source, path)
+            return source.origin(loc)[1], f"{_key(source, ('variants', index))} ({variant_id}): {dotted(loc)}"
 
-        def file_of(loc: tuple[Any, ...], file: str = file, overrides: dict[str, Any] = overrides) -> str:
-            return file if file != source.file or _within(overrides, loc) else source.origin(loc)[0]
+        def file_of(loc: tuple[Any, ...], file: str = file, overrides: dict[str, Any] = overrides,
+                    index: int = index, csv_name: str | None = csv_name) -> str:
+            if csv_name:
+                return file
+            return source.origin(("variants", index) + loc if _within(overrides, loc) else loc)[0]
 
         def locate(path: Path_, text: str, offset: int, located: Any = located, file_of: Any = file_of,
                    csv_name: str | None = csv_name, overrides: dict[str, Any] = overrides) -> tuple[str, int | None, str]:
@@ -205,6 +208,13 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
         else:
             results.append((variant_id, built))
     return results, failed
+
+
+def _key(source: Source, path: Path_) -> str:
+    """How messages name a variant's key: ``variants[0].id`` in a content file, ``locations[0].id``
+    when the variants are the project's locations (written so in ``brochure.yaml``)."""
+    inherited = ("variants",) not in source.lines and source.parent is not None and ("locations",) in source.parent.lines
+    return dotted((("locations",) + path[1:]) if inherited and path[:1] == ("variants",) else path)
 
 
 def _check_names(base: dict[str, Any], rows: list[Any], source: Source, known: list[str]) -> None:
