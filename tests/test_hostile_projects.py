@@ -189,6 +189,7 @@ def test_a_translation_whose_handout_is_gone(tmp_path: Path, monkeypatch: pytest
     ('revised: "Revised {dat}"', "revised: must use {date}"),
     ('revised: "Revised {date"', "revised: a { has no matching }"),
     ('revised: "Revised }date{"', "revised: a { has no matching }"),
+    ('revised: "Revised {date}' + " and more" * 100 + '"', "revised: is 914 characters long; a label is a few words"),
 ])
 def test_a_catalogs_placeholders_are_checked_at_their_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            label: str, shown: str) -> None:

@@ -30,6 +30,7 @@ from .assets import BUNDLED
 
 BUNDLED_MESSAGES = BUNDLED / "messages"
 REFERENCE = "en"
+MAX_LABEL = 300  # characters: the longest bundled label is a sentence a screen reader says
 
 
 def _placeholders(text: str) -> set[str]:
@@ -243,6 +244,9 @@ def _wrong(key: str, value: Any, reference: dict[str, Any], catalog: Source, pat
         return [Problem(catalog.file, line, key, f"unknown label; {hint}")]
     if not isinstance(value, str) or not value.strip():
         return [Problem(catalog.file, line, key, "must be the label's words")]
+    if len(value) > MAX_LABEL:
+        return [Problem(catalog.file, line, key, f"is {len(value)} characters long; a label is a few words "
+                                                 f"(at most {MAX_LABEL} characters)")]
     try:
         odd = _odd_placeholder(value)
         used = _placeholders(value)
