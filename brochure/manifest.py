@@ -46,6 +46,8 @@ def file_hash(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return "missing"
+    except OSError:  # a loop of links, no permission: not what was built from; the build says why
+        return "unreadable"
 
 
 def bytes_hash(data: bytes) -> str:

@@ -312,3 +312,19 @@ def test_an_svg_picture_asking_for_a_font_not_bundled_is_named_at_its_key(
     assert run.code == 1 and len(run.err) == 2, run.err
     assert run.err[0].startswith(f"content.yaml:13: clinic.logo: the picture 'badge.svg' {shown}"), run.err
     assert "Open Sans" in run.err[0] and not (content.parent / "out").exists()
+
+
+def test_a_picture_that_became_a_loop_of_links_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a good build (the manifest names the logo), the logo is replaced by a loop of links."""
+    content = write_minimal(tmp_path / "clinic")
+    monkeypatch.chdir(content.parent)
+    assert run_main("build", content.name, "--out", "out").code == 0
+    before = snapshot(content.parent / "out")
+    (content.parent / "logo.svg").unlink()
+    os.symlink("other.svg", content.parent / "logo.svg")
+    os.symlink("logo.svg", content.parent / "other.svg")
+    run = run_main("build", content.name, "--out", "out")
+    assert run.code == 1
+    assert run.err == ["content.yaml:13: clinic.logo: 'logo.svg' is a link that leads to no file (a loop); give the file "
+                       "itself", "content.yaml: 1 problem; no PDF was written."], run.err
+    assert snapshot(content.parent / "out") == before

@@ -39,7 +39,10 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
             f"'{value}' is a web address or URL; save {what} in {where} and give its file name")
     if Path(value).is_absolute() or value.startswith("\\"):
         raise ValueError(f"'{value}' is an absolute path; give a path relative to {where}")
-    resolved = (root / value).resolve()
+    try:
+        resolved = (root / value).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        raise ValueError(f"'{value}' is a link that leads to no file (a loop); give the file itself") from None
     if not resolved.is_relative_to(root.resolve()):
         raise ValueError(f"'{value}' is outside {where}; copy {what} into that folder")
     if not resolved.is_file():
