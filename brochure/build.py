@@ -21,6 +21,7 @@ from . import manifest
 from .content import Brochure, Source, load_with_source
 from .content.variants import expand
 from .errors import ContentError, Problem
+from .outputs import EMAIL, PRINT
 from .projects import content_root
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
@@ -54,7 +55,7 @@ class Result:
     """What building one unit wrote, skipped as up to date, and warned about."""
 
     unit: Unit
-    outputs: dict[str, Path] = field(default_factory=dict)  # "print" and "email": each PDF, written or not
+    outputs: dict[str, Path] = field(default_factory=dict)  # by output kind: each PDF, written or not
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -65,7 +66,7 @@ class Result:
         return self.written + self.skipped
 
     def pdf(self, output: str) -> Path:
-        """The path of one output's PDF ("print" or "email")."""
+        """The path of one output's PDF, by its kind's name."""
         return self.outputs[output]
 
 
@@ -290,7 +291,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     if review is not None:
         from .checks.review import review as check
 
-        result.findings = check(brochure, source, content_dir, result.outputs.get("print"), result.outputs.get("email"),
+        result.findings = check(brochure, source, content_dir, result.outputs.get(PRINT.name), result.outputs.get(EMAIL.name),
                                 review.settings, review.today)
     return result
 

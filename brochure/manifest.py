@@ -33,7 +33,7 @@ class Entry:
     """
 
     source: str
-    output: str  # "print" or "email"
+    output: str  # a key of outputs.KINDS
     variant: str | None
     settings: str
     inputs: dict[str, str]  # path as above -> sha256 (or "missing": an override not there yet)

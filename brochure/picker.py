@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .outputs import kind_of
+
 if TYPE_CHECKING:
     from .runner import Outcome
 
@@ -183,7 +185,7 @@ def choose(views: Mapping[str, FileView], query: Mapping[str, str]) -> Choice:
 
 def ordered(pdfs: list[Path]) -> list[Path]:
     """Each brochure's print PDF before its email PDF, brochures by name."""
-    return sorted(pdfs, key=lambda p: (p.name.rsplit("-", 1)[0], not p.stem.endswith("-print")))
+    return sorted(pdfs, key=lambda p: (p.name.rsplit("-", 1)[0], not kind_of(p.stem).trimmed))
 
 
 def importance(finding: Any) -> tuple[bool, int, int]:

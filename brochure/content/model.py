@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
 from .fonts import BUNDLED_FONT, FONT_KIND, FONT_SUFFIXES, readable_font
 from .links import bad_links
@@ -345,16 +346,16 @@ class Brochure(_Model):
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
     checks: Checks = Field(Checks(), description="Settings of the content checks.")
     print: Print = Field(Print(), description="Settings of the print PDF for the print shop.")
-    outputs: Annotated[list[Literal["print", "email", "office"]], Field(min_length=1)] = Field(
-        ["print", "email"],
-        description="Which PDFs to make: print (for the print shop), email (for phones), office (for the "
-                    "clinic's own Letter or A4 printer: no bleed, no marks); default print and email.")
+    outputs: Annotated[list[Name], Field(min_length=1)] = Field(
+        DEFAULTS,
+        description="Which PDFs to make: " + ", ".join(f"{k.name} ({k.purpose})" for k in KINDS.values())
+                    + f"; default {listed(DEFAULTS)}.")
 
     @field_validator("outputs")
     @classmethod
     def _outputs_once(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("lists an output twice; name each of print, email and office at most once")
+            raise ValueError(f"lists an output twice; name each of {listed(list(KINDS))} at most once")
         return value
     variants: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
         None, description="One brochure per location: a list of overrides, each with an id, "

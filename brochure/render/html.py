@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..content import Brochure, Clinic
+from ..outputs import KINDS, OutputKind
 from . import blocks, markup
 from . import labels as catalog
 from .assets import BUNDLED
@@ -32,16 +33,19 @@ from .typeface import typeface
 class Output:
     """One of the PDFs made from a brochure: which template and which stylesheet."""
 
-    name: str  # "print", "email" or "office"
+    name: str  # a key of ``outputs.KINDS``
     template: str
+
+    @property
+    def kind(self) -> OutputKind:
+        return KINDS[self.name]
 
 
 def outputs(brochure: Brochure) -> list[Output]:
-    """The outputs the content asks for, in this order: the print and office PDFs use the
-    chosen layout; the email PDF is always portrait reading order."""
-    made = {"print": Output("print", f"{brochure.layout}.html"), "email": Output("email", "handout.html"),
-            "office": Output("office", f"{brochure.layout}.html")}
-    return [made[name] for name in ("print", "email", "office") if name in brochure.outputs]
+    """The outputs the content asks for, in the registry's order, each with its template:
+    the layout's, or its own (the email PDF is always portrait reading order)."""
+    return [Output(kind.name, kind.template.format(layout=brochure.layout))
+            for kind in KINDS.values() if kind.name in brochure.outputs]
 
 
 def search_path(content_dir: Path) -> list[Path]:
@@ -180,12 +184,12 @@ def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str,
     template = environment(content_dir.resolve()).get_template(output.template)
     sheet_css = Markup(SHEETS[brochure.paper].css())
     profile = output_profile(brochure, content_dir)
-    colours = palette(brochure.theme.primary, brochure.theme.accent, output.name, profile)
+    colours = palette(brochure.theme.primary, brochure.theme.accent, output.kind.cmyk, profile)
     return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme, colours=colours,
-                           profile=profile.as_uri() if output.name == "print" else None,
+                           profile=profile.as_uri() if output.kind.cmyk else None,
                            output=output.name, stamp=stamp,
                            # A code to scan with the phone the email PDF is read on would be useless there.
-                           qr=qr_code(brochure.clinic, output.name) if output.name != "email" else None,
+                           qr=qr_code(brochure.clinic, output.kind.cmyk) if output.kind.qr else None,
                            sheet_css=sheet_css, t=labels, typeface=typeface(brochure.theme, content_dir))
 
 
@@ -195,7 +199,7 @@ def output_profile(brochure: Brochure, content_dir: Path) -> Path:
     return (content_dir / own).resolve() if own else DEFAULT_PROFILE
 
 
-def qr_code(clinic: Clinic, output: str = "print") -> dict[str, str] | None:
+def qr_code(clinic: Clinic, cmyk: bool = True) -> dict[str, str] | None:
     """The back panel's QR code: the website, or a ``tel:`` link when there is none.
 
     Vector (SVG) so it prints sharp at any size; segno keeps the 4-module quiet zone.
@@ -206,7 +210,7 @@ def qr_code(clinic: Clinic, output: str = "print") -> dict[str, str] | None:
         payload, label = markup.tel_href(clinic.phone), clinic.phone
     else:
         return None
-    return {"payload": payload, "label": label, "src": _qr_svg(payload, output == "print")}
+    return {"payload": payload, "label": label, "src": _qr_svg(payload, cmyk)}
 
 
 @lru_cache(maxsize=256)
