@@ -127,13 +127,13 @@ def read_files(root: Path, paths: Iterable[Path]) -> Files:
 
 def own_part(unit: Unit, root: Path) -> tuple[Files, set[Path]]:
     """A content file's own files, and the clinic logos its brochures name (shared)."""
-    from .build import _described, _images
+    from .content.described import images, load_described
 
-    described, _ = _described(unit.path, unit.name)
+    described, _ = load_described(unit.path, unit.name)
     paths, logos = {unit.path}, set()
     for _, brochure, source in described:
         paths |= set(source.inputs)
-        pictures = [root / image for image in _images(brochure) if image]
+        pictures = [root / image for image in images(brochure) if image]
         if brochure.clinic.logo:
             logos.add(root / brochure.clinic.logo)
         paths |= set(pictures)

@@ -66,12 +66,13 @@ def _unit_key(name: str, variant: str | None) -> str:
 
 def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]:
     """One handout's line of the catalog, from its content (validated, as the build read it)."""
-    from .build import _described, pdf_paths
+    from .build import pdf_paths
+    from .content.described import load_described
     from .projects import content_root
     from .render.typeface import files as theme_files
 
     try:
-        described, failed = _described(path, name)
+        described, failed = load_described(path, name)
     except ContentError as error:
         return {"file": name, "error": [str(p) for p in error.problems], "locations": [], "failed": []}
     record: dict[str, Any] = {"file": name, "error": [], "locations": [], "unit_keys": [],

@@ -139,7 +139,7 @@ def _result(future: Any, unit: Unit) -> Rendered:
 
 def _commit(unit: Unit, rendered: Rendered, root: Path, out_dir: Path) -> tuple[Result | None, list[Problem]]:
     """Write a unit's PDFs and manifest entries, all or nothing, as ``build_unit`` does."""
-    from .build import Result, _write_problem
+    from .build import Result, write_problem
 
     if rendered.problems:
         return None, rendered.problems
@@ -149,7 +149,7 @@ def _commit(unit: Unit, rendered: Rendered, root: Path, out_dir: Path) -> tuple[
         try:
             book.commit({out_dir / name: data for name, data in rendered.pdfs.items()}, entries)
         except OSError as error:
-            return None, [_write_problem(error, out_dir)]
+            return None, [write_problem(error, out_dir)]
     result = Result(unit, outputs={output: out_dir / name for output, name in rendered.outputs.items()},
                     written=[out_dir / name for name in rendered.written],
                     skipped=[out_dir / name for name in rendered.skipped],

@@ -69,7 +69,7 @@ def describe(outcome: Outcome, out_dir: Path) -> Described:
     """The group title and variant of each PDF of ``outcome``: the content file's name, and for
     a variant "location <id>" with the location's clinic name and first address line; and the
     handout's title and language, read as the build read them (cached per process)."""
-    from .build import _described
+    from .content.described import load_described
     from .errors import ContentError
     from .manifest import Manifest
 
@@ -84,7 +84,7 @@ def describe(outcome: Outcome, out_dir: Path) -> Described:
         unit = next(iter(units.values()))
         described.path = unit.path.resolve()
         try:
-            brochures, _ = _described(unit.path, unit.name)
+            brochures, _ = load_described(unit.path, unit.name)
             for variant, brochure, _ in brochures:
                 address = (brochure.clinic.address or "").strip().splitlines()
                 described.places[variant or ""] = ", ".join([brochure.clinic.name, *address[:1]])

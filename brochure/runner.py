@@ -175,8 +175,9 @@ def check_file(path: Path, name: str | None = None, settings: Checks | None = No
     """
     import tempfile
 
-    from .build import Review, Unit, _described, brochures, build_unit
+    from .build import Review, Unit, brochures, build_unit
     from .checks.findings import Finding
+    from .content.described import load_described
 
     name = name or str(path)
     findings: set[Finding] = set()
@@ -185,7 +186,7 @@ def check_file(path: Path, name: str | None = None, settings: Checks | None = No
         if problems is None:
             variants = [variant for variant, _, _ in brochures(path, name)]
         else:
-            described, failed = _described(path, name)
+            described, failed = load_described(path, name)
             problems += [problem for found in failed.values() for problem in found]
             variants = [variant for variant, _, _ in described]
         for variant in variants:

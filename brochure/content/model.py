@@ -149,19 +149,22 @@ Day = Annotated[date, BeforeValidator(_not_a_number), AfterValidator(_plausible)
 MAX_WEBSITE = 100  # a QR code of a longer address is too dense to scan at the size it prints
 
 
-def _phone(value: str) -> str:
+def valid_phone(value: str) -> str:
+    """``value`` if it is a phone number (also what ``fields`` links); ``ValueError`` saying how to write one."""
     if not 7 <= len(re.sub(r"\D", "", value)) <= 15 or not re.fullmatch(r"[+\d\s().-]{7,30}", value):
         raise ValueError(f"'{value}' is not a phone number; write it like (913) 871-9888")
     return value
 
 
-def _email(value: str) -> str:
+def valid_email(value: str) -> str:
+    """``value`` if it is an email address (also what ``fields`` links); ``ValueError`` saying how to write one."""
     if len(value) > 254 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-zA-Z]{2,}", value):
         raise ValueError(f"'{value}' is not an email address; write it like hello@example.com")
     return value
 
 
-def _website(value: str) -> str:
+def valid_website(value: str) -> str:
+    """``value`` if it is a web address (also what ``fields`` links); ``ValueError`` saying how to write one."""
     if len(value) > MAX_WEBSITE:
         raise ValueError(f"is {len(value)} characters long; the QR code of a web address over {MAX_WEBSITE} characters "
                          "is too dense to scan once printed: use a shorter address (a short link to the page)")
@@ -198,19 +201,19 @@ ImagePath = Annotated[str, AfterValidator(_local_image)]
 Colour = Annotated[str, AfterValidator(_colour)]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
                               frozen=True)
 
 
-class Image(_Model):
+class Image(StrictModel):
     """An image with the words a screen reader says in its place."""
 
     src: ImagePath = Field(description="Image file, relative to the content file's folder (PNG, JPEG or SVG).")
     alt: Text = Field(description="What the image shows, read aloud by screen readers.")
 
 
-class Section(_Model):
+class Section(StrictModel):
     """One part of the article: a heading and its text."""
 
     heading: Text = Field(description="The section's heading.")
@@ -222,13 +225,13 @@ class Section(_Model):
     image: Image | None = Field(None, description="An optional picture shown with the section.")
 
 
-class Clinic(_Model):
+class Clinic(StrictModel):
     """Who the patient contacts; printed on the handout and made into live links."""
 
     name: Text = Field(description="The clinic's name; also the PDF's author.")
-    phone: Annotated[str, AfterValidator(_phone)] | None = Field(None, description="Phone number, e.g. (913) 871-9888.")
-    website: Annotated[str, AfterValidator(_website)] | None = Field(None, description="Web address, e.g. example.com.")
-    email: Annotated[str, AfterValidator(_email)] | None = Field(None, description="Email address.")
+    phone: Annotated[str, AfterValidator(valid_phone)] | None = Field(None, description="Phone number, e.g. (913) 871-9888.")
+    website: Annotated[str, AfterValidator(valid_website)] | None = Field(None, description="Web address, e.g. example.com.")
+    email: Annotated[str, AfterValidator(valid_email)] | None = Field(None, description="Email address.")
     address: str | None = Field(None, description="Street address; line breaks are kept.")
     logo: ImagePath | None = Field(None, description="Logo file, relative to the content file's folder.")
 
@@ -255,7 +258,7 @@ def _font(value: str, info: ValidationInfo) -> str:
 FontPath = Annotated[str, AfterValidator(_font_file)]
 
 
-class FontFamily(_Model):
+class FontFamily(StrictModel):
     """A typeface of the clinic's as two files: its regular and bold weights."""
 
     regular: FontPath = Field(description="The regular weight's .ttf or .otf file, relative to the content's folder.")
@@ -282,7 +285,7 @@ def _font_choice(value: Any, handler: Any, info: ValidationInfo) -> str | FontFa
     return FontFamily.model_construct(regular=files["regular"], bold=files.get("bold"))
 
 
-class Theme(_Model):
+class Theme(StrictModel):
     """The clinic's colours and the typeface."""
 
     primary: Colour = Field("#1d5c73", description="Main colour: cover band, headings (#rrggbb).")
@@ -294,7 +297,7 @@ class Theme(_Model):
                     "with Open Sans for the characters it lacks.")
 
 
-class Print(_Model):
+class Print(StrictModel):
     """How the print PDF is made for the print shop."""
 
     bleed: Literal["0.125in", "3mm"] = Field(
@@ -304,7 +307,7 @@ class Print(_Model):
                           "default: the bundled FOGRA39-based profile (coated offset paper).")
 
 
-class Checks(_Model):
+class Checks(StrictModel):
     """Settings of the content checks (``brochure check`` and every build's summary).
 
     The one settings model of ``brochure.checks``: a clinic sets it under ``checks:``, tests
@@ -322,7 +325,7 @@ class Checks(_Model):
                         "(a poison-control line, a hospital), so the contact check does not report them.")
 
 
-class Brochure(_Model):
+class Brochure(StrictModel):
     """A patient-education brochure: the whole of one content file."""
 
     title: Text = Field(description="The brochure's title, on the cover and in the PDF's title bar.")

@@ -146,7 +146,7 @@ def _measure(text: str, document: Any) -> Layout | None:
     except trifold.Overflow:
         return None
     lines = [_lines(page) for page in document.pages]
-    article = [i for i, page in enumerate(document.pages) if "article" in trifold._parts(page)]
+    article = [i for i, page in enumerate(document.pages) if "article" in trifold.page_parts(page)]
     problems = []
     for index in article[:-1]:
         if not lines[index] or not lines[index + 1]:
