@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import jinja2
 
@@ -69,6 +69,14 @@ class Result:
     def pdf(self, output: str) -> Path:
         """The path of one output's PDF, by its kind's name."""
         return self.outputs[output]
+
+
+class Progress(Protocol):
+    """Told how many units will build, then about each one as it finishes."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
 
 
 def epoch_for(brochure: Brochure, path: Path) -> int:

@@ -13,13 +13,13 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .errors import ContentError, Problem
 from .manifest import Manifest
 
 if TYPE_CHECKING:
-    from .build import Result, Unit
+    from .build import Progress, Result, Unit
     from .checks.findings import Finding
     from .content import Checks
 
@@ -36,14 +36,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-class Progress(Protocol):
-    """Told how many units will build, then about each one as it finishes."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
 
 
 def _work(unit: Unit, out_dir: Path, force: bool, check: bool) -> tuple[Result | None, list[Problem]]:

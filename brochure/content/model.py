@@ -25,7 +25,7 @@ from pydantic import (
 
 from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
-from .fonts import BUNDLED_FONT, FONT_KIND, FONT_SUFFIXES, readable_font
+from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font
 from .links import bad_links
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
@@ -239,7 +239,7 @@ class Clinic(StrictModel):
 def _font_file(value: str, info: ValidationInfo) -> str:
     """A font file inside the project that fontTools can read."""
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
+    relative = local_file(value, root, THEME_FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
     readable_font(root / relative, value)
     return relative
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..content.dialect import NEVER_END
 from . import trifold
 
 _INSTALLED = False
@@ -88,7 +89,6 @@ BREAK_CLASS = "panel-break-before"
 # whitespace before what may open a sentence (a capital or a digit: _is_end).
 _SENTENCE = re.compile(r"[.!?][”’\"')\]]*(\s+)(?=[“‘\"'(\[¿¡]*(\w))")
 _ENDS = re.compile(r"[.!?][”’\"')\]]*$")
-_ABBREVIATIONS = {"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "vs.", "e.g.", "i.e.", "approx.", "no.", "fig."}
 _TOKENS = re.compile(r"<!--.*?-->|<[^>]*>|&#?\w+;|[^<&]+", re.S)
 _VOID = {"br", "wbr", "img", "input", "hr", "source"}
 _INVISIBLE = re.compile(r"[\s\u200b\u2060\u00ad]+")
@@ -100,7 +100,7 @@ def _is_end(text: str, match: re.Match[str]) -> bool:
         return False
     words = text[:match.start() + 1].split()
     word = words[-1].lstrip("(“‘\"'").lower() if words else ""
-    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+    return word.removesuffix(".") not in NEVER_END and not re.fullmatch(r"\w\.", word)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -118,7 +118,7 @@ def ends_sentence(text: str) -> bool:
     if not match:
         return False
     word = text[:match.start() + 1].split()[-1].lstrip("(“‘\"'").lower()
-    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+    return word.removesuffix(".") not in NEVER_END and not re.fullmatch(r"\w\.", word)
 
 
 def _line_text(line: Any) -> str:
@@ -387,7 +387,7 @@ def _files(document: Any) -> dict[Path, str] | None:
 
     Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays out
     with it from then on, so only the first layout reads them."""
-    from .glyphs import FONT_SUFFIXES
+    from ..content.fonts import FONT_SUFFIXES
     from .pdf import FETCHED
 
     seen = getattr(document.url_fetcher, "seen", None)

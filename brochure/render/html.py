@@ -22,7 +22,7 @@ from .. import __version__
 from ..content import Brochure, Clinic
 from ..outputs import KINDS, OutputKind
 from . import blocks, markup
-from . import labels as catalog
+from . import labels as wording
 from .assets import BUNDLED
 from .colour import DEFAULT_PROFILE, K_ONLY, NO_INK, palette, tint_hex
 from .paper import SHEETS
@@ -168,19 +168,19 @@ def long_date(context: jinja2.runtime.Context, value: date) -> str:
     """``2026-11-25`` as patients read dates in the handout's language: ``November 25, 2026``,
     ``25 de noviembre de 2026`` (by Babel, from the labels ``t`` the document is rendered with)."""
     labels = context.get("t")
-    if isinstance(labels, catalog.Labels):
+    if isinstance(labels, wording.Labels):
         return labels.date(value)
     return f"{value:%B} {value.day}, {value.year}"
 
 
 def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str,
-           labels: catalog.Labels | None = None) -> str:
+           labels: wording.Labels | None = None) -> str:
     """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date.
 
     ``labels`` are the words brochure prints around the content, in the brochure's language
     (default: read from the catalogs for ``brochure.lang``; ``ContentError`` when there are none).
     """
-    labels = labels or catalog.load(brochure.lang, content_dir)
+    labels = labels or wording.load(brochure.lang, content_dir)
     template = environment(content_dir.resolve()).get_template(output.template)
     sheet_css = Markup(SHEETS[brochure.paper].css())
     profile = output_profile(brochure, content_dir)

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from ..content.fonts import FONT_SUFFIXES
 from ..outputs import KINDS
 from . import separations
-from .glyphs import FONT_SUFFIXES, coverage
+from .glyphs import coverage
 from .paper import BLEED_PT
 from .typeface import THEME_FAMILY
 
