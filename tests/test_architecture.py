@@ -65,3 +65,25 @@ def test_no_module_imports_another_modules_private_name() -> None:
                     and node.attr.startswith("_") and not node.attr.startswith("__"):
                 found.append(f"{path.name}: {node.value.id}.{node.attr}")
     assert found == []
+
+
+def test_the_weasyprint_patches_match_the_installed_weasyprint() -> None:
+    """A new WeasyPrint may fix, move or change what a patch wraps: each is then revisited."""
+    import importlib
+
+    import weasyprint
+
+    from brochure.render.patches import PATCHES, TESTED_WITH, install
+
+    revisit = "\n".join(f"  {p.target}: {p.why}; retire when {p.retire_when}" for p in PATCHES)
+    assert weasyprint.__version__ == TESTED_WITH, (
+        f"WeasyPrint is {weasyprint.__version__}, the patches were written for {TESTED_WITH}; revisit:\n{revisit}")
+    install()
+    install()  # once: a second call changes nothing
+    for patch in PATCHES:
+        module, attribute = patch.target.split(":")
+        owner = importlib.import_module(module)
+        for part in attribute.split("."):
+            owner = getattr(owner, part)
+        assert getattr(owner, "__wrapped__", None) is not None or "brochure" in getattr(owner, "__module__", ""), \
+            f"{patch.target} is not brochure's wrapper after install()"

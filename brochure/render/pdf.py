@@ -214,11 +214,9 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from . import stylesheets
-    from .roles import install
+    from . import patches
 
-    install()  # the structure-tree roles of callouts, notes, figures and header cells
-    stylesheets.install()  # each stylesheet parsed once per process
+    patches.install()  # WeasyPrint's line breaking, tags and stylesheet parsing: once per process
 
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
