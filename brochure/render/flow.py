@@ -2,7 +2,7 @@
 
 Two fixes of what WeasyPrint 70 does by itself:
 
-``install()`` wraps ``weasyprint.layout.inline.split_first_line``. WeasyPrint 70 measures a
+``patches`` wraps ``weasyprint.layout.inline.split_first_line`` (the wrapper is there). WeasyPrint 70 measures a
 run of text that ends in a space (the text before a link, bold words or any inline box)
 with that space; when the run fits the line except for the space, which would hang at the
 line's end and be dropped there, it finds the run "unsplittable" and keeps only its first
@@ -27,34 +27,6 @@ from typing import Any
 
 from ..content.dialect import NEVER_END
 from . import trifold
-
-_INSTALLED = False
-
-
-def install() -> None:
-    """Put the fixed ``split_first_line`` in WeasyPrint's inline layout; once per process."""
-    global _INSTALLED
-    if _INSTALLED:
-        return
-    from weasyprint.layout import inline
-
-    original = inline.split_first_line
-
-    def split_first_line(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
-                         is_line_start: bool = True, minimum: bool = False) -> Any:
-        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
-        if (result[2] is not None and max_width is not None and text.endswith(" ") and text.strip(" ")
-                and style["white_space"] in ("normal", "pre-line")):
-            # Split: measure again without the trailing spaces, which hang at a line's end.
-            stripped = original(text.rstrip(" "), style, context, max_width, justification_spacing,
-                                is_line_start, minimum)
-            if stripped[2] is None and stripped[3] <= max_width:
-                return original(text, style, context, None, justification_spacing, is_line_start, minimum)
-        return result
-
-    inline.split_first_line = split_first_line
-    _INSTALLED = True
-
 
 # The sentence-break pass -----------------------------------------------------------------
 #

@@ -1,7 +1,7 @@
 """Patches: every change brochure makes to WeasyPrint's own code, installed here, once.
 
-Each wraps one WeasyPrint function; the wrappers live beside what they serve (``flow``,
-``roles``, ``stylesheets``), and only this module installs them. They were written against
+Each wraps one WeasyPrint function; the line-breaking wrapper is here, the others live
+beside what they serve (``roles``, ``stylesheets``), and only this module installs them. They were written against
 WeasyPrint ``TESTED_WITH``; ``tests/test_architecture.py`` fails, naming each patch, when
 the installed WeasyPrint is another version: read the patch's reason below, check whether
 upstream changed, then update ``TESTED_WITH``.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 TESTED_WITH = "70.0"  # the WeasyPrint version the patches were written against
 
@@ -40,10 +41,38 @@ PATCHES = (
 )
 
 
-def _installers() -> list[Callable[[], None]]:
-    from . import flow, roles, stylesheets
+_LINES_INSTALLED = False
 
-    return [flow.install, roles.install, stylesheets.install]
+
+def _line_breaking() -> None:
+    """Put the fixed ``split_first_line`` in WeasyPrint's inline layout (see ``flow``'s docstring); once per process."""
+    global _LINES_INSTALLED
+    if _LINES_INSTALLED:
+        return
+    from weasyprint.layout import inline
+
+    original = inline.split_first_line
+
+    def split_first_line(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
+                         is_line_start: bool = True, minimum: bool = False) -> Any:
+        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+        if (result[2] is not None and max_width is not None and text.endswith(" ") and text.strip(" ")
+                and style["white_space"] in ("normal", "pre-line")):
+            # Split: measure again without the trailing spaces, which hang at a line's end.
+            stripped = original(text.rstrip(" "), style, context, max_width, justification_spacing,
+                                is_line_start, minimum)
+            if stripped[2] is None and stripped[3] <= max_width:
+                return original(text, style, context, None, justification_spacing, is_line_start, minimum)
+        return result
+
+    inline.split_first_line = split_first_line
+    _LINES_INSTALLED = True
+
+
+def _installers() -> list[Callable[[], None]]:
+    from . import roles, stylesheets
+
+    return [_line_breaking, roles.install, stylesheets.install]
 
 
 def install() -> None:
