@@ -79,6 +79,9 @@ class Progress(Protocol):
     def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
 
 
+Finished = list[tuple[Unit, Result | None, list[Problem]]]  # each unit of a batch: its result or problems
+
+
 def epoch_for(brochure: Brochure, path: Path) -> int:
     """The date stamped into the PDFs: ``SOURCE_DATE_EPOCH``, else the revision date, else the file's."""
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():

@@ -22,13 +22,12 @@ from .manifest import Manifest, settings_fingerprint
 from .projects import content_root
 
 if TYPE_CHECKING:
-    from .build import Progress, Result, Unit
+    from .build import Finished, Progress, Result, Unit
     from .errors import Problem
 
 CONNECT_TIMEOUT = 10  # seconds: a scheduler that does not answer by then is reported, not waited for
 RETRIES = 2  # a task that raised (a worker's disk full, say) is tried again on any worker
 
-Finished = list[tuple["Unit", "Result | None", "list[Problem]"]]
 
 
 class ClusterError(Exception):
@@ -46,8 +45,8 @@ def connect(address: str) -> Any:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
-def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool, address: str,
-            progress: Progress | None) -> Finished:
+def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
+            progress: Progress | None, address: str) -> Finished:
     """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``address``."""
     if not planned:  # every file failed before a unit could be made: no cluster needed
         return []

@@ -12,14 +12,15 @@ import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import ContentError, Problem
 from .manifest import Manifest
 
 if TYPE_CHECKING:
-    from .build import Progress, Result, Unit
+    from .build import Finished, Progress, Result, Unit
     from .checks.findings import Finding
     from .content import Checks
 
@@ -103,12 +104,8 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
             todo.append((path, name))
     if todo:
         planned = _plan(todo, out_dir, outcomes, known)
-        if scheduler:
-            from .cluster import execute
-
-            finished = execute(planned, out_dir, force, check, scheduler, progress)
-        else:
-            finished = _execute(list(planned), out_dir, force, check, jobs or os.cpu_count() or 1, progress)
+        execute = executor(jobs or os.cpu_count() or 1, scheduler)
+        finished = execute(planned, out_dir, force, check, progress)
         for unit, result, problems in finished:
             outcome = outcomes[unit.name]
             outcome.problems += problems
@@ -126,9 +123,29 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
     return list(outcomes.values())
 
 
-def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: int,
-             progress: Progress | None) -> list[tuple[Unit, Result | None, list[Problem]]]:
-    finished = []
+class Executor(Protocol):
+    """Builds a batch's planned units (each with the PDFs it will write), telling ``progress``
+    about each as it finishes: ``local`` processes here, or ``cluster.execute`` on Dask."""
+
+    def __call__(self, planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
+                 progress: Progress | None) -> Finished: ...
+
+
+def executor(jobs: int, scheduler: str | None) -> Executor:
+    """The batch's executor: ``jobs`` local processes, or the Dask cluster at ``scheduler``
+    (its module, and Dask, imported only then: a local build never loads them)."""
+    if scheduler:
+        from .cluster import execute
+
+        return partial(execute, address=scheduler)
+    return partial(local, jobs=jobs)
+
+
+def local(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
+          progress: Progress | None, jobs: int) -> Finished:
+    """Build the units here: in turn, or on ``jobs`` forked processes."""
+    units = list(planned)
+    finished: Finished = []
     if jobs <= 1 or len(units) <= 1:
         if progress:
             progress.start(len(units))
