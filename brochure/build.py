@@ -19,7 +19,7 @@ import jinja2
 
 from . import manifest
 from .content import Brochure, Source
-from .content.described import Described, Failed, load_described
+from .content.described import BrochureList, Failed, load_described
 from .errors import ContentError, Problem
 from .files import file_hash
 from .outputs import EMAIL, PRINT
@@ -98,7 +98,7 @@ def pdf_paths(brochure: Brochure, out_dir: Path, variant: str | None = None) -> 
     return {o.name: out_dir / f"{stem}-{o.name}.pdf" for o in html.outputs(brochure)}
 
 
-def brochures(path: Path, name: str) -> Described:
+def brochures(path: Path, name: str) -> BrochureList:
     """Every brochure a content file describes (one per variant), validated; a failed
     variant raises ``ContentError`` with its problems (``failures`` has them one by one)."""
     described, failed = load_described(path, name)

@@ -19,9 +19,9 @@ from .model import Brochure
 from .source import Source
 from .variants import expand
 
-Described = list[tuple[str | None, Brochure, Source]]
+BrochureList = list[tuple[str | None, Brochure, Source]]
 Failed = dict[str, list[Problem]]  # variant (``#<row>`` without a usable id) -> its problems
-_CACHE: dict[tuple[str, str], tuple[str, Described, Failed, Source, list[str]]] = {}
+_CACHE: dict[tuple[str, str], tuple[str, BrochureList, Failed, Source, list[str]]] = {}
 
 
 def _fingerprint(path: Path, source: Source, pictures: list[str]) -> str:
@@ -35,7 +35,7 @@ def _fingerprint(path: Path, source: Source, pictures: list[str]) -> str:
     return "\0".join(parts)
 
 
-def _pictures(described: Described) -> list[str]:
+def _pictures(described: BrochureList) -> list[str]:
     """Every picture the brochures name, once. Listed when the file is validated, not at each
     unit: listing parses every variant's text, and 1,000 locations share one logo."""
     return sorted({image for _, b, _ in described for image in images(b)})
@@ -49,7 +49,7 @@ def images(brochure: Brochure) -> list[str]:
         + [picture.src for text in texts for picture in dialect.pictures(text)]
 
 
-def load_described(path: Path, name: str) -> tuple[Described, Failed]:
+def load_described(path: Path, name: str) -> tuple[BrochureList, Failed]:
     """Every brochure a content file describes (one per variant), validated, and the variants
     that failed (a bad CSV row fails its own location only); ``name`` is how messages name
     the file. Raises ``ContentError`` when the file itself cannot be read or validated.
