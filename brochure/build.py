@@ -198,6 +198,20 @@ def prepare(unit: Unit) -> list[job.Job]:
 Planned = dict[str, tuple[job.Job, str, dict[Path, str]]]  # output -> its job, settings, templates
 
 
+@dataclass(frozen=True)
+class _Building:
+    """What each step of building one unit reads: the unit, its validated content, its words
+    and where its PDFs go."""
+
+    unit: Unit
+    brochure: Brochure
+    source: Source
+    content_dir: Path
+    where: str  # "variant <id>: " or "", before messages
+    words: labels.Labels
+    targets: dict[str, Path]
+
+
 def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
                force: bool = False, review: Review | None = None) -> Result:
     """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake.
@@ -207,27 +221,27 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     """
     brochure, source, content_dir, where = validated(unit)
     words = labels.load(brochure.lang, content_dir)
-    targets = pdf_paths(brochure, out_dir, unit.variant)
-    result = Result(unit, outputs=dict(targets))
+    it = _Building(unit, brochure, source, content_dir, where, words, pdf_paths(brochure, out_dir, unit.variant))
+    result = Result(unit, outputs=dict(it.targets))
     book = known if known is not None else manifest.Manifest(out_dir)
-    planned, mistake = _plan_outputs(unit, brochure, content_dir, words, targets, known, force, result)
-    made_all = _render(unit, source, where, planned)
+    planned, mistake = _plan_outputs(it, known, force, result)
+    made_all = _render(it, planned)
     if mistake is not None:  # in an output's HTML: raised once the outputs before it rendered
         raise mistake
-    rendered, entries = _record(unit, source, content_dir, words, targets, book, planned, made_all, result)
+    rendered, entries = _record(it, book, planned, made_all, result)
     _commit(book, rendered, entries, out_dir)
     result.written = list(rendered)
     result.warnings = list(dict.fromkeys(result.warnings))
     if review is not None:
-        result.findings = _review(brochure, source, content_dir, result, review)
+        result.findings = _review(it, result, review)
     return result
 
 
-def _plan_outputs(unit: Unit, brochure: Brochure, content_dir: Path, words: labels.Labels, targets: dict[str, Path],
-                  known: manifest.Manifest | None, force: bool,
+def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
                   result: Result) -> tuple[Planned, ContentError | None]:
     """The job of each output not up to date (those are ``result.skipped``), up to the first
     output whose HTML has a mistake, and that mistake."""
+    unit, brochure, content_dir, words, targets = it.unit, it.brochure, it.content_dir, it.words, it.targets
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     jobs: Planned = {}
@@ -249,8 +263,9 @@ def _plan_outputs(unit: Unit, brochure: Brochure, content_dir: Path, words: labe
     return jobs, mistake
 
 
-def _render(unit: Unit, source: Source, where: str, planned: Planned) -> list[pdf.Rendered]:
+def _render(it: _Building, planned: Planned) -> list[pdf.Rendered]:
     """The planned PDFs, rendered; a PDF that cannot be made is a ``ContentError``."""
+    unit, source, where = it.unit, it.source, it.where
     try:
         return job.render_all([made for made, _, _ in planned.values()])
     except pdf.RenderError as error:
@@ -260,10 +275,10 @@ def _render(unit: Unit, source: Source, where: str, planned: Planned) -> list[pd
         raise ContentError([Problem(unit.name, source.line((error.key,)), error.key, f"{where}{error}.")]) from None
 
 
-def _record(unit: Unit, source: Source, content_dir: Path, words: labels.Labels, targets: dict[str, Path],
-            book: manifest.Manifest, planned: Planned, made_all: list[pdf.Rendered],
+def _record(it: _Building, book: manifest.Manifest, planned: Planned, made_all: list[pdf.Rendered],
             result: Result) -> tuple[dict[Path, bytes], dict[str, manifest.Entry]]:
     """Each rendered PDF's bytes by target, and its manifest entry (the files it was made from)."""
+    unit, source, content_dir, words, targets = it.unit, it.source, it.content_dir, it.words, it.targets
     rendered: dict[Path, bytes] = {}
     entries: dict[str, manifest.Entry] = {}
     for (name, (_, settings, templates)), made in zip(planned.items(), made_all):
@@ -287,11 +302,11 @@ def _commit(book: manifest.Manifest, rendered: dict[Path, bytes], entries: dict[
             raise ContentError([write_problem(error, out_dir)]) from None
 
 
-def _review(brochure: Brochure, source: Source, content_dir: Path, result: Result, review: Review) -> list[Finding]:
+def _review(it: _Building, result: Result, review: Review) -> list[Finding]:
     """The findings of the checks on the unit's content and PDFs."""
     from .checks.review import review as check
 
-    return check(brochure, source, content_dir, result.outputs.get(PRINT.name), result.outputs.get(EMAIL.name),
+    return check(it.brochure, it.source, it.content_dir, result.outputs.get(PRINT.name), result.outputs.get(EMAIL.name),
                  review.settings, review.today)
 
 
