@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import ContentError
 from .files import write_atomic
+from .outputs import KINDS
 
 if TYPE_CHECKING:
     from .runner import Outcome
@@ -77,12 +78,13 @@ def _unit_key(name: str, variant: str | None) -> str:
 
 def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]:
     """One handout's line of the catalog, from its content (validated, as the build read it)."""
-    from .build import _described, pdf_paths
+    from .build import pdf_paths
+    from .content.described import load_described
     from .projects import content_root
     from .render.typeface import files as theme_files
 
     try:
-        described, failed = _described(path, name)
+        described, failed = load_described(path, name)
     except ContentError as error:
         return {"file": name, "error": [str(p) for p in error.problems], "locations": [], "failed": []}
     record: dict[str, Any] = {"file": name, "error": [], "locations": [], "unit_keys": [],
@@ -107,7 +109,7 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
     return record
 
 
-def _thumbnail(pdf: Path, target: Path, layout: str, paper: str) -> bool:
+def _thumbnail(pdf: Path, target: Path, layout: str, paper: str, sheet: bool = True) -> bool:
     """A picture of the cover: the print PDF's first page within the trim (the tri-fold's
     cover is the right-hand panel of its outside)."""
     import io
@@ -126,7 +128,7 @@ def _thumbnail(pdf: Path, target: Path, layout: str, paper: str) -> bool:
         page = document[0]
         media, trim = page.get_mediabox(), page.get_trimbox()
         left = trim[0] - media[0]
-        if layout == "trifold" and trim[2] - trim[0] > trim[3] - trim[1]:  # a sheet, not the email PDF's page
+        if layout == "trifold" and sheet:  # the layout's sheet, not the email PDF's portrait pages
             left += sum(SHEETS[paper].panels[:2])
         crop = (left, trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
         width = media[2] - media[0] - crop[0] - crop[2]
@@ -139,10 +141,12 @@ def _thumbnail(pdf: Path, target: Path, layout: str, paper: str) -> bool:
     return True
 
 
-def _cover_pdf(files: list[dict[str, str]]) -> str:
-    """The PDF whose first page shows the cover best: print, else office, else email."""
-    by_output = {f["output"]: f["file"] for f in files}
-    return next((by_output[o] for o in ("print", "office", "email") if o in by_output), files[0]["file"])
+def _cover_pdf(files: list[dict[str, str]]) -> tuple[str, bool]:
+    """The PDF whose first page shows the cover best, and whether it is the layout's sheet:
+    a kind laid out on the sheet (print, office), else the first one made (email)."""
+    made = [(KINDS[f["output"]], f["file"]) for f in files if f["output"] in KINDS]
+    kind, name = sorted(made, key=lambda item: not item[0].sheet)[0] if made else (None, files[0]["file"])
+    return name, bool(kind and kind.sheet)
 
 
 def _hash(path: Path) -> str | None:
@@ -189,14 +193,15 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
         built = [loc for loc in record["locations"] if loc["built"]]
         if built and record.get("slug"):
             target = out_dir / "catalog" / f"{record['slug']}.png"
-            source = out_dir / _cover_pdf(built[0]["files"])
+            cover, sheet = _cover_pdf(built[0]["files"])
+            source = out_dir / cover
             digest = _hash(source)
             before = old.handouts.get(name, {})
             # Drawn again when its PDF's bytes changed, whatever the files' clocks say.
             if target.is_file() and not target.is_symlink() and digest is not None \
                     and before.get("thumbnail_of") == digest and before.get("thumbnail"):
                 record["thumbnail"], record["thumbnail_of"] = target.relative_to(out_dir).as_posix(), digest
-            elif digest is not None and _thumbnail(source, target, record["layout"], record["paper"]):
+            elif digest is not None and _thumbnail(source, target, record["layout"], record["paper"], sheet):
                 record["thumbnail"], record["thumbnail_of"] = target.relative_to(out_dir).as_posix(), digest
                 written.append(target)
         catalog.handouts[name] = record
