@@ -27,7 +27,7 @@ from .outputs import EMAIL, PRINT
 from .projects import content_root
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
-from .render.glyphs import blank_glyphs, missing_glyphs
+from .render.glyphs import blank_glyphs, label_glyphs, missing_glyphs
 
 if TYPE_CHECKING:
     from .checks.findings import Finding
@@ -177,9 +177,11 @@ def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if not unprintable:  # theme.font draws every character it says it has, the labels' too
         words = labels.load(brochure.lang, content_dir)
-        printed = [re.sub(r"\{\w+\}", "", text) for text in words.words.values()]  # placeholders are filled in
-        printed += [words.date(brochure.revised)] if brochure.revised else []
-        unprintable += blank_glyphs(brochure, source, content_dir, printed)
+        printed = {key: (re.sub(r"\{\w+\}", "", text), *labels.place(words, key, content_dir))  # placeholders are filled in
+                   for key, text in words.words.items()}
+        unprintable += label_glyphs(brochure, source, printed, html.search_path(content_dir), content_dir)
+        dates = [words.date(brochure.revised)] if brochure.revised else []
+        unprintable += blank_glyphs(brochure, source, content_dir, [text for text, _, _ in printed.values()] + dates)
     if unprintable:
         raise ContentError(unprintable)
     return brochure, source, content_dir, where

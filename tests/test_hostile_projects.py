@@ -328,3 +328,20 @@ def test_a_picture_that_became_a_loop_of_links_is_one_line(tmp_path: Path, monke
     assert run.err == ["content.yaml:13: clinic.logo: 'logo.svg' is a link that leads to no file (a loop); give the file "
                        "itself", "content.yaml: 1 problem; no PDF was written."], run.err
     assert snapshot(content.parent / "out") == before
+
+
+def test_a_label_no_font_can_print_is_refused_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = write_minimal(tmp_path / "clinic")
+    (content.parent / "messages").mkdir()
+    (content.parent / "messages" / "en.yaml").write_text('call: Call\nvisit: "Visit \u260e"\n', encoding="utf-8")
+    monkeypatch.chdir(content.parent)
+    run = run_main("build", content.name, "--out", "out")
+    assert run.code == 1
+    assert run.err[0].startswith("messages/en.yaml:2: visit: \u2018\u260e\u2019 (U+260E) cannot be printed"), run.err
+    assert len(run.err) == 2 and not (content.parent / "out").exists()
+    # A bundled language whose script no font of the handout has: one line, at lang.
+    (content.parent / "messages" / "en.yaml").unlink()
+    content.write_text(content.read_text(encoding="utf-8").replace("lang: en-US", "lang: ar"), encoding="utf-8")
+    run = run_main("build", content.name, "--out", "out")
+    assert run.code == 1 and len(run.err) == 2, run.err
+    assert run.err[0].startswith("content.yaml:3: lang: the labels brochure prints in 'ar' use \u2018\u060c\u2019 (U+060C)")

@@ -60,14 +60,46 @@ def _named(chars: list[str], limit: int = 8) -> str:
     return shown + (f" and {len(chars) - limit} more" if len(chars) > limit else "")
 
 
+def _covered(brochure: Brochure, folders: list[Path], root: Path | None) -> frozenset[int]:
+    """Every character the brochure's fonts can draw: the bundled and the clinic's templates'
+    fonts, and its ``theme.font`` files (in ``root``)."""
+    from .typeface import files
+
+    theme_files = sorted(set(files(brochure.theme, root).values())) if root is not None else []
+    return drawable(folders).union(*(coverage(path) for path in theme_files))
+
+
+def label_glyphs(brochure: Brochure, source: Source, labels: dict[str, tuple[str, str, int | None]],
+                 folders: list[Path], root: Path) -> list[Problem]:
+    """One problem per label (``key: (words, catalog, line)``) with characters no font has, at
+    its line in the clinic's catalog: a label is data, checked like the content's text. A
+    bundled catalog's labels (Arabic's, in a handout without an Arabic font) are reported
+    once, at the handout's ``lang``: the font is what is missing."""
+    covered = _covered(brochure, folders, root)
+    problems = []
+    bundled: set[str] = set()
+    for key, (text, file, line) in labels.items():
+        missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
+        if missing and file.startswith("bundled "):
+            bundled |= set(missing)
+        elif missing:
+            problems.append(Problem(file, line, key, f"{_named(missing)} cannot be printed: the fonts have no such "
+                                                     "character, so it would come out as an empty box or in this "
+                                                     "computer's font; remove or replace it, or name a font file "
+                                                     "that has it in theme.font"))
+    if bundled:
+        file, line = source.origin(("lang",))
+        problems.append(Problem(file, line, "lang", f"the labels brochure prints in '{brochure.lang}' use "
+                                                    f"{_named(sorted(bundled))}, which the fonts cannot print; name "
+                                                    "a font file that has them in theme.font (README.md, \u201cLanguages\u201d)"))
+    return problems
+
+
 def missing_glyphs(brochure: Brochure, source: Source, folders: list[Path], where: str = "",
                    root: Path | None = None) -> list[Problem]:
     """One problem per text value with characters no available font has; ``root`` is where
     ``theme.font`` files are (the content's folder, or the project's)."""
-    from .typeface import files
-
-    theme_files = sorted(set(files(brochure.theme, root).values())) if root is not None else []
-    covered = drawable(folders).union(*(coverage(path) for path in theme_files))
+    covered = _covered(brochure, folders, root)
     problems = []
     for path, text in _strings(brochure.model_dump(mode="python")):
         missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})

@@ -90,6 +90,9 @@ class Labels:
     lang: str
     words: Mapping[str, str]
     inputs: dict[Path, str] = field(default_factory=dict)  # catalog files: sha256 of what was read, or "missing"
+    # Where each label's words were read: the catalog (``messages/es.yaml`` in the content's
+    # folder, or ``bundled messages/es.yaml``) and its line, for a mistake found later.
+    places: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
 
     def __call__(self, key: str, **values: Any) -> str:
         """The label ``key`` with its ``{placeholders}`` filled in."""
@@ -132,6 +135,14 @@ def load(lang: str, content_dir: Path) -> Labels:
     if problems:
         raise ContentError([Problem(p.file or str(content_dir), p.line, p.key, p.message) for p in problems])
     return labels
+
+
+def place(labels: Labels, key: str, content_dir: Path) -> tuple[str, int | None]:
+    """The file (as messages name it) and line where label ``key`` was read."""
+    from ..projects import shown
+
+    file, line = labels.places.get(key, (f"bundled messages/{REFERENCE}.yaml", None))
+    return (shown(content_dir / file) if file.startswith("messages/") else file), line
 
 
 def problems(brochure: Brochure, source: Source, content_dir: Path) -> list[Problem]:
@@ -181,6 +192,7 @@ def _load(lang: str, content_dir: Path, _stamp: tuple[tuple[str, int], ...]) -> 
     reference, found = _read(BUNDLED_MESSAGES / f"{REFERENCE}.yaml", content_dir)
     assert not found, found  # the bundled reference catalog is brochure's own: it always reads
     words: dict[str, str] = {}
+    places: dict[str, tuple[str, int | None]] = {}
     inputs: dict[Path, str] = {}
     problems: list[Problem] = []
     for path in catalog_files(lang, content_dir):
@@ -198,11 +210,12 @@ def _load(lang: str, content_dir: Path, _stamp: tuple[tuple[str, int], ...]) -> 
             problems += _wrong(key, value, reference.data, catalog, path, content_dir)
             if isinstance(value, str) and key in reference.data:
                 words[key] = value
+                places[key] = (catalog.file, catalog.lines.get((key,)))
     problems += _locale_problems(lang)
     missing = [key for key in reference.data if key not in words]
     if missing and not problems:
         problems.append(_missing(lang, missing, reference.data, words, content_dir))
-    return Labels(lang, words, inputs), tuple(problems)
+    return Labels(lang, words, inputs, places), tuple(problems)
 
 
 def _leads_out(path: Path, content_dir: Path) -> str | None:
