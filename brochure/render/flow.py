@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import trifold
+from . import panels, trifold
 
 _INSTALLED = False
 
@@ -344,20 +344,23 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
     return best
 
 
-def _lay_out(text: str, like: Any, options: dict[str, Any]) -> Layout | None:
+def _lay_out_like(text: str, like: Any, options: dict[str, Any]) -> Any:
     """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
-    without writing a PDF. WeasyPrint's messages about it are the first layout's, already
-    reported."""
+    without writing a PDF; WeasyPrint's messages about it are the first layout's."""
     from weasyprint import HTML
 
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
-        document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+        return HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
             font_config=like.font_config, **options)
     finally:
         logger.disabled = disabled
-    return _measure(text, document)
+
+
+def _lay_out(text: str, like: Any, options: dict[str, Any]) -> Layout | None:
+    """Lay ``text`` out as ``like`` was and measure it (``_lay_out_like``)."""
+    return _measure(text, _lay_out_like(text, like, options))
 
 
 def _tighter(text: str, document: Any, factor: float) -> str | None:
@@ -418,6 +421,9 @@ def sentence_breaks(options: dict[str, Any]) -> Choose:
         return _choose(text, lay_out(text), key)
 
     def _choose(text: str, document: Any, key: str) -> tuple[str, Any]:
+        # A short article fills the inside panels first, balanced (panels), then its panels
+        # end at sentence ends as any other's.
+        text, document = panels.fill(text, document, lambda html: _lay_out_like(html, document, options))
         layout = _measure(text, document)
         if layout is None:
             return text, document  # it does not fit: the imposition says where, and by how much

@@ -1,0 +1,210 @@
+"""Panels: a tri-fold whose article is short fills its inside first, balanced, in larger type.
+
+WeasyPrint fills the article's panels in reading order: the fold-in flap, then the three
+inside panels. A short article therefore lands on the flap alone and the whole inside sheet,
+what a reader sees on opening the brochure, prints blank. When the article does not reach
+the last inside panel, ``fill`` rewrites the HTML, between layout and PDF (flow.sentence_breaks
+calls it):
+
+1. The flap carries the intro, and the contact block when the back panel keeps something
+   else (the QR code, the disclaimer or the revision date); with no intro, the contact
+   block alone; failing both, the first section. The article proper starts the inside.
+2. The article's type is set a step larger (13 pt, then 14 pt, with more leading and room
+   between sections: the theme's limits for body text) when it still fits the inside.
+3. Its blocks are spread over the three inside panels: the breaks are put between sections
+   (or, where a section is long, between its blocks, never after a heading) so that the
+   fullest panel is as short as can be.
+
+Each rewrite is laid out and kept only when the article still fits; what the inside cannot
+fill even so is reported by the layout check (checks.layout: a panel nearly empty, the
+text short for a tri-fold), from the PDF itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import trifold
+
+# Type steps for a short article: the design's, then larger body text and leading (14 pt is
+# the largest body size patient-education guides use for print), headings in proportion.
+STEPS = (
+    "",
+    ".panel-article .article { font-size: 13pt; line-height: 1.5; }"
+    " .panel-article .article h2 { font-size: 16.5pt; margin-bottom: 0.08in; }"
+    " .panel-article .article section { margin-bottom: 0.22in; }",
+    ".panel-article .article { font-size: 14pt; line-height: 1.5; }"
+    " .panel-article .article h2 { font-size: 18pt; margin-bottom: 0.1in; }"
+    " .panel-article .article section { margin-bottom: 0.3in; }",
+)
+
+# The flap when it carries the intro and the contact block: the intro at the top in larger
+# type, the contact block at the foot (a flex column as tall as the page area, as the cover).
+FLAP_CSS = """
+.flap-panel + .article { break-before: page; }
+.flap-panel { display: flex; flex-direction: column; justify-content: space-between; }
+.flap-panel.flap-contact-only { justify-content: center; }
+.paper-letter .flap-panel { min-height: 7.8in; }
+.paper-a4 .flap-panel { min-height: 7.55in; }
+.flap-panel .intro { font-size: 15pt; line-height: 1.5; margin: 0.1in 0 0.3in; flex: none; }
+.flap-panel .contact { flex: none; margin: 0; }
+"""
+FIRST_SECTION_ON_FLAP = ".panel-article .article > section:nth-of-type(2) { break-before: page; }"
+BREAK_PENALTY = 24.0  # points: a break inside a section counts as a panel this much fuller
+MEASURE_HEIGHT = 4000.0  # points: the inside as one tall page, to measure its blocks
+FULL = 0.96  # of a panel's height: a balanced panel leaves this much slack for rounding
+
+
+def _article_pages(document: Any) -> list[int]:
+    return [i for i, page in enumerate(document.pages) if "article" in trifold._parts(page)]
+
+
+def _fits(document: Any) -> bool:
+    try:
+        trifold.slots(document)
+    except trifold.Overflow:
+        return False
+    return True
+
+
+def _style(text: str, css: str) -> str:
+    return text.replace("</head>", f"<style>{css}</style>\n</head>", 1) if css else text
+
+
+def _flaps(text: str) -> list[tuple[str, str]]:
+    """Ways to fill the flap, best first: (HTML, CSS to add)."""
+    found: list[tuple[str, str]] = []
+    intro = re.search(r'<div class="intro">', text)
+    main = re.search(r'<main class="article">', text)
+    back = text.find('data-part="back"')
+    contact = re.search(r'<aside class="contact".*?</aside>', text[back:], re.S) if back >= 0 else None
+    keeps = back >= 0 and any(f'class="{name}"' in text[back:] for name in ("qr", "disclaimer", "revised"))
+    if main is not None:
+        intro_html, rest = "", text
+        if intro is not None and intro.start() > main.start():
+            end = text.find("<section", intro.start())
+            end = end if end >= 0 else text.find("</main>", intro.start())
+            intro_html, rest = text[intro.start():end].rstrip(), text[:intro.start()] + text[end:]
+        contact_html = contact.group(0) if contact is not None and keeps else ""
+        if contact is not None and contact_html:
+            start = back + contact.start()
+            without = rest.replace(contact_html, "", 1) if rest.count(contact_html) == 1 and text.find(
+                contact_html) == start else None
+            if without is not None:
+                kind = "" if intro_html else " flap-contact-only"
+                found.append((_flap(without, f'<div class="flap-panel{kind}">{intro_html}\n{contact_html}</div>\n'),
+                              FLAP_CSS))
+        if intro_html:
+            found.append((_flap(rest, f'<div class="flap-panel">{intro_html}</div>\n'),
+                          FLAP_CSS + ".flap-panel { justify-content: flex-start; }"))
+    found.append((text, FIRST_SECTION_ON_FLAP))
+    return found
+
+
+def _flap(text: str, flap: str) -> str:
+    at = text.find('<main class="article">')
+    return text[:at] + flap + text[at:]
+
+
+def fill(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[str, Any]:
+    """The HTML (and its layout) with the inside panels filled first, when the article of
+    ``text`` (laid out as ``document``) leaves the last inside panel empty; else as given."""
+    pages = _article_pages(document)
+    if not pages or len(pages) >= 4 or not _fits(document):
+        return text, document
+    for html, css in _flaps(text):
+        for step in reversed(range(len(STEPS))):
+            candidate = _style(html, css + STEPS[step])
+            laid = lay_out(candidate)
+            if not _fits(laid) or not 2 <= len(_article_pages(laid)) <= 4:
+                continue
+            balanced = _balance(candidate, laid, lay_out)
+            return balanced if balanced is not None else (candidate, laid)
+    return text, document
+
+
+def _inside_root(document: Any) -> Any:
+    return document.pages[0]._page_box.children[0].element
+
+
+def _blocks(document: Any) -> list[tuple[Any, float, bool]]:
+    """The inside's blocks in order, each (element, top in points on the tall page, whether a
+    panel may start with it, and whether it opens a section)."""
+    pages = _article_pages(document)
+    page = document.pages[pages[1]] if len(pages) > 1 else None
+    if page is None:
+        return []
+    tops: dict[Any, float] = {}
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and element not in tops:
+            tops[element] = box.position_y
+    root = _inside_root(document)
+    main = next((e for e in root.iter("main")), None)
+    if main is None:
+        return []
+    found: list[tuple[Any, float, bool]] = []
+    for section in main:
+        if section not in tops:
+            continue
+        if section.tag != "section":
+            found.append((section, tops[section], False))
+            continue
+        children = [child for child in section if child in tops]
+        for n, child in enumerate(children):
+            element = section if n == 0 else child
+            after_heading = n > 0 and children[n - 1].tag in ("h2", "h3", "h4", "h5", "h6", "figure")
+            if not after_heading:
+                found.append((element, tops[child] if n else tops[section], n == 0))
+    return found
+
+
+def _balance(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[str, Any] | None:
+    """``text`` with panel breaks that spread its inside blocks evenly over three panels."""
+    pages = _article_pages(document)
+    panel = document.pages[pages[1]]._page_box
+    height = panel.height * FULL
+    width = panel.width + panel.margin_left + panel.margin_right
+    tall = text.replace("</head>", "<style>" + "".join(
+        f"@page article:nth({n}) {{ size: {width:.2f}px {MEASURE_HEIGHT}px; }}" for n in (2, 3, 4, 5))
+        + "</style>\n</head>", 1)
+    measured = lay_out(tall)
+    blocks = _blocks(measured)
+    tall_pages = _article_pages(measured)
+    if len(blocks) < 2 or len(tall_pages) < 2:
+        return None
+    bottom = max((b.position_y + b.margin_height() for b in measured.pages[tall_pages[1]]._page_box.descendants()
+                  if getattr(b, "element", None) is not None and b.element.tag not in ("html", "body")),
+                 default=blocks[-1][1])
+    tops = [top for _, top, _ in blocks] + [bottom]
+    best: tuple[float, int, int] | None = None
+    n = len(blocks)
+    for i in range(1, n):
+        for j in range(i + 1, n + 1):
+            groups = (tops[i] - tops[0], tops[j] - tops[i], tops[n] - tops[j])
+            if max(groups) > height:
+                continue
+            cost = max(groups) + BREAK_PENALTY * ((not blocks[i][2]) + (j < n and not blocks[j][2]))
+            if j == n:
+                cost += height  # a panel left empty: only when there are but two blocks to spread
+            if best is None or cost < best[0]:
+                best = (cost, i, j)
+    if best is None:
+        return None
+    from .flow import _source_of, _with_class
+
+    root = _inside_root(measured)
+    html = text
+    for index in sorted({best[1], best[2]} - {n}, reverse=True):  # from the end: offsets stay good
+        element = blocks[index][0]
+        same = next((e for e in root.iter(element.tag) if e is element), None)
+        start = _source_of(html, root, same) if same is not None else None
+        if start is None:
+            return None
+        html = html[:start.start()] + _with_class(start.group(0)) + html[start.end():]
+    laid = lay_out(html)
+    if not _fits(laid) or len(_article_pages(laid)) != 4:
+        return None
+    return html, laid
