@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import combinations, pairwise
 from typing import Any
 
 from . import trifold
@@ -34,10 +35,12 @@ STEPS = (
     "",
     ".panel-article .article { font-size: 13pt; line-height: 1.5; }"
     " .panel-article .article h2 { font-size: 16.5pt; margin-bottom: 0.08in; }"
-    " .panel-article .article section { margin-bottom: 0.22in; }",
+    " .panel-article .article section { margin-bottom: 0.22in; }"
+    " .panel-article .intro { font-size: 14pt; line-height: 1.5; }",
     ".panel-article .article { font-size: 14pt; line-height: 1.5; }"
     " .panel-article .article h2 { font-size: 18pt; margin-bottom: 0.1in; }"
-    " .panel-article .article section { margin-bottom: 0.3in; }",
+    " .panel-article .article section { margin-bottom: 0.3in; }"
+    " .panel-article .intro { font-size: 15pt; line-height: 1.5; }",
 )
 
 # The flap when it carries the intro and the contact block: the intro at the top in larger
@@ -53,7 +56,7 @@ FLAP_CSS = """
 """
 FIRST_SECTION_ON_FLAP = ".panel-article .article > section:nth-of-type(2) { break-before: page; }"
 BREAK_PENALTY = 24.0  # points: a break inside a section counts as a panel this much fuller
-MEASURE_HEIGHT = 4000.0  # points: the inside as one tall page, to measure its blocks
+MEASURE_HEIGHT = 4000.0  # CSS px: the article as one tall page, to measure its blocks
 FULL = 0.96  # of a panel's height: a balanced panel leaves this much slack for rounding
 
 
@@ -110,30 +113,48 @@ def _flap(text: str, flap: str) -> str:
 
 def fill(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[str, Any]:
     """The HTML (and its layout) with the inside panels filled first, when the article of
-    ``text`` (laid out as ``document``) leaves the last inside panel empty; else as given."""
+    ``text`` (laid out as ``document``) leaves the last inside panel empty; else as given.
+
+    With four blocks or more to place, the article is spread over the flap and the three
+    inside panels, the flap taking its start (the intro); with fewer, the flap takes the
+    contact block (or the intro) and the article the three inside panels."""
     pages = _article_pages(document)
     if not pages or len(pages) >= 4 or not _fits(document):
         return text, document
+    width = min(document.pages[i].width for i in pages)  # the narrower panel's
+    if len(_blocks(_tall(text, lay_out, 1, width), 0)) >= 4:
+        for step in reversed(range(len(STEPS))):
+            candidate = _style(text, STEPS[step])
+            balanced = _balance(candidate, lay_out, 4, width)
+            if balanced is not None:
+                return balanced
     for html, css in _flaps(text):
         for step in reversed(range(len(STEPS))):
             candidate = _style(html, css + STEPS[step])
             laid = lay_out(candidate)
             if not _fits(laid) or not 2 <= len(_article_pages(laid)) <= 4:
                 continue
-            balanced = _balance(candidate, laid, lay_out)
+            balanced = _balance(candidate, lay_out, 3, width)
             return balanced if balanced is not None else (candidate, laid)
     return text, document
+
+
+def _tall(text: str, lay_out: Callable[[str], Any], first: int, width: float) -> Any:
+    """``text`` laid out with the article's pages from the ``first``-th on (1: the flap) one
+    tall page each, ``width`` wide, so that its blocks are measured in one column, unbroken."""
+    sizes = "".join(f"@page article:nth({n}) {{ size: {width:.3f}px {MEASURE_HEIGHT}px; }}" for n in range(first, 6))
+    return lay_out(text.replace("</head>", f"<style>{sizes}</style>\n</head>", 1))
 
 
 def _inside_root(document: Any) -> Any:
     return document.pages[0]._page_box.children[0].element
 
 
-def _blocks(document: Any) -> list[tuple[Any, float, bool]]:
-    """The inside's blocks in order, each (element, top in points on the tall page, whether a
-    panel may start with it, and whether it opens a section)."""
+def _blocks(document: Any, index: int) -> list[tuple[Any, float, bool]]:
+    """The article's blocks a panel may start with, in order, on its ``index``-th page (laid
+    out tall): each (element, its top there, whether it opens a section or stands alone)."""
     pages = _article_pages(document)
-    page = document.pages[pages[1]] if len(pages) > 1 else None
+    page = document.pages[pages[index]] if len(pages) > index else None
     if page is None:
         return []
     tops: dict[Any, float] = {}
@@ -150,7 +171,7 @@ def _blocks(document: Any) -> list[tuple[Any, float, bool]]:
         if section not in tops:
             continue
         if section.tag != "section":
-            found.append((section, tops[section], False))
+            found.append((section, tops[section], True))
             continue
         children = [child for child in section if child in tops]
         for n, child in enumerate(children):
@@ -161,46 +182,41 @@ def _blocks(document: Any) -> list[tuple[Any, float, bool]]:
     return found
 
 
-def _balance(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[str, Any] | None:
-    """``text`` with panel breaks that spread its inside blocks evenly over three panels."""
-    pages = _article_pages(document)
-    panel = document.pages[pages[1]]._page_box
-    height = panel.height * FULL
-    width = panel.width + panel.margin_left + panel.margin_right
-    tall = text.replace("</head>", "<style>" + "".join(
-        f"@page article:nth({n}) {{ size: {width:.2f}px {MEASURE_HEIGHT}px; }}" for n in (2, 3, 4, 5))
-        + "</style>\n</head>", 1)
-    measured = lay_out(tall)
-    blocks = _blocks(measured)
-    tall_pages = _article_pages(measured)
-    if len(blocks) < 2 or len(tall_pages) < 2:
+def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float) -> tuple[str, Any] | None:
+    """``text`` with panel breaks that spread its blocks evenly over ``count`` panels: the
+    three inside panels, or the flap and them; None when that does not fit."""
+    first = 5 - count  # the article page the spread starts on: 1 the flap, 2 the inside left
+    measured = _tall(text, lay_out, first, width)
+    blocks = _blocks(measured, first - 1)
+    pages = _article_pages(measured)
+    if len(blocks) < 2 or len(pages) < first:
         return None
-    bottom = max((b.position_y + b.margin_height() for b in measured.pages[tall_pages[1]]._page_box.descendants()
+    height = _panel_height(measured) * FULL
+    page = measured.pages[pages[first - 1]]._page_box
+    bottom = max((b.position_y + b.margin_height() for b in page.descendants()
                   if getattr(b, "element", None) is not None and b.element.tag not in ("html", "body")),
                  default=blocks[-1][1])
     tops = [top for _, top, _ in blocks] + [bottom]
-    best: tuple[float, int, int] | None = None
     n = len(blocks)
-    for i in range(1, n):
-        for j in range(i + 1, n + 1):
-            groups = (tops[i] - tops[0], tops[j] - tops[i], tops[n] - tops[j])
-            if max(groups) > height:
-                continue
-            cost = max(groups) + BREAK_PENALTY * ((not blocks[i][2]) + (j < n and not blocks[j][2]))
-            if j == n:
-                cost += height  # a panel left empty: only when there are but two blocks to spread
-            if best is None or cost < best[0]:
-                best = (cost, i, j)
+    best: tuple[float, tuple[int, ...]] | None = None
+    for cut in combinations(range(1, n + 1), count - 1):
+        edges = (0, *cut, n)
+        groups = [tops[b] - tops[a] for a, b in pairwise(edges)]
+        if max(groups) > height:
+            continue
+        empty = sum(1 for c in cut if c == n)  # panels left empty: only when there are too few blocks
+        cost = max(groups) + BREAK_PENALTY * sum(1 for c in cut if c < n and not blocks[c][2]) + empty * 10 * height
+        if best is None or cost < best[0]:
+            best = (cost, cut)
     if best is None:
         return None
     from .flow import _source_of, _with_class
 
     root = _inside_root(measured)
     html = text
-    for index in sorted({best[1], best[2]} - {n}, reverse=True):  # from the end: offsets stay good
+    for index in sorted(set(best[1]) - {n}, reverse=True):  # from the end: the offsets before stay good
         element = blocks[index][0]
-        same = next((e for e in root.iter(element.tag) if e is element), None)
-        start = _source_of(html, root, same) if same is not None else None
+        start = _source_of(html, root, element)
         if start is None:
             return None
         html = html[:start.start()] + _with_class(start.group(0)) + html[start.end():]
@@ -208,3 +224,8 @@ def _balance(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[s
     if not _fits(laid) or len(_article_pages(laid)) != 4:
         return None
     return html, laid
+
+
+def _panel_height(document: Any) -> float:
+    """The content height of an article panel (not laid out tall): the cover's page."""
+    return float(document.pages[0]._page_box.height)
