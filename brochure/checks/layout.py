@@ -402,8 +402,8 @@ def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[Placed
     whole inside is short (``short``), the panels it leaves thin are not reported one by one:
     the one warning names the cause (only an empty panel still is)."""
     used, _ = _used(area, runs, placed)
-    if used >= EMPTY or (short and used > 0):
-        return
+    if used >= EMPTY or (used > 0 and (short or not area.name)):
+        return  # a handout's last page may well end early: only a blank one is reported
     state = "is empty" if used == 0 else f"is only about {max(5, int(used * 20) * 5)}% filled"
     name = area.name or f"page {area.page + 1}"
     if area.name:

@@ -57,6 +57,7 @@ FLAP_CSS = """
 FIRST_SECTION_ON_FLAP = ".panel-article .article > section:nth-of-type(2) { break-before: page; }"
 BREAK_PENALTY = 24.0  # points: a break inside a section counts as a panel this much fuller
 MEASURE_HEIGHT = 4000.0  # CSS px: the article as one tall page, to measure its blocks
+THIN = 0.2  # of a panel's height: less looks nearly empty (checks.layout reports under 0.15)
 FULL = 0.96  # of a panel's height: a balanced panel leaves this much slack for rounding
 
 
@@ -205,7 +206,9 @@ def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float)
         if max(groups) > height:
             continue
         empty = sum(1 for c in cut if c == n)  # panels left empty: only when there are too few blocks
-        cost = max(groups) + BREAK_PENALTY * sum(1 for c in cut if c < n and not blocks[c][2]) + empty * 10 * height
+        thin = sum(1 for g in groups if 0 < g < THIN * height)  # a panel the layout check finds nearly empty
+        cost = (max(groups) + BREAK_PENALTY * sum(1 for c in cut if c < n and not blocks[c][2])
+                + empty * 10 * height + thin * height / 2)
         if best is None or cost < best[0]:
             best = (cost, cut)
     if best is None:
