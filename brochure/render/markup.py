@@ -179,7 +179,10 @@ def _whole_words(state: StateCore) -> None:
                         buffer = ""
                     opened = Token("span_open", "span", 1)
                     opened.attrs = {"class": "nohyphen"}
-                    children += [opened, _text(piece), Token("span_close", "span", -1)]
+                    # An address not written as a link breaks as a link's words do: after "/"
+                    # or ".", never at its own "-".
+                    shown = breakable(piece) if re.search(r"\w[./@]\w", piece) else piece
+                    children += [opened, _text(shown), Token("span_close", "span", -1)]
                 else:
                     buffer += piece
             if buffer:
