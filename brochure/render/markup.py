@@ -131,6 +131,9 @@ def _safe_links(state: StateCore) -> None:
             block.children = kept
 
 
+# A web or email address written as words (cdc.gov/flu, www.x.org, a@b.org): not "e.g.",
+# "U.S." or "2.5".
+_ADDRESS = re.compile(r"[\w-]\.[a-z]{2,}\b|\w@[\w-]+\.\w", re.I)
 WHOLE_WORDS = "brochure_whole_words"  # env key: mark the words never to hyphenate (not in the email PDF)
 _HYPHENATED_FROM = 6  # brochure.css: hyphenate-limit-chars 6 3 3; a shorter word is never split
 
@@ -149,10 +152,10 @@ def _whole(word: str, last: bool) -> bool:
 
 def _whole_words(state: StateCore) -> None:
     """Core rule: the words a designer never hyphenates (``_whole``) each in a
-    ``<span class="nohyphen">`` (brochure.css), outside links (never hyphenated at all).
-    Only when the env asks: the email PDF is not hyphenated, and its tags stay lean."""
-    if not (state.env or {}).get(WHOLE_WORDS):
-        return
+    ``<span class="nohyphen">`` (brochure.css), outside links (never hyphenated at all), when
+    the env asks (the email PDF is not hyphenated, and its tags stay lean). Either way an
+    address written without a link breaks only after "/" or "." (``breakable``)."""
+    whole = bool((state.env or {}).get(WHOLE_WORDS))
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -173,7 +176,9 @@ def _whole_words(state: StateCore) -> None:
             final = max((i for i, piece in enumerate(pieces) if piece.strip()), default=-1)
             buffer = ""
             for i, piece in enumerate(pieces):
-                if piece.strip() and _whole(piece, n == last and i == final):
+                if piece.strip() and not whole:  # not hyphenated: only an address's breaks to mend
+                    buffer += breakable(piece) if _ADDRESS.search(piece) else piece
+                elif piece.strip() and _whole(piece, n == last and i == final):
                     if buffer:
                         children.append(_text(buffer))
                         buffer = ""
@@ -181,7 +186,7 @@ def _whole_words(state: StateCore) -> None:
                     opened.attrs = {"class": "nohyphen"}
                     # An address not written as a link breaks as a link's words do: after "/"
                     # or ".", never at its own "-".
-                    shown = breakable(piece) if re.search(r"\w[./@]\w", piece) else piece
+                    shown = breakable(piece) if _ADDRESS.search(piece) else piece
                     children += [opened, _text(shown), Token("span_close", "span", -1)]
                 else:
                     buffer += piece

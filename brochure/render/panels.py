@@ -208,7 +208,7 @@ def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float)
         empty = sum(1 for c in cut if c == n)  # panels left empty: only when there are too few blocks
         thin = sum(1 for g in groups if 0 < g < THIN * height)  # a panel the layout check finds nearly empty
         cost = (max(groups) + BREAK_PENALTY * sum(1 for c in cut if c < n and not blocks[c][2])
-                + empty * 10 * height + thin * height / 2)
+                + empty * 10 * height + thin * height)
         if best is None or cost < best[0]:
             best = (cost, cut)
     if best is None:
