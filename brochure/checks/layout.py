@@ -376,32 +376,79 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
         if problem:
             traced = Traced(source.file, source.line, source.key) if source else None
             found.add(area, problem[0], amount=problem[1], traced=traced)
-    short = _short(name, pages, runs, placed, texts) if role == "print" else None
+    inked = _inked(pdf, pages) if role == "print" else {}
+    short = _short(name, pages, runs, placed, texts, inked) if role == "print" else None
     for page in pages:
         for area in page:
             if area.name or role == "print":
-                _fill(found, area, runs, placed, role, short is not None)
+                _fill(found, area, runs, placed, role, short is not None, inked)
     return found.result() + ([short] if short is not None else [])
 
 
-def _used(area: Area, runs: list[TextRun], placed: list[PlacedImage]) -> tuple[float, list[TextRun]]:
-    """How much of ``area``'s height its words and pictures span (0 to 1), and its words.
+_Inked = dict[tuple[int, str], tuple[float, float]]
+INK_DPI = 24  # enough to see a line of 9 pt type, a rule or a QR code
+
+
+def _inked(pdf: pikepdf.Pdf, pages: list[list[Area]]) -> _Inked:
+    """For each area, the lowest and highest point (PDF units) where something is drawn: its
+    words, pictures, rules and vector art such as a QR code, from the rendered page
+    (pypdfium2), as a reader sees it. A pixel counts when it differs from the area's
+    commonest colour (its paper or tint); the area's safe zone is left out, so a background
+    running to the trim does not count."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    document = pdfium.PdfDocument(buffer.getvalue())
+    found: _Inked = {}
+    try:
+        for index, areas_ in enumerate(pages):
+            page = document[index]
+            left, _, _, top = (float(v) for v in pdf.pages[index].mediabox)
+            image = page.render(scale=INK_DPI / 72).to_pil().convert("L")
+            scale = INK_DPI / 72
+            for area in areas_:
+                x0, y0, x1, y1 = area.box
+                crop = image.crop((round((x0 + SAFE - left) * scale), round((top - y1 + SAFE) * scale),
+                                   round((x1 - SAFE - left) * scale), round((top - y0 - SAFE) * scale)))
+                if crop.width < 1 or crop.height < 1:
+                    continue
+                histogram = crop.histogram()
+                common = max(range(256), key=lambda v: histogram[v])
+                rows = [y for y in range(crop.height)
+                        if any(abs(v - common) > 40 for v in crop.crop((0, y, crop.width, y + 1)).getdata())]
+                if rows:
+                    found[(index, area.name)] = (top - SAFE - (rows[-1] + 1) / scale, top - SAFE - rows[0] / scale)
+    finally:
+        document.close()
+    return found
+
+
+def _used(area: Area, runs: list[TextRun], placed: list[PlacedImage],
+          inked: _Inked | None = None) -> tuple[float, list[TextRun]]:
+    """How much of ``area``'s height what is printed on it spans (0 to 1), and its words.
     A page (not a panel) leaves out its foot, where the running footer is."""
     height = area.box[3] - area.box[1]
     foot = area.box[1] + (0 if area.name else FOOT)
     words = [run for run in _words(runs) if run.page == area.page and _inside(run.box, area) and run.box[1] >= foot]
     boxes = [run.box for run in words]
     boxes += [image.box for image in placed if image.page == area.page and _inside(image.box, area)]
-    return ((max(b[3] for b in boxes) - min(b[1] for b in boxes)) / height if boxes else 0.0), words
+    spans = [(b[1], b[3]) for b in boxes]
+    ink = (inked or {}).get((area.page, area.name))
+    if ink is not None and (area.name or ink[1] > foot):
+        spans.append((max(ink[0], foot), ink[1]))
+    return ((max(b for _, b in spans) - min(a for a, _ in spans)) / height if spans else 0.0), words
 
 
 def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[PlacedImage], role: str,
-          short: bool) -> None:
+          short: bool, inked: _Inked) -> None:
     """A warning when a printed panel or page is empty or nearly so: a folded brochure with a
     blank panel, or a sheet with a blank page, looks unfinished (and costs paper). When the
     whole inside is short (``short``), the panels it leaves thin are not reported one by one:
     the one warning names the cause (only an empty panel still is)."""
-    used, _ = _used(area, runs, placed)
+    used, _ = _used(area, runs, placed, inked)
     if used >= EMPTY or (used > 0 and (short or not area.name)):
         return  # a handout's last page may well end early: only a blank one is reported
     state = "is empty" if used == 0 else f"is only about {max(5, int(used * 20) * 5)}% filled"
@@ -415,14 +462,14 @@ def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[Placed
 
 
 def _short(name: str, pages: list[list[Area]], runs: list[TextRun], placed: list[PlacedImage],
-           texts: Texts | None) -> Finding | None:
+           texts: Texts | None, inked: _Inked) -> Finding | None:
     """The text is short for a tri-fold: its three inside panels, on average, are less than
     ``SHORT`` filled, even after the build set it larger and spread it (render.panels). Says
     about how many words to add, from the words per height the inside already shows."""
     inside = [area for page in pages for area in page if area.inside]
     if len(inside) != 3:
         return None
-    measured = [_used(area, runs, placed) for area in inside]
+    measured = [_used(area, runs, placed, inked) for area in inside]
     average = sum(used for used, _ in measured) / 3
     if average >= SHORT:
         return None

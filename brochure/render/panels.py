@@ -55,7 +55,7 @@ FLAP_CSS = """
 .flap-panel .contact { flex: none; margin: 0; }
 """
 FIRST_SECTION_ON_FLAP = ".panel-article .article > section:nth-of-type(2) { break-before: page; }"
-BREAK_PENALTY = 24.0  # points: a break inside a section counts as a panel this much fuller
+MID_SECTION = 0.15  # of a panel's height: a break inside a section counts as a panel this much fuller
 MEASURE_HEIGHT = 4000.0  # CSS px: the article as one tall page, to measure its blocks
 THIN = 0.2  # of a panel's height: less looks nearly empty (checks.layout reports under 0.15)
 FULL = 0.96  # of a panel's height: a balanced panel leaves this much slack for rounding
@@ -116,17 +116,18 @@ def fill(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[str, 
     """The HTML (and its layout) with the inside panels filled first, when the article of
     ``text`` (laid out as ``document``) leaves the last inside panel empty; else as given.
 
-    With four blocks or more to place, the article is spread over the flap and the three
-    inside panels, the flap taking its start (the intro); with fewer, the flap takes the
-    contact block (or the intro) and the article the three inside panels."""
+    With four sections or more (the intro counts as one), the article is spread over the flap
+    and the three inside panels, the flap taking its start; with fewer, the flap takes the
+    intro and the contact block (or the intro, or the first section) and the article the
+    three inside panels."""
     pages = _article_pages(document)
     if not pages or len(pages) >= 4 or not _fits(document):
         return text, document
     width = min(document.pages[i].width for i in pages)  # the narrower panel's
-    if len(_blocks(_tall(text, lay_out, 1, width), 0)) >= 4:
+    if sum(opens for _, _, opens in _blocks(_tall(text, lay_out, 1, width), 0)) >= 4:  # the intro and sections
         for step in reversed(range(len(STEPS))):
             candidate = _style(text, STEPS[step])
-            balanced = _balance(candidate, lay_out, 4, width)
+            balanced = _balance(candidate, lay_out, 4, width, thin=False)
             if balanced is not None:
                 return balanced
     for html, css in _flaps(text):
@@ -183,9 +184,11 @@ def _blocks(document: Any, index: int) -> list[tuple[Any, float, bool]]:
     return found
 
 
-def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float) -> tuple[str, Any] | None:
+def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float,
+             thin: bool = True) -> tuple[str, Any] | None:
     """``text`` with panel breaks that spread its blocks evenly over ``count`` panels: the
-    three inside panels, or the flap and them; None when that does not fit."""
+    three inside panels, or the flap and them; None when that does not fit, or, without
+    ``thin``, when a panel would be left nearly empty (the flap with a short intro alone)."""
     first = 5 - count  # the article page the spread starts on: 1 the flap, 2 the inside left
     measured = _tall(text, lay_out, first, width)
     blocks = _blocks(measured, first - 1)
@@ -206,13 +209,13 @@ def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float)
         if max(groups) > height:
             continue
         empty = sum(1 for c in cut if c == n)  # panels left empty: only when there are too few blocks
-        thin = sum(1 for g in groups if 0 < g < THIN * height)  # a panel the layout check finds nearly empty
-        cost = (max(groups) + BREAK_PENALTY * sum(1 for c in cut if c < n and not blocks[c][2])
-                + empty * 10 * height + thin * height)
+        thins = sum(1 for g in groups if 0 < g < THIN * height)  # a panel the layout check finds nearly empty
+        cost = (max(groups) + MID_SECTION * height * sum(1 for c in cut if c < n and not blocks[c][2])
+                + empty * 10 * height + thins * height)
         if best is None or cost < best[0]:
             best = (cost, cut)
-    if best is None:
-        return None
+    if best is None or (not thin and best[0] >= height):
+        return None  # nothing fits; or every spread leaves a panel thin (its penalty is a whole panel)
     from .flow import _source_of, _with_class
 
     root = _inside_root(measured)
