@@ -127,13 +127,16 @@ def fill(found: list[Word], page: int, x_range: tuple[float, float], top: float,
 
 
 def inside_fill(pdf: Path, rtl: bool) -> list[float]:
+    """How much of each inside panel's height is printed on: its words' span (pdftotext) or,
+    when larger, its inked rows' span (pypdfium2: pictures, rules, a QR code)."""
     found = words(pdf)
     _, top, _, bottom = trims(pdf)[1]
-    return [fill(found, 1, x_range, top, bottom - top) for x_range in panels(pdf, 1, rtl)]
+    return [max(fill(found, 1, x_range, top, bottom - top), ink(pdf, 1, x_range)[1]) for x_range in panels(pdf, 1, rtl)]
 
 
-def ink(pdf: Path, page: int, x_range: tuple[float, float], dpi: int = 24) -> float:
-    """The share of a panel's pixels (pypdfium2) that differ from its commonest colour."""
+def ink(pdf: Path, page: int, x_range: tuple[float, float], dpi: int = 24) -> tuple[float, float]:
+    """A panel's pixels (pypdfium2) that differ from its commonest colour: their share, and
+    the share of the panel's height from the first row with one to the last."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(str(pdf))
@@ -147,7 +150,10 @@ def ink(pdf: Path, page: int, x_range: tuple[float, float], dpi: int = 24) -> fl
     histogram = crop.histogram()
     common = max(range(256), key=lambda v: histogram[v])
     pixels = crop.width * crop.height
-    return float(sum(count for value, count in enumerate(histogram) if abs(value - common) > 24) / pixels)
+    share = sum(count for value, count in enumerate(histogram) if abs(value - common) > 24) / pixels
+    rows = [y for y in range(crop.height) if any(abs(v - common) > 40 for v in crop.crop((0, y, crop.width, y + 1)).getdata())]
+    span = (rows[-1] + 1 - rows[0]) * INCH / dpi / (bottom - top) if rows else 0.0
+    return float(share), float(span)
 
 
 def lines(found: list[Word]) -> list[list[Word]]:
@@ -294,7 +300,7 @@ def test_no_printed_panel_or_page_is_empty(built: Built, handout: Path) -> None:
             for number, x_range in enumerate(panels(pdf, page, rtl)):
                 share = fill(found, page, x_range, top, bottom - top)
                 assert share > 0, f"{handout.name}: side {page + 1}, panel {number + 1} has no words"
-                assert ink(pdf, page, x_range) > 0.004, f"{handout.name}: side {page + 1}, panel {number + 1} is blank"
+                assert ink(pdf, page, x_range)[0] > 0.004, f"{handout.name}: side {page + 1}, panel {number + 1} is blank"
     else:
         for page, box in enumerate(boxes):
             assert any(w.page == page and w.y1 < box[3] - 0.75 * INCH for w in found), \
