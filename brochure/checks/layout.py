@@ -417,8 +417,8 @@ def _inked(pdf: pikepdf.Pdf, pages: list[list[Area]]) -> _Inked:
                     continue
                 histogram = crop.histogram()
                 common = max(range(256), key=lambda v: histogram[v])
-                rows = [y for y in range(crop.height)
-                        if any(abs(v - common) > 40 for v in crop.crop((0, y, crop.width, y + 1)).getdata())]
+                data, width = crop.tobytes(), crop.width
+                rows = [y for y in range(crop.height) if any(abs(v - common) > 40 for v in data[y * width:(y + 1) * width])]
                 if rows:
                     found[(index, area.name)] = (top - SAFE - (rows[-1] + 1) / scale, top - SAFE - rows[0] / scale)
     finally:
