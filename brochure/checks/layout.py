@@ -21,6 +21,7 @@ from pathlib import Path
 import pikepdf
 
 from ..content import Brochure, Path_, Source, dotted
+from ..outputs import KINDS
 from ..render.paper import SHEETS
 from ..render.trifold import NAMES
 from .design import ImageSource
@@ -80,9 +81,9 @@ def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
     pages: list[list[Area]] = []
     for index, page in enumerate(pdf.pages):
         trim = _box(page, "/TrimBox")
-        bleed = _box(page, "/BleedBox") if role == "print" else trim  # a screen page is never trimmed
-        edge = "the trim" if role == "print" else "the edge of the page"
-        panels = _sheet_panels(trim[2] - trim[0], trim[3] - trim[1]) if role == "print" else None
+        bleed = _box(page, "/BleedBox") if KINDS[role].trimmed else trim  # a screen page is never trimmed
+        edge = "the trim" if KINDS[role].trimmed else "the edge of the page"
+        panels = _sheet_panels(trim[2] - trim[0], trim[3] - trim[1]) if KINDS[role].trimmed else None
         if panels is None or len(pdf.pages) != 2:
             pages.append([Area(index, "", trim, bleed, (edge,) * 4)])
             continue
@@ -277,12 +278,12 @@ def _outside(run: TextRun, area: Area, role: str) -> tuple[_Problem, float] | No
     past = _past(run.box, area.box)
     side = max(range(4), key=lambda i: past[i])
     if past[side] > TOLERANCE:
-        return _cut(_edge(area, side), "cut off" if role == "print" else "not shown"), past[side]
+        return _cut(_edge(area, side), "cut off" if KINDS[role].trimmed else "not shown"), past[side]
     if run.clip is not None:
         hidden = _past(run.box, run.clip)
         if max(hidden) > max(TOLERANCE, 0.25 * run.size):
             return _HIDDEN, max(hidden)
-    if role == "print":
+    if KINDS[role].trimmed:
         safe = (area.box[0] + SAFE, area.box[1] + SAFE, area.box[2] - SAFE, area.box[3] - SAFE)
         close = _past(run.box, safe)
         side = max(range(4), key=lambda i: close[i])
@@ -334,7 +335,7 @@ def _image_problem(image: PlacedImage, area: Area, role: str, name: str) -> tupl
         full_bleed = bleed[side] > 0 and bleed[side] - TOLERANCE <= past[side] <= 2 * bleed[side]
         if past[side] > TOLERANCE and not full_bleed:
             size = f"{image.points[0] / 72:.1f} \u00d7 {image.points[1] / 72:.1f} in"
-            lost = "cut off" if role == "print" else "not shown"
+            lost = "cut off" if KINDS[role].trimmed else "not shown"
             return _Problem(f"{name} ({size}) runs {{amount}} past {_edge(area, side)}, where it is {lost}; "
                             "make it smaller or give it a size in the template"), past[side]
     return None
@@ -376,12 +377,13 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
         if problem:
             traced = Traced(source.file, source.line, source.key) if source else None
             found.add(area, problem[0], amount=problem[1], traced=traced)
-    inked = _inked(pdf, pages) if role == "print" else {}
-    short = _short(name, pages, runs, placed, texts, inked) if role == "print" else None
+    printed = KINDS[role].sheet  # paper: its panels and pages are looked at for blanks
+    inked = _inked(pdf, pages) if printed else {}
+    short = _short(name, pages, runs, placed, texts, inked) if printed else None
     for page in pages:
         for area in page:
-            if area.name or role == "print":
-                _fill(found, area, runs, placed, role, short is not None, inked)
+            if area.name or printed:
+                _fill(found, area, runs, placed, printed, short is not None, inked)
     return found.result() + ([short] if short is not None else [])
 
 
@@ -442,7 +444,7 @@ def _used(area: Area, runs: list[TextRun], placed: list[PlacedImage],
     return ((max(b for _, b in spans) - min(a for a, _ in spans)) / height if spans else 0.0), words
 
 
-def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[PlacedImage], role: str,
+def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[PlacedImage], printed: bool,
           short: bool, inked: _Inked) -> None:
     """A warning when a printed panel or page is empty or nearly so: a folded brochure with a
     blank panel, or a sheet with a blank page, looks unfinished (and costs paper). When the
@@ -458,7 +460,7 @@ def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[Placed
     else:
         advice = "shorten the text before it, or remove the page break or picture that pushed it on"
     found.add(area, _Problem(f"{name} {state}; a printed {'panel' if area.name else 'page'} left blank looks "
-                             f"unfinished: {advice}"), severity="warning" if role == "print" or used == 0 else "info")
+                             f"unfinished: {advice}"), severity="warning" if printed or used == 0 else "info")
 
 
 def _short(name: str, pages: list[list[Area]], runs: list[TextRun], placed: list[PlacedImage],

@@ -2,7 +2,7 @@
 
 Two fixes of what WeasyPrint 70 does by itself:
 
-``install()`` wraps ``weasyprint.layout.inline.split_first_line``. WeasyPrint 70 measures a
+``patches`` wraps ``weasyprint.layout.inline.split_first_line`` (the wrapper is there). WeasyPrint 70 measures a
 run of text that ends in a space (the text before a link, bold words or any inline box)
 with that space; when the run fits the line except for the space, which would hang at the
 line's end and be dropped there, it finds the run "unsplittable" and keeps only its first
@@ -25,35 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..content.dialect import NEVER_END
 from . import panels, trifold
-
-_INSTALLED = False
-
-
-def install() -> None:
-    """Put the fixed ``split_first_line`` in WeasyPrint's inline layout; once per process."""
-    global _INSTALLED
-    if _INSTALLED:
-        return
-    from weasyprint.layout import inline
-
-    original = inline.split_first_line
-
-    def split_first_line(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
-                         is_line_start: bool = True, minimum: bool = False) -> Any:
-        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
-        if (result[2] is not None and max_width is not None and text.endswith(" ") and text.strip(" ")
-                and style["white_space"] in ("normal", "pre-line")):
-            # Split: measure again without the trailing spaces, which hang at a line's end.
-            stripped = original(text.rstrip(" "), style, context, max_width, justification_spacing,
-                                is_line_start, minimum)
-            if stripped[2] is None and stripped[3] <= max_width:
-                return original(text, style, context, None, justification_spacing, is_line_start, minimum)
-        return result
-
-    inline.split_first_line = split_first_line
-    _INSTALLED = True
-
 
 # The sentence-break pass -----------------------------------------------------------------
 #
@@ -88,7 +61,6 @@ BREAK_CLASS = "panel-break-before"
 # whitespace before what may open a sentence (a capital or a digit: _is_end).
 _SENTENCE = re.compile(r"[.!?][”’\"')\]]*(\s+)(?=[“‘\"'(\[¿¡]*(\w))")
 _ENDS = re.compile(r"[.!?][”’\"')\]]*$")
-_ABBREVIATIONS = {"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "vs.", "e.g.", "i.e.", "approx.", "no.", "fig."}
 _TOKENS = re.compile(r"<!--.*?-->|<[^>]*>|&#?\w+;|[^<&]+", re.S)
 _VOID = {"br", "wbr", "img", "input", "hr", "source"}
 _INVISIBLE = re.compile(r"[\s\u200b\u2060\u00ad]+")
@@ -100,7 +72,7 @@ def _is_end(text: str, match: re.Match[str]) -> bool:
         return False
     words = text[:match.start() + 1].split()
     word = words[-1].lstrip("(“‘\"'").lower() if words else ""
-    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+    return word.removesuffix(".") not in NEVER_END and not re.fullmatch(r"\w\.", word)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -118,7 +90,7 @@ def ends_sentence(text: str) -> bool:
     if not match:
         return False
     word = text[:match.start() + 1].split()[-1].lstrip("(“‘\"'").lower()
-    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+    return word.removesuffix(".") not in NEVER_END and not re.fullmatch(r"\w\.", word)
 
 
 def _line_text(line: Any) -> str:
@@ -146,7 +118,7 @@ def _measure(text: str, document: Any) -> Layout | None:
     except trifold.Overflow:
         return None
     lines = [_lines(page) for page in document.pages]
-    article = [i for i, page in enumerate(document.pages) if "article" in trifold._parts(page)]
+    article = [i for i, page in enumerate(document.pages) if "article" in trifold.page_parts(page)]
     problems = []
     for index in article[:-1]:
         if not lines[index] or not lines[index + 1]:
@@ -172,7 +144,7 @@ def _start_tag(text: str, tag: str, ordinal: int) -> re.Match[str] | None:
     return None
 
 
-def _source_of(text: str, root: Any, element: Any) -> re.Match[str] | None:
+def source_of(text: str, root: Any, element: Any) -> re.Match[str] | None:
     """Where ``element`` starts in the HTML: its tag counted among those of its name."""
     ordinal = next((i for i, e in enumerate(root.iter(element.tag)) if e is element), -1)
     return _start_tag(text, element.tag, ordinal) if ordinal >= 0 else None
@@ -207,7 +179,7 @@ def _plain(fragment: str, offset: int) -> tuple[str, list[tuple[int, int, int]]]
     return "".join(chars), where
 
 
-def _with_class(tag: str) -> str:
+def with_break_class(tag: str) -> str:
     """A start tag with ``BREAK_CLASS`` added to its classes (and without an id)."""
     tag = re.sub(r"""\sid=("[^"]*"|'[^']*'|[^\s>]+)""", "", tag)
     match = re.search(r"""\sclass=("([^"]*)"|'([^']*)'|([^\s>"']+))""", tag)
@@ -226,7 +198,7 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
     only where the split falls outside links and bold words.
     """
     mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if line.element is para]
-    start = _source_of(layout.text, root, para)
+    start = source_of(layout.text, root, para)
     if start is None:
         return []
     end = layout.text.find("</p>", start.end())
@@ -250,7 +222,7 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
         if any(where[i][2] for i in range(first, last)):
             continue  # inside a link or bold words
         cut, resume = where[first][0], where[last - 1][1]
-        options.append(f"{layout.text[:cut]}</p>\n{_with_class(start.group(0))}{layout.text[resume:]}")
+        options.append(f"{layout.text[:cut]}</p>\n{with_break_class(start.group(0))}{layout.text[resume:]}")
     return options
 
 
@@ -285,10 +257,10 @@ def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
     first = next(((n, line) for n, lines in enumerate(layout.lines) for line in lines if line.element in inside), None)
     if first is None or first[0] != page or first[1] is layout.lines[page][0]:
         return None
-    start = _source_of(layout.text, root, target)
+    start = source_of(layout.text, root, target)
     if start is None:
         return None
-    return layout.text[:start.start()] + _with_class(start.group(0)) + layout.text[start.end():]
+    return layout.text[:start.start()] + with_break_class(start.group(0)) + layout.text[start.end():]
 
 
 def _options(layout: Layout, page: int) -> list[str]:
@@ -390,7 +362,7 @@ def _files(document: Any) -> dict[Path, str] | None:
 
     Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays out
     with it from then on, so only the first layout reads them."""
-    from .glyphs import FONT_SUFFIXES
+    from ..content.fonts import FONT_SUFFIXES
     from .pdf import FETCHED
 
     seen = getattr(document.url_fetcher, "seen", None)

@@ -62,7 +62,7 @@ FULL = 0.96  # of a panel's height: a balanced panel leaves this much slack for 
 
 
 def _article_pages(document: Any) -> list[int]:
-    return [i for i, page in enumerate(document.pages) if "article" in trifold._parts(page)]
+    return [i for i, page in enumerate(document.pages) if "article" in trifold.page_parts(page)]
 
 
 def _fits(document: Any) -> bool:
@@ -216,16 +216,16 @@ def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float,
             best = (cost, cut)
     if best is None or (not thin and best[0] >= height):
         return None  # nothing fits; or every spread leaves a panel thin (its penalty is a whole panel)
-    from .flow import _source_of, _with_class
+    from .flow import source_of, with_break_class
 
     root = _inside_root(measured)
     html = text
     for index in sorted(set(best[1]) - {n}, reverse=True):  # from the end: the offsets before stay good
         element = blocks[index][0]
-        start = _source_of(html, root, element)
+        start = source_of(html, root, element)
         if start is None:
             return None
-        html = html[:start.start()] + _with_class(start.group(0)) + html[start.end():]
+        html = html[:start.start()] + with_break_class(start.group(0)) + html[start.end():]
     laid = lay_out(html)
     if not _fits(laid) or len(_article_pages(laid)) != 4:
         return None
