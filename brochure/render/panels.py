@@ -6,14 +6,16 @@ what a reader sees on opening the brochure, prints blank. When the article does 
 the last inside panel, ``fill`` rewrites the HTML, between layout and PDF (flow.sentence_breaks
 calls it):
 
-1. The flap carries the intro, and the contact block when the back panel keeps something
-   else (the QR code, the disclaimer or the revision date); with no intro, the contact
-   block alone; failing both, the first section. The article proper starts the inside.
+1. With four sections or more (the intro counts as one), the article is spread over the
+   flap and the three inside panels, when no panel is then left thin. Otherwise the flap
+   carries the intro, and the contact block when the back panel keeps something else (the
+   QR code, the disclaimer or the revision date); with no intro, the contact block alone;
+   failing both, the first section; and the rest of the article the three inside panels.
 2. The article's type is set a step larger (13 pt, then 14 pt, with more leading and room
-   between sections: the theme's limits for body text) when it still fits the inside.
-3. Its blocks are spread over the three inside panels: the breaks are put between sections
-   (or, where a section is long, between its blocks, never after a heading) so that the
-   fullest panel is as short as can be.
+   between sections: the theme's limits for body text), the largest step that still fits.
+3. Its blocks are spread over the panels: the breaks are put between sections (or, where a
+   section is long, between its blocks, never after a heading or a picture) so that the
+   fullest panel is as short as can be, measured on a layout whose panels are one tall page.
 
 Each rewrite is laid out and kept only when the article still fits; what the inside cannot
 fill even so is reported by the layout check (checks.layout: a panel nearly empty, the
