@@ -418,3 +418,13 @@ def test_email_pages_do_not_end_a_third_empty(built: Built, handout: Path) -> No
             assert lowest > 0.66, f"{handout.name}: email page {index + 1} of {count} ends at {lowest:.0%} of its height"
     finally:
         document.close()
+
+
+def test_strict_fails_on_a_short_tri_fold(tmp_path: Path) -> None:
+    """``--strict`` exits 1 on the layout warning, which names the cause and what to do."""
+    done = subprocess.run([sys.executable, "build.py", "build", str(CORPUS / "short-trifold.yaml"), "--out",
+                           str(tmp_path), "--strict"], cwd=REPO, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 1, done.stderr
+    assert re.search(r"short-trifold\.yaml: layout: the text is short for a tri-fold: .* add about \d+ words",
+                     done.stderr), done.stderr
+    assert (tmp_path / "short-trifold-print.pdf").exists()  # a warning, not a mistake: the PDFs are written
