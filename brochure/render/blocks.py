@@ -90,7 +90,9 @@ def _words(inline: Token) -> str:
 # columns or more is stacked on a tri-fold panel. Said by classes in the HTML, not by CSS
 # selectors that count (:has(tr:nth-child(7))): those cost time growing with the cells squared.
 SHORT_TABLE_ROWS = 6
-STACKED_COLUMNS = 3
+STACKED_COLUMNS = 3  # stacked on a tri-fold panel
+DENSE_COLUMNS = 4  # set a step smaller
+WIDE_COLUMNS = 5  # stacked on a page too
 SHORT_LIST_ITEMS = 5
 
 
@@ -108,8 +110,10 @@ def _tables(state: StateCore) -> None:
         elif token.type == "table_close" and opened is not None:
             if rows <= SHORT_TABLE_ROWS:
                 opened.attrJoin("class", "table-short")
-            if len(headers) >= STACKED_COLUMNS:
-                opened.attrJoin("class", "table-stacked")
+            for columns, name in ((STACKED_COLUMNS, "table-stacked"), (DENSE_COLUMNS, "table-dense"),
+                                  (WIDE_COLUMNS, "table-wide")):
+                if len(headers) >= columns:
+                    opened.attrJoin("class", name)
             if last_row is not None:
                 last_row.attrJoin("class", "table-last-row")
         elif token.type in ("thead_open", "thead_close"):
