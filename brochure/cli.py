@@ -27,6 +27,7 @@ COMMANDS = {
     "watch": "build, then rebuild on every save of the content, its images or a template; Ctrl-C stops",
     "proof": "build, then write a PNG of every page to out/proof/, with trim, bleed and fold lines on print proofs",
     "serve": "build and show the pages in your browser, updated on every save; Ctrl-C stops",
+    "translated": "record that each translation FILE (first-visit.es.yaml) matches its source's text as it is now",
     "schema": "print the JSON Schema of content files (or write it with --write FILE)",
 }
 
@@ -100,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(serve)
     serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
     serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+    translated = sub.add_parser("translated", help=COMMANDS["translated"], description=COMMANDS["translated"])
+    translated.add_argument("files", nargs="+", metavar="FILE", help="translations (name.LANG.yaml beside name.yaml)")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
     return parser
@@ -275,6 +278,34 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _translated(args: argparse.Namespace) -> int:
+    from .content import read_source, translated
+    from .errors import ContentError
+    from .projects import source_of
+
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        original = source_of(path) if path.is_file() else None
+        if original is None:
+            what = "no such file" if not path.is_file() else (
+                "not a translation: a translation is named like first-visit.es.yaml, beside the first-visit.yaml "
+                "it translates")
+            print(f"{name}: {what}", file=sys.stderr)
+            status = 1
+            continue
+        try:
+            data = read_source(original, str(path.parent / original.name)).data
+        except ContentError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            status = 1
+            continue
+        lock = translated.record(path, original, data)
+        print(f"wrote {lock}: {name} translates {original.name} as it is now")
+    return status
+
+
 def _unknown_command(word: str) -> str | None:
     """The error for a first word that is neither a command nor a content file, else None.
 
@@ -300,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
-                "schema": _schema}
+                "schema": _schema, "translated": _translated}
     from .errors import ContentError
 
     try:
