@@ -120,10 +120,13 @@ def changes(then: list[Part], now: list[Part]) -> list[Change]:
         if same is not None:
             matched[i] = same
             used.add(same)
-    for i in range(len(new_sections)):  # a heading reworded: the section at the same place
-        if i not in matched and i < len(old_sections) and i not in used:
-            matched[i] = i
-            used.add(i)
+    for i in range(len(new_sections)):  # a heading reworded: the section at the same place among its neighbours
+        if i in matched:
+            continue
+        j = matched[i - 1] + 1 if i - 1 in matched else matched[i + 1] - 1 if i + 1 in matched else i
+        if 0 <= j < len(old_sections) and j not in used:
+            matched[i] = j
+            used.add(j)
     for i, part in enumerate(new_sections):
         if i not in matched:
             found.append(Change("added", part.key, part.heading))
