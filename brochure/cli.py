@@ -182,6 +182,12 @@ def _build(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     status = report(outcomes, args.strict)
+    if args.strict:
+        from .approval import unapproved
+
+        for problem in unapproved(files):
+            print(problem, file=sys.stderr)
+            status = 1
     if args.projects or args.catalog:
         from datetime import date
 

@@ -7,6 +7,7 @@ mean 'body'?"), at the line a ``located`` callback gives.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -39,7 +40,12 @@ def _plain(error: dict[str, Any], model: type[BaseModel] | None) -> str:
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "must be a group of indented 'key: value' lines"
     if kind == "literal_error":
-        return "must be one of: " + str(error["ctx"]["expected"]).replace(" or ", ", ")
+        expected = str(error["ctx"]["expected"])
+        choices = re.findall(r"'([^']*)'", expected)
+        given = error.get("input")
+        close = difflib.get_close_matches(given.lower(), choices, n=1, cutoff=0.5) if isinstance(given, str) else []
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return "must be one of: " + expected.replace(" or ", ", ") + hint
     if kind == "too_short":
         return "needs at least one item"
     if kind == "string_too_short":
