@@ -155,7 +155,8 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
     old = _read(out_dir / "catalog.json") or Catalog(today.isoformat())
     catalog = Catalog(today.isoformat())
     # Without the file and line: the same finding in each location's PDFs counts once.
-    fresh = {_unit_key(r.unit.name, r.unit.variant): [[f.kind, f.severity, f"{f.key}: {f.message}"] for f in r.findings]
+    fresh = {_unit_key(r.unit.name, r.unit.variant): [[f.kind, f.severity, f"{f.key}: {f.message}" if f.key else f.message]
+                                                      for f in r.findings]
              for outcome in outcomes for r in outcome.results}
     written: list[Path] = []
     for path, name in files:
@@ -288,6 +289,8 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
     common["handouts"] = rows = _families(handouts)
     for row in rows:
         row["filters"] = _filters(row)
+        for h in row["languages"]:
+            h["row"] = row.get("slug") or row["file"]  # the table row a finding's list goes back to
     common["translations"] = sum(len(row["languages"]) - 1 for row in rows)
     page = template.render(pdf=False, fonts="", theme_faces=[], theme_families=[], **common)
     for row in rows:
