@@ -129,6 +129,8 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
                 print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
             for path in result.skipped:
                 print(f"unchanged {path}")
+        for line in outcome.removed:
+            print(line)
         if outcome.problems:
             status = 1
             for problem in outcome.problems:
