@@ -79,8 +79,10 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
                                          for variant, problems in failed.items()]}
     for variant, brochure, _ in described:
         paths = pdf_paths(brochure, out_dir, variant)
-        record["locations"].append({"id": variant, "name": brochure.clinic.name, "print": paths["print"].name,
-                                    "email": paths["email"].name, "built": all(p.is_file() for p in paths.values())})
+        # A handout may make only some outputs (outputs: [email]): the others are None.
+        record["locations"].append({"id": variant, "name": brochure.clinic.name,
+                                    **{kind: paths[kind].name if kind in paths else None for kind in ("print", "email")},
+                                    "built": all(p.is_file() for p in paths.values())})
         record["unit_keys"].append(_unit_key(name, variant))
     if described:
         first = described[0][1]
@@ -171,7 +173,7 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
         record["findings"] = _findings(found)
         record["thumbnail"] = None
         built = [loc for loc in record["locations"] if loc["built"]]
-        if built and record.get("slug"):
+        if built and record.get("slug") and built[0]["print"]:  # the cover as printed; none without a print PDF
             target = out_dir / "catalog" / f"{record['slug']}.png"
             source = out_dir / built[0]["print"]
             if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns \
@@ -281,7 +283,8 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
               "languages": sorted({(h["lang"], language_name(h["lang"])) for h in handouts if h.get("lang")}),
               "undated": sum(1 for h in handouts if not h.get("review_by") and not h["error"]),
               "today_long": _long(today.isoformat()), "primary": "#1d5c73",
-              "pdfs": sum(2 for h in handouts for loc in h["locations"] if loc["built"]),
+              "pdfs": sum(bool(loc["print"]) + bool(loc["email"])
+                          for h in handouts for loc in h["locations"] if loc["built"]),
               "overdue": sum(1 for h in handouts if h.get("overdue")),
               "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}
     for h in handouts:

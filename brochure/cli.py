@@ -61,7 +61,8 @@ FILES_HELP = ("content files, or a project (its brochure.yaml or folder); defaul
 
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
-    parser.add_argument("--out", default="out", metavar="DIR", help="folder for the PDFs (default: out)")
+    parser.add_argument("--out", metavar="DIR",
+                        help="folder for the PDFs (default: the project's out folder, else out in this folder)")
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
 
@@ -167,11 +168,43 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     return [(Path(name), name) for name in unique.values()]
 
 
+def _out(args: argparse.Namespace, files: list[tuple[Path, str]]) -> bool:
+    """Settle ``args.out``: the project's own out/ when one project is built without --out, else
+    the folder given. A folder that cannot be the PDFs' (the project's root, a folder of handouts,
+    a file, nothing, a folder whose parent is missing) is one line, before anything is rendered:
+    False."""
+    if args.out is None:
+        args.out = str(args.projects[0].parent / "out") if len(args.projects) == 1 else "out"
+        return True
+    given = args.out
+    problem = None
+    out = Path(given).resolve() if given.strip() else None
+    holders = {path.resolve().parent: name for path, name in files}
+    if out is None:
+        problem = "--out: names no folder; give a folder for the PDFs, like out"
+    elif any(out == project.resolve().parent for project in args.projects):
+        problem = (f"--out {given}: this is the project's own folder; the PDFs go in a folder of their own, "
+                   f"like {Path(given) / 'out'}")
+    elif out in holders:
+        problem = (f"--out {given}: this folder holds handouts ({Path(holders[out]).name}); the PDFs go in a folder "
+                   f"of their own, like {Path(given) / 'out'}")
+    elif out.exists() and not out.is_dir():
+        problem = f"--out {given}: this is a file, not a folder; give a folder for the PDFs"
+    elif not out.parent.is_dir():
+        problem = (f"--out {given}: the folder {Path(given).parent} does not exist; make it first, "
+                   "or give a folder that does")
+    if problem:
+        print(problem, file=sys.stderr)
+    return problem is None
+
+
 def _build(args: argparse.Namespace) -> int:
     from .console import progress_for
     from .runner import run
 
     files = _files(args)
+    if not _out(args, files):
+        return 1
     try:
         with progress_for(sys.stdout) as progress:
             outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
@@ -234,6 +267,8 @@ def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
     files = _files(args)
+    if not _out(args, files):
+        return 1
     shown = [str(p) for p in args.projects] or args.files
     print(f"watching {', '.join(shown)} and the templates; Ctrl-C stops", flush=True)
     discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is built too
@@ -251,7 +286,10 @@ def _proof(args: argparse.Namespace) -> int:
     from .proof import render_proofs
     from .runner import run
 
-    outcomes = run(_files(args), Path(args.out), force=args.force)
+    files = _files(args)
+    if not _out(args, files):
+        return 1
+    outcomes = run(files, Path(args.out), force=args.force)
     status = report(outcomes)
     for outcome in outcomes:
         for pdf in [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date:
@@ -268,6 +306,8 @@ def _serve(args: argparse.Namespace) -> int:
         print("waiting for changes...", flush=True)
 
     files = _files(args)
+    if not _out(args, files):
+        return 1
     discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is shown too
     serve(files, Path(args.out), args.port, args.dpi, on_outcomes=show, discover=discover)
     print("stopped the preview")
