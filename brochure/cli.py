@@ -162,7 +162,10 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
         from .content.project import handouts
 
         out = getattr(args, "out", None)
-        for path in handouts(project, skip=(Path(out),) if out else ()):
+        # The PDFs' folder is not searched for handouts; a folder of handouts given as --out is
+        # searched, so that _out can say it is one.
+        skip = (Path(out),) if out and not any(Path(out).glob("*.y*ml")) else ()
+        for path in handouts(project, skip=skip):
             unique.setdefault(path.resolve(), shown(path))
         args.projects.append(project)
     return [(Path(name), name) for name in unique.values()]

@@ -134,6 +134,8 @@ def test_a_handout_and_its_translation_are_one_entry_with_each_languages_pdfs(tm
     assert all((out / link).is_file() for link in links)
     assert "2 handouts and 1 translation" not in page and "3 handouts and 1 translation" in page
     text = " ".join(tool("pdftotext", str(out / "catalog.pdf"), "-").stdout.split())
+    assert "What the checks found" in text  # the findings, listed after the table
+    text = text.split("What the checks found")[0]
     assert text.count("Caring for Yourself") == 1 and "Cómo cuidarse" in text and "como-cuidarse-south-print.pdf" in text
     assert text.index("Caring for Yourself") < text.index("Cómo cuidarse") < text.index("Old Aftercare")
     records = json.loads((out / "catalog.json").read_text(encoding="utf-8"))["handouts"]
