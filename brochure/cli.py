@@ -112,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 def report(outcomes: list[Outcome], strict: bool = False) -> int:
     """Print what a batch did, problems and check summaries on stderr; return the exit status."""
     status = 0
+    said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
     for outcome in outcomes:
         findings = list(dict.fromkeys(f for result in outcome.results for f in result.findings))
         if findings:  # imported only then: a no-op build stays free of rich and the checks
@@ -135,7 +136,9 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
         if outcome.problems:
             status = 1
             for problem in outcome.problems:
-                print(problem, file=sys.stderr)
+                if str(problem) not in said:
+                    print(problem, file=sys.stderr)
+                said.add(str(problem))
             count = len(outcome.problems)
             written = sum(len(result.written) for result in outcome.results)
             what = f"the other {written} PDFs were written" if written else "no PDF was written"
@@ -245,6 +248,7 @@ def _check(args: argparse.Namespace) -> int:
 
     status = 0
     everything = []
+    said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
     for path, name in _files(args):
         failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
@@ -253,7 +257,9 @@ def _check(args: argparse.Namespace) -> int:
             failed = error.problems
             findings = []
         for problem in failed:
-            print(problem, file=sys.stderr)
+            if str(problem) not in said:
+                print(problem, file=sys.stderr)
+            said.add(str(problem))
         status = 1 if failed else status
         if not findings and failed:
             continue
