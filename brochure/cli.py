@@ -28,7 +28,8 @@ COMMANDS = {
     "proof": "build, then write a PNG of every page to out/proof/, with trim, bleed and fold lines on print proofs",
     "serve": "build and show the pages in your browser, updated on every save; Ctrl-C stops",
     "translated": "record that each translation FILE (first-visit.es.yaml) matches its source's text as it is now",
-    "schema": "print the JSON Schema of content files (or write it with --write FILE)",
+    "new": "start a handout in FOLDER (content.yaml and a logo), or with --project a project folder to build as it is",
+    "schema": "print the JSON Schema of content files, or with --project of brochure.yaml (or write it with --write FILE)",
 }
 
 
@@ -104,8 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
     translated = sub.add_parser("translated", help=COMMANDS["translated"], description=COMMANDS["translated"])
     translated.add_argument("files", nargs="+", metavar="FILE", help="translations (name.LANG.yaml beside name.yaml)")
+    new = sub.add_parser("new", help=COMMANDS["new"], description=COMMANDS["new"])
+    new.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to write (default: this folder)")
+    new.add_argument("--project", action="store_true",
+                     help="a project: brochure.yaml, locations.csv, a handout and its Spanish translation")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
+    schema.add_argument("--project", action="store_true", help="the schema of the project file, brochure.yaml")
     return parser
 
 
@@ -323,10 +329,15 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema_text(project: bool) -> str:
     from .content import json_schema
+    from .content.project import project_schema
 
-    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(project_schema() if project else json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _schema(args: argparse.Namespace) -> int:
+    text = _schema_text(args.project)
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
         print(f"wrote {args.write}")
@@ -363,6 +374,41 @@ def _translated(args: argparse.Namespace) -> int:
     return status
 
 
+def _new(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .content import read_source, translated
+    from .starter import plan, write
+
+    folder = Path(args.folder)
+    if folder.exists() and not folder.is_dir():
+        print(f"{folder}: this is a file; give a folder for the new {'project' if args.project else 'handout'}",
+              file=sys.stderr)
+        return 1
+    today = date.today()
+    files = plan(folder, args.project, "", today.isoformat(), today.replace(year=today.year + 1, day=min(today.day, 28))
+                 .isoformat())
+    # The schemas beside the files: an editor completes and checks keys, with no network.
+    files[folder / "content.schema.json"] = _schema_text(False)
+    if args.project:
+        files[folder / "brochure.schema.json"] = _schema_text(True)
+    spanish = folder / "handouts" / "first-visit.es.yaml"
+    lock = translated.lock_path(spanish)
+    taken = next((path for path in [*files, *([lock] if args.project else [])]
+                  if path.exists() or path.is_symlink()), None)
+    if taken is not None:
+        print(f"{taken}: already exists; brochure new never overwrites a file: give another folder", file=sys.stderr)
+        return 1
+    for path in write(files):
+        print(f"wrote {path}")
+    if args.project:
+        english = folder / "handouts" / "first-visit.yaml"
+        print(f"wrote {translated.record(spanish, english, read_source(english, str(english)).data)}")
+    where = "" if folder == Path(".") else f" {folder}" if args.project else f" {folder / 'content.yaml'}"
+    print(f"next: change the words, then run: {_prog()} build{where}")
+    return 0
+
+
 def _unknown_command(word: str) -> str | None:
     """The error for a first word that is neither a command nor a content file, else None.
 
@@ -388,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
-                "schema": _schema, "translated": _translated}
+                "schema": _schema, "translated": _translated, "new": _new}
     from .errors import ContentError
 
     try:

@@ -148,3 +148,51 @@ def test_the_catalog_sorts_and_filters_in_a_browser_and_reads_without_a_script(t
         assert plain.locator("#controls").is_hidden()
         assert plain.locator("#catalog tbody tr:visible").count() == 3
         assert plain.locator(".badge.bad").count() == 1 and plain.locator(".badge.warn").count() == 2
+
+
+def test_new_makes_a_handout_that_builds_and_never_overwrites(tmp_path: Path) -> None:
+    import pikepdf
+
+    folder = tmp_path / "start"
+    made = run_main("new", str(folder))
+    assert made.code == 0, made.err
+    assert sorted(p.name for p in folder.iterdir()) == ["content.schema.json", "content.yaml", "logo.svg"]
+    built = run_main("build", str(folder / "content.yaml"), "--out", str(tmp_path / "out"), "-j", "1")
+    assert built.code == 0, built.err
+    pdfs = sorted((tmp_path / "out").glob("*.pdf"))
+    assert [p.name for p in pdfs] == ["your-first-visit-email.pdf", "your-first-visit-print.pdf"]
+    for pdf in pdfs:
+        with pikepdf.open(pdf) as document:
+            assert len(document.pages) >= 1
+    before = (folder / "content.yaml").read_bytes()
+    again = run_main("new", str(folder))
+    assert again.code == 1 and again.out == []
+    assert again.err == [f"{folder / 'content.yaml'}: already exists; brochure new never overwrites a file: give "
+                         "another folder"]
+    assert (folder / "content.yaml").read_bytes() == before
+
+
+def test_new_project_builds_as_it_is_with_its_translation_clean(tmp_path: Path) -> None:
+    import json
+
+    import pikepdf
+
+    folder = tmp_path / "clinic"
+    made = run_main("new", str(folder), "--project")
+    assert made.code == 0, made.err
+    assert {p.relative_to(folder).as_posix() for p in folder.rglob("*")} >= {
+        "brochure.yaml", "locations.csv", "logo.svg", "handouts/first-visit.yaml", "handouts/first-visit.es.yaml",
+        "handouts/first-visit.es.lock.json", "brochure.schema.json", "content.schema.json"}
+    schema = json.loads((folder / "brochure.schema.json").read_text(encoding="utf-8"))
+    assert {"clinic", "locations", "require_approval", "status", "owner"} <= set(schema["properties"])
+    built = run_main("build", str(folder), "-j", "2")
+    assert built.code == 0, built.err
+    assert not [line for line in built.err if "warning" in line], built.err  # clean as it is, translation too
+    pdfs = sorted((folder / "out").glob("*-*.pdf"))
+    assert len(pdfs) == 8, pdfs  # two locations, two languages, print and email
+    for pdf in pdfs:
+        with pikepdf.open(pdf) as document:
+            assert len(document.pages) >= 1
+    assert "Su primera visita" in (folder / "out" / "index.html").read_text(encoding="utf-8")
+    again = run_main("new", str(folder), "--project")
+    assert again.code == 1 and len(again.err) == 1 and "already exists" in again.err[0]

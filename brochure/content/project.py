@@ -60,6 +60,14 @@ class Project(_Model):
                           "(default: every .yaml file in it and its folders).")
 
 
+def project_schema() -> dict[str, Any]:
+    """The JSON Schema of ``brochure.yaml``: editors complete and check its keys."""
+    schema = Project.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "brochure.schema.json"
+    return schema
+
+
 def read_project(file: Path, name: str | None = None) -> Source:
     """Read and validate a project file; raise ``ContentError`` with every mistake in it."""
     source = read_source(file, name or shown(file))
@@ -164,4 +172,4 @@ def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     return files
 
 
-__all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "read_project"]
+__all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "project_schema", "read_project"]
