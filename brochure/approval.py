@@ -29,14 +29,14 @@ def requires_approval(path: Path) -> bool:
 
 def unapproved(files: list[tuple[Path, str]]) -> list[Problem]:
     """One problem per handout of ``files`` not approved, in projects that require approval."""
-    from .build import _described
+    from .content.described import load_described
 
     problems = []
     for path, name in files:
         if not requires_approval(path):
             continue
         try:
-            described, _ = _described(path, name)
+            described, _ = load_described(path, name)
         except ContentError:
             continue  # not built: reported already
         if not described:

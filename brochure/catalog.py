@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import ContentError
 from .files import write_atomic
+from .outputs import KINDS
 
 if TYPE_CHECKING:
     from .runner import Outcome
@@ -66,12 +67,13 @@ def _unit_key(name: str, variant: str | None) -> str:
 
 def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]:
     """One handout's line of the catalog, from its content (validated, as the build read it)."""
-    from .build import _described, pdf_paths
+    from .build import pdf_paths
+    from .content.described import load_described
     from .projects import content_root
     from .render.typeface import files as theme_files
 
     try:
-        described, failed = _described(path, name)
+        described, failed = load_described(path, name)
     except ContentError as error:
         return {"file": name, "error": [str(p) for p in error.problems], "locations": [], "failed": []}
     record: dict[str, Any] = {"file": name, "error": [], "locations": [], "unit_keys": [],
@@ -80,8 +82,8 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
     for variant, brochure, _ in described:
         paths = pdf_paths(brochure, out_dir, variant)
         # A handout may make only some outputs (outputs: [email]): the others are None.
-        record["locations"].append({"id": variant, "name": brochure.clinic.name,
-                                    **{kind: paths[kind].name if kind in paths else None for kind in ("print", "email")},
+        record["locations"].append({"id": variant, "name": brochure.clinic.name, **dict.fromkeys(KINDS),
+                                    **{output: path.name for output, path in paths.items()},
                                     "built": all(p.is_file() for p in paths.values())})
         record["unit_keys"].append(_unit_key(name, variant))
     if described:
@@ -173,9 +175,9 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
         record["findings"] = _findings(found)
         record["thumbnail"] = None
         built = [loc for loc in record["locations"] if loc["built"]]
-        if built and record.get("slug") and built[0]["print"]:  # the cover as printed; none without a print PDF
+        if built and record.get("slug"):
             target = out_dir / "catalog" / f"{record['slug']}.png"
-            source = out_dir / built[0]["print"]
+            source = out_dir / next(built[0][kind] for kind in KINDS if built[0][kind])  # the first PDF
             if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns \
                     and old.handouts.get(name, {}).get("thumbnail"):
                 record["thumbnail"] = target.relative_to(out_dir).as_posix()
@@ -283,8 +285,8 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
               "languages": sorted({(h["lang"], language_name(h["lang"])) for h in handouts if h.get("lang")}),
               "undated": sum(1 for h in handouts if not h.get("review_by") and not h["error"]),
               "today_long": _long(today.isoformat()), "primary": "#1d5c73",
-              "pdfs": sum(bool(loc["print"]) + bool(loc["email"])
-                          for h in handouts for loc in h["locations"] if loc["built"]),
+              "pdfs": sum(1 for h in handouts for loc in h["locations"] if loc["built"] for kind in KINDS
+                          if loc.get(kind)),
               "overdue": sum(1 for h in handouts if h.get("overdue")),
               "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}
     for h in handouts:

@@ -24,7 +24,7 @@ from ..errors import ContentError, Problem
 from ..projects import PROJECT_FILE, content_root, find_project, shown
 from .fonts import BUNDLED_FONT
 from .messages import problems_of
-from .model import Checks, Clinic, Print, Status, Theme, Version, _Model
+from .model import Checks, Clinic, Print, Status, StrictModel, Theme, Version
 from .source import Path_, Source, dotted, read_source
 
 # Folders never searched for handouts: output, templates, label catalogs (messages/<lang>.yaml,
@@ -34,7 +34,7 @@ INHERITED = ("clinic", "location", "theme", "checks", "print", "layout", "paper"
              "owner", "approved_by", "status", "version")
 
 
-class Project(_Model):
+class Project(StrictModel):
     """The project file: what every handout of the project shares."""
 
     clinic: Clinic | None = Field(None, description="The clinic's name and contact details, for every handout.")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ContentError, Problem
-from ..manifest import file_hash
+from ..files import file_hash
 from ..projects import PROJECT_FILE, language_of_name, source_of, translations_of
 from .source import Source, read_source
 from .translated import lock_path
