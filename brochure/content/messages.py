@@ -59,7 +59,7 @@ def _plain(error: dict[str, Any], model: type[BaseModel] | None) -> str:
     return str(error["msg"])
 
 
-def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+def model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The model class that holds the key at ``loc`` (for "did you mean")."""
     model: Any = Brochure
     for part in loc[:-1]:
@@ -90,6 +90,6 @@ def problems_of(error: ValidationError, file: str, located: Callable[[tuple[Any,
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         line, key = located(loc)
-        problems.append(Problem(file_of(loc) if file_of else file, line, key, _plain(dict(item), _model_at(loc))))
+        problems.append(Problem(file_of(loc) if file_of else file, line, key, _plain(dict(item), model_at(loc))))
     return problems
 

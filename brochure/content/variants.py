@@ -126,7 +126,7 @@ def _unknown_column(name: str, column: str, columns: list[str]) -> Problem | Non
     problem at row 1 with the nearest name; None when the column is fine."""
     import difflib
 
-    from .messages import _model_at
+    from .messages import model_at
 
     if column == "id" or not column:
         return None
@@ -135,7 +135,7 @@ def _unknown_column(name: str, column: str, columns: list[str]) -> Problem | Non
     parts = tuple(column.split("."))
     if len(parts) == 1:
         return None  # a location's own field: {location.hours}
-    model = _model_at(parts)
+    model = model_at(parts)
     if parts[0] in Brochure.model_fields and (model is None or parts[-1] in model.model_fields
                                               or model.model_config.get("extra") != "forbid"):
         return None
