@@ -196,3 +196,17 @@ def test_new_project_builds_as_it_is_with_its_translation_clean(tmp_path: Path) 
     assert "Su primera visita" in (folder / "out" / "index.html").read_text(encoding="utf-8")
     again = run_main("new", str(folder), "--project")
     assert again.code == 1 and len(again.err) == 1 and "already exists" in again.err[0]
+
+
+def test_approval_keys_on_a_single_file(tmp_path: Path) -> None:
+    content = write_minimal(tmp_path / "single", ("title: Ketamine and Your Brain",
+                                                  "title: Ketamine and Your Brain\nstatus: Draft\nversion: 2\nownr: Ana"))
+    run = run_main("check", str(content))
+    assert run.code == 1
+    assert run.err == [f"{content}:2: status: must be one of: 'draft', 'in review', 'approved', 'retired'; did you mean "
+                       "'draft'?", f"{content}:4: ownr: unknown key; did you mean 'owner'?"], run.err
+    from brochure.content import load
+
+    content.write_text(content.read_text().replace("status: Draft", "status: in review").replace("ownr", "owner"))
+    brochure = load(content)
+    assert (brochure.status, brochure.version, brochure.owner) == ("in review", "2", "Ana")
