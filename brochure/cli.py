@@ -154,7 +154,7 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .projects import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+    from .discover import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
 
     unique: dict[Path, str] = {}
     args.projects = []

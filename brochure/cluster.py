@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .bundle import Delivered, Files, OtherVersion, Task, entry_for, own_part, render, shared_part
+from .discover import content_root
 from .manifest import Manifest, settings_fingerprint
-from .projects import content_root
 from .settings import Settings
 
 if TYPE_CHECKING:

@@ -41,7 +41,7 @@ def watched_folders(files: list[tuple[Path, str]]) -> list[Path]:
     made later is picked up when it appears (``rebuilds`` asks again on every change).
     """
     folders: list[Path] = []
-    from .projects import content_root
+    from .discover import content_root
 
     for path, _ in files:
         folders += _subfolders(path.resolve().parent) + _subfolders(content_root(path))  # a project's shared files

@@ -123,7 +123,7 @@ def test_a_worker_renders_from_the_bundle_alone(cluster: Any, local: tuple[Path,
     come from nothing but the bundle, and is still the local build's PDF."""
     from brochure.build import Unit
     from brochure.bundle import Task, own_part, render, shared_part
-    from brochure.projects import content_root
+    from brochure.discover import content_root
 
     content, local_out, _ = local
     project = tmp_path / "moved"

@@ -14,12 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..discover import language_of_name, source_of, translations_of
 from ..errors import ContentError, Problem
-from ..projects import language_of_name, source_of, translations_of
 from .source import Source, read_source
 
 SHARED = ("clinic", "theme", "layout", "paper", "print", "outputs", "checks", "variants")
-# The names: brochure.projects finds translations without YAML or pydantic (a no-op build).
+# The names: brochure.discover finds translations without YAML or pydantic (a no-op build).
 __all__ = ["SHARED", "inherit", "language_of_name", "own_path", "source_of", "translations_of"]
 
 
