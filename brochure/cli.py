@@ -20,6 +20,7 @@ from . import __version__
 if TYPE_CHECKING:
     from .errors import Problem
     from .runner import Outcome
+    from .settings import Settings
 
 COMMANDS = {
     "build": "build the print and email PDFs of each file, skipping those up to date (the default command)",
@@ -152,11 +153,23 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
     return status
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The command's options as one record, made once here and passed down (runner, watch,
+    serve, the executors). ``build``, ``watch`` and ``serve`` check what they build; with
+    ``--strict``, up-to-date files are checked too."""
+    from .settings import Settings
+
+    strict = getattr(args, "strict", False)
+    given = {name: getattr(args, name) for name in ("force", "jobs", "scheduler", "port", "dpi") if hasattr(args, name)}
+    return Settings(Path(getattr(args, "out", "out")), check=args.command in ("build", "watch", "serve"),
+                    strict=strict, skip_fresh_files=not strict, **given)
+
+
 def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .projects import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+    from .discover import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
 
     unique: dict[Path, str] = {}
     args.projects = []
@@ -217,10 +230,10 @@ def _build(args: argparse.Namespace) -> int:
     files = _files(args)
     if not _out(args, files):
         return 1
+    settings = _settings(args)
     try:
         with progress_for(sys.stdout) as progress:
-            outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
-                           check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler)
+            outcomes = run(files, settings, progress)
     except Exception as error:  # the cluster's, imported only now: a local build's start stays light
         from .cluster import ClusterError
 
@@ -228,8 +241,8 @@ def _build(args: argparse.Namespace) -> int:
             raise
         print(error, file=sys.stderr)
         return 1
-    status = report(outcomes, args.strict)
-    if args.strict:
+    status = report(outcomes, settings.strict)
+    if settings.strict:
         from .approval import unapproved
 
         for problem in unapproved(files):
@@ -240,8 +253,8 @@ def _build(args: argparse.Namespace) -> int:
 
         from .catalog import stale, write_catalog
 
-        if stale(files, outcomes, Path(args.out), date.today()):
-            for path in write_catalog(files, outcomes, Path(args.out), date.today()):
+        if stale(files, outcomes, settings.out_dir, date.today()):
+            for path in write_catalog(files, outcomes, settings.out_dir, date.today()):
                 if path.suffix in (".html", ".pdf"):
                     print(f"wrote {path}")
     return status
@@ -288,7 +301,7 @@ def _watch(args: argparse.Namespace) -> int:
     print(f"watching {', '.join(shown)} and the templates; Ctrl-C stops", flush=True)
     discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is built too
     try:
-        for outcomes in rebuilds(files, Path(args.out), force=args.force, check=True, discover=discover):
+        for outcomes in rebuilds(files, _settings(args), discover=discover):
             report(outcomes)
             print("waiting for changes...", flush=True)
     except KeyboardInterrupt:
@@ -304,11 +317,12 @@ def _proof(args: argparse.Namespace) -> int:
     files = _files(args)
     if not _out(args, files):
         return 1
-    outcomes = run(files, Path(args.out), force=args.force)
+    settings = _settings(args)
+    outcomes = run(files, settings)
     status = report(outcomes)
     for outcome in outcomes:
         for pdf in [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date:
-            for path in render_proofs(pdf, Path(args.out), args.dpi, args.guides):
+            for path in render_proofs(pdf, settings.out_dir, settings.dpi, args.guides):
                 print(f"wrote {path}")
     return status
 
@@ -324,7 +338,7 @@ def _serve(args: argparse.Namespace) -> int:
     if not _out(args, files):
         return 1
     discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is shown too
-    serve(files, Path(args.out), args.port, args.dpi, on_outcomes=show, discover=discover)
+    serve(files, _settings(args), on_outcomes=show, discover=discover)
     print("stopped the preview")
     return 0
 
@@ -348,8 +362,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _translated(args: argparse.Namespace) -> int:
     from .content import read_source, translated
+    from .discover import source_of
     from .errors import ContentError
-    from .projects import source_of
 
     status = 0
     for name in args.files:
