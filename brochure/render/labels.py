@@ -139,7 +139,7 @@ def load(lang: str, content_dir: Path) -> Labels:
 
 def place(labels: Labels, key: str, content_dir: Path) -> tuple[str, int | None]:
     """The file (as messages name it) and line where label ``key`` was read."""
-    from ..projects import shown
+    from ..discover import shown
 
     file, line = labels.places.get(key, (f"bundled messages/{REFERENCE}.yaml", None))
     return (shown(content_dir / file) if file.startswith("messages/") else file), line
@@ -163,7 +163,7 @@ def project_problems(project: Source, root: Path) -> list[Problem]:
 
 def _placed(lang: str, content_dir: Path, file: str, line: int | None) -> list[Problem]:
     """The problems of ``lang``'s labels: about the language at ``file:line``, in a catalog at its own line."""
-    from ..projects import shown
+    from ..discover import shown
 
     _, found = _load(lang, content_dir.resolve(), _stamp(lang, content_dir.resolve()))
     return [Problem(file, line, "lang", p.message) if p.file == ""
