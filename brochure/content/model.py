@@ -56,10 +56,8 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
 def _local_image(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
     relative = local_file(value, root, IMAGE_TYPES, "an image", (info.context or {}).get("where", "the content's folder"))
-    if Path(relative).suffix.lower() != ".svg":
-        _readable_picture(root / relative, value)
-    else:
-        svg_fonts(root / relative, value)
+    # A PNG or JPEG read completely; an SVG's text in the bundled font.
+    (svg_fonts if Path(relative).suffix.lower() == ".svg" else _readable_picture)(root / relative, value)
     return relative
 
 
