@@ -11,6 +11,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,9 @@ COMMANDS = {
     "check": "check each file as a patient-education reviewer would: reading level, claims, contact, contrast...",
     "watch": "build, then rebuild on every save of the content, its images or a template; Ctrl-C stops",
     "proof": "build, then write a PNG of every page to out/proof/, with trim, bleed and fold lines on print proofs",
-    "serve": "build and show the pages in your browser, updated on every save; Ctrl-C stops",
+    "serve": "build and show the pages in your browser beside a form to edit them, updated on every save; Ctrl-C stops",
+    "studio": "the same as serve: edit the handout in your browser beside its pages",
+    "import": "turn an article (.docx, .md, .txt or .html) into a content file, its pictures copied beside it",
     "schema": "print the JSON Schema of content files (or write it with --write FILE)",
 }
 
@@ -96,10 +99,15 @@ def _parser() -> argparse.ArgumentParser:
     proof.add_argument("--dpi", type=_dpi, default=150, help="resolution of the pictures (default: 150)")
     proof.add_argument("--no-guides", dest="guides", action="store_false",
                        help="leave out the trim, bleed and fold lines")
-    serve = sub.add_parser("serve", help=COMMANDS["serve"], description=COMMANDS["serve"])
-    _files_and_out(serve)
-    serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
-    serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+    for command in ("serve", "studio"):
+        serve = sub.add_parser(command, help=COMMANDS[command], description=COMMANDS[command])
+        _files_and_out(serve)
+        serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
+        serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+    imports = sub.add_parser("import", help=COMMANDS["import"], description=COMMANDS["import"])
+    imports.add_argument("file", metavar="FILE", help="the article: a Word file (.docx), Markdown, plain text or HTML")
+    imports.add_argument("--to", metavar="FILE", help="the content file to write (default: FILE's name, .yaml, here)")
+    imports.add_argument("--force", action="store_true", help="replace the content file if it exists")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
     return parser
@@ -263,6 +271,26 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .importer import CannotImport, import_file
+
+    source = Path(args.file)
+    target = Path(args.to) if args.to else Path(re.sub(r"[^\w.-]+", "-", source.stem).strip("-.") + ".yaml")
+    try:
+        imported = import_file(source, target, force=args.force)
+    except CannotImport as error:
+        print(error, file=sys.stderr)
+        return 1
+    article = imported.article
+    count = len(article.sections)
+    pictures = f", {len(imported.pictures)} picture{'s' * (len(imported.pictures) != 1)}" if imported.pictures else ""
+    print(f"wrote {target}: '{article.title}', {count} section{'s' * (count != 1)}{pictures}")
+    for note in article.notes:
+        print(f"{target}: note: {note}")
+    print(f"next: {_prog()} serve {target}  (edit it beside its pages)")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .content import json_schema
 
@@ -300,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
-                "schema": _schema}
+                "studio": _serve, "import": _import, "schema": _schema}
     from .errors import ContentError
 
     try:
