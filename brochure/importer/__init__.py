@@ -86,7 +86,7 @@ class _Pictures:
         self.notes: list[str] = []
 
     def _name(self, suffix: str) -> Path:
-        self.folder.mkdir(exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         return self.folder / f"picture-{len(self.copied) + 1}{suffix}"
 
     def _relative(self, path: Path) -> str:
