@@ -226,15 +226,19 @@ def checked(form: Any) -> dict[str, Any]:
     return form
 
 
-def apply_form(text: str, form: dict[str, Any]) -> str:
-    """``text`` with the form's values in it; unchanged values, comments and all else as they were."""
+def apply_form(text: str, form: dict[str, Any], shown: dict[str, Any] | None = None) -> str:
+    """``text`` with the form's values in it; unchanged values, comments and all else as they were.
+
+    ``shown`` is the form as it was loaded: a field the person did not change there is left as
+    the file says now, so a save over a file changed elsewhere keeps the other change too."""
     form = checked(form)
+    shown = checked(shown) if shown is not None else {}
     loaded = load(text)
     doc = loaded.doc
     for field in FIELDS:
-        if field.key in form:
+        if field.key in form and (field.key not in shown or _normal(shown[field.key]) != _normal(form[field.key])):
             _set_path(doc, field.key, form[field.key])
-    if "sections" in form:
+    if "sections" in form and shown.get("sections") != form["sections"]:
         _apply_sections(doc, form["sections"])
     return dump(loaded) if doc or text.strip() else ""
 
@@ -243,6 +247,8 @@ def _apply_sections(doc: CommentedMap, sections: list[dict[str, Any]]) -> None:
     """The sections in the form's order: each kept one is its own mapping (image, comments and
     all), edited in place; a new one is a heading and a body."""
     old = doc.get("sections")
+    if old is None and not sections:
+        return  # none in the file (a project's or a translation's), none in the form: none made
     items = list(old) if isinstance(old, list) else []
     result = []
     for section in sections:

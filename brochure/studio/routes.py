@@ -188,7 +188,8 @@ def routes(editor: Editor, views: Any) -> list[Any]:
     def save(body: dict[str, Any]) -> dict[str, Any]:
         name, path, store = lookup(body.get("handout"))
         form = checked(body.get("fields"))
-        return write(name, path, store, body.get("base"), None, lambda text: apply_form(text, form), "saved")
+        shown = checked(body["shown"]) if body.get("shown") is not None else None
+        return write(name, path, store, body.get("base"), None, lambda text: apply_form(text, form, shown), "saved")
 
     def restore(body: dict[str, Any]) -> dict[str, Any]:
         name, path, store = lookup(body.get("handout"))
