@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, SEED_YAML, seed_project, write_minimal
+from conftest import REPO, SEED_YAML, seed_project
 from test_preview_truth import _page, _running
 
 from brochure.serve import Preview
@@ -164,7 +164,7 @@ def test_a_write_without_the_token_or_from_another_origin_is_403_and_changes_not
         ]
         for headers in refused:
             for path in ("/edit/save", "/edit/restore"):
-                status, answer = _post(port, path, form, headers)
+                status, _answer = _post(port, path, form, headers)
                 assert status == 403, (headers, status)
         assert _post(port, "/edit/save", form, {**good, "Host": "evil.example", "Origin": "http://evil.example"})[0] == 400
         page = _page(port)
