@@ -42,12 +42,12 @@ FIELDS = [
     Field("subtitle", "Subtitle"),
     Field("intro", "Introduction", "markdown", "Shown before the sections."),
     Field("clinic.name", "Clinic name"),
-    Field("clinic.phone", "Phone", hint="Like (913) 871-9888"),
-    Field("clinic.website", "Website", hint="Like example.com"),
+    Field("clinic.phone", "Phone", hint="Like (913) 871-9888."),
+    Field("clinic.website", "Website", hint="Like example.com."),
     Field("clinic.email", "Email"),
     Field("clinic.address", "Address", "text"),
-    Field("theme.primary", "Main colour", "colour", "# and six hex digits, like #1d5c73, or cmyk(74 12 6 61)"),
-    Field("theme.accent", "Second colour", "colour", "Rules and highlights, like #c8682c"),
+    Field("theme.primary", "Main colour", "colour", "# and six hex digits, like #1d5c73, or cmyk(74 12 6 61)."),
+    Field("theme.accent", "Second colour", "colour", "Rules and highlights, like #c8682c."),
 ]
 SECTION_FIELDS = ("heading", "body")
 MAX_VALUE = 200_000  # characters in one field: a whole handout is a few thousand

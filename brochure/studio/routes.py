@@ -59,6 +59,7 @@ class EditorView:
     other_errors: list[str] = field(default_factory=list)
     history: list[Entry] = field(default_factory=list)
     fields: list[Any] = field(default_factory=lambda: FIELDS)
+    inherited: dict[str, str] = field(default_factory=dict)  # field key -> what a blank field takes, and from where
 
     def id(self, key: str) -> str:
         return field_id(key)
@@ -86,7 +87,46 @@ def editor_view(editor: Editor, choice: Choice) -> EditorView | None:
     placed = place_errors(errors, len(shown.values.get("sections", [])))
     shown.errors, shown.other_errors = placed[0], shown.other_errors + placed[1]
     shown.history = store.history(path)
+    if shown.values:
+        shown.inherited = inherited(path, view.name, shown.values)
     return shown
+
+
+def inherited(path: Path, name: str, values: dict[str, Any]) -> dict[str, str]:
+    """What each blank field of a project's handout or a translation takes from elsewhere, said
+    beside it: "Left blank: the project gives (816) 555-0199"."""
+    from ..content.project import find_project, read_project
+    from ..content.project import inherit as inherit_project
+    from ..content.source import read_source
+    from ..content.translations import inherit as inherit_translation
+    from ..content.translations import source_of
+    from ..errors import ContentError
+
+    try:
+        own = read_source(path, name)
+        source = inherit_translation(own, path)
+        project = find_project(path)
+        translated = source.data
+        if project is not None:
+            source = inherit_project(source, read_project(project), path, project.resolve().parent)
+    except (ContentError, OSError):
+        return {}
+    said = {}
+    for each in FIELDS:
+        if values.get(each.key):
+            continue
+        value = _text(source.data, each.key)
+        if not value:
+            continue
+        origin = "the handout it translates" if _text(translated, each.key) and source_of(path) else "the project"
+        said[each.key] = f"Left blank here: {origin} gives \u201c{value}\u201d."
+    return said
+
+
+def _text(data: Any, key: str) -> str:
+    for part in key.split("."):
+        data = data.get(part) if isinstance(data, dict) else None
+    return str(data).strip() if isinstance(data, (str, int, float)) and not isinstance(data, bool) else ""
 
 
 def _said(error: dict[str, Any]) -> str:
