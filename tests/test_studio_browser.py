@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,6 +144,48 @@ def test_a_write_without_the_token_or_from_another_origin_gets_403(studio: tuple
                                headers={"X-Brochure-Token": str(token), "Origin": "http://evil.example"})
     assert answer.status == 403
     assert hashlib.sha256(content.read_bytes()).hexdigest() == before
+
+
+def test_typed_text_is_text_in_the_page_and_in_the_pdf(studio: tuple[Any, Any, Path]) -> None:
+    running, page, _content = studio
+    page.goto(f"http://127.0.0.1:{running.port}/")
+    before_src = str(page.get_attribute("main img", "src"))
+    typed = '<img src=x onerror="window.ran=1"> {{ 7*7 }} </textarea><script>window.ran=2</script>'
+    page.get_by_label("Title", exact=True).fill(typed)
+    page.keyboard.press("Control+S")
+    _saved(page)
+    _rebuilt(page, before_src)
+    page.reload()
+    assert page.get_by_label("Title", exact=True).input_value() == typed
+    assert page.evaluate("window.ran") is None
+    assert page.evaluate("document.querySelectorAll('#editor img, #editor script').length") == 0
+    pdf = _pdf_text(running.port, page)
+    assert "{{ 7*7 }}" in pdf and "49" not in pdf and "onerror" in pdf.replace(" ", "")
+
+
+def test_a_file_changed_on_disk_shows_both_and_the_person_chooses(studio: tuple[Any, Any, Path]) -> None:
+    running, page, content = studio
+    page.goto(f"http://127.0.0.1:{running.port}/")
+    page.get_by_label("Title", exact=True).fill("Mine")  # typed, not saved yet
+    theirs = content.read_text(encoding="utf-8").replace("Two to three hours", "Two to four hours")
+    content.write_text(theirs, encoding="utf-8")  # a colleague's save in a text editor
+    page.keyboard.press("Control+S")
+    page.wait_for_selector("#conflict:not([hidden])", timeout=WAIT)
+    assert content.read_text(encoding="utf-8") == theirs  # not overwritten
+    assert page.input_value("#conflict-disk") == theirs
+    assert "title: Mine" in page.input_value("#conflict-mine")
+    assert page.evaluate("document.activeElement.id") == "keep-mine"
+    page.keyboard.press("Enter")  # save mine over it
+    assert _saved(page).startswith("Saved")
+    text = content.read_text(encoding="utf-8")
+    assert "title: Mine\n" in text and "Two to four hours" in text  # both changes, none lost
+    assert page.is_hidden("#conflict")
+    # History: the version before, restored from the page.
+    page.click("#history summary")
+    page.get_by_role("button", name=re.compile("^Restore")).nth(1).click()
+    page.wait_for_function("() => /^Restored/.test(document.getElementById('save-status').textContent)", timeout=WAIT)
+    assert "title: Mine\n" not in content.read_text(encoding="utf-8")
+    assert page.get_by_label("Title", exact=True).input_value() != "Mine"
 
 
 def _axe(page: Any, state: str) -> None:
