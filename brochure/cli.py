@@ -275,7 +275,7 @@ def _import(args: argparse.Namespace) -> int:
     from .importer import CannotImport, import_file
 
     source = Path(args.file)
-    target = Path(args.to) if args.to else Path(re.sub(r"[^\w.-]+", "-", source.stem).strip("-.") + ".yaml")
+    target = Path(args.to) if args.to else Path((re.sub(r"[^\w.-]+", "-", source.stem).strip("-.") or "article") + ".yaml")
     try:
         imported = import_file(source, target, force=args.force)
     except CannotImport as error:

@@ -280,3 +280,18 @@ def test_the_history_folder_cannot_be_a_link_out(tmp_path: Path) -> None:
         store.keep(content, b"x", "saved")
     assert not list(elsewhere.iterdir())
     shutil.rmtree(elsewhere)
+
+
+def test_a_folder_that_links_out_of_the_project_is_never_written_through(tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    seed_project(folder)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "handout.yaml").write_text("title: theirs\n", encoding="utf-8")
+    os.symlink(elsewhere, folder / "handouts")
+    store = Store(folder)
+    for path in (folder / "handouts" / "handout.yaml", folder / "handouts" / "new.yaml", folder / ".." / "x.yaml"):
+        with pytest.raises(StoreError):
+            store.write(path, b"title: mine\n")
+    assert (elsewhere / "handout.yaml").read_text(encoding="utf-8") == "title: theirs\n"
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["handout.yaml"] and not (tmp_path / "x.yaml").exists()

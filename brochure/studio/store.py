@@ -57,7 +57,9 @@ class Store:
 
     def _inside(self, path: Path) -> list[str]:
         """``path``'s parts below the root, refusing a path that leaves it or is a link."""
-        absolute = Path(os.path.abspath(path))
+        # Its folder as the system sees it (/tmp may itself be a link), its own name as it is:
+        # a file that is a link is then refused when opened, a folder that leads out here.
+        absolute = Path(os.path.realpath(path.parent)) / path.name
         if not absolute.is_relative_to(self.root):
             raise StoreError(f"{path} is outside the project; the editor writes only inside {self.root}")
         parts = list(absolute.relative_to(self.root).parts)
