@@ -211,3 +211,13 @@ def test_the_page_passes_axe_core_with_no_serious_or_critical_finding(studio: tu
     assert page.evaluate("document.activeElement.id") == "f-sections-2-heading"
     assert page.get_by_label("Heading").count() == 3
     _axe(page, "with a section added")
+    # The toolbar marks the words chosen in the text it belongs to.
+    body = page.locator("#f-sections-2-body")
+    body.fill("Call us today")
+    body.focus()
+    page.evaluate("() => document.getElementById('f-sections-2-body').setSelectionRange(8, 13)")
+    page.locator("#f-sections-2-body").locator("xpath=..").get_by_role("button", name="Bold").click()
+    assert body.input_value() == "Call us **today**"
+    page.evaluate("() => document.getElementById('f-sections-2-body').setSelectionRange(0, 17)")
+    page.locator("#f-sections-2-body").locator("xpath=..").get_by_role("button", name="List").click()
+    assert body.input_value() == "- Call us **today**"
