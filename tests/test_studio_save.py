@@ -295,3 +295,31 @@ def test_a_folder_that_links_out_of_the_project_is_never_written_through(tmp_pat
             store.write(path, b"title: mine\n")
     assert (elsewhere / "handout.yaml").read_text(encoding="utf-8") == "title: theirs\n"
     assert sorted(p.name for p in elsewhere.iterdir()) == ["handout.yaml"] and not (tmp_path / "x.yaml").exists()
+
+
+def test_in_a_project_the_picked_handout_and_language_is_the_one_edited(tmp_path: Path) -> None:
+    from test_preview_picker import _project
+
+    from brochure.picker import FileView, link_translations
+
+    files = _project(tmp_path / "chain")
+    preview = Preview(tmp_path / "chain" / "out", dpi=20)
+    views = {name: FileView(name, path=path.resolve(), lang="es" if ".es." in name else "en-US") for path, name in files}
+    link_translations(views)
+    preview.views = views
+    spanish = tmp_path / "chain" / "care.es.yaml"
+    with _running(preview) as port:
+        page = _page(port, "?handout=care.yaml&lang=es")
+        assert "Edit care.es.yaml" in page and 'value="Cómo cuidarse"' in page
+        # A blank field says what it takes from the project.
+        assert "Left blank here: the handout it translates gives “(913) 871-9888”." in page
+        assert "Left blank here: the handout it translates gives “#1d5c73”." in page
+        fields = read_form(spanish.read_text(encoding="utf-8"))
+        fields["title"] = "Cómo cuidarse bien"
+        status, answer = _post(port, "/edit/save", {"handout": "care.es.yaml", "base": _digest(spanish),
+                                                    "fields": fields}, _headers(port, preview.editor.token))
+    assert status == 200, answer
+    assert "title: Cómo cuidarse bien\n" in spanish.read_text(encoding="utf-8")
+    assert "Caring for Yourself" in (tmp_path / "chain" / "care.yaml").read_text(encoding="utf-8")
+    assert "clinic" not in yaml.safe_load(spanish.read_text(encoding="utf-8"))  # no empty override made
+    assert len(list((tmp_path / "chain" / ".brochure-history" / "care.es.yaml").iterdir())) == 2
