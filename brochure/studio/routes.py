@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
-from .store import Entry, Store, StoreError, digest
+from .store import KEEP, Entry, Store, StoreError, digest
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -60,6 +60,7 @@ class EditorView:
     history: list[Entry] = field(default_factory=list)
     fields: list[Any] = field(default_factory=lambda: FIELDS)
     inherited: dict[str, str] = field(default_factory=dict)  # field key -> what a blank field takes, and from where
+    keep: int = KEEP
 
     def id(self, key: str) -> str:
         return field_id(key)
