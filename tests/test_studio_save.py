@@ -259,6 +259,10 @@ def test_only_the_served_project_files_are_written_whatever_the_request_says(tmp
             status, answer = _post(port, "/edit/save", {"handout": handout, "base": _digest(outside),
                                                         "fields": {"title": "x"}}, headers)
             assert status == 400, handout
+        before = content.read_bytes()
+        status, answer = _post(port, "/edit/save", {"handout": "content.yaml", "base": _digest(content),
+                                                    "fields": {"title": "x" * 5_000_000}}, headers)
+        assert status == 400 and answer["message"] == "the request is too large" and content.read_bytes() == before
         # The served file swapped for a link to a file outside: refused, the outside file untouched.
         content.unlink()
         os.symlink(outside, content)
