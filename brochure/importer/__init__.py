@@ -164,6 +164,7 @@ def _docx_html(source: Path, data: bytes, pictures: _Pictures) -> str:
 
 def import_file(source: Path, target: Path, force: bool = False) -> Imported:
     """Read ``source`` and write the content file ``target``; ``CannotImport`` when it cannot be read."""
+    from ..files import write_atomic
     from ..projects import find_project
 
     data = _read_bytes(source)
@@ -186,8 +187,5 @@ def import_file(source: Path, target: Path, force: bool = False) -> Imported:
     article = group(items, fallback)
     article.notes += pictures.notes
     text = to_yaml(article, source.name, find_project(target) is not None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)
+    write_atomic(target, text.encode("utf-8"))
     return Imported(target, article, pictures.copied)
