@@ -221,3 +221,14 @@ def test_the_page_passes_axe_core_with_no_serious_or_critical_finding(studio: tu
     page.evaluate("() => document.getElementById('f-sections-2-body').setSelectionRange(0, 17)")
     page.locator("#f-sections-2-body").locator("xpath=..").get_by_role("button", name="List").click()
     assert body.input_value() == "- Call us **today**"
+    # Reordered and removed with the buttons under each section; the labels follow the places.
+    headings = "() => [...document.querySelectorAll('#section-list [data-part=heading]')].map(h => h.value)"
+    page.locator("#f-sections-2-heading").fill("Call us")
+    page.get_by_role("button", name="Move up section 3").click()
+    assert page.evaluate(headings) == ["What ketamine does", "Call us", "How long it lasts"]
+    assert page.evaluate("document.querySelector('label[for=f-sections-1-heading]').closest('fieldset')"
+                         ".querySelector('legend').textContent") == "Section 2"
+    assert page.get_by_label("Heading").nth(1).input_value() == "Call us"
+    page.get_by_role("button", name="Remove section 2").click()
+    assert page.evaluate(headings) == ["What ketamine does", "How long it lasts"]
+    _axe(page, "after moving and removing sections")
