@@ -327,3 +327,23 @@ def test_in_a_project_the_picked_handout_and_language_is_the_one_edited(tmp_path
     assert "Caring for Yourself" in (tmp_path / "chain" / "care.yaml").read_text(encoding="utf-8")
     assert "clinic" not in yaml.safe_load(spanish.read_text(encoding="utf-8"))  # no empty override made
     assert len(list((tmp_path / "chain" / ".brochure-history" / "care.es.yaml").iterdir())) == 2
+
+
+def test_saves_at_once_from_two_tabs_save_one_and_show_the_other_both_versions(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    preview, content = _served(tmp_path / "site")
+    base = _digest(content)
+    fields = read_form(content.read_text(encoding="utf-8"))
+    with _running(preview) as port:
+        headers = _headers(port, preview.editor.token)
+
+        def save(number: int) -> int:
+            form = {**fields, "title": f"Tab {number}"}
+            return _post(port, "/edit/save", {"handout": "content.yaml", "base": base, "fields": form}, headers)[0]
+
+        with ThreadPoolExecutor(6) as pool:
+            statuses = sorted(pool.map(save, range(6)))
+    assert statuses == [200] + [409] * 5
+    store = Store(tmp_path / "site")
+    assert len([e for e in store.history(content) if e.note.startswith("not saved")]) == 5  # none lost

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,8 @@ class Editor:
 
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     sources: dict[str, Path] = field(default_factory=dict)  # the served files, by the name the picker shows
+    # One save at a time: two tabs saving at once must not both pass the check of what is on disk.
+    saving: threading.Lock = field(default_factory=threading.Lock)
 
     def path_of(self, view: FileView) -> Path:
         """The content file of a view: as served, else as built, else its name."""
@@ -198,6 +201,11 @@ def routes(editor: Editor, views: Any) -> list[Any]:
               note: str) -> dict[str, Any]:
         """Save ``new`` (or ``make(current)``) over ``path`` if it is still ``base``; else keep ours
         in the history and hand back both versions."""
+        with editor.saving:
+            return _write(name, path, store, base, new, make, note)
+
+    def _write(name: str, path: Path, store: Store, base: Any, new: bytes | None, make: Any,
+               note: str) -> dict[str, Any]:
         current = store.read(path)
         text = current.decode("utf-8", errors="replace")
         if new is None:
