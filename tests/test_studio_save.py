@@ -31,11 +31,17 @@ def _changed_lines(before: str, after: str) -> list[str]:
 
 # --- the file stays the user's ------------------------------------------------------------
 
-@pytest.mark.parametrize("path", [SEED_YAML, *sorted((REPO / "examples").rglob("*.yaml"))],
+@pytest.mark.parametrize("path", [SEED_YAML, *sorted((REPO / "examples").rglob("*.yaml")),
+                                  *sorted((REPO / "tests" / "corpus").glob("*.yaml"))],
                          ids=lambda p: str(p.relative_to(REPO)))
 def test_a_form_saved_unchanged_writes_the_very_same_bytes(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    assert apply_form(text, read_form(text)) == text
+    form = read_form(text)
+    assert apply_form(text, form) == text
+    if form["title"]:  # a new title changes its own line and no other
+        form["title"] += " again"
+        changed = _changed_lines(text, apply_form(text, form))
+        assert len(changed) == 2 and changed[0].startswith("- title:") and changed[1].startswith("+ title:"), changed
 
 
 def test_a_new_title_changes_that_line_only_and_keeps_comments_quotes_and_styles() -> None:
