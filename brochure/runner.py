@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import ContentError, Problem
-from .manifest import Manifest
+from .manifest import Manifest, Removed
 
 if TYPE_CHECKING:
     from .build import Finished, Progress, Result, Unit
@@ -33,6 +33,9 @@ class Outcome:
     results: list[Result] = field(default_factory=list)
     up_to_date: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # PDFs an earlier build made that are no longer made (a new title, a removed location, a
+    # deleted handout), as lines to print: each removed, or kept because someone changed it.
+    removed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -119,8 +122,18 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
                 keep = {p.name for r in outcomes[name].results for p in r.pdfs}
                 # On a write error, stale entries of removed variants stay listed until the next build.
                 with contextlib.suppress(OSError):
-                    known.forget(path, keep)
+                    outcomes[name].removed += _said(known.forget(path, keep), f"no longer made from {name}")
+    if outcomes:
+        with contextlib.suppress(OSError):
+            first = next(iter(outcomes.values()))
+            first.removed += _said(known.forget_gone(), "the content file it was made from is gone")
     return list(outcomes.values())
+
+
+def _said(removed: Removed, why: str) -> list[str]:
+    return ([f"removed {path}: {why}" for path in removed.removed]
+            + [f"kept {path}: {why}, but it was changed after brochure wrote it; remove it yourself if it is not "
+               "needed" for path in removed.kept])
 
 
 class Executor(Protocol):

@@ -96,7 +96,8 @@ def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, s
             return False  # editor and atomic-write temporaries, vim's probe file
         if ours(p, out) or p.is_dir():
             return False
-        return p.parent in template_folders or p.suffix.lower() in CONTENT_SUFFIXES
+        # A translation's lock file (``brochure translated``): its check changes, so it is looked at again.
+        return p.parent in template_folders or p.suffix.lower() in CONTENT_SUFFIXES or name.endswith(".lock.json")
 
     return keep
 
