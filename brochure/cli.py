@@ -11,7 +11,6 @@ import argparse
 import difflib
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -338,22 +337,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importer import CannotImport, import_file
+    from .importer import CannotImport, default_target, import_file, summary
 
-    source = Path(args.file)
-    target = Path(args.to) if args.to else Path((re.sub(r"[^\w.-]+", "-", source.stem).strip("-.") or "article") + ".yaml")
+    target = Path(args.to) if args.to else default_target(Path(args.file))
     try:
-        imported = import_file(source, target, force=args.force)
+        imported = import_file(Path(args.file), target, force=args.force)
     except CannotImport as error:
         print(error, file=sys.stderr)
         return 1
-    article = imported.article
-    count = len(article.sections)
-    pictures = f", {len(imported.pictures)} picture{'s' * (len(imported.pictures) != 1)}" if imported.pictures else ""
-    print(f"wrote {target}: '{article.title}', {count} section{'s' * (count != 1)}{pictures}")
-    for note in article.notes:
-        print(f"{target}: note: {note}")
-    print(f"next: {_prog()} serve {target}  (edit it beside its pages)")
+    print("\n".join(summary(imported, _prog())))
     return 0
 
 

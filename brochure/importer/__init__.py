@@ -189,3 +189,18 @@ def import_file(source: Path, target: Path, force: bool = False) -> Imported:
     text = to_yaml(article, source.name, find_project(target) is not None)
     write_atomic(target, text.encode("utf-8"))
     return Imported(target, article, pictures.copied)
+
+
+def default_target(source: Path) -> Path:
+    """The content file an import writes when not told: the article's name, .yaml, in this folder."""
+    return Path((re.sub(r"[^\w.-]+", "-", source.stem).strip("-.") or "article") + ".yaml")
+
+
+def summary(imported: Imported, prog: str) -> list[str]:
+    """What an import says: what it wrote, what to check, what to do next."""
+    article, target = imported.article, imported.path
+    count, pictures = len(article.sections), len(imported.pictures)
+    said = f", {pictures} picture{'s' * (pictures != 1)}" if pictures else ""
+    return ([f"wrote {target}: '{article.title}', {count} section{'s' * (count != 1)}{said}"]
+            + [f"{target}: note: {note}" for note in article.notes]
+            + [f"next: {prog} serve {target}  (edit it beside its pages)"])
