@@ -13,7 +13,8 @@ and ``serve`` on every save; ``cli`` is the thin command line over them.
 Stages (a stage imports only those above it in this list, and the leaves)::
 
     leaves   errors (Problem, ContentError) ; files (atomic writes, hashes) ; outputs (output kinds)
-             projects (which project a file belongs to, without YAML)
+             discover (a file's project and root, its translations: without YAML)
+             settings (Settings: one run's --out, --force, --jobs..., made once by cli, read below it)
     content  source -> model -> load -> variants, translations (translated: lock files) ;
              described.load_described (cached)
     render   html (Jinja) -> job (one PDF) -> pdf (WeasyPrint) -> trifold, marks, tagging

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .discover import find_project
 from .errors import ContentError, Problem
-from .projects import find_project
 
 
 def requires_approval(path: Path) -> bool:

@@ -69,7 +69,7 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
     """One handout's line of the catalog, from its content (validated, as the build read it)."""
     from .build import pdf_paths
     from .content.described import load_described
-    from .projects import content_root
+    from .discover import content_root
     from .render.typeface import files as theme_files
 
     try:

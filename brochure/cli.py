@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .targets import DEFAULT_FILES, files_named, settle_out
 
 if TYPE_CHECKING:
     from .errors import Problem
     from .runner import Outcome
+    from .settings import Settings
 
 COMMANDS = {
     "build": "build the print and email PDFs of each file, skipping those up to date (the default command)",
@@ -57,7 +59,6 @@ def _port(text: str) -> int:
 
 
 # The FILE list when none is given (compared by identity: "content.yaml" typed out is a file).
-DEFAULT_FILES = ["content.yaml"]
 FILES_HELP = ("content files, or a project (its brochure.yaml or folder); default: the project in this "
               "folder, else content.yaml")
 
@@ -159,75 +160,29 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
     return status
 
 
-def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
-    """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
-    project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
-    stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .projects import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+def _settings(args: argparse.Namespace) -> Settings:
+    """The command's options as one record, made once here and passed down (runner, watch,
+    serve, the executors). ``build``, ``watch`` and ``serve`` check what they build; with
+    ``--strict``, up-to-date files are checked too."""
+    from .settings import Settings
 
-    unique: dict[Path, str] = {}
-    args.projects = []
-    for name in args.files:
-        project = named(name, default=args.files is DEFAULT_FILES)
-        if project is None:
-            unique.setdefault(Path(name).resolve(), name)
-            # A handout's translations beside it (infusion.es.yaml) are built and checked with it.
-            for translation in translations_of(Path(name)):
-                unique.setdefault(translation.resolve(), str(Path(name).parent / translation.name))
-            continue
-        from .content.project import handouts
-
-        out = getattr(args, "out", None)
-        # The PDFs' folder is not searched for handouts; a folder of handouts given as --out is
-        # searched, so that _out can say it is one.
-        skip = (Path(out),) if out and not any(Path(out).glob("*.y*ml")) else ()
-        for path in handouts(project, skip=skip):
-            unique.setdefault(path.resolve(), shown(path))
-        args.projects.append(project)
-    return [(Path(name), name) for name in unique.values()]
-
-
-def _out(args: argparse.Namespace, files: list[tuple[Path, str]]) -> bool:
-    """Settle ``args.out``: the project's own out/ when one project is built without --out, else
-    the folder given. A folder that cannot be the PDFs' (the project's root, a folder of handouts,
-    a file, nothing, a folder whose parent is missing) is one line, before anything is rendered:
-    False."""
-    if args.out is None:
-        args.out = str(args.projects[0].parent / "out") if len(args.projects) == 1 else "out"
-        return True
-    given = args.out
-    problem = None
-    out = Path(given).resolve() if given.strip() else None
-    holders = {path.resolve().parent: name for path, name in files}
-    if out is None:
-        problem = "--out: names no folder; give a folder for the PDFs, like out"
-    elif any(out == project.resolve().parent for project in args.projects):
-        problem = (f"--out {given}: this is the project's own folder; the PDFs go in a folder of their own, "
-                   f"like {Path(given) / 'out'}")
-    elif out in holders:
-        problem = (f"--out {given}: this folder holds handouts ({Path(holders[out]).name}); the PDFs go in a folder "
-                   f"of their own, like {Path(given) / 'out'}")
-    elif out.exists() and not out.is_dir():
-        problem = f"--out {given}: this is a file, not a folder; give a folder for the PDFs"
-    elif not out.parent.is_dir():
-        problem = (f"--out {given}: the folder {Path(given).parent} does not exist; make it first, "
-                   "or give a folder that does")
-    if problem:
-        print(problem, file=sys.stderr)
-    return problem is None
+    strict = getattr(args, "strict", False)
+    given = {name: getattr(args, name) for name in ("force", "jobs", "scheduler", "port", "dpi") if hasattr(args, name)}
+    return Settings(Path(getattr(args, "out", "out")), check=args.command in ("build", "watch", "serve"),
+                    strict=strict, skip_fresh_files=not strict, **given)
 
 
 def _build(args: argparse.Namespace) -> int:
     from .console import progress_for
     from .runner import run
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
+    settings = _settings(args)
     try:
         with progress_for(sys.stdout) as progress:
-            outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
-                           check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler)
+            outcomes = run(files, settings, progress)
     except Exception as error:  # the cluster's, imported only now: a local build's start stays light
         from .cluster import ClusterError
 
@@ -235,8 +190,8 @@ def _build(args: argparse.Namespace) -> int:
             raise
         print(error, file=sys.stderr)
         return 1
-    status = report(outcomes, args.strict)
-    if args.strict:
+    status = report(outcomes, settings.strict)
+    if settings.strict:
         from .approval import unapproved
 
         for problem in unapproved(files):
@@ -247,8 +202,8 @@ def _build(args: argparse.Namespace) -> int:
 
         from .catalog import stale, write_catalog
 
-        if stale(files, outcomes, Path(args.out), date.today()):
-            for path in write_catalog(files, outcomes, Path(args.out), date.today()):
+        if stale(files, outcomes, settings.out_dir, date.today()):
+            for path in write_catalog(files, outcomes, settings.out_dir, date.today()):
                 if path.suffix in (".html", ".pdf"):
                     print(f"wrote {path}")
     return status
@@ -262,7 +217,7 @@ def _check(args: argparse.Namespace) -> int:
     status = 0
     everything = []
     said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
-    for path, name in _files(args):
+    for path, name in files_named(args):
         failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
             findings = check_file(path, name, problems=failed)
@@ -288,14 +243,14 @@ def _check(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
     shown = [str(p) for p in args.projects] or args.files
     print(f"watching {', '.join(shown)} and the templates; Ctrl-C stops", flush=True)
-    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is built too
+    discover = (lambda: files_named(args)) if args.projects else None  # a handout added to the project is built too
     try:
-        for outcomes in rebuilds(files, Path(args.out), force=args.force, check=True, discover=discover):
+        for outcomes in rebuilds(files, _settings(args), discover=discover):
             report(outcomes)
             print("waiting for changes...", flush=True)
     except KeyboardInterrupt:
@@ -308,14 +263,15 @@ def _proof(args: argparse.Namespace) -> int:
     from .proof import render_proofs
     from .runner import run
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
-    outcomes = run(files, Path(args.out), force=args.force)
+    settings = _settings(args)
+    outcomes = run(files, settings)
     status = report(outcomes)
     for outcome in outcomes:
         for pdf in [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date:
-            for path in render_proofs(pdf, Path(args.out), args.dpi, args.guides):
+            for path in render_proofs(pdf, settings.out_dir, settings.dpi, args.guides):
                 print(f"wrote {path}")
     return status
 
@@ -327,11 +283,11 @@ def _serve(args: argparse.Namespace) -> int:
         report(outcomes)
         print("waiting for changes...", flush=True)
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
-    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is shown too
-    serve(files, Path(args.out), args.port, args.dpi, on_outcomes=show, discover=discover)
+    discover = (lambda: files_named(args)) if args.projects else None  # a handout added to the project is shown too
+    serve(files, _settings(args), on_outcomes=show, discover=discover)
     print("stopped the preview")
     return 0
 
@@ -368,8 +324,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _translated(args: argparse.Namespace) -> int:
     from .content import read_source, translated
+    from .discover import source_of
     from .errors import ContentError
-    from .projects import source_of
 
     status = 0
     for name in args.files:

@@ -20,8 +20,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
+from ..discover import PROJECT_FILE, content_root, find_project, shown
 from ..errors import ContentError, Problem
-from ..projects import PROJECT_FILE, content_root, find_project, shown
 from .fonts import BUNDLED_FONT
 from .messages import problems_of
 from .model import Checks, Clinic, Print, Status, StrictModel, Theme, Version

@@ -14,14 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..discover import PROJECT_FILE, language_of_name, source_of, translations_of
 from ..errors import ContentError, Problem
 from ..files import file_hash
-from ..projects import PROJECT_FILE, language_of_name, source_of, translations_of
 from .source import Source, read_source
 from .translated import lock_path
 
 SHARED = ("clinic", "theme", "layout", "paper", "print", "outputs", "checks", "variants")
-# The names: brochure.projects finds translations without YAML or pydantic (a no-op build).
+# The names: brochure.discover finds translations without YAML or pydantic (a no-op build).
 __all__ = ["SHARED", "inherit", "language_of_name", "own_path", "source_of", "translations_of"]
 
 

@@ -164,8 +164,8 @@ def _docx_html(source: Path, data: bytes, pictures: _Pictures) -> str:
 
 def import_file(source: Path, target: Path, force: bool = False) -> Imported:
     """Read ``source`` and write the content file ``target``; ``CannotImport`` when it cannot be read."""
+    from ..discover import find_project
     from ..files import write_atomic
-    from ..projects import find_project
 
     data = _read_bytes(source)
     if target.exists() and not force:

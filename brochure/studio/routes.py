@@ -44,7 +44,7 @@ class Editor:
         return self.sources.get(view.name) or view.path or Path(view.name)
 
     def store(self, path: Path) -> Store:
-        from ..projects import content_root
+        from ..discover import content_root
 
         return Store(content_root(path))
 
