@@ -229,6 +229,9 @@ class _Mender:
         self.text = {(n, m.mcid): "".join(m.text) for n, (_, ms) in enumerate(self.scans) for m in ms}
         role_map = tree.get("/RoleMap")
         self.roles = {str(k): str(v) for k, v in role_map.items()} if isinstance(role_map, Dictionary) else {}
+        # The first and last page of each element's content, kept while pages are joined: a
+        # join only widens its target's span, so no element's content is walked twice.
+        self.spans: dict[tuple[int, int], tuple[int, int] | None] = {}
 
     def run(self) -> None:
         top = self.tree
@@ -266,18 +269,47 @@ class _Mender:
         """(page, MCID or None for an OBJR, owning element) of each item in ``elem``, in order;
         ``deep``: in its descendants too."""
         for kid in _kids(elem):
-            if isinstance(kid, int):
-                yield self._page_of(elem), kid, elem
-            elif _is_elem(kid):
+            if _is_elem(kid):
                 if deep:
                     yield from self._content(kid)
-            elif isinstance(kid, Dictionary) and kid.get("/Type") in (Name.MCR, Name.OBJR):
-                pg = kid.get("/Pg")
-                page = self.pages.get(pg.objgen) if isinstance(pg, Dictionary) else self._page_of(elem)
-                yield page, int(kid.MCID) if kid.get("/Type") == Name.MCR else None, elem
+            else:
+                yield from self._items(elem, kid)
 
-    def _pages(self, elem: Object) -> list[int]:
-        return [page for page, _, _ in self._content(elem) if page is not None]
+    def _items(self, elem: Object, kid: Kid) -> Iterator[tuple[int | None, int | None, Object]]:
+        """(page, MCID or None, ``elem``) of ``kid``, an MCID, MCR or OBJR of ``elem``; nothing for another kid."""
+        if isinstance(kid, int):
+            yield self._page_of(elem), kid, elem
+        elif isinstance(kid, Dictionary) and kid.get("/Type") in (Name.MCR, Name.OBJR):
+            pg = kid.get("/Pg")
+            page = self.pages.get(pg.objgen) if isinstance(pg, Dictionary) else self._page_of(elem)
+            yield page, int(kid.MCID) if kid.get("/Type") == Name.MCR else None, elem
+
+    def _span(self, elem: Object) -> tuple[int, int] | None:
+        """The first and last page of the content in ``elem`` and below it (None: no content)."""
+        key = elem.objgen
+        if key not in self.spans:
+            self.spans[key] = self._widen(None, elem, _kids(elem))
+        return self.spans[key]
+
+    def _widen(self, span: tuple[int, int] | None, elem: Object, kids: list[Kid]) -> tuple[int, int] | None:
+        """``span`` widened by the pages of ``kids``, items of ``elem``."""
+        for kid in kids:
+            if _is_elem(kid):
+                pages = self._span(kid)
+            else:
+                page = next((p for p, _, _ in self._items(elem, kid)), None)
+                pages = None if page is None else (page, page)
+            if pages is not None:
+                span = pages if span is None else (min(span[0], pages[0]), max(span[1], pages[1]))
+        return span
+
+    def _forget(self, elem: Object) -> None:
+        """Drop the kept spans that depend on ``elem``'s parent: its own, when it names no page."""
+        if elem.get("/Pg") is None:
+            self.spans.pop(elem.objgen, None)
+            for kid in _kids(elem):
+                if _is_elem(kid):
+                    self._forget(kid)
 
     def _words(self, elem: Object) -> str:
         return "".join(self.text.get((p, m), "") for p, m, _ in self._content(elem) if p is not None and m is not None)
@@ -287,8 +319,8 @@ class _Mender:
         role = self._role(before)
         if role != self._role(after):
             return False
-        ends, starts = self._pages(before), self._pages(after)
-        if not ends or not starts or min(starts) != max(ends) + 1 or min(starts) != self._page_of(after):
+        ends, starts = self._span(before), self._span(after)
+        if ends is None or starts is None or starts[0] != ends[1] + 1 or starts[0] != self._page_of(after):
             return False
         if role in CONTAINERS:
             first = next((k for k in _kids(after) if _is_elem(k)), None)
@@ -312,8 +344,13 @@ class _Mender:
 
     def _join(self, into: Object, other: Object) -> None:
         """Move ``other``'s kids to the end of ``into``; then join at the seam, one level down."""
-        before = _kids(into)
-        seam = before[-1] if before and _is_elem(before[-1]) else None
+        span = self._span(into)  # before anything moves: ``into``'s own content
+        before = into.get("/K")
+        if not isinstance(before, Array):  # one kid or none: made a list, as every join leaves it
+            into.K = Array(_kids(into))
+            before = into.K
+        last = before[len(before) - 1] if len(before) else None
+        seam = last if _is_elem(last) else None
         page, other_page = self._page_of(into), self._page_of(other)
         moved: list[Kid] = []
         for kid in _kids(other):
@@ -321,12 +358,15 @@ class _Mender:
                 kid = Dictionary(Type=Name.MCR, Pg=other.Pg, MCID=kid)
             elif _is_elem(kid):
                 kid.P = into
+                self._forget(kid)  # it may have taken its page from ``other``
             moved.append(kid)
+        span = self._widen(span, into, moved)
         first = moved[0] if moved else None
         if seam is not None and _is_elem(first) and self._continues(seam, first):
             self._join(seam, first)
             moved.pop(0)
-        self._set_kids(into, before + moved)
+        before.extend(cast(list[Object], moved))  # in place: the kids already there are not copied again
+        self.spans[into.objgen] = span
 
     @staticmethod
     def _set_kids(node: Object, kids: list[Kid]) -> None:
