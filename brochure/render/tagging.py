@@ -157,16 +157,29 @@ def _utf16(hexa: str) -> str:
 
 @dataclass
 class _Marked:
-    """One marked-content sequence with an MCID: where its BDC is, its text, how high it sits."""
+    """One marked-content sequence with an MCID: where its BDC is, what it shows, how high it sits."""
 
     index: int
     mcid: int
-    text: list[str] = field(default_factory=list)
+    # Each text-showing operator's font and operand, decoded only when the words are asked
+    # for (``words``): only paragraphs at a page break are read, not every line of the PDF.
+    shown: list[tuple[Object | None, Object]] = field(default_factory=list)
     y: float | None = None
+    _words: str | None = None
+
+    def words(self, fonts: _Fonts) -> str:
+        """The sequence's text, from each font's ToUnicode CMap."""
+        if self._words is None:
+            parts = []
+            for font, operand in self.shown:
+                strings = list(operand) if isinstance(operand, Array) else [operand]
+                parts += [fonts.text(font, bytes(s)) for s in strings if isinstance(s, pikepdf.String)]
+            self._words = "".join(parts)
+        return self._words
 
 
-def _scan(page: pikepdf.Page, fonts: _Fonts) -> tuple[list[Operation], list[_Marked]]:
-    """A page's operators and its MCID sequences, with their text and height on the page."""
+def _scan(page: pikepdf.Page) -> tuple[list[Operation], list[_Marked]]:
+    """A page's operators and its MCID sequences, with what they show and their height on the page."""
     ops = list(pikepdf.parse_content_stream(page))
     resources = page.obj.get("/Resources", Dictionary())
     font_dict = resources.get("/Font", Dictionary())
@@ -212,9 +225,7 @@ def _scan(page: pikepdf.Page, fonts: _Fonts) -> tuple[list[Operation], list[_Mar
         if current.y is None:
             current.y = _times(tm if name != "Do" else _IDENTITY, ctm)[5]
         if name != "Do":
-            shown = args[-1] if name != "TJ" else args[0]
-            strings = list(shown) if isinstance(shown, Array) else [shown]
-            current.text += [fonts.text(font, bytes(s)) for s in strings if isinstance(s, pikepdf.String)]
+            current.shown.append((font, args[-1] if name != "TJ" else args[0]))
     return ops, marked
 
 
@@ -224,9 +235,9 @@ class _Mender:
     def __init__(self, pdf: Pdf, tree: Object) -> None:
         self.pdf, self.tree = pdf, tree
         self.pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
-        fonts = _Fonts()
-        self.scans = [_scan(page, fonts) for page in pdf.pages]
-        self.text = {(n, m.mcid): "".join(m.text) for n, (_, ms) in enumerate(self.scans) for m in ms}
+        self.fonts = _Fonts()
+        self.scans = [_scan(page) for page in pdf.pages]
+        self.marks = {(n, m.mcid): m for n, (_, ms) in enumerate(self.scans) for m in ms}
         role_map = tree.get("/RoleMap")
         self.roles = {str(k): str(v) for k, v in role_map.items()} if isinstance(role_map, Dictionary) else {}
         # The first and last page of each element's content, kept while pages are joined: a
@@ -312,7 +323,8 @@ class _Mender:
                     self._forget(kid)
 
     def _words(self, elem: Object) -> str:
-        return "".join(self.text.get((p, m), "") for p, m, _ in self._content(elem) if p is not None and m is not None)
+        return "".join(self.marks[(p, m)].words(self.fonts) for p, m, _ in self._content(elem)
+                       if p is not None and m is not None and (p, m) in self.marks)
 
     def _continues(self, before: Object, after: Object) -> bool:
         """Whether ``after``, first on its page, is the rest of ``before``, last on the page before."""
