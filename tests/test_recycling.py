@@ -43,3 +43,38 @@ def test_a_worker_that_dies_fails_its_units_loudly() -> None:
 def test_nonsense_sizes_are_refused() -> None:
     with pytest.raises(ValueError):
         Lanes(workers=0)
+
+
+def test_a_long_local_batch_runs_on_recycled_workers_into_the_same_bytes(tmp_path, monkeypatch) -> None:
+    """A batch of more units than the workers' shares: spawned workers, replaced after 2 units
+    here, write the PDFs a one-process build writes, every unit once."""
+    import hashlib
+
+    from conftest import seed_project
+
+    from brochure import recycling, runner
+
+    path = seed_project(tmp_path / "content", ("layout: trifold", "layout: handout\nvariants: locations.csv"))
+    (path.parent / "locations.csv").write_text(
+        "id,clinic.phone\n" + "".join(f"loc-{n},(913) 555-010{n}\n" for n in range(5)), encoding="utf-8")
+    started: list[int] = []
+    real = recycling.Lanes
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def shutdown(self, cancel: bool = False) -> None:
+            started.append(self.started)
+            super().shutdown(cancel)
+
+    monkeypatch.setattr(recycling, "UNITS_PER_WORKER", 2)
+    monkeypatch.setattr(recycling, "Lanes", Counted)
+    outs = {}
+    for jobs in (2, 1):
+        outs[jobs] = tmp_path / f"out{jobs}"
+        outcomes = runner.run([(path, "content.yaml")], outs[jobs], jobs=jobs, force=True)
+        assert all(outcome.ok for outcome in outcomes), [outcome.problems for outcome in outcomes]
+    assert started and started[0] >= 3  # 5 units, 2 a worker: a fresh process took over at least once
+
+    def pdfs(folder):
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.pdf"))}
+
+    assert len(pdfs(outs[2])) == 10 and pdfs(outs[2]) == pdfs(outs[1])
