@@ -670,8 +670,8 @@ def batch(variants: int, rounds: int) -> Scenario:
         for r in range(ws.batch_runs or rounds):
             for jobs in JOBS:  # alternated, so drift in the machine's speed hits both alike
                 out_dir = ws.out(f"batch-{variants}/jobs{jobs}-{r}")
-                runs[jobs].append(run_child(build_command(path, out_dir, "--jobs", str(jobs), "--force"),
-                                            sample_tree=True))
+                runs[jobs].append(Child(build_command(path, out_dir, "--jobs", str(jobs), "--force"),
+                                        sample_tree=True).finish(timeout=max(CHILD_TIMEOUT_S, 6.0 * variants)))
                 check_pdfs(out_dir, 2 * variants)
         trees = {jobs: [r.tree_rss_mib for r in done if r.tree_rss_mib is not None] for jobs, done in runs.items()}
         return [Measurement(f"batch{variants}_jobs{jobs}", f"{variants} variants, --jobs {jobs} (cold)",
@@ -1225,7 +1225,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"[{time.perf_counter() - started:5.0f} s] running {scenario.__name__} ...",
                   file=sys.stderr, flush=True)
-            measured = scenario(ws)
+            try:
+                measured = scenario(ws)
+            except RuntimeError as error:  # a child that failed or timed out: the other scenarios still count
+                print(f"{scenario.__name__} failed: {error}", file=sys.stderr, flush=True)
+                continue
             for measurement in measured if isinstance(measured, list) else [measured]:
                 results[measurement.name] = measurement
     pairs, bounds = ratios(results), limits(results)
