@@ -143,7 +143,7 @@ def executor(jobs: int, scheduler: str | None) -> Executor:
 
 def local(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
           progress: Progress | None, jobs: int) -> Finished:
-    """Build the units here: in turn, or on ``jobs`` forked processes."""
+    """Build the units here: in turn, or on ``jobs`` forked processes (spawned and recycled in a long batch)."""
     units = list(planned)
     finished: Finished = []
     if jobs <= 1 or len(units) <= 1:
