@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_nonsense_sizes_are_refused() -> None:
         Lanes(workers=0)
 
 
-def test_a_long_local_batch_runs_on_recycled_workers_into_the_same_bytes(tmp_path, monkeypatch) -> None:
+def test_a_long_local_batch_runs_on_recycled_workers_into_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch of more units than the workers' shares: spawned workers, replaced after 2 units
     here, write the PDFs a one-process build writes, every unit once."""
     import hashlib
@@ -53,6 +54,7 @@ def test_a_long_local_batch_runs_on_recycled_workers_into_the_same_bytes(tmp_pat
     from conftest import seed_project
 
     from brochure import recycling, runner
+    from brochure.settings import Settings
 
     path = seed_project(tmp_path / "content", ("layout: trifold", "layout: handout\nvariants: locations.csv"))
     (path.parent / "locations.csv").write_text(
@@ -70,11 +72,11 @@ def test_a_long_local_batch_runs_on_recycled_workers_into_the_same_bytes(tmp_pat
     outs = {}
     for jobs in (2, 1):
         outs[jobs] = tmp_path / f"out{jobs}"
-        outcomes = runner.run([(path, "content.yaml")], outs[jobs], jobs=jobs, force=True)
+        outcomes = runner.run([(path, "content.yaml")], Settings(outs[jobs], jobs=jobs, force=True))
         assert all(outcome.ok for outcome in outcomes), [outcome.problems for outcome in outcomes]
     assert started and started[0] >= 3  # 5 units, 2 a worker: a fresh process took over at least once
 
-    def pdfs(folder):
+    def pdfs(folder: Path) -> dict[str, str]:
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.pdf"))}
 
     assert len(pdfs(outs[2])) == 10 and pdfs(outs[2]) == pdfs(outs[1])
