@@ -27,13 +27,14 @@ from .design import (
 )
 from .findings import Finding
 from .languages import language_of
-from .layout import Texts, layout
+from .layout import layout
 from .origin import placed
 from .pdfread import read_pages
 from .reading import long_sentences, reading_level
 from .required import required
 from .terms import claims, jargon, load_claims, load_terms
 from .text import text_blocks
+from .traced import Texts
 from .translation import translation
 
 
@@ -80,7 +81,7 @@ def check_pdfs(print_pdf: Path | None, email_pdf: Path | None, settings: Checks,
     """Every finding read from a brochure's two PDFs.
 
     ``images`` (from ``content_images``) lets a low-resolution or misplaced picture, and
-    ``texts`` (``layout.Texts``) misplaced words, be reported at the content line that names
+    ``texts`` (``traced.Texts``) misplaced words, be reported at the content line that names
     them, rather than only by page.
     """
     findings: list[Finding] = []
