@@ -131,8 +131,32 @@ def _safe_links(state: StateCore) -> None:
             block.children = kept
 
 
+_LEVEL = "brochure_heading_level"  # the env key: the level of a body's first heading
+
+
+def _nest_headings(state: StateCore) -> None:
+    """Core rule: a body's headings nest under the heading above the body, whatever the text
+    says. The outermost level the body uses becomes ``env[_LEVEL]`` (3 under a section's
+    h2), each deeper one the next level: ``#`` then ``####`` is h3 then h4, never a second
+    h1 or a skipped level (PDF/UA-1 and screen readers' outline need the nesting)."""
+    top = state.env.get(_LEVEL, 3) if isinstance(state.env, dict) else 3
+    open_levels: list[int] = []  # the written levels of the headings enclosing this one
+    current = "h3"
+    for token in state.tokens:
+        if token.type == "heading_open":
+            written = int(token.tag[1:])
+            while open_levels and open_levels[-1] >= written:
+                open_levels.pop()
+            current = f"h{min(6, top + len(open_levels))}"
+            open_levels.append(written)
+            token.tag = current
+        elif token.type == "heading_close":
+            token.tag = current
+
+
 def _make_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.core.ruler.push("brochure_headings", _nest_headings)
     parser.core.ruler.push("brochure_safe_links", _safe_links)
     parser.core.ruler.push("brochure_links", _linkify)
     blocks.install(parser)  # tables, callouts, checklists, pictures (each checked by the content model), notes
@@ -142,10 +166,14 @@ def _make_parser() -> MarkdownIt:
 _PARSER = _make_parser()
 
 
-def markdown(text: str, notes: blocks.Notes | None = None) -> Markup:
+def markdown(text: str, notes: blocks.Notes | None = None, level: int = 3) -> Markup:
     """Render a Markdown body; raw HTML in it is shown as text, never interpreted. ``notes``:
-    the document's, which numbers footnotes through every body and prints them at its end."""
-    return Markup(_PARSER.render(text, notes.env if notes is not None else None))
+    the document's, which numbers footnotes through every body and prints them at its end.
+    ``level``: the level of the body's outermost headings (3 in a section under its h2; 2 in
+    the intro, under the title)."""
+    env = notes.env if notes is not None else {}
+    env[_LEVEL] = max(1, min(6, level))
+    return Markup(_PARSER.render(text, env))
 
 
 def linkify(text: str) -> Markup:
