@@ -229,6 +229,8 @@ def link_descriptions(html: str, clinic: Clinic, labels: Labels) -> dict[str, st
             spoken[href] = labels("email_address", email=rest.split("?")[0])
         elif scheme in ("http", "https"):
             spoken[href] = labels("open_address", address=markup.web_label(href))
+        elif re.fullmatch(r"#note-\d+", href):  # a footnote's number: "Note 1", "Nota 1"
+            spoken[href] = f"{labels('callout_note')} {href.rsplit('-', 1)[1]}"
     if clinic.phone:
         spoken[markup.tel_href(clinic.phone)] = labels("call_clinic", clinic=clinic.name, phone=clinic.phone)
     if clinic.email:
