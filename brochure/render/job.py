@@ -41,16 +41,19 @@ class Job:
 
 def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
     """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
-    handout's gets crop marks in the registration colour. The office PDF of a tri-fold is the
-    same sheet cut to its trim: two landscape pages to print on both sides."""
+    handout's gets crop marks in the registration colour. The office PDF is the trim alone: a
+    tri-fold's is the sheet imposed with neither bleed nor marks, two landscape pages to print
+    on both sides; every office PDF keeps no box beyond its page."""
     if job.output in ("print", "office") and job.layout == "trifold":
         sheet = SHEETS[job.paper]
         if job.output == "office":
-            return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
+            return lambda data, document: marks.trim_only(trifold.impose(data, document, sheet, crop=False))
         bleed = BLEEDS[job.bleed]
         return lambda data, document: trifold.impose(data, document, sheet, bleed)
     if job.output == "print":
         return lambda data, document: marks.add_crop_marks(data)
+    if job.output == "office":
+        return lambda data, document: marks.trim_only(data)
     return None
 
 
