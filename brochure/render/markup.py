@@ -40,7 +40,7 @@ def links_pattern(lang: str = "en") -> re.Pattern[str]:
     in English, 112 besides in Spanish...), as whole numbers, never part of a longer number,
     a decimal, a time or an amount ("112 mg", "911.5", "9:11")."""
     short = "|".join(re.escape(n) for n in emergency_numbers(lang))
-    crisis = (r"|(?P<crisis>(?<![\w.,:/#+-])(?:" + short + r")(?![\w%°/-]|[.,:]\d|\s?(?:mg|mcg|ml|mL|g|kg|cm|mm)\b))"
+    crisis = (r"|(?P<crisis>(?<![\w.,:/#+$€£-])(?:" + short + r")(?![\w%°/-]|[.,:]\d|\s?(?:mg|mcg|ml|mL|g|kg|cm|mm)\b))"
               if short else "")
     return re.compile(_ADDRESSES + crisis)
 
