@@ -29,6 +29,7 @@ from .languages import language_of
 from .layout import Texts, layout
 from .origin import placed
 from .pdfread import read_pages
+from .rarity import rare_words
 from .reading import long_sentences, reading_level
 from .required import required
 from .terms import claims, jargon, load_claims, load_terms
@@ -64,6 +65,7 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
                 + reading_level(brochure, source, settings)
                 + long_sentences(brochure, source, settings)
                 + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms), language.wordlists), language)
+                + rare_words(blocks, source.file, language, settings, brochure)
                 + claims(blocks, source.file, load_claims(tuple(settings.extra_claims), language.wordlists), language)
                 + translation(brochure, source)
                 + contacts(brochure, source, blocks, settings))
