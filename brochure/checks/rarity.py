@@ -44,6 +44,11 @@ def _languages() -> frozenset[str]:
     return frozenset(available_languages())
 
 
+def knows(code: str) -> bool:
+    """Whether word frequencies of the language ``code`` (``fr``) are known."""
+    return code in _languages()
+
+
 @lru_cache(maxsize=65536)
 def zipf(word: str, code: str) -> float:
     """How often ``word`` is used in everyday ``code`` text: a Zipf value, 0 when unknown."""
@@ -147,7 +152,7 @@ def rare_words(blocks: list[Block], file: str, language: Language, settings: Che
                rare: float = RARE) -> list[Finding]:
     """A finding for each rare word the text never explains, at its first use."""
     code = language.code
-    if code not in _languages():
+    if not knows(code):
         return []
     skip = own_words(brochure) | (_everyday(language.wordlists) if language.wordlists is not None else frozenset())
     skip |= {w.lower() for entry in settings.glossary for w in re.findall(r"[^\W\d_]+", entry)}
