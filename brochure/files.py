@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -73,3 +74,11 @@ def locked(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing releases the lock
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's bytes, or "missing"."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return "missing"

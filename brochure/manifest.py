@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .files import locked, write_together
+from .files import file_hash, locked, write_together
 
 FORMAT = 2  # 2: paths relative to out/ (a copied project stays valid); bundled files by name
 PACKAGE = Path(__file__).resolve().parent
@@ -33,19 +33,11 @@ class Entry:
     """
 
     source: str
-    output: str  # "print" or "email"
+    output: str  # a key of outputs.KINDS
     variant: str | None
     settings: str
     inputs: dict[str, str]  # path as above -> sha256 (or "missing": an override not there yet)
     sha256: str
-
-
-def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes, or "missing"."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return "missing"
 
 
 def bytes_hash(data: bytes) -> str:

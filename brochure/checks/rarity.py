@@ -27,7 +27,7 @@ from functools import lru_cache
 from ..content import Brochure, Checks
 from .findings import Finding
 from .languages import Language
-from .terms import WORDLISTS, _explanation, load_terms
+from .terms import WORDLISTS, explanation, load_terms
 from .text import Block
 
 RARE = 3.0  # Zipf: under about one use per million words of everyday text
@@ -184,7 +184,7 @@ def rare_words(blocks: list[Block], file: str, language: Language, settings: Che
             continue
         if common(lower, code, rare) or all(common(part, code, rare) for part in lower.split("-") if part):
             continue
-        if any(_explanation(use.block.text, use.match, language) is not None for use in found):
+        if any(explanation(use.block.text, use.match, language) is not None for use in found):
             continue
         first = found[0]
         findings.append(Finding(
