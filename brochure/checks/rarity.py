@@ -8,8 +8,8 @@ in everyday text as a Zipf value: about 7 for "the", 4 for "diabetes", 2 for "ne
 A word under ``RARE`` whose every use goes unexplained (as the language writes an
 explanation, ``languages``) is a finding, at its first use.
 
-Never reported: names and places (a word the text writes capitalised inside a sentence, or
-next to another capitalised word), the clinic's own words and any merged value (the words
+Never reported: names and places (a word the text writes capitalised inside a sentence,
+next to another capitalised word, or in a table's cell: "Metformin | 500 mg"), the clinic's own words and any merged value (the words
 of ``clinic`` and ``location`` fields, which fill ``{clinic.name}``, ``{location.hours}``),
 abbreviations in capitals, words with digits, short words, addresses, and the words of
 the clinic's ``checks.glossary`` (in ``brochure.yaml`` for a whole project) or of the
@@ -173,8 +173,11 @@ def rare_words(blocks: list[Block], file: str, language: Language, settings: Che
             before = block.text[:match.start()]
             if _capitalised(word):
                 following = re.match(r"[\s,]*([^\W\d_]+)", block.text[match.end():])
-                if not _SENTENCE_START.search(before) or (following is not None and _capitalised(following[1])):
-                    names.add(lower)  # a name or a place: capitalised inside a sentence, or before another
+                if not _SENTENCE_START.search(before) or (following is not None and _capitalised(following[1])) \
+                        or block.kind == "cell":
+                    # A name or a place: capitalised inside a sentence, or before another, or in a
+                    # table's cell, which is no sentence ("Metformin | 500 mg | twice a day").
+                    names.add(lower)
                     continue
             uses.setdefault(_key(lower, code), []).append(_Use(block, match))
     findings = []
