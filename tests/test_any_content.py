@@ -412,3 +412,17 @@ def test_office_pdf_is_trim_size_rgb_with_no_marks(handouts: list[Handout]) -> N
                         and obj.get("/Subtype") not in ("/Type1C", "/CIDFontType0C", "/OpenType", "/XML"):
                     data = obj.read_bytes()
                     assert not re.search(rb"\s(k|K)\s", data) or b"BT" not in data, f"{handout.name}: CMYK operator"
+
+
+def test_no_email_or_office_page_names_an_area_beyond_it(handouts: list[Handout]) -> None:
+    """The boxes as written in the file (pikepdf), not as a viewer clips them: none larger than the page."""
+    for handout in handouts:
+        for pdf_path in (handout.email, handout.office):
+            with pikepdf.open(pdf_path) as pdf:
+                for number, page in enumerate(pdf.pages, start=1):
+                    media = [float(v) for v in page.obj.MediaBox]
+                    for name in ("/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+                        if name in page.obj:
+                            box = [float(v) for v in page.obj[name]]
+                            inside = box[0] >= media[0] and box[1] >= media[1] and box[2] <= media[2] and box[3] <= media[3]
+                            assert inside, f"{pdf_path.name} page {number}: {name} {box} beyond the page {media}"
