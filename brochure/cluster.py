@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .bundle import Delivered, Files, OtherVersion, Task, entry_for, own_part, render, shared_part
+from .discover import content_root
 from .manifest import Manifest, settings_fingerprint
-from .projects import content_root
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .build import Finished, Progress, Result, Unit
@@ -45,24 +46,23 @@ def connect(address: str) -> Any:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
-def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
-            progress: Progress | None, address: str) -> Finished:
-    """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``address``."""
+def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
+    """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``settings.scheduler``."""
     if not planned:  # every file failed before a unit could be made: no cluster needed
         return []
-    client = connect(address)
+    client = connect(str(settings.scheduler))
     try:
-        return _batch(client, planned, out_dir, force, check, progress)
+        return _batch(client, planned, settings, progress)
     finally:
         client.close()
 
 
-def _batch(client: Any, planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
-           progress: Progress | None) -> Finished:
+def _batch(client: Any, planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
     from distributed import as_completed
 
     from .build import failures
 
+    out_dir = settings.out_dir
     finished: Finished = []
     if progress:
         progress.start(len(planned))
@@ -83,7 +83,7 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], out_dir: Path, force: b
     known = Manifest(out_dir)
     futures = {}
     for unit, root in roots.items():  # each sent as soon as it is known: the workers start on the first
-        job = _job(unit, root, planned[unit], known, out_dir, force, check)
+        job = _job(unit, root, planned[unit], known, settings)
         futures[client.submit(render, shared[root], own[unit.path], job, pure=False, retries=RETRIES)] = unit
     for future in as_completed(futures, loop=client.loop):
         unit = futures.pop(future)
@@ -102,11 +102,12 @@ def _advance(progress: Progress | None, finished: Finished, unit: Unit, result: 
         progress.advance(unit, result, problems)
 
 
-def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, out_dir: Path, force: bool, check: bool) -> Task:
+def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, settings: Settings) -> Task:
     """The task of one unit; its PDFs that are up to date are named, not rendered, as a local
     build skips them (and sent along when they are to be checked)."""
+    out_dir, check = settings.out_dir, settings.check
     fresh = []
-    for pdf in [] if force else pdfs:
+    for pdf in [] if settings.force else pdfs:
         entry = known.entries.get(pdf.name)
         if entry is not None and known.fresh(pdf, settings_fingerprint(entry.output, unit.variant), unit.path):
             fresh.append(pdf.name)

@@ -123,7 +123,7 @@ def test_a_worker_renders_from_the_bundle_alone(cluster: Any, local: tuple[Path,
     come from nothing but the bundle, and is still the local build's PDF."""
     from brochure.build import Unit
     from brochure.bundle import Task, own_part, render, shared_part
-    from brochure.projects import content_root
+    from brochure.discover import content_root
 
     content, local_out, _ = local
     project = tmp_path / "moved"
@@ -151,6 +151,7 @@ def test_a_worker_renders_from_the_bundle_alone(cluster: Any, local: tuple[Path,
 def test_a_worker_killed_mid_batch_loses_no_unit(cluster: Any, local: tuple[Path, Path, list[str]],
                                                  tmp_path: Path) -> None:
     from brochure.runner import run
+    from brochure.settings import Settings
 
     content, local_out, _ = local
     project = tmp_path / "project"
@@ -175,8 +176,8 @@ def test_a_worker_killed_mid_batch_loses_no_unit(cluster: Any, local: tuple[Path
                 os.kill(victim, signal.SIGKILL)
 
     progress = KillAfterTwo()
-    outcomes = run([(project / content.name, "content.yaml")], out, progress=progress,
-                   scheduler=cluster.scheduler_address)
+    outcomes = run([(project / content.name, "content.yaml")], Settings(out, scheduler=cluster.scheduler_address),
+                   progress)
     assert progress.count == UNITS
     assert [o.problems for o in outcomes] == [[]] and len(outcomes[0].results) == UNITS
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
