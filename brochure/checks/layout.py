@@ -308,7 +308,8 @@ def _overlaps(runs: list[tuple[TextRun, Box]]) -> Iterable[tuple[TextRun, TextRu
     ordered = sorted(((run, box) for run, box in runs if box[2] > box[0] and box[3] > box[1]),
                      key=lambda item: (item[0].page, item[1][1]))
     for i, (one, a) in enumerate(ordered):
-        for other, b in ordered[i + 1:]:
+        for j in range(i + 1, len(ordered)):  # not a slice: copying the rest of the list was quadratic
+            other, b = ordered[j]
             if other.page != one.page or b[1] >= a[3]:
                 break
             width = min(a[2], b[2]) - max(a[0], b[0])
