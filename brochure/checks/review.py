@@ -30,6 +30,7 @@ from .languages import language_of
 from .layout import layout
 from .origin import placed
 from .pdfread import read_pages
+from .rarity import knows, rare_words
 from .reading import long_sentences, reading_level
 from .required import required
 from .terms import claims, jargon, load_claims, load_terms
@@ -66,13 +67,15 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
                 + reading_level(brochure, source, settings)
                 + long_sentences(brochure, source, settings)
                 + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms), language.wordlists), language)
+                + rare_words(blocks, source.file, language, settings, brochure)
                 + claims(blocks, source.file, load_claims(tuple(settings.extra_claims), language.wordlists), language)
                 + translation(brochure, source)
                 + contacts(brochure, source, blocks, settings))
     if language.wordlists is None:
         findings.append(Finding("jargon", "info", source.file, source.lines.get(("lang",)), "lang",
                                 f"brochure has no lists of medical terms and claims in {language.name}: only "
-                                "checks.extra_terms and checks.extra_claims were looked for"))
+                                "checks.extra_terms and checks.extra_claims were looked for"
+                                + (f", and words rare in everyday {language.name}" if knows(language.code) else "")))
     return sorted(findings, key=Finding.sort_key)
 
 
