@@ -24,7 +24,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeGuard, cast
 from urllib.parse import unquote, urlsplit
@@ -32,19 +31,22 @@ from urllib.parse import unquote, urlsplit
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object, Pdf
 
+from .marked import Fonts, Marked, scan
+
 # Grouping elements a page break may split; WeasyPrint starts them again on the next page.
 CONTAINERS = {"/Part", "/Art", "/Sect", "/Div", "/NonStruct", "/BlockQuote", "/L", "/LI", "/LBody"}
 HEADINGS = {"/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"}
 _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«(["
-Matrix = tuple[float, float, float, float, float, float]
 Kid = Object | int  # an element's /K item: an element, an MCR or OBJR, or an MCID
-Operation = pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage
-_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 def describe(uri: str) -> str:
-    """A link's spoken description from its address: "Call (913) 871-9888", "Email a@b.org"."""
+    """A link's spoken description from its address: "Call (913) 871-9888", "Email a@b.org",
+    "Footnote 1" (``#note-1``)."""
+    note = re.fullmatch(r"#note-(\d+)", uri)
+    if note:  # a footnote's number in the text (render.blocks)
+        return f"Footnote {note[1]}"
     scheme, _, rest = uri.partition(":")
     scheme = scheme.lower()
     if scheme == "tel":
@@ -86,8 +88,12 @@ def _describe_links(pdf: Pdf, descriptions: Mapping[str, str]) -> None:
                 continue
             action = annot.get("/A")
             uri = action.get("/URI") if isinstance(action, Dictionary) else None
+            dest = annot.get("/Dest")
             if uri is not None:
                 annot.Contents = pikepdf.String(descriptions.get(str(uri)) or describe(str(uri)))
+            elif isinstance(dest, (pikepdf.String, Name)):  # a named place in the document: "#note-1"
+                target = "#" + str(dest).lstrip("/")
+                annot.Contents = pikepdf.String(descriptions.get(target) or describe(target))
             elif "/Contents" not in annot:
                 annot.Contents = pikepdf.String(f"Go to another place in this document, from page {number}")
 
@@ -103,132 +109,20 @@ def _is_elem(obj: object) -> TypeGuard[Object]:
     return isinstance(obj, Dictionary) and "/S" in obj
 
 
-def _times(a: Matrix, b: Matrix) -> Matrix:
-    """The matrix product a × b (PDF row-vector convention)."""
-    return (a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
-            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
-            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5])
-
-
-def _matrix(operands: list[Object]) -> Matrix:
-    values = [float(Decimal(str(v))) for v in operands]
-    return (values[0], values[1], values[2], values[3], values[4], values[5])
-
-
-class _Fonts:
-    """Unicode text of shown strings, from each font's ToUnicode CMap."""
-
-    def __init__(self) -> None:
-        self._maps: dict[tuple[int, int], tuple[int, dict[int, str]]] = {}
-
-    def text(self, font: Object | None, raw: bytes) -> str:
-        if not isinstance(font, Dictionary):
-            return ""
-        width, table = self._load(font)
-        codes = (int.from_bytes(raw[i:i + width], "big") for i in range(0, len(raw) - width + 1, width))
-        return "".join(table.get(code, "") for code in codes)
-
-    def _load(self, font: Object) -> tuple[int, dict[int, str]]:
-        if font.objgen not in self._maps or font.objgen == (0, 0):
-            width = 2 if font.get("/Subtype") == Name.Type0 else 1
-            table: dict[int, str] = {}
-            cmap = font.get("/ToUnicode")
-            if isinstance(cmap, pikepdf.Stream):
-                source = cmap.read_bytes().decode("latin-1")
-                for block in re.findall(r"beginbfchar(.*?)endbfchar", source, re.S):
-                    for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
-                        table[int(src, 16)] = _utf16(dst)
-                for block in re.findall(r"beginbfrange(.*?)endbfrange", source, re.S):
-                    for lo, hi, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[0-9a-fA-F]*>|\[[^\]]*\])",
-                                                  block):
-                        targets = re.findall(r"<([0-9a-fA-F]*)>", dst)
-                        for offset, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                            if dst.startswith("["):
-                                table[code] = _utf16(targets[offset]) if offset < len(targets) else ""
-                            else:
-                                table[code] = _utf16(f"{int(targets[0], 16) + offset:0{len(targets[0])}X}")
-            self._maps[font.objgen] = (width, table)
-        return self._maps[font.objgen]
-
-
-def _utf16(hexa: str) -> str:
-    return bytes.fromhex(hexa).decode("utf-16-be", "replace") if hexa else ""
-
-
-@dataclass
-class _Marked:
-    """One marked-content sequence with an MCID: where its BDC is, its text, how high it sits."""
-
-    index: int
-    mcid: int
-    text: list[str] = field(default_factory=list)
-    y: float | None = None
-
-
-def _scan(page: pikepdf.Page, fonts: _Fonts) -> tuple[list[Operation], list[_Marked]]:
-    """A page's operators and its MCID sequences, with their text and height on the page."""
-    ops = list(pikepdf.parse_content_stream(page))
-    resources = page.obj.get("/Resources", Dictionary())
-    font_dict = resources.get("/Font", Dictionary())
-    marked: list[_Marked] = []
-    stack: list[_Marked | None] = []
-    ctm, saved, tm, tlm = _IDENTITY, list[Matrix](), _IDENTITY, _IDENTITY
-    font: Object | None = None
-    leading = 0.0
-    for index, op in enumerate(ops):
-        if isinstance(op, pikepdf.ContentStreamInlineImage):
-            continue
-        name, args = str(op.operator), list(op.operands)
-        current = next((m for m in reversed(stack) if m is not None), None)
-        if name in ("BDC", "BMC"):
-            props = args[1] if name == "BDC" and len(args) > 1 else None
-            mcid = cast(Kid | None, props.get("/MCID") if isinstance(props, Dictionary) else None)
-            entry = _Marked(index, mcid) if isinstance(mcid, int) else None
-            if entry:
-                marked.append(entry)
-            stack.append(entry)
-        elif name == "EMC" and stack:
-            stack.pop()
-        elif name == "q":
-            saved.append(ctm)
-        elif name == "Q" and saved:
-            ctm = saved.pop()
-        elif name == "cm":
-            ctm = _times(_matrix(args), ctm)
-        elif name == "BT":
-            tm = tlm = _IDENTITY
-        elif name == "Tm":
-            tm = tlm = _matrix(args)
-        elif name in ("Td", "TD", "T*", "'", '"'):
-            tx, ty = (0.0, -leading) if name in ("T*", "'", '"') else (float(args[0]), float(args[1]))
-            leading = -ty if name == "TD" else leading
-            tm = tlm = _times((1.0, 0.0, 0.0, 1.0, tx, ty), tlm)
-        elif name == "TL":
-            leading = float(args[0])
-        elif name == "Tf":
-            font = font_dict.get(str(args[0]))
-        if current is None or name not in ("Tj", "TJ", "'", '"', "Do"):
-            continue
-        if current.y is None:
-            current.y = _times(tm if name != "Do" else _IDENTITY, ctm)[5]
-        if name != "Do":
-            shown = args[-1] if name != "TJ" else args[0]
-            strings = list(shown) if isinstance(shown, Array) else [shown]
-            current.text += [fonts.text(font, bytes(s)) for s in strings if isinstance(s, pikepdf.String)]
-    return ops, marked
-
-
 class _Mender:
     """One pass over one PDF: artifacts, joins, renumbering, ParentTree."""
 
     def __init__(self, pdf: Pdf, tree: Object) -> None:
         self.pdf, self.tree = pdf, tree
         self.pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
-        fonts = _Fonts()
-        self.scans = [_scan(page, fonts) for page in pdf.pages]
-        self.text = {(n, m.mcid): "".join(m.text) for n, (_, ms) in enumerate(self.scans) for m in ms}
+        self.fonts = Fonts()
+        self.scans = [scan(page) for page in pdf.pages]
+        self.marks = {(n, m.mcid): m for n, (_, ms) in enumerate(self.scans) for m in ms}
         role_map = tree.get("/RoleMap")
         self.roles = {str(k): str(v) for k, v in role_map.items()} if isinstance(role_map, Dictionary) else {}
+        # The first and last page of each element's content, kept while pages are joined: a
+        # join only widens its target's span, so no element's content is walked twice.
+        self.spans: dict[tuple[int, int], tuple[int, int] | None] = {}
 
     def run(self) -> None:
         top = self.tree
@@ -266,29 +160,59 @@ class _Mender:
         """(page, MCID or None for an OBJR, owning element) of each item in ``elem``, in order;
         ``deep``: in its descendants too."""
         for kid in _kids(elem):
-            if isinstance(kid, int):
-                yield self._page_of(elem), kid, elem
-            elif _is_elem(kid):
+            if _is_elem(kid):
                 if deep:
                     yield from self._content(kid)
-            elif isinstance(kid, Dictionary) and kid.get("/Type") in (Name.MCR, Name.OBJR):
-                pg = kid.get("/Pg")
-                page = self.pages.get(pg.objgen) if isinstance(pg, Dictionary) else self._page_of(elem)
-                yield page, int(kid.MCID) if kid.get("/Type") == Name.MCR else None, elem
+            else:
+                yield from self._items(elem, kid)
 
-    def _pages(self, elem: Object) -> list[int]:
-        return [page for page, _, _ in self._content(elem) if page is not None]
+    def _items(self, elem: Object, kid: Kid) -> Iterator[tuple[int | None, int | None, Object]]:
+        """(page, MCID or None, ``elem``) of ``kid``, an MCID, MCR or OBJR of ``elem``; nothing for another kid."""
+        if isinstance(kid, int):
+            yield self._page_of(elem), kid, elem
+        elif isinstance(kid, Dictionary) and kid.get("/Type") in (Name.MCR, Name.OBJR):
+            pg = kid.get("/Pg")
+            page = self.pages.get(pg.objgen) if isinstance(pg, Dictionary) else self._page_of(elem)
+            yield page, int(kid.MCID) if kid.get("/Type") == Name.MCR else None, elem
+
+    def _span(self, elem: Object) -> tuple[int, int] | None:
+        """The first and last page of the content in ``elem`` and below it (None: no content)."""
+        key = elem.objgen
+        if key not in self.spans:
+            self.spans[key] = self._widen(None, elem, _kids(elem))
+        return self.spans[key]
+
+    def _widen(self, span: tuple[int, int] | None, elem: Object, kids: list[Kid]) -> tuple[int, int] | None:
+        """``span`` widened by the pages of ``kids``, items of ``elem``."""
+        for kid in kids:
+            if _is_elem(kid):
+                pages = self._span(kid)
+            else:
+                page = next((p for p, _, _ in self._items(elem, kid)), None)
+                pages = None if page is None else (page, page)
+            if pages is not None:
+                span = pages if span is None else (min(span[0], pages[0]), max(span[1], pages[1]))
+        return span
+
+    def _forget(self, elem: Object) -> None:
+        """Drop the kept spans that depend on ``elem``'s parent: its own, when it names no page."""
+        if elem.get("/Pg") is None:
+            self.spans.pop(elem.objgen, None)
+            for kid in _kids(elem):
+                if _is_elem(kid):
+                    self._forget(kid)
 
     def _words(self, elem: Object) -> str:
-        return "".join(self.text.get((p, m), "") for p, m, _ in self._content(elem) if p is not None and m is not None)
+        return "".join(self.marks[(p, m)].words(self.fonts) for p, m, _ in self._content(elem)
+                       if p is not None and m is not None and (p, m) in self.marks)
 
     def _continues(self, before: Object, after: Object) -> bool:
         """Whether ``after``, first on its page, is the rest of ``before``, last on the page before."""
         role = self._role(before)
         if role != self._role(after):
             return False
-        ends, starts = self._pages(before), self._pages(after)
-        if not ends or not starts or min(starts) != max(ends) + 1 or min(starts) != self._page_of(after):
+        ends, starts = self._span(before), self._span(after)
+        if ends is None or starts is None or starts[0] != ends[1] + 1 or starts[0] != self._page_of(after):
             return False
         if role in CONTAINERS:
             first = next((k for k in _kids(after) if _is_elem(k)), None)
@@ -312,8 +236,13 @@ class _Mender:
 
     def _join(self, into: Object, other: Object) -> None:
         """Move ``other``'s kids to the end of ``into``; then join at the seam, one level down."""
-        before = _kids(into)
-        seam = before[-1] if before and _is_elem(before[-1]) else None
+        span = self._span(into)  # before anything moves: ``into``'s own content
+        before = into.get("/K")
+        if not isinstance(before, Array):  # one kid or none: made a list, as every join leaves it
+            into.K = Array(_kids(into))
+            before = into.K
+        last = before[len(before) - 1] if len(before) else None
+        seam = last if _is_elem(last) else None
         page, other_page = self._page_of(into), self._page_of(other)
         moved: list[Kid] = []
         for kid in _kids(other):
@@ -321,12 +250,15 @@ class _Mender:
                 kid = Dictionary(Type=Name.MCR, Pg=other.Pg, MCID=kid)
             elif _is_elem(kid):
                 kid.P = into
+                self._forget(kid)  # it may have taken its page from ``other``
             moved.append(kid)
+        span = self._widen(span, into, moved)
         first = moved[0] if moved else None
         if seam is not None and _is_elem(first) and self._continues(seam, first):
             self._join(seam, first)
             moved.pop(0)
-        self._set_kids(into, before + moved)
+        before.extend(cast(list[Object], moved))  # in place: the kids already there are not copied again
+        self.spans[into.objgen] = span
 
     @staticmethod
     def _set_kids(node: Object, kids: list[Kid]) -> None:
@@ -435,7 +367,7 @@ class _Mender:
         self.tree.ParentTreeNextKey = max(nums, default=-1) + 1
 
 
-def _fill_heights(orphans: list[_Marked]) -> None:
+def _fill_heights(orphans: list[Marked]) -> None:
     """A sequence that draws nothing (an empty span) sits where its neighbours in the margin do."""
     for ordered in (orphans, orphans[::-1]):
         known: float | None = None
