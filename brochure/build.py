@@ -9,7 +9,6 @@ manifest) are not rendered at all.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ import jinja2
 from . import manifest
 from .content import Brochure, Source, load_with_source
 from .content.variants import expand
+from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .projects import content_root
 from .render import html, job, labels, pdf, trifold
@@ -71,8 +71,9 @@ class Result:
 
 def epoch_for(brochure: Brochure, path: Path) -> int:
     """The date stamped into the PDFs: ``SOURCE_DATE_EPOCH``, else the revision date, else the file's."""
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        return int(os.environ["SOURCE_DATE_EPOCH"])
+    pinned = source_date_epoch()
+    if pinned is not None:
+        return pinned
     if brochure.revised:
         return int(datetime(brochure.revised.year, brochure.revised.month, brochure.revised.day,
                             tzinfo=UTC).timestamp())

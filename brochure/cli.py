@@ -301,10 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
                 "schema": _schema}
+    from .environment import SettingError, check
     from .errors import ContentError
 
     try:
+        check()  # before anything is built: a watch must not start on a date it cannot stamp
         return commands[args.command](args)
+    except SettingError as error:
+        print(error, file=sys.stderr)
+        return 1
     except ContentError as error:  # a project file with a mistake: reported once, for all its handouts
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -14,10 +14,12 @@ start does not pay for it.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .bundle import Files, Job, OtherVersion, Rendered, entry_for, own_part, render, shared_part
+from .environment import source_date_epoch
 from .manifest import Manifest, settings_fingerprint
 from .projects import content_root
 
@@ -121,7 +123,7 @@ def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, out_dir: Pat
             fresh.append(pdf.name)
     sent = tuple((name, (out_dir / name).read_bytes()) for name in fresh) if check else ()
     return Job(unit.path.resolve().relative_to(root).as_posix(), unit.name, unit.variant, str(out_dir),
-               tuple(fresh), sent, check)
+               tuple(fresh), sent, check, epoch=source_date_epoch(), today=date.today().isoformat())
 
 
 def _result(future: Any, unit: Unit) -> Rendered:

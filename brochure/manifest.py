@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import stat
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,11 +42,26 @@ class Entry:
 
 
 def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes, or "missing"."""
+    """sha256 of a file's bytes, or "missing" (also when it is no regular file or cannot be read).
+
+    Why so careful: the paths come from the manifest too, which a hand edit may point at a
+    pipe or a device; hashing one must not wait forever or read without end.
+    """
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
         return "missing"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "missing"
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return "missing"
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def bytes_hash(data: bytes) -> str:
@@ -70,8 +86,71 @@ def tool_fingerprint() -> str:
 
 def settings_fingerprint(output: str, variant: str | None) -> str:
     """Everything besides input files that changes a PDF's bytes."""
-    text = "\0".join([tool_fingerprint(), output, variant or "", os.environ.get("SOURCE_DATE_EPOCH", "")])
+    from .environment import source_date_epoch
+
+    pinned = source_date_epoch()
+    text = "\0".join([tool_fingerprint(), output, variant or "", "" if pinned is None else str(pinned)])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+MAX_BYTES = 1 << 30  # a manifest larger than this was not written by brochure (1,000 locations: ~10 MB)
+
+
+def _load(path: Path) -> object:
+    """The JSON of ``path`` when it is a regular file (not a link, folder, pipe or device), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # missing, a link, unreadable
+        return None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BYTES:
+            return None
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return json.loads(file.read())
+    except (OSError, ValueError, RecursionError):  # odd bytes, not JSON, nested past the parser's depth
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+_TEXT_FIELDS = ("source", "output", "settings", "sha256")
+
+
+def _entry(pdf: object, fields: object) -> Entry | None:
+    """One entry as this tool writes it, else None: every field there, of its type, nothing else."""
+    if not isinstance(pdf, str) or not _plain_pdf_name(pdf) or not isinstance(fields, dict) \
+            or set(fields) != {*_TEXT_FIELDS, "variant", "inputs"}:
+        return None
+    inputs, variant = fields["inputs"], fields["variant"]
+    if not all(isinstance(fields[name], str) for name in _TEXT_FIELDS) \
+            or not (variant is None or isinstance(variant, str)) or not isinstance(inputs, dict) \
+            or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in inputs.items()) \
+            or not fields["source"]:
+        return None
+    return Entry(**fields)
+
+
+def _plain_pdf_name(name: str) -> bool:
+    """A PDF's name in out/, never a path elsewhere: a hand-made entry must not make a file
+    outside out/ look like one of ours."""
+    return name.endswith(".pdf") and "/" not in name and "\\" not in name and "\0" not in name \
+        and name not in (".", "..")
+
+
+def _entries(data: object) -> dict[str, Entry] | None:
+    """The entries of a manifest's JSON, or None when any part of it is not as written."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("pdfs"), dict):
+        return None
+    entries = {}
+    for pdf, fields in data["pdfs"].items():
+        entry = _entry(pdf, fields)
+        if entry is None:
+            return None
+        entries[pdf] = entry
+    return entries
 
 
 class Manifest:
@@ -86,14 +165,20 @@ class Manifest:
         self.entries: dict[str, Entry] = self._read()
 
     def _read(self) -> dict[str, Entry]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("format") == FORMAT:
-                self.failed = {str(key) for key in data.get("failed", [])}
-                return {pdf: Entry(**entry) for pdf, entry in data["pdfs"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            pass  # no manifest, or an unreadable one: everything is rebuilt
-        return {}
+        """The entries, or none when the file is not one this tool wrote: a cache miss.
+
+        The manifest is a cache, and a cache is never trusted: whatever shape a hand edit,
+        a copy or a crash left it in (not JSON, other types, a folder, a link, a device),
+        everything is simply rebuilt, and the next commit writes a good one.
+        """
+        data = _load(self.path)
+        entries = _entries(data)
+        failed = data.get("failed", []) if isinstance(data, dict) else []
+        if entries is None or not isinstance(failed, list) or not all(isinstance(key, str) for key in failed):
+            self.failed = set()
+            return {}
+        self.failed = set(failed)
+        return entries
 
     def key(self, path: Path) -> str:
         """How ``path`` is written in the manifest (see ``Entry``)."""
