@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 import os
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
 
@@ -31,25 +34,66 @@ COMMANDS = {
 }
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+def _whole(what: str, low: int, high: int) -> Callable[[str], int]:
+    """An option's value as a whole number from ``low`` to ``high``; any other text is refused
+    in plain words (argparse names the option before them), never with a function's name."""
+    def value(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)) or not low <= int(text) <= high:
+            shown = text if len(text) <= 40 else text[:40] + "..."
+            raise argparse.ArgumentTypeError(f"{what} is a whole number from {low} to {high}, not '{shown}'")
+        return int(text)
+
     return value
 
 
-def _dpi(text: str) -> int:
-    value = int(text)
-    if not 36 <= value <= 1200:  # over 1200 dpi a tri-fold sheet is over a gigabyte of pixels
-        raise argparse.ArgumentTypeError(f"a resolution is a number from 36 to 1200, not {value}")
+def _seconds(text: str) -> float:
+    """A time limit in seconds: a number over 0, up to an hour."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600 or text.strip() != text:  # NaN and infinities fail the comparison too
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise argparse.ArgumentTypeError(f"a time limit is a number of seconds over 0 and up to 3600, not '{shown}'")
     return value
 
 
-def _port(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {value}")
-    return value
+def _scheduler(text: str) -> str:
+    """A Dask scheduler's address, checked before anything is built."""
+    from .cluster import ClusterError, parse_address
+
+    try:
+        return str(parse_address(text))
+    except ClusterError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _folder(text: str) -> str:
+    """A folder to write into: a name, not nothing (which would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the name of a folder, like --out out")
+    return text
+
+
+def _folder_or_file(text: str) -> str:
+    """A file to write: a name, not nothing."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the name of a file, like --write content.schema.json")
+    return text
+
+
+_jobs = _whole("the number of processes", 1, 256)
+_dpi = _whole("a resolution (dots per inch)", 36, 1200)  # over 1200 dpi a tri-fold sheet is over a gigabyte of pixels
+_port = _whole("a port", 1, 65535)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake said in one line: the command, the option, what is wrong, and
+    where to read more; exit 2 as argparse does."""
+
+    def error(self, message: str) -> NoReturn:
+        message = re.sub(r"^argument (-[^/:\s]+)(/\S+)?: ", r"\1: ", message)  # "--jobs: ...", not "argument --jobs/-j: ..."
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 # The FILE list when none is given (compared by identity: "content.yaml" typed out is a file).
@@ -60,7 +104,7 @@ FILES_HELP = ("content files, or a project (its brochure.yaml or folder); defaul
 
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
-    parser.add_argument("--out", default="out", metavar="DIR", help="folder for the PDFs (default: out)")
+    parser.add_argument("--out", type=_folder, default="out", metavar="DIR", help="folder for the PDFs (default: out)")
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
 
@@ -70,18 +114,20 @@ def _prog() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=_prog(),
         description="Build patient handouts from content.yaml into print and email PDFs. "
                     "With no command, build is meant: FILE defaults to content.yaml.")
     parser.add_argument("--version", action="version", version=f"brochure {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=_Parser)
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     _files_and_out(build)
-    build.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
+    build.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
-    build.add_argument("--scheduler", metavar="ADDRESS",
+    build.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
                        help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here")
+    build.add_argument("--scheduler-timeout", metavar="SECONDS", type=_seconds, default=None,
+                       help="give up on a scheduler that does not answer, or has no worker, after SECONDS (default: 15)")
     build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
     build.add_argument("--catalog", action="store_true",
                        help="also write the catalog (out/index.html, out/catalog.pdf); a project always does")
@@ -101,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
     serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
-    schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
+    schema.add_argument("--write", metavar="FILE", type=_folder_or_file, help="write the schema to FILE instead of printing it")
     return parser
 
 
@@ -170,7 +216,8 @@ def _build(args: argparse.Namespace) -> int:
     try:
         with progress_for(sys.stdout) as progress:
             outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
-                           check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler)
+                           check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler,
+                           scheduler_timeout=args.scheduler_timeout)
     except Exception as error:  # the cluster's, imported only now: a local build's start stays light
         from .cluster import ClusterError
 

@@ -90,7 +90,7 @@ def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outc
 
 def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, force: bool = False,
         progress: Progress | None = None, check: bool = False, skip_fresh_files: bool = True,
-        scheduler: str | None = None) -> list[Outcome]:
+        scheduler: str | None = None, scheduler_timeout: float | None = None) -> list[Outcome]:
     """Build ``files`` (path, name as given) into ``out_dir``; return one outcome per file.
 
     With ``check``, each brochure built is also checked (``Result.findings``). Without
@@ -98,7 +98,7 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
     so that they are checked: what ``--strict`` needs. With ``scheduler`` (a Dask scheduler's
     address), the units are rendered on that cluster instead of in local processes
     (``brochure.cluster``); ``cluster.ClusterError`` says, before anything is written, that it
-    cannot be reached.
+    cannot be reached (within ``scheduler_timeout`` seconds, ``cluster.CONNECT_TIMEOUT`` by default).
     """
     known = Manifest(out_dir)
     outcomes = {name: Outcome(name) for _, name in files}
@@ -112,9 +112,9 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
     if todo:
         planned = _plan(todo, out_dir, outcomes, known)
         if scheduler:
-            from .cluster import execute
+            from .cluster import CONNECT_TIMEOUT, execute
 
-            finished = execute(planned, out_dir, force, check, scheduler, progress)
+            finished = execute(planned, out_dir, force, check, scheduler, progress, scheduler_timeout or CONNECT_TIMEOUT)
         else:
             finished = _execute(list(planned), out_dir, force, check, jobs or os.cpu_count() or 1, progress)
         for unit, result, problems in finished:
