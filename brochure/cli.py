@@ -357,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingError as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # watch and serve stop on Ctrl-C themselves; a build is cut short
+        out = getattr(args, "out", None)
+        print(f"stopped (Ctrl-C): nothing half-made was written; the PDFs in {out or 'out'} are whole",
+              file=sys.stderr)
+        return 130
     except ContentError as error:  # a project file with a mistake: reported once, for all its handouts
         for problem in error.problems:
             print(problem, file=sys.stderr)

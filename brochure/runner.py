@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ContentError, Problem
 from .manifest import Manifest
@@ -150,17 +150,44 @@ def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: i
     from multiprocessing import get_context
 
     # fork: workers start with brochure already imported; each imports WeasyPrint once.
-    with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=get_context("fork")) as pool:
-        futures = {pool.submit(_work, unit, out_dir, force, check): unit for unit in units}
-        if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
-            progress.start(len(units))
-        for future in as_completed(futures):
-            result, problems = future.result()
-            finished.append((futures[future], result, problems))
-            if progress:
-                progress.advance(futures[future], result, problems)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=get_context("fork"),
+                             initializer=_worker_start) as pool:
+        try:
+            futures = {pool.submit(_work, unit, out_dir, force, check): unit for unit in units}
+            if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
+                progress.start(len(units))
+            for future in as_completed(futures):
+                result, problems = future.result()
+                finished.append((futures[future], result, problems))
+                if progress:
+                    progress.advance(futures[future], result, problems)
+        except KeyboardInterrupt:
+            _stop(pool)
+            raise
     order = {unit: i for i, unit in enumerate(units)}
     return sorted(finished, key=lambda item: order[item[0]])
+
+
+def _worker_start() -> None:
+    """A batch worker: Ctrl-C is the build's to handle (it stops the workers), and SIGTERM
+    ends the worker at once, its temporary files removed, a commit in progress finished."""
+    import signal
+
+    from .files import stop_now
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop_now)
+
+
+def _stop(pool: Any) -> None:
+    """Ctrl-C during a batch: no unit is started any more, and those being made are dropped."""
+    processes = list(getattr(pool, "_processes", None) or {})  # no public way before Python 3.14
+    workers = [pool._processes[pid] for pid in processes]
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=60)
 
 
 def check_file(path: Path, name: str | None = None, settings: Checks | None = None,
