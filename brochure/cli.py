@@ -58,16 +58,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _scheduler(text: str) -> str:
-    """A Dask scheduler's address, checked before anything is built."""
-    from .cluster import ClusterError, parse_address
-
-    try:
-        return str(parse_address(text))
-    except ClusterError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
 def _folder(text: str) -> str:
     """A folder to write into: a name, not nothing (which would mean the current folder)."""
     if not text.strip():
@@ -124,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(build)
     build.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
-    build.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
+    build.add_argument("--scheduler", metavar="ADDRESS",
                        help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here")
     build.add_argument("--scheduler-timeout", metavar="SECONDS", type=_seconds, default=None,
                        help="give up on a scheduler that does not answer, or has no worker, after SECONDS (default: 15)")
@@ -214,6 +204,10 @@ def _build(args: argparse.Namespace) -> int:
 
     files = _files(args)
     try:
+        if args.scheduler is not None:  # a mistyped address is said before anything is built
+            from .cluster import parse_address
+
+            parse_address(args.scheduler)
         with progress_for(sys.stdout) as progress:
             outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
                            check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler,

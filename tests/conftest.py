@@ -237,3 +237,17 @@ def handout(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def without_check_summary(lines: list[str]) -> list[str]:
     """stderr lines less the one-line summary of content checks that every build prints."""
     return [line for line in lines if not re.search(r": warning: \d+ findings? to review \(", line)]
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Any:
+    """One Dask LocalCluster of two worker processes for the whole session: starting one costs
+    seconds of a loaded machine's time, and every cluster test can share it."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    dask.config.set({"distributed.worker.profile.enabled": False})  # as the README starts workers
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=50)  # no fixed port: tests run side by side
+    yield cluster
+    cluster.close()

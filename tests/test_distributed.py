@@ -5,17 +5,22 @@ no unit; an unreachable scheduler and a content mistake are reported as plain li
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import re
 import shutil
 import signal
+import socket
+import struct
+import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
-from conftest import REPO, run_main, seed_project, without_check_summary
+from conftest import PYTHON, REPO, run_main, seed_project, without_check_summary
 
 distributed = pytest.importorskip("distributed")
 
@@ -42,17 +47,6 @@ def chain(folder: Path, count: int = UNITS, odd: dict[int, str] | None = None) -
     bundled = (REPO / "templates" / "css" / "email.css").read_text(encoding="utf-8")
     (css / "email.css").write_text(bundled + "\nh2 { letter-spacing: 0.01em; }\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Any:
-    import dask
-
-    dask.config.set({"distributed.worker.profile.enabled": False})  # as the README starts workers
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
-    yield cluster
-    cluster.close()
 
 
 @pytest.fixture(scope="module")
@@ -190,14 +184,142 @@ def test_a_worker_killed_mid_batch_loses_no_unit(cluster: Any, local: tuple[Path
     assert not list(out.glob(".*.tmp"))
 
 
-def test_an_unreachable_scheduler_is_one_plain_line(tmp_path: Path) -> None:
+class _Stranger:
+    """A server on 127.0.0.1 (a port the system picks) that is not a Dask scheduler: it says
+    nothing, says garbage, announces a message of 2**62 bytes, or answers as a web server does.
+    Stopped when the test ends."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        replies = {"silent": b"", "garbage": bytes(range(256)) * 4, "huge": struct.pack("Q", 2 ** 62) + b"\0" * 64,
+                   "web": b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"}
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.held.append(connection)  # kept open: a silent server never hangs up either
+            with contextlib.suppress(OSError):
+                connection.sendall(replies[self.kind])
+                if self.kind == "web":
+                    connection.close()
+
+    def close(self) -> None:
+        self.socket.close()
+        for connection in self.held:
+            connection.close()
+
+
+def _closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        return server.getsockname()[1]
+
+
+def test_every_way_of_not_reaching_a_cluster_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """Each case runs as its own command (all at once: most of them wait for the time limit),
+    so that what Python prints at exit ("Exception ignored", a client's finaliser) is seen too."""
     content = chain(tmp_path / "project", count=2)
-    out = tmp_path / "out"
-    run = run_main("build", str(content), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9")
+    strangers = {kind: _Stranger(kind) for kind in ("silent", "garbage", "huge", "web")}
+    at = {kind: f"tcp://127.0.0.1:{stranger.port}" for kind, stranger in strangers.items()}
+    closed = f"tcp://127.0.0.1:{_closed_port()}"
+    cases = {  # address -> how the one line ends
+        closed: f"cannot reach the Dask scheduler at {closed}: nothing listens there (connection refused)",
+        at["silent"]: f"cannot reach the Dask scheduler at {at['silent']}: nothing answered within 5 s "
+                      "(--scheduler-timeout)",
+        at["garbage"]: f"cannot reach the Dask scheduler at {at['garbage']}: something listens there, but it does "
+                       "not answer as a Dask scheduler does",
+        at["huge"]: f"cannot reach the Dask scheduler at {at['huge']}: something listens there, but it does not "
+                    "answer as a Dask scheduler does",
+        at["web"]: f"cannot reach the Dask scheduler at {at['web']}: something listens there, but it does not "
+                   "answer as a Dask scheduler does",
+        "tls://127.0.0.1:" + at["silent"].rsplit(":", 1)[1]:
+            "tls://127.0.0.1:" + at["silent"].rsplit(":", 1)[1] + " is reached by TLS, and no certificates are set: "
+            "give them in Dask's configuration (distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and "
+            "distributed.comm.tls.client.key), or use tcp://",
+        "udp://127.0.0.1:8786": "'udp://127.0.0.1:8786' is not a Dask scheduler's address; write it tcp://host:port, "
+                                "like tcp://10.0.0.5:8786 (brochure reaches a scheduler by tcp:// or tls://, not udp://)",
+        "inproc://127.0.0.1/1/1": "'inproc://127.0.0.1/1/1' is not a Dask scheduler's address; write it "
+                                  "tcp://host:port, like tcp://10.0.0.5:8786 (brochure reaches a scheduler by tcp:// "
+                                  "or tls://, not inproc://)",
+        "tcp://127.0.0.1:99999": "'tcp://127.0.0.1:99999' is not a Dask scheduler's address; write it tcp://host:port, "
+                                 "like tcp://10.0.0.5:8786 (a port is a number from 1 to 65535)",
+        "tcp://[::1": "'tcp://[::1' is not a Dask scheduler's address; write it tcp://host:port, like "
+                      "tcp://10.0.0.5:8786",
+        "": "'' is not a Dask scheduler's address; write it tcp://host:port, like tcp://10.0.0.5:8786",
+        "tcp://no-such-host.invalid:8786": "cannot reach the Dask scheduler at tcp://no-such-host.invalid:8786: ",
+    }
+    environment = {**os.environ, "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": "", "PYTHONPATH": str(REPO)}
+    try:
+        running = {address: subprocess.Popen(
+            [str(PYTHON), str(REPO / "build.py"), "build", str(content), "--out", str(tmp_path / f"out-{n}"),
+             "--scheduler", address, "--scheduler-timeout", "5"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+            for n, address in enumerate(cases)}
+        finished = {address: process.communicate(timeout=600) + (process.returncode,)  # a hang guard
+                    for address, process in running.items()}
+    finally:
+        for stranger in strangers.values():
+            stranger.close()
+        for process in running.values():
+            if process.poll() is None:
+                process.kill()
+    for n, (address, expected) in enumerate(cases.items()):
+        _, err, code = finished[address]
+        assert code == 1 and len(err.splitlines()) == 1 and err.startswith(expected), (address, err)
+        assert not (tmp_path / f"out-{n}").exists(), address
+
+
+def test_a_scheduler_with_no_worker_is_one_line(tmp_path: Path) -> None:
+    content = chain(tmp_path / "project", count=2)
+    lonely = distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                                      dashboard_address=":0", silence_logs=50)
+    try:
+        run = run_main("build", str(content), "--out", str(tmp_path / "out"), "--scheduler", lonely.scheduler_address,
+                       "--scheduler-timeout", "10")
+        clients = lonely.scheduler.clients
+    finally:
+        lonely.close()
     assert run.code == 1
-    assert len(run.err) == 1 and run.err[0].startswith("cannot reach the Dask scheduler at tcp://127.0.0.1:9: "), run.err
-    assert "Traceback" not in run.err[0]
-    assert not out.exists()
+    assert run.err == [f"the Dask scheduler at {lonely.scheduler_address} has no worker (none came within 10 s): "
+                       f"start some (dask worker {lonely.scheduler_address}), then build again"]
+    assert set(clients) <= {"fire-and-forget"}  # the client was closed: the scheduler forgot it
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_pdfs_date_is_the_builds_whatever_the_workers_environment(
+        cluster: Any, local: tuple[Path, Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOURCE_DATE_EPOCH given to the build is the date of every PDF made on the cluster, and
+    one the workers were started with is not: the same bytes as a local build, both ways."""
+    content = chain(tmp_path / "project", count=2)
+    _, local_out, _ = local  # the same first two locations, built here without SOURCE_DATE_EPOCH
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.run(os.environ.__setitem__, "SOURCE_DATE_EPOCH", "86400")  # the workers' own setting
+        try:
+            for epoch in ("1700000000", None):
+                if epoch is None:
+                    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+                else:
+                    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+                there = tmp_path / f"there-{epoch}"
+                run = run_main("build", str(content), "--out", str(there), "--scheduler", cluster.scheduler_address)
+                assert run.code == 0, run.err
+                if epoch is None:
+                    here = {name: data for name, data in _pdfs(local_out).items() if name in _pdfs(there)}
+                else:
+                    assert run_main("build", str(content), "--out", str(tmp_path / "here"), "--jobs", "2").code == 0
+                    here = _pdfs(tmp_path / "here")
+                assert _pdfs(there) == here and len(here) == 4, epoch
+                with pikepdf.open(next(there.glob("*-email.pdf"))) as pdf:
+                    date = str(pdf.docinfo["/CreationDate"])
+                assert date.startswith("D:20231114" if epoch else "D:2026"), date
+        finally:
+            client.run(os.environ.pop, "SOURCE_DATE_EPOCH", None)
 
 
 def test_a_content_mistake_in_one_unit_reads_as_it_does_locally(cluster: Any, tmp_path: Path) -> None:
