@@ -20,7 +20,7 @@ from typing import Any
 
 import pikepdf
 import pytest
-from conftest import PYTHON, REPO, run_main, seed_project, without_check_summary
+from conftest import HANG, PYTHON, REPO, run_main, seed_project, without_check_summary
 
 distributed = pytest.importorskip("distributed")
 
@@ -174,7 +174,7 @@ def test_a_worker_killed_mid_batch_loses_no_unit(cluster: Any, local: tuple[Path
     assert progress.count == UNITS
     assert [o.problems for o in outcomes] == [[]] and len(outcomes[0].results) == UNITS
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
-        client.wait_for_workers(2, timeout=60)
+        client.wait_for_workers(2, timeout=HANG)
         after = client.run(os.getpid)
     assert victim not in after.values()  # it did die; its nanny started another
     assert _pdfs(out) == _pdfs(local_out)
@@ -261,7 +261,7 @@ def test_every_way_of_not_reaching_a_cluster_is_one_line_and_exit_1(tmp_path: Pa
              "--scheduler", address, "--scheduler-timeout", "5"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
             for n, address in enumerate(cases)}
-        finished = {address: process.communicate(timeout=600) + (process.returncode,)  # a hang guard
+        finished = {address: process.communicate(timeout=HANG) + (process.returncode,)
                     for address, process in running.items()}
     finally:
         for stranger in strangers.values():

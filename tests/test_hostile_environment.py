@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, REPO, run_main, snapshot, write_minimal
+from conftest import HANG, PYTHON, REPO, run_main, snapshot, write_minimal
 
 SLUG = "ketamine-and-your-brain"
 
@@ -275,13 +275,13 @@ def _interrupt_mid_render(args: list[str], cwd: Path) -> subprocess.CompletedPro
     process = subprocess.Popen([str(PYTHON), str(REPO / "build.py"), *args], cwd=cwd, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        deadline = time.monotonic() + 300  # a hang guard: a loaded machine takes long to import
+        deadline = time.monotonic() + HANG
         while not marker.exists():
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the build never started to render"
             time.sleep(0.05)
         os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=300)
+        out, err = process.communicate(timeout=HANG)
     finally:  # a build that did not stop is not left behind
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
