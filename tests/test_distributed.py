@@ -1,5 +1,5 @@
 """Batches on a Dask cluster (``build --scheduler``): a LocalCluster of two worker processes
-builds a 20-location batch into the same bytes, manifest and progress lines as a local
+builds a batch of locations into the same bytes, manifest and progress lines as a local
 ``--jobs 2`` build; workers render from the bundle alone; a worker killed mid-batch loses
 no unit; an unreachable scheduler and a content mistake are reported as plain lines."""
 
@@ -24,7 +24,7 @@ from conftest import HANG, PYTHON, REPO, run_main, seed_project, without_check_s
 
 distributed = pytest.importorskip("distributed")
 
-UNITS = 20
+UNITS = 8  # enough for two workers to share, one to be killed mid-batch, and the rest to go on
 
 
 def _locations(count: int, odd: dict[int, str] | None = None) -> str:
@@ -51,7 +51,7 @@ def chain(folder: Path, count: int = UNITS, odd: dict[int, str] | None = None) -
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
-    """The 20-location batch built locally with ``--jobs 2``: (content, out, stdout)."""
+    """The batch of locations built locally with ``--jobs 2``: (content, out, stdout)."""
     folder = tmp_path_factory.mktemp("local")
     content = chain(folder / "project")
     out = folder / "out"
