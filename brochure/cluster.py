@@ -259,9 +259,15 @@ def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: 
     """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``address``."""
     if not planned:  # every file failed before a unit could be made: no cluster needed
         return []
+    from distributed.client import FutureCancelledError
+    from distributed.comm.core import CommClosedError
+
     client = connect(address, timeout)
     try:
         return _batch(client, planned, out_dir, force, check, progress)
+    except (FutureCancelledError, CommClosedError) as error:  # the scheduler stopped, or the network went
+        raise ClusterError(f"lost the Dask scheduler at {parse_address(address)} in the middle of the batch "
+                           f"({_first_line(error)}); the PDFs written are whole: build again to finish") from None
     finally:
         close(client)
 

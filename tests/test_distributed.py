@@ -292,6 +292,58 @@ def test_a_scheduler_with_no_worker_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_scheduler_lost_mid_batch_is_one_line(tmp_path: Path) -> None:
+    """The scheduler's process is killed once one location is in: one line, exit 1, and the
+    PDFs written before are whole and recorded (the next build finishes the rest)."""
+    content = chain(tmp_path / "project", count=3)
+    out = tmp_path / "out"
+    scheduler = subprocess.Popen([str(PYTHON), "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", "0", "--no-dashboard"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+    worker = None
+    try:
+        address = None
+        assert scheduler.stderr is not None
+        for line in scheduler.stderr:  # "Scheduler at:   tcp://127.0.0.1:PORT"
+            found = re.search(r"Scheduler at:\s+(tcp://\S+)", line)
+            if found:
+                address = found.group(1)
+                break
+        assert address, "the scheduler did not start"
+        threading.Thread(target=scheduler.stderr.read, daemon=True).start()  # its log, drained
+        worker = subprocess.Popen([str(PYTHON), "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                   "--no-nanny", "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+        class KillAfterOne:
+            def start(self, total: int) -> None:
+                pass
+
+            def advance(self, unit: Any, result: Any, problems: Any) -> None:
+                if scheduler.poll() is None:
+                    scheduler.kill()
+
+        from brochure.cluster import ClusterError
+        from brochure.runner import run
+
+        with pytest.raises(ClusterError) as lost:
+            run([(content, "content.yaml")], out, progress=KillAfterOne(), scheduler=address,
+                scheduler_timeout=HANG)
+    finally:
+        for process in (scheduler, worker):
+            if process is not None and process.poll() is None:
+                process.kill()
+            if process is not None:
+                process.wait()
+    assert str(lost.value).startswith(f"lost the Dask scheduler at {address} in the middle of the batch (")
+    assert str(lost.value).endswith("); the PDFs written are whole: build again to finish")
+    written = sorted(p.name for p in out.glob("*.pdf"))
+    assert len(written) >= 2 and not list(out.glob(".*.tmp"))
+    again = run_main("build", str(content), "--out", str(out), "--jobs", "1")
+    assert again.code == 0, again.err
+    assert sum(line.startswith("wrote ") for line in again.out) == 6 - len(written)  # only what was missing
+
+
 def test_the_pdfs_date_is_the_builds_whatever_the_workers_environment(
         cluster: Any, local: tuple[Path, Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SOURCE_DATE_EPOCH given to the build is the date of every PDF made on the cluster, and
