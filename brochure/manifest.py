@@ -13,6 +13,8 @@ import json
 import os
 import platform
 import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -153,6 +155,24 @@ def _entries(data: object) -> dict[str, Entry] | None:
     return entries
 
 
+# Out folder -> the content files (as manifest keys) of the batch this process is building into
+# it, inherited by the workers it forks. Every commit records them as unfinished ("failed"),
+# so a batch cut short (Ctrl-C, a lost cluster, a killed process) leaves none of them up to
+# date: the next build makes the units this one did not. ``Manifest.settle`` clears them.
+_UNFINISHED: dict[Path, frozenset[str]] = {}
+
+
+@contextmanager
+def unfinished(out_dir: Path, keys: Iterable[str]) -> Iterator[None]:
+    """While a batch builds the content files ``keys`` (``Manifest.key``) into ``out_dir``."""
+    folder = out_dir.resolve()
+    _UNFINISHED[folder] = frozenset(keys)
+    try:
+        yield
+    finally:
+        _UNFINISHED.pop(folder, None)
+
+
 class Manifest:
     """The manifest of one output folder."""
 
@@ -236,6 +256,7 @@ class Manifest:
         """
         with locked(self.out_dir):
             self.entries = self._read() | entries
+            self.failed |= _UNFINISHED.get(self.out_dir.resolve(), frozenset())
             write_together({**pdfs, self.path: self._text()})
 
     def forget(self, source: Path, keep: set[str]) -> None:
@@ -250,15 +271,20 @@ class Manifest:
                     del self.entries[pdf]
                 write_together({self.path: self._text()})
 
-    def mark_failed(self, source: Path, failed: bool) -> None:
-        """Record that some variants of ``source`` failed (or no longer do); written only on a change."""
-        key = self.key(source)
-        if (key in self.failed) == failed:
+    def settle(self, failed: dict[Path, bool]) -> None:
+        """Record, once a batch is over, which of its content files had some variants fail
+        (never up to date until they build) and which built whole; written only on a change.
+
+        Read again under the lock: the batch's commits recorded its files as unfinished.
+        """
+        if not self.out_dir.is_dir():  # nothing was committed: nothing is recorded either
             return
         with locked(self.out_dir):
             self.entries = self._read()
-            if (key in self.failed) != failed:
-                self.failed ^= {key}
+            keys = {self.key(source): value for source, value in failed.items()}
+            now = {key for key in self.failed if keys.get(key, True)} | {key for key, value in keys.items() if value}
+            if now != self.failed:
+                self.failed = now
                 write_together({self.path: self._text()})
 
     def _text(self) -> bytes:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ContentError, Problem
-from .manifest import Manifest
+from .manifest import Manifest, unfinished
 
 if TYPE_CHECKING:
     from .build import Result, Unit
@@ -111,21 +111,23 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
             todo.append((path, name))
     if todo:
         planned = _plan(todo, out_dir, outcomes, known)
-        if scheduler:
-            from .cluster import CONNECT_TIMEOUT, execute
+        with unfinished(out_dir, {known.key(unit.path) for unit in planned}):
+            if scheduler:
+                from .cluster import CONNECT_TIMEOUT, execute
 
-            finished = execute(planned, out_dir, force, check, scheduler, progress, scheduler_timeout or CONNECT_TIMEOUT)
-        else:
-            finished = _execute(list(planned), out_dir, force, check, jobs or os.cpu_count() or 1, progress)
+                finished = execute(planned, out_dir, force, check, scheduler, progress,
+                                   scheduler_timeout or CONNECT_TIMEOUT)
+            else:
+                finished = _execute(list(planned), out_dir, force, check, jobs or os.cpu_count() or 1, progress)
         for unit, result, problems in finished:
             outcome = outcomes[unit.name]
             outcome.problems += problems
             if result:  # its PDFs and manifest entries are written: each unit commits its own
                 outcome.results.append(result)
+        # Some variants built, others failed: the next build must not call the file up to date.
+        with contextlib.suppress(OSError):
+            known.settle({path: bool(outcomes[name].results and outcomes[name].problems) for path, name in todo})
         for path, name in todo:
-            # Some variants built, others failed: the next build must not call the file up to date.
-            with contextlib.suppress(OSError):
-                known.mark_failed(path, bool(outcomes[name].results and outcomes[name].problems))
             if outcomes[name].ok:
                 keep = {p.name for r in outcomes[name].results for p in r.pdfs}
                 # On a write error, stale entries of removed variants stay listed until the next build.
