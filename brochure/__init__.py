@@ -9,6 +9,25 @@ The pipeline, one subpackage per stage, orchestrated by the top level::
 
 ``build`` runs it for one brochure, ``runner`` for a batch (only what changed), ``watch``
 and ``serve`` on every save; ``cli`` is the thin command line over them.
+
+Stages (a stage imports only those above it in this list, and the leaves)::
+
+    leaves   errors (Problem, ContentError) ; files (atomic writes, hashes) ; outputs (output kinds)
+             projects (which project a file belongs to, without YAML)
+    content  source -> model -> load -> variants, translations ; described.load_described (cached)
+    render   html (Jinja) -> job (one PDF) -> pdf (WeasyPrint) -> trifold, marks, tagging
+    checks   text, terms, reading ... -> review (content + PDFs) -> report
+    top      build (one unit: plan, render, record, commit, review) -> runner (a batch; cluster
+             and bundle only with --scheduler) -> watch, serve, proof, catalog -> cli
+
+Registries (a new one is one record there)::
+
+    output kinds   outputs.KINDS           print, email, office: template, options, links, tags, QR, CMYK, sheet, trim
+    commands       cli.COMMANDS            build, check, watch, proof, serve, schema
+    finding kinds  checks.findings.KINDS   each check's kind and its title
+    languages      checks.languages.KNOWN  word lists, patterns and advice per language
+    papers, bleeds render.paper.SHEETS, BLEEDS
+    content keys   content.model.Brochure  (content.schema.json is made from it: build.py schema --write)
 """
 
 __version__ = "0.2.0"

@@ -12,15 +12,17 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import jinja2
 
 from . import manifest
-from .content import Brochure, Source, load_with_source
-from .content.variants import expand
+from .content import Brochure, Source
+from .content.described import BrochureList, Failed, load_described
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
+from .files import file_hash
+from .outputs import EMAIL, PRINT
 from .projects import content_root
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
@@ -54,7 +56,7 @@ class Result:
     """What building one unit wrote, skipped as up to date, and warned about."""
 
     unit: Unit
-    outputs: dict[str, Path] = field(default_factory=dict)  # "print" and "email": each PDF, written or not
+    outputs: dict[str, Path] = field(default_factory=dict)  # by output kind: each PDF, written or not
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -65,8 +67,19 @@ class Result:
         return self.written + self.skipped
 
     def pdf(self, output: str) -> Path:
-        """The path of one output's PDF ("print" or "email")."""
+        """The path of one output's PDF, by its kind's name."""
         return self.outputs[output]
+
+
+class Progress(Protocol):
+    """Told how many units will build, then about each one as it finishes."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
+
+
+Finished = list[tuple[Unit, Result | None, list[Problem]]]  # each unit of a batch: its result or problems
 
 
 def epoch_for(brochure: Brochure, path: Path) -> int:
@@ -86,59 +99,10 @@ def pdf_paths(brochure: Brochure, out_dir: Path, variant: str | None = None) -> 
     return {o.name: out_dir / f"{stem}-{o.name}.pdf" for o in html.outputs(brochure)}
 
 
-Described = list[tuple[str | None, Brochure, Source]]
-Failed = dict[str, list[Problem]]  # variant (``#<row>`` without a usable id) -> its problems
-_VALIDATED: dict[tuple[str, str], tuple[str, Described, Failed, Source, list[str]]] = {}
-
-
-def _fingerprint(path: Path, source: Source, pictures: list[str]) -> str:
-    """The bytes of every file the content was read from (the content, its project file and
-    CSV), which project it belongs to, and the bytes of each image it names."""
-    root = content_root(path)
-    parts = [manifest.file_hash(path), str(root)]
-    parts += [manifest.file_hash(file) for file in sorted(source.inputs)]
-    # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
-    parts += [f"{image}:{manifest.file_hash(root / image)}" for image in pictures]
-    return "\0".join(parts)
-
-
-def _pictures(described: Described) -> list[str]:
-    """Every picture the brochures name, once. Listed when the file is validated, not at each
-    unit: listing parses every variant's text, and 1,000 locations share one logo."""
-    return sorted({image for _, b, _ in described for image in _images(b)})
-
-
-def _images(brochure: Brochure) -> list[str]:
-    from .content import dialect
-
-    texts = [brochure.intro or ""] + [s.body for s in brochure.sections]  # and the pictures among the paragraphs
-    return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image] \
-        + [picture.src for text in texts for picture in dialect.pictures(text)]
-
-
-def _described(path: Path, name: str) -> tuple[Described, Failed]:
-    """Every brochure a content file describes (one per variant), validated, and the variants
-    that failed (a bad CSV row fails its own location only).
-
-    Cached per process while the file, its project file, its CSV and the files it names are
-    unchanged: a batch of 50 variants would otherwise validate all 50 for each of them.
-    """
-    key = (str(path.resolve()), name)
-    cached = _VALIDATED.get(key)
-    if cached and cached[0] == _fingerprint(path, cached[3], cached[4]):
-        return cached[1], cached[2]
-    brochure, source = load_with_source(path, name)
-    built, failed = expand(brochure, source, content_root(path))
-    described = [(variant, b, source) for variant, b in built]
-    pictures = _pictures(described)
-    _VALIDATED[key] = (_fingerprint(path, source, pictures), described, failed, source, pictures)
-    return described, failed
-
-
-def brochures(path: Path, name: str) -> Described:
+def brochures(path: Path, name: str) -> BrochureList:
     """Every brochure a content file describes (one per variant), validated; a failed
     variant raises ``ContentError`` with its problems (``failures`` has them one by one)."""
-    described, failed = _described(path, name)
+    described, failed = load_described(path, name)
     if failed:
         raise ContentError([problem for problems in failed.values() for problem in problems])
     return described
@@ -146,13 +110,13 @@ def brochures(path: Path, name: str) -> Described:
 
 def failures(path: Path, name: str) -> Failed:
     """The variants of a content file that cannot be built, each with its problems."""
-    return _described(path, name)[1]
+    return load_described(path, name)[1]
 
 
 def plan(path: Path, name: str, out_dir: Path) -> dict[Unit, list[Path]]:
     """The units of a content file and the PDFs each will write; a failed variant is a unit
     of its own, which writes nothing and reports its problems."""
-    described, failed = _described(path, name)
+    described, failed = load_described(path, name)
     units = {Unit(path, name, variant): list(pdf_paths(b, out_dir, variant).values()) for variant, b, _ in described}
     return units | {Unit(path, name, variant): [] for variant in failed}
 
@@ -185,11 +149,11 @@ def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest)
     for used in hashes:
         if used.resolve().is_relative_to(BUNDLED) and own != BUNDLED:
             shadow = own / used.resolve().relative_to(BUNDLED)
-            inputs[book.key(shadow)] = manifest.file_hash(shadow)
+            inputs[book.key(shadow)] = file_hash(shadow)
     return inputs
 
 
-def _write_problem(error: OSError, out_dir: Path) -> Problem:
+def write_problem(error: OSError, out_dir: Path) -> Problem:
     """A PDF folder that cannot take the PDFs (full disk, read-only, permissions, a name too
     long): the user's to fix, in one line; nothing in it was changed."""
     reason = error.strerror or str(error)
@@ -200,7 +164,7 @@ def _write_problem(error: OSError, out_dir: Path) -> Problem:
 
 def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     """The unit's brochure, validated and printable, its source, folder, and how messages name it."""
-    described, failed = _described(unit.path, unit.name)
+    described, failed = load_described(unit.path, unit.name)
     if unit.variant in failed:
         raise ContentError(failed[str(unit.variant)])
     chosen = [(b, s) for variant, b, s in described if variant == unit.variant]
@@ -232,6 +196,23 @@ def prepare(unit: Unit) -> list[job.Job]:
             for output in html.outputs(brochure)]
 
 
+Planned = dict[str, tuple[job.Job, str, dict[Path, str]]]  # output -> its job, settings, templates
+
+
+@dataclass(frozen=True)
+class _Building:
+    """What each step of building one unit reads: the unit, its validated content, its words
+    and where its PDFs go."""
+
+    unit: Unit
+    brochure: Brochure
+    source: Source
+    content_dir: Path
+    where: str  # "variant <id>: " or "", before messages
+    words: labels.Labels
+    targets: dict[str, Path]
+
+
 def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
                force: bool = False, review: Review | None = None) -> Result:
     """Build one unit into ``out_dir``; raise ``ContentError`` (nothing written) on a mistake.
@@ -241,15 +222,31 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     """
     brochure, source, content_dir, where = validated(unit)
     words = labels.load(brochure.lang, content_dir)
+    it = _Building(unit, brochure, source, content_dir, where, words, pdf_paths(brochure, out_dir, unit.variant))
+    result = Result(unit, outputs=dict(it.targets))
+    book = known if known is not None else manifest.Manifest(out_dir)
+    planned, mistake = _plan_outputs(it, known, force, result)
+    made_all = _render(it, planned)
+    if mistake is not None:  # in an output's HTML: raised once the outputs before it rendered
+        raise mistake
+    rendered, entries = _record(it, book, planned, made_all, result)
+    _commit(book, rendered, entries, out_dir)
+    result.written = list(rendered)
+    result.warnings = list(dict.fromkeys(result.warnings))
+    if review is not None:
+        result.findings = _review(it, result, review)
+    return result
+
+
+def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
+                  result: Result) -> tuple[Planned, ContentError | None]:
+    """The job of each output not up to date (those are ``result.skipped``), up to the first
+    output whose HTML has a mistake, and that mistake."""
+    unit, brochure, content_dir, words, targets = it.unit, it.brochure, it.content_dir, it.words, it.targets
     epoch = epoch_for(brochure, unit.path)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    targets = pdf_paths(brochure, out_dir, unit.variant)
-    result = Result(unit, outputs=dict(targets))
-    rendered: dict[Path, bytes] = {}
-    entries: dict[str, manifest.Entry] = {}
-    book = known if known is not None else manifest.Manifest(out_dir)
-    jobs: dict[str, tuple[job.Job, str, dict[Path, str]]] = {}  # output -> its job, settings, templates
-    mistake: ContentError | None = None  # in an output's HTML: raised once the outputs before it rendered
+    jobs: Planned = {}
+    mistake: ContentError | None = None
     for output in html.outputs(brochure):
         target = targets[output.name]
         settings = manifest.settings_fingerprint(output.name, unit.variant)
@@ -261,19 +258,31 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         except ContentError as error:
             mistake = error
             break
-        templates = {path: html.LOADED.get(path) or manifest.file_hash(path)
+        templates = {path: html.LOADED.get(path) or file_hash(path)
                      for path in html.template_files(content_dir, output)}
         jobs[output.name] = (_job(brochure, output, document, content_dir, epoch, words), settings, templates)
+    return jobs, mistake
+
+
+def _render(it: _Building, planned: Planned) -> list[pdf.Rendered]:
+    """The planned PDFs, rendered; a PDF that cannot be made is a ``ContentError``."""
+    unit, source, where = it.unit, it.source, it.where
     try:
-        made_all = job.render_all([made for made, _, _ in jobs.values()])
+        return job.render_all([made for made, _, _ in planned.values()])
     except pdf.RenderError as error:
         which = getattr(error, "output", "")  # which PDF: job.render says
         raise ContentError([Problem(unit.name, None, "", f"{where}the {which} PDF could not be made: {error}")]) from None
     except trifold.Overflow as error:
         raise ContentError([Problem(unit.name, source.line((error.key,)), error.key, f"{where}{error}.")]) from None
-    if mistake is not None:
-        raise mistake
-    for (name, (_, settings, templates)), made in zip(jobs.items(), made_all):
+
+
+def _record(it: _Building, book: manifest.Manifest, planned: Planned, made_all: list[pdf.Rendered],
+            result: Result) -> tuple[dict[Path, bytes], dict[str, manifest.Entry]]:
+    """Each rendered PDF's bytes by target, and its manifest entry (the files it was made from)."""
+    unit, source, content_dir, words, targets = it.unit, it.source, it.content_dir, it.words, it.targets
+    rendered: dict[Path, bytes] = {}
+    entries: dict[str, manifest.Entry] = {}
+    for (name, (_, settings, templates)), made in zip(planned.items(), made_all):
         target = targets[name]
         rendered[target] = made.data
         result.warnings += made.warnings
@@ -281,19 +290,25 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         entries[target.name] = manifest.Entry(
             book.key(unit.path), name, unit.variant, settings, _inputs(hashes, content_dir, book),
             hashlib.sha256(made.data).hexdigest())
+    return rendered, entries
+
+
+def _commit(book: manifest.Manifest, rendered: dict[Path, bytes], entries: dict[str, manifest.Entry],
+            out_dir: Path) -> None:
+    """The unit's PDFs and their manifest entries: all of them, or nothing."""
     if rendered:
-        try:  # the unit's PDFs and their manifest entries: all of them, or nothing
+        try:
             book.commit(rendered, entries)
         except OSError as error:
-            raise ContentError([_write_problem(error, out_dir)]) from None
-    result.written = list(rendered)
-    result.warnings = list(dict.fromkeys(result.warnings))
-    if review is not None:
-        from .checks.review import review as check
+            raise ContentError([write_problem(error, out_dir)]) from None
 
-        result.findings = check(brochure, source, content_dir, result.outputs.get("print"), result.outputs.get("email"),
-                                review.settings, review.today)
-    return result
+
+def _review(it: _Building, result: Result, review: Review) -> list[Finding]:
+    """The findings of the checks on the unit's content and PDFs."""
+    from .checks.review import review as check
+
+    return check(it.brochure, it.source, it.content_dir, result.outputs.get(PRINT.name), result.outputs.get(EMAIL.name),
+                 review.settings, review.today)
 
 
 def _template_problem(error: jinja2.TemplateError, content_dir: Path) -> Problem:

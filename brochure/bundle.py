@@ -69,7 +69,7 @@ class Shared:
 
 
 @dataclass(frozen=True)
-class Job:
+class Task:
     """One unit, as sent with its task: a few names, no file."""
 
     content: str  # relative to the root
@@ -86,7 +86,7 @@ class Job:
 
 
 @dataclass
-class Rendered:
+class Delivered:
     """What a worker made of a job: PDFs and manifest entries (keys under ``ROOT``), or problems."""
 
     pdfs: dict[str, bytes] = field(default_factory=dict)
@@ -134,13 +134,13 @@ def read_files(root: Path, paths: Iterable[Path]) -> Files:
 
 def own_part(unit: Unit, root: Path) -> tuple[Files, set[Path]]:
     """A content file's own files, and the clinic logos its brochures name (shared)."""
-    from .build import _described, _images
+    from .content.described import images, load_described
 
-    described, _ = _described(unit.path, unit.name)
+    described, _ = load_described(unit.path, unit.name)
     paths, logos = {unit.path}, set()
     for _, brochure, source in described:
         paths |= set(source.inputs)
-        pictures = [root / image for image in _images(brochure) if image]
+        pictures = [root / image for image in images(brochure) if image]
         if brochure.clinic.logo:
             logos.add(root / brochure.clinic.logo)
         paths |= set(pictures)
@@ -189,7 +189,7 @@ def _remove_places() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def render(shared: Shared, own: Files, job: Job) -> Rendered:
+def render(shared: Shared, own: Files, job: Task) -> Delivered:
     """Render one job from its bundle; content mistakes come back as problems."""
     if shared.tool != tool_digest():
         raise OtherVersion("a worker runs another version of brochure (or of its templates and fonts); "
@@ -201,7 +201,7 @@ def render(shared: Shared, own: Files, job: Job) -> Rendered:
             try:
                 return _render(root, out, shared, job)
             except ContentError as error:
-                return Rendered(problems=[_shown(p, root, out, shared, job) for p in error.problems])
+                return Delivered(problems=[_shown(p, root, out, shared, job) for p in error.problems])
 
 
 @contextmanager
@@ -271,14 +271,14 @@ class _Captured(Manifest):
         write_together(pdfs)  # in the worker's own temporary folder: what the checks read
 
 
-def _render(root: Path, out: Path, shared: Shared, job: Job) -> Rendered:
+def _render(root: Path, out: Path, shared: Shared, job: Task) -> Delivered:
     from .build import Review, Unit, build_unit
 
     write_together({out / name: data for name, data in job.fresh_pdfs})
     book = _Captured(out, root, set(job.fresh))
     result = build_unit(Unit(root / job.content, job.name, job.variant), out, book,
                         review=Review(today=date.fromisoformat(job.today) if job.today else None) if job.check else None)
-    return Rendered(
+    return Delivered(
         pdfs={path.name: data for path, data in book.pdfs.items()}, entries=book.made,
         outputs={output: path.name for output, path in result.outputs.items()},
         written=[p.name for p in result.written], skipped=[p.name for p in result.skipped],
@@ -287,11 +287,11 @@ def _render(root: Path, out: Path, shared: Shared, job: Job) -> Rendered:
                   for f in result.findings])
 
 
-def _text(text: str, root: Path, out: Path, shared: Shared, job: Job) -> str:
+def _text(text: str, root: Path, out: Path, shared: Shared, job: Task) -> str:
     """A message as the client would have written it: its paths, not the worker's."""
     return text.replace(str(out), job.out_dir).replace(str(root), shared.root)
 
 
-def _shown(problem: Problem, root: Path, out: Path, shared: Shared, job: Job) -> Problem:
+def _shown(problem: Problem, root: Path, out: Path, shared: Shared, job: Task) -> Problem:
     return replace(problem, file=_text(problem.file, root, out, shared, job),
                    message=_text(problem.message, root, out, shared, job))

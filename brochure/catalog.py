@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .errors import ContentError
 from .files import write_atomic
+from .outputs import KINDS
 
 if TYPE_CHECKING:
     from .runner import Outcome
@@ -65,12 +66,13 @@ def _unit_key(name: str, variant: str | None) -> str:
 
 def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]:
     """One handout's line of the catalog, from its content (validated, as the build read it)."""
-    from .build import _described, pdf_paths
+    from .build import pdf_paths
+    from .content.described import load_described
     from .projects import content_root
     from .render.typeface import files as theme_files
 
     try:
-        described, failed = _described(path, name)
+        described, failed = load_described(path, name)
     except ContentError as error:
         return {"file": name, "error": [str(p) for p in error.problems], "locations": [], "failed": []}
     record: dict[str, Any] = {"file": name, "error": [], "locations": [], "unit_keys": [],
@@ -78,8 +80,9 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
                                          for variant, problems in failed.items()]}
     for variant, brochure, _ in described:
         paths = pdf_paths(brochure, out_dir, variant)
-        record["locations"].append({"id": variant, "name": brochure.clinic.name, "print": paths["print"].name,
-                                    "email": paths["email"].name, "built": all(p.is_file() for p in paths.values())})
+        record["locations"].append({"id": variant, "name": brochure.clinic.name,
+                                    **{output: path.name for output, path in paths.items()},
+                                    "built": all(p.is_file() for p in paths.values())})
         record["unit_keys"].append(_unit_key(name, variant))
     if described:
         first = described[0][1]
@@ -158,7 +161,7 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
         built = [loc for loc in record["locations"] if loc["built"]]
         if built and record.get("slug"):
             target = out_dir / "catalog" / f"{record['slug']}.png"
-            source = out_dir / built[0]["print"]
+            source = out_dir / next(built[0][kind] for kind in KINDS if kind in built[0])  # the first PDF
             if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns \
                     and old.handouts.get(name, {}).get("thumbnail"):
                 record["thumbnail"] = target.relative_to(out_dir).as_posix()

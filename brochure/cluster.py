@@ -18,15 +18,15 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from .bundle import Files, Job, OtherVersion, Rendered, entry_for, own_part, render, shared_part
+from .bundle import Delivered, Files, OtherVersion, Task, entry_for, own_part, render, shared_part
 from .environment import source_date_epoch
 from .manifest import Manifest, settings_fingerprint
 from .projects import content_root
 
 if TYPE_CHECKING:
-    from .build import Result, Unit
+    from .build import Finished, Progress, Result, Unit
     from .errors import Problem
 
 CONNECT_TIMEOUT = 15.0  # seconds (``--scheduler-timeout``): to reach the scheduler, then to find a worker
@@ -35,15 +35,6 @@ SCHEMES = ("tcp", "tls")  # what a scheduler listens on for clients elsewhere (i
 DEFAULT_PORT = 8786  # a Dask scheduler's
 HANDSHAKE_MAX = 1 << 20  # bytes: a scheduler's first message is under 100; anything larger is not one
 
-Finished = list[tuple["Unit", "Result | None", "list[Problem]"]]
-
-
-class Progress(Protocol):
-    """``runner.Progress``, which this module cannot import: the runner imports it."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
 
 
 class ClusterError(Exception):
@@ -254,8 +245,8 @@ def close(client: Any) -> None:
         client.close(timeout=5)
 
 
-def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool, address: str,
-            progress: Progress | None, timeout: float = CONNECT_TIMEOUT) -> Finished:
+def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
+            progress: Progress | None, address: str, timeout: float = CONNECT_TIMEOUT) -> Finished:
     """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``address``."""
     if not planned:  # every file failed before a unit could be made: no cluster needed
         return []
@@ -317,7 +308,7 @@ def _advance(progress: Progress | None, finished: Finished, unit: Unit, result: 
         progress.advance(unit, result, problems)
 
 
-def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, out_dir: Path, force: bool, check: bool) -> Job:
+def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, out_dir: Path, force: bool, check: bool) -> Task:
     """The task of one unit; its PDFs that are up to date are named, not rendered, as a local
     build skips them (and sent along when they are to be checked)."""
     fresh = []
@@ -326,15 +317,15 @@ def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, out_dir: Pat
         if entry is not None and known.fresh(pdf, settings_fingerprint(entry.output, unit.variant), unit.path):
             fresh.append(pdf.name)
     sent = tuple((name, (out_dir / name).read_bytes()) for name in fresh) if check else ()
-    return Job(unit.path.resolve().relative_to(root).as_posix(), unit.name, unit.variant, str(out_dir),
-               tuple(fresh), sent, check, epoch=source_date_epoch(), today=date.today().isoformat())
+    return Task(unit.path.resolve().relative_to(root).as_posix(), unit.name, unit.variant, str(out_dir),
+                tuple(fresh), sent, check, epoch=source_date_epoch(), today=date.today().isoformat())
 
 
-def _result(future: Any, unit: Unit) -> Rendered:
+def _result(future: Any, unit: Unit) -> Delivered:
     from distributed import KilledWorker
 
     try:
-        rendered: Rendered = future.result()
+        rendered: Delivered = future.result()
     except OtherVersion as error:
         raise ClusterError(str(error)) from None
     except KilledWorker:
@@ -343,9 +334,9 @@ def _result(future: Any, unit: Unit) -> Rendered:
     return rendered
 
 
-def _commit(unit: Unit, rendered: Rendered, root: Path, out_dir: Path) -> tuple[Result | None, list[Problem]]:
+def _commit(unit: Unit, rendered: Delivered, root: Path, out_dir: Path) -> tuple[Result | None, list[Problem]]:
     """Write a unit's PDFs and manifest entries, all or nothing, as ``build_unit`` does."""
-    from .build import Result, _write_problem
+    from .build import Result, write_problem
 
     if rendered.problems:
         return None, rendered.problems
@@ -355,7 +346,7 @@ def _commit(unit: Unit, rendered: Rendered, root: Path, out_dir: Path) -> tuple[
         try:
             book.commit({out_dir / name: data for name, data in rendered.pdfs.items()}, entries)
         except OSError as error:
-            return None, [_write_problem(error, out_dir)]
+            return None, [write_problem(error, out_dir)]
     result = Result(unit, outputs={output: out_dir / name for output, name in rendered.outputs.items()},
                     written=[out_dir / name for name in rendered.written],
                     skipped=[out_dir / name for name in rendered.skipped],

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -120,3 +122,26 @@ def locked(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing releases the lock
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's bytes, or "missing" (also when it is no regular file or cannot be read).
+
+    Why so careful: the paths come from the manifest too, which a hand edit may point at a
+    pipe or a device; hashing one must not wait forever or read without end.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return "missing"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "missing"
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return "missing"
+    finally:
+        if fd >= 0:
+            os.close(fd)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .files import locked, write_together
+from .files import file_hash, locked, write_together
 
 FORMAT = 2  # 2: paths relative to out/ (a copied project stays valid); bundled files by name
 PACKAGE = Path(__file__).resolve().parent
@@ -36,34 +36,11 @@ class Entry:
     """
 
     source: str
-    output: str  # "print" or "email"
+    output: str  # a key of outputs.KINDS
     variant: str | None
     settings: str
     inputs: dict[str, str]  # path as above -> sha256 (or "missing": an override not there yet)
     sha256: str
-
-
-def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes, or "missing" (also when it is no regular file or cannot be read).
-
-    Why so careful: the paths come from the manifest too, which a hand edit may point at a
-    pipe or a device; hashing one must not wait forever or read without end.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return "missing"
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return "missing"
-        with os.fdopen(fd, "rb") as file:
-            fd = -1
-            return hashlib.file_digest(file, "sha256").hexdigest()
-    except OSError:
-        return "missing"
-    finally:
-        if fd >= 0:
-            os.close(fd)
 
 
 def bytes_hash(data: bytes) -> str:

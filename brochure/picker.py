@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .outputs import kind_of
+
 if TYPE_CHECKING:
     from .runner import Outcome
 
@@ -67,7 +69,7 @@ def describe(outcome: Outcome, out_dir: Path) -> Described:
     """The group title and variant of each PDF of ``outcome``: the content file's name, and for
     a variant "location <id>" with the location's clinic name and first address line; and the
     handout's title and language, read as the build read them (cached per process)."""
-    from .build import _described
+    from .content.described import load_described
     from .errors import ContentError
     from .manifest import Manifest
 
@@ -82,7 +84,7 @@ def describe(outcome: Outcome, out_dir: Path) -> Described:
         unit = next(iter(units.values()))
         described.path = unit.path.resolve()
         try:
-            brochures, _ = _described(unit.path, unit.name)
+            brochures, _ = load_described(unit.path, unit.name)
             for variant, brochure, _ in brochures:
                 address = (brochure.clinic.address or "").strip().splitlines()
                 described.places[variant or ""] = ", ".join([brochure.clinic.name, *address[:1]])
@@ -183,7 +185,7 @@ def choose(views: Mapping[str, FileView], query: Mapping[str, str]) -> Choice:
 
 def ordered(pdfs: list[Path]) -> list[Path]:
     """Each brochure's print PDF before its email PDF, brochures by name."""
-    return sorted(pdfs, key=lambda p: (p.name.rsplit("-", 1)[0], not p.stem.endswith("-print")))
+    return sorted(pdfs, key=lambda p: (p.name.rsplit("-", 1)[0], not kind_of(p.stem).trimmed))
 
 
 def importance(finding: Any) -> tuple[bool, int, int]:

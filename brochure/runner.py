@@ -12,6 +12,7 @@ import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -19,7 +20,7 @@ from .errors import ContentError, Problem
 from .manifest import Manifest, unfinished
 
 if TYPE_CHECKING:
-    from .build import Result, Unit
+    from .build import Finished, Progress, Result, Unit
     from .checks.findings import Finding
     from .content import Checks
 
@@ -36,14 +37,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-class Progress(Protocol):
-    """Told how many units will build, then about each one as it finishes."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, unit: Unit, result: Result | None, problems: list[Problem]) -> None: ...
 
 
 def _work(unit: Unit, out_dir: Path, force: bool, check: bool) -> tuple[Result | None, list[Problem]]:
@@ -112,13 +105,8 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
     if todo:
         planned = _plan(todo, out_dir, outcomes, known)
         with unfinished(out_dir, {known.key(unit.path) for unit in planned}):
-            if scheduler:
-                from .cluster import CONNECT_TIMEOUT, execute
-
-                finished = execute(planned, out_dir, force, check, scheduler, progress,
-                                   scheduler_timeout or CONNECT_TIMEOUT)
-            else:
-                finished = _execute(list(planned), out_dir, force, check, jobs or os.cpu_count() or 1, progress)
+            execute = executor(jobs or os.cpu_count() or 1, scheduler, scheduler_timeout)
+            finished = execute(planned, out_dir, force, check, progress)
         for unit, result, problems in finished:
             outcome = outcomes[unit.name]
             outcome.problems += problems
@@ -136,9 +124,30 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
     return list(outcomes.values())
 
 
-def _execute(units: list[Unit], out_dir: Path, force: bool, check: bool, jobs: int,
-             progress: Progress | None) -> list[tuple[Unit, Result | None, list[Problem]]]:
-    finished = []
+class Executor(Protocol):
+    """Builds a batch's planned units (each with the PDFs it will write), telling ``progress``
+    about each as it finishes: ``local`` processes here, or ``cluster.execute`` on Dask."""
+
+    def __call__(self, planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
+                 progress: Progress | None) -> Finished: ...
+
+
+def executor(jobs: int, scheduler: str | None, scheduler_timeout: float | None = None) -> Executor:
+    """The batch's executor: ``jobs`` local processes, or the Dask cluster at ``scheduler``
+    (its module, and Dask, imported only then: a local build never loads them), given up on
+    after ``scheduler_timeout`` seconds (``cluster.CONNECT_TIMEOUT`` by default)."""
+    if scheduler:
+        from .cluster import CONNECT_TIMEOUT, execute
+
+        return partial(execute, address=scheduler, timeout=scheduler_timeout or CONNECT_TIMEOUT)
+    return partial(local, jobs=jobs)
+
+
+def local(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
+          progress: Progress | None, jobs: int) -> Finished:
+    """Build the units here: in turn, or on ``jobs`` forked processes."""
+    units = list(planned)
+    finished: Finished = []
     if jobs <= 1 or len(units) <= 1:
         if progress:
             progress.start(len(units))
@@ -204,8 +213,9 @@ def check_file(path: Path, name: str | None = None, settings: Checks | None = No
     """
     import tempfile
 
-    from .build import Review, Unit, _described, brochures, build_unit
+    from .build import Review, Unit, brochures, build_unit
     from .checks.findings import Finding
+    from .content.described import load_described
 
     name = name or str(path)
     findings: set[Finding] = set()
@@ -214,7 +224,7 @@ def check_file(path: Path, name: str | None = None, settings: Checks | None = No
         if problems is None:
             variants = [variant for variant, _, _ in brochures(path, name)]
         else:
-            described, failed = _described(path, name)
+            described, failed = load_described(path, name)
             problems += [problem for found in failed.values() for problem in found]
             variants = [variant for variant, _, _ in described]
         for variant in variants:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .outputs import kind_of
 from .picker import FileView, choose, describe, error_view, finding_view, importance, link_translations, ordered
 from .proof import DEFAULT_DPI, current_proofs, proof_digests
 from .runner import Outcome
@@ -105,11 +106,11 @@ class Preview:
         drawn = current_proofs(pdf, self.out_dir, self.dpi)
         digests = proof_digests(pdf, self.out_dir)
         proofs = [p for p in drawn if self._relative(p) is not None]
-        kind = next((k for k in ("print", "office") if pdf.stem.endswith(f"-{k}")), "email")
-        captions = ["outside", "inside"] if kind != "email" and len(proofs) == 2 else []
+        kind = kind_of(pdf.stem)
+        captions = ["outside", "inside"] if kind.sheet and len(proofs) == 2 else []
         group, variant = label
-        title = f"{kind.capitalize()} PDF: {pdf.name}"
-        return {"kind": kind, "pdf": self._relative(pdf), "group": group, "variant": variant, "title": title,
+        title = f"{kind.name.capitalize()} PDF: {pdf.name}"
+        return {"kind": kind.name, "pdf": self._relative(pdf), "group": group, "variant": variant, "title": title,
                 "proofs": [{"src": self._relative(p), "stamp": digests.get(p.name, "")[:16],
                             "caption": captions[i] if captions else f"page {i + 1}",
                             "alt": f"{group}, {title}, {captions[i] if captions else f'page {i + 1}'}"}

@@ -116,7 +116,7 @@ def test_a_worker_renders_from_the_bundle_alone(cluster: Any, local: tuple[Path,
     """The bundle is read, then the project folder is deleted: what the worker renders can
     come from nothing but the bundle, and is still the local build's PDF."""
     from brochure.build import Unit
-    from brochure.bundle import Job, own_part, render, shared_part
+    from brochure.bundle import Task, own_part, render, shared_part
     from brochure.projects import content_root
 
     content, local_out, _ = local
@@ -128,7 +128,7 @@ def test_a_worker_renders_from_the_bundle_alone(cluster: Any, local: tuple[Path,
     shared = shared_part(root, logos)
     shutil.rmtree(project)
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
-        far = client.submit(render, shared, own, Job(content.name, "content.yaml", "site-07", "out"), pure=False)
+        far = client.submit(render, shared, own, Task(content.name, "content.yaml", "site-07", "out"), pure=False)
         rendered = far.result()
         cwd = client.run(os.getcwd)
     assert not rendered.problems

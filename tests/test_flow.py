@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import make_content, run_main, seed_project, tool
 
-from brochure.render import flow, markup
+from brochure.render import flow, markup, patches
 
 SEED_SLUG = "how-ketamine-affects-the-brain"
 MARGIN = 27.0  # the tri-fold's MediaBox starts 0.375 in outside the trim
@@ -72,7 +72,7 @@ def test_split_first_line_keeps_a_run_that_fits_but_for_its_space() -> None:
     """The wrapper itself, on WeasyPrint's own layout of one paragraph at many widths."""
     import weasyprint
 
-    flow.install()
+    patches.install()
     lone = []
     for width in range(150, 330, 3):
         html = (f'<style>@page {{ size: 600pt 300pt; margin: 0 }} p {{ width: {width}pt; font: 12pt sans-serif; '

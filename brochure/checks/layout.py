@@ -21,6 +21,7 @@ from pathlib import Path
 import pikepdf
 
 from ..content import Brochure, Path_, Source, dotted
+from ..outputs import KINDS
 from ..render.paper import SHEETS
 from ..render.trifold import NAMES
 from .design import ImageSource
@@ -77,9 +78,9 @@ def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
     pages: list[list[Area]] = []
     for index, page in enumerate(pdf.pages):
         trim = _box(page, "/TrimBox")
-        bleed = _box(page, "/BleedBox") if role == "print" else trim  # a screen page is never trimmed
-        edge = "the trim" if role == "print" else "the edge of the page"
-        panels = _sheet_panels(trim[2] - trim[0], trim[3] - trim[1]) if role == "print" else None
+        bleed = _box(page, "/BleedBox") if KINDS[role].trimmed else trim  # a screen page is never trimmed
+        edge = "the trim" if KINDS[role].trimmed else "the edge of the page"
+        panels = _sheet_panels(trim[2] - trim[0], trim[3] - trim[1]) if KINDS[role].trimmed else None
         if panels is None or len(pdf.pages) != 2:
             pages.append([Area(index, "", trim, bleed, (edge,) * 4)])
             continue
@@ -269,12 +270,12 @@ def _outside(run: TextRun, area: Area, role: str) -> tuple[_Problem, float] | No
     past = _past(run.box, area.box)
     side = max(range(4), key=lambda i: past[i])
     if past[side] > TOLERANCE:
-        return _cut(_edge(area, side), "cut off" if role == "print" else "not shown"), past[side]
+        return _cut(_edge(area, side), "cut off" if KINDS[role].trimmed else "not shown"), past[side]
     if run.clip is not None:
         hidden = _past(run.box, run.clip)
         if max(hidden) > max(TOLERANCE, 0.25 * run.size):
             return _HIDDEN, max(hidden)
-    if role == "print":
+    if KINDS[role].trimmed:
         safe = (area.box[0] + SAFE, area.box[1] + SAFE, area.box[2] - SAFE, area.box[3] - SAFE)
         close = _past(run.box, safe)
         side = max(range(4), key=lambda i: close[i])
@@ -326,7 +327,7 @@ def _image_problem(image: PlacedImage, area: Area, role: str, name: str) -> tupl
         full_bleed = bleed[side] > 0 and bleed[side] - TOLERANCE <= past[side] <= 2 * bleed[side]
         if past[side] > TOLERANCE and not full_bleed:
             size = f"{image.points[0] / 72:.1f} \u00d7 {image.points[1] / 72:.1f} in"
-            lost = "cut off" if role == "print" else "not shown"
+            lost = "cut off" if KINDS[role].trimmed else "not shown"
             return _Problem(f"{name} ({size}) runs {{amount}} past {_edge(area, side)}, where it is {lost}; "
                             "make it smaller or give it a size in the template"), past[side]
     return None

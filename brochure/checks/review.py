@@ -13,6 +13,7 @@ from pathlib import Path
 import pikepdf
 
 from ..content import Brochure, Checks, Source
+from ..outputs import EMAIL, KINDS, PRINT
 from .accessibility import alt_text, tagging
 from .contacts import contacts
 from .design import (
@@ -83,21 +84,22 @@ def check_pdfs(print_pdf: Path | None, email_pdf: Path | None, settings: Checks,
     them, rather than only by page.
     """
     findings: list[Finding] = []
-    for path, role in ((print_pdf, "print"), (email_pdf, "email")):
+    for path, kind in ((print_pdf, PRINT), (email_pdf, EMAIL)):
         if path is not None:
-            findings += check_pdf(path, role, settings, images, texts)
+            findings += check_pdf(path, kind.name, settings, images, texts)
     return sorted(findings, key=Finding.sort_key)
 
 
 def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSource] = (),
               texts: Texts | None = None) -> list[Finding]:
-    """The findings for one PDF; ``role`` is "print" (resolution) or "email" (tagging, alt text)."""
+    """The findings for one PDF; ``role`` is its output kind's name: a trimmed kind's
+    (print) pictures are checked for resolution, an unprinted one's (email) tagging and alt text."""
     name = str(path)
     with pikepdf.open(path) as pdf:
         runs, placed = read_pages(pdf)
         findings = layout(name, role, pdf, runs, placed, texts, images)
         findings += type_size(name, runs, settings) + fonts(name, pdf)
-        if role == "print":
+        if KINDS[role].trimmed:
             findings += image_resolution(name, placed, settings, images)
         else:
             findings += tagging(name, pdf) + alt_text(name, pdf)

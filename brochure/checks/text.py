@@ -129,9 +129,8 @@ def articles(brochure: Brochure, source: Source) -> list[tuple[Path_, list[Block
 
 # --- sentences, words and syllables ----------------------------------------------------------
 
-# Abbreviations that never end a sentence: they come before a name or an example.
 _WINDOW = 16  # characters around a full stop that decide whether it ends a sentence
-_NEVER_END = {"dr", "mr", "mrs", "ms", "prof", "st", "vs", "e.g", "i.e", "approx", "cf"}
+_NEVER_END = dialect.NEVER_END  # abbreviations that never end a sentence
 _STOP = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")
 # Letters of any alphabet: "infusión" and "niño" are one word each, not "infusi" and "n".
 WORD = re.compile(r"[^\W_]+(?:['\u2019.\-][^\W_]+)*")

@@ -30,6 +30,11 @@ SIZES = {"full", "half", "third"}  # of the column's width
 PLACES = {"left", "center", "right"}
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 
+# English abbreviations after which a full stop never ends a sentence (they come before a
+# name or an example), without their last full stop: the checks' sentence counts and the
+# tri-fold's panel breaks (render.flow) read this one list. Not "no": "No." ends answers.
+NEVER_END = frozenset({"dr", "mr", "mrs", "ms", "prof", "st", "vs", "e.g", "i.e", "approx", "cf", "fig"})
+
 
 def _callout(kind: str) -> Any:
     def validate(params: str, *_: Any) -> bool:

@@ -130,16 +130,16 @@ def _tel(phone: str) -> str:
 
 def _markdown_value(name: str, value: str) -> str:
     """A field's value as Markdown: escaped, and a link when it is a phone, email or website."""
-    from .model import _email, _phone, _website
+    from .model import valid_email, valid_phone, valid_website
 
     shown = escape_markdown(_one_line(value))
     try:
-        if name == "clinic.phone" and not _PHONE_TEXT.fullmatch(_phone(value)):
+        if name == "clinic.phone" and not _PHONE_TEXT.fullmatch(valid_phone(value)):
             return f"[{shown}](<{_tel(value)}>)"
-        if name == "clinic.email" and not _EMAIL_TEXT.fullmatch(_email(value)):
+        if name == "clinic.email" and not _EMAIL_TEXT.fullmatch(valid_email(value)):
             return f"[{shown}](<mailto:{value}>)"
         if name == "clinic.website":
-            _website(value)
+            valid_website(value)
             href = value if re.match(r"https?://", value) else f"https://{value}"
             label = escape_markdown(re.sub(r"^https?://", "", value).rstrip("/"))
             return f"[{label}](<{href}>)"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 BUNDLED_FONT = "Open Sans"
-FONT_SUFFIXES = {".ttf", ".otf"}
+FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}  # a font file, as WeasyPrint loads it
+THEME_FONT_SUFFIXES = {".ttf", ".otf"}  # theme.font's files: read by fontTools without brotli
 FONT_KIND = "a font file (.ttf or .otf)"
 
 

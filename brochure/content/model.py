@@ -23,8 +23,9 @@ from pydantic import (
     model_validator,
 )
 
+from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
-from .fonts import BUNDLED_FONT, FONT_KIND, FONT_SUFFIXES, readable_font
+from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font
 from .links import bad_links
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
@@ -148,19 +149,22 @@ Day = Annotated[date, BeforeValidator(_not_a_number), AfterValidator(_plausible)
 MAX_WEBSITE = 100  # a QR code of a longer address is too dense to scan at the size it prints
 
 
-def _phone(value: str) -> str:
+def valid_phone(value: str) -> str:
+    """``value`` if it is a phone number (also what ``fields`` links); ``ValueError`` saying how to write one."""
     if not 7 <= len(re.sub(r"\D", "", value)) <= 15 or not re.fullmatch(r"[+\d\s().-]{7,30}", value):
         raise ValueError(f"'{value}' is not a phone number; write it like (913) 871-9888")
     return value
 
 
-def _email(value: str) -> str:
+def valid_email(value: str) -> str:
+    """``value`` if it is an email address (also what ``fields`` links); ``ValueError`` saying how to write one."""
     if len(value) > 254 or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-zA-Z]{2,}", value):
         raise ValueError(f"'{value}' is not an email address; write it like hello@example.com")
     return value
 
 
-def _website(value: str) -> str:
+def valid_website(value: str) -> str:
+    """``value`` if it is a web address (also what ``fields`` links); ``ValueError`` saying how to write one."""
     if len(value) > MAX_WEBSITE:
         raise ValueError(f"is {len(value)} characters long; the QR code of a web address over {MAX_WEBSITE} characters "
                          "is too dense to scan once printed: use a shorter address (a short link to the page)")
@@ -197,19 +201,19 @@ ImagePath = Annotated[str, AfterValidator(_local_image)]
 Colour = Annotated[str, AfterValidator(_colour)]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, str_strip_whitespace=True,
                               frozen=True)
 
 
-class Image(_Model):
+class Image(StrictModel):
     """An image with the words a screen reader says in its place."""
 
     src: ImagePath = Field(description="Image file, relative to the content file's folder (PNG, JPEG or SVG).")
     alt: Text = Field(description="What the image shows, read aloud by screen readers.")
 
 
-class Section(_Model):
+class Section(StrictModel):
     """One part of the article: a heading and its text."""
 
     heading: Text = Field(description="The section's heading.")
@@ -221,13 +225,13 @@ class Section(_Model):
     image: Image | None = Field(None, description="An optional picture shown with the section.")
 
 
-class Clinic(_Model):
+class Clinic(StrictModel):
     """Who the patient contacts; printed on the handout and made into live links."""
 
     name: Text = Field(description="The clinic's name; also the PDF's author.")
-    phone: Annotated[str, AfterValidator(_phone)] | None = Field(None, description="Phone number, e.g. (913) 871-9888.")
-    website: Annotated[str, AfterValidator(_website)] | None = Field(None, description="Web address, e.g. example.com.")
-    email: Annotated[str, AfterValidator(_email)] | None = Field(None, description="Email address.")
+    phone: Annotated[str, AfterValidator(valid_phone)] | None = Field(None, description="Phone number, e.g. (913) 871-9888.")
+    website: Annotated[str, AfterValidator(valid_website)] | None = Field(None, description="Web address, e.g. example.com.")
+    email: Annotated[str, AfterValidator(valid_email)] | None = Field(None, description="Email address.")
     address: str | None = Field(None, description="Street address; line breaks are kept.")
     logo: ImagePath | None = Field(None, description="Logo file, relative to the content file's folder.")
 
@@ -235,7 +239,7 @@ class Clinic(_Model):
 def _font_file(value: str, info: ValidationInfo) -> str:
     """A font file inside the project that fontTools can read."""
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
+    relative = local_file(value, root, THEME_FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
     readable_font(root / relative, value)
     return relative
 
@@ -254,7 +258,7 @@ def _font(value: str, info: ValidationInfo) -> str:
 FontPath = Annotated[str, AfterValidator(_font_file)]
 
 
-class FontFamily(_Model):
+class FontFamily(StrictModel):
     """A typeface of the clinic's as two files: its regular and bold weights."""
 
     regular: FontPath = Field(description="The regular weight's .ttf or .otf file, relative to the content's folder.")
@@ -281,7 +285,7 @@ def _font_choice(value: Any, handler: Any, info: ValidationInfo) -> str | FontFa
     return FontFamily.model_construct(regular=files["regular"], bold=files.get("bold"))
 
 
-class Theme(_Model):
+class Theme(StrictModel):
     """The clinic's colours and the typeface."""
 
     primary: Colour = Field("#1d5c73", description="Main colour: cover band, headings (#rrggbb).")
@@ -293,7 +297,7 @@ class Theme(_Model):
                     "with Open Sans for the characters it lacks.")
 
 
-class Print(_Model):
+class Print(StrictModel):
     """How the print PDF is made for the print shop."""
 
     bleed: Literal["0.125in", "3mm"] = Field(
@@ -303,7 +307,7 @@ class Print(_Model):
                           "default: the bundled FOGRA39-based profile (coated offset paper).")
 
 
-class Checks(_Model):
+class Checks(StrictModel):
     """Settings of the content checks (``brochure check`` and every build's summary).
 
     The one settings model of ``brochure.checks``: a clinic sets it under ``checks:``, tests
@@ -321,7 +325,7 @@ class Checks(_Model):
                         "(a poison-control line, a hospital), so the contact check does not report them.")
 
 
-class Brochure(_Model):
+class Brochure(StrictModel):
     """A patient-education brochure: the whole of one content file."""
 
     title: Text = Field(description="The brochure's title, on the cover and in the PDF's title bar.")
@@ -345,16 +349,16 @@ class Brochure(_Model):
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size of the print PDF: letter or a4.")
     checks: Checks = Field(Checks(), description="Settings of the content checks.")
     print: Print = Field(Print(), description="Settings of the print PDF for the print shop.")
-    outputs: Annotated[list[Literal["print", "email", "office"]], Field(min_length=1)] = Field(
-        ["print", "email"],
-        description="Which PDFs to make: print (for the print shop), email (for phones), office (for the "
-                    "clinic's own Letter or A4 printer: no bleed, no marks); default print and email.")
+    outputs: Annotated[list[Name], Field(min_length=1)] = Field(
+        DEFAULTS,
+        description="Which PDFs to make: " + ", ".join(f"{k.name} ({k.purpose})" for k in KINDS.values())
+                    + f"; default {listed(DEFAULTS)}.")
 
     @field_validator("outputs")
     @classmethod
     def _outputs_once(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("lists an output twice; name each of print, email and office at most once")
+            raise ValueError(f"lists an output twice; name each of {listed(list(KINDS))} at most once")
         return value
     variants: Annotated[list[dict[str, Any]], Field(min_length=1)] | str | None = Field(
         None, description="One brochure per location: a list of overrides, each with an id, "

@@ -23,7 +23,7 @@ from ..errors import ContentError, Problem
 from ..projects import PROJECT_FILE, content_root, find_project, shown
 from .fonts import BUNDLED_FONT
 from .messages import problems_of
-from .model import Checks, Clinic, Print, Theme, _Model
+from .model import Checks, Clinic, Print, StrictModel, Theme
 from .source import Path_, Source, dotted, read_source
 
 # Folders never searched for handouts: output, templates, label catalogs (messages/<lang>.yaml,
@@ -32,7 +32,7 @@ _SKIPPED = {"out", "templates", "messages", "node_modules", "__pycache__", "proo
 INHERITED = ("clinic", "location", "theme", "checks", "print", "layout", "paper", "lang", "disclaimer")
 
 
-class Project(_Model):
+class Project(StrictModel):
     """The project file: what every handout of the project shares."""
 
     clinic: Clinic | None = Field(None, description="The clinic's name and contact details, for every handout.")

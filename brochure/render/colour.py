@@ -131,8 +131,9 @@ def readable(colour: str, against: str, ratio: float = READABLE) -> str:
     return shade
 
 
-def palette(primary: str, accent: str, output: str, profile: Path = DEFAULT_PROFILE) -> dict[str, str]:
-    """The colours an output's stylesheets use, by custom property name (without ``--``).
+def palette(primary: str, accent: str, cmyk: bool, profile: Path = DEFAULT_PROFILE) -> dict[str, str]:
+    """The colours an output's stylesheets use, by custom property name (without ``--``):
+    CMYK for a ``cmyk`` output kind (the print shop's), else screen RGB.
 
     ``band`` (behind the white cover text) and ``primary-text`` (headings and links on
     white and on the tint) are the brand colour darkened, only as far as WCAG's 4.5:1 needs:
@@ -142,7 +143,7 @@ def palette(primary: str, accent: str, output: str, profile: Path = DEFAULT_PROF
     tint = tint_hex(primary_hex, TINT)
     band = readable(primary_hex, PAPER_HEX)
     text = readable(primary_hex, tint)
-    if output != "print":
+    if not cmyk:
         return {"ink": INK_HEX, "muted": MUTED_HEX, "paper": PAPER_HEX, "on-primary": PAPER_HEX,
                 "primary": primary_hex, "accent": _screen(accent, profile), "tint": tint,
                 "band": band, "primary-text": text}

@@ -2,7 +2,7 @@
 
 Two fixes of what WeasyPrint 70 does by itself:
 
-``install()`` wraps ``weasyprint.layout.inline.split_first_line``. WeasyPrint 70 measures a
+``patches`` wraps ``weasyprint.layout.inline.split_first_line`` (the wrapper is there). WeasyPrint 70 measures a
 run of text that ends in a space (the text before a link, bold words or any inline box)
 with that space; when the run fits the line except for the space, which would hang at the
 line's end and be dropped there, it finds the run "unsplittable" and keeps only its first
@@ -25,35 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..content.dialect import NEVER_END
 from . import trifold
-
-_INSTALLED = False
-
-
-def install() -> None:
-    """Put the fixed ``split_first_line`` in WeasyPrint's inline layout; once per process."""
-    global _INSTALLED
-    if _INSTALLED:
-        return
-    from weasyprint.layout import inline
-
-    original = inline.split_first_line
-
-    def split_first_line(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
-                         is_line_start: bool = True, minimum: bool = False) -> Any:
-        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
-        if (result[2] is not None and max_width is not None and text.endswith(" ") and text.strip(" ")
-                and style["white_space"] in ("normal", "pre-line")):
-            # Split: measure again without the trailing spaces, which hang at a line's end.
-            stripped = original(text.rstrip(" "), style, context, max_width, justification_spacing,
-                                is_line_start, minimum)
-            if stripped[2] is None and stripped[3] <= max_width:
-                return original(text, style, context, None, justification_spacing, is_line_start, minimum)
-        return result
-
-    inline.split_first_line = split_first_line
-    _INSTALLED = True
-
 
 # The sentence-break pass -----------------------------------------------------------------
 #
@@ -88,7 +61,6 @@ BREAK_CLASS = "panel-break-before"
 # whitespace before what may open a sentence (a capital or a digit: _is_end).
 _SENTENCE = re.compile(r"[.!?][”’\"')\]]*(\s+)(?=[“‘\"'(\[¿¡]*(\w))")
 _ENDS = re.compile(r"[.!?][”’\"')\]]*$")
-_ABBREVIATIONS = {"dr.", "mr.", "mrs.", "ms.", "prof.", "st.", "vs.", "e.g.", "i.e.", "approx.", "no.", "fig."}
 _TOKENS = re.compile(r"<!--.*?-->|<[^>]*>|&#?\w+;|[^<&]+", re.S)
 _VOID = {"br", "wbr", "img", "input", "hr", "source"}
 _INVISIBLE = re.compile(r"[\s\u200b\u2060\u00ad]+")
@@ -100,7 +72,7 @@ def _is_end(text: str, match: re.Match[str]) -> bool:
         return False
     words = text[:match.start() + 1].split()
     word = words[-1].lstrip("(“‘\"'").lower() if words else ""
-    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+    return word.removesuffix(".") not in NEVER_END and not re.fullmatch(r"\w\.", word)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -118,7 +90,7 @@ def ends_sentence(text: str) -> bool:
     if not match:
         return False
     word = text[:match.start() + 1].split()[-1].lstrip("(“‘\"'").lower()
-    return word not in _ABBREVIATIONS and not re.fullmatch(r"\w\.", word)
+    return word.removesuffix(".") not in NEVER_END and not re.fullmatch(r"\w\.", word)
 
 
 def _line_text(line: Any) -> str:
@@ -146,7 +118,7 @@ def _measure(text: str, document: Any) -> Layout | None:
     except trifold.Overflow:
         return None
     lines = [_lines(page) for page in document.pages]
-    article = [i for i, page in enumerate(document.pages) if "article" in trifold._parts(page)]
+    article = [i for i, page in enumerate(document.pages) if "article" in trifold.page_parts(page)]
     problems = []
     for index in article[:-1]:
         if not lines[index] or not lines[index + 1]:
@@ -387,7 +359,7 @@ def _files(document: Any) -> dict[Path, str] | None:
 
     Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays out
     with it from then on, so only the first layout reads them."""
-    from .glyphs import FONT_SUFFIXES
+    from ..content.fonts import FONT_SUFFIXES
     from .pdf import FETCHED
 
     seen = getattr(document.url_fetcher, "seen", None)

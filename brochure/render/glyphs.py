@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..content import Brochure, Path_, Source, dotted
+from ..content.fonts import FONT_SUFFIXES
 from ..errors import Problem
 
-FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}
 # Keys whose values are never drawn: file names, codes, settings, and alt text (spoken, not printed).
 _NOT_PRINTED = {"slug", "lang", "logo", "src", "alt", "variants", "theme", "layout", "paper", "checks"}
 

@@ -20,8 +20,9 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..content import Brochure, Clinic
+from ..outputs import KINDS, OutputKind
 from . import blocks, markup
-from . import labels as catalog
+from . import labels as wording
 from .assets import BUNDLED
 from .colour import DEFAULT_PROFILE, K_ONLY, NO_INK, palette, tint_hex
 from .paper import SHEETS
@@ -32,16 +33,19 @@ from .typeface import typeface
 class Output:
     """One of the PDFs made from a brochure: which template and which stylesheet."""
 
-    name: str  # "print", "email" or "office"
+    name: str  # a key of ``outputs.KINDS``
     template: str
+
+    @property
+    def kind(self) -> OutputKind:
+        return KINDS[self.name]
 
 
 def outputs(brochure: Brochure) -> list[Output]:
-    """The outputs the content asks for, in this order: the print and office PDFs use the
-    chosen layout; the email PDF is always portrait reading order."""
-    made = {"print": Output("print", f"{brochure.layout}.html"), "email": Output("email", "handout.html"),
-            "office": Output("office", f"{brochure.layout}.html")}
-    return [made[name] for name in ("print", "email", "office") if name in brochure.outputs]
+    """The outputs the content asks for, in the registry's order, each with its template:
+    the layout's, or its own (the email PDF is always portrait reading order)."""
+    return [Output(kind.name, kind.template.format(layout=brochure.layout))
+            for kind in KINDS.values() if kind.name in brochure.outputs]
 
 
 def search_path(content_dir: Path) -> list[Path]:
@@ -164,28 +168,28 @@ def long_date(context: jinja2.runtime.Context, value: date) -> str:
     """``2026-11-25`` as patients read dates in the handout's language: ``November 25, 2026``,
     ``25 de noviembre de 2026`` (by Babel, from the labels ``t`` the document is rendered with)."""
     labels = context.get("t")
-    if isinstance(labels, catalog.Labels):
+    if isinstance(labels, wording.Labels):
         return labels.date(value)
     return f"{value:%B} {value.day}, {value.year}"
 
 
 def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str,
-           labels: catalog.Labels | None = None) -> str:
+           labels: wording.Labels | None = None) -> str:
     """The HTML document for one output of ``brochure``; ``stamp`` is its ISO creation date.
 
     ``labels`` are the words brochure prints around the content, in the brochure's language
     (default: read from the catalogs for ``brochure.lang``; ``ContentError`` when there are none).
     """
-    labels = labels or catalog.load(brochure.lang, content_dir)
+    labels = labels or wording.load(brochure.lang, content_dir)
     template = environment(content_dir.resolve()).get_template(output.template)
     sheet_css = Markup(SHEETS[brochure.paper].css())
     profile = output_profile(brochure, content_dir)
-    colours = palette(brochure.theme.primary, brochure.theme.accent, output.name, profile)
+    colours = palette(brochure.theme.primary, brochure.theme.accent, output.kind.cmyk, profile)
     return template.render(b=brochure, clinic=brochure.clinic, theme=brochure.theme, colours=colours,
-                           profile=profile.as_uri() if output.name == "print" else None,
+                           profile=profile.as_uri() if output.kind.cmyk else None,
                            output=output.name, stamp=stamp,
                            # A code to scan with the phone the email PDF is read on would be useless there.
-                           qr=qr_code(brochure.clinic, output.name) if output.name != "email" else None,
+                           qr=qr_code(brochure.clinic, output.kind.cmyk) if output.kind.qr else None,
                            sheet_css=sheet_css, t=labels, typeface=typeface(brochure.theme, content_dir))
 
 
@@ -195,7 +199,7 @@ def output_profile(brochure: Brochure, content_dir: Path) -> Path:
     return (content_dir / own).resolve() if own else DEFAULT_PROFILE
 
 
-def qr_code(clinic: Clinic, output: str = "print") -> dict[str, str] | None:
+def qr_code(clinic: Clinic, cmyk: bool = True) -> dict[str, str] | None:
     """The back panel's QR code: the website, or a ``tel:`` link when there is none.
 
     Vector (SVG) so it prints sharp at any size; segno keeps the 4-module quiet zone.
@@ -206,7 +210,7 @@ def qr_code(clinic: Clinic, output: str = "print") -> dict[str, str] | None:
         payload, label = markup.tel_href(clinic.phone), clinic.phone
     else:
         return None
-    return {"payload": payload, "label": label, "src": _qr_svg(payload, output == "print")}
+    return {"payload": payload, "label": label, "src": _qr_svg(payload, cmyk)}
 
 
 @lru_cache(maxsize=256)

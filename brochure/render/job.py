@@ -1,6 +1,6 @@
 """Job: one PDF to render, as plain data, rendered here or on a pool of warm worker processes.
 
-A build renders a unit's PDFs (print, email, office) one after the other. ``watch`` and
+A build renders a unit's PDFs (one per output kind) one after the other. ``watch`` and
 ``serve`` have a second core idle while staff wait for the edit, so they hand ``render_in``
 a pool of worker processes, each already warm (WeasyPrint imported, fonts and stylesheets
 loaded): a unit's PDFs then render at the same time, one per worker. A job is plain data
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..outputs import KINDS
 from . import flow, marks, pdf, trifold
 from .assets import BUNDLED
 from .paper import BLEEDS, SHEETS
@@ -29,7 +30,7 @@ class Job:
     """Everything one PDF is rendered from: its HTML and how to make and finish the PDF."""
 
     html: str
-    output: str  # "print", "email" or "office"
+    output: str  # a key of ``outputs.KINDS``
     layout: str  # "trifold" or "handout"
     paper: str  # a key of SHEETS
     bleed: str  # a key of BLEEDS
@@ -43,13 +44,14 @@ def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
     """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
     handout's gets crop marks in the registration colour. The office PDF of a tri-fold is the
     same sheet cut to its trim: two landscape pages to print on both sides."""
-    if job.output in ("print", "office") and job.layout == "trifold":
+    kind = KINDS[job.output]
+    if kind.sheet and job.layout == "trifold":
         sheet = SHEETS[job.paper]
-        if job.output == "office":
+        if not kind.trimmed:
             return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
         bleed = BLEEDS[job.bleed]
         return lambda data, document: trifold.impose(data, document, sheet, bleed)
-    if job.output == "print":
+    if kind.trimmed:
         return lambda data, document: marks.add_crop_marks(data)
     return None
 
@@ -57,9 +59,8 @@ def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
 def render(job: Job, search: bool = True) -> pdf.Rendered:
     """Render one job in this process; raises what ``pdf.render_pdf`` and the finisher raise.
     Without ``search``, the tri-fold's panels are left where WeasyPrint ends them (a warm-up)."""
-    flow.install()  # once a process: WeasyPrint's line breaking, fixed
     # The tri-fold's panels end at sentence ends: chosen between layout and PDF (flow).
-    sheet = search and job.output in ("print", "office") and job.layout == "trifold"
+    sheet = search and KINDS[job.output].sheet and job.layout == "trifold"
     try:
         return pdf.render_pdf(job.html, output=job.output, base_dir=job.content_dir,
                               roots=[job.content_dir, BUNDLED], epoch=job.epoch, finish=finisher(job),

@@ -15,7 +15,6 @@ BLEED_PT = 9.0  # 0.125 in: what US print shops ask for, on every side
 # 3 mm of European shops. The layouts draw 0.125 in of background beyond the trim, which
 # covers either; the PDF's BleedBox says which one the shop gets.
 BLEEDS = {"0.125in": BLEED_PT, "3mm": 3 * PT_PER_MM}
-EMAIL_DPI = 150  # images in the email PDF: sharp on a phone, small in a mailbox
 
 
 @dataclass(frozen=True)

@@ -19,20 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from ..content.fonts import FONT_SUFFIXES
+from ..outputs import KINDS
 from . import separations
-from .glyphs import FONT_SUFFIXES, coverage
-from .paper import BLEED_PT, EMAIL_DPI
+from .glyphs import coverage
+from .paper import BLEED_PT
 from .typeface import THEME_FAMILY
 
-# Print: PDF/X-4 whose output intent is the document's ``@color-profile device-cmyk`` (a
-# CMYK printer profile), which WeasyPrint picks when no other intent is named.
-# Email: PDF/UA-1, which makes WeasyPrint tag the structure for screen readers.
-OPTIONS: dict[str, dict[str, Any]] = {
-    "print": {"pdf_variant": "pdf/x-4"},
-    "office": {},  # an ordinary PDF for a desktop printer: RGB, links kept
-    "email": {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "optimize_images": True,
-              "dpi": EMAIL_DPI, "jpeg_quality": 85},
-}
+# Each output kind's WeasyPrint options, by name (from the registry, outputs.KINDS).
+OPTIONS: dict[str, dict[str, Any]] = {kind.name: dict(kind.weasyprint) for kind in KINDS.values()}
 
 
 class RenderError(Exception):
@@ -85,7 +80,7 @@ def _source_date(epoch: int) -> Iterator[None]:
 FETCHED: dict[Path, str] = {}
 
 
-def _fetcher(roots: list[Path], seen: set[Path], output: str = "email", profile: Path | None = None) -> Any:
+def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Path | None = None) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
     Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
@@ -116,7 +111,7 @@ def _fetcher(roots: list[Path], seen: set[Path], output: str = "email", profile:
                 response.close()
             seen.add(path)
             FETCHED[path] = hashlib.sha256(body).hexdigest()
-            if profile is not None and output == "print" and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
+            if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
                 if kind:
                     response.headers.replace_header("Content-Type", kind) if "Content-Type" in response.headers \
@@ -219,11 +214,9 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from . import stylesheets
-    from .roles import install
+    from . import patches
 
-    install()  # the structure-tree roles of callouts, notes, figures and header cells
-    stylesheets.install()  # each stylesheet parsed once per process
+    patches.install()  # WeasyPrint's line breaking, tags and stylesheet parsing: once per process
 
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
@@ -231,7 +224,8 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     # The file identifier comes from the document, not from where it sits on disk: the
     # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
     files: set[Path] = set()
-    fetcher = _fetcher(roots, files, output, profile)
+    kind = KINDS[output]
+    fetcher = _fetcher(roots, files, kind.cmyk, profile)
 
     def lay_out(text: str) -> Any:
         return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
@@ -243,7 +237,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         for index, root in enumerate([base_dir, *roots]):
             portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
         digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
-        if output == "print":  # PDF/X: no annotations; a printed link is its words
+        if not kind.links:  # PDF/X: no annotations; a printed link is its words
             for page in document.pages:
                 page.links.clear()
         data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed),
@@ -265,7 +259,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
                               "or add the font's file beside the content")
     if log.errors:
         raise RenderError("; ".join(dict.fromkeys(_plain(e, base_dir) for e in log.errors)))
-    if output == "email":  # the structure tree a screen reader follows, mended (see tagging)
+    if kind.tagged:  # the structure tree a screen reader follows, mended (see tagging)
         from .tagging import mend
 
         data = mend(data, descriptions)

@@ -41,7 +41,7 @@ class Overflow(Exception):
         return Overflow, (str(self), self.key)  # from a worker process (render.job), with its key
 
 
-def _parts(page: Any) -> list[str]:
+def page_parts(page: Any) -> list[str]:
     """The ``data-part`` names (cover, article, back) with boxes on a laid-out page."""
     found: list[str] = []
     for box in page._page_box.descendants():
@@ -64,7 +64,7 @@ def _used_fraction(page: Any) -> float:
 
 def slots(document: Any) -> dict[str, int]:
     """Map each panel slot to a page index; raise ``Overflow`` when a part needs more room."""
-    pages = [_parts(page) for page in document.pages]
+    pages = [page_parts(page) for page in document.pages]
     by_part: dict[str, list[int]] = {}
     for index, parts in enumerate(pages):
         for part in parts:

@@ -1,0 +1,69 @@
+"""Described: every brochure a content file describes, validated once per process.
+
+The one loader the build, runner, picker, bundle and catalog share: a content file with its
+project file, CSV and translations, expanded into one ``Brochure`` per variant. The result is
+kept per process, keyed on the file and checked against the bytes of every file it was read
+from, so a batch of 50 variants validates the file once, and a save is seen at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Problem
+from ..files import file_hash
+from ..projects import content_root
+from . import dialect
+from .load import load_with_source
+from .model import Brochure
+from .source import Source
+from .variants import expand
+
+BrochureList = list[tuple[str | None, Brochure, Source]]
+Failed = dict[str, list[Problem]]  # variant (``#<row>`` without a usable id) -> its problems
+_CACHE: dict[tuple[str, str], tuple[str, BrochureList, Failed, Source, list[str]]] = {}
+
+
+def _fingerprint(path: Path, source: Source, pictures: list[str]) -> str:
+    """The bytes of every file the content was read from (the content, its project file and
+    CSV), which project it belongs to, and the bytes of each image it names."""
+    root = content_root(path)
+    parts = [file_hash(path), str(root)]
+    parts += [file_hash(file) for file in sorted(source.inputs)]
+    # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
+    parts += [f"{image}:{file_hash(root / image)}" for image in pictures]
+    return "\0".join(parts)
+
+
+def _pictures(described: BrochureList) -> list[str]:
+    """Every picture the brochures name, once. Listed when the file is validated, not at each
+    unit: listing parses every variant's text, and 1,000 locations share one logo."""
+    return sorted({image for _, b, _ in described for image in images(b)})
+
+
+def images(brochure: Brochure) -> list[str]:
+    """The pictures a brochure names: its logo, its sections' images and the pictures among
+    its paragraphs (an empty string where there is no logo)."""
+    texts = [brochure.intro or ""] + [s.body for s in brochure.sections]  # and the pictures among the paragraphs
+    return [brochure.clinic.logo or ""] + [s.image.src for s in brochure.sections if s.image] \
+        + [picture.src for text in texts for picture in dialect.pictures(text)]
+
+
+def load_described(path: Path, name: str) -> tuple[BrochureList, Failed]:
+    """Every brochure a content file describes (one per variant), validated, and the variants
+    that failed (a bad CSV row fails its own location only); ``name`` is how messages name
+    the file. Raises ``ContentError`` when the file itself cannot be read or validated.
+
+    Cached per process while the file, its project file, its CSV and the files it names are
+    unchanged: a batch of 50 variants would otherwise validate all 50 for each of them.
+    """
+    key = (str(path.resolve()), name)
+    cached = _CACHE.get(key)
+    if cached and cached[0] == _fingerprint(path, cached[3], cached[4]):
+        return cached[1], cached[2]
+    brochure, source = load_with_source(path, name)
+    built, failed = expand(brochure, source, content_root(path))
+    described = [(variant, b, source) for variant, b in built]
+    pictures = _pictures(described)
+    _CACHE[key] = (_fingerprint(path, source, pictures), described, failed, source, pictures)
+    return described, failed
