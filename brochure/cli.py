@@ -205,7 +205,7 @@ def _build(args: argparse.Namespace) -> int:
     files = _files(args)
     try:
         if args.scheduler is not None:  # a mistyped address is said before anything is built
-            from .cluster import parse_address
+            from .scheduler import parse_address
 
             parse_address(args.scheduler)
         with progress_for(sys.stdout) as progress:
@@ -213,7 +213,7 @@ def _build(args: argparse.Namespace) -> int:
                            check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler,
                            scheduler_timeout=args.scheduler_timeout)
     except Exception as error:  # the cluster's, imported only now: a local build's start stays light
-        from .cluster import ClusterError
+        from .scheduler import ClusterError
 
         if not isinstance(error, ClusterError):
             raise

@@ -90,8 +90,8 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
     ``skip_fresh_files``, up-to-date files go through the build too (rendering nothing)
     so that they are checked: what ``--strict`` needs. With ``scheduler`` (a Dask scheduler's
     address), the units are rendered on that cluster instead of in local processes
-    (``brochure.cluster``); ``cluster.ClusterError`` says, before anything is written, that it
-    cannot be reached (within ``scheduler_timeout`` seconds, ``cluster.CONNECT_TIMEOUT`` by default).
+    (``brochure.cluster``); ``scheduler.ClusterError`` says, before anything is written, that it
+    cannot be reached (within ``scheduler_timeout`` seconds, ``scheduler.CONNECT_TIMEOUT`` by default).
     """
     known = Manifest(out_dir)
     outcomes = {name: Outcome(name) for _, name in files}
@@ -135,9 +135,10 @@ class Executor(Protocol):
 def executor(jobs: int, scheduler: str | None, scheduler_timeout: float | None = None) -> Executor:
     """The batch's executor: ``jobs`` local processes, or the Dask cluster at ``scheduler``
     (its module, and Dask, imported only then: a local build never loads them), given up on
-    after ``scheduler_timeout`` seconds (``cluster.CONNECT_TIMEOUT`` by default)."""
+    after ``scheduler_timeout`` seconds (``scheduler.CONNECT_TIMEOUT`` by default)."""
     if scheduler:
-        from .cluster import CONNECT_TIMEOUT, execute
+        from .cluster import execute
+        from .scheduler import CONNECT_TIMEOUT
 
         return partial(execute, address=scheduler, timeout=scheduler_timeout or CONNECT_TIMEOUT)
     return partial(local, jobs=jobs)

@@ -323,8 +323,8 @@ def test_a_scheduler_lost_mid_batch_is_one_line(tmp_path: Path) -> None:
                 if scheduler.poll() is None:
                     scheduler.kill()
 
-        from brochure.cluster import ClusterError
         from brochure.runner import run
+        from brochure.scheduler import ClusterError
 
         with pytest.raises(ClusterError) as lost:
             run([(content, "content.yaml")], out, progress=KillAfterOne(), scheduler=address,
