@@ -188,8 +188,9 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     reaching, then waiting for one)."""
     checked = parse_address(address)
     context = _tls_context(checked)
-    _reach(checked, context, time.monotonic() + timeout, timeout)
-    client = _client(checked, timeout)
+    deadline = time.monotonic() + timeout
+    _reach(checked, context, deadline, timeout)
+    client = _client(checked, max(1.0, deadline - time.monotonic()))  # greeted: the rest of the same limit
     try:
         client.wait_for_workers(1, timeout=timeout)
     except BaseException as error:
