@@ -31,7 +31,10 @@ from .text import all_blocks
 
 SAFE = 9.0  # 0.125 in: the print shop's safe zone inside the trim and either side of a fold
 TOLERANCE = 1.0  # points: glyph boxes are estimates from the font size
-EMPTY = 0.15  # an inside panel filled less than this is reported
+EMPTY = 0.15  # a printed panel or page filled less than this is reported
+SHORT = 0.3  # the inside panels of a tri-fold filled less than this, on average: the text is short
+TARGET = 0.6  # how full the inside panels should be, to say how many words to add
+FOOT = 0.75 * 72  # the bottom margin of a printed page, where its running footer is
 _SIDES = (("flap", "back", "cover"), ("inside-left", "inside-middle", "inside-right"))
 
 
@@ -148,6 +151,7 @@ class Texts:
 
     def __init__(self, brochure: Brochure, source: Source) -> None:
         self.file = source.file
+        self._lines = source.lines
         self._fields: list[tuple[Path_, int | None, str, str, list[int]]] = []
         clinic = brochure.clinic
         fields: list[tuple[Path_, int | None, str | None]] = [
@@ -158,6 +162,10 @@ class Texts:
             if text:
                 normal, offsets = _normal(text)
                 self._fields.append((path, line, text, normal, offsets))
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line where ``path`` is written in the content file, if it is."""
+        return self._lines.get(path)
 
     def trace(self, shown: str) -> Traced | None:
         """The key (and line) whose text contains ``shown``, preferring a key that is exactly it.
@@ -369,25 +377,112 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
         if problem:
             traced = Traced(source.file, source.line, source.key) if source else None
             found.add(area, problem[0], amount=problem[1], traced=traced)
+    printed = KINDS[role].sheet  # paper: its panels and pages are looked at for blanks
+    inked = _inked(pdf, pages) if printed else {}
+    short = _short(name, pages, runs, placed, texts, inked) if printed else None
     for page in pages:
         for area in page:
-            if area.inside:
-                _fill(found, area, runs, placed)
-    return found.result()
+            if area.name or printed:
+                _fill(found, area, runs, placed, printed, short is not None, inked)
+    return found.result() + ([short] if short is not None else [])
 
 
-def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[PlacedImage]) -> None:
-    """A note when an inside panel is empty or nearly so: the folded brochure shows a blank."""
-    boxes = [run.box for run in runs if run.page == area.page and _inside(run.box, area)]
-    boxes += [image.box for image in placed if image.page == area.page and _inside(image.box, area)]
+_Inked = dict[tuple[int, str], tuple[float, float]]
+INK_DPI = 24  # enough to see a line of 9 pt type, a rule or a QR code
+
+
+def _inked(pdf: pikepdf.Pdf, pages: list[list[Area]]) -> _Inked:
+    """For each area, the lowest and highest point (PDF units) where something is drawn: its
+    words, pictures, rules and vector art such as a QR code, from the rendered page
+    (pypdfium2), as a reader sees it. A pixel counts when it differs from the area's
+    commonest colour (its paper or tint); the area's safe zone is left out, so a background
+    running to the trim does not count."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    document = pdfium.PdfDocument(buffer.getvalue())
+    found: _Inked = {}
+    try:
+        for index, areas_ in enumerate(pages):
+            page = document[index]
+            left, _, _, top = (float(v) for v in pdf.pages[index].mediabox)
+            image = page.render(scale=INK_DPI / 72).to_pil().convert("L")
+            scale = INK_DPI / 72
+            for area in areas_:
+                x0, y0, x1, y1 = area.box
+                crop = image.crop((round((x0 + SAFE - left) * scale), round((top - y1 + SAFE) * scale),
+                                   round((x1 - SAFE - left) * scale), round((top - y0 - SAFE) * scale)))
+                if crop.width < 1 or crop.height < 1:
+                    continue
+                histogram = crop.histogram()
+                common = max(range(256), key=lambda v: histogram[v])
+                data, width = crop.tobytes(), crop.width
+                rows = [y for y in range(crop.height) if any(abs(v - common) > 40 for v in data[y * width:(y + 1) * width])]
+                if rows:
+                    found[(index, area.name)] = (top - SAFE - (rows[-1] + 1) / scale, top - SAFE - rows[0] / scale)
+    finally:
+        document.close()
+    return found
+
+
+def _used(area: Area, runs: list[TextRun], placed: list[PlacedImage],
+          inked: _Inked | None = None) -> tuple[float, list[TextRun]]:
+    """How much of ``area``'s height what is printed on it spans (0 to 1), and its words.
+    A page (not a panel) leaves out its foot, where the running footer is."""
     height = area.box[3] - area.box[1]
-    used = (max(b[3] for b in boxes) - min(b[1] for b in boxes)) / height if boxes else 0.0
-    if used >= EMPTY:
-        return
-    state = "is empty" if not boxes else f"is only about {max(5, int(used * 20) * 5)}% filled"
-    found.add(area, _Problem(f"{area.name} {state}; a folded brochure with a blank panel looks unfinished: add to "
-                             "the article (a photo, a checklist, questions to ask) or choose layout: handout"),
-              severity="info")
+    foot = area.box[1] + (0 if area.name else FOOT)
+    words = [run for run in _words(runs) if run.page == area.page and _inside(run.box, area) and run.box[1] >= foot]
+    boxes = [run.box for run in words]
+    boxes += [image.box for image in placed if image.page == area.page and _inside(image.box, area)]
+    spans = [(b[1], b[3]) for b in boxes]
+    ink = (inked or {}).get((area.page, area.name))
+    if ink is not None and (area.name or ink[1] > foot):
+        spans.append((max(ink[0], foot), ink[1]))
+    return ((max(b for _, b in spans) - min(a for a, _ in spans)) / height if spans else 0.0), words
+
+
+def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[PlacedImage], printed: bool,
+          short: bool, inked: _Inked) -> None:
+    """A warning when a printed panel or page is empty or nearly so: a folded brochure with a
+    blank panel, or a sheet with a blank page, looks unfinished (and costs paper). When the
+    whole inside is short (``short``), the panels it leaves thin are not reported one by one:
+    the one warning names the cause (only an empty panel still is)."""
+    used, _ = _used(area, runs, placed, inked)
+    if used >= EMPTY or (used > 0 and (short or not area.name)):
+        return  # a handout's last page may well end early: only a blank one is reported
+    state = "is empty" if used == 0 else f"is only about {max(5, int(used * 20) * 5)}% filled"
+    name = area.name or f"page {area.page + 1}"
+    if area.name:
+        advice = "add to the article (a photo, a checklist, questions to ask) or choose layout: handout"
+    else:
+        advice = "shorten the text before it, or remove the page break or picture that pushed it on"
+    found.add(area, _Problem(f"{name} {state}; a printed {'panel' if area.name else 'page'} left blank looks "
+                             f"unfinished: {advice}"), severity="warning" if printed or used == 0 else "info")
+
+
+def _short(name: str, pages: list[list[Area]], runs: list[TextRun], placed: list[PlacedImage],
+           texts: Texts | None, inked: _Inked) -> Finding | None:
+    """The text is short for a tri-fold: its three inside panels, on average, are less than
+    ``SHORT`` filled, even after the build set it larger and spread it (render.panels). Says
+    about how many words to add, from the words per height the inside already shows."""
+    inside = [area for page in pages for area in page if area.inside]
+    if len(inside) != 3:
+        return None
+    measured = [_used(area, runs, placed, inked) for area in inside]
+    average = sum(used for used, _ in measured) / 3
+    if average >= SHORT:
+        return None
+    words = sum(len(run.text.split()) for _, found in measured for run in found)
+    add = max(50, round(words * (TARGET / max(average, 0.02) - 1) / 10) * 10) if words else 300
+    message = (f"the text is short for a tri-fold: its three inside panels are on average only about "
+               f"{max(5, int(average * 20) * 5)}% filled; add about {add} words (more sections, a checklist, "
+               "questions to ask, a photo), or choose layout: handout")
+    if texts is not None:
+        return Finding("layout", "warning", texts.file, texts.line_of(("layout",)), "layout", message)
+    return Finding("layout", "warning", name, None, "layout", message)
 
 
 def _inside(box: Box, area: Area) -> bool:

@@ -37,14 +37,18 @@ def verdict(findings: Sequence[Finding], file: str) -> str:
 
 
 def summary(findings: Sequence[Finding], file: str) -> str | None:
-    """The one line a build prints: how many warnings, of which kinds, and how to see them."""
+    """The one line a build prints: how many warnings, of which kinds, and how to see them;
+    then, in full, a warning that the text is too short or too long for its layout."""
     warnings = [f for f in findings if f.severity == "warning"]
     if not warnings:
         return None
     kinds = [kind for kind in KINDS if any(f.kind == kind for f in warnings)]
     parts = ", ".join(f"{sum(f.kind == kind for f in warnings)} {KINDS[kind].lower()}" for kind in kinds)
-    return (f"{file}: warning: {_plural(len(warnings), 'finding')} to review ({parts}); "
+    line = (f"{file}: warning: {_plural(len(warnings), 'finding')} to review ({parts}); "
             f"see them with: python build.py check {file}")
+    # Whether the text suits its layout is said in full: what to add or cut, or which layout.
+    fit = [str(f) for f in warnings if f.kind == "layout" and f.key == "layout"]
+    return "\n".join([line, *fit])
 
 
 def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.dialect import NEVER_END
-from . import trifold
+from . import panels, trifold
 
 # The sentence-break pass -----------------------------------------------------------------
 #
@@ -144,7 +144,7 @@ def _start_tag(text: str, tag: str, ordinal: int) -> re.Match[str] | None:
     return None
 
 
-def _source_of(text: str, root: Any, element: Any) -> re.Match[str] | None:
+def source_of(text: str, root: Any, element: Any) -> re.Match[str] | None:
     """Where ``element`` starts in the HTML: its tag counted among those of its name."""
     ordinal = next((i for i, e in enumerate(root.iter(element.tag)) if e is element), -1)
     return _start_tag(text, element.tag, ordinal) if ordinal >= 0 else None
@@ -179,7 +179,7 @@ def _plain(fragment: str, offset: int) -> tuple[str, list[tuple[int, int, int]]]
     return "".join(chars), where
 
 
-def _with_class(tag: str) -> str:
+def with_break_class(tag: str) -> str:
     """A start tag with ``BREAK_CLASS`` added to its classes (and without an id)."""
     tag = re.sub(r"""\sid=("[^"]*"|'[^']*'|[^\s>]+)""", "", tag)
     match = re.search(r"""\sclass=("([^"]*)"|'([^']*)'|([^\s>"']+))""", tag)
@@ -198,7 +198,7 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
     only where the split falls outside links and bold words.
     """
     mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if line.element is para]
-    start = _source_of(layout.text, root, para)
+    start = source_of(layout.text, root, para)
     if start is None:
         return []
     end = layout.text.find("</p>", start.end())
@@ -222,7 +222,7 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
         if any(where[i][2] for i in range(first, last)):
             continue  # inside a link or bold words
         cut, resume = where[first][0], where[last - 1][1]
-        options.append(f"{layout.text[:cut]}</p>\n{_with_class(start.group(0))}{layout.text[resume:]}")
+        options.append(f"{layout.text[:cut]}</p>\n{with_break_class(start.group(0))}{layout.text[resume:]}")
     return options
 
 
@@ -257,10 +257,10 @@ def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
     first = next(((n, line) for n, lines in enumerate(layout.lines) for line in lines if line.element in inside), None)
     if first is None or first[0] != page or first[1] is layout.lines[page][0]:
         return None
-    start = _source_of(layout.text, root, target)
+    start = source_of(layout.text, root, target)
     if start is None:
         return None
-    return layout.text[:start.start()] + _with_class(start.group(0)) + layout.text[start.end():]
+    return layout.text[:start.start()] + with_break_class(start.group(0)) + layout.text[start.end():]
 
 
 def _options(layout: Layout, page: int) -> list[str]:
@@ -316,20 +316,23 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
     return best
 
 
-def _lay_out(text: str, like: Any, options: dict[str, Any]) -> Layout | None:
+def _lay_out_like(text: str, like: Any, options: dict[str, Any]) -> Any:
     """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
-    without writing a PDF. WeasyPrint's messages about it are the first layout's, already
-    reported."""
+    without writing a PDF; WeasyPrint's messages about it are the first layout's."""
     from weasyprint import HTML
 
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
-        document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+        return HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
             font_config=like.font_config, **options)
     finally:
         logger.disabled = disabled
-    return _measure(text, document)
+
+
+def _lay_out(text: str, like: Any, options: dict[str, Any]) -> Layout | None:
+    """Lay ``text`` out as ``like`` was and measure it (``_lay_out_like``)."""
+    return _measure(text, _lay_out_like(text, like, options))
 
 
 def _tighter(text: str, document: Any, factor: float) -> str | None:
@@ -390,6 +393,9 @@ def sentence_breaks(options: dict[str, Any]) -> Choose:
         return _choose(text, lay_out(text), key)
 
     def _choose(text: str, document: Any, key: str) -> tuple[str, Any]:
+        # A short article fills the inside panels first, balanced (panels), then its panels
+        # end at sentence ends as any other's.
+        text, document = panels.fill(text, document, lambda html: _lay_out_like(html, document, options))
         layout = _measure(text, document)
         if layout is None:
             return text, document  # it does not fit: the imposition says where, and by how much

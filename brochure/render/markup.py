@@ -131,21 +131,89 @@ def _safe_links(state: StateCore) -> None:
             block.children = kept
 
 
+# A web or email address written as words (cdc.gov/flu, www.x.org, a@b.org): not "e.g.",
+# "U.S." or "2.5".
+_ADDRESS = re.compile(r"[\w-]\.[a-z]{2,}\b|\w@[\w-]+\.\w", re.I)
+WHOLE_WORDS = "brochure_whole_words"  # env key: mark the words never to hyphenate (not in the email PDF)
+_HYPHENATED_FROM = 6  # brochure.css: hyphenate-limit-chars 6 3 3; a shorter word is never split
+
+
+def _whole(word: str, last: bool) -> bool:
+    """Whether ``word`` must not be hyphenated: the last of its paragraph, a name or a place
+    (a capital: "Northwestern", "Alameda"), a number or code ("1-800-222-1222", "A1C"), an
+    address ("cdc.gov/flu", "info@clinic.org"). A sentence's first word is spared too: the
+    cost of not knowing a name from it."""
+    letters = word.strip("([{¿¡\"'“‘«»”’)]}.,;:!?")
+    if sum(ch.isalnum() for ch in letters) < _HYPHENATED_FROM:
+        return False
+    return (last or letters[:1].isupper() or any(ch.isdigit() for ch in letters) or "@" in letters
+            or re.search(r"\w[./]\w", letters) is not None)
+
+
+def _whole_words(state: StateCore) -> None:
+    """Core rule: the words a designer never hyphenates (``_whole``) each in a
+    ``<span class="nohyphen">`` (brochure.css), outside links (never hyphenated at all), when
+    the env asks (the email PDF is not hyphenated, and its tags stay lean). Either way an
+    address written without a link breaks only after "/" or "." (``breakable``)."""
+    whole = bool((state.env or {}).get(WHOLE_WORDS))
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        in_link = 0
+        texts = []
+        for n, token in enumerate(block.children):
+            in_link += token.type == "link_open"
+            in_link -= token.type == "link_close"
+            if token.type == "text" and not in_link:
+                texts.append(n)
+        last = texts[-1] if texts else -1
+        children: list[Token] = []
+        for n, token in enumerate(block.children):
+            if n not in texts:
+                children.append(token)
+                continue
+            pieces = re.split(r"(\s+)", token.content)
+            final = max((i for i, piece in enumerate(pieces) if piece.strip()), default=-1)
+            buffer = ""
+            for i, piece in enumerate(pieces):
+                if piece.strip() and not whole:  # not hyphenated: only an address's breaks to mend
+                    buffer += breakable(piece) if _ADDRESS.search(piece) else piece
+                elif piece.strip() and _whole(piece, n == last and i == final):
+                    if buffer:
+                        children.append(_text(buffer))
+                        buffer = ""
+                    opened = Token("span_open", "span", 1)
+                    opened.attrs = {"class": "nohyphen"}
+                    # An address not written as a link breaks as a link's words do: after "/"
+                    # or ".", never at its own "-".
+                    shown = breakable(piece) if _ADDRESS.search(piece) else piece
+                    children += [opened, _text(shown), Token("span_close", "span", -1)]
+                else:
+                    buffer += piece
+            if buffer:
+                children.append(_text(buffer))
+        block.children = children
+
+
 def _make_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     parser.core.ruler.push("brochure_safe_links", _safe_links)
     parser.core.ruler.push("brochure_links", _linkify)
     blocks.install(parser)  # tables, callouts, checklists, pictures (each checked by the content model), notes
+    parser.core.ruler.push("brochure_whole_words", _whole_words)
     return parser
 
 
 _PARSER = _make_parser()
 
 
-def markdown(text: str, notes: blocks.Notes | None = None) -> Markup:
+def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = False) -> Markup:
     """Render a Markdown body; raw HTML in it is shown as text, never interpreted. ``notes``:
-    the document's, which numbers footnotes through every body and prints them at its end."""
-    return Markup(_PARSER.render(text, notes.env if notes is not None else None))
+    the document's, which numbers footnotes through every body and prints them at its end.
+    ``whole_words``: mark the words never to hyphenate (a hyphenated output: print, office)."""
+    env = notes.env if notes is not None else {}
+    env[WHOLE_WORDS] = whole_words
+    return Markup(_PARSER.render(text, env))
 
 
 def linkify(text: str) -> Markup:
