@@ -15,7 +15,7 @@ written to. The scenarios:
   each of the two documents ``build_file`` renders, with the same ``pdf.OPTIONS``;
 * no-op rebuild: the same command again once everything is up to date;
 * project warm: ``brochure.build.build_file`` called in this process after one warm-up;
-* project warm + checks: ``brochure.runner.run(..., force=True, check=True)`` in this
+* project warm + checks: ``brochure.runner.run(..., Settings(..., force=True, check=True))`` in this
   process, which is what ``watch`` runs after each edit;
 * plain warm: the same ``write_pdf`` calls in this process after one warm-up;
 * import weasyprint: ``python -X importtime -c "import weasyprint"``, cumulative time;
@@ -451,14 +451,15 @@ def project_warm(ws: Workspace) -> Measurement:
 
 
 def project_warm_checked(ws: Workspace) -> Measurement:
-    """``runner.run(..., force=True, check=True)`` in this process: a build and its checks,
+    """``runner.run(..., Settings(..., force=True, check=True))`` in this process: a build and its checks,
     as ``watch`` runs them after an edit (plus the manifest), after one warm-up call."""
     from brochure import runner
+    from brochure.settings import Settings
 
     out_dir = ws.out("project-warm-checked")
 
     def once() -> None:
-        for outcome in runner.run([(ws.content, CONTENT)], out_dir, jobs=1, force=True, check=True):
+        for outcome in runner.run([(ws.content, CONTENT)], Settings(out_dir, jobs=1, force=True, check=True)):
             if not outcome.ok:
                 raise RuntimeError("\n".join(map(str, outcome.problems)))
 

@@ -13,21 +13,25 @@ and ``serve`` on every save; ``cli`` is the thin command line over them.
 Stages (a stage imports only those above it in this list, and the leaves)::
 
     leaves   errors (Problem, ContentError) ; files (atomic writes, hashes) ; outputs (output kinds)
-             projects (which project a file belongs to, without YAML)
-    content  source -> model -> load -> variants, translations ; described.load_described (cached)
+             discover (a file's project and root, its translations: without YAML)
+             settings (Settings: one run's --out, --force, --jobs..., made once by cli, read below it)
+    content  source -> model -> load -> variants, translations (translated: lock files) ;
+             described.load_described (cached)
     render   html (Jinja) -> job (one PDF) -> pdf (WeasyPrint) -> trifold, marks, tagging
     checks   text, terms, reading ... -> review (content + PDFs) -> report
     top      build (one unit: plan, render, record, commit, review) -> runner (a batch; cluster
-             and bundle only with --scheduler) -> watch, serve, proof, catalog -> cli
+             and bundle only with --scheduler) -> watch, serve, proof, catalog, approval -> cli
+             (starter: the files of ``new``)
 
 Registries (a new one is one record there)::
 
     output kinds   outputs.KINDS           print, email, office: template, options, links, tags, QR, CMYK, sheet, trim
-    commands       cli.COMMANDS            build, check, watch, proof, serve, schema
+    commands       cli.COMMANDS            build, check, watch, proof, serve, translated, new, schema
     finding kinds  checks.findings.KINDS   each check's kind and its title
     languages      checks.languages.KNOWN  word lists, patterns and advice per language
     papers, bleeds render.paper.SHEETS, BLEEDS
     content keys   content.model.Brochure  (content.schema.json is made from it: build.py schema --write)
+    project keys   content.project.Project (brochure.schema.json: build.py schema --project --write)
 """
 
 __version__ = "0.2.0"

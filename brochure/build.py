@@ -19,11 +19,11 @@ import jinja2
 from . import manifest
 from .content import Brochure, Source
 from .content.described import BrochureList, Failed, load_described
+from .discover import content_root
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
 from .outputs import EMAIL, PRINT
-from .projects import content_root
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import missing_glyphs

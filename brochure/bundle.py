@@ -31,11 +31,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .discover import PROJECT_FILE
 from .environment import VARIABLE
 from .errors import ContentError, Problem
 from .files import write_together
 from .manifest import Entry, Manifest, tool_fingerprint
-from .projects import PROJECT_FILE
 from .render.assets import BUNDLED
 
 if TYPE_CHECKING:

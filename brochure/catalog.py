@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -68,7 +69,7 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
     """One handout's line of the catalog, from its content (validated, as the build read it)."""
     from .build import pdf_paths
     from .content.described import load_described
-    from .projects import content_root
+    from .discover import content_root
     from .render.typeface import files as theme_files
 
     try:
@@ -80,14 +81,16 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
                                          for variant, problems in failed.items()]}
     for variant, brochure, _ in described:
         paths = pdf_paths(brochure, out_dir, variant)
-        record["locations"].append({"id": variant, "name": brochure.clinic.name,
+        # A handout may make only some outputs (outputs: [email]): the others are None.
+        record["locations"].append({"id": variant, "name": brochure.clinic.name, **dict.fromkeys(KINDS),
                                     **{output: path.name for output, path in paths.items()},
                                     "built": all(p.is_file() for p in paths.values())})
         record["unit_keys"].append(_unit_key(name, variant))
     if described:
         first = described[0][1]
         record.update(title=first.title, slug=first.file_slug, lang=first.lang, layout=first.layout,
-                      paper=first.paper, owner=first.clinic.name,
+                      paper=first.paper, clinic=first.clinic.name, owner=first.owner, approved_by=first.approved_by,
+                      status=first.status, version=first.version,
                       revised=first.revised.isoformat() if first.revised else None,
                       review_by=first.review_by.isoformat() if first.review_by else None,
                       overdue=bool(first.review_by and first.review_by < today),
@@ -138,6 +141,16 @@ def _checks(findings: list[list[str]], checked: bool) -> dict[str, Any]:
             "notes": sum(1 for f in distinct if f[1] != "warning"), "kinds": kinds}
 
 
+def _findings(findings: list[list[str]]) -> list[dict[str, str]]:
+    """Each distinct finding once, warnings first, as the catalog lists them under its table."""
+    from .checks.findings import KINDS
+
+    order = list(KINDS)
+    distinct = sorted({tuple(f) for f in findings},
+                      key=lambda f: (f[1] != "warning", order.index(f[0]) if f[0] in order else 99, f[2]))
+    return [{"kind": KINDS.get(kind, kind), "severity": severity, "text": text} for kind, severity, text in distinct]
+
+
 def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_dir: Path,
                   today: date | None = None) -> list[Path]:
     """Write ``out/index.html``, ``out/catalog.pdf`` (and ``out/catalog.json``, the thumbnails
@@ -146,7 +159,8 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
     old = _read(out_dir / "catalog.json") or Catalog(today.isoformat())
     catalog = Catalog(today.isoformat())
     # Without the file and line: the same finding in each location's PDFs counts once.
-    fresh = {_unit_key(r.unit.name, r.unit.variant): [[f.kind, f.severity, f"{f.key}: {f.message}"] for f in r.findings]
+    fresh = {_unit_key(r.unit.name, r.unit.variant): [[f.kind, f.severity, f"{f.key}: {f.message}" if f.key else f.message]
+                                                      for f in r.findings]
              for outcome in outcomes for r in outcome.results}
     written: list[Path] = []
     for path, name in files:
@@ -156,12 +170,14 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
             if key in fresh or key in old.units:
                 catalog.units[key] = fresh.get(key, old.units.get(key, []))
         checked = bool(keys) and all(key in catalog.units for key in keys)
-        record["checks"] = _checks([f for key in keys for f in catalog.units.get(key, [])], checked)
+        found = [f for key in keys for f in catalog.units.get(key, [])]
+        record["checks"] = _checks(found, checked)
+        record["findings"] = _findings(found)
         record["thumbnail"] = None
         built = [loc for loc in record["locations"] if loc["built"]]
         if built and record.get("slug"):
             target = out_dir / "catalog" / f"{record['slug']}.png"
-            source = out_dir / next(built[0][kind] for kind in KINDS if kind in built[0])  # the first PDF
+            source = out_dir / next(built[0][kind] for kind in KINDS if built[0][kind])  # the first PDF
             if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns \
                     and old.handouts.get(name, {}).get("thumbnail"):
                 record["thumbnail"] = target.relative_to(out_dir).as_posix()
@@ -219,6 +235,22 @@ def _families(handouts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _filters(row: dict[str, Any]) -> dict[str, str]:
+    """A catalog row's values for the page's sorting and filtering (``data-*``): a handout
+    matches a filter when any of its languages does."""
+    languages = row["languages"]
+    review = sorted(h["review_by"] for h in languages if h.get("review_by"))
+    return {"title": (row.get("title") or row["file"]).lower(),
+            "status": " ".join(sorted({(h.get("status") or "none").replace(" ", "-") for h in languages})),
+            "owner": "|".join(sorted({h.get("owner") or "" for h in languages})),
+            "lang": " ".join(h.get("lang") or "" for h in languages),
+            "review": " ".join(sorted({"overdue" if h.get("overdue") else "ok" if h.get("review_by") else "undated"
+                                       for h in languages})),
+            "review-by": review[0] if review else "9999-12-31",
+            "revised": max((h.get("revised") or "" for h in languages), default=""),
+            "warnings": str(sum(h["checks"]["warnings"] for h in languages if "checks" in h))}
+
+
 def _long(value: str | None) -> str | None:
     if not value:
         return None
@@ -230,7 +262,9 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
     """The catalog as an HTML page (links to the PDFs) and as a PDF to print."""
     import jinja2
 
+    from .content.model import STATUSES
     from .render.assets import BUNDLED
+    from .render.labels import language_name
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(BUNDLED), autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
@@ -239,17 +273,29 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
     for h in handouts:
         h.setdefault("title", None)
         h.update(revised_long=_long(h.get("revised")), review_by_long=_long(h.get("review_by")))
-        for key in ("lang", "layout", "paper", "slug", "overdue", "owner", "translates"):
+        for key in ("lang", "layout", "paper", "slug", "overdue", "owner", "translates", "clinic", "approved_by",
+                    "status", "version"):
             h.setdefault(key, None)
-    owners = sorted({h["owner"] for h in handouts if h.get("owner")})
-    common = {"handouts": handouts, "owner": owners[0] if len(owners) == 1 else "", "version": __version__,
+        h.setdefault("findings", [])
+        # Where its findings are listed, below the table: the link its count points to.
+        h["anchor"] = "findings-" + re.sub(r"[^A-Za-z0-9_-]+", "-", h["file"]).strip("-")
+    clinics = sorted({h["clinic"] for h in handouts if h.get("clinic")})
+    common = {"handouts": handouts, "owner": clinics[0] if len(clinics) == 1 else "", "version": __version__,
+              "statuses": STATUSES, "owners": sorted({h["owner"] for h in handouts if h.get("owner")}),
+              "languages": sorted({(h["lang"], language_name(h["lang"])) for h in handouts if h.get("lang")}),
+              "undated": sum(1 for h in handouts if not h.get("review_by") and not h["error"]),
               "today_long": _long(today.isoformat()), "primary": "#1d5c73",
-              "pdfs": sum(2 for h in handouts for loc in h["locations"] if loc["built"]),
+              "pdfs": sum(1 for h in handouts for loc in h["locations"] if loc["built"] for kind in KINDS
+                          if loc.get(kind)),
               "overdue": sum(1 for h in handouts if h.get("overdue")),
               "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}
     for h in handouts:
         h["thumbnail_src"] = h["thumbnail"]
     common["handouts"] = rows = _families(handouts)
+    for row in rows:
+        row["filters"] = _filters(row)
+        for h in row["languages"]:
+            h["row"] = row.get("slug") or row["file"]  # the table row a finding's list goes back to
     common["translations"] = sum(len(row["languages"]) - 1 for row in rows)
     page = template.render(pdf=False, fonts="", theme_faces=[], theme_families=[], **common)
     for row in rows:

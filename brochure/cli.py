@@ -23,6 +23,7 @@ from . import __version__
 if TYPE_CHECKING:
     from .errors import Problem
     from .runner import Outcome
+    from .settings import Settings
 
 COMMANDS = {
     "build": "build the print and email PDFs of each file, skipping those up to date (the default command)",
@@ -30,7 +31,9 @@ COMMANDS = {
     "watch": "build, then rebuild on every save of the content, its images or a template; Ctrl-C stops",
     "proof": "build, then write a PNG of every page to out/proof/, with trim, bleed and fold lines on print proofs",
     "serve": "build and show the pages in your browser, updated on every save; Ctrl-C stops",
-    "schema": "print the JSON Schema of content files (or write it with --write FILE)",
+    "translated": "record that each translation FILE (first-visit.es.yaml) matches its source's text as it is now",
+    "new": "start a handout in FOLDER (content.yaml and a logo), or with --project a project folder to build as it is",
+    "schema": "print the JSON Schema of content files, or with --project of brochure.yaml (or write it with --write FILE)",
 }
 
 
@@ -94,7 +97,8 @@ FILES_HELP = ("content files, or a project (its brochure.yaml or folder); defaul
 
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
-    parser.add_argument("--out", type=_folder, default="out", metavar="DIR", help="folder for the PDFs (default: out)")
+    parser.add_argument("--out", type=_folder, metavar="DIR",
+                        help="folder for the PDFs (default: the project's out folder, else out in this folder)")
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
 
@@ -136,14 +140,22 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(serve)
     serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
     serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+    translated = sub.add_parser("translated", help=COMMANDS["translated"], description=COMMANDS["translated"])
+    translated.add_argument("files", nargs="+", metavar="FILE", help="translations (name.LANG.yaml beside name.yaml)")
+    new = sub.add_parser("new", help=COMMANDS["new"], description=COMMANDS["new"])
+    new.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where to write (default: this folder)")
+    new.add_argument("--project", action="store_true",
+                     help="a project: brochure.yaml, locations.csv, a handout and its Spanish translation")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
     schema.add_argument("--write", metavar="FILE", type=_folder_or_file, help="write the schema to FILE instead of printing it")
+    schema.add_argument("--project", action="store_true", help="the schema of the project file, brochure.yaml")
     return parser
 
 
 def report(outcomes: list[Outcome], strict: bool = False) -> int:
     """Print what a batch did, problems and check summaries on stderr; return the exit status."""
     status = 0
+    said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
     for outcome in outcomes:
         findings = list(dict.fromkeys(f for result in outcome.results for f in result.findings))
         if findings:  # imported only then: a no-op build stays free of rich and the checks
@@ -162,10 +174,14 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
                 print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
             for path in result.skipped:
                 print(f"unchanged {path}")
+        for line in outcome.removed:
+            print(line)
         if outcome.problems:
             status = 1
             for problem in outcome.problems:
-                print(problem, file=sys.stderr)
+                if str(problem) not in said:
+                    print(problem, file=sys.stderr)
+                said.add(str(problem))
             count = len(outcome.problems)
             written = sum(len(result.written) for result in outcome.results)
             what = f"the other {written} PDFs were written" if written else "no PDF was written"
@@ -173,11 +189,24 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
     return status
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The command's options as one record, made once here and passed down (runner, watch,
+    serve, the executors). ``build``, ``watch`` and ``serve`` check what they build; with
+    ``--strict``, up-to-date files are checked too."""
+    from .settings import Settings
+
+    strict = getattr(args, "strict", False)
+    given = {name: getattr(args, name) for name in ("force", "jobs", "scheduler", "scheduler_timeout", "port", "dpi")
+             if hasattr(args, name)}
+    return Settings(Path(getattr(args, "out", "out")), check=args.command in ("build", "watch", "serve"),
+                    strict=strict, skip_fresh_files=not strict, **given)
+
+
 def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .projects import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+    from .discover import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
 
     unique: dict[Path, str] = {}
     args.projects = []
@@ -192,10 +221,43 @@ def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
         from .content.project import handouts
 
         out = getattr(args, "out", None)
-        for path in handouts(project, skip=(Path(out),) if out else ()):
+        # The PDFs' folder is not searched for handouts; a folder of handouts given as --out is
+        # searched, so that _out can say it is one.
+        skip = (Path(out),) if out and not any(Path(out).glob("*.y*ml")) else ()
+        for path in handouts(project, skip=skip):
             unique.setdefault(path.resolve(), shown(path))
         args.projects.append(project)
     return [(Path(name), name) for name in unique.values()]
+
+
+def _out(args: argparse.Namespace, files: list[tuple[Path, str]]) -> bool:
+    """Settle ``args.out``: the project's own out/ when one project is built without --out, else
+    the folder given. A folder that cannot be the PDFs' (the project's root, a folder of handouts,
+    a file, nothing, a folder whose parent is missing) is one line, before anything is rendered:
+    False."""
+    if args.out is None:
+        args.out = str(args.projects[0].parent / "out") if len(args.projects) == 1 else "out"
+        return True
+    given = args.out
+    problem = None
+    out = Path(given).resolve() if given.strip() else None
+    holders = {path.resolve().parent: name for path, name in files}
+    if out is None:
+        problem = "--out: names no folder; give a folder for the PDFs, like out"
+    elif any(out == project.resolve().parent for project in args.projects):
+        problem = (f"--out {given}: this is the project's own folder; the PDFs go in a folder of their own, "
+                   f"like {Path(given) / 'out'}")
+    elif out in holders:
+        problem = (f"--out {given}: this folder holds handouts ({Path(holders[out]).name}); the PDFs go in a folder "
+                   f"of their own, like {Path(given) / 'out'}")
+    elif out.exists() and not out.is_dir():
+        problem = f"--out {given}: this is a file, not a folder; give a folder for the PDFs"
+    elif not out.parent.is_dir():
+        problem = (f"--out {given}: the folder {Path(given).parent} does not exist; make it first, "
+                   "or give a folder that does")
+    if problem:
+        print(problem, file=sys.stderr)
+    return problem is None
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -203,15 +265,16 @@ def _build(args: argparse.Namespace) -> int:
     from .runner import run
 
     files = _files(args)
+    if not _out(args, files):
+        return 1
+    settings = _settings(args)
     try:
         if args.scheduler is not None:  # a mistyped address is said before anything is built
             from .scheduler import parse_address
 
             parse_address(args.scheduler)
         with progress_for(sys.stdout) as progress:
-            outcomes = run(files, Path(args.out), jobs=args.jobs, force=args.force, progress=progress,
-                           check=True, skip_fresh_files=not args.strict, scheduler=args.scheduler,
-                           scheduler_timeout=args.scheduler_timeout)
+            outcomes = run(files, settings, progress)
     except Exception as error:  # the cluster's, imported only now: a local build's start stays light
         from .scheduler import ClusterError
 
@@ -219,14 +282,20 @@ def _build(args: argparse.Namespace) -> int:
             raise
         print(error, file=sys.stderr)
         return 1
-    status = report(outcomes, args.strict)
+    status = report(outcomes, settings.strict)
+    if settings.strict:
+        from .approval import unapproved
+
+        for problem in unapproved(files):
+            print(problem, file=sys.stderr)
+            status = 1
     if args.projects or args.catalog:
         from datetime import date
 
         from .catalog import stale, write_catalog
 
-        if stale(files, outcomes, Path(args.out), date.today()):
-            for path in write_catalog(files, outcomes, Path(args.out), date.today()):
+        if stale(files, outcomes, settings.out_dir, date.today()):
+            for path in write_catalog(files, outcomes, settings.out_dir, date.today()):
                 if path.suffix in (".html", ".pdf"):
                     print(f"wrote {path}")
     return status
@@ -239,6 +308,7 @@ def _check(args: argparse.Namespace) -> int:
 
     status = 0
     everything = []
+    said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
     for path, name in _files(args):
         failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
@@ -247,7 +317,9 @@ def _check(args: argparse.Namespace) -> int:
             failed = error.problems
             findings = []
         for problem in failed:
-            print(problem, file=sys.stderr)
+            if str(problem) not in said:
+                print(problem, file=sys.stderr)
+            said.add(str(problem))
         status = 1 if failed else status
         if not findings and failed:
             continue
@@ -264,11 +336,13 @@ def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
     files = _files(args)
+    if not _out(args, files):
+        return 1
     shown = [str(p) for p in args.projects] or args.files
     print(f"watching {', '.join(shown)} and the templates; Ctrl-C stops", flush=True)
     discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is built too
     try:
-        for outcomes in rebuilds(files, Path(args.out), force=args.force, check=True, discover=discover):
+        for outcomes in rebuilds(files, _settings(args), discover=discover):
             report(outcomes)
             print("waiting for changes...", flush=True)
     except KeyboardInterrupt:
@@ -281,11 +355,15 @@ def _proof(args: argparse.Namespace) -> int:
     from .proof import render_proofs
     from .runner import run
 
-    outcomes = run(_files(args), Path(args.out), force=args.force)
+    files = _files(args)
+    if not _out(args, files):
+        return 1
+    settings = _settings(args)
+    outcomes = run(files, settings)
     status = report(outcomes)
     for outcome in outcomes:
         for pdf in [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date:
-            for path in render_proofs(pdf, Path(args.out), args.dpi, args.guides):
+            for path in render_proofs(pdf, settings.out_dir, settings.dpi, args.guides):
                 print(f"wrote {path}")
     return status
 
@@ -298,21 +376,91 @@ def _serve(args: argparse.Namespace) -> int:
         print("waiting for changes...", flush=True)
 
     files = _files(args)
+    if not _out(args, files):
+        return 1
     discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is shown too
-    serve(files, Path(args.out), args.port, args.dpi, on_outcomes=show, discover=discover)
+    serve(files, _settings(args), on_outcomes=show, discover=discover)
     print("stopped the preview")
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema_text(project: bool) -> str:
     from .content import json_schema
+    from .content.project import project_schema
 
-    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(project_schema() if project else json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _schema(args: argparse.Namespace) -> int:
+    text = _schema_text(args.project)
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
         print(f"wrote {args.write}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _translated(args: argparse.Namespace) -> int:
+    from .content import read_source, translated
+    from .discover import source_of
+    from .errors import ContentError
+
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        original = source_of(path) if path.is_file() else None
+        if original is None:
+            what = "no such file" if not path.is_file() else (
+                "not a translation: a translation is named like first-visit.es.yaml, beside the first-visit.yaml "
+                "it translates")
+            print(f"{name}: {what}", file=sys.stderr)
+            status = 1
+            continue
+        try:
+            data = read_source(original, str(path.parent / original.name)).data
+        except ContentError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+            status = 1
+            continue
+        lock = translated.record(path, original, data)
+        print(f"wrote {lock}: {name} translates {original.name} as it is now")
+    return status
+
+
+def _new(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .content import read_source, translated
+    from .starter import plan, write
+
+    folder = Path(args.folder)
+    if folder.exists() and not folder.is_dir():
+        print(f"{folder}: this is a file; give a folder for the new {'project' if args.project else 'handout'}",
+              file=sys.stderr)
+        return 1
+    today = date.today()
+    files = plan(folder, args.project, "", today.isoformat(), today.replace(year=today.year + 1, day=min(today.day, 28))
+                 .isoformat())
+    # The schemas beside the files: an editor completes and checks keys, with no network.
+    files[folder / "content.schema.json"] = _schema_text(False)
+    if args.project:
+        files[folder / "brochure.schema.json"] = _schema_text(True)
+    spanish = folder / "handouts" / "first-visit.es.yaml"
+    lock = translated.lock_path(spanish)
+    taken = next((path for path in [*files, *([lock] if args.project else [])]
+                  if path.exists() or path.is_symlink()), None)
+    if taken is not None:
+        print(f"{taken}: already exists; brochure new never overwrites a file: give another folder", file=sys.stderr)
+        return 1
+    for path in write(files):
+        print(f"wrote {path}")
+    if args.project:
+        english = folder / "handouts" / "first-visit.yaml"
+        print(f"wrote {translated.record(spanish, english, read_source(english, str(english)).data)}")
+    where = "" if folder == Path(".") else f" {folder}" if args.project else f" {folder / 'content.yaml'}"
+    print(f"next: change the words, then run: {_prog()} build{where}")
     return 0
 
 
@@ -341,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
-                "schema": _schema}
+                "schema": _schema, "translated": _translated, "new": _new}
     from .environment import SettingError, check
     from .errors import ContentError
 

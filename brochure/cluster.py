@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .bundle import Delivered, Files, OtherVersion, Task, entry_for, own_part, render, shared_part
+from .discover import content_root
 from .environment import source_date_epoch
 from .manifest import Manifest, settings_fingerprint
-from .projects import content_root
 from .scheduler import CONNECT_TIMEOUT, ClusterError, close, connect, first_line, parse_address
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .build import Finished, Progress, Result, Unit
@@ -31,17 +32,18 @@ if TYPE_CHECKING:
 RETRIES = 2  # a task that raised (a worker's disk full, say) is tried again on any worker
 
 
-def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
-            progress: Progress | None, address: str, timeout: float = CONNECT_TIMEOUT) -> Finished:
-    """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``address``."""
+def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
+    """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``settings.scheduler``,
+    given up on after ``settings.scheduler_timeout`` seconds (``scheduler.CONNECT_TIMEOUT`` by default)."""
     if not planned:  # every file failed before a unit could be made: no cluster needed
         return []
     from distributed.client import FutureCancelledError
     from distributed.comm.core import CommClosedError
 
-    client = connect(address, timeout)
+    address = str(settings.scheduler)
+    client = connect(address, settings.scheduler_timeout or CONNECT_TIMEOUT)
     try:
-        return _batch(client, planned, out_dir, force, check, progress)
+        return _batch(client, planned, settings, progress)
     except (FutureCancelledError, CommClosedError) as error:  # the scheduler stopped, or the network went
         raise ClusterError(f"lost the Dask scheduler at {parse_address(address)} in the middle of the batch "
                            f"({first_line(error)}); the PDFs written are whole: build again to finish") from None
@@ -49,12 +51,12 @@ def execute(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: 
         close(client)
 
 
-def _batch(client: Any, planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
-           progress: Progress | None) -> Finished:
+def _batch(client: Any, planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
     from distributed import as_completed
 
     from .build import failures
 
+    out_dir = settings.out_dir
     finished: Finished = []
     if progress:
         progress.start(len(planned))
@@ -75,7 +77,7 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], out_dir: Path, force: b
     known = Manifest(out_dir)
     futures = {}
     for unit, root in roots.items():  # each sent as soon as it is known: the workers start on the first
-        job = _job(unit, root, planned[unit], known, out_dir, force, check)
+        job = _job(unit, root, planned[unit], known, settings)
         futures[client.submit(render, shared[root], own[unit.path], job, pure=False, retries=RETRIES)] = unit
     for future in as_completed(futures, loop=client.loop):
         unit = futures.pop(future)
@@ -94,11 +96,12 @@ def _advance(progress: Progress | None, finished: Finished, unit: Unit, result: 
         progress.advance(unit, result, problems)
 
 
-def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, out_dir: Path, force: bool, check: bool) -> Task:
+def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, settings: Settings) -> Task:
     """The task of one unit; its PDFs that are up to date are named, not rendered, as a local
     build skips them (and sent along when they are to be checked)."""
+    out_dir, check = settings.out_dir, settings.check
     fresh = []
-    for pdf in [] if force else pdfs:
+    for pdf in [] if settings.force else pdfs:
         entry = known.entries.get(pdf.name)
         if entry is not None and known.fresh(pdf, settings_fingerprint(entry.output, unit.variant), unit.path):
             fresh.append(pdf.name)

@@ -13,9 +13,9 @@ import json
 import os
 import platform
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -150,6 +150,14 @@ def unfinished(out_dir: Path, keys: Iterable[str]) -> Iterator[None]:
         _UNFINISHED.pop(folder, None)
 
 
+@dataclass
+class Removed:
+    """PDFs of an earlier build no longer made: removed, or kept because changed since."""
+
+    removed: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+
+
 class Manifest:
     """The manifest of one output folder."""
 
@@ -236,17 +244,36 @@ class Manifest:
             self.failed |= _UNFINISHED.get(self.out_dir.resolve(), frozenset())
             write_together({**pdfs, self.path: self._text()})
 
-    def forget(self, source: Path, keep: set[str]) -> None:
-        """Drop entries of ``source`` (PDF file names) no longer produced (a removed variant)."""
-        if not any(self._is_source(e, source) and p not in keep for p, e in self.entries.items()):
-            return
+    def forget(self, source: Path, keep: set[str]) -> Removed:
+        """Drop entries of ``source`` (PDF file names) no longer produced (a removed variant, a
+        new title or slug) and remove those PDFs: what is left in out/ is what is current."""
+        return self._drop(lambda entry: self._is_source(entry, source), keep)
+
+    def forget_gone(self) -> Removed:
+        """Drop the entries, and remove the PDFs, of content files that no longer exist."""
+        return self._drop(lambda entry: not entry.source.startswith(_BUNDLED_PREFIX)
+                          and not self.path_of(entry.source).is_file(), set())
+
+    def _drop(self, chosen: Callable[[Entry], bool], keep: set[str]) -> Removed:
+        """Remove the PDFs of the ``chosen`` entries but ``keep``, each only if its bytes are still
+        those brochure wrote: a file someone changed since is kept (and no longer listed)."""
+        removed = Removed()
+        if not any(chosen(e) and p not in keep for p, e in self.entries.items()):
+            return removed
         with locked(self.out_dir):
             self.entries = self._read()
-            gone = [p for p, e in self.entries.items() if self._is_source(e, source) and p not in keep]
+            gone = [p for p, e in self.entries.items() if chosen(e) and p not in keep]
+            for pdf in gone:
+                path = self.out_dir / pdf
+                if file_hash(path) == self.entries[pdf].sha256:
+                    path.unlink()
+                    removed.removed.append(path)
+                elif path.is_file():
+                    removed.kept.append(path)
+                del self.entries[pdf]
             if gone:
-                for pdf in gone:
-                    del self.entries[pdf]
                 write_together({self.path: self._text()})
+        return removed
 
     def settle(self, failed: dict[Path, bool]) -> None:
         """Record, once a batch is over, which of its content files had some variants fail

@@ -12,12 +12,12 @@ import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ContentError, Problem
-from .manifest import Manifest, unfinished
+from .manifest import Manifest, Removed, unfinished
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .build import Finished, Progress, Result, Unit
@@ -33,17 +33,21 @@ class Outcome:
     results: list[Result] = field(default_factory=list)
     up_to_date: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # PDFs an earlier build made that are no longer made (a new title, a removed location, a
+    # deleted handout), as lines to print: each removed, or kept because someone changed it.
+    removed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _work(unit: Unit, out_dir: Path, force: bool, check: bool) -> tuple[Result | None, list[Problem]]:
+def _work(unit: Unit, settings: Settings) -> tuple[Result | None, list[Problem]]:
     from .build import Review, build_unit
 
+    out_dir = settings.out_dir
     try:  # checked in the worker, so a batch checks its PDFs in parallel too
-        return build_unit(unit, out_dir, Manifest(out_dir), force, Review() if check else None), []
+        return build_unit(unit, out_dir, Manifest(out_dir), settings.force, Review() if settings.check else None), []
     except ContentError as error:
         return None, error.problems
 
@@ -81,32 +85,31 @@ def _plan(files: list[tuple[Path, str]], out_dir: Path, outcomes: dict[str, Outc
     return {unit: pdfs for name, units in planned.items() if name not in clashes for unit, pdfs in units.items()}
 
 
-def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, force: bool = False,
-        progress: Progress | None = None, check: bool = False, skip_fresh_files: bool = True,
-        scheduler: str | None = None, scheduler_timeout: float | None = None) -> list[Outcome]:
-    """Build ``files`` (path, name as given) into ``out_dir``; return one outcome per file.
+def run(files: list[tuple[Path, str]], settings: Settings, progress: Progress | None = None) -> list[Outcome]:
+    """Build ``files`` (path, name as given) into ``settings.out_dir``; return one outcome per file.
 
-    With ``check``, each brochure built is also checked (``Result.findings``). Without
+    With ``settings.check``, each brochure built is also checked (``Result.findings``). Without
     ``skip_fresh_files``, up-to-date files go through the build too (rendering nothing)
     so that they are checked: what ``--strict`` needs. With ``scheduler`` (a Dask scheduler's
     address), the units are rendered on that cluster instead of in local processes
     (``brochure.cluster``); ``scheduler.ClusterError`` says, before anything is written, that it
     cannot be reached (within ``scheduler_timeout`` seconds, ``scheduler.CONNECT_TIMEOUT`` by default).
     """
+    out_dir = settings.out_dir
     known = Manifest(out_dir)
     outcomes = {name: Outcome(name) for _, name in files}
     todo = []
     for path, name in files:
-        fresh = None if force or not skip_fresh_files else known.up_to_date(path)
+        fresh = None if settings.force or not settings.skip_fresh_files else known.up_to_date(path)
         if fresh:
             outcomes[name].up_to_date = fresh
         else:
             todo.append((path, name))
     if todo:
         planned = _plan(todo, out_dir, outcomes, known)
-        with unfinished(out_dir, {known.key(unit.path) for unit in planned}):
-            execute = executor(jobs or os.cpu_count() or 1, scheduler, scheduler_timeout)
-            finished = execute(planned, out_dir, force, check, progress)
+        with unfinished(settings.out_dir, {known.key(unit.path) for unit in planned}):
+            execute = executor(settings)
+            finished = execute(planned, settings, progress)
         for unit, result, problems in finished:
             outcome = outcomes[unit.name]
             outcome.problems += problems
@@ -120,40 +123,47 @@ def run(files: list[tuple[Path, str]], out_dir: Path, jobs: int | None = None, f
                 keep = {p.name for r in outcomes[name].results for p in r.pdfs}
                 # On a write error, stale entries of removed variants stay listed until the next build.
                 with contextlib.suppress(OSError):
-                    known.forget(path, keep)
+                    outcomes[name].removed += _said(known.forget(path, keep), f"no longer made from {name}")
+    if outcomes:
+        with contextlib.suppress(OSError):
+            first = next(iter(outcomes.values()))
+            first.removed += _said(known.forget_gone(), "the content file it was made from is gone")
     return list(outcomes.values())
+
+
+def _said(removed: Removed, why: str) -> list[str]:
+    return ([f"removed {path}: {why}" for path in removed.removed]
+            + [f"kept {path}: {why}, but it was changed after brochure wrote it; remove it yourself if it is not "
+               "needed" for path in removed.kept])
 
 
 class Executor(Protocol):
     """Builds a batch's planned units (each with the PDFs it will write), telling ``progress``
     about each as it finishes: ``local`` processes here, or ``cluster.execute`` on Dask."""
 
-    def __call__(self, planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
-                 progress: Progress | None) -> Finished: ...
+    def __call__(self, planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished: ...
 
 
-def executor(jobs: int, scheduler: str | None, scheduler_timeout: float | None = None) -> Executor:
+def executor(settings: Settings) -> Executor:
     """The batch's executor: ``jobs`` local processes, or the Dask cluster at ``scheduler``
-    (its module, and Dask, imported only then: a local build never loads them), given up on
-    after ``scheduler_timeout`` seconds (``scheduler.CONNECT_TIMEOUT`` by default)."""
-    if scheduler:
+    (its module, and Dask, imported only then: a local build never loads them)."""
+    if settings.scheduler:
         from .cluster import execute
-        from .scheduler import CONNECT_TIMEOUT
 
-        return partial(execute, address=scheduler, timeout=scheduler_timeout or CONNECT_TIMEOUT)
-    return partial(local, jobs=jobs)
+        return execute
+    return local
 
 
-def local(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bool,
-          progress: Progress | None, jobs: int) -> Finished:
-    """Build the units here: in turn, or on ``jobs`` forked processes."""
+def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
+    """Build the units here: in turn, or on ``settings.jobs`` forked processes (default: one per core)."""
+    jobs = settings.jobs or os.cpu_count() or 1
     units = list(planned)
     finished: Finished = []
     if jobs <= 1 or len(units) <= 1:
         if progress:
             progress.start(len(units))
         for unit in units:
-            result, problems = _work(unit, out_dir, force, check)
+            result, problems = _work(unit, settings)
             finished.append((unit, result, problems))
             if progress:
                 progress.advance(unit, result, problems)
@@ -165,7 +175,7 @@ def local(planned: dict[Unit, list[Path]], out_dir: Path, force: bool, check: bo
     with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=get_context("fork"),
                              initializer=_worker_start) as pool:
         try:
-            futures = {pool.submit(_work, unit, out_dir, force, check): unit for unit in units}
+            futures = {pool.submit(_work, unit, settings): unit for unit in units}
             if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
                 progress.start(len(units))
             for future in as_completed(futures):

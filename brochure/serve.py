@@ -21,6 +21,7 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from .outputs import kind_of
 from .picker import FileView, choose, describe, error_view, finding_view, importance, link_translations, ordered
 from .proof import DEFAULT_DPI, current_proofs, proof_digests
 from .runner import Outcome
+from .settings import Settings
 from .watch import Discover, rebuilds
 
 if TYPE_CHECKING:
@@ -321,20 +323,22 @@ def _quiet_cancellations(server: uvicorn.Server) -> Iterator[None]:
         logger.removeFilter(keep)
 
 
-def serve(files: list[tuple[Path, str]], out_dir: Path, port: int, dpi: int = DEFAULT_DPI,
+def serve(files: list[tuple[Path, str]], settings: Settings,
           on_outcomes: Callable[[list[Outcome]], None] | None = None, discover: Discover | None = None) -> None:
     """Build, start the preview server on 127.0.0.1, rebuild on every save; Ctrl-C stops.
 
     The port is bound first: taken by another program, that is one line and exit status 1,
     before any build and before any address is printed. ``discover`` gives a project's
-    handouts as they are now (see ``watch.rebuilds``).
+    handouts as they are now (see ``watch.rebuilds``). Every build is checked, up-to-date
+    files too: the preview shows the findings.
     """
+    out_dir, port = settings.out_dir, settings.port
     try:
         sock = listen(port)
     except OSError as error:
         print(cannot_listen(port, error), file=sys.stderr, flush=True)
         raise SystemExit(1) from None
-    preview = Preview(out_dir, dpi)
+    preview = Preview(out_dir, settings.dpi)
     stop = threading.Event()
     watcher: threading.Thread | None = None
 
@@ -348,7 +352,7 @@ def serve(files: list[tuple[Path, str]], out_dir: Path, port: int, dpi: int = DE
             on_outcomes(outcomes)
 
     try:
-        builds = rebuilds(files, out_dir, stop=stop, check=True, skip_fresh_files=False, discover=discover)
+        builds = rebuilds(files, replace(settings, force=False, check=True, skip_fresh_files=False), stop, discover)
         take(next(builds))  # the first build, before anyone looks
 
         def watch() -> None:

@@ -21,12 +21,14 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .content import IMAGE_TYPES
 from .render.assets import BUNDLED
 from .runner import Outcome, run
+from .settings import Settings
 
 DEBOUNCE_MS = 120  # long enough to join an editor's write-and-rename into one change
 
@@ -39,7 +41,7 @@ def watched_folders(files: list[tuple[Path, str]]) -> list[Path]:
     made later is picked up when it appears (``rebuilds`` asks again on every change).
     """
     folders: list[Path] = []
-    from .projects import content_root
+    from .discover import content_root
 
     for path, _ in files:
         folders += _subfolders(path.resolve().parent) + _subfolders(content_root(path))  # a project's shared files
@@ -96,7 +98,8 @@ def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, s
             return False  # editor and atomic-write temporaries, vim's probe file
         if ours(p, out) or p.is_dir():
             return False
-        return p.parent in template_folders or p.suffix.lower() in CONTENT_SUFFIXES
+        # A translation's lock file (``brochure translated``): its check changes, so it is looked at again.
+        return p.parent in template_folders or p.suffix.lower() in CONTENT_SUFFIXES or name.endswith(".lock.json")
 
     return keep
 
@@ -147,9 +150,8 @@ def handouts_now(files: list[tuple[Path, str]], discover: Discover | None) -> li
         return files
 
 
-def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
-             stop: threading.Event | None = None, discover: Discover | None = None,
-             **options: Any) -> Iterator[list[Outcome]]:
+def rebuilds(files: list[tuple[Path, str]], settings: Settings, stop: threading.Event | None = None,
+             discover: Discover | None = None) -> Iterator[list[Outcome]]:
     """Build once, then once more after every relevant change, until ``stop`` or Ctrl-C.
 
     A folder made or removed while watching (images/, templates/...) changes what is
@@ -158,30 +160,30 @@ def rebuilds(files: list[tuple[Path, str]], out_dir: Path, force: bool = False,
     was watched, or during the build before the first watch, still rebuilds.
 
     ``discover`` gives a project's handouts as they are now (``handouts_now``), so a
-    handout added while watching is built too. ``options`` go to ``runner.run`` (``check``,
-    ``skip_fresh_files``).
+    handout added while watching is built too. ``settings`` go to ``runner.run``; ``force``
+    applies to the first build only, and every build runs in this process.
     """
     folders = _folders(files)
-    keep = _relevant(out_dir, _templates(folders))
+    keep = _relevant(settings.out_dir, _templates(folders))
     seen = _state(folders, keep)
-    first = _guarded(files, out_dir, force=force, **options)
+    first = _guarded(files, settings)
     warm = _Warm(files)
     try:
         yield first
         warm.start()  # while the start message is read
-        yield from _changes(files, out_dir, folders, keep, seen, stop, discover, **options)
+        yield from _changes(files, replace(settings, force=False), folders, seen, stop, discover)
     finally:
         warm.stop()
 
 
-def _changes(files: list[tuple[Path, str]], out_dir: Path, folders: list[Path], keep: Callable[[object, str], bool],
-             seen: dict[str, tuple[int, int]], stop: threading.Event | None, discover: Discover | None,
-             **options: Any) -> Iterator[list[Outcome]]:
+def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Path],
+             seen: dict[str, tuple[int, int]], stop: threading.Event | None,
+             discover: Discover | None) -> Iterator[list[Outcome]]:
     """A build after every relevant change (see ``rebuilds``)."""
     from watchfiles import watch
 
     while not (stop and stop.is_set()):
-        keep = _relevant(out_dir, _templates(folders))
+        keep = _relevant(settings.out_dir, _templates(folders))
         known = set(folders)
 
         def changed(change: object, path: str, keep: Callable[[object, str], bool] = keep,
@@ -211,7 +213,7 @@ def _changes(files: list[tuple[Path, str]], out_dir: Path, folders: list[Path], 
                         break  # watch the new set; its first look rebuilds if a file changed
                 if missed or any(keep(change, path) for change, path in changes):
                     seen = _state(folders, keep)
-                    yield _guarded(files, out_dir, **options)
+                    yield _guarded(files, settings)
             else:
                 return  # stopped, or Ctrl-C
         except FileNotFoundError:  # a folder went between listing it and watching it
@@ -223,11 +225,11 @@ def _changes(files: list[tuple[Path, str]], out_dir: Path, folders: list[Path], 
 _BUILDING = threading.Lock()
 
 
-def _guarded(files: list[tuple[Path, str]], out_dir: Path, **options: Any) -> list[Outcome]:
-    """One build; a bug in it prints its traceback and the watch goes on to the next save."""
+def _guarded(files: list[tuple[Path, str]], settings: Settings) -> list[Outcome]:
+    """One build, in this process; a bug in it prints its traceback and the watch goes on to the next save."""
     try:
         with _BUILDING:
-            return run(files, out_dir, jobs=1, **options)
+            return run(files, replace(settings, jobs=1))
     except Exception:  # a bug, reported in full, but one bad build must not end the session
         traceback.print_exc()
         return []

@@ -56,7 +56,7 @@ def test_the_catalog_lists_every_handout_and_flags_an_overdue_review(tmp_path, m
     assert "en-US" in old and ">es<" in visita
     assert "contact 2" in old and "contact" not in visita
     for row, slug in ((old, "old-aftercare"), (visita, "su-visita")):
-        links = re.findall(r'href="([^"]+)"', row)
+        links = re.findall(r'href="([^"#]+)"', row)
         assert sorted(links) == sorted(f"{slug}-{where}-{o}.pdf" for where in ("north", "south") for o in ("print", "email"))
         assert all((out / html.unescape(link)).is_file() for link in links)
         (thumbnail,) = re.findall(r'<img src="([^"]+)"', row)
@@ -125,13 +125,17 @@ def test_a_handout_and_its_translation_are_one_entry_with_each_languages_pdfs(tm
     assert titles == ["Caring for Yourself", "Old Aftercare", "Su Visita"], titles
     care = rows[0]
     assert "Cómo cuidarse" in html.unescape(care) and "care.es.yaml" in care
-    assert re.findall(r"<li>([^<]*)</li>", care) == ["English (United States)", "Spanish"]
-    links = re.findall(r'href="([^"]+)"', care)
+    # One language column format for every handout: code and name, one per line.
+    assert re.findall(r'<li><span class="lang">([^<]*)</span> ([^<]*)</li>', care) == [
+        ("en-US", "English (United States)"), ("es", "Spanish")]
+    links = re.findall(r'href="([^"#]+)"', care)
     assert sorted(links) == sorted(f"{slug}-{where}-{o}.pdf" for slug in ("caring-for-yourself", "como-cuidarse")
                                    for where in ("north", "south") for o in ("print", "email"))
     assert all((out / link).is_file() for link in links)
     assert "2 handouts and 1 translation" not in page and "3 handouts and 1 translation" in page
     text = " ".join(tool("pdftotext", str(out / "catalog.pdf"), "-").stdout.split())
+    assert "What the checks found" in text  # the findings, listed after the table
+    text = text.split("What the checks found")[0]
     assert text.count("Caring for Yourself") == 1 and "Cómo cuidarse" in text and "como-cuidarse-south-print.pdf" in text
     assert text.index("Caring for Yourself") < text.index("Cómo cuidarse") < text.index("Old Aftercare")
     records = json.loads((out / "catalog.json").read_text(encoding="utf-8"))["handouts"]

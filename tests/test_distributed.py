@@ -117,7 +117,7 @@ def test_a_worker_renders_from_the_bundle_alone(cluster: Any, local: tuple[Path,
     come from nothing but the bundle, and is still the local build's PDF."""
     from brochure.build import Unit
     from brochure.bundle import Task, own_part, render, shared_part
-    from brochure.projects import content_root
+    from brochure.discover import content_root
 
     content, local_out, _ = local
     project = tmp_path / "moved"
@@ -145,6 +145,7 @@ def test_a_worker_renders_from_the_bundle_alone(cluster: Any, local: tuple[Path,
 def test_a_worker_killed_mid_batch_loses_no_unit(cluster: Any, local: tuple[Path, Path, list[str]],
                                                  tmp_path: Path) -> None:
     from brochure.runner import run
+    from brochure.settings import Settings
 
     content, local_out, _ = local
     project = tmp_path / "project"
@@ -169,8 +170,8 @@ def test_a_worker_killed_mid_batch_loses_no_unit(cluster: Any, local: tuple[Path
                 os.kill(victim, signal.SIGKILL)
 
     progress = KillAfterTwo()
-    outcomes = run([(project / content.name, "content.yaml")], out, progress=progress,
-                   scheduler=cluster.scheduler_address)
+    outcomes = run([(project / content.name, "content.yaml")], Settings(out, scheduler=cluster.scheduler_address),
+                   progress)
     assert progress.count == UNITS
     assert [o.problems for o in outcomes] == [[]] and len(outcomes[0].results) == UNITS
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
@@ -325,10 +326,11 @@ def test_a_scheduler_lost_mid_batch_is_one_line(tmp_path: Path) -> None:
 
         from brochure.runner import run
         from brochure.scheduler import ClusterError
+        from brochure.settings import Settings
 
         with pytest.raises(ClusterError) as lost:
-            run([(content, "content.yaml")], out, progress=KillAfterOne(), scheduler=address,
-                scheduler_timeout=HANG)
+            run([(content, "content.yaml")], Settings(out, scheduler=address, scheduler_timeout=HANG),
+                progress=KillAfterOne())
     finally:
         for process in (scheduler, worker):
             if process is not None and process.poll() is None:

@@ -58,3 +58,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     steps = [step.strip() for step in test_command.split("&&")]
     places = [ci.find(step) for step in steps]
     assert -1 not in places and places == sorted(places), (steps, ci)
+
+
+def test_project_schema_file_is_current() -> None:
+    from brochure.content.project import project_schema
+
+    on_disk = json.loads((ROOT / "brochure.schema.json").read_text(encoding="utf-8"))
+    assert on_disk == project_schema(), "run: python build.py schema --project --write brochure.schema.json"

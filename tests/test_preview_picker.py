@@ -14,6 +14,7 @@ from test_preview_truth import _page, _running
 
 from brochure.runner import run
 from brochure.serve import Preview
+from brochure.settings import Settings
 
 PROJECT = """\
 clinic: {name: Heartland Infusion Care, phone: (816) 555-0199, logo: logo.svg}
@@ -65,7 +66,7 @@ def test_the_picker_lists_every_handout_location_and_language_and_shows_only_the
     files = _project(tmp_path / "chain")
     out = tmp_path / "out"
     preview = Preview(out, dpi=20)
-    preview.update(run(files, out, jobs=2, check=True, skip_fresh_files=False))
+    preview.update(run(files, Settings(out, jobs=2, check=True, skip_fresh_files=False)))
     with _running(preview) as port:
         first = _page(port)
         spanish = _page(port, "?handout=care.yaml&lang=es&location=south")
@@ -104,7 +105,7 @@ def test_the_picker_works_by_keyboard_and_the_choice_survives_a_live_reload(tmp_
     files = _project(tmp_path / "chain")
     out = tmp_path / "out"
     preview = Preview(out, dpi=20)
-    preview.update(run(files, out, jobs=2, check=True, skip_fresh_files=False))
+    preview.update(run(files, Settings(out, jobs=2, check=True, skip_fresh_files=False)))
     with _running(preview) as port, real_browser() as browser:
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
@@ -123,7 +124,7 @@ def test_the_picker_works_by_keyboard_and_the_choice_survives_a_live_reload(tmp_
         assert page.inner_text("#showing").startswith("Cómo cuidarse, location north")
         # A rebuild: the page updates by itself and still shows the chosen unit.
         version = page.get_attribute("body", "data-version")
-        preview.update(run(files, out, jobs=1, check=True, skip_fresh_files=False))
+        preview.update(run(files, Settings(out, jobs=1, check=True, skip_fresh_files=False)))
         page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=HANG * 1000)
         sources = page.eval_on_selector_all("main img", "images => images.map(i => i.src)")
         assert sources and all("como-cuidarse-north-" in s for s in sources), sources

@@ -34,6 +34,7 @@ from test_preview import _wait, real_browser, serving
 from brochure.proof import current_proofs, record_path, render_proofs
 from brochure.runner import run
 from brochure.serve import Preview, listen, make_server
+from brochure.settings import Settings
 
 DPI = 40  # small pictures: the test is about which PDF they show, not how sharp they are
 SLUG = "ketamine-and-your-brain"
@@ -150,8 +151,8 @@ def test_pages_of_other_files_and_locations_are_labelled_as_such(tmp_path: Path)
     locations.write_text(locations.read_text() + VARIANTS)
     out = folder / "out"
     preview = Preview(out, dpi=20)
-    preview.update(run([(content, "content.yaml"), (locations, "locations.yaml")], out, jobs=1, check=True,
-                       skip_fresh_files=False))
+    preview.update(run([(content, "content.yaml"), (locations, "locations.yaml")],
+                       Settings(out, jobs=1, check=True, skip_fresh_files=False)))
     with _running(preview) as port:
         first = _page(port)
         chosen = {where: _page(port, f"?handout=locations.yaml&location={where}")

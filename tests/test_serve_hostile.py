@@ -25,6 +25,7 @@ from conftest import HANG, PYTHON, REPO, write_minimal
 
 from brochure import watch as watch_module
 from brochure.serve import HEAD_TIMEOUT, KEEP_ALIVE, MAX_CONNECTIONS, Preview, listen, make_server
+from brochure.settings import Settings
 
 
 def _wait(condition: Callable[[], object], seconds: float, what: str) -> None:
@@ -131,7 +132,7 @@ def test_a_proof_folder_linked_out_of_out_is_not_shown_or_sent(tmp_path: Path) -
     out.mkdir()
     (out / "proof").symlink_to(elsewhere, target_is_directory=True)
     preview = Preview(out, dpi=30)
-    preview.update(run([(content, "content.yaml")], out, jobs=1, check=True, skip_fresh_files=False))
+    preview.update(run([(content, "content.yaml")], Settings(out, jobs=1, check=True, skip_fresh_files=False)))
     outputs = preview.views["content.yaml"].outputs
     assert [o["pdf"] for o in outputs] == ["ketamine-and-your-brain-print.pdf", "ketamine-and-your-brain-email.pdf"]
     assert all(o["proofs"] == [] for o in outputs)
@@ -270,7 +271,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 @contextmanager
 def watching(content: Path, out: Path, builds: list[float]) -> Iterator[None]:
     stop = threading.Event()
-    thread = threading.Thread(target=lambda: [None for _ in watch_module.rebuilds([(content, "c")], out, stop=stop)],
+    thread = threading.Thread(target=lambda: [None for _ in watch_module.rebuilds([(content, "c")], Settings(out), stop=stop)],
                               daemon=True)
     thread.start()
     try:

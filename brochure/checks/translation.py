@@ -4,16 +4,19 @@ A translation (``infusion.es.yaml`` beside ``infusion.yaml``, see ``content.tran
 compared with its source by structure, since the words differ: the number of sections, the
 picture of each section, whether each has an intro and a disclaimer, and the number of bullet
 points in each section. A translation whose ``revised`` date is older than its source's was
-made from an earlier version: it is stale.
+made from an earlier version of the source's text: it is stale. What it was made from is the
+lock file ``brochure translated`` writes beside it (``content.translated``); each part of the
+source whose text changed since is named. A translation without one falls back on the dates.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from ..content import Brochure, Source, load_with_source
+from ..content import Brochure, Source, load_with_source, read_source, translated
 from ..content.translations import own_path, source_of
 from ..errors import ContentError
 from .findings import Finding
@@ -38,12 +41,7 @@ def translation(brochure: Brochure, source: Source) -> list[Finding]:
     except ContentError as error:
         return [finding(None, "", f"it translates {shown}, which has {len(error.problems)} mistake(s); "
                                   "build that file to see them")]
-    found = []
-    if original.revised and (brochure.revised is None or brochure.revised < original.revised):
-        when = brochure.revised.isoformat() if brochure.revised else "no date"
-        found.append(finding(source.lines.get(("revised",)), "revised",
-                             f"stale translation: {shown} was revised on {original.revised.isoformat()}, this "
-                             f"translation on {when}; translate what changed, then set revised to that date or later"))
+    found = _stale(brochure, source, path, original_path, original, shown, finding) if path else []
     mine, theirs = len(brochure.sections), len(original.sections)
     if mine != theirs:
         if mine < theirs:
@@ -80,3 +78,45 @@ def translation(brochure: Brochure, source: Source) -> list[Finding]:
 def _bullets(body: str) -> int:
     """Bullet points (and numbered steps) in a Markdown body."""
     return sum(token.type == "list_item_open" for token in _MARKDOWN.parse(body))
+
+
+def _stale(brochure: Brochure, source: Source, path: Path, original_path: Path, original: Brochure, shown: str,
+           finding: Callable[[int | None, str, str], Finding]) -> list[Finding]:
+    """The parts of the source whose text changed since the translation was made, one finding
+    each; without a lock file, a source revised after the translation."""
+    then = translated.recorded(path)
+    command = f"brochure translated {source.file}"
+    if then is None:
+        if original.revised and (brochure.revised is None or brochure.revised < original.revised):
+            when = brochure.revised.isoformat() if brochure.revised else "no date"
+            return [finding(source.lines.get(("revised",)), "revised",
+                            f"stale translation: {shown} was revised on {original.revised.isoformat()}, this "
+                            f"translation on {when}; translate what changed, then run {command}")]
+        return [Finding("translation", "info", source.file, None, "",
+                        f"no record of which text of {shown} this translates: once it matches, run {command}, "
+                        "so that a later change to that text is reported")]
+    try:
+        now = translated.parts(read_source(original_path, shown).data)
+    except ContentError:
+        return []  # its mistakes are reported with it
+    found = []
+    for change in translated.changes(then, now):
+        name = f"the section \u201c{change.heading}\u201d" if change.key.startswith("sections[") else f"the {change.key}"
+        if change.what == "changed":
+            message = f"stale translation: {name} of {shown} changed since this was translated; translate it again"
+        elif change.what == "added":
+            message = f"stale translation: {name} was added to {shown} since this was translated; translate it"
+        else:
+            message = f"stale translation: {name} was removed from {shown} since this was translated; remove it here"
+        key = change.key if change.what != "removed" else "sections"
+        line = source.lines.get(_path_of(change.key)) if change.what != "removed" else None
+        found.append(finding(line or source.lines.get((key.split("[")[0],)), key,
+                             f"{message}, then run {command}"))
+    return found
+
+
+def _path_of(key: str) -> tuple[str | int, ...]:
+    """``("sections", 2)`` for ``sections[2]``."""
+    if key.startswith("sections["):
+        return ("sections", int(key[len("sections["):-1]))
+    return (key,)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..discover import content_root
 from ..errors import Problem
 from ..files import file_hash
-from ..projects import content_root
 from . import dialect
 from .load import load_with_source
 from .model import Brochure

@@ -7,6 +7,7 @@ mean 'body'?"), at the line a ``located`` callback gives.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -39,7 +40,12 @@ def _plain(error: dict[str, Any], model: type[BaseModel] | None) -> str:
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "must be a group of indented 'key: value' lines"
     if kind == "literal_error":
-        return "must be one of: " + str(error["ctx"]["expected"]).replace(" or ", ", ")
+        expected = str(error["ctx"]["expected"])
+        choices = re.findall(r"'([^']*)'", expected)
+        given = error.get("input")
+        close = difflib.get_close_matches(given.lower(), choices, n=1, cutoff=0.5) if isinstance(given, str) else []
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return "must be one of: " + expected.replace(" or ", ", ") + hint
     if kind == "too_short":
         return "needs at least one item"
     if kind == "string_too_short":
@@ -53,7 +59,7 @@ def _plain(error: dict[str, Any], model: type[BaseModel] | None) -> str:
     return str(error["msg"])
 
 
-def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+def model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     """The model class that holds the key at ``loc`` (for "did you mean")."""
     model: Any = Brochure
     for part in loc[:-1]:
@@ -84,6 +90,6 @@ def problems_of(error: ValidationError, file: str, located: Callable[[tuple[Any,
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         line, key = located(loc)
-        problems.append(Problem(file_of(loc) if file_of else file, line, key, _plain(dict(item), _model_at(loc))))
+        problems.append(Problem(file_of(loc) if file_of else file, line, key, _plain(dict(item), model_at(loc))))
     return problems
 

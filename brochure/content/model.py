@@ -325,6 +325,14 @@ class Checks(StrictModel):
                         "(a poison-control line, a hospital), so the contact check does not report them.")
 
 
+# Document control: where a handout is in its review, as a patient-education committee says it.
+Status = Literal["draft", "in review", "approved", "retired"]
+STATUSES: tuple[str, ...] = ("draft", "in review", "approved", "retired")
+# A version is text, written as the clinic likes: 2 and 1.3 are read as numbers by YAML, kept as written.
+Version = Annotated[str, BeforeValidator(lambda value: str(value) if isinstance(value, int | float)
+                                         and not isinstance(value, bool) else value)]
+
+
 class Brochure(StrictModel):
     """A patient-education brochure: the whole of one content file."""
 
@@ -343,6 +351,11 @@ class Brochure(StrictModel):
     disclaimer: str | None = Field(None, description="A short note that this is information, not medical advice.")
     revised: Day | None = Field(None, description="Date of this revision, written YYYY-MM-DD.")
     review_by: Day | None = Field(None, description="Date by which the handout should be reviewed again (YYYY-MM-DD).")
+    owner: str | None = Field(None, description="Who keeps this handout up to date: a person or a team.")
+    approved_by: str | None = Field(None, description="Who approved this version for patients.")
+    status: Status | None = Field(
+        None, description="Where the handout is in review: draft, in review, approved or retired.")
+    version: Version | None = Field(None, description="The document's version, as the clinic numbers it (2, 1.3, 2026-A).")
     theme: Theme = Field(Theme(), description="Colours and typeface.")
     layout: Literal["trifold", "handout"] = Field(
         "trifold", description="Print layout: trifold (one sheet folded in three) or handout (portrait pages).")

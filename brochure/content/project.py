@@ -2,7 +2,8 @@
 
 A project folder has a project file, ``brochure.yaml``, at its root, with what its
 handouts share: ``clinic``, ``theme``, ``checks``, ``print``, ``layout``, ``paper``,
-``lang``, ``disclaimer``, ``location`` and ``locations`` (a CSV file or a list, as a
+``lang``, ``disclaimer``, ``location``, ``locations``, the document-control keys (``owner``,
+``approved_by``, ``status``, ``version``) and ``require_approval`` (a CSV file or a list, as a
 content file's ``variants``). Every content file below the root inherits them and
 overrides what it needs. The root is the boundary: shared files (logo, CSV, pictures)
 may be anywhere inside it, and no file outside it is read.
@@ -19,17 +20,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
+from ..discover import PROJECT_FILE, content_root, find_project, shown
 from ..errors import ContentError, Problem
-from ..projects import PROJECT_FILE, content_root, find_project, shown
 from .fonts import BUNDLED_FONT
 from .messages import problems_of
-from .model import Checks, Clinic, Print, StrictModel, Theme
+from .model import Checks, Clinic, Print, Status, StrictModel, Theme, Version
 from .source import Path_, Source, dotted, read_source
 
 # Folders never searched for handouts: output, templates, label catalogs (messages/<lang>.yaml,
 # render.labels), and hidden or tool folders.
 _SKIPPED = {"out", "templates", "messages", "node_modules", "__pycache__", "proof", "catalog"}
-INHERITED = ("clinic", "location", "theme", "checks", "print", "layout", "paper", "lang", "disclaimer")
+INHERITED = ("clinic", "location", "theme", "checks", "print", "layout", "paper", "lang", "disclaimer",
+             "owner", "approved_by", "status", "version")
 
 
 class Project(StrictModel):
@@ -46,9 +48,24 @@ class Project(StrictModel):
     paper: Literal["letter", "a4"] | None = None
     lang: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")] | None = None
     disclaimer: str | None = None
+    owner: str | None = Field(None, description="Who keeps the handouts up to date, unless a handout names its own.")
+    approved_by: str | None = Field(None, description="Who approves the handouts, unless a handout names its own.")
+    status: Status | None = Field(None, description="The handouts' status, unless a handout gives its own: "
+                                                   "draft, in review, approved or retired.")
+    version: Version | None = Field(None, description="The handouts' version, unless a handout gives its own.")
+    require_approval: bool | None = Field(
+        None, description="With true, a --strict build fails on every handout whose status is not approved.")
     handouts: list[str] | None = Field(
         None, description="Which files are handouts, as patterns relative to the project folder "
                           "(default: every .yaml file in it and its folders).")
+
+
+def project_schema() -> dict[str, Any]:
+    """The JSON Schema of ``brochure.yaml``: editors complete and check its keys."""
+    schema = Project.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "brochure.schema.json"
+    return schema
 
 
 def read_project(file: Path, name: str | None = None) -> Source:
@@ -155,4 +172,4 @@ def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     return files
 
 
-__all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "read_project"]
+__all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "project_schema", "read_project"]

@@ -14,18 +14,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..discover import PROJECT_FILE, language_of_name, source_of, translations_of
 from ..errors import ContentError, Problem
-from ..projects import language_of_name, source_of, translations_of
+from ..files import file_hash
 from .source import Source, read_source
+from .translated import lock_path
 
 SHARED = ("clinic", "theme", "layout", "paper", "print", "outputs", "checks", "variants")
-# The names: brochure.projects finds translations without YAML or pydantic (a no-op build).
+# The names: brochure.discover finds translations without YAML or pydantic (a no-op build).
 __all__ = ["SHARED", "inherit", "language_of_name", "own_path", "source_of", "translations_of"]
 
 
 def own_path(source: Source) -> Path | None:
-    """The content file a ``Source`` was read from (the first file it records)."""
-    return next(iter(source.inputs), None)
+    """The content file a ``Source`` was read from: the first file it records that is not a
+    project file (a handout in a project records its ``brochure.yaml`` first)."""
+    return next((path for path in source.inputs if path.name != PROJECT_FILE), None)
 
 
 def inherit(source: Source, path: Path) -> Source:
@@ -59,4 +62,8 @@ def inherit(source: Source, path: Path) -> Source:
         problems.append(Problem(source.file, source.lines.get(("lang",)), "lang",
                                 f"is '{data['lang']}', but the file's name says it is the '{named}' translation of "
                                 f"{shown}; make them agree"))
-    return Source(source.file, data, source.lines, problems, {**source.inputs, **original.inputs})
+    # The lock file too (its hash, "missing" until written): after ``brochure translated`` the
+    # translation is checked again, and the catalog's figures follow.
+    lock = lock_path(path)
+    inputs = {**source.inputs, **original.inputs, lock: file_hash(lock)}
+    return Source(source.file, data, source.lines, problems, inputs)

@@ -98,6 +98,9 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
         repeated = sorted({c for c in columns if columns.count(c) > 1 and c})
         if repeated:
             raise ContentError([Problem(name, 1, repeated[0], "this column is there twice; keep one of them")])
+        misspelt = [problem for column in columns if (problem := _unknown_column(name, column, columns))]
+        if misspelt:  # one line per column, at the names' row, rather than one per location
+            raise ContentError(misspelt)
         for column in columns:
             clash = next((c for c in columns if c != column and c.startswith(column + ".")), None)
             if clash:
@@ -116,6 +119,36 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
     if not rows:
         raise ContentError([Problem(file, line, "variants", f"'{name}' has no rows")])
     return rows
+
+
+def _unknown_column(name: str, column: str, columns: list[str]) -> Problem | None:
+    """A column name no content key has (``clinic.phon``), or the missing ``id`` column, as one
+    problem at row 1 with the nearest name; None when the column is fine."""
+    import difflib
+
+    from .messages import model_at
+
+    if column == "id" or not column:
+        return None
+    if "id" not in columns and column.lower().strip() in {"id", "ids", "iid", "di"}:
+        return Problem(name, 1, column, "the column of the locations' ids must be named id (lowercase)")
+    parts = tuple(column.split("."))
+    if len(parts) == 1:
+        return None  # a location's own field: {location.hours}
+    model = model_at(parts)
+    if parts[0] in Brochure.model_fields and (model is None or parts[-1] in model.model_fields
+                                              or model.model_config.get("extra") != "forbid"):
+        return None
+    if parts[0] not in Brochure.model_fields:
+        known = sorted(Brochure.model_fields)
+        close = difflib.get_close_matches(parts[0], known, n=1, cutoff=0.6)
+        hint = f"did you mean '{'.'.join((close[0], *parts[1:]))}'?" if close else "the groups are " + ", ".join(known)
+        return Problem(name, 1, column, f"no content key is named {parts[0]}; {hint}")
+    assert model is not None
+    fields = list(model.model_fields)
+    close = difflib.get_close_matches(parts[-1], fields, n=1, cutoff=0.6)
+    hint = f"did you mean '{'.'.join((*parts[:-1], close[0]))}'?" if close else "the keys here are " + ", ".join(fields)
+    return Problem(name, 1, column, f"unknown column; {hint}")
 
 
 def variants(brochure: Brochure, source: Source, root: Path) -> list[tuple[str | None, Brochure]]:
@@ -181,7 +214,9 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
         def locate(path: Path_, text: str, offset: int, located: Any = located, file_of: Any = file_of,
                    csv_name: str | None = csv_name, overrides: dict[str, Any] = overrides) -> tuple[str, int | None, str]:
             line, key = located(path)
-            if not (csv_name and _within(overrides, path)):  # a CSV cell is one row, whatever its lines
+            # A CSV cell is one row, whatever its lines; a text of the YAML that names a field this
+            # row leaves empty is reported at the row too, as the spreadsheet numbers it.
+            if not csv_name:
                 line = yaml_line(line, text, offset)
             return file_of(path), line, key
 

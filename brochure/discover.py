@@ -1,5 +1,6 @@
-"""Projects: which project file a content file belongs to, found with nothing but the file
-system (no YAML, no pydantic), so that a no-op build stays fast.
+"""Discover: which files a name means, found with nothing but the file system (no YAML, no
+pydantic), so that a no-op build stays fast: the project file a content file belongs to
+and its root, the project a command-line name means, the translations beside a handout.
 
 A project is a folder with a ``brochure.yaml`` at its root; a content file belongs to the
 nearest one in its folder or above. ``brochure.content.project`` reads and applies it.

@@ -1,0 +1,52 @@
+"""Approval: the handouts a project that requires approval may not send to print yet.
+
+A project whose ``brochure.yaml`` says ``require_approval: true`` wants every handout's
+``status`` to be ``approved`` before a ``--strict`` build passes: a draft, a handout in
+review or a retired one is one located line each (at its ``status:``, or at the top of the
+handout when it has none), so a draft never reaches the print shop by accident.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .discover import find_project
+from .errors import ContentError, Problem
+
+
+def requires_approval(path: Path) -> bool:
+    """Whether the project ``path`` belongs to says ``require_approval: true``."""
+    from .content.project import read_project
+
+    project = find_project(path)
+    if project is None:
+        return False
+    try:
+        return read_project(project).data.get("require_approval") is True
+    except ContentError:
+        return False  # its mistakes are reported by the build
+
+
+def unapproved(files: list[tuple[Path, str]]) -> list[Problem]:
+    """One problem per handout of ``files`` not approved, in projects that require approval."""
+    from .content.described import load_described
+
+    problems = []
+    for path, name in files:
+        if not requires_approval(path):
+            continue
+        try:
+            described, _ = load_described(path, name)
+        except ContentError:
+            continue  # not built: reported already
+        if not described:
+            continue
+        _, brochure, source = described[0]
+        if brochure.status == "approved":
+            continue
+        file, line = source.origin(("status",)) if brochure.status else (name, 1)
+        what = f"is '{brochure.status}'" if brochure.status else "is not set"
+        problems.append(Problem(file if brochure.status else name, line, "status",
+                                f"{what}, and this project requires approval (require_approval: true): "
+                                f"{name} may not go to print until its status is approved"))
+    return problems
