@@ -74,11 +74,14 @@ DEFAULT_WATCH_STARTS = 3  # watches started on an up-to-date folder: one first e
 BATCHES = ((6, 3), (50, 2))  # (variants, default rounds); a round is one --jobs 1 and one --jobs 2 build
 JOBS = (1, 2)  # the --jobs values compared (a 2-core machine)
 # --quick: what each count becomes unless given on the command line (about 1 minute in all).
-QUICK = {"runs": 3, "cold_runs": 2, "noop_runs": 3, "edits": 3, "watch_starts": 1, "batch_runs": 1}
+QUICK = {"runs": 3, "cold_runs": 2, "noop_runs": 3, "edits": 3, "watch_starts": 1, "batch_runs": 1,
+         "text_runs": 1}
 CHILD_TIMEOUT_S = 180.0  # the 50-variant build with --jobs 1 takes ~25 s on 2 CPUs
 WATCH_TIMEOUT_S = 60.0  # for the watcher's first build, and then for each edit
 POLL_S = 0.005  # how often the PDFs are looked at after an edit
 SETTLE_S = 0.25  # pause after "waiting for changes..." before the next edit
+TEXT_SIZES_DEFAULT = (10, 40, 160)  # kB of body text in a handout: how the cost grows with the text
+MEMORY_UNITS_DEFAULT = 120  # variants of the memory scenario, --jobs 2: about 60 a worker, past one recycling
 READING_S = 5.0  # pause before a watch's first edit: staff reading its start message
 RSS_SAMPLE_S = 0.1  # how often the batch process tree's memory is summed
 WAITING = "waiting for changes..."  # what watch prints when a rebuild is done
@@ -106,7 +109,7 @@ _, status, _ = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the largest process of the whole tree
 with open(report, "w") as file:
-    json.dump({"seconds": seconds, "maxrss": usage.ru_maxrss,
+    json.dump({"seconds": seconds, "maxrss": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime,
                "exit": os.waitstatus_to_exitcode(status)}, file)
 """
 
@@ -141,6 +144,9 @@ class Workspace:
     slug: str = ""
     pinned_slug: bool = False  # the seed names its slug itself
     big: int = 0  # --big N: also an N-variant batch (1,000 by default), --jobs 2 against a LocalCluster
+    text_sizes: tuple[int, ...] = TEXT_SIZES_DEFAULT  # kB of body text of the long handouts
+    text_runs: int = 2  # cold builds of each long handout (and as many plain)
+    memory_units: int = MEMORY_UNITS_DEFAULT  # variants of the memory scenario
 
     def out(self, scenario: str) -> Path:
         """The output folder of ``scenario`` inside the temporary copy (created if new)."""
@@ -211,6 +217,8 @@ class ChildRun:
     stdout: str
     stderr: str
     tree_rss_mib: float | None = None
+    cpu_s: float | None = None  # user + system CPU time of the whole tree: steadier than wall time on a busy machine
+    workers: list[tuple[int, float]] = field(default_factory=list)  # (units done, largest worker's RSS in MiB)
 
 
 Scenario = Callable[["Workspace"], "Measurement | list[Measurement]"]
@@ -228,12 +236,16 @@ class TreeSampler(threading.Thread):
     ``RSS_SAMPLE_S`` from ``/proc``; ``peak_mib`` is the largest sum seen, or None
     without ``/proc``. Shared pages (fork) count once per process: an upper bound."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, units: Callable[[], int] | None = None) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak: int | None = None
         self.done = threading.Event()
         self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        # With ``units`` (how many units the batch has finished): at each sample, the RSS of
+        # the largest worker, a process below the command itself (pool workers, Dask workers).
+        self.units = units
+        self.workers: list[tuple[int, int]] = []
 
     def run(self) -> None:
         while not self.done.wait(RSS_SAMPLE_S):
@@ -243,7 +255,16 @@ class TreeSampler(threading.Thread):
 
     def sample(self) -> int | None:
         try:
-            return sum(self.rss(p) for p in self.descendants(self.pid))
+            if self.units is None:
+                return sum(self.rss(p) for p in self.descendants(self.pid))
+            done = self.units()
+            below = [(pid, self.descendants(pid)) for pid in self.descendants(self.pid)]
+            top = {pid for pid, _ in below} - {p for _, found in below for p in found}  # the command
+            sizes = {pid: self.rss(pid) for pid, _ in below}
+            workers = [size for pid, size in sizes.items() if pid not in top]
+            if workers:
+                self.workers.append((done, max(workers)))
+            return sum(sizes.values())
         except OSError:
             return None
 
@@ -281,7 +302,7 @@ class Child:
     """
 
     def __init__(self, command: list[str], cwd: Path = ROOT, pipe: bool = False,
-                 sample_tree: bool = False) -> None:
+                 sample_tree: bool = False, units: Callable[[], int] | None = None) -> None:
         self.command = command
         self.temp = tempfile.TemporaryDirectory()
         folder = Path(self.temp.name)
@@ -293,7 +314,8 @@ class Child:
                 stdout=subprocess.PIPE if pipe else stdout, stderr=stderr, text=True, bufsize=1,
                 start_new_session=True)
         self.stdout: IO[str] | None = self.process.stdout
-        self.sampler = TreeSampler(self.process.pid) if sample_tree and Path("/proc").is_dir() else None
+        self.sampler = (TreeSampler(self.process.pid, units) if (sample_tree or units) and Path("/proc").is_dir()
+                        else None)
         if self.sampler:
             self.sampler.start()
 
@@ -318,7 +340,9 @@ class Child:
             if result["exit"] not in ok:
                 raise RuntimeError(f"{' '.join(self.command)} exited {result['exit']}:\n{stderr}")
             stdout = self.out.read_text() if self.stdout is None else ""  # else the caller read it
-            return ChildRun(result["seconds"], maxrss_mib(result["maxrss"]), stdout, stderr, tree)
+            workers = [(done, size / (1024 * 1024)) for done, size in self.sampler.workers] if self.sampler else []
+            return ChildRun(result["seconds"], maxrss_mib(result["maxrss"]), stdout, stderr, tree,
+                            result.get("cpu"), workers)
         finally:
             self.temp.cleanup()
 
@@ -647,8 +671,8 @@ def batch(variants: int, rounds: int) -> Scenario:
         for r in range(ws.batch_runs or rounds):
             for jobs in JOBS:  # alternated, so drift in the machine's speed hits both alike
                 out_dir = ws.out(f"batch-{variants}/jobs{jobs}-{r}")
-                runs[jobs].append(run_child(build_command(path, out_dir, "--jobs", str(jobs), "--force"),
-                                            sample_tree=True))
+                runs[jobs].append(Child(build_command(path, out_dir, "--jobs", str(jobs), "--force"),
+                                        sample_tree=True).finish(timeout=max(CHILD_TIMEOUT_S, 6.0 * variants)))
                 check_pdfs(out_dir, 2 * variants)
         trees = {jobs: [r.tree_rss_mib for r in done if r.tree_rss_mib is not None] for jobs, done in runs.items()}
         return [Measurement(f"batch{variants}_jobs{jobs}", f"{variants} variants, --jobs {jobs} (cold)",
@@ -752,7 +776,7 @@ def cluster_batch(variants: int, with_jobs2: bool) -> Scenario:
                 outs[mode] = ws.out(f"cluster-{count}/{mode}-{r}")
                 command = (build_command(path, outs[mode], *modes[mode], "--force") if mode in modes else
                            [sys.executable, str(script), str(path), str(outs[mode]), str(ROOT)])
-                runs[mode].append(Child(command, sample_tree=True).finish(timeout=timeout))
+                runs[mode].append(Child(command, sample_tree=True, units=units_in(outs[mode])).finish(timeout=timeout))
                 check_pdfs(outs[mode], 2 * count)
             if with_jobs2 and _pdf_bytes(outs["jobs2"]) != _pdf_bytes(outs["cluster"]):
                 raise RuntimeError(f"{count} variants: the cluster's PDFs are not those of --jobs 2")
@@ -764,12 +788,129 @@ def cluster_batch(variants: int, with_jobs2: bool) -> Scenario:
             extra: dict[str, Any] = {"variants": count, "pdfs": 2 * count}
             if mode == "cluster":
                 extra["cluster_start_s"] = up
+            memory = memory_measurement("", "", done[-1], count, 2).extra  # the last round's workers
+            extra |= {k: v for k, v in memory.items() if k.startswith(("worker_", "mib_"))}
             found.append(Measurement(f"batch{name}_{mode}", label, [r.seconds for r in done],
                                      max(r.maxrss_mib for r in done), max(trees) if trees else None, extra))
         return found
 
     scenario.__name__ = "cluster_batch_big" if variants >= BIG_BATCH else f"cluster_batch_{variants}"
     return scenario
+
+
+def text_ratios(kb: int) -> list[Ratio]:
+    """The long handout of ``kb`` kB: cold project / plain, in wall time (the target) and CPU time."""
+    return [Ratio(f"text{kb}_cold", f"{kb} kB handout, cold: project / plain", f"text{kb}_project_cold",
+                  f"text{kb}_plain_cold", target=("<=", 1.3)),
+            Ratio(f"text{kb}_cold_cpu", f"{kb} kB handout, cold CPU: project / plain", f"text{kb}_project_cold_cpu",
+                  f"text{kb}_plain_cold_cpu")]
+
+
+# --- scenarios: cost against the size of the text, memory per unit (issue 24) ------------
+
+EARLY_UNITS = 10  # a worker's RSS after its first units, against which its RSS at the end is compared
+
+# One section of the long handouts' every round: a table (issue on hardening: within the same rule).
+TABLE_SECTION = """\
+  - heading: What a Visit Looks Like ({n})
+    body: |
+      Here is what a usual series of visits looks like. Your care team will tell you your own plan.
+
+      | Visit | How long | What happens |
+      | --- | --- | --- |
+      | First visit | About 2 hours | A nurse checks your health and answers your questions. |
+      | Second visit | About 1 hour | You rest in a quiet room while the medicine goes in. |
+      | Follow-up call | 15 minutes | We ask how you feel and plan what comes next. |
+"""
+
+
+def long_handout(text: str, kb: int) -> str:
+    """The content file ``text`` (the seed) as a handout with about ``kb`` kB of body text: its
+    sections again and again (numbered headings), with a table each round."""
+    head, found, rest = text.partition("\nsections:\n")
+    sections, found_end, tail = rest.partition("\nclinic:")
+    if not found or not found_end:
+        raise RuntimeError(f"{CONTENT}: expected 'sections:' followed by 'clinic:' to make long handouts")
+    blocks = [b if b.endswith("\n") else b + "\n" for b in re.split(r"(?m)^(?=  - heading:)", sections) if b.strip()]
+    chosen: list[str] = []
+    size, n = 0, 0
+    while size < kb * 1024:
+        round_ = n // (len(blocks) + 1) + 1
+        index = n % (len(blocks) + 1)
+        block = (TABLE_SECTION.format(n=round_) if index == len(blocks) else
+                 re.sub(r"heading: (.*)", lambda m, r=round_: f"heading: {m.group(1)} ({r})", blocks[index], count=1))
+        chosen.append(block)
+        size += len(block.encode())
+        n += 1
+    tail = re.sub(r"(?m)^layout: .*$", "layout: handout", tail)
+    if "layout: handout" not in tail:
+        tail = tail.rstrip("\n") + "\nlayout: handout\n"
+    return head + "\nsections:\n" + "".join(chosen) + "\nclinic:" + tail
+
+
+def text_sizes(ws: Workspace) -> list[Measurement]:
+    """For each of ``TEXT_SIZES`` kB of body text in the handout layout: a cold ``python build.py``
+    and plain WeasyPrint cold on the same two HTML documents, alternated, ``ws.text_runs`` times."""
+    found = []
+    for kb in ws.text_sizes:
+        folder = ws.folder / "copies" / f"text-{kb}"
+        folder.mkdir(parents=True)
+        path = copy_content(folder)
+        path.write_text(long_handout(path.read_text(encoding="utf-8"), kb), encoding="utf-8")
+        documents = render_documents(path, folder)
+        jobs = folder / "plain-jobs.json"
+        plain_out = ws.out(f"text-{kb}/plain")
+        jobs.write_text(json.dumps(plain_jobs(documents, plain_out)), encoding="utf-8")
+        runs: dict[str, list[ChildRun]] = {"project": [], "plain": []}
+        for r in range(ws.text_runs):
+            out_dir = ws.out(f"text-{kb}/project-{r}")
+            runs["project"].append(run_child(build_command(path, out_dir)))
+            check_pdfs(out_dir, len(documents))
+            runs["plain"].append(run_child([sys.executable, "-c", PLAIN_SCRIPT, str(jobs)]))
+            check_pdfs(plain_out, len(documents))
+        body = sum(len(b.encode()) for b in re.findall(r"(?m)^    body: \|\n((?:      .*\n|\n)*)", path.read_text()))
+        extra = {"kb": kb, "body_bytes": body, "html_chars": sum(len(d.html) for d in documents)}
+        for kind, done in runs.items():
+            label = f"{kb} kB handout: " + ("project cold" if kind == "project" else "plain WeasyPrint cold")
+            found.append(Measurement(f"text{kb}_{kind}_cold", label, [r.seconds for r in done],
+                                     max(r.maxrss_mib for r in done), extra=extra))
+            # CPU time (user + system, whole tree): what the build costs, less swayed by other work.
+            found.append(Measurement(f"text{kb}_{kind}_cold_cpu", label.replace(" cold", " CPU s"),
+                                     [r.cpu_s or 0.0 for r in done], extra=extra))
+    return found
+
+
+def memory_per_unit(ws: Workspace) -> list[Measurement]:
+    """A batch of ``ws.memory_units`` variants with ``--jobs 2``: the largest worker's RSS after
+    the workers' first ``EARLY_UNITS`` units each, and at the end of the batch."""
+    count, jobs = ws.memory_units, max(JOBS)
+    path = ws.copy(f"memory-{count}", "variants: locations.csv\n", {"locations.csv": locations(count)})
+    out_dir = ws.out(f"memory-{count}")
+
+    run = Child(build_command(path, out_dir, "--jobs", str(jobs), "--force"), units=units_in(out_dir)).finish(
+        timeout=max(CHILD_TIMEOUT_S, 6.0 * count))
+    check_pdfs(out_dir, 2 * count)
+    return [memory_measurement(f"memory{count}_jobs{jobs}", f"{count} variants, --jobs {jobs}: memory", run,
+                               count, jobs)]
+
+
+def units_in(folder: Path) -> Callable[[], int]:
+    """How many units a batch has written to ``folder`` so far (two PDFs each)."""
+    return lambda: len(list(folder.glob("*.pdf"))) // 2
+
+
+def memory_measurement(name: str, label: str, run: ChildRun, count: int, workers: int) -> Measurement:
+    """A batch's wall time with its largest worker's RSS early (after ``EARLY_UNITS`` units
+    each) and late (over the last tenth of the batch), and the growth per unit between them."""
+    early_at = EARLY_UNITS * workers
+    early = [size for done, size in run.workers if done <= early_at]
+    late = [size for done, size in run.workers if done >= 0.9 * count]
+    extra: dict[str, Any] = {"variants": count, "pdfs": 2 * count, "workers": workers, "cpu_s": run.cpu_s}
+    if early and late and count > early_at:
+        extra |= {"worker_early_mib": max(early), "worker_end_mib": max(late),
+                  "worker_growth": max(late) / max(early),
+                  "mib_per_unit": (max(late) - max(early)) / ((count - early_at) / workers)}
+    return Measurement(name, label, [run.seconds], run.maxrss_mib, run.tree_rss_mib, extra)
 
 
 def _pdf_bytes(folder: Path) -> dict[str, str]:
@@ -779,7 +920,8 @@ def _pdf_bytes(folder: Path) -> dict[str, str]:
 SCENARIOS: list[Scenario] = [project_cold, plain_cold, noop_rebuild, project_warm, project_warm_checked,
                              plain_warm, import_weasyprint, watch_edit,
                              *(batch(variants, rounds) for variants, rounds in BATCHES),
-                             typst_anchor, cluster_batch(CLUSTER_BATCH, False), cluster_batch(BIG_BATCH, True)]
+                             typst_anchor, cluster_batch(CLUSTER_BATCH, False), cluster_batch(BIG_BATCH, True),
+                             text_sizes, memory_per_unit]
 
 TYPST_WARM = "typst_warm"  # the measurement of Typst's warm compile, when a scenario takes it
 
@@ -789,13 +931,16 @@ RATIOS: list[Ratio] = [
     Ratio("warm", "warm: project / plain", "project_warm", "plain_warm"),
     # The issue's anchor: Typst's warm compile of the same two documents (the typst_warm
     # scenario); the line says "not measured" in a run without it.
-    Ratio("warm_over_typst", "warm both PDFs / Typst warm", "project_warm", TYPST_WARM, target=("<=", 5.0)),
+    Ratio("warm_over_typst", "warm both PDFs / Typst warm", "project_warm", TYPST_WARM, target=("<=", 12.0)),
     Ratio("warm_checked", "warm + checks: project / plain", "project_warm_checked", "plain_warm"),
     Ratio("noop_over_cold", "no-op rebuild / project cold", "noop_rebuild", "project_cold", target=("<=", 0.25)),
     Ratio("noop_over_plain_cold", "no-op rebuild / plain cold", "noop_rebuild", "plain_cold"),
     Ratio("watch_over_cold", "watch edit-to-PDF / project cold", "watch_edit_to_pdf", "project_cold",
           target=("<", 2 / 3)),
-    Ratio("watch_over_plain_warm", "watch edit-to-PDF / plain warm", "watch_edit_to_pdf", "plain_warm"),
+    Ratio("watch_over_plain_warm", "watch edit-to-PDF / plain warm", "watch_edit_to_pdf", "plain_warm",
+          target=("<=", 1.0)),
+    Ratio("watch_first_over_plain_warm", "watch first edit-to-PDF / plain warm", "watch_first_edit_to_pdf",
+          "plain_warm", target=("<=", 1.0)),
     Ratio("watch_ready_over_cold", "watch edit-to-ready / project cold", "watch_edit_to_ready", "project_cold"),
     Ratio("watch_first_over_later", "watch first edit / later edits (to PDF)", "watch_first_edit_to_pdf",
           "watch_edit_to_pdf"),
@@ -809,11 +954,23 @@ RATIOS: list[Ratio] = [
           f"batch{CLUSTER_BATCH}_cluster", f"batch{CLUSTER_BATCH}_jobs2"),
     Ratio("batchbig_cluster_over_jobs2", "--big batch: LocalCluster / --jobs 2",
           "batchbig_cluster", "batchbig_jobs2", target=("<=", 1.15)),
+    *(ratio for kb in TEXT_SIZES_DEFAULT for ratio in text_ratios(kb)),
+]
+
+# (key, label, measurement, extra key, comparison, value): targets on a figure a scenario worked out.
+FIGURE_LIMITS: list[tuple[str, str, str, str, str, float]] = [
+    ("memory_worker_growth", f"{MEMORY_UNITS_DEFAULT} variants: largest worker, end / after {EARLY_UNITS} units",
+     f"memory{MEMORY_UNITS_DEFAULT}_jobs2", "worker_growth", "<=", 1.2),
+    ("batchbig_jobs2_worker_growth", f"--big batch, --jobs 2: largest worker, end / after {EARLY_UNITS} units",
+     "batchbig_jobs2", "worker_growth", "<=", 1.2),
+    ("batchbig_cluster_worker_growth", f"--big batch, cluster: largest worker, end / after {EARLY_UNITS} units",
+     "batchbig_cluster", "worker_growth", "<=", 1.2),
 ]
 
 # (key, label, measurement, comparison, MiB): targets on the peak RSS of a whole process tree.
 MEMORY_LIMITS: list[tuple[str, str, str, str, float]] = [
     ("batchbig_cluster_tree_mib", "--big batch on a LocalCluster: tree RSS", "batchbig_cluster", "<", 1024.0),
+    ("batchbig_jobs2_tree_mib", "--big batch with --jobs 2: tree RSS", "batchbig_jobs2", "<", 1024.0),
 ]
 
 # (key, label, measurement, comparison, seconds): targets on a median itself.
@@ -910,6 +1067,11 @@ def limits(results: dict[str, Measurement]) -> dict[str, dict[str, Any]]:
         tree = results[name].tree_rss_mib if name in results else None
         if tree is not None:
             found[key] = {"label": label, "value_mib": tree, "target": f"{op} {mib:.0f} MiB", "met": COMPARE[op](tree, mib)}
+    for key, label, name, figure, op, value in FIGURE_LIMITS:
+        number = results[name].extra.get(figure) if name in results else None
+        if number is not None:
+            found[key] = {"label": label, "value": number, "target": f"{op} {value}",
+                          "met": COMPARE[op](number, value)}
     return found
 
 
@@ -944,6 +1106,10 @@ def table(info: dict[str, Any], documents: list[Document], results: dict[str, Me
         verdict = f"   target {pair['target']}: {'met' if pair['met'] else 'NOT MET'}" if pair["target"] else ""
         lines.append(f"{pair['label']:<48}{pair['value']:>7.2f}x{verdict}")
     for bound in bounds.values():
+        if "value" in bound:
+            lines.append(f"{bound['label']:<48}{bound['value']:>7.2f}x   target {bound['target']}: "
+                         f"{'met' if bound['met'] else 'NOT MET'}")
+            continue
         if "value_mib" in bound:
             lines.append(f"{bound['label']:<48}{bound['value_mib']:>5.0f} MiB   target {bound['target']}: "
                          f"{'met' if bound['met'] else 'NOT MET'}")
@@ -1016,13 +1182,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--big", type=positive, nargs="?", const=BIG_BATCH, default=0, metavar="N",
                         help=f"also build N variants (default {BIG_BATCH}) with --jobs 2 and on a 2-worker "
                              "LocalCluster (for 1,000: about 10 minutes more on 2 idle cores)")
+    parser.add_argument("--text-sizes", metavar="KB,...", default=TEXT_SIZES_DEFAULT,
+                        type=lambda text: tuple(positive(v) for v in text.split(",")),
+                        help="kB of body text of the long handouts (default "
+                             + ",".join(map(str, TEXT_SIZES_DEFAULT)) + ")")
+    parser.add_argument("--text-runs", type=positive, metavar="N",
+                        help=f"cold builds of each long handout, and as many plain (default 2; quick {QUICK['text_runs']})")
+    parser.add_argument("--memory-units", type=positive, metavar="N", default=MEMORY_UNITS_DEFAULT,
+                        help=f"variants of the memory scenario, built with --jobs 2 (default {MEMORY_UNITS_DEFAULT})")
     parser.add_argument("--only", metavar="NAME,...", type=lambda text: set(text.split(",")),
                         help="run only these scenarios (function names: typst_anchor,cluster_batch_big,...)")
     parser.add_argument("--json", type=Path, metavar="PATH", default=ROOT / "bench" / "results.json",
                         help="where to write the figures (default bench/results.json)")
     args = parser.parse_args(argv)
     defaults = {"runs": DEFAULT_RUNS, "cold_runs": DEFAULT_COLD_RUNS, "noop_runs": DEFAULT_NOOP_RUNS,
-                "edits": DEFAULT_EDITS, "watch_starts": DEFAULT_WATCH_STARTS, "batch_runs": None}
+                "edits": DEFAULT_EDITS, "watch_starts": DEFAULT_WATCH_STARTS, "batch_runs": None, "text_runs": 2}
     for name, default in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, QUICK[name] if args.quick else default)
@@ -1032,6 +1206,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run every scenario in ``SCENARIOS``, print the table, write the JSON."""
     args = parse_args(argv)
+    # The long handouts' ratios are those of the sizes asked for (--text-sizes).
+    RATIOS[:] = [r for r in RATIOS if not r.key.startswith("text")] + [r for kb in args.text_sizes for r in text_ratios(kb)]
     started = time.perf_counter()
     info = machine()
     with tempfile.TemporaryDirectory(prefix="brochure-bench-") as temp:
@@ -1043,14 +1219,18 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{CONTENT} has variants: the benchmark expects a single brochure")
         ws = Workspace(folder, path, documents, args.runs, args.cold_runs, args.noop_runs, args.edits,
                        args.watch_starts, args.batch_runs, brochure.title, brochure.file_slug, brochure.slug is not None,
-                       args.big)
+                       args.big, args.text_sizes, args.text_runs, args.memory_units)
         results: dict[str, Measurement] = {}
         for scenario in SCENARIOS:
             if args.only and scenario.__name__ not in args.only:
                 continue
             print(f"[{time.perf_counter() - started:5.0f} s] running {scenario.__name__} ...",
                   file=sys.stderr, flush=True)
-            measured = scenario(ws)
+            try:
+                measured = scenario(ws)
+            except RuntimeError as error:  # a child that failed or timed out: the other scenarios still count
+                print(f"{scenario.__name__} failed: {error}", file=sys.stderr, flush=True)
+                continue
             for measurement in measured if isinstance(measured, list) else [measured]:
                 results[measurement.name] = measurement
     pairs, bounds = ratios(results), limits(results)

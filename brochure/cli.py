@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
+from .targets import DEFAULT_FILES, files_named, settle_out
 
 if TYPE_CHECKING:
     from .errors import Problem
@@ -90,7 +91,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # The FILE list when none is given (compared by identity: "content.yaml" typed out is a file).
-DEFAULT_FILES = ["content.yaml"]
 FILES_HELP = ("content files, or a project (its brochure.yaml or folder); default: the project in this "
               "folder, else content.yaml")
 
@@ -202,70 +202,12 @@ def _settings(args: argparse.Namespace) -> Settings:
                     strict=strict, skip_fresh_files=not strict, **given)
 
 
-def _files(args: argparse.Namespace) -> list[tuple[Path, str]]:
-    """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
-    project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
-    stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .discover import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
-
-    unique: dict[Path, str] = {}
-    args.projects = []
-    for name in args.files:
-        project = named(name, default=args.files is DEFAULT_FILES)
-        if project is None:
-            unique.setdefault(Path(name).resolve(), name)
-            # A handout's translations beside it (infusion.es.yaml) are built and checked with it.
-            for translation in translations_of(Path(name)):
-                unique.setdefault(translation.resolve(), str(Path(name).parent / translation.name))
-            continue
-        from .content.project import handouts
-
-        out = getattr(args, "out", None)
-        # The PDFs' folder is not searched for handouts; a folder of handouts given as --out is
-        # searched, so that _out can say it is one.
-        skip = (Path(out),) if out and not any(Path(out).glob("*.y*ml")) else ()
-        for path in handouts(project, skip=skip):
-            unique.setdefault(path.resolve(), shown(path))
-        args.projects.append(project)
-    return [(Path(name), name) for name in unique.values()]
-
-
-def _out(args: argparse.Namespace, files: list[tuple[Path, str]]) -> bool:
-    """Settle ``args.out``: the project's own out/ when one project is built without --out, else
-    the folder given. A folder that cannot be the PDFs' (the project's root, a folder of handouts,
-    a file, nothing, a folder whose parent is missing) is one line, before anything is rendered:
-    False."""
-    if args.out is None:
-        args.out = str(args.projects[0].parent / "out") if len(args.projects) == 1 else "out"
-        return True
-    given = args.out
-    problem = None
-    out = Path(given).resolve() if given.strip() else None
-    holders = {path.resolve().parent: name for path, name in files}
-    if out is None:
-        problem = "--out: names no folder; give a folder for the PDFs, like out"
-    elif any(out == project.resolve().parent for project in args.projects):
-        problem = (f"--out {given}: this is the project's own folder; the PDFs go in a folder of their own, "
-                   f"like {Path(given) / 'out'}")
-    elif out in holders:
-        problem = (f"--out {given}: this folder holds handouts ({Path(holders[out]).name}); the PDFs go in a folder "
-                   f"of their own, like {Path(given) / 'out'}")
-    elif out.exists() and not out.is_dir():
-        problem = f"--out {given}: this is a file, not a folder; give a folder for the PDFs"
-    elif not out.parent.is_dir():
-        problem = (f"--out {given}: the folder {Path(given).parent} does not exist; make it first, "
-                   "or give a folder that does")
-    if problem:
-        print(problem, file=sys.stderr)
-    return problem is None
-
-
 def _build(args: argparse.Namespace) -> int:
     from .console import progress_for
     from .runner import run
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
     settings = _settings(args)
     try:
@@ -309,7 +251,7 @@ def _check(args: argparse.Namespace) -> int:
     status = 0
     everything = []
     said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
-    for path, name in _files(args):
+    for path, name in files_named(args):
         failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
             findings = check_file(path, name, problems=failed)
@@ -335,12 +277,12 @@ def _check(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     from .watch import rebuilds
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
     shown = [str(p) for p in args.projects] or args.files
     print(f"watching {', '.join(shown)} and the templates; Ctrl-C stops", flush=True)
-    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is built too
+    discover = (lambda: files_named(args)) if args.projects else None  # a handout added to the project is built too
     try:
         for outcomes in rebuilds(files, _settings(args), discover=discover):
             report(outcomes)
@@ -355,8 +297,8 @@ def _proof(args: argparse.Namespace) -> int:
     from .proof import render_proofs
     from .runner import run
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
     settings = _settings(args)
     outcomes = run(files, settings)
@@ -375,10 +317,10 @@ def _serve(args: argparse.Namespace) -> int:
         report(outcomes)
         print("waiting for changes...", flush=True)
 
-    files = _files(args)
-    if not _out(args, files):
+    files = files_named(args)
+    if not settle_out(args, files):
         return 1
-    discover = (lambda: _files(args)) if args.projects else None  # a handout added to the project is shown too
+    discover = (lambda: files_named(args)) if args.projects else None  # a handout added to the project is shown too
     serve(files, _settings(args), on_outcomes=show, discover=discover)
     print("stopped the preview")
     return 0

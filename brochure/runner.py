@@ -155,7 +155,8 @@ def executor(settings: Settings) -> Executor:
 
 
 def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
-    """Build the units here: in turn, or on ``settings.jobs`` forked processes (default: one per core)."""
+    """Build the units here: in turn, or on ``settings.jobs`` forked processes (default: one per
+    core), spawned and recycled in a long batch."""
     jobs = settings.jobs or os.cpu_count() or 1
     units = list(planned)
     finished: Finished = []
@@ -168,12 +169,17 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
             if progress:
                 progress.advance(unit, result, problems)
         return finished
+    from . import recycling
+
+    workers = min(jobs, len(units))
+    if len(units) > workers * recycling.UNITS_PER_WORKER:  # a long batch: memory flat (recycling)
+        return _recycled(units, settings, progress, workers)
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from multiprocessing import get_context
 
-    # fork: workers start with brochure already imported; each imports WeasyPrint once.
-    with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=get_context("fork"),
-                             initializer=_worker_start) as pool:
+    # fork: workers start with brochure already imported; each imports WeasyPrint once. No
+    # worker takes more than UNITS_PER_WORKER units here, so none grows past its share.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_worker_start) as pool:
         try:
             futures = {pool.submit(_work, unit, settings): unit for unit in units}
             if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
@@ -210,6 +216,23 @@ def _stop(pool: Any) -> None:
         worker.terminate()
     for worker in workers:
         worker.join(timeout=60)
+
+
+def _recycled(units: list[Unit], settings: Settings, progress: Progress | None, workers: int) -> Finished:
+    """``local`` for a long batch: on spawned workers, each replaced after its share of units."""
+    from .recycling import UNITS_PER_WORKER, Lanes
+
+    finished: Finished = []
+    if progress:
+        progress.start(len(units))
+    with Lanes(workers, UNITS_PER_WORKER) as lanes:
+        for unit, future in lanes.map_unordered(_work, units, settings):
+            result, problems = future.result()
+            finished.append((unit, result, problems))
+            if progress:
+                progress.advance(unit, result, problems)
+    order = {unit: i for i, unit in enumerate(units)}
+    return sorted(finished, key=lambda item: order[item[0]])
 
 
 def check_file(path: Path, name: str | None = None, settings: Checks | None = None,

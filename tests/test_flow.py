@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import make_content, run_main, seed_project, tool
 
-from brochure.render import flow, markup, patches
+from brochure.render import breaks, flow, markup, patches
 
 SEED_SLUG = "how-ketamine-affects-the-brain"
 MARGIN = 27.0  # the tri-fold's MediaBox starts 0.375 in outside the trim
@@ -160,8 +160,8 @@ def test_plain_text_maps_back_to_the_html() -> None:
     assert plain == "Call 988 now. Then\xa0rest & sleep."
     assert [fragment[s - 10:e - 10] for s, e, _ in where[plain.index("&"):plain.index("&") + 1]] == ["&amp;"]
     assert [d for _, _, d in where[5:8]] == [1, 1, 1] and where[0][2] == 0
-    assert flow.with_break_class('<p class="intro" id="x">') == '<p class="intro panel-break-before">'
-    assert flow.with_break_class("<h2>") == '<h2 class="panel-break-before">'
+    assert breaks.with_break_class('<p class="intro" id="x">') == '<p class="intro panel-break-before">'
+    assert breaks.with_break_class("<h2>") == '<h2 class="panel-break-before">'
 
 
 # The cover -------------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
     import pypdfium2 as pdfium
 
     _strip_text(pdf)
-    keys = {run.page: _fingerprint(pdf.pages[run.page]) for run in runs}
+    keys = {page: _fingerprint(pdf.pages[page]) for page in sorted({run.page for run in runs})}  # once a page
     pictures = {key: _RENDERED[key] for key in keys.values() if key in _RENDERED}
     missing = {page for page, key in keys.items() if key not in pictures}
     if missing:

@@ -25,6 +25,7 @@ from ..outputs import KINDS
 from ..render.paper import SHEETS
 from ..render.trifold import NAMES
 from .design import ImageSource
+from .drawn import Inked, drawn_extents
 from .findings import Finding, Severity
 from .pdfread import Box, PlacedImage, TextRun, intersect
 from .text import all_blocks
@@ -307,7 +308,8 @@ def _overlaps(runs: list[tuple[TextRun, Box]]) -> Iterable[tuple[TextRun, TextRu
     ordered = sorted(((run, box) for run, box in runs if box[2] > box[0] and box[3] > box[1]),
                      key=lambda item: (item[0].page, item[1][1]))
     for i, (one, a) in enumerate(ordered):
-        for other, b in ordered[i + 1:]:
+        for j in range(i + 1, len(ordered)):  # not a slice: copying the rest of the list was quadratic
+            other, b = ordered[j]
             if other.page != one.page or b[1] >= a[3]:
                 break
             width = min(a[2], b[2]) - max(a[0], b[0])
@@ -378,7 +380,7 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
             traced = Traced(source.file, source.line, source.key) if source else None
             found.add(area, problem[0], amount=problem[1], traced=traced)
     printed = KINDS[role].sheet  # paper: its panels and pages are looked at for blanks
-    inked = _inked(pdf, pages) if printed else {}
+    inked = drawn_extents(pdf, pages, SAFE) if printed else {}
     short = _short(name, pages, runs, placed, texts, inked) if printed else None
     for page in pages:
         for area in page:
@@ -387,49 +389,8 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
     return found.result() + ([short] if short is not None else [])
 
 
-_Inked = dict[tuple[int, str], tuple[float, float]]
-INK_DPI = 24  # enough to see a line of 9 pt type, a rule or a QR code
-
-
-def _inked(pdf: pikepdf.Pdf, pages: list[list[Area]]) -> _Inked:
-    """For each area, the lowest and highest point (PDF units) where something is drawn: its
-    words, pictures, rules and vector art such as a QR code, from the rendered page
-    (pypdfium2), as a reader sees it. A pixel counts when it differs from the area's
-    commonest colour (its paper or tint); the area's safe zone is left out, so a background
-    running to the trim does not count."""
-    import io
-
-    import pypdfium2 as pdfium
-
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    document = pdfium.PdfDocument(buffer.getvalue())
-    found: _Inked = {}
-    try:
-        for index, areas_ in enumerate(pages):
-            page = document[index]
-            left, _, _, top = (float(v) for v in pdf.pages[index].mediabox)
-            image = page.render(scale=INK_DPI / 72).to_pil().convert("L")
-            scale = INK_DPI / 72
-            for area in areas_:
-                x0, y0, x1, y1 = area.box
-                crop = image.crop((round((x0 + SAFE - left) * scale), round((top - y1 + SAFE) * scale),
-                                   round((x1 - SAFE - left) * scale), round((top - y0 - SAFE) * scale)))
-                if crop.width < 1 or crop.height < 1:
-                    continue
-                histogram = crop.histogram()
-                common = max(range(256), key=lambda v: histogram[v])
-                data, width = crop.tobytes(), crop.width
-                rows = [y for y in range(crop.height) if any(abs(v - common) > 40 for v in data[y * width:(y + 1) * width])]
-                if rows:
-                    found[(index, area.name)] = (top - SAFE - (rows[-1] + 1) / scale, top - SAFE - rows[0] / scale)
-    finally:
-        document.close()
-    return found
-
-
 def _used(area: Area, runs: list[TextRun], placed: list[PlacedImage],
-          inked: _Inked | None = None) -> tuple[float, list[TextRun]]:
+          inked: Inked | None = None) -> tuple[float, list[TextRun]]:
     """How much of ``area``'s height what is printed on it spans (0 to 1), and its words.
     A page (not a panel) leaves out its foot, where the running footer is."""
     height = area.box[3] - area.box[1]
@@ -445,7 +406,7 @@ def _used(area: Area, runs: list[TextRun], placed: list[PlacedImage],
 
 
 def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[PlacedImage], printed: bool,
-          short: bool, inked: _Inked) -> None:
+          short: bool, inked: Inked) -> None:
     """A warning when a printed panel or page is empty or nearly so: a folded brochure with a
     blank panel, or a sheet with a blank page, looks unfinished (and costs paper). When the
     whole inside is short (``short``), the panels it leaves thin are not reported one by one:
@@ -464,7 +425,7 @@ def _fill(found: _Findings, area: Area, runs: list[TextRun], placed: list[Placed
 
 
 def _short(name: str, pages: list[list[Area]], runs: list[TextRun], placed: list[PlacedImage],
-           texts: Texts | None, inked: _Inked) -> Finding | None:
+           texts: Texts | None, inked: Inked) -> Finding | None:
     """The text is short for a tri-fold: its three inside panels, on average, are less than
     ``SHORT`` filled, even after the build set it larger and spread it (render.panels). Says
     about how many words to add, from the words per height the inside already shows."""

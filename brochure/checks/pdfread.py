@@ -233,6 +233,17 @@ class _Reader:
         self._marks: list[bool] = []  # marked-content sequences open: is each (in) a /Figure?
         self._block: list[int] = []  # runs shown in the current BT ... ET, each placed by its own Tm
         self._placed = False  # a Tm since the last text shown
+        # Each ICC profile stream's transform, looked up once: reading a profile's bytes back
+        # (227 kB, inflated) at every colour operator made the read grow with the page count.
+        self._transforms: dict[tuple[int, int], Any] = {}
+
+    def transform(self, profile: Any) -> Any:
+        """``inks.cmyk_transform(profile)``, once per profile stream of this PDF."""
+        if profile is None or not profile.is_indirect:
+            return cmyk_transform(profile)
+        if profile.objgen not in self._transforms:
+            self._transforms[profile.objgen] = cmyk_transform(profile)
+        return self._transforms[profile.objgen]
 
     def font(self, obj: Any) -> Font:
         key = obj.objgen if obj.is_indirect else (id(obj), 0)
@@ -288,7 +299,7 @@ class _Reader:
             state.ctm = multiply((a, b, c, d, e, f), state.ctm)
         elif op in ("rg", "g", "k"):
             state.profile = self._output if op == "k" else None
-            state.colour = _colour([float(v) for v in operands], cmyk_transform(state.profile))
+            state.colour = _colour([float(v) for v in operands], self.transform(state.profile))
             state.space = {"rg": "/DeviceRGB", "g": "/DeviceGray", "k": "/DeviceCMYK"}[op]
         elif op == "cs":
             state.space, state.profile = _space_kind(operands[0], resources)
@@ -296,11 +307,11 @@ class _Reader:
                 state.profile = self._output
             state.colour = (0.0, 0.0, 0.0) if state.space in _COMPONENTS else None
             if state.space == "/DeviceCMYK":
-                state.colour = _colour([0.0, 0.0, 0.0, 1.0], cmyk_transform(state.profile))
+                state.colour = _colour([0.0, 0.0, 0.0, 1.0], self.transform(state.profile))
         elif op in ("sc", "scn"):
             numbers = [float(v) for v in operands if not isinstance(v, pikepdf.Name)]
             fits = _COMPONENTS.get(state.space) == len(numbers)
-            state.colour = _colour(numbers, cmyk_transform(state.profile)) if fits else None
+            state.colour = _colour(numbers, self.transform(state.profile)) if fits else None
         elif op == "gs":
             alpha = entry(resources, "/ExtGState", str(operands[0]), "/ca")
             if alpha is not None:

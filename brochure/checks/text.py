@@ -73,7 +73,7 @@ def markdown_blocks(text: str, path: Path_, source: Source) -> Iterator[Block]:
     key_line = source.lines.get(path)
     # A block scalar (``|``) starts on the line after its key; a folded or plain one has no "\n".
     base = None if key_line is None else key_line + (1 if "\n" in text else 0)
-    tokens = dialect.parser().parse(text)
+    tokens = dialect.tokens(text)
     in_table = in_note = False
     for token in tokens:
         in_table = (in_table or token.type == "table_open") and token.type != "table_close"

@@ -13,6 +13,7 @@ here), the checks (which words are sentences) and ``render.blocks`` (which adds 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -63,6 +64,29 @@ def parser() -> MarkdownIt:
     return extend(MarkdownIt("commonmark", {"html": False}))
 
 
+# Parsed texts, kept per process: a handout's every Markdown text is read by the content
+# model, the notes, the pictures, the links and the checks, and a batch's variants share
+# their texts. The tokens are shared: read them, never change them.
+_PARSED_MAX = 512
+
+
+@lru_cache(maxsize=_PARSED_MAX)
+def tokens(text: str, defined: frozenset[str] | None = None) -> tuple[Token, ...]:
+    """``text`` parsed in the dialect (read-only); with ``defined``, in an environment where
+    ``[^label]`` finds a note of the document with one of these labels (``seeded``)."""
+    if defined is None:
+        return tuple(parser().parse(text))
+    return tuple(parser().parse(text, seeded(defined)))
+
+
+@lru_cache(maxsize=_PARSED_MAX)
+def _defined(text: str) -> frozenset[str]:
+    """The labels of the notes ``text`` defines."""
+    env: dict[str, Any] = {}
+    parser().parse(text, env)
+    return frozenset(label[1:] for label in env.get("footnotes", {}).get("refs", {}))
+
+
 def callout_title(token: Token) -> tuple[str, str]:
     """(kind, title) of a callout's opening token: ``::: warning When to call 911``."""
     if token.type == "alert_open":
@@ -87,7 +111,7 @@ class Picture:
     in_table: bool
 
 
-def _walk(tokens: list[Token]) -> list[tuple[Token, Token, bool]]:
+def _walk(tokens: Sequence[Token]) -> list[tuple[Token, Token, bool]]:
     """Each inline child with its inline token and whether it sits in a table."""
     found = []
     in_table = 0
@@ -101,15 +125,20 @@ def _walk(tokens: list[Token]) -> list[tuple[Token, Token, bool]]:
 
 def pictures(text: str) -> list[Picture]:
     """Every picture in ``text``, in order."""
+    return list(_pictures(text))
+
+
+@lru_cache(maxsize=_PARSED_MAX)
+def _pictures(text: str) -> tuple[Picture, ...]:
     found = []
-    for child, inline, in_table in _walk(parser().parse(text)):
+    for child, inline, in_table in _walk(tokens(text)):
         if child.type != "image":
             continue
         others = [c for c in inline.children or [] if c is not child and (c.type != "text" or c.content.strip())]
         found.append(Picture(unquote(str(child.attrs.get("src", ""))), child.content.strip(),
                              str(child.attrs.get("title", "")).strip(),
                              tuple(str(child.attrs.get("class", "")).split()), not others, in_table))
-    return found
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -127,13 +156,9 @@ def seeded(labels: frozenset[str]) -> dict[str, Any]:
 
 def note_labels(texts: list[str]) -> NoteLabels:
     """Which notes the texts of one document define, and which they refer to (in any of them)."""
-    defined: set[str] = set()
-    for text in texts:
-        env: dict[str, Any] = {}
-        parser().parse(text, env)
-        defined |= {label[1:] for label in env.get("footnotes", {}).get("refs", {})}
+    defined = frozenset[str]().union(*(_defined(text) for text in texts))
     referred = {str(child.meta["label"]) for text in texts
-                for child, _, _ in _walk(parser().parse(text, seeded(frozenset(defined))))
+                for child, _, _ in _walk(tokens(text, defined))
                 if child.type == "footnote_ref" and child.meta.get("label")}
     return NoteLabels(frozenset(defined), frozenset(referred))
 
@@ -146,7 +171,7 @@ def problems(text: str, document: NoteLabels | None = None) -> list[str]:
     """
     own = note_labels([text])
     document = document or own
-    tokens = parser().parse(text, seeded(document.defined))
+    parsed = tokens(text, document.defined)
     found = []
     for picture in pictures(text):
         name = f"the picture '{picture.src}'"
@@ -165,12 +190,12 @@ def problems(text: str, document: NoteLabels | None = None) -> list[str]:
             found.append(f"{name} is inside a paragraph; give it a paragraph of its own (a blank line before and after)")
     found += [f"the note [^{label}] is never referred to; put [^{label}] after the words it supports"
               for label in sorted(own.defined - document.referred)]
-    for child, _, _ in _walk(tokens):
+    for child, _, _ in _walk(parsed):
         if child.type == "text":
             for label in _NOTE_REF.findall(child.content):
                 found.append(f"[^{label}] refers to no note; add a line '[^{label}]: where this comes from', "
                              "after a blank line, at the end of this text or of the last section")
-    for token in tokens:
+    for token in parsed:
         words = token.content.strip() if token.type == "inline" else ""
         fence = re.match(r":{3,}\s*(\S+)", words)
         alert = re.match(r"\[!(\w+)\]", words)

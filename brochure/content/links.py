@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .dialect import parser
+from .dialect import tokens
 
 _DOMAIN = r"[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}"
 _WEB = re.compile(rf"https?://{_DOMAIN}(:\d+)?([/?#]\S*)?", re.IGNORECASE)
@@ -31,7 +31,7 @@ def safe_href(href: str) -> str | None:
 def bad_links(markdown: str) -> list[str]:
     """The link targets in a Markdown text that are not web addresses, emails or phones."""
     bad = []
-    for block in parser().parse(markdown):  # links in tables, callouts and notes too
+    for block in tokens(markdown):  # links in tables, callouts and notes too
         for token in block.children or []:
             href = token.attrs.get("href") if token.type == "link_open" else None
             if isinstance(href, str) and safe_href(href) is None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..content.dialect import NEVER_END
 from . import panels, trifold
+from .breaks import source_of, with_break_class
 
 # The sentence-break pass -----------------------------------------------------------------
 #
@@ -55,7 +56,6 @@ Choose = Callable[[str, Callable[[str], Any]], tuple[str, Any]]
 MAX_LAYOUTS = 16
 OPTIONS_PER_PANEL = 3
 LEADING_STEPS = (0.985, 0.97)  # the article's leading, when breaks alone cannot do it
-BREAK_CLASS = "panel-break-before"
 
 # The whitespace after a sentence's end: ".", "!" or "?", closing quotes or brackets, then
 # whitespace before what may open a sentence (a capital or a digit: _is_end).
@@ -132,24 +132,6 @@ def _measure(text: str, document: Any) -> Layout | None:
     return Layout(text, document, problems, lines)
 
 
-def _start_tag(text: str, tag: str, ordinal: int) -> re.Match[str] | None:
-    """The ``ordinal``-th (from 0) start tag ``<tag ...>`` of the HTML, outside comments."""
-    count = 0
-    for match in re.finditer(rf"<!--.*?-->|<{tag}(?=[\s>/])[^>]*>", text, re.S):
-        if match.group(0).startswith("<!--"):
-            continue
-        if count == ordinal:
-            return match
-        count += 1
-    return None
-
-
-def source_of(text: str, root: Any, element: Any) -> re.Match[str] | None:
-    """Where ``element`` starts in the HTML: its tag counted among those of its name."""
-    ordinal = next((i for i, e in enumerate(root.iter(element.tag)) if e is element), -1)
-    return _start_tag(text, element.tag, ordinal) if ordinal >= 0 else None
-
-
 def _plain(fragment: str, offset: int) -> tuple[str, list[tuple[int, int, int]]]:
     """The text of an HTML fragment, and for each of its characters (start, end, depth) in
     the HTML: where it is (``offset`` added) and inside how many inline elements."""
@@ -177,18 +159,6 @@ def _plain(fragment: str, offset: int) -> tuple[str, list[tuple[int, int, int]]]
             chars += piece
             where += [(start + i, start + i + 1, depth) for i in range(len(piece))]
     return "".join(chars), where
-
-
-def with_break_class(tag: str) -> str:
-    """A start tag with ``BREAK_CLASS`` added to its classes (and without an id)."""
-    tag = re.sub(r"""\sid=("[^"]*"|'[^']*'|[^\s>]+)""", "", tag)
-    match = re.search(r"""\sclass=("([^"]*)"|'([^']*)'|([^\s>"']+))""", tag)
-    if match:
-        classes = next(g for g in match.groups()[1:] if g is not None)
-        return f'{tag[:match.start()]} class="{classes} {BREAK_CLASS}"{tag[match.end():]}'
-    name = re.match(r"<\w+", tag)
-    assert name is not None
-    return f'{tag[:name.end()]} class="{BREAK_CLASS}"{tag[name.end():]}'
 
 
 def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:

@@ -30,6 +30,7 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from . import trifold
+from .breaks import source_of, with_break_class
 
 # Type steps for a short article: the design's, then larger body text and leading (14 pt is
 # the largest body size patient-education guides use for print), headings in proportion.
@@ -218,8 +219,6 @@ def _balance(text: str, lay_out: Callable[[str], Any], count: int, width: float,
             best = (cost, cut)
     if best is None or (not thin and best[0] >= height):
         return None  # nothing fits; or every spread leaves a panel thin (its penalty is a whole panel)
-    from .flow import source_of, with_break_class
-
     root = _inside_root(measured)
     html = text
     for index in sorted(set(best[1]) - {n}, reverse=True):  # from the end: the offsets before stay good

@@ -157,16 +157,29 @@ def _utf16(hexa: str) -> str:
 
 @dataclass
 class _Marked:
-    """One marked-content sequence with an MCID: where its BDC is, its text, how high it sits."""
+    """One marked-content sequence with an MCID: where its BDC is, what it shows, how high it sits."""
 
     index: int
     mcid: int
-    text: list[str] = field(default_factory=list)
+    # Each text-showing operator's font and operand, decoded only when the words are asked
+    # for (``words``): only paragraphs at a page break are read, not every line of the PDF.
+    shown: list[tuple[Object | None, Object]] = field(default_factory=list)
     y: float | None = None
+    _words: str | None = None
+
+    def words(self, fonts: _Fonts) -> str:
+        """The sequence's text, from each font's ToUnicode CMap."""
+        if self._words is None:
+            parts = []
+            for font, operand in self.shown:
+                strings = list(operand) if isinstance(operand, Array) else [operand]
+                parts += [fonts.text(font, bytes(s)) for s in strings if isinstance(s, pikepdf.String)]
+            self._words = "".join(parts)
+        return self._words
 
 
-def _scan(page: pikepdf.Page, fonts: _Fonts) -> tuple[list[Operation], list[_Marked]]:
-    """A page's operators and its MCID sequences, with their text and height on the page."""
+def _scan(page: pikepdf.Page) -> tuple[list[Operation], list[_Marked]]:
+    """A page's operators and its MCID sequences, with what they show and their height on the page."""
     ops = list(pikepdf.parse_content_stream(page))
     resources = page.obj.get("/Resources", Dictionary())
     font_dict = resources.get("/Font", Dictionary())
@@ -212,9 +225,7 @@ def _scan(page: pikepdf.Page, fonts: _Fonts) -> tuple[list[Operation], list[_Mar
         if current.y is None:
             current.y = _times(tm if name != "Do" else _IDENTITY, ctm)[5]
         if name != "Do":
-            shown = args[-1] if name != "TJ" else args[0]
-            strings = list(shown) if isinstance(shown, Array) else [shown]
-            current.text += [fonts.text(font, bytes(s)) for s in strings if isinstance(s, pikepdf.String)]
+            current.shown.append((font, args[-1] if name != "TJ" else args[0]))
     return ops, marked
 
 
@@ -224,11 +235,14 @@ class _Mender:
     def __init__(self, pdf: Pdf, tree: Object) -> None:
         self.pdf, self.tree = pdf, tree
         self.pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
-        fonts = _Fonts()
-        self.scans = [_scan(page, fonts) for page in pdf.pages]
-        self.text = {(n, m.mcid): "".join(m.text) for n, (_, ms) in enumerate(self.scans) for m in ms}
+        self.fonts = _Fonts()
+        self.scans = [_scan(page) for page in pdf.pages]
+        self.marks = {(n, m.mcid): m for n, (_, ms) in enumerate(self.scans) for m in ms}
         role_map = tree.get("/RoleMap")
         self.roles = {str(k): str(v) for k, v in role_map.items()} if isinstance(role_map, Dictionary) else {}
+        # The first and last page of each element's content, kept while pages are joined: a
+        # join only widens its target's span, so no element's content is walked twice.
+        self.spans: dict[tuple[int, int], tuple[int, int] | None] = {}
 
     def run(self) -> None:
         top = self.tree
@@ -266,29 +280,59 @@ class _Mender:
         """(page, MCID or None for an OBJR, owning element) of each item in ``elem``, in order;
         ``deep``: in its descendants too."""
         for kid in _kids(elem):
-            if isinstance(kid, int):
-                yield self._page_of(elem), kid, elem
-            elif _is_elem(kid):
+            if _is_elem(kid):
                 if deep:
                     yield from self._content(kid)
-            elif isinstance(kid, Dictionary) and kid.get("/Type") in (Name.MCR, Name.OBJR):
-                pg = kid.get("/Pg")
-                page = self.pages.get(pg.objgen) if isinstance(pg, Dictionary) else self._page_of(elem)
-                yield page, int(kid.MCID) if kid.get("/Type") == Name.MCR else None, elem
+            else:
+                yield from self._items(elem, kid)
 
-    def _pages(self, elem: Object) -> list[int]:
-        return [page for page, _, _ in self._content(elem) if page is not None]
+    def _items(self, elem: Object, kid: Kid) -> Iterator[tuple[int | None, int | None, Object]]:
+        """(page, MCID or None, ``elem``) of ``kid``, an MCID, MCR or OBJR of ``elem``; nothing for another kid."""
+        if isinstance(kid, int):
+            yield self._page_of(elem), kid, elem
+        elif isinstance(kid, Dictionary) and kid.get("/Type") in (Name.MCR, Name.OBJR):
+            pg = kid.get("/Pg")
+            page = self.pages.get(pg.objgen) if isinstance(pg, Dictionary) else self._page_of(elem)
+            yield page, int(kid.MCID) if kid.get("/Type") == Name.MCR else None, elem
+
+    def _span(self, elem: Object) -> tuple[int, int] | None:
+        """The first and last page of the content in ``elem`` and below it (None: no content)."""
+        key = elem.objgen
+        if key not in self.spans:
+            self.spans[key] = self._widen(None, elem, _kids(elem))
+        return self.spans[key]
+
+    def _widen(self, span: tuple[int, int] | None, elem: Object, kids: list[Kid]) -> tuple[int, int] | None:
+        """``span`` widened by the pages of ``kids``, items of ``elem``."""
+        for kid in kids:
+            if _is_elem(kid):
+                pages = self._span(kid)
+            else:
+                page = next((p for p, _, _ in self._items(elem, kid)), None)
+                pages = None if page is None else (page, page)
+            if pages is not None:
+                span = pages if span is None else (min(span[0], pages[0]), max(span[1], pages[1]))
+        return span
+
+    def _forget(self, elem: Object) -> None:
+        """Drop the kept spans that depend on ``elem``'s parent: its own, when it names no page."""
+        if elem.get("/Pg") is None:
+            self.spans.pop(elem.objgen, None)
+            for kid in _kids(elem):
+                if _is_elem(kid):
+                    self._forget(kid)
 
     def _words(self, elem: Object) -> str:
-        return "".join(self.text.get((p, m), "") for p, m, _ in self._content(elem) if p is not None and m is not None)
+        return "".join(self.marks[(p, m)].words(self.fonts) for p, m, _ in self._content(elem)
+                       if p is not None and m is not None and (p, m) in self.marks)
 
     def _continues(self, before: Object, after: Object) -> bool:
         """Whether ``after``, first on its page, is the rest of ``before``, last on the page before."""
         role = self._role(before)
         if role != self._role(after):
             return False
-        ends, starts = self._pages(before), self._pages(after)
-        if not ends or not starts or min(starts) != max(ends) + 1 or min(starts) != self._page_of(after):
+        ends, starts = self._span(before), self._span(after)
+        if ends is None or starts is None or starts[0] != ends[1] + 1 or starts[0] != self._page_of(after):
             return False
         if role in CONTAINERS:
             first = next((k for k in _kids(after) if _is_elem(k)), None)
@@ -312,8 +356,13 @@ class _Mender:
 
     def _join(self, into: Object, other: Object) -> None:
         """Move ``other``'s kids to the end of ``into``; then join at the seam, one level down."""
-        before = _kids(into)
-        seam = before[-1] if before and _is_elem(before[-1]) else None
+        span = self._span(into)  # before anything moves: ``into``'s own content
+        before = into.get("/K")
+        if not isinstance(before, Array):  # one kid or none: made a list, as every join leaves it
+            into.K = Array(_kids(into))
+            before = into.K
+        last = before[len(before) - 1] if len(before) else None
+        seam = last if _is_elem(last) else None
         page, other_page = self._page_of(into), self._page_of(other)
         moved: list[Kid] = []
         for kid in _kids(other):
@@ -321,12 +370,15 @@ class _Mender:
                 kid = Dictionary(Type=Name.MCR, Pg=other.Pg, MCID=kid)
             elif _is_elem(kid):
                 kid.P = into
+                self._forget(kid)  # it may have taken its page from ``other``
             moved.append(kid)
+        span = self._widen(span, into, moved)
         first = moved[0] if moved else None
         if seam is not None and _is_elem(first) and self._continues(seam, first):
             self._join(seam, first)
             moved.pop(0)
-        self._set_kids(into, before + moved)
+        before.extend(cast(list[Object], moved))  # in place: the kids already there are not copied again
+        self.spans[into.objgen] = span
 
     @staticmethod
     def _set_kids(node: Object, kids: list[Kid]) -> None:
