@@ -41,3 +41,14 @@ if [[ ! -f "$stamp" ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
   touch "$stamp"
 fi
+
+# axe-core, the accessibility engine the editor's browser test injects into the page, from
+# npm into .venv/node (pinned; only when missing). Node.js and npm come with the machine.
+AXE=4.14.1
+if [[ "${1:-}" == "--dev" && ! -f .venv/node/node_modules/axe-core/axe.min.js ]]; then
+  if command -v npm >/dev/null; then
+    npm install --silent --no-audit --no-fund --prefix .venv/node "axe-core@$AXE" >/dev/null
+  else
+    echo "setup.sh: npm is missing, so the accessibility test will be skipped (apt-get install npm)" >&2
+  fi
+fi

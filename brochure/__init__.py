@@ -22,11 +22,14 @@ Stages (a stage imports only those above it in this list, and the leaves)::
     top      build (one unit: plan, render, record, commit, review) -> runner (a batch; cluster
              and bundle only with --scheduler) -> watch, serve, proof, catalog, approval -> cli
              (starter: the files of ``new``)
+             studio (the form beside the preview's pages: form, store, routes; read by serve)
+             importer (brochure import: .docx, .md, .txt, .html -> a content file)
 
 Registries (a new one is one record there)::
 
     output kinds   outputs.KINDS           print, email, office: template, options, links, tags, QR, CMYK, sheet, trim
-    commands       cli.COMMANDS            build, check, watch, proof, serve, translated, new, schema
+    commands       cli.COMMANDS            build, check, watch, proof, serve (studio), import, translated, new, schema
+    form fields    studio.form.FIELDS      the editor's controls: key, label, kind, hint
     finding kinds  checks.findings.KINDS   each check's kind and its title
     languages      checks.languages.KNOWN  word lists, patterns and advice per language
     papers, bleeds render.paper.SHEETS, BLEEDS

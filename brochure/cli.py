@@ -31,7 +31,9 @@ COMMANDS = {
     "check": "check each file as a patient-education reviewer would: reading level, claims, contact, contrast...",
     "watch": "build, then rebuild on every save of the content, its images or a template; Ctrl-C stops",
     "proof": "build, then write a PNG of every page to out/proof/, with trim, bleed and fold lines on print proofs",
-    "serve": "build and show the pages in your browser, updated on every save; Ctrl-C stops",
+    "serve": "build and show the pages in your browser beside a form to edit them, updated on every save; Ctrl-C stops",
+    "studio": "the same as serve: edit the handout in your browser beside its pages",
+    "import": "turn an article (.docx, .md, .txt or .html) into a content file, its pictures copied beside it",
     "translated": "record that each translation FILE (first-visit.es.yaml) matches its source's text as it is now",
     "new": "start a handout in FOLDER (content.yaml and a logo), or with --project a project folder to build as it is",
     "schema": "print the JSON Schema of content files, or with --project of brochure.yaml (or write it with --write FILE)",
@@ -136,10 +138,15 @@ def _parser() -> argparse.ArgumentParser:
     proof.add_argument("--dpi", type=_dpi, default=150, help="resolution of the pictures (default: 150)")
     proof.add_argument("--no-guides", dest="guides", action="store_false",
                        help="leave out the trim, bleed and fold lines")
-    serve = sub.add_parser("serve", help=COMMANDS["serve"], description=COMMANDS["serve"])
-    _files_and_out(serve)
-    serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
-    serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+    for command in ("serve", "studio"):
+        serve = sub.add_parser(command, help=COMMANDS[command], description=COMMANDS[command])
+        _files_and_out(serve)
+        serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
+        serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+    imports = sub.add_parser("import", help=COMMANDS["import"], description=COMMANDS["import"])
+    imports.add_argument("file", metavar="FILE", help="the article: a Word file (.docx), Markdown, plain text or HTML")
+    imports.add_argument("--to", metavar="FILE", help="the content file to write (default: FILE's name, .yaml, here)")
+    imports.add_argument("--force", action="store_true", help="replace the content file if it exists")
     translated = sub.add_parser("translated", help=COMMANDS["translated"], description=COMMANDS["translated"])
     translated.add_argument("files", nargs="+", metavar="FILE", help="translations (name.LANG.yaml beside name.yaml)")
     new = sub.add_parser("new", help=COMMANDS["new"], description=COMMANDS["new"])
@@ -326,6 +333,19 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .importer import CannotImport, default_target, import_file, summary
+
+    target = Path(args.to) if args.to else default_target(Path(args.file))
+    try:
+        imported = import_file(Path(args.file), target, force=args.force)
+    except CannotImport as error:
+        print(error, file=sys.stderr)
+        return 1
+    print("\n".join(summary(imported, _prog())))
+    return 0
+
+
 def _schema_text(project: bool) -> str:
     from .content import json_schema
     from .content.project import project_schema
@@ -431,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
-                "schema": _schema, "translated": _translated, "new": _new}
+                "studio": _serve, "import": _import, "schema": _schema, "translated": _translated, "new": _new}
     from .environment import SettingError, check
     from .errors import ContentError
 

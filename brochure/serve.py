@@ -32,6 +32,8 @@ from .picker import FileView, choose, describe, error_view, finding_view, import
 from .proof import DEFAULT_DPI, current_proofs, proof_digests
 from .runner import Outcome
 from .settings import Settings
+from .studio.routes import Editor, editor_view
+from .studio.routes import routes as editor_routes
 from .watch import Discover, rebuilds
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ class Preview:
         self.allowed: set[str] = set()  # paths under out/ the server may send
         self.lock = threading.Lock()
         self.closing = threading.Event()  # the server is stopping: event streams end
+        self.editor = Editor()  # the form beside the pages: its token and the files it may write
 
     def update(self, outcomes: list[Outcome]) -> None:
         """Take a batch's outcomes: new proofs for new PDFs, errors over the last good pages."""
@@ -176,8 +179,10 @@ def app(preview: Preview) -> Any:
     async def index(request: Request) -> Response:
         with preview.lock:  # the handout, language and location asked for in the address; the first of each else
             choice = choose(preview.views, request.query_params)
-            html = template.render(choice=choice, files=list(preview.views.values()), version=preview.version,
-                                   status=preview.status)
+            version, status = preview.version, preview.status
+        editor = await run_in_threadpool(editor_view, preview.editor, choice)
+        html = template.render(choice=choice, files=list(preview.views.values()), version=version, status=status,
+                               editor=editor, token=preview.editor.token)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def events(request: Request) -> Response:
@@ -205,7 +210,12 @@ def app(preview: Preview) -> Any:
         return Response(data, media_type=media_type,
                         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
-    routes = [Route("/", index), Route("/events", events), Route("/files/{name:path}", files)]
+    def views() -> dict[str, FileView]:
+        with preview.lock:
+            return dict(preview.views)
+
+    routes = [Route("/", index), Route("/events", events), Route("/files/{name:path}", files),
+              *editor_routes(preview.editor, views)]
     # Only requests addressed to this computer: a web page elsewhere cannot reach the preview
     # through a DNS name that points here (DNS rebinding).
     hosts = [Middleware(TrustedHostMiddleware, allowed_hosts=[HOST, "localhost"])]
@@ -339,6 +349,7 @@ def serve(files: list[tuple[Path, str]], settings: Settings,
         print(cannot_listen(port, error), file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     preview = Preview(out_dir, settings.dpi)
+    preview.editor.sources = {name: path for path, name in files}
     stop = threading.Event()
     watcher: threading.Thread | None = None
 

@@ -17,9 +17,10 @@ import pytest
 from conftest import REPO, make_content, seed_project, tool, write_minimal
 
 from brochure.checks.findings import KINDS, Finding
-from brochure.checks.layout import Texts, areas
+from brochure.checks.layout import areas
 from brochure.checks.pdfread import read_pages
 from brochure.checks.review import check_content, check_pdf
+from brochure.checks.traced import Texts
 from brochure.content import Checks, load_with_source
 from brochure.render.paper import PT_PER_IN, SHEETS
 from brochure.runner import check_file

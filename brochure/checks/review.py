@@ -27,13 +27,15 @@ from .design import (
 )
 from .findings import Finding
 from .languages import language_of
-from .layout import Texts, layout
+from .layout import layout
 from .origin import placed
 from .pdfread import read_pages
+from .rarity import knows, rare_words
 from .reading import long_sentences, reading_level
 from .required import required
 from .terms import claims, jargon, load_claims, load_terms
 from .text import text_blocks
+from .traced import Texts
 from .translation import translation
 
 
@@ -65,13 +67,15 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
                 + reading_level(brochure, source, settings)
                 + long_sentences(brochure, source, settings)
                 + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms), language.wordlists), language)
+                + rare_words(blocks, source.file, language, settings, brochure)
                 + claims(blocks, source.file, load_claims(tuple(settings.extra_claims), language.wordlists), language)
                 + translation(brochure, source)
                 + contacts(brochure, source, blocks, settings))
     if language.wordlists is None:
         findings.append(Finding("jargon", "info", source.file, source.lines.get(("lang",)), "lang",
                                 f"brochure has no lists of medical terms and claims in {language.name}: only "
-                                "checks.extra_terms and checks.extra_claims were looked for"))
+                                "checks.extra_terms and checks.extra_claims were looked for"
+                                + (f", and words rare in everyday {language.name}" if knows(language.code) else "")))
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -80,7 +84,7 @@ def check_pdfs(print_pdf: Path | None, email_pdf: Path | None, settings: Checks,
     """Every finding read from a brochure's two PDFs.
 
     ``images`` (from ``content_images``) lets a low-resolution or misplaced picture, and
-    ``texts`` (``layout.Texts``) misplaced words, be reported at the content line that names
+    ``texts`` (``traced.Texts``) misplaced words, be reported at the content line that names
     them, rather than only by page.
     """
     findings: list[Finding] = []

@@ -63,7 +63,8 @@ class _Use:
     explanation: str | None  # the explaining words, or None when there are none
 
 
-def _explanation(text: str, match: re.Match[str], language: Language = ENGLISH) -> str | None:
+def explanation(text: str, match: re.Match[str], language: Language = ENGLISH) -> str | None:
+    """The words explaining the term ``match`` in ``text`` ("" when it is explained before it), or None."""
     after = text[match.end():]
     if language.explained_before.search(text[:match.start()]):
         return ""
@@ -88,7 +89,7 @@ def _first_uses(blocks: list[Block], terms: tuple[tuple[str, re.Pattern[str]], .
         for block in blocks:
             match = pattern.search(block.text)
             if match:
-                uses.append(_Use(term, block, match, _explanation(block.text, match, language)))
+                uses.append(_Use(term, block, match, explanation(block.text, match, language)))
                 break
     return uses
 

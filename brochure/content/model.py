@@ -318,6 +318,9 @@ class Checks(StrictModel):
     max_sentence_words: int = Field(20, ge=5, description="Longest acceptable sentence, in words (default 20).")
     extra_terms: list[str] = Field([], description="More medical terms to explain, beside the bundled list.")
     extra_claims: list[str] = Field([], description="More claim phrases to flag, beside the bundled list.")
+    glossary: list[str] = Field(
+        [], description="Words your readers know (the clinic's own terms, local names): never reported as hard "
+                        "words, however rare they are in everyday use. Set in brochure.yaml for a whole project.")
     min_ppi: int = Field(300, ge=72, description="Lowest acceptable image resolution in the print PDF (default 300).")
     min_type_pt: float = Field(9, ge=4, le=36, description="Smallest acceptable type size in points (default 9).")
     other_contacts: list[str] = Field(

@@ -31,6 +31,7 @@ from markupsafe import Markup, escape
 from ..content import Brochure, dialect
 
 _NOTES = "brochure_notes"  # the env key of a document's notes
+LANG = "brochure_lang"  # the env key of the document's language: markup links its emergency numbers
 Words = Callable[[str], str]  # a label by its key (``render.labels.Labels``): "callout_warning" -> "Warning"
 _ENGLISH = {**{f"callout_{kind}": word for kind, word in dialect.CALLOUTS.items()},
             "sources": "Sources", "box_to_tick": "Box to tick", "ticked_box": "Ticked box"}
@@ -256,6 +257,7 @@ class Notes:
         # its note in a later body (the content model has checked that each one does).
         self.env: dict[str, Any] = dialect.seeded(dialect.note_labels(texts).defined)
         self.env[_NOTES] = {"bodies": {}, "numbers": {}, "parser": None, "labels": labels}
+        self.env[LANG] = brochure.lang if brochure else "en"
 
     def html(self) -> Markup:
         """The notes, numbered, under the heading "Sources" (in the document's language);

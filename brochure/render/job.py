@@ -42,17 +42,20 @@ class Job:
 
 def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
     """The tri-fold's print PDF is laid out as six panel pages, then imposed on the sheet; the
-    handout's gets crop marks in the registration colour. The office PDF of a tri-fold is the
-    same sheet cut to its trim: two landscape pages to print on both sides."""
+    handout's gets crop marks in the registration colour. A kind not cut at a trim (the office
+    PDF) is its page alone: a tri-fold's sheet imposed with neither bleed nor marks, two
+    landscape pages to print on both sides, and no box beyond the page."""
     kind = KINDS[job.output]
     if kind.sheet and job.layout == "trifold":
         sheet = SHEETS[job.paper]
         if not kind.trimmed:
-            return lambda data, document: marks.without_marks(trifold.impose(data, document, sheet))
+            return lambda data, document: marks.trim_only(trifold.impose(data, document, sheet, crop=False))
         bleed = BLEEDS[job.bleed]
         return lambda data, document: trifold.impose(data, document, sheet, bleed)
     if kind.trimmed:
         return lambda data, document: marks.add_crop_marks(data)
+    if kind.sheet:  # for a desktop printer: the page, and no box beyond it
+        return lambda data, document: marks.trim_only(data)
     return None
 
 

@@ -220,15 +220,23 @@ def link_descriptions(html: str, clinic: Clinic, labels: Labels) -> dict[str, st
     """What a screen reader says for every link of a document: the clinic's own by its name,
     any other phone, email or web address by what it does, in the handout's language."""
     spoken: dict[str, str] = {}
+    shown = dict(re.findall(r'<a\b[^>]*\bhref="([^"]+)"[^>]*>([^<]*)</a>', html))
     for href in dict.fromkeys(re.findall(r'<a\b[^>]*\bhref="([^"]+)"', html)):
+        written = re.sub(r"[\u200b\u2060]", "", shown.get(href, "")).strip()
         href = href.replace("&amp;", "&")
         scheme, _, rest = href.partition(":")
         if scheme == "tel":
-            spoken[href] = labels("call_number", phone=_shown_phone(rest))
+            # A number as the text writes it ("+34 912 345 678"), read in groups, not as one long number.
+            phone = _shown_phone(rest)
+            if not phone.startswith("(") and re.fullmatch(r"[+\d][\d\s().-]+", written):
+                phone = written
+            spoken[href] = labels("call_number", phone=phone)
         elif scheme == "mailto":
             spoken[href] = labels("email_address", email=rest.split("?")[0])
         elif scheme in ("http", "https"):
             spoken[href] = labels("open_address", address=markup.web_label(href))
+        elif re.fullmatch(r"#note-\d+", href):  # a footnote's number: "Note 1", "Nota 1"
+            spoken[href] = f"{labels('callout_note')} {href.rsplit('-', 1)[1]}"
     if clinic.phone:
         spoken[markup.tel_href(clinic.phone)] = labels("call_clinic", clinic=clinic.name, phone=clinic.phone)
     if clinic.email:

@@ -1,5 +1,5 @@
 """Marks: crop and fold marks in the registration colour, drawn outside the bleed (and a
-sheet cut to its trim, without them, for the office PDF).
+page cut to its trim, with no other box, for the office PDF).
 
 Why our own and not WeasyPrint's ``marks: crop``: WeasyPrint draws those in RGB black, which
 a CMYK workflow separates onto the black plate alone; a press registers its plates by marks
@@ -62,18 +62,19 @@ def add_crop_marks(data: bytes) -> bytes:
         return out.getvalue()
 
 
-def without_marks(data: bytes) -> bytes:
-    """Every page cut to its TrimBox: no bleed and no marks, for a desktop printer's paper.
+def trim_only(data: bytes) -> bytes:
+    """Every page cut to its TrimBox, with no other box: the office PDF, for a desktop printer.
 
-    The marks and bleed drawn outside the trim stay in the content but outside the page, so
-    no printer or viewer shows them.
+    A page's MediaBox becomes its trim, and its BleedBox, TrimBox, CropBox and ArtBox go:
+    nothing outside the page is left to show, and no box names an area beyond it.
     """
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
-            trim = pikepdf.Array([float(v) for v in page.obj.TrimBox])
-            for box in ("/MediaBox", "/CropBox", "/BleedBox", "/ArtBox"):
-                if box in page.obj or box == "/MediaBox":
-                    page.obj[box] = trim
+            if "/TrimBox" in page.obj:
+                page.obj.MediaBox = pikepdf.Array([float(v) for v in page.obj.TrimBox])
+            for box in ("/CropBox", "/BleedBox", "/TrimBox", "/ArtBox"):
+                if box in page.obj:
+                    del page.obj[box]
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, static_id=True)
         return out.getvalue()

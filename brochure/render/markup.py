@@ -8,23 +8,41 @@ place; every other string from YAML stays text and is escaped by Jinja.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from ..content.links import safe_href
+from ..content.links import TLDS, emergency_numbers, safe_href
 from . import blocks
 
-# A web address (with scheme or www.), an email, or a North American / international phone.
-_LINKS = re.compile(
+# A web address (with scheme, www. or a known top-level domain), an email, or a phone number:
+# North American, or international with its "+". Short emergency numbers are added per language.
+_TLD = "|".join(sorted((re.escape(t) for t in TLDS), key=len, reverse=True))
+_PATH = r"(/[^\s<>()\"]*[^\s<>()\".,;:!?])?"
+_ADDRESSES = (
     r"(?P<url>\bhttps?://[^\s<>()\"]+[^\s<>()\".,;:!?])"
-    r"|(?P<www>\bwww\.[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+(/[^\s<>()\"]*[^\s<>()\".,;:!?])?)"
+    r"|(?P<www>\bwww\.[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+" + _PATH + ")"
     r"|(?P<email>\b[\w.+-]+@[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}\b)"
-    r"|(?P<phone>(?<![\w/])(\+\d{1,3}[\s.-]?)?(\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}\b)"
-    r"|(?P<crisis>\b988\b)"
+    # A bare domain: "cdc.gov/flu", "NIH.gov"; its last part lowercase and a known domain,
+    # so "e.g.", "2.5" and "v1.2" are never links.
+    r"|(?P<bare>(?<![\w@./-])([a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+(?:" + _TLD + r")(?![\w-])" + _PATH + ")"
+    r"|(?P<phone>(?<![\w/+])((\+?1[\s.-])?(\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
+    r"|\+\d{1,3}([\s.-]\(?\d{1,4}\)?){2,5})(?![\w-]|[.,]\d))"
 )
+
+
+@lru_cache(maxsize=32)
+def links_pattern(lang: str = "en") -> re.Pattern[str]:
+    """Every address in a text of language ``lang``: its emergency numbers too (911 and 988
+    in English, 112 besides in Spanish...), as whole numbers, never part of a longer number,
+    a decimal, a time or an amount ("112 mg", "911.5", "9:11")."""
+    short = "|".join(re.escape(n) for n in emergency_numbers(lang))
+    crisis = (r"|(?P<crisis>(?<![\w.,:/#+$€£-])(?:" + short + r")(?![\w%°/-]|[.,:]\d|\s?(?:mg|mcg|ml|mL|g|kg|cm|mm)\b))"
+              if short else "")
+    return re.compile(_ADDRESSES + crisis)
 
 
 def tel_href(phone: str) -> str:
@@ -34,6 +52,8 @@ def tel_href(phone: str) -> str:
         return f"tel:+{digits}"
     if len(digits) == 10:
         return f"tel:+1{digits}"
+    if len(digits) == 11 and digits.startswith("1") and len(phone.strip()) > 11:  # 1-800-273-8255
+        return f"tel:+{digits}"
     return f"tel:{digits}"
 
 
@@ -65,13 +85,13 @@ def breakable(address: str) -> str:
 
 def _shown(match: re.Match[str]) -> str:
     """A link's text: addresses may break after "@", "." and "/" (not after "-"); phone numbers never break."""
-    return breakable(match.group(0)) if match.lastgroup in ("url", "www", "email") else match.group(0)
+    return breakable(match.group(0)) if match.lastgroup in ("url", "www", "bare", "email") else match.group(0)
 
 
 def _href(match: re.Match[str]) -> str:
     kind = match.lastgroup
     text = match.group(0)
-    if kind in ("url", "www"):
+    if kind in ("url", "www", "bare"):
         return web_href(text)
     if kind == "email":
         return f"mailto:{text}"
@@ -80,6 +100,8 @@ def _href(match: re.Match[str]) -> str:
 
 def _linkify(state: StateCore) -> None:
     """Core rule: split text tokens outside links at phone numbers, emails and web addresses."""
+    lang = state.env.get(blocks.LANG, "en") if isinstance(state.env, dict) else "en"
+    pattern = links_pattern(str(lang))
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -92,7 +114,7 @@ def _linkify(state: StateCore) -> None:
                 children.append(token)
                 continue
             position = 0
-            for match in _LINKS.finditer(token.content):
+            for match in pattern.finditer(token.content):
                 if match.start() > position:
                     children.append(_text(token.content[position:match.start()]))
                 link = Token("link_open", "a", 1)
@@ -129,6 +151,29 @@ def _safe_links(state: StateCore) -> None:
             kept.append(token)
         if block.children:
             block.children = kept
+
+
+_LEVEL = "brochure_heading_level"  # the env key: the level of a body's first heading
+
+
+def _nest_headings(state: StateCore) -> None:
+    """Core rule: a body's headings nest under the heading above the body, whatever the text
+    says. The outermost level the body uses becomes ``env[_LEVEL]`` (3 under a section's
+    h2), each deeper one the next level: ``#`` then ``####`` is h3 then h4, never a second
+    h1 or a skipped level (PDF/UA-1 and screen readers' outline need the nesting)."""
+    top = state.env.get(_LEVEL, 3) if isinstance(state.env, dict) else 3
+    open_levels: list[int] = []  # the written levels of the headings enclosing this one
+    current = "h3"
+    for token in state.tokens:
+        if token.type == "heading_open":
+            written = int(token.tag[1:])
+            while open_levels and open_levels[-1] >= written:
+                open_levels.pop()
+            current = f"h{min(6, top + len(open_levels))}"
+            open_levels.append(written)
+            token.tag = current
+        elif token.type == "heading_close":
+            token.tag = current
 
 
 # A web or email address written as words (cdc.gov/flu, www.x.org, a@b.org): not "e.g.",
@@ -197,9 +242,12 @@ def _whole_words(state: StateCore) -> None:
 
 def _make_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.core.ruler.push("brochure_headings", _nest_headings)
     parser.core.ruler.push("brochure_safe_links", _safe_links)
-    parser.core.ruler.push("brochure_links", _linkify)
     blocks.install(parser)  # tables, callouts, checklists, pictures (each checked by the content model), notes
+    # After the blocks are made, so a callout's title and a picture's caption get their links
+    # too; before the notes are set aside, so theirs do.
+    parser.core.ruler.before("brochure_notes", "brochure_links", _linkify)
     parser.core.ruler.push("brochure_whole_words", _whole_words)
     return parser
 
@@ -207,20 +255,24 @@ def _make_parser() -> MarkdownIt:
 _PARSER = _make_parser()
 
 
-def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = False) -> Markup:
+def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = False, level: int = 3) -> Markup:
     """Render a Markdown body; raw HTML in it is shown as text, never interpreted. ``notes``:
     the document's, which numbers footnotes through every body and prints them at its end.
-    ``whole_words``: mark the words never to hyphenate (a hyphenated output: print, office)."""
+    ``whole_words``: mark the words never to hyphenate (a hyphenated output: print, office).
+    ``level``: the level of the body's outermost headings (3 in a section under its h2; 2 in
+    the intro, under the title)."""
     env = notes.env if notes is not None else {}
     env[WHOLE_WORDS] = whole_words
+    env[_LEVEL] = max(1, min(6, level))
     return Markup(_PARSER.render(text, env))
 
 
-def linkify(text: str) -> Markup:
-    """Plain text with its phone numbers, emails and web addresses as links (HTML-escaped)."""
+def linkify(text: str, lang: str = "en") -> Markup:
+    """Plain text with its phone numbers, emails and web addresses as links (HTML-escaped);
+    ``lang``: the text's language, which says what its emergency numbers are."""
     out = Markup("")
     position = 0
-    for match in _LINKS.finditer(text):
+    for match in links_pattern(lang).finditer(text):
         out += text[position:match.start()]
         out += Markup('<a href="{}">{}</a>').format(_href(match), _shown(match))
         position = match.end()

@@ -265,7 +265,8 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         if not kind.links:  # PDF/X: no annotations; a printed link is its words
             for page in document.pages:
                 page.links.clear()
-        data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed),
+        # Only a PDF cut at its trim has a bleed: a screen's or a desktop printer's page names no area beyond it.
+        data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
                                   pdf_identifier=digest[:32].encode(), **OPTIONS[output])
     # Fonts fetched once stay registered: they are inputs of every later PDF all the same.
     font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}

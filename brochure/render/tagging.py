@@ -44,7 +44,11 @@ _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 def describe(uri: str) -> str:
-    """A link's spoken description from its address: "Call (913) 871-9888", "Email a@b.org"."""
+    """A link's spoken description from its address: "Call (913) 871-9888", "Email a@b.org",
+    "Footnote 1" (``#note-1``)."""
+    note = re.fullmatch(r"#note-(\d+)", uri)
+    if note:  # a footnote's number in the text (render.blocks)
+        return f"Footnote {note[1]}"
     scheme, _, rest = uri.partition(":")
     scheme = scheme.lower()
     if scheme == "tel":
@@ -86,8 +90,12 @@ def _describe_links(pdf: Pdf, descriptions: Mapping[str, str]) -> None:
                 continue
             action = annot.get("/A")
             uri = action.get("/URI") if isinstance(action, Dictionary) else None
+            dest = annot.get("/Dest")
             if uri is not None:
                 annot.Contents = pikepdf.String(descriptions.get(str(uri)) or describe(str(uri)))
+            elif isinstance(dest, (pikepdf.String, Name)):  # a named place in the document: "#note-1"
+                target = "#" + str(dest).lstrip("/")
+                annot.Contents = pikepdf.String(descriptions.get(target) or describe(target))
             elif "/Contents" not in annot:
                 annot.Contents = pikepdf.String(f"Go to another place in this document, from page {number}")
 

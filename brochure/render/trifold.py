@@ -160,17 +160,22 @@ def _right_to_left(document: Any) -> bool:
     return False
 
 
-def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT) -> bytes:
-    """Place the panel pages of ``data`` on the two sides of the sheet; return the new PDF."""
+def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT, crop: bool = True) -> bytes:
+    """Place the panel pages of ``data`` on the two sides of the sheet; return the new PDF.
+
+    ``crop``: with bleed, crop and fold marks outside the trim (the print shop's sheet);
+    without, the sheet at its trim size and nothing else (the office PDF: no marks in the file
+    at all, no colour but the panels' own RGB).
+    """
     import pikepdf  # only the tri-fold's print PDF needs it
 
     mapping = slots(document)
     pdf = pikepdf.open(io.BytesIO(data))
     panels = list(pdf.pages)
-    b = bleed
-    margin = MARK_OFFSET_PT + MARK_LENGTH_PT
+    b = bleed if crop else 0.0
+    margin = MARK_OFFSET_PT + MARK_LENGTH_PT if crop else 0.0
     sides = []
-    registration = marks.registration_colour(pdf)
+    registration = marks.registration_colour(pdf) if crop else None
     rtl = _right_to_left(document)
     for side in (0, 1):
         xobjects = pikepdf.Dictionary()
@@ -195,16 +200,16 @@ def impose(data: bytes, document: Any, sheet: Sheet, bleed: float = BLEED_PT) ->
             right = x + width + (b if column == 2 else 0)
             ops.append(f"q {left:.3f} {-b:.3f} {right - left:.3f} {sheet.height + 2 * b:.3f} re W n "
                        f"1 0 0 1 {x:.3f} 0 cm {name} Do Q")
-        content = ("\n".join(ops) + "\n").encode() + _marks(sheet) + _fold_marks(folds, sheet.height)
-        page = pikepdf.Dictionary(
-            Type=pikepdf.Name.Page,
-            MediaBox=[-margin, -margin, sheet.width + margin, sheet.height + margin],
-            BleedBox=[-b, -b, sheet.width + b, sheet.height + b],
-            TrimBox=[0, 0, sheet.width, sheet.height],
-            Resources=pikepdf.Dictionary(XObject=xobjects,
-                                         ColorSpace=pikepdf.Dictionary({marks.RESOURCE: registration})),
-            Contents=pdf.make_stream(content),
-        )
+        content = ("\n".join(ops) + "\n").encode()
+        page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[-margin, -margin, sheet.width + margin,
+                                                                    sheet.height + margin],
+                                  Resources=pikepdf.Dictionary(XObject=xobjects))
+        if crop:
+            content += _marks(sheet) + _fold_marks(folds, sheet.height)
+            page.BleedBox = pikepdf.Array([-b, -b, sheet.width + b, sheet.height + b])
+            page.TrimBox = pikepdf.Array([0, 0, sheet.width, sheet.height])
+            page.Resources.ColorSpace = pikepdf.Dictionary({marks.RESOURCE: registration})
+        page.Contents = pdf.make_stream(content)
         sides.append(page)
     for page in sides:
         pdf.pages.append(pikepdf.Page(page))
