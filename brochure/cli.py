@@ -145,7 +145,7 @@ def _parser() -> argparse.ArgumentParser:
         serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
     imports = sub.add_parser("import", help=COMMANDS["import"], description=COMMANDS["import"])
     imports.add_argument("file", metavar="FILE", help="the article: a Word file (.docx), Markdown, plain text or HTML")
-    imports.add_argument("--to", metavar="FILE", help="the content file to write (default: FILE's name, .yaml, here)")
+    imports.add_argument("--to", metavar="FILE", type=_folder_or_file, help="the content file to write (default: FILE's name, .yaml, here)")
     imports.add_argument("--force", action="store_true", help="replace the content file if it exists")
     translated = sub.add_parser("translated", help=COMMANDS["translated"], description=COMMANDS["translated"])
     translated.add_argument("files", nargs="+", metavar="FILE", help="translations (name.LANG.yaml beside name.yaml)")
