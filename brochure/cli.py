@@ -10,15 +10,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import math
 import os
-import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, options
 from .targets import DEFAULT_FILES, files_named, settle_out
 
 if TYPE_CHECKING:
@@ -40,58 +37,6 @@ COMMANDS = {
 }
 
 
-def _whole(what: str, low: int, high: int) -> Callable[[str], int]:
-    """An option's value as a whole number from ``low`` to ``high``; any other text is refused
-    in plain words (argparse names the option before them), never with a function's name."""
-    def value(text: str) -> int:
-        if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)) or not low <= int(text) <= high:
-            shown = text if len(text) <= 40 else text[:40] + "..."
-            raise argparse.ArgumentTypeError(f"{what} is a whole number from {low} to {high}, not '{shown}'")
-        return int(text)
-
-    return value
-
-
-def _seconds(text: str) -> float:
-    """A time limit in seconds: a number over 0, up to an hour."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= 3600 or text.strip() != text:  # NaN and infinities fail the comparison too
-        shown = text if len(text) <= 40 else text[:40] + "..."
-        raise argparse.ArgumentTypeError(f"a time limit is a number of seconds over 0 and up to 3600, not '{shown}'")
-    return value
-
-
-def _folder(text: str) -> str:
-    """A folder to write into: a name, not nothing (which would mean the current folder)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("give the name of a folder, like --out out")
-    return text
-
-
-def _folder_or_file(text: str) -> str:
-    """A file to write: a name, not nothing."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("give the name of a file, like --write content.schema.json")
-    return text
-
-
-_jobs = _whole("the number of processes", 1, 256)
-_dpi = _whole("a resolution (dots per inch)", 36, 1200)  # over 1200 dpi a tri-fold sheet is over a gigabyte of pixels
-_port = _whole("a port", 1, 65535)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a mistake said in one line: the command, the option, what is wrong, and
-    where to read more; exit 2 as argparse does."""
-
-    def error(self, message: str) -> NoReturn:
-        message = re.sub(r"^argument (-[^/:\s]+)(/\S+)?: ", r"\1: ", message)  # "--jobs: ...", not "argument --jobs/-j: ..."
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
 # The FILE list when none is given (compared by identity: "content.yaml" typed out is a file).
 FILES_HELP = ("content files, or a project (its brochure.yaml or folder); default: the project in this "
               "folder, else content.yaml")
@@ -99,7 +44,7 @@ FILES_HELP = ("content files, or a project (its brochure.yaml or folder); defaul
 
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
-    parser.add_argument("--out", type=_folder, metavar="DIR",
+    parser.add_argument("--out", type=options.folder, metavar="DIR",
                         help="folder for the PDFs (default: the project's out folder, else out in this folder)")
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
@@ -110,19 +55,19 @@ def _prog() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = options.Parser(
         prog=_prog(),
         description="Build patient handouts from content.yaml into print and email PDFs. "
                     "With no command, build is meant: FILE defaults to content.yaml.")
     parser.add_argument("--version", action="version", version=f"brochure {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=options.Parser)
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     _files_and_out(build)
-    build.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, metavar="N",
+    build.add_argument("--jobs", "-j", type=options.jobs, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
     build.add_argument("--scheduler", metavar="ADDRESS",
                        help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here")
-    build.add_argument("--scheduler-timeout", metavar="SECONDS", type=_seconds, default=None,
+    build.add_argument("--scheduler-timeout", metavar="SECONDS", type=options.seconds, default=None,
                        help="give up on a scheduler that does not answer, or has no worker, after SECONDS (default: 15)")
     build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
     build.add_argument("--catalog", action="store_true",
@@ -135,17 +80,18 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(watch)
     proof = sub.add_parser("proof", help=COMMANDS["proof"], description=COMMANDS["proof"])
     _files_and_out(proof)
-    proof.add_argument("--dpi", type=_dpi, default=150, help="resolution of the pictures (default: 150)")
+    proof.add_argument("--dpi", type=options.dpi, default=150, help="resolution of the pictures (default: 150)")
     proof.add_argument("--no-guides", dest="guides", action="store_false",
                        help="leave out the trim, bleed and fold lines")
     for command in ("serve", "studio"):
         serve = sub.add_parser(command, help=COMMANDS[command], description=COMMANDS[command])
         _files_and_out(serve)
-        serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
-        serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+        serve.add_argument("--port", type=options.port, default=8000, help="port on 127.0.0.1 (default: 8000)")
+        serve.add_argument("--dpi", type=options.dpi, default=110, help="resolution of the page pictures (default: 110)")
     imports = sub.add_parser("import", help=COMMANDS["import"], description=COMMANDS["import"])
     imports.add_argument("file", metavar="FILE", help="the article: a Word file (.docx), Markdown, plain text or HTML")
-    imports.add_argument("--to", metavar="FILE", type=_folder_or_file, help="the content file to write (default: FILE's name, .yaml, here)")
+    imports.add_argument("--to", metavar="FILE", type=options.folder_or_file,
+                         help="the content file to write (default: FILE's name, .yaml, here)")
     imports.add_argument("--force", action="store_true", help="replace the content file if it exists")
     translated = sub.add_parser("translated", help=COMMANDS["translated"], description=COMMANDS["translated"])
     translated.add_argument("files", nargs="+", metavar="FILE", help="translations (name.LANG.yaml beside name.yaml)")
@@ -154,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--project", action="store_true",
                      help="a project: brochure.yaml, locations.csv, a handout and its Spanish translation")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
-    schema.add_argument("--write", metavar="FILE", type=_folder_or_file, help="write the schema to FILE instead of printing it")
+    schema.add_argument("--write", metavar="FILE", type=options.folder_or_file, help="write the schema to FILE instead of printing it")
     schema.add_argument("--project", action="store_true", help="the schema of the project file, brochure.yaml")
     return parser
 
