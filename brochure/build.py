@@ -9,7 +9,6 @@ manifest) are not rendered at all.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from . import manifest
 from .content import Brochure, Source
 from .content.described import BrochureList, Failed, load_described
 from .discover import content_root
+from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
 from .outputs import EMAIL, PRINT
@@ -85,8 +85,9 @@ Finished = list[tuple[Unit, Result | None, list[Problem]]]  # each unit of a bat
 
 def epoch_for(brochure: Brochure, path: Path) -> int:
     """The date stamped into the PDFs: ``SOURCE_DATE_EPOCH``, else the revision date, else the file's."""
-    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        return int(os.environ["SOURCE_DATE_EPOCH"])
+    pinned = source_date_epoch()
+    if pinned is not None:
+        return pinned
     if brochure.revised:
         return int(datetime(brochure.revised.year, brochure.revised.month, brochure.revised.day,
                             tzinfo=UTC).timestamp())

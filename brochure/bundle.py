@@ -23,13 +23,16 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .discover import PROJECT_FILE
+from .environment import VARIABLE
 from .errors import ContentError, Problem
 from .files import write_together
 from .manifest import Entry, Manifest, tool_fingerprint
@@ -76,6 +79,10 @@ class Task:
     fresh: tuple[str, ...] = ()  # PDFs up to date: not rendered again
     fresh_pdfs: tuple[tuple[str, bytes], ...] = ()  # their bytes, when the unit is to be checked
     check: bool = False
+    # The client's settings that a worker's own environment must not decide: the PDFs' date
+    # (``SOURCE_DATE_EPOCH``, None: unset) and the day review dates are compared with.
+    epoch: int | None = None
+    today: str | None = None
 
 
 @dataclass
@@ -187,7 +194,7 @@ def render(shared: Shared, own: Files, job: Task) -> Delivered:
     if shared.tool != tool_digest():
         raise OtherVersion("a worker runs another version of brochure (or of its templates and fonts); "
                            "install the same brochure on every worker and on this machine")
-    with _LOCK:
+    with _LOCK, _pinned_epoch(job.epoch):
         root = _place(shared, own)
         with tempfile.TemporaryDirectory(prefix="brochure-out-") as temporary:
             out = Path(temporary).resolve()
@@ -195,6 +202,23 @@ def render(shared: Shared, own: Files, job: Task) -> Delivered:
                 return _render(root, out, shared, job)
             except ContentError as error:
                 return Delivered(problems=[_shown(p, root, out, shared, job) for p in error.problems])
+
+
+@contextmanager
+def _pinned_epoch(epoch: int | None) -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH`` as the client has it, whatever the worker was started with."""
+    before = os.environ.get(VARIABLE)
+    if epoch is None:
+        os.environ.pop(VARIABLE, None)
+    else:
+        os.environ[VARIABLE] = str(epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(VARIABLE, None)
+        else:
+            os.environ[VARIABLE] = before
 
 
 def _place(shared: Shared, own: Files) -> Path:
@@ -253,7 +277,7 @@ def _render(root: Path, out: Path, shared: Shared, job: Task) -> Delivered:
     write_together({out / name: data for name, data in job.fresh_pdfs})
     book = _Captured(out, root, set(job.fresh))
     result = build_unit(Unit(root / job.content, job.name, job.variant), out, book,
-                        review=Review() if job.check else None)
+                        review=Review(today=date.fromisoformat(job.today) if job.today else None) if job.check else None)
     return Delivered(
         pdfs={path.name: data for path, data in book.pdfs.items()}, entries=book.made,
         outputs={output: path.name for output, path in result.outputs.items()},

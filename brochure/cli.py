@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, options
 from .targets import DEFAULT_FILES, files_named, settle_out
 
 if TYPE_CHECKING:
@@ -37,27 +37,6 @@ COMMANDS = {
 }
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
-def _dpi(text: str) -> int:
-    value = int(text)
-    if not 36 <= value <= 1200:  # over 1200 dpi a tri-fold sheet is over a gigabyte of pixels
-        raise argparse.ArgumentTypeError(f"a resolution is a number from 36 to 1200, not {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {value}")
-    return value
-
-
 # The FILE list when none is given (compared by identity: "content.yaml" typed out is a file).
 FILES_HELP = ("content files, or a project (its brochure.yaml or folder); default: the project in this "
               "folder, else content.yaml")
@@ -65,7 +44,7 @@ FILES_HELP = ("content files, or a project (its brochure.yaml or folder); defaul
 
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
-    parser.add_argument("--out", metavar="DIR",
+    parser.add_argument("--out", type=options.folder, metavar="DIR",
                         help="folder for the PDFs (default: the project's out folder, else out in this folder)")
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 
@@ -76,18 +55,20 @@ def _prog() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = options.Parser(
         prog=_prog(),
         description="Build patient handouts from content.yaml into print and email PDFs. "
                     "With no command, build is meant: FILE defaults to content.yaml.")
     parser.add_argument("--version", action="version", version=f"brochure {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=options.Parser)
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     _files_and_out(build)
-    build.add_argument("--jobs", "-j", type=_positive, default=os.cpu_count() or 1, metavar="N",
+    build.add_argument("--jobs", "-j", type=options.jobs, default=os.cpu_count() or 1, metavar="N",
                        help="build files and variants in N processes (default: the number of cores)")
     build.add_argument("--scheduler", metavar="ADDRESS",
                        help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here")
+    build.add_argument("--scheduler-timeout", metavar="SECONDS", type=options.seconds, default=None,
+                       help="give up on a scheduler that does not answer, or has no worker, after SECONDS (default: 15)")
     build.add_argument("--strict", action="store_true", help="exit 1 when the checks find a warning")
     build.add_argument("--catalog", action="store_true",
                        help="also write the catalog (out/index.html, out/catalog.pdf); a project always does")
@@ -99,17 +80,18 @@ def _parser() -> argparse.ArgumentParser:
     _files_and_out(watch)
     proof = sub.add_parser("proof", help=COMMANDS["proof"], description=COMMANDS["proof"])
     _files_and_out(proof)
-    proof.add_argument("--dpi", type=_dpi, default=150, help="resolution of the pictures (default: 150)")
+    proof.add_argument("--dpi", type=options.dpi, default=150, help="resolution of the pictures (default: 150)")
     proof.add_argument("--no-guides", dest="guides", action="store_false",
                        help="leave out the trim, bleed and fold lines")
     for command in ("serve", "studio"):
         serve = sub.add_parser(command, help=COMMANDS[command], description=COMMANDS[command])
         _files_and_out(serve)
-        serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
-        serve.add_argument("--dpi", type=_dpi, default=110, help="resolution of the page pictures (default: 110)")
+        serve.add_argument("--port", type=options.port, default=8000, help="port on 127.0.0.1 (default: 8000)")
+        serve.add_argument("--dpi", type=options.dpi, default=110, help="resolution of the page pictures (default: 110)")
     imports = sub.add_parser("import", help=COMMANDS["import"], description=COMMANDS["import"])
     imports.add_argument("file", metavar="FILE", help="the article: a Word file (.docx), Markdown, plain text or HTML")
-    imports.add_argument("--to", metavar="FILE", help="the content file to write (default: FILE's name, .yaml, here)")
+    imports.add_argument("--to", metavar="FILE", type=options.folder_or_file,
+                         help="the content file to write (default: FILE's name, .yaml, here)")
     imports.add_argument("--force", action="store_true", help="replace the content file if it exists")
     translated = sub.add_parser("translated", help=COMMANDS["translated"], description=COMMANDS["translated"])
     translated.add_argument("files", nargs="+", metavar="FILE", help="translations (name.LANG.yaml beside name.yaml)")
@@ -118,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--project", action="store_true",
                      help="a project: brochure.yaml, locations.csv, a handout and its Spanish translation")
     schema = sub.add_parser("schema", help=COMMANDS["schema"], description=COMMANDS["schema"])
-    schema.add_argument("--write", metavar="FILE", help="write the schema to FILE instead of printing it")
+    schema.add_argument("--write", metavar="FILE", type=options.folder_or_file, help="write the schema to FILE instead of printing it")
     schema.add_argument("--project", action="store_true", help="the schema of the project file, brochure.yaml")
     return parser
 
@@ -168,7 +150,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     from .settings import Settings
 
     strict = getattr(args, "strict", False)
-    given = {name: getattr(args, name) for name in ("force", "jobs", "scheduler", "port", "dpi") if hasattr(args, name)}
+    given = {name: getattr(args, name) for name in ("force", "jobs", "scheduler", "scheduler_timeout", "port", "dpi")
+             if hasattr(args, name)}
     return Settings(Path(getattr(args, "out", "out")), check=args.command in ("build", "watch", "serve"),
                     strict=strict, skip_fresh_files=not strict, **given)
 
@@ -182,10 +165,14 @@ def _build(args: argparse.Namespace) -> int:
         return 1
     settings = _settings(args)
     try:
+        if args.scheduler is not None:  # a mistyped address is said before anything is built
+            from .scheduler import parse_address
+
+            parse_address(args.scheduler)
         with progress_for(sys.stdout) as progress:
             outcomes = run(files, settings, progress)
     except Exception as error:  # the cluster's, imported only now: a local build's start stays light
-        from .cluster import ClusterError
+        from .scheduler import ClusterError
 
         if not isinstance(error, ClusterError):
             raise
@@ -412,10 +399,20 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"build": _build, "check": _check, "watch": _watch, "proof": _proof, "serve": _serve,
                 "studio": _serve, "import": _import, "schema": _schema, "translated": _translated, "new": _new}
+    from .environment import SettingError, check
     from .errors import ContentError
 
     try:
+        check()  # before anything is built: a watch must not start on a date it cannot stamp
         return commands[args.command](args)
+    except SettingError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # watch and serve stop on Ctrl-C themselves; a build is cut short
+        out = getattr(args, "out", None)
+        print(f"stopped (Ctrl-C): nothing half-made was written; the PDFs in {out or 'out'} are whole",
+              file=sys.stderr)
+        return 130
     except ContentError as error:  # a project file with a mistake: reported once, for all its handouts
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -8,53 +8,47 @@ manifest, unit by unit as they come back, and tells the progress as the local ru
 A worker that dies takes no unit with it: the scheduler gives its tasks to another worker,
 and nothing of a unit is written until its bytes are here.
 
-``distributed`` is imported only here, and only for such a build: a local build's cold
-start does not pay for it.
+``distributed`` is imported only here and in ``brochure.scheduler`` (which reaches the
+scheduler), and only for such a build: a local build's cold start does not pay for it.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .bundle import Delivered, Files, OtherVersion, Task, entry_for, own_part, render, shared_part
 from .discover import content_root
+from .environment import source_date_epoch
 from .manifest import Manifest, settings_fingerprint
+from .scheduler import CONNECT_TIMEOUT, ClusterError, close, connect, first_line, parse_address
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .build import Finished, Progress, Result, Unit
     from .errors import Problem
 
-CONNECT_TIMEOUT = 10  # seconds: a scheduler that does not answer by then is reported, not waited for
 RETRIES = 2  # a task that raised (a worker's disk full, say) is tried again on any worker
 
 
-
-class ClusterError(Exception):
-    """The cluster cannot be used: said in one plain line; what was committed stays good."""
-
-
-def connect(address: str) -> Any:
-    """A client of the scheduler at ``address``, or ``ClusterError`` in plain words."""
-    from distributed import Client
-
-    try:
-        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError, ValueError, TypeError) as error:
-        reason = (str(error).splitlines() or [""])[0] or type(error).__name__
-        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
-
-
 def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
-    """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``settings.scheduler``."""
+    """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``settings.scheduler``,
+    given up on after ``settings.scheduler_timeout`` seconds (``scheduler.CONNECT_TIMEOUT`` by default)."""
     if not planned:  # every file failed before a unit could be made: no cluster needed
         return []
-    client = connect(str(settings.scheduler))
+    from distributed.client import FutureCancelledError
+    from distributed.comm.core import CommClosedError
+
+    address = str(settings.scheduler)
+    client = connect(address, settings.scheduler_timeout or CONNECT_TIMEOUT)
     try:
         return _batch(client, planned, settings, progress)
+    except (FutureCancelledError, CommClosedError) as error:  # the scheduler stopped, or the network went
+        raise ClusterError(f"lost the Dask scheduler at {parse_address(address)} in the middle of the batch "
+                           f"({first_line(error)}); the PDFs written are whole: build again to finish") from None
     finally:
-        client.close()
+        close(client)
 
 
 def _batch(client: Any, planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
@@ -113,7 +107,7 @@ def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, settings: Se
             fresh.append(pdf.name)
     sent = tuple((name, (out_dir / name).read_bytes()) for name in fresh) if check else ()
     return Task(unit.path.resolve().relative_to(root).as_posix(), unit.name, unit.variant, str(out_dir),
-               tuple(fresh), sent, check)
+                tuple(fresh), sent, check, epoch=source_date_epoch(), today=date.today().isoformat())
 
 
 def _result(future: Any, unit: Unit) -> Delivered:

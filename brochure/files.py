@@ -5,7 +5,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import signal
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,17 +23,60 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
+# Temporary files of this process not yet renamed into place: what a worker stopped by the
+# build it works for removes before it ends (``stop_now``).
+_STAGED: set[Path] = set()
+_STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _stage(path: Path, data: bytes) -> Path:
     """``data`` in a temporary file beside ``path``, ready to be renamed over it."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _STAGED.add(Path(temp))
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a PDF is for sharing, as any new file
         with os.fdopen(fd, "wb") as file:
             file.write(data)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        _discard(Path(temp))
         raise
     return Path(temp)
+
+
+def _discard(temp: Path) -> None:
+    temp.unlink(missing_ok=True)
+    _STAGED.discard(temp)
+
+
+def stop_now(signum: int, _frame: object) -> None:
+    """A worker process's SIGTERM handler: its staged files removed, then the process ends at
+    once. Never called between the renames of ``write_together``: those finish first."""
+    for temp in list(_STAGED):
+        temp.unlink(missing_ok=True)
+    os._exit(128 + signum)
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C (and SIGTERM) held back until the block is done, then delivered: the renames of
+    one commit all happen, or none. Only the main thread can hold signals; in another thread
+    none is raised anyway (Python raises them in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    before = {number: signal.getsignal(number) for number in _STOPS}
+    for number, handler in before.items():
+        if handler is not None:
+            signal.signal(number, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            if handler is not None:
+                signal.signal(number, handler)
+        for signum in held:
+            signal.raise_signal(signum)
 
 
 def write_together(files: dict[Path, bytes]) -> None:
@@ -47,11 +93,13 @@ def write_together(files: dict[Path, bytes]) -> None:
             if path.is_dir() and not path.is_symlink():  # a rename onto it would fail half-way
                 raise IsADirectoryError(21, "Is a directory", str(path))
             staged.append((_stage(path, data), path))
-        for temp, path in staged:
-            os.replace(temp, path)
+        with _uninterrupted():
+            for temp, path in staged:
+                os.replace(temp, path)
+                _STAGED.discard(temp)
     except BaseException:
         for temp, _ in staged:
-            temp.unlink(missing_ok=True)
+            _discard(temp)
         raise
 
 
@@ -77,10 +125,23 @@ def locked(folder: Path) -> Iterator[None]:
 
 
 def file_hash(path: Path) -> str:
-    """sha256 of a file's bytes, or "missing"."""
+    """sha256 of a file's bytes, or "missing" (also when it is no regular file or cannot be read).
+
+    Why so careful: the paths come from the manifest too, which a hand edit may point at a
+    pipe or a device; hashing one must not wait forever or read without end.
+    """
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
         return "missing"
-    except OSError:  # a loop of links, no permission: not what was built from; the build says why
-        return "unreadable"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "missing"
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return "missing"
+    finally:
+        if fd >= 0:
+            os.close(fd)

@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import platform
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -63,8 +65,89 @@ def tool_fingerprint() -> str:
 
 def settings_fingerprint(output: str, variant: str | None) -> str:
     """Everything besides input files that changes a PDF's bytes."""
-    text = "\0".join([tool_fingerprint(), output, variant or "", os.environ.get("SOURCE_DATE_EPOCH", "")])
+    from .environment import source_date_epoch
+
+    pinned = source_date_epoch()
+    text = "\0".join([tool_fingerprint(), output, variant or "", "" if pinned is None else str(pinned)])
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+MAX_BYTES = 1 << 30  # a manifest larger than this was not written by brochure (1,000 locations: ~10 MB)
+
+
+def _load(path: Path) -> object:
+    """The JSON of ``path`` when it is a regular file (not a link, folder, pipe or device), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # missing, a link, unreadable
+        return None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BYTES:
+            return None
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return json.loads(file.read())
+    except (OSError, ValueError, RecursionError):  # odd bytes, not JSON, nested past the parser's depth
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+_TEXT_FIELDS = ("source", "output", "settings", "sha256")
+
+
+def _entry(pdf: object, fields: object) -> Entry | None:
+    """One entry as this tool writes it, else None: every field there, of its type, nothing else."""
+    if not isinstance(pdf, str) or not _plain_pdf_name(pdf) or not isinstance(fields, dict) \
+            or set(fields) != {*_TEXT_FIELDS, "variant", "inputs"}:
+        return None
+    inputs, variant = fields["inputs"], fields["variant"]
+    if not all(isinstance(fields[name], str) for name in _TEXT_FIELDS) \
+            or not (variant is None or isinstance(variant, str)) or not isinstance(inputs, dict) \
+            or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in inputs.items()) \
+            or not fields["source"]:
+        return None
+    return Entry(**fields)
+
+
+def _plain_pdf_name(name: str) -> bool:
+    """A PDF's name in out/, never a path elsewhere: a hand-made entry must not make a file
+    outside out/ look like one of ours."""
+    return name.endswith(".pdf") and "/" not in name and "\\" not in name and "\0" not in name \
+        and name not in (".", "..")
+
+
+def _entries(data: object) -> dict[str, Entry] | None:
+    """The entries of a manifest's JSON, or None when any part of it is not as written."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("pdfs"), dict):
+        return None
+    entries = {}
+    for pdf, fields in data["pdfs"].items():
+        entry = _entry(pdf, fields)
+        if entry is None:
+            return None
+        entries[pdf] = entry
+    return entries
+
+
+# Out folder -> the content files (as manifest keys) of the batch this process is building into
+# it, inherited by the workers it forks. Every commit records them as unfinished ("failed"),
+# so a batch cut short (Ctrl-C, a lost cluster, a killed process) leaves none of them up to
+# date: the next build makes the units this one did not. ``Manifest.settle`` clears them.
+_UNFINISHED: dict[Path, frozenset[str]] = {}
+
+
+@contextmanager
+def unfinished(out_dir: Path, keys: Iterable[str]) -> Iterator[None]:
+    """While a batch builds the content files ``keys`` (``Manifest.key``) into ``out_dir``."""
+    folder = out_dir.resolve()
+    _UNFINISHED[folder] = frozenset(keys)
+    try:
+        yield
+    finally:
+        _UNFINISHED.pop(folder, None)
 
 
 @dataclass
@@ -87,14 +170,20 @@ class Manifest:
         self.entries: dict[str, Entry] = self._read()
 
     def _read(self) -> dict[str, Entry]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("format") == FORMAT:
-                self.failed = {str(key) for key in data.get("failed", [])}
-                return {pdf: Entry(**entry) for pdf, entry in data["pdfs"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            pass  # no manifest, or an unreadable one: everything is rebuilt
-        return {}
+        """The entries, or none when the file is not one this tool wrote: a cache miss.
+
+        The manifest is a cache, and a cache is never trusted: whatever shape a hand edit,
+        a copy or a crash left it in (not JSON, other types, a folder, a link, a device),
+        everything is simply rebuilt, and the next commit writes a good one.
+        """
+        data = _load(self.path)
+        entries = _entries(data)
+        failed = data.get("failed", []) if isinstance(data, dict) else []
+        if entries is None or not isinstance(failed, list) or not all(isinstance(key, str) for key in failed):
+            self.failed = set()
+            return {}
+        self.failed = set(failed)
+        return entries
 
     def key(self, path: Path) -> str:
         """How ``path`` is written in the manifest (see ``Entry``)."""
@@ -152,6 +241,7 @@ class Manifest:
         """
         with locked(self.out_dir):
             self.entries = self._read() | entries
+            self.failed |= _UNFINISHED.get(self.out_dir.resolve(), frozenset())
             write_together({**pdfs, self.path: self._text()})
 
     def forget(self, source: Path, keep: set[str]) -> Removed:
@@ -185,15 +275,20 @@ class Manifest:
                 write_together({self.path: self._text()})
         return removed
 
-    def mark_failed(self, source: Path, failed: bool) -> None:
-        """Record that some variants of ``source`` failed (or no longer do); written only on a change."""
-        key = self.key(source)
-        if (key in self.failed) == failed:
+    def settle(self, failed: dict[Path, bool]) -> None:
+        """Record, once a batch is over, which of its content files had some variants fail
+        (never up to date until they build) and which built whole; written only on a change.
+
+        Read again under the lock: the batch's commits recorded its files as unfinished.
+        """
+        if not self.out_dir.is_dir():  # nothing was committed: nothing is recorded either
             return
         with locked(self.out_dir):
             self.entries = self._read()
-            if (key in self.failed) != failed:
-                self.failed ^= {key}
+            keys = {self.key(source): value for source, value in failed.items()}
+            now = {key for key in self.failed if keys.get(key, True)} | {key for key, value in keys.items() if value}
+            if now != self.failed:
+                self.failed = now
                 write_together({self.path: self._text()})
 
     def _text(self) -> bytes:

@@ -13,10 +13,10 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ContentError, Problem
-from .manifest import Manifest, Removed
+from .manifest import Manifest, Removed, unfinished
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -92,8 +92,8 @@ def run(files: list[tuple[Path, str]], settings: Settings, progress: Progress | 
     ``skip_fresh_files``, up-to-date files go through the build too (rendering nothing)
     so that they are checked: what ``--strict`` needs. With ``scheduler`` (a Dask scheduler's
     address), the units are rendered on that cluster instead of in local processes
-    (``brochure.cluster``); ``cluster.ClusterError`` says, before anything is written, that it
-    cannot be reached.
+    (``brochure.cluster``); ``scheduler.ClusterError`` says, before anything is written, that it
+    cannot be reached (within ``scheduler_timeout`` seconds, ``scheduler.CONNECT_TIMEOUT`` by default).
     """
     out_dir = settings.out_dir
     known = Manifest(out_dir)
@@ -107,17 +107,18 @@ def run(files: list[tuple[Path, str]], settings: Settings, progress: Progress | 
             todo.append((path, name))
     if todo:
         planned = _plan(todo, out_dir, outcomes, known)
-        execute = executor(settings)
-        finished = execute(planned, settings, progress)
+        with unfinished(settings.out_dir, {known.key(unit.path) for unit in planned}):
+            execute = executor(settings)
+            finished = execute(planned, settings, progress)
         for unit, result, problems in finished:
             outcome = outcomes[unit.name]
             outcome.problems += problems
             if result:  # its PDFs and manifest entries are written: each unit commits its own
                 outcome.results.append(result)
+        # Some variants built, others failed: the next build must not call the file up to date.
+        with contextlib.suppress(OSError):
+            known.settle({path: bool(outcomes[name].results and outcomes[name].problems) for path, name in todo})
         for path, name in todo:
-            # Some variants built, others failed: the next build must not call the file up to date.
-            with contextlib.suppress(OSError):
-                known.mark_failed(path, bool(outcomes[name].results and outcomes[name].problems))
             if outcomes[name].ok:
                 keep = {p.name for r in outcomes[name].results for p in r.pdfs}
                 # On a write error, stale entries of removed variants stay listed until the next build.
@@ -178,17 +179,43 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
 
     # fork: workers start with brochure already imported; each imports WeasyPrint once. No
     # worker takes more than UNITS_PER_WORKER units here, so none grows past its share.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        futures = {pool.submit(_work, unit, settings): unit for unit in units}
-        if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
-            progress.start(len(units))
-        for future in as_completed(futures):
-            result, problems = future.result()
-            finished.append((futures[future], result, problems))
-            if progress:
-                progress.advance(futures[future], result, problems)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_worker_start) as pool:
+        try:
+            futures = {pool.submit(_work, unit, settings): unit for unit in units}
+            if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
+                progress.start(len(units))
+            for future in as_completed(futures):
+                result, problems = future.result()
+                finished.append((futures[future], result, problems))
+                if progress:
+                    progress.advance(futures[future], result, problems)
+        except KeyboardInterrupt:
+            _stop(pool)
+            raise
     order = {unit: i for i, unit in enumerate(units)}
     return sorted(finished, key=lambda item: order[item[0]])
+
+
+def _worker_start() -> None:
+    """A batch worker: Ctrl-C is the build's to handle (it stops the workers), and SIGTERM
+    ends the worker at once, its temporary files removed, a commit in progress finished."""
+    import signal
+
+    from .files import stop_now
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop_now)
+
+
+def _stop(pool: Any) -> None:
+    """Ctrl-C during a batch: no unit is started any more, and those being made are dropped."""
+    processes = list(getattr(pool, "_processes", None) or {})  # no public way before Python 3.14
+    workers = [pool._processes[pid] for pid in processes]
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=60)
 
 
 def _recycled(units: list[Unit], settings: Settings, progress: Progress | None, workers: int) -> Finished:

@@ -27,5 +27,6 @@ class Settings:
     skip_fresh_files: bool = True  # False: up-to-date files go through the build too, to be checked
     jobs: int | None = None  # --jobs: local processes; None: one per core
     scheduler: str | None = None  # --scheduler: render on the Dask cluster at this address instead
+    scheduler_timeout: float | None = None  # --scheduler-timeout: seconds; None: scheduler.CONNECT_TIMEOUT
     port: int = 8000  # serve --port, on 127.0.0.1
     dpi: int = 150  # proof and serve --dpi: the page pictures' resolution (as ``proof.DEFAULT_DPI``)

@@ -199,12 +199,16 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
                                  raise_interrupt=False):
                 if not changes and not first:
                     continue
-                missed, first = first and _state(folders, keep) != seen, False
+                # The first look of every watch, made once it is running: whatever came before
+                # it (a folder made, a file saved) is found here, and whatever comes after it
+                # is an event. No window is left between the two, however slow the machine.
+                looking, first = first, False
+                missed = looking and _state(folders, keep) != seen
                 # a save missed while the watch restarted may be a new handout: look again then too
-                files = handouts_now(files, discover) if changes or missed else files
-                if any(not keep(change, path) or Path(path) in known for change, path in changes):
+                files = handouts_now(files, discover) if changes or looking else files
+                if looking or any(not keep(change, path) or Path(path) in known for change, path in changes):
                     now = _folders(files)
-                    if now != folders:
+                    if now != folders:  # a folder came (or went) before this watch began, or just now
                         folders = now
                         break  # watch the new set; its first look rebuilds if a file changed
                 if missed or any(keep(change, path) for change, path in changes):

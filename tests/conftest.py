@@ -30,6 +30,7 @@ if str(REPO) not in sys.path:
 SEED_YAML = REPO / "content.yaml"
 SEED_LOGO = REPO / "logo.svg"
 PYTHON = Path(sys.executable)  # the interpreter running the tests: the CLI runs in it too
+HANG = 300  # seconds: how long a test waits for what must happen; a hang guard, never a measure of speed
 PRIMARY = "#1d5c73"  # the seed's theme.primary, which the pixel tests look for
 
 PROFILE = REPO / "templates" / "color" / "brochure-fogra39.icc"
@@ -183,7 +184,7 @@ def tool(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run an external PDF tool; skip (with the reason) when it is not installed."""
     if shutil.which(cmd[0]) is None:
         pytest.skip(f"{cmd[0]} is not installed (apt-get install poppler-utils qpdf)")
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=HANG)
     if check:
         assert result.returncode == 0, f"{' '.join(cmd)} exited {result.returncode}: {result.stderr}"
     return result
@@ -237,3 +238,31 @@ def handout(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def without_check_summary(lines: list[str]) -> list[str]:
     """stderr lines less the one-line summary of content checks that every build prints."""
     return [line for line in lines if not re.search(r": warning: \d+ findings? to review \(", line)]
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Any:
+    """One Dask LocalCluster of two worker processes for the whole session: starting one costs
+    seconds of a loaded machine's time, and every cluster test can share it."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    dask.config.set({"distributed.worker.profile.enabled": False})  # as the README starts workers
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=50)  # no fixed port: tests run side by side
+    yield cluster
+    cluster.close()
+
+
+@contextlib.contextmanager
+def busy_cores(count: int = 2, seconds: float = 240) -> Any:
+    """``count`` processes that keep a core each busy, for at most ``seconds`` and never past
+    the block: a test of a race runs as it would on a slow, loaded machine."""
+    spin = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+    spinners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(count)]
+    try:
+        yield spinners
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()

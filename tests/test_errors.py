@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL, PYTHON, REPO, run_main, snapshot, without_check_summary, write_minimal
+from conftest import HANG, MINIMAL, PYTHON, REPO, run_main, snapshot, without_check_summary, write_minimal
 
 SYNTAX_HINT = (" (check the indentation, and put text that contains ': ' or starts with a special "
                "character in quotes)")
@@ -374,7 +374,7 @@ def test_cli_subprocess_bad_file_keeps_last_good_pdfs(tmp_path, handout):
     bad.write_text(bad_text, encoding="utf-8")
     line = bad_text.splitlines().index("subtitel: oops") + 1
     result = subprocess.run([str(python), "build.py", str(bad), "--out", str(out)], cwd=REPO,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=HANG)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stdout == ""

@@ -64,10 +64,10 @@ def test_symbol_missing_from_the_bundled_font(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["build", "--jobs", "0"], "argument --jobs/-j: must be 1 or more, not 0"),
-    (["proof", "--dpi", "-3"], "argument --dpi: a resolution is a number from 36 to 1200, not -3"),
-    (["proof", "--dpi", "100000"], "argument --dpi: a resolution is a number from 36 to 1200, not 100000"),
-    (["serve", "--port", "99999"], "argument --port: a port is a number from 1 to 65535, not 99999"),
+    (["build", "--jobs", "0"], "--jobs: the number of processes is a whole number from 1 to 256, not '0'"),
+    (["proof", "--dpi", "-3"], "--dpi: a resolution (dots per inch) is a whole number from 36 to 1200, not '-3'"),
+    (["proof", "--dpi", "100000"], "--dpi: a resolution (dots per inch) is a whole number from 36 to 1200, not '100000'"),
+    (["serve", "--port", "99999"], "--port: a port is a whole number from 1 to 65535, not '99999'"),
 ])
 def test_option_out_of_range(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     from brochure.cli import main

@@ -18,7 +18,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import PYTHON, REPO, Built, run_main, seed_project, write_minimal
+from conftest import HANG, PYTHON, REPO, Built, run_main, seed_project, write_minimal
 from PIL import Image
 
 from brochure.build import Unit
@@ -121,7 +121,7 @@ def _free_port() -> int:
 
 def _get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
     """A raw GET: the path goes on the wire exactly as written (no client normalisation)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HANG)
     try:
         connection.request("GET", path, headers={"Host": host} if host else {})
         response = connection.getresponse()
@@ -165,7 +165,7 @@ def serving(folder: Path, *options: str) -> Iterator[Server]:
          *options], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     running = Server(process, port)
     try:
-        _wait(lambda: any("Preview at http://127.0.0.1:" in line for line in running.lines), 60, "the address")
+        _wait(lambda: any("Preview at http://127.0.0.1:" in line for line in running.lines), HANG, "the address")
 
         def answers() -> bool:
             try:
@@ -173,7 +173,7 @@ def serving(folder: Path, *options: str) -> Iterator[Server]:
             except OSError:
                 return False
 
-        _wait(answers, 30, "the server")
+        _wait(answers, HANG, "the server")
         yield running
     finally:
         if process.poll() is None:
@@ -207,7 +207,7 @@ def test_serve_page_images_and_a_save_that_changes_them(server: tuple[Server, Pa
     assert _get(running.port, "/files/ketamine-and-your-brain-print.pdf")[1].startswith(b"%PDF-")
 
     content.write_text(content.read_text().replace("It blocks NMDA receptors", "It blocks certain receptors"))
-    _wait(lambda: _images(running.page()) != images, 60, "new page images after a save")
+    _wait(lambda: _images(running.page()) != images, HANG, "new page images after a save")
     new_png = _get(running.port, _images(running.page())[0])[1]
     assert new_png != png
 
@@ -217,14 +217,14 @@ def test_serve_page_images_and_a_save_that_changes_them(server: tuple[Server, Pa
         page = running.page()
         return page if 'class="errors"' in page else None
 
-    page = _wait(page_with_errors, 60, "the error on the page")
+    page = _wait(page_with_errors, HANG, "the error on the page")
     assert re.search(r"Line \d+:</span> YAML syntax error", str(page))
     assert _images(str(page)) == _images(running.page())  # the last good pages stay below the errors
     content.write_text(good)
-    _wait(lambda: 'class="errors"' not in running.page(), 60, "the errors to clear")
+    _wait(lambda: 'class="errors"' not in running.page(), HANG, "the errors to clear")
 
     running.process.send_signal(signal.SIGINT)
-    assert running.process.wait(timeout=15) == 0
+    assert running.process.wait(timeout=HANG) == 0
 
 
 OUTSIDE = [
@@ -286,11 +286,11 @@ def test_page_updates_in_a_real_browser_without_reload(server: tuple[Server, Pat
         page.wait_for_function("() => window.EventSource !== undefined")
         time.sleep(0.5)  # let the event stream connect
         content.write_text(content.read_text().replace("Balanced Ketamine", "Balanced Ketamine West"))
-        page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=60_000)
+        page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=HANG * 1000)
         assert page.get_attribute("main img", "src") != first
         assert page.evaluate("window.loadedOnce") == "yes"
         assert "built at" in page.inner_text("#status")
         # The server stops: the page no longer claims to follow the saves.
         running.process.send_signal(signal.SIGINT)
         page.wait_for_function("() => document.getElementById('status').textContent.includes('not connected')",
-                               timeout=10_000)
+                               timeout=HANG * 1000)

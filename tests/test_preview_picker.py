@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import MINIMAL, SEED_LOGO
+from conftest import HANG, MINIMAL, SEED_LOGO
 from test_preview import real_browser
 from test_preview_truth import _page, _running
 
@@ -112,20 +112,20 @@ def test_the_picker_works_by_keyboard_and_the_choice_survives_a_live_reload(tmp_
         page.evaluate("window.loadedOnce = 'yes'")  # gone if the page reloads
         page.focus('select[name="lang"]')
         page.keyboard.press("ArrowDown")  # Spanish, by keyboard alone
-        page.wait_for_function("() => location.search.includes('lang=es')", timeout=10_000)
+        page.wait_for_function("() => location.search.includes('lang=es')", timeout=HANG * 1000)
         page.wait_for_function("() => document.querySelector('main img').src.includes('como-cuidarse-south-')",
-                               timeout=10_000)
+                               timeout=HANG * 1000)
         assert page.evaluate("document.activeElement.name") == "lang"  # the focus stays on the picker
         page.focus('select[name="location"]')
         page.keyboard.press("ArrowDown")
         page.wait_for_function("() => document.querySelector('main img').src.includes('como-cuidarse-north-')",
-                               timeout=10_000)
+                               timeout=HANG * 1000)
         assert "location=north" in page.evaluate("location.search")
         assert page.inner_text("#showing").startswith("Cómo cuidarse, location north")
         # A rebuild: the page updates by itself and still shows the chosen unit.
         version = page.get_attribute("body", "data-version")
         preview.update(run(files, Settings(out, jobs=1, check=True, skip_fresh_files=False)))
-        page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=10_000)
+        page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=HANG * 1000)
         sources = page.eval_on_selector_all("main img", "images => images.map(i => i.src)")
         assert sources and all("como-cuidarse-north-" in s for s in sources), sources
         assert page.evaluate("window.loadedOnce") == "yes"

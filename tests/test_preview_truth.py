@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
-from conftest import PYTHON, REPO, run_main, write_minimal
+from conftest import HANG, PYTHON, REPO, run_main, write_minimal
 from PIL import Image
 from test_preview import _wait, real_browser, serving
 
@@ -125,16 +125,16 @@ def _running(preview: Preview) -> Iterator[int]:
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        _wait(lambda: server.started, 10, "the server")
+        _wait(lambda: server.started, HANG, "the server")
         yield int(sock.getsockname()[1])
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=HANG)
         sock.close()
 
 
 def _page(port: int, query: str = "") -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HANG)
     try:
         connection.request("GET", "/" + query)
         return connection.getresponse().read().decode()
@@ -195,7 +195,7 @@ def _watching(folder: Path) -> Iterator[list[str]]:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            assert process.wait(timeout=15) == 0, "\n".join(lines)
+            assert process.wait(timeout=HANG) == 0, "\n".join(lines)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
@@ -210,7 +210,7 @@ def _shows_the_pdfs_on_disk(page: Any, received: dict[str, bytes], out: Path, fr
     """The pictures the browser shows are exactly proofs drawn now from the PDFs on disk, the
     PDFs it links to are those, and they have ``text``, not ``gone``. Returns the pictures."""
     page.wait_for_function("() => document.images.length > 0 && [...document.images].every("
-                           "i => i.complete && i.naturalWidth > 0)", timeout=30_000)
+                           "i => i.complete && i.naturalWidth > 0)", timeout=HANG * 1000)
     shown = page.eval_on_selector_all("main img", "els => els.map(e => [e.getAttribute('src'), e.alt, e.naturalWidth])")
     pictures: dict[str, bytes] = {}
     for src, alt, width in shown:
@@ -228,7 +228,7 @@ def _shows_the_pdfs_on_disk(page: Any, received: dict[str, bytes], out: Path, fr
     links = page.eval_on_selector_all("main a[href$='.pdf']", "els => els.map(e => e.getAttribute('href'))")
     assert sorted(links) == sorted(f"/files/{p.name}" for p in out.glob("*.pdf"))
     for link in links:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HANG)
         connection.request("GET", link)
         pdf = connection.getresponse().read()
         connection.close()
@@ -246,10 +246,10 @@ def test_proof_then_edit_under_watch_then_serve_shows_the_new_text(tmp_path: Pat
     old_pdfs = _pdfs(out)
 
     with _watching(folder) as lines:
-        _wait(lambda: lines.count("waiting for changes...") >= 1, 60, "watch's first build")
+        _wait(lambda: lines.count("waiting for changes...") >= 1, HANG, "watch's first build")
         content.write_text(content.read_text().replace(OLD, NEW))
         _wait(lambda: lines.count("waiting for changes...") >= 2 and all(
-            _pdfs(out).get(name) not in (None, digest) for name, digest in old_pdfs.items()), 60, "the new PDFs")
+            _pdfs(out).get(name) not in (None, digest) for name, digest in old_pdfs.items()), HANG, "the new PDFs")
     # What makes the preview lie: the old proofs are still there, under the same names, and a
     # copy or a sync may well leave them newer than the PDFs.
     assert {p.name: p.read_bytes() for p in (out / "proof").glob("*.png")} == old_proofs
@@ -278,6 +278,6 @@ def test_proof_then_edit_under_watch_then_serve_shows_the_new_text(tmp_path: Pat
         time.sleep(0.5)  # let the event stream connect
         received.clear()
         content.write_text(content.read_text().replace(NEW, NEWER))
-        page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=60_000)
+        page.wait_for_function(f"() => document.body.dataset.version !== '{version}'", timeout=HANG * 1000)
         again = _shows_the_pdfs_on_disk(page, received, out, tmp_path / "fresh", running.port, NEWER, NEW)
         assert all(_pixels(again[name]) != _pixels(shown[name]) for name in again)

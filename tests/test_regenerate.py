@@ -22,7 +22,7 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
-from conftest import MINIMAL, PYTHON, REPO, run_main, snapshot, without_check_summary, write_minimal
+from conftest import HANG, MINIMAL, PYTHON, REPO, busy_cores, run_main, snapshot, without_check_summary, write_minimal
 
 BUNDLED = REPO / "templates"
 SLUG = "ketamine-and-your-brain"  # MINIMAL's title as a slug
@@ -65,7 +65,7 @@ def manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
-def cli(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def cli(cwd: Path, *args: str, timeout: float = HANG) -> subprocess.CompletedProcess:
     """``python build.py ARGS`` in a fresh process, as a user runs it."""
     return subprocess.run([str(PYTHON), str(REPO / "build.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
@@ -147,7 +147,7 @@ def test_noop_rebuild_writes_nothing_and_imports_no_weasyprint(tmp_path):
 
     script = NOOP_SCRIPT.format(repo=str(REPO), out=str(out))
     run = subprocess.run([str(PYTHON), "-c", script], cwd=content.parent, capture_output=True,
-                         text=True, timeout=60)
+                         text=True, timeout=HANG)
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert lines[-1] == "IMPORTED False False", f"a no-op build imported WeasyPrint or pydantic: {lines[-1]}"
@@ -344,8 +344,6 @@ def save(path: Path, text: str) -> None:
 
 
 def test_watch_rebuilds_and_survives_a_broken_save(tmp_path):
-    start = time.monotonic()
-    overall = start + 60
     folder = tmp_path / "clinic"
     # A fixed slug keeps the PDF names when the title changes.
     good = MINIMAL.replace("paper: letter\n", f"paper: letter\nslug: {SLUG}\n")
@@ -354,7 +352,7 @@ def test_watch_rebuilds_and_survives_a_broken_save(tmp_path):
     email, print_pdf = out / f"{SLUG}-email.pdf", out / f"{SLUG}-print.pdf"
     watched = Watched(folder, "content.yaml", "--out", "out")
     try:
-        watched.until("the first build", lambda: watched.waits() >= 1, min(overall, time.monotonic() + 40))
+        watched.until("the first build", lambda: watched.waits() >= 1, time.monotonic() + HANG)
         assert email.is_file() and print_pdf.is_file()
         assert watched.lines()[0][0].startswith("watching content.yaml")
 
@@ -364,7 +362,7 @@ def test_watch_rebuilds_and_survives_a_broken_save(tmp_path):
         save(content, good.replace("title: Ketamine and Your Brain", "title: Ketamine and Your Mind"))
         watched.until("the PDF rebuilt after a good edit",
                       lambda: email.read_bytes() != before and watched.waits() > waits,
-                      min(overall, time.monotonic() + 15))
+                      time.monotonic() + HANG)
         assert "Ketamine and Your Mind" in pdf_text(email)
 
         # A broken save: the mistake is reported, located; the last good PDFs stay.
@@ -375,7 +373,7 @@ def test_watch_rebuilds_and_survives_a_broken_save(tmp_path):
         save(content, broken)
         watched.until("the YAML error", lambda: watched.waits() > waits and any(
             re.match(r"content\.yaml:7: YAML syntax error: \S", line) for line in watched.lines()[1]),
-            min(overall, time.monotonic() + 15))
+            time.monotonic() + HANG)
         assert "content.yaml: 1 problem; no PDF was written." in watched.lines()[1]
         time.sleep(0.3)  # nothing more is coming
         assert snapshot(out) == kept, "a broken save changed out/"
@@ -386,22 +384,21 @@ def test_watch_rebuilds_and_survives_a_broken_save(tmp_path):
         save(content, good.replace("title: Ketamine and Your Brain", "title: Ketamine, Your Brain and You"))
         watched.until("the PDF rebuilt after the fix",
                       lambda: email.read_bytes() != kept[email.name] and watched.waits() > waits,
-                      min(overall, time.monotonic() + 15))
+                      time.monotonic() + HANG)
         assert "Ketamine, Your Brain and You" in pdf_text(email)
 
         # Ctrl-C while waiting: a clean stop.
         time.sleep(0.3)
         watched.proc.send_signal(signal.SIGINT)
-        code = watched.proc.wait(timeout=5)
+        code = watched.proc.wait(timeout=HANG)
         for thread in watched.threads:
-            thread.join(timeout=5)
+            thread.join(timeout=HANG)
         out_lines, err_lines = watched.lines()
         assert code == 0, "\n".join(out_lines + err_lines)
         assert out_lines[-1] == "stopped watching", out_lines
         assert not any("Traceback" in line for line in err_lines), "\n".join(err_lines)
     finally:
         watched.close()
-    assert time.monotonic() - start < 60
 
 
 # --- 5. variants ---------------------------------------------------------------------------
@@ -641,27 +638,33 @@ def test_another_file_with_the_same_pdf_names_is_refused_not_overwritten(tmp_pat
 
 def test_watch_builds_a_handout_added_to_the_project_while_it_runs(tmp_path):
     """`watch` in a project folder: a handout saved after it started, in a folder made after
-    it started, is built like the others; one removed is no longer built (nor an error)."""
+    it started, is built like the others; one removed is no longer built (nor an error).
+
+    Both cores are kept busy meanwhile: the folder is made, and the handout saved into it,
+    while the watch is still being set up (right after the first build), the moment a slow
+    machine used to lose the save for good."""
     folder = tmp_path / "chain"
     write_minimal(folder, name="first.yaml")
     (folder / "brochure.yaml").write_text("layout: handout\n", encoding="utf-8")
     out = folder / "out"
-    watched = Watched(folder, "--out", "out")
-    try:
-        watched.until("the first build", lambda: watched.waits() >= 1, time.monotonic() + 40)
-        assert (out / f"{SLUG}-email.pdf").is_file()
-        waits = watched.waits()
-        (folder / "handouts").mkdir()
-        save(folder / "handouts" / "later.yaml", MINIMAL.replace("title: Ketamine and Your Brain", "title: Added Later")
-             .replace("logo: logo.svg", "logo: ../logo.svg"))
-        watched.until("the new handout built", lambda: (out / "added-later-email.pdf").is_file()
-                      and watched.waits() > waits, time.monotonic() + 60)  # a hang guard: a busy machine is slow
-        assert "Added Later" in pdf_text(out / "added-later-email.pdf")
-        waits, said = watched.waits(), len(watched.lines()[1])
-        (folder / "first.yaml").unlink()
-        watched.until("a build after the removal", lambda: watched.waits() > waits, time.monotonic() + 60)
-        time.sleep(0.3)
-        since = watched.lines()[1][said:]
-        assert not any("first.yaml" in line for line in since), since
-    finally:
-        watched.close()
+    guard = HANG  # the test waits for a fact; however slow the machine, it comes
+    with busy_cores(2, seconds=3 * guard):
+        watched = Watched(folder, "--out", "out")
+        try:
+            watched.until("the first build", lambda: watched.waits() >= 1, time.monotonic() + guard)
+            assert (out / f"{SLUG}-email.pdf").is_file()
+            waits = watched.waits()
+            (folder / "handouts").mkdir()
+            save(folder / "handouts" / "later.yaml", MINIMAL.replace("title: Ketamine and Your Brain",
+                                                                     "title: Added Later")
+                 .replace("logo: logo.svg", "logo: ../logo.svg"))
+            watched.until("the new handout built", lambda: (out / "added-later-email.pdf").is_file()
+                          and watched.waits() > waits, time.monotonic() + guard)
+            assert "Added Later" in pdf_text(out / "added-later-email.pdf")
+            waits, said = watched.waits(), len(watched.lines()[1])
+            (folder / "first.yaml").unlink()
+            watched.until("a build after the removal", lambda: watched.waits() > waits, time.monotonic() + guard)
+            since = watched.lines()[1][said:]
+            assert not any("first.yaml" in line for line in since), since
+        finally:
+            watched.close()

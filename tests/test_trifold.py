@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from conftest import printed, render_cmyk, seed_project
+from conftest import HANG, printed, render_cmyk, seed_project
 
 from brochure.cli import main
 
@@ -147,7 +147,7 @@ def test_content_too_long_fails_with_one_sentence_and_writes_nothing(tmp_path: P
     content = seed_project(tmp_path / "src", (sections, sections * 4))
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), str(content),
-                             "--out", str(out)], capture_output=True, text=True, timeout=120)
+                             "--out", str(out)], capture_output=True, text=True, timeout=HANG)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
