@@ -26,6 +26,15 @@ def real(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
+def followed(path: Path, value: str) -> Path:
+    """``path`` with its links followed; raise ``ValueError`` (one line, at the key naming it as
+    ``value``) when they loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        raise ValueError(f"'{value}' is a link that leads to no file (a loop); give the file itself") from None
+
+
 def find_project(content: Path) -> Path | None:
     """The project file that ``content`` belongs to: the nearest ``brochure.yaml`` in its folder
     or a folder above it; None for a content file on its own (or the project file itself)."""

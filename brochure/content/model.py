@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..discover import followed
 from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
 from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font, svg_fonts
@@ -40,10 +41,7 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
             f"'{value}' is a web address or URL; save {what} in {where} and give its file name")
     if Path(value).is_absolute() or value.startswith("\\"):
         raise ValueError(f"'{value}' is an absolute path; give a path relative to {where}")
-    try:
-        resolved = (root / value).resolve()
-    except (OSError, RuntimeError):  # a loop of links
-        raise ValueError(f"'{value}' is a link that leads to no file (a loop); give the file itself") from None
+    resolved = followed(root / value, value)
     if not resolved.is_relative_to(root.resolve()):
         raise ValueError(f"'{value}' is outside {where}; copy {what} into that folder")
     if not resolved.is_file():
@@ -56,7 +54,6 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
 def _local_image(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
     relative = local_file(value, root, IMAGE_TYPES, "an image", (info.context or {}).get("where", "the content's folder"))
-    # A PNG or JPEG read completely; an SVG's text in the bundled font.
     (svg_fonts if Path(relative).suffix.lower() == ".svg" else _readable_picture)(root / relative, value)
     return relative
 
