@@ -9,6 +9,7 @@ manifest) are not rendered at all.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from .files import file_hash
 from .outputs import EMAIL, PRINT
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
-from .render.glyphs import missing_glyphs
+from .render.glyphs import blank_glyphs, label_glyphs, missing_glyphs
 
 if TYPE_CHECKING:
     from .checks.findings import Finding
@@ -175,6 +176,13 @@ def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     where = f"variant {unit.variant}: " if unit.variant else ""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where, content_dir)
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
+    if not unprintable:  # theme.font draws every character it says it has, the labels' too
+        words = labels.load(brochure.lang, content_dir)
+        printed = {key: (re.sub(r"\{\w+\}", "", text), *labels.place(words, key, content_dir))  # placeholders are filled in
+                   for key, text in words.words.items()}
+        unprintable += label_glyphs(brochure, source, printed, html.search_path(content_dir), content_dir)
+        dates = [words.date(brochure.revised)] if brochure.revised else []
+        unprintable += blank_glyphs(brochure, source, content_dir, [text for text, _, _ in printed.values()] + dates)
     if unprintable:
         raise ContentError(unprintable)
     return brochure, source, content_dir, where

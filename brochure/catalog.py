@@ -42,13 +42,25 @@ class Catalog:
 
 
 def _read(path: Path) -> Catalog | None:
+    """The catalog's saved state, or None when it is missing, damaged or of another shape.
+
+    It is a cache, maybe edited by hand: nothing in it is trusted unless its shape is the
+    one written (any other shape is the same as no file, and the catalog is made again).
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") == FORMAT:
-            return Catalog(data["today"], data["handouts"], data["units"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return None
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("today"), str):
+        return None
+    handouts, units = data.get("handouts"), data.get("units")
+    if not (isinstance(handouts, dict) and all(isinstance(h, dict) for h in handouts.values())):
+        return None
+    if not (isinstance(units, dict) and all(
+            isinstance(found, list) and all(isinstance(f, list) and len(f) == 3 and all(isinstance(x, str) for x in f)
+                                            for f in found) for found in units.values())):
+        return None
+    return Catalog(data["today"], handouts, units)
 
 
 def stale(files: list[tuple[Path, str]], outcomes: list[Outcome], out_dir: Path, today: date) -> bool:
@@ -80,10 +92,9 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
                               "failed": [{"id": variant.replace("#", "row "), "problems": [str(p) for p in problems]}
                                          for variant, problems in failed.items()]}
     for variant, brochure, _ in described:
-        paths = pdf_paths(brochure, out_dir, variant)
-        # A handout may make only some outputs (outputs: [email]): the others are None.
-        record["locations"].append({"id": variant, "name": brochure.clinic.name, **dict.fromkeys(KINDS),
-                                    **{output: path.name for output, path in paths.items()},
+        paths = pdf_paths(brochure, out_dir, variant)  # the outputs the handout asks for, whichever they are
+        record["locations"].append({"id": variant, "name": brochure.clinic.name,
+                                    "files": [{"output": output, "file": path.name} for output, path in paths.items()],
                                     "built": all(p.is_file() for p in paths.values())})
         record["unit_keys"].append(_unit_key(name, variant))
     if described:
@@ -100,7 +111,7 @@ def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]
     return record
 
 
-def _thumbnail(pdf: Path, target: Path, layout: str, paper: str) -> bool:
+def _thumbnail(pdf: Path, target: Path, layout: str, paper: str, sheet: bool = True) -> bool:
     """A picture of the cover: the print PDF's first page within the trim (the tri-fold's
     cover is the right-hand panel of its outside)."""
     import io
@@ -111,12 +122,15 @@ def _thumbnail(pdf: Path, target: Path, layout: str, paper: str) -> bool:
 
     if not pdf.is_file():
         return False
-    document = pdfium.PdfDocument(str(pdf))
+    try:
+        document = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError:  # not a PDF brochure wrote (replaced by hand): no picture rather than a wrong one
+        return False
     try:
         page = document[0]
         media, trim = page.get_mediabox(), page.get_trimbox()
         left = trim[0] - media[0]
-        if layout == "trifold":
+        if layout == "trifold" and sheet:  # the layout's sheet, not the email PDF's portrait pages
             left += sum(SHEETS[paper].panels[:2])
         crop = (left, trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
         width = media[2] - media[0] - crop[0] - crop[2]
@@ -127,6 +141,23 @@ def _thumbnail(pdf: Path, target: Path, layout: str, paper: str) -> bool:
     image.save(buffer, format="PNG", optimize=True)
     write_atomic(target, buffer.getvalue())
     return True
+
+
+def _cover_pdf(files: list[dict[str, str]]) -> tuple[str, bool]:
+    """The PDF whose first page shows the cover best, and whether it is the layout's sheet:
+    a kind laid out on the sheet (print, office), else the first one made (email)."""
+    made = [(KINDS[f["output"]], f["file"]) for f in files if f["output"] in KINDS]
+    kind, name = sorted(made, key=lambda item: not item[0].sheet)[0] if made else (None, files[0]["file"])
+    return name, bool(kind and kind.sheet)
+
+
+def _hash(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _checks(findings: list[list[str]], checked: bool) -> dict[str, Any]:
@@ -173,16 +204,20 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
         found = [f for key in keys for f in catalog.units.get(key, [])]
         record["checks"] = _checks(found, checked)
         record["findings"] = _findings(found)
-        record["thumbnail"] = None
+        record["thumbnail"] = record["thumbnail_of"] = None
         built = [loc for loc in record["locations"] if loc["built"]]
         if built and record.get("slug"):
             target = out_dir / "catalog" / f"{record['slug']}.png"
-            source = out_dir / next(built[0][kind] for kind in KINDS if built[0][kind])  # the first PDF
-            if target.is_file() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns \
-                    and old.handouts.get(name, {}).get("thumbnail"):
-                record["thumbnail"] = target.relative_to(out_dir).as_posix()
-            elif _thumbnail(source, target, record["layout"], record["paper"]):
-                record["thumbnail"] = target.relative_to(out_dir).as_posix()
+            cover, sheet = _cover_pdf(built[0]["files"])
+            source = out_dir / cover
+            digest = _hash(source)
+            before = old.handouts.get(name, {})
+            # Drawn again when its PDF's bytes changed, whatever the files' clocks say.
+            if target.is_file() and not target.is_symlink() and digest is not None \
+                    and before.get("thumbnail_of") == digest and before.get("thumbnail"):
+                record["thumbnail"], record["thumbnail_of"] = target.relative_to(out_dir).as_posix(), digest
+            elif digest is not None and _thumbnail(source, target, record["layout"], record["paper"], sheet):
+                record["thumbnail"], record["thumbnail_of"] = target.relative_to(out_dir).as_posix(), digest
                 written.append(target)
         catalog.handouts[name] = record
     _link_translations(files, catalog.handouts)
@@ -285,8 +320,7 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
               "languages": sorted({(h["lang"], language_name(h["lang"])) for h in handouts if h.get("lang")}),
               "undated": sum(1 for h in handouts if not h.get("review_by") and not h["error"]),
               "today_long": _long(today.isoformat()), "primary": "#1d5c73",
-              "pdfs": sum(1 for h in handouts for loc in h["locations"] if loc["built"] for kind in KINDS
-                          if loc.get(kind)),
+              "pdfs": sum(len(loc["files"]) for h in handouts for loc in h["locations"] if loc["built"]),
               "overdue": sum(1 for h in handouts if h.get("overdue")),
               "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}
     for h in handouts:

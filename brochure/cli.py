@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 def report(outcomes: list[Outcome], strict: bool = False) -> int:
     """Print what a batch did, problems and check summaries on stderr; return the exit status."""
     status = 0
-    said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
+    shown: set[Problem] = set()  # a mistake in what handouts share (brochure.yaml, a catalog) is printed once
     for outcome in outcomes:
         findings = list(dict.fromkeys(f for result in outcome.results for f in result.findings))
         if findings:  # imported only then: a no-op build stays free of rich and the checks
@@ -131,14 +131,15 @@ def report(outcomes: list[Outcome], strict: bool = False) -> int:
             print(line)
         if outcome.problems:
             status = 1
-            for problem in outcome.problems:
-                if str(problem) not in said:
+            for problem in dict.fromkeys(outcome.problems):
+                if problem not in shown:
                     print(problem, file=sys.stderr)
-                said.add(str(problem))
-            count = len(outcome.problems)
+            count = len(set(outcome.problems))
+            above = " (shown above)" if shown.issuperset(outcome.problems) else ""
+            shown.update(outcome.problems)
             written = sum(len(result.written) for result in outcome.results)
             what = f"the other {written} PDFs were written" if written else "no PDF was written"
-            print(f"{outcome.name}: {count} problem{'s' * (count != 1)}; {what}.", file=sys.stderr)
+            print(f"{outcome.name}: {count} problem{'s' * (count != 1)}{above}; {what}.", file=sys.stderr)
     return status
 
 
@@ -203,7 +204,7 @@ def _check(args: argparse.Namespace) -> int:
 
     status = 0
     everything = []
-    said: set[str] = set()  # a mistake in a shared file (the locations CSV) is said once, not per handout
+    shown: set[Problem] = set()  # a mistake in what handouts share (brochure.yaml, a CSV) is printed once
     for path, name in files_named(args):
         failed: list[Problem] = []  # a bad row fails its own location; the others are checked
         try:
@@ -211,10 +212,10 @@ def _check(args: argparse.Namespace) -> int:
         except ContentError as error:
             failed = error.problems
             findings = []
-        for problem in failed:
-            if str(problem) not in said:
+        for problem in dict.fromkeys(failed):
+            if problem not in shown:  # a mistake in what handouts share (brochure.yaml) is printed once
                 print(problem, file=sys.stderr)
-            said.add(str(problem))
+        shown.update(failed)
         status = 1 if failed else status
         if not findings and failed:
             continue

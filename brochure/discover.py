@@ -15,12 +15,32 @@ from pathlib import Path
 PROJECT_FILE = "brochure.yaml"
 
 
+def real(path: Path) -> Path:
+    """``path`` with its links followed; a loop of links leads nowhere, so it stays as written
+    (made absolute), for reading it to fail as one line."""
+    import os
+
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def followed(path: Path, value: str) -> Path:
+    """``path`` with its links followed; raise ``ValueError`` (one line, at the key naming it as
+    ``value``) when they loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        raise ValueError(f"'{value}' is a link that leads to no file (a loop); give the file itself") from None
+
+
 def find_project(content: Path) -> Path | None:
     """The project file that ``content`` belongs to: the nearest ``brochure.yaml`` in its folder
     or a folder above it; None for a content file on its own (or the project file itself)."""
     if content.name == PROJECT_FILE:
         return None
-    folder = content.resolve().parent
+    folder = real(content).parent
     for candidate in (folder, *folder.parents):
         if (candidate / PROJECT_FILE).is_file():
             return candidate / PROJECT_FILE
@@ -31,7 +51,7 @@ def content_root(content: Path) -> Path:
     """The folder a content file's files are found in and may not leave: its project's root,
     or its own folder."""
     project = find_project(content)
-    return project.parent if project else content.resolve().parent
+    return project.parent if project else real(content).parent
 
 
 def named(name: str, default: bool) -> Path | None:
@@ -49,9 +69,15 @@ def named(name: str, default: bool) -> Path | None:
 
 def shown(path: Path) -> str:
     """A path as messages name it: relative to the current folder when inside it."""
+    import os
+
+    cwd = Path.cwd()
+    absolute = Path(os.path.abspath(path))  # the link itself, not where it leads (a loop leads nowhere)
+    if absolute.is_relative_to(cwd):
+        return str(absolute.relative_to(cwd))
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except (ValueError, OSError, RuntimeError):  # outside the current folder; or a loop of links
         return str(path)
 
 
@@ -83,7 +109,7 @@ def source_of(path: Path) -> Path | None:
         return None
     for suffix in (path.suffix, ".yaml", ".yml"):
         original = path.with_name(path.stem[: -len(lang) - 1] + suffix)
-        if original.is_file() and original.resolve() != path.resolve():
+        if original.is_file() and real(original) != real(path):
             return original
     return None
 
@@ -96,5 +122,5 @@ def translations_of(path: Path) -> list[Path]:
     stem = path.stem
     found = [candidate for candidate in path.parent.glob(f"{stem}.*")
              if candidate.suffix.lower() in {".yaml", ".yml"} and candidate.is_file()
-             and (original := source_of(candidate)) is not None and original.resolve() == path.resolve()]
+             and (original := source_of(candidate)) is not None and real(original) == real(path)]
     return sorted(found, key=lambda candidate: candidate.name)

@@ -17,25 +17,37 @@ def files_named(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .discover import named, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+    from .discover import named, real, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+    from .errors import ContentError, Problem
 
     unique: dict[Path, str] = {}
     args.projects = []
     for name in args.files:
         project = named(name, default=args.files is DEFAULT_FILES)
         if project is None:
-            unique.setdefault(Path(name).resolve(), name)
+            if Path(name).is_symlink() and not Path(name).exists():
+                raise ContentError([Problem(name, None, "", "is a link that leads to no file (a loop, or a file "
+                                                            "since moved); name the content file itself")])
+            unique.setdefault(real(Path(name)), name)
             # A handout's translations beside it (infusion.es.yaml) are built and checked with it.
             for translation in translations_of(Path(name)):
-                unique.setdefault(translation.resolve(), str(Path(name).parent / translation.name))
+                unique.setdefault(real(translation), str(Path(name).parent / translation.name))
             continue
-        from .content.project import handouts
+        from .content.project import handouts, read_project
+        from .render.labels import project_problems
 
+        shared = project_problems(read_project(project), project.resolve().parent)
         out = getattr(args, "out", None)
         # The PDFs' folder is not searched for handouts; a folder of handouts given as --out is
         # searched, so that settle_out can say it is one.
         skip = (Path(out),) if out and not any(Path(out).glob("*.y*ml")) else ()
-        for path in handouts(project, skip=skip):
+        try:
+            found = handouts(project, skip=skip)
+        except ContentError as error:
+            shared += error.problems
+        if shared:  # a mistake every handout would inherit: reported once, nothing built
+            raise ContentError(shared)
+        for path in found:
             unique.setdefault(path.resolve(), shown(path))
         args.projects.append(project)
     return [(Path(name), name) for name in unique.values()]

@@ -400,6 +400,19 @@ def _content(folder: Path, body: str, lang: str = "en-US") -> Path:
     ("Rest well.\n\n[^1]: A source.", "the note [^1] is never referred to"),
     ("::: danger Stop\nText.\n:::", "'danger' is not a kind of callout"),
     ("> [!DANGER]\n> Text.", "'DANGER' is not a kind of callout"),
+    # Braces after a picture: each word checked, nothing dropped silently.
+    ("![A walker](walker.png){.half width=50}", "'width=50' cannot be given in its braces"),
+    ("![A walker](walker.png){#top .half}", "'#top' cannot be given in its braces"),
+    ("![A walker](walker.png){data-pdf-role=Note}", "'data-pdf-role=Note' cannot be given in its braces"),
+    ("![A walker](walker.png){% a comment %}", "'%' cannot be given in its braces"),
+    ("![A walker](walker.png){.half}{title=x}", "'title=x' cannot be given in its braces"),
+    ("![A walker](walker.png){}", "its braces '{}' are empty"),
+    ("![A walker](walker.png){.half", "the braces '{.half' are not closed"),
+    ("![A walker](walker.png){.half .half}", "has two sizes or two places"),
+    # Nesting: a limit, at its line.
+    ("> > > > > > Too deep.", "nested more than 5 deep here (the text's line 1)"),
+    ("Text.\n\n- a\n  - b\n    - c\n      - d\n        - e\n          - f", "nested more than 5 deep here (the text's line 8)"),
+    ("::: tip\n::: note\n::: tip\n::: note\n::: tip\n::: note\nDeep.\n:::\n:::\n:::\n:::\n:::\n:::", "nested more than 5 deep"),
 ])
 def test_a_mistake_in_a_block_is_one_located_line(tmp_path: Path, body: str, message: str) -> None:
     content = _content(tmp_path, body)
@@ -476,7 +489,8 @@ def test_the_html_of_each_block(tmp_path: Path) -> None:
         {"heading": "H", "body": body} for body in bodies]}, context={"root": tmp_path})
     notes = blocks.Notes(brochure)
     first, second = (str(markup.markdown(body, notes)) for body in bodies)
-    assert '<th scope="col">A</th>' in first and '<td data-label="A">1</td>' in first
+    assert '<th scope="col">A</th>' in first and '<td class="table-first-cell" data-label="A">1</td>' in first
+    assert '<table class="table table-short">' in first and '<tr class="table-last-row">' in first
     assert "<input" not in first and 'class="task-list-item unticked"' in first and "ticked" in first
     assert '<aside class="callout callout-warning"' in second
     assert '<strong>Warning:</strong> Call <a href="tel:911">911</a>' in second  # the number is a link
@@ -521,3 +535,22 @@ Llame si le duele el pecho.[^1]
     tree = _tree(pdf)
     assert [str(e.Alt) for e in _elements(tree, "/Lbl") if "/Alt" in e] == ["Casilla para marcar"]
     assert [str(d.T) for d in _elements(tree, "/Div") if "/T" in d] == ["Advertencia: Cuándo llamar al 911"]
+
+
+def test_a_tables_and_a_lists_shape_are_classes_not_counting_selectors() -> None:
+    """Short (stays whole) and stacked (on a panel) are set in the HTML: a selector that counts
+    (:nth-child, or :has() of a descendant) costs layout time growing with the cells squared."""
+    import re
+
+    from brochure.render import markup
+    from brochure.render.assets import BUNDLED
+
+    wide = "| A | B | C |\n|---|---|---|\n" + "| 1 | 2 | 3 |\n" * 7
+    html = str(markup.markdown(wide))
+    assert '<table class="table table-stacked">' in html and html.count("table-first-cell") == 7
+    assert html.count("table-last-row") == 1
+    lists = str(markup.markdown("- a\n- b\n\ntext\n\n" + "".join(f"{n}. step\n" for n in range(1, 8))))
+    assert '<ul class="list-short">' in lists and "<ol>" in lists
+    for sheet in sorted((BUNDLED / "css").glob("*.css")):
+        rules = re.sub(r"/\*.*?\*/", "", sheet.read_text(encoding="utf-8"), flags=re.S)
+        assert not re.search(r":nth-|:has\((?!\s*\+)", rules), f"{sheet.name}: a selector that counts"

@@ -140,3 +140,67 @@ def test_a_handout_and_its_translation_are_one_entry_with_each_languages_pdfs(tm
     assert text.index("Caring for Yourself") < text.index("Cómo cuidarse") < text.index("Old Aftercare")
     records = json.loads((out / "catalog.json").read_text(encoding="utf-8"))["handouts"]
     assert records["care.es.yaml"]["translates"] == "care.yaml" and records["care.yaml"]["translates"] is None
+
+
+def test_the_catalog_lists_a_handout_whatever_its_outputs(tmp_path, monkeypatch):
+    """A handout made only for email, or only for the office printer, is in the catalog with its
+    PDFs and a picture of its cover."""
+    root = project(tmp_path / "chain")
+    (root / "overdue.yaml").write_text(handout("Old Aftercare", "2020-06-30", "outputs: [email]\n"), encoding="utf-8")
+    (root / "es" / "visita.yaml").write_text(handout("Su Visita", "2099-01-01", "layout: trifold\noutputs: [office]\n"),
+                                             encoding="utf-8")
+    monkeypatch.chdir(root)
+    run = run_main("build", "--jobs", "1")
+    assert run.code == 0, run.err
+    page = (root / "out" / "index.html").read_text(encoding="utf-8")
+    links = sorted(set(re.findall(r'href="([^"]+\.pdf)"', page)) - {"catalog.pdf"})
+    assert links == sorted([f"old-aftercare-{w}-email.pdf" for w in ("north", "south")]
+                           + [f"su-visita-{w}-office.pdf" for w in ("north", "south")]), links
+    for slug in ("old-aftercare", "su-visita"):
+        with Image.open(root / "out" / "catalog" / f"{slug}.png") as picture:
+            assert picture.height > picture.width  # a page, or the tri-fold's cover panel
+    assert "old-aftercare-north-email.pdf" in tool("pdftotext", str(root / "out" / "catalog.pdf"), "-").stdout
+
+
+def test_the_catalogs_saved_state_is_a_cache_rebuilt_whatever_its_shape(tmp_path, monkeypatch):
+    root = project(tmp_path / "chain")
+    monkeypatch.chdir(root)
+    assert run_main("build", "--jobs", "2").code == 0
+    out = root / "out"
+    good = json.loads((out / "catalog.json").read_text(encoding="utf-8"))
+    shapes = ["", "not json", "[]", "null", '"text"', "1e999999", "[" * 100_000 + "]" * 100_000,
+              json.dumps({**good, "today": 5}), json.dumps({**good, "handouts": []}),
+              json.dumps({**good, "handouts": {"overdue.yaml": "x"}}), json.dumps({**good, "units": {"a": "b"}}),
+              json.dumps({**good, "units": {"overdue.yaml\u0000north": [["contact", "warning"]]}}),
+              json.dumps({**good, "handouts": {k: {**v, "thumbnail": 3, "thumbnail_of": []}
+                                              for k, v in good["handouts"].items()}}),
+              b"\xed\xb3\xbf not UTF-8"]
+    for text in shapes:
+        (out / "catalog.json").write_bytes(text if isinstance(text, bytes) else text.encode())
+        run = run_main("build")
+        assert run.code == 0 and "Traceback" not in "\n".join(run.err), (text[:40], run.err)
+        assert json.loads((out / "catalog.json").read_text(encoding="utf-8"))["handouts"].keys() == good["handouts"].keys()
+    # Damaged thumbnails are drawn again.
+    (out / "catalog" / "old-aftercare.png").write_bytes(b"not a picture")
+    (out / "catalog.json").write_text("{}", encoding="utf-8")
+    assert run_main("build").code == 0
+    with Image.open(out / "catalog" / "old-aftercare.png") as picture:
+        assert picture.width > 100
+
+
+def test_a_thumbnail_is_drawn_again_when_its_pdf_changed_whatever_the_clocks_say(tmp_path, monkeypatch):
+    import os
+
+    root = project(tmp_path / "chain")
+    monkeypatch.chdir(root)
+    assert run_main("build", "--jobs", "2").code == 0
+    thumbnail = root / "out" / "catalog" / "old-aftercare.png"
+    before = thumbnail.read_bytes()
+    # The thumbnail's clock says "newer than any PDF"; the handout's title changes.
+    future = 4_000_000_000 * 10**9
+    os.utime(thumbnail, ns=(future, future))
+    text = (root / "overdue.yaml").read_text(encoding="utf-8")
+    (root / "overdue.yaml").write_text(text.replace("title: Old Aftercare", "title: Old Aftercare\nsubtitle: A new line"),
+                                       encoding="utf-8")
+    assert run_main("build", "--jobs", "2").code == 0
+    assert thumbnail.read_bytes() != before

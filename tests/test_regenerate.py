@@ -500,15 +500,20 @@ variants:
   - id: lees-summit
     clinic: {phone: '12'}
   - id: Lees_Summit
-  - id: overland-park
+  - id: liberty
     clinic: {phone: (913) 555-0199}
+  - id: liberty
 """
     assert text.splitlines()[24] == "    clinic: {phone: '12'}"
+    # An id used twice: neither location is built, both are named.
     assert variant_problems(tmp_path, text) == [
         "content.yaml:25: variants[1].clinic.phone: '12' is not a phone number; write it like (913) 871-9888",
         "content.yaml:26: variants[2].id: 'Lees_Summit' must be lowercase words joined by dashes, like north-clinic",
-        "content.yaml:27: variants[3].id: 'overland-park' is used twice (also on line 21)",
-        "content.yaml: 3 problems; the other 2 PDFs were written.",
+        "content.yaml:27: variants[3].id: 'liberty' is the id of lines 27 and 29: each location needs an id of its "
+        "own, so no PDF is made for 'liberty' until one of them is renamed",
+        "content.yaml:29: variants[4].id: 'liberty' is the id of lines 27 and 29: each location needs an id of its "
+        "own, so no PDF is made for 'liberty' until one of them is renamed",
+        "content.yaml: 4 problems; the other 2 PDFs were written.",
     ]
 
 
@@ -517,12 +522,17 @@ def test_csv_variant_mistakes_are_named_at_their_rows(tmp_path):
            "overland-park,(913) 555-0101\n"
            "lees-summit,12\n"
            "north clinic,(816) 555-0103\n"
-           "overland-park,(816) 555-0104\n")
+           "liberty,(816) 555-0104\n"
+           "\n"
+           "liberty,(816) 555-0105\n")
     assert variant_problems(tmp_path, MINIMAL + "variants: locations.csv\n", csv) == [
         "locations.csv:3: clinic.phone: '12' is not a phone number; write it like (913) 871-9888",
         "locations.csv:4: id: 'north clinic' must be lowercase words joined by dashes, like north-clinic",
-        "locations.csv:5: id: 'overland-park' is used twice (also on line 2)",
-        "content.yaml: 3 problems; the other 2 PDFs were written.",
+        "locations.csv:5: id: 'liberty' is the id of rows 5 and 7: each location needs an id of its own, so no PDF "
+        "is made for 'liberty' until one of them is renamed",
+        "locations.csv:7: id: 'liberty' is the id of rows 5 and 7: each location needs an id of its own, so no PDF "
+        "is made for 'liberty' until one of them is renamed",
+        "content.yaml: 4 problems; the other 2 PDFs were written.",
     ]
 
 

@@ -45,8 +45,15 @@ def _callout(kind: str) -> Any:
     return validate
 
 
-def extend(md: MarkdownIt) -> MarkdownIt:
-    """Teach ``md`` brochure's blocks; the HTML they become is ``render.blocks``'s business."""
+# Blocks inside blocks (a list in a callout in a list...): deeper than this, a handout is hard
+# to follow, and the layout's cost grows with the depth; refused at the body's key.
+MAX_NESTING = 5
+_CONTAINERS = ("bullet_list_open", "ordered_list_open", "blockquote_open", "alert_open")
+
+
+def extend(md: MarkdownIt, braces: bool = True) -> MarkdownIt:
+    """Teach ``md`` brochure's blocks; the HTML they become is ``render.blocks``'s business.
+    Without ``braces``, a picture's ``{...}`` stays text: what ``problems`` checks it from."""
     md.enable(["table", "image"])
     md.options["tasklists"] = True  # "- [ ] ..." items (markdown-it-py 4.1 and later)
     md.options["alerts"] = True  # "> [!WARNING]" blockquotes
@@ -54,7 +61,8 @@ def extend(md: MarkdownIt) -> MarkdownIt:
     for kind in CALLOUTS:
         md.use(container_plugin, kind, validate=_callout(kind))
     # Braces only after a picture, and only classes in them: {.half .right}
-    md.use(attrs_plugin, after=("image",), allowed=("class",))
+    if braces:
+        md.use(attrs_plugin, after=("image",), allowed=("class",))
     return md
 
 
@@ -62,6 +70,67 @@ def extend(md: MarkdownIt) -> MarkdownIt:
 def parser() -> MarkdownIt:
     """A parser of the dialect (HTML in the text stays text)."""
     return extend(MarkdownIt("commonmark", {"html": False}))
+
+
+@lru_cache(maxsize=1)
+def _bare_parser() -> MarkdownIt:
+    """The dialect with a picture's braces left as text, as written."""
+    return extend(MarkdownIt("commonmark", {"html": False}), braces=False)
+
+
+def _braces(text: str) -> list[str]:
+    """The braces written right after each picture (``{.half .right}``), in order; "" for none.
+
+    Read from the text itself: the renderer's parser drops silently what it does not take
+    (``{width=50}``, ``{#id}``, ``{% a comment %}``), and nothing may be dropped silently.
+    """
+    found = []
+    for token in _bare_parser().parse(text):
+        children = token.children or []
+        for index, child in enumerate(children):
+            if child.type != "image":
+                continue
+            after = children[index + 1].content if index + 1 < len(children) and children[index + 1].type == "text" else ""
+            raw = ""
+            while after.startswith("{"):  # {.half}{.right} is two groups
+                end = after.find("}")
+                raw, after = (raw + after, "") if end < 0 else (raw + after[:end + 1], after[end + 1:])
+            found.append(raw)
+    return found
+
+
+def _brace_problem(name: str, raw: str) -> str | None:
+    """What is wrong with the braces after a picture: only its size and place, like {.half .right}."""
+    allowed = "use .full, .half or .third for its width and .left, .center or .right for where it sits"
+    if raw.count("{") != raw.count("}"):
+        return f"{name}: the braces '{raw}' are not closed; write them like {{.half .right}}"
+    words = [word for group in raw.split("}") for word in group.replace("{", " ").split()]
+    for word in words:
+        if word.startswith(".") and word[1:] not in SIZES | PLACES:
+            return f"{name}: '{word}' is not a size or place; {allowed}"
+        if not word.startswith("."):
+            return f"{name}: '{word}' cannot be given in its braces, which take only a size and a place; {allowed}"
+    if raw and not words:
+        return f"{name}: its braces '{raw}' are empty; remove them, or {allowed}"
+    return None
+
+
+def _too_deep(tokens: Sequence[Token]) -> str | None:
+    """Lists, quotes and callouts nested more than ``MAX_NESTING`` deep, with the text's line."""
+    depth = 0
+    for token in tokens:
+        opens = token.type in _CONTAINERS or (token.type.startswith("container_") and token.nesting == 1)
+        closes = token.type.replace("_close", "_open") in _CONTAINERS or (
+            token.type.startswith("container_") and token.nesting == -1)
+        if opens:
+            depth += 1
+            if depth > MAX_NESTING:
+                line = f" (the text's line {token.map[0] + 1})" if token.map else ""
+                return (f"lists, quotes and callouts are nested more than {MAX_NESTING} deep here{line}; "
+                        "a handout reads best with at most two levels: make the inner ones paragraphs of their own")
+        elif closes:
+            depth -= 1
+    return None
 
 
 # Parsed texts, kept per process: a handout's every Markdown text is read by the content
@@ -173,15 +242,18 @@ def problems(text: str, document: NoteLabels | None = None) -> list[str]:
     document = document or own
     parsed = tokens(text, document.defined)
     found = []
-    for picture in pictures(text):
+    deep = _too_deep(parsed)
+    if deep:
+        return [deep]  # the blocks below it are not what the writer meant: fix this first
+    braces = _braces(text)
+    for index, picture in enumerate(pictures(text)):
         name = f"the picture '{picture.src}'"
         if not picture.alt:
             found.append(f"{name} has no words for screen readers: write what it shows between the brackets, "
                          f"like ![A nurse checks the drip]({picture.src})")
-        unknown = [c for c in picture.classes if c not in SIZES | PLACES]
-        if unknown:
-            found.append(f"{name}: '.{unknown[0]}' is not a size or place; use .full, .half or .third for its width "
-                         "and .left, .center or .right for where it sits")
+        wrong = _brace_problem(name, braces[index]) if index < len(braces) else None
+        if wrong:
+            found.append(wrong)
         if len([c for c in picture.classes if c in SIZES]) > 1 or len([c for c in picture.classes if c in PLACES]) > 1:
             found.append(f"{name} has two sizes or two places; give at most one of each, like {{.half .right}}")
         if picture.in_table:

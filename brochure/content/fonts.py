@@ -9,6 +9,7 @@ characters the clinic's font lacks (Latin letters of a web address in an Arabic 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 BUNDLED_FONT = "Open Sans"
@@ -44,3 +45,64 @@ def font_files(font: object) -> list[str]:
         return [] if font == BUNDLED_FONT else [font]
     files = [getattr(font, "regular", None), getattr(font, "bold", None)]
     return [f for f in files if isinstance(f, str)]
+
+
+_TEXT_TAGS = {"text", "tspan", "textPath"}
+# ``font-family: X`` and the shorthand ``font: 12px/1.2 X`` (the family follows the size).
+_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)|(?<![-\w])font\s*:[^;}]*?[\d.](?:px|pt|em|rem|ex|%|mm|cm|in|pc)?"
+                     r"(?:/\S+)?\s+([^;}]+)", re.IGNORECASE)
+
+
+def _families(css: str) -> list[str]:
+    return [(a or b) for a, b in _FAMILY.findall(css)]
+
+
+def _first_family(value: str) -> str:
+    return value.split(",")[0].strip().strip("'\"").strip()
+
+
+def svg_fonts(path: Path, value: str) -> None:
+    """Raise ``ValueError`` when an SVG picture sets text in a font that is not bundled.
+
+    Why here: WeasyPrint would draw that text in whatever font this computer has (the PDFs
+    would differ from one machine to the next), and the renderer can only say that "a
+    stylesheet" asked for it; the picture's key and file name say what to fix. Text with no
+    font named gets this computer's default font just the same. A picture whose text is
+    outlines (paths), or set in Open Sans, passes.
+    """
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError, ValueError):
+        return  # not XML that can be read: WeasyPrint says so when it draws it
+    sheets = " ".join(el.text or "" for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "style")
+    # A <style> sheet's families: which element each applies to is left aside; all must be bundled.
+    styled = [_first_family(f) for f in _families(sheets)]
+    strangers: set[str] = {f for f in styled if f.lower() != BUNDLED_FONT.lower()}
+
+    def walk(element: ET.Element, family: str | None) -> None:
+        own = element.get("font-family")
+        style = _families(element.get("style") or "")
+        if style:
+            own = style[-1]
+        family = _first_family(own) if own else family
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in _TEXT_TAGS and ((element.text or "").strip() or any((c.tail or "").strip() for c in element)):
+            if family is None and not styled:
+                strangers.add("")
+            elif family is not None and family.lower() != BUNDLED_FONT.lower():
+                strangers.add(family)
+        for child in element:
+            walk(child, family)
+
+    walk(root, None)
+    if "" in strangers:
+        raise ValueError(f"the picture '{value}' has text in no named font, so this computer's own font would "
+                         f"print it; in the SVG give its text font-family=\"{BUNDLED_FONT}\" (the bundled font), or "
+                         "turn the text into outlines (Inkscape: Path > Object to Path)")
+    if strangers:
+        names = ", ".join(f"'{name}'" for name in sorted(strangers))
+        raise ValueError(f"the picture '{value}' sets its text in {names}, a font that is not bundled, so this "
+                         f"computer's font would print it; in the SVG use font-family=\"{BUNDLED_FONT}\", or turn the "
+                         "text into outlines (Inkscape: Path > Object to Path)")

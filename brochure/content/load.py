@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import ContentError
+from ..errors import ContentError, Problem
 from .fields import in_yaml, location_keys, names, substitute
 from .messages import problems_of
 from .model import Brochure
@@ -14,6 +14,7 @@ from .project import find_project, read_project
 from .project import inherit as inherit_project
 from .source import Source, dotted, read_source
 from .translations import inherit as inherit_translation
+from .translations import orphaned
 
 
 def validate(source: Source, root: Path) -> Brochure:
@@ -58,6 +59,11 @@ def load_with_source(path: Path, name: str | None = None) -> tuple[Brochure, Sou
     if project is not None:
         root = project.resolve().parent
         source = inherit_project(source, read_project(project), path, root)
+    gone = orphaned(path)
+    if gone and "clinic" not in source.data:  # one line for the cause, not "required" for each key it took
+        raise ContentError([Problem(source.file, None, "", f"it translates {gone}, which is not there any more: "
+                                                           "put it back, or give this file its own clinic (and theme, "
+                                                           "layout...) to build it on its own")])
     return validate(source, root), source
 
 

@@ -23,9 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from ..discover import followed
 from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
-from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font
+from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font, svg_fonts
 from .links import bad_links
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
@@ -40,7 +41,7 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
             f"'{value}' is a web address or URL; save {what} in {where} and give its file name")
     if Path(value).is_absolute() or value.startswith("\\"):
         raise ValueError(f"'{value}' is an absolute path; give a path relative to {where}")
-    resolved = (root / value).resolve()
+    resolved = followed(root / value, value)
     if not resolved.is_relative_to(root.resolve()):
         raise ValueError(f"'{value}' is outside {where}; copy {what} into that folder")
     if not resolved.is_file():
@@ -53,8 +54,7 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
 def _local_image(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
     relative = local_file(value, root, IMAGE_TYPES, "an image", (info.context or {}).get("where", "the content's folder"))
-    if Path(relative).suffix.lower() != ".svg":
-        _readable_picture(root / relative, value)
+    (svg_fonts if Path(relative).suffix.lower() == ".svg" else _readable_picture)(root / relative, value)
     return relative
 
 

@@ -136,10 +136,15 @@ def inherit(source: Source, project: Source, content: Path, root: Path) -> Sourc
     folder = Path(os.path.relpath(content.resolve().parent, root)).as_posix()
     own = _rebase(source.data, folder) if folder != "." else source.data
     shared = {key: project.data[key] for key in INHERITED if key in project.data}
+    parent = project
     if "locations" in project.data and "variants" not in own:
         shared["variants"] = project.data["locations"]
+        # The handout's variants are the project's locations: found at their lines there.
+        aliases = {("variants", *path[1:]): line for path, line in project.lines.items() if path[:1] == ("locations",)}
+        parent = Source(project.file, project.data, {**project.lines, **aliases}, project.problems, project.inputs,
+                        project.parent, project.contacts)
     return Source(source.file, _merge(shared, own), source.lines, source.problems,
-                  {**project.inputs, **source.inputs}, parent=project)
+                  {**project.inputs, **source.inputs}, parent=parent)
 
 
 def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
@@ -147,24 +152,33 @@ def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     its root but the project file, hidden folders, ``out``, ``templates`` and ``skip``.
     Raises ``ContentError`` when the project file has a mistake or names no handout."""
     root = project_file.resolve().parent
-    data = read_project(project_file).data
-    patterns = data.get("handouts")
+    project = read_project(project_file)
+    patterns = project.data.get("handouts")
     skipped = {p.resolve() for p in skip}
-    found: set[Path] = set()
+    candidates: set[Path] = set()
     if patterns:
         for index, pattern in enumerate(patterns):
             if pattern.startswith(("/", "\\")) or ".." in Path(pattern).parts:
-                raise ContentError([Problem(shown(project_file), None, f"handouts[{index}]",
+                raise ContentError([Problem(shown(project_file), project.lines.get(("handouts", index)),
+                                            f"handouts[{index}]",
                                             f"'{pattern}' must be a pattern inside the project folder, like handouts/*.yaml")])
-            found |= {p.resolve() for p in root.glob(pattern) if p.is_file()}
+            candidates |= {p for p in root.glob(pattern) if p.is_file() or p.is_symlink()}
     else:
-        for folder, subfolders, names in os.walk(root):
+        for folder, subfolders, names in os.walk(root):  # links to folders are not followed: no loop, no way out
             here = Path(folder)
+            # A link to a folder is not followed; one that leads out of the project is a mistake to say.
+            candidates |= {here / d for d in subfolders if (here / d).is_symlink() and not d.startswith(".")
+                           and d not in _SKIPPED and not _leads_inside(here / d, root)}
+            # A folder with a project file of its own is another project, not handouts of this one.
             subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d not in _SKIPPED
-                                   and (here / d).resolve() not in skipped)
-            found |= {(here / f).resolve() for f in names if f.endswith((".yaml", ".yml")) and not f.startswith(".")}
+                                   and (here / d).resolve() not in skipped and not (here / d / PROJECT_FILE).exists())
+            candidates |= {here / f for f in names if f.endswith((".yaml", ".yml")) and not f.startswith(".")}
+    found, problems = _inside(candidates, root)
+    if problems:
+        raise ContentError(problems)
     found.discard(project_file.resolve())
-    files = sorted(p for p in found if p.is_relative_to(root))
+    # A project file is never a handout; a folder with one of its own is another project (build it by its name).
+    files = sorted(p for p in found if p.name != PROJECT_FILE and find_project(p) == project_file.resolve())
     if not files:
         raise ContentError([Problem(shown(project_file), None, "handouts" if patterns else "",
                                     "no handout in the project: add a content file (title, sections...) "
@@ -172,4 +186,34 @@ def handouts(project_file: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
     return files
 
 
-__all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "project_schema", "read_project"]
+def _leads_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
+
+
+def _inside(candidates: set[Path], root: Path) -> tuple[set[Path], list[Problem]]:
+    """The candidate files that are files inside ``root`` (resolved), and one problem for each
+    link that leads out of it or to nothing (a loop, a file since removed): refused, as a
+    template or a picture that leads out is."""
+    found: set[Path] = set()
+    problems = []
+    for path in sorted(candidates):
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            problems.append(Problem(shown(path), None, "", "is a link that leads to no file (a loop, or a file "
+                                                              "since moved); remove it or put the handout itself here"))
+            continue
+        if not resolved.is_relative_to(root):
+            kind, what = ("folder", "its handouts") if resolved.is_dir() else ("file", "the handout")
+            problems.append(Problem(shown(path), None, "", f"is a link to a {kind} outside the project's folder; "
+                                                              f"copy {what} into the project instead"))
+        elif resolved.is_file():
+            found.add(resolved)
+    return found, problems
+
+
+__all__ = ["PROJECT_FILE", "Project", "content_root", "find_project", "handouts", "inherit", "project_schema",
+           "read_project"]

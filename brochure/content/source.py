@@ -214,6 +214,8 @@ def read_source(path: Path, name: str | None = None) -> Source:
         raise ContentError([Problem(name, None, "", "file not found")]) from None
     except IsADirectoryError:
         raise ContentError([Problem(name, None, "", "this is a folder; give a content .yaml file")]) from None
+    except OSError as error:  # a loop of links, a file this user may not read
+        raise ContentError([Problem(name, None, "", f"cannot be read: {error.strerror or error}")]) from None
     root = _compose(name, _decode(name, raw))
     lines: dict[Path_, int] = {(): 1}
     problems: list[Problem] = []

@@ -31,6 +31,23 @@ def own_path(source: Source) -> Path | None:
     return next((path for path in source.inputs if path.name != PROJECT_FILE), None)
 
 
+def orphaned(path: Path) -> str | None:
+    """The name of the handout ``path`` translates when that file is gone (``infusion.yaml`` for
+    ``infusion.es.yaml``), else None: the translation is then built on its own."""
+    lang = language_of_name(path)
+    if lang is None or source_of(path) is not None:
+        return None
+    return path.stem[: -len(lang) - 1] + path.suffix
+
+
+def _orphan(source: Source, path: Path) -> Source:
+    """A translation whose handout is gone still speaks the language in its name."""
+    lang = language_of_name(path)
+    if lang is None or "lang" in source.data:
+        return source
+    return Source(source.file, {**source.data, "lang": lang}, source.lines, source.problems, source.inputs)
+
+
 def inherit(source: Source, path: Path) -> Source:
     """``source`` with the shared keys it leaves out taken from the file it translates.
 
@@ -39,7 +56,7 @@ def inherit(source: Source, path: Path) -> Source:
     """
     original_path = source_of(path)
     if original_path is None:
-        return source
+        return _orphan(source, path)
     shown = str(Path(source.file).parent / original_path.name)
     try:
         original = read_source(original_path, shown)

@@ -75,7 +75,7 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
     try:
         relative = local_file(name, root, {".csv"}, "a CSV file", where(source))
     except ValueError as error:
-        raise ContentError([Problem(file, line, "variants", str(error))]) from None
+        raise ContentError([Problem(file, line, _key(source, ("variants",)), str(error))]) from None
     path = root / relative
     raw = path.read_bytes()
     source.inputs[path.resolve()] = hashlib.sha256(raw).hexdigest()
@@ -117,7 +117,7 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
     except csv.Error as error:
         raise ContentError([Problem(name, number + 1, "", f"this row cannot be read as CSV: {error}")]) from None
     if not rows:
-        raise ContentError([Problem(file, line, "variants", f"'{name}' has no rows")])
+        raise ContentError([Problem(file, line, _key(source, ("variants",)), f"'{name}' has no rows")])
     return rows
 
 
@@ -177,27 +177,34 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
         rows: list[tuple[str, int, dict[str, Any], str | None, list[Problem]]] = [
             (row_id, line, overrides, table, problems) for row_id, line, overrides, problems in _csv_rows(source, root, table)]
     else:
-        rows = [(str(v.get("id", "")), source.line(("variants", i)), {k: x for k, x in v.items() if k != "id"}, None, [])
-                for i, v in enumerate(brochure.variants)]
+        rows = [(str(v.get("id", "")), source.origin(("variants", i))[1], {k: x for k, x in v.items() if k != "id"},
+                 None, []) for i, v in enumerate(brochure.variants)]
     known = names(location_keys(base).union(*(location_keys(overrides) for _, _, overrides, _, _ in rows)), True)
     _check_names(base, rows, source, known)
     source.contacts = _contacts([base] + [_merge(base, overrides) for _, _, overrides, _, _ in rows])
     results: list[tuple[str | None, Brochure]] = []
     failed: dict[str, list[Problem]] = {}
-    seen: dict[str, int] = {}
+    # An id on two rows is ambiguous: which row is that location? Neither is built, both are named.
+    lines_of: dict[str, list[int]] = {}
+    for variant_id, line, _, _, _ in rows:
+        lines_of.setdefault(variant_id, []).append(line)
     for index, (variant_id, line, overrides, csv_name, row_problems) in enumerate(rows):
-        file = csv_name or source.file
-        key = "id" if csv_name else f"variants[{index}].id"
-        unit = variant_id if ID.fullmatch(variant_id) and variant_id not in seen else f"#{line}"
+        file = csv_name or source.origin(("variants", index))[0]
+        key = "id" if csv_name else _key(source, ("variants", index, "id"))
+        twice = ID.fullmatch(variant_id) is not None and len(lines_of[variant_id]) > 1
+        unit = variant_id if ID.fullmatch(variant_id) and not twice else f"#{line}"
         problems = list(row_problems)
         if not ID.fullmatch(variant_id):
             shape = f"'{variant_id}' must be lowercase words joined by dashes, like north-clinic"
             failed[unit] = problems + [Problem(file, line, key, shape if variant_id else "required")]
             continue
-        if variant_id in seen:
-            failed[unit] = problems + [Problem(file, line, key, f"'{variant_id}' is used twice (also on line {seen[variant_id]})")]
+        if twice:
+            where_ = "rows" if csv_name else "lines"
+            others = " and ".join(str(n) for n in lines_of[variant_id])
+            failed[unit] = problems + [Problem(file, line, key, (
+                f"'{variant_id}' is the id of {where_} {others}: each location needs an id of its own, so no PDF "
+                f"is made for '{variant_id}' until one of them is renamed"))]
             continue
-        seen[variant_id] = line
 
         def located(loc: tuple[Any, ...], index: int = index, line: int = line, csv_name: str | None = csv_name,
                     overrides: dict[str, Any] = overrides, variant_id: str = variant_id) -> tuple[int, str]:
@@ -205,11 +212,14 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
                 return line, dotted(loc)
             path = ("variants", index) + loc
             if _within(overrides, loc):
-                return source.line(path), dotted(path)
-            return source.origin(loc)[1], f"variants[{index}] ({variant_id}): {dotted(loc)}"
+                return source.origin(path)[1], _key(source, path)
+            return source.origin(loc)[1], f"{_key(source, ('variants', index))} ({variant_id}): {dotted(loc)}"
 
-        def file_of(loc: tuple[Any, ...], file: str = file, overrides: dict[str, Any] = overrides) -> str:
-            return file if file != source.file or _within(overrides, loc) else source.origin(loc)[0]
+        def file_of(loc: tuple[Any, ...], file: str = file, overrides: dict[str, Any] = overrides,
+                    index: int = index, csv_name: str | None = csv_name) -> str:
+            if csv_name:
+                return file
+            return source.origin(("variants", index) + loc if _within(overrides, loc) else loc)[0]
 
         def locate(path: Path_, text: str, offset: int, located: Any = located, file_of: Any = file_of,
                    csv_name: str | None = csv_name, overrides: dict[str, Any] = overrides) -> tuple[str, int | None, str]:
@@ -233,6 +243,13 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
         else:
             results.append((variant_id, built))
     return results, failed
+
+
+def _key(source: Source, path: Path_) -> str:
+    """How messages name a variant's key: ``variants[0].id`` in a content file, ``locations[0].id``
+    when the variants are the project's locations (written so in ``brochure.yaml``)."""
+    inherited = ("variants",) not in source.lines and source.parent is not None and ("locations",) in source.parent.lines
+    return dotted((("locations",) + path[1:]) if inherited and path[:1] == ("variants",) else path)
 
 
 def _check_names(base: dict[str, Any], rows: list[Any], source: Source, known: list[str]) -> None:

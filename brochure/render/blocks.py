@@ -48,6 +48,7 @@ def install(parser: MarkdownIt) -> None:
     dialect.extend(parser)
     parser.core.ruler.after("block", "brochure_note_numbers", _keep_numbers)
     parser.core.ruler.push("brochure_tables", _tables)
+    parser.core.ruler.push("brochure_lists", _lists)
     parser.core.ruler.push("brochure_callouts", _callouts)
     parser.core.ruler.push("brochure_checklists", _checklists)
     parser.core.ruler.push("brochure_figures", _figures)
@@ -86,25 +87,67 @@ def _words(inline: Token) -> str:
 
 # -- tables ---------------------------------------------------------------------------------
 
+# A table of up to this many rows stays whole (with the paragraph before it); one of this many
+# columns or more is stacked on a tri-fold panel. Said by classes in the HTML, not by CSS
+# selectors that count (:has(tr:nth-child(7))): those cost time growing with the cells squared.
+SHORT_TABLE_ROWS = 6
+STACKED_COLUMNS = 3  # stacked on a tri-fold panel
+DENSE_COLUMNS = 4  # set a step smaller
+WIDE_COLUMNS = 5  # stacked on a page too
+SHORT_LIST_ITEMS = 5
+
+
 def _tables(state: StateCore) -> None:
-    """Header cells with their scope; every cell with its column's header, for stacked rows."""
+    """Header cells with their scope; every cell with its column's header, for stacked rows;
+    the table's shape (short, stacked) and each row's first cell as classes for blocks.css."""
     headers: list[str] = []
-    column, in_head = 0, False
+    column, in_head, rows = 0, False, 0
+    opened: Token | None = None
+    last_row: Token | None = None
     for index, token in enumerate(state.tokens):
         if token.type == "table_open":
-            headers = []
+            headers, rows, opened, last_row = [], 0, token, None
             token.attrJoin("class", "table")
+        elif token.type == "table_close" and opened is not None:
+            if rows <= SHORT_TABLE_ROWS:
+                opened.attrJoin("class", "table-short")
+            for columns, name in ((STACKED_COLUMNS, "table-stacked"), (DENSE_COLUMNS, "table-dense"),
+                                  (WIDE_COLUMNS, "table-wide")):
+                if len(headers) >= columns:
+                    opened.attrJoin("class", name)
+            if last_row is not None:
+                last_row.attrJoin("class", "table-last-row")
         elif token.type in ("thead_open", "thead_close"):
             in_head = token.nesting == 1
         elif token.type == "tr_open":
             column = 0
+            if not in_head:
+                rows += 1
+                last_row = token
         elif token.type == "th_open" and in_head:
             token.attrSet("scope", "col")
             headers.append(_words(state.tokens[index + 1]))
         elif token.type == "td_open":
+            if column == 0:
+                token.attrJoin("class", "table-first-cell")
             if column < len(headers) and headers[column]:
                 token.attrSet("data-label", headers[column])
             column += 1
+
+
+def _lists(state: StateCore) -> None:
+    """A list of up to ``SHORT_LIST_ITEMS`` items is marked ``list-short``: it stays whole, with
+    the paragraph before it (brochure.css), counted here rather than by an nth-child selector."""
+    opened: list[tuple[Token, int]] = []
+    for token in state.tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            opened.append((token, 0))
+        elif token.type == "list_item_open" and opened and token.level == opened[-1][0].level + 1:
+            opened[-1] = (opened[-1][0], opened[-1][1] + 1)
+        elif token.type in ("bullet_list_close", "ordered_list_close") and opened:
+            list_token, items = opened.pop()
+            if items <= SHORT_LIST_ITEMS:
+                list_token.attrJoin("class", "list-short")
 
 
 # -- callouts -------------------------------------------------------------------------------

@@ -60,21 +60,122 @@ def _named(chars: list[str], limit: int = 8) -> str:
     return shown + (f" and {len(chars) - limit} more" if len(chars) > limit else "")
 
 
+def _covered(brochure: Brochure, folders: list[Path], root: Path | None) -> frozenset[int]:
+    """Every character the brochure's fonts can draw: the bundled and the clinic's templates'
+    fonts, and its ``theme.font`` files (in ``root``)."""
+    from .typeface import files
+
+    theme_files = sorted(set(files(brochure.theme, root).values())) if root is not None else []
+    return drawable(folders).union(*(coverage(path) for path in theme_files))
+
+
+def label_glyphs(brochure: Brochure, source: Source, labels: dict[str, tuple[str, str, int | None]],
+                 folders: list[Path], root: Path) -> list[Problem]:
+    """One problem per label (``key: (words, catalog, line)``) with characters no font has, at
+    its line in the clinic's catalog: a label is data, checked like the content's text. A
+    bundled catalog's labels (Arabic's, in a handout without an Arabic font) are reported
+    once, at the handout's ``lang``: the font is what is missing."""
+    covered = _covered(brochure, folders, root)
+    problems = []
+    bundled: set[str] = set()
+    for key, (text, file, line) in labels.items():
+        missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
+        if missing and file.startswith("bundled "):
+            bundled |= set(missing)
+        elif missing:
+            problems.append(Problem(file, line, key, f"{_named(missing)} cannot be printed: the fonts have no such "
+                                                     "character, so it would come out as an empty box or in this "
+                                                     "computer's font; remove or replace it, or name a font file "
+                                                     "that has it in theme.font"))
+    if bundled:
+        file, line = source.origin(("lang",))
+        problems.append(Problem(file, line, "lang", f"the labels brochure prints in '{brochure.lang}' use "
+                                                    f"{_named(sorted(bundled))}, which the fonts cannot print; name "
+                                                    "a font file that has them in theme.font (README.md, \u201cLanguages\u201d)"))
+    return problems
+
+
 def missing_glyphs(brochure: Brochure, source: Source, folders: list[Path], where: str = "",
                    root: Path | None = None) -> list[Problem]:
     """One problem per text value with characters no available font has; ``root`` is where
     ``theme.font`` files are (the content's folder, or the project's)."""
-    from .typeface import files
-
-    theme_files = sorted(set(files(brochure.theme, root).values())) if root is not None else []
-    covered = drawable(folders).union(*(coverage(path) for path in theme_files))
+    covered = _covered(brochure, folders, root)
     problems = []
     for path, text in _strings(brochure.model_dump(mode="python")):
         missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
         if missing:
+            file, line = source.origin(path)  # a text inherited from brochure.yaml is reported there, once
             problems.append(Problem(
-                source.file, source.line(path), dotted(path),
-                f"{where}{_named(missing)} cannot be printed: the fonts have no such character, so it would "
+                file, line, dotted(path),
+                f"{where if file == source.file else ''}{_named(missing)} cannot be printed: the fonts have no such character, so it would "
                 "come out as an empty box; remove or replace it, or name a font file that has it in theme.font "
                 "(README.md, \u201cLanguages\u201d)"))
     return problems
+
+
+def blank_glyphs(brochure: Brochure, source: Source, root: Path, words: list[str]) -> list[Problem]:
+    """One problem per ``theme.font`` file that maps a character the handout prints to a glyph
+    with no outline: it would print as nothing (a phone number without its digits), since
+    Open Sans stands in only for characters the font does not map at all.
+
+    The characters are those of the text, of the labels brochure prints around it (``words``)
+    and every digit (page numbers, dates); both weights are checked, the bold file drawing
+    headings, labels and bold words.
+    """
+    from ..content.fonts import font_files
+    from .typeface import files
+
+    found = files(brochure.theme, root)
+    if not found:
+        return []
+    needed = {c for _, text in _strings(brochure.model_dump(mode="python")) for c in text}
+    needed |= {c for text in words for c in text} | set("0123456789")
+    needed = {c for c in needed if not _invisible(c)}
+    named = font_files(brochure.theme.font)
+    keys = {"regular": ("theme", "font", "regular"), "bold": ("theme", "font", "bold")} if not isinstance(
+        brochure.theme.font, str) else {"regular": ("theme", "font"), "bold": ("theme", "font")}
+    problems = []
+    for weight, path in found.items():
+        if weight == "bold" and path == found["regular"]:
+            continue
+        blank = sorted(_blank(path, path.stat().st_mtime_ns, frozenset(needed)))
+        if blank:
+            key = keys[weight]
+            file, line = source.origin(key)
+            shown = named[0] if weight == "regular" or len(named) == 1 else named[1]
+            problems.append(Problem(
+                file, line, dotted(key),
+                f"'{shown}' draws {_named(blank)} as nothing: the font lists these characters but has no "
+                "outline for them (a damaged or cut-down file), so they would not print; use the font's "
+                "complete .ttf or .otf file"))
+    return problems
+
+
+@lru_cache(maxsize=64)
+def _blank(path: Path, _mtime: int, chars: frozenset[str]) -> frozenset[str]:
+    """The characters of ``chars`` the font maps to a glyph that draws nothing."""
+    from fontTools.pens.boundsPen import BoundsPen
+
+    font = _opened(path, _mtime)
+    cmap = font.getBestCmap() or {}
+    glyphs = font.getGlyphSet()
+    blank = set()
+    for char in chars:
+        name = cmap.get(ord(char))
+        if name is None:
+            continue  # not in this font: Open Sans (checked by missing_glyphs) draws it
+        pen = BoundsPen(glyphs)
+        try:
+            glyphs[name].draw(pen)
+        except Exception:  # a glyph fontTools cannot read cannot be drawn either
+            pen.bounds = None
+        if pen.bounds is None:
+            blank.add(char)
+    return frozenset(blank)
+
+
+@lru_cache(maxsize=8)
+def _opened(path: Path, _mtime: int) -> Any:
+    from fontTools.ttLib import TTFont
+
+    return TTFont(str(path), lazy=True)

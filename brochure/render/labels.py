@@ -30,10 +30,31 @@ from .assets import BUNDLED
 
 BUNDLED_MESSAGES = BUNDLED / "messages"
 REFERENCE = "en"
+MAX_LABEL = 300  # characters: the longest bundled label is a sentence a screen reader says
 
 
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _odd_placeholder(text: str) -> str | None:
+    """Why a label's ``{...}`` is not a plain placeholder, else None.
+
+    A catalog is data: ``str.format`` would read ``{date:d}`` as a format (an error at render
+    time), ``{x:99999999}`` as a width (a label of 100 MB), ``{date!r}`` as Python's view of
+    the value and ``{date.year}`` or ``{x[0]}`` as a lookup; only ``{name}`` is a placeholder.
+    """
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if not name.isidentifier() or not name.isascii():
+            return (f"{shown} is not a placeholder: a placeholder is a name in braces, like {{date}}; "
+                    "to print a brace, double it: {{ or }}")
+        if conversion or spec:
+            return (f"{shown}: write the placeholder alone, {{{name}}}; brochure writes its value the "
+                    "language's way, without a format")
+    return None
 
 
 def _candidates(lang: str) -> list[str]:
@@ -69,6 +90,9 @@ class Labels:
     lang: str
     words: Mapping[str, str]
     inputs: dict[Path, str] = field(default_factory=dict)  # catalog files: sha256 of what was read, or "missing"
+    # Where each label's words were read: the catalog (``messages/es.yaml`` in the content's
+    # folder, or ``bundled messages/es.yaml``) and its line, for a mistake found later.
+    places: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
 
     def __call__(self, key: str, **values: Any) -> str:
         """The label ``key`` with its ``{placeholders}`` filled in."""
@@ -113,14 +137,43 @@ def load(lang: str, content_dir: Path) -> Labels:
     return labels
 
 
+def place(labels: Labels, key: str, content_dir: Path) -> tuple[str, int | None]:
+    """The file (as messages name it) and line where label ``key`` was read."""
+    from ..discover import shown
+
+    file, line = labels.places.get(key, (f"bundled messages/{REFERENCE}.yaml", None))
+    return (shown(content_dir / file) if file.startswith("messages/") else file), line
+
+
 def problems(brochure: Brochure, source: Source, content_dir: Path) -> list[Problem]:
     """What keeps ``brochure``'s language from being printed: at the content's ``lang`` line."""
-    _, found = _load(brochure.lang, content_dir.resolve(), _stamp(brochure.lang, content_dir.resolve()))
-    line = source.lines.get(("lang",))
-    folder = Path(source.file).parent
-    return [Problem(source.file, line, "lang", p.message) if p.file == ""
-            else Problem(str(folder / p.file), p.line, p.key, p.message) if p.file.startswith("messages/") else p
-            for p in found]
+    # At the lang line of the file that says it: the handout's, or the project file's it inherits.
+    file, line = source.origin(("lang",)) if _written(source, ("lang",)) else (source.file, None)
+    return _placed(brochure.lang, content_dir, file, line)
+
+
+def project_problems(project: Source, root: Path) -> list[Problem]:
+    """What keeps the project file's ``lang`` (every handout's, unless it says its own) from
+    being printed, at its line in ``brochure.yaml``: reported once, before any handout is built."""
+    lang = project.data.get("lang")
+    if not isinstance(lang, str):
+        return []
+    return _placed(lang, root, project.file, project.lines.get(("lang",)))
+
+
+def _placed(lang: str, content_dir: Path, file: str, line: int | None) -> list[Problem]:
+    """The problems of ``lang``'s labels: about the language at ``file:line``, in a catalog at its own line."""
+    from ..discover import shown
+
+    _, found = _load(lang, content_dir.resolve(), _stamp(lang, content_dir.resolve()))
+    return [Problem(file, line, "lang", p.message) if p.file == ""
+            else Problem(shown(content_dir / p.file), p.line, p.key, p.message) if p.file.startswith("messages/")
+            else p for p in found]
+
+
+def _written(source: Source, path: tuple[str, ...]) -> bool:
+    """Whether ``path`` is written in the content file or the project file it inherits from."""
+    return path in source.lines or (source.parent is not None and _written(source.parent, path))
 
 
 def _stamp(lang: str, content_dir: Path) -> tuple[tuple[str, int], ...]:
@@ -139,11 +192,16 @@ def _load(lang: str, content_dir: Path, _stamp: tuple[tuple[str, int], ...]) -> 
     reference, found = _read(BUNDLED_MESSAGES / f"{REFERENCE}.yaml", content_dir)
     assert not found, found  # the bundled reference catalog is brochure's own: it always reads
     words: dict[str, str] = {}
+    places: dict[str, tuple[str, int | None]] = {}
     inputs: dict[Path, str] = {}
     problems: list[Problem] = []
     for path in catalog_files(lang, content_dir):
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():
             inputs[path] = "missing"
+            continue
+        outside = _leads_out(path, content_dir)
+        if outside:
+            problems.append(Problem(_shown(path, content_dir), None, "", outside))
             continue
         catalog, read_problems = _read(path, content_dir)
         problems += read_problems
@@ -152,11 +210,28 @@ def _load(lang: str, content_dir: Path, _stamp: tuple[tuple[str, int], ...]) -> 
             problems += _wrong(key, value, reference.data, catalog, path, content_dir)
             if isinstance(value, str) and key in reference.data:
                 words[key] = value
+                places[key] = (catalog.file, catalog.lines.get((key,)))
     problems += _locale_problems(lang)
     missing = [key for key in reference.data if key not in words]
     if missing and not problems:
         problems.append(_missing(lang, missing, reference.data, words, content_dir))
-    return Labels(lang, words, inputs), tuple(problems)
+    return Labels(lang, words, inputs, places), tuple(problems)
+
+
+def _leads_out(path: Path, content_dir: Path) -> str | None:
+    """Why the clinic's catalog ``path`` may not be read, else None: like every file of a
+    project, it must be a file inside the project's folder, not a link leading out of it."""
+    if path.is_relative_to(BUNDLED_MESSAGES):
+        return None
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a link to nothing, or a loop of links
+        return "is a link that leads to no file (a loop, or a file since moved); put the catalog itself here"
+    if not resolved.is_relative_to(content_dir):
+        return "is a link to a file outside the project's folder; copy the catalog into messages/ instead"
+    if not resolved.is_file():
+        return "is not a file; a label catalog is a .yaml file of labels"
+    return None
 
 
 def _shown(path: Path, content_dir: Path) -> str:
@@ -182,10 +257,16 @@ def _wrong(key: str, value: Any, reference: dict[str, Any], catalog: Source, pat
         return [Problem(catalog.file, line, key, f"unknown label; {hint}")]
     if not isinstance(value, str) or not value.strip():
         return [Problem(catalog.file, line, key, "must be the label's words")]
+    if len(value) > MAX_LABEL:
+        return [Problem(catalog.file, line, key, f"is {len(value)} characters long; a label is a few words "
+                                                 f"(at most {MAX_LABEL} characters)")]
     try:
+        odd = _odd_placeholder(value)
         used = _placeholders(value)
     except ValueError:
         return [Problem(catalog.file, line, key, "a { has no matching }; write braces only around a placeholder")]
+    if odd:
+        return [Problem(catalog.file, line, key, odd)]
     wanted = _placeholders(str(reference[key]))
     if used != wanted:
         need = ", ".join(f"{{{n}}}" for n in sorted(wanted)) or "no placeholder"

@@ -280,7 +280,9 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
                               f"{', '.join(strangers)} would be used; remove symbols such as arrows or check marks, "
                               "or add a font that has them (templates/fonts and a stylesheet beside the content)")
         else:
-            log.errors.append(f"a stylesheet asks for a font that is not bundled, so this computer's "
+            pictures = sorted({f.name for f in files if f.suffix.lower() == ".svg"})
+            asks = f"a stylesheet or a picture ({', '.join(pictures)})" if pictures else "a stylesheet"
+            log.errors.append(f"{asks} asks for a font that is not bundled, so this computer's "
                               f"{', '.join(strangers)} would be used; use font-family: \"Open Sans\" "
                               "or add the font's file beside the content")
     if log.errors:
