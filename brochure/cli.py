@@ -44,7 +44,7 @@ FILES_HELP = ("content files, or a project (its brochure.yaml or folder); defaul
 
 def _files_and_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", default=DEFAULT_FILES, help=FILES_HELP)
-    parser.add_argument("--out", type=options.folder, metavar="DIR",
+    parser.add_argument("--out", metavar="DIR",
                         help="folder for the PDFs (default: the project's out folder, else out in this folder)")
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
 

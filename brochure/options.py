@@ -37,13 +37,6 @@ def seconds(text: str) -> float:
     return value
 
 
-def folder(text: str) -> str:
-    """A folder to write into: a name, not nothing (which would mean the current folder)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("give the name of a folder, like --out out")
-    return text
-
-
 def folder_or_file(text: str) -> str:
     """A file to write: a name, not nothing."""
     if not text.strip():

@@ -198,7 +198,10 @@ def _valued_options() -> list[tuple[str, argparse.Action]]:
 
 
 # Options whose value any text may be, checked when the command runs (and tested there).
-CHECKED_LATER = {("build", "--scheduler"): "test_distributed.py"}
+# --out: any text is a name; what cannot be the PDFs' folder (nothing, the project's root, a
+# file...) is one line, exit 1, before rendering (targets.settle_out, test_document_control.py).
+CHECKED_LATER = {("build", "--scheduler"): "test_distributed.py",
+                 **{(c, "--out"): "test_document_control.py" for c, o in _valued_options() if "--out" in o.option_strings}}
 OPTIONS = [(c, o) for c, o in _valued_options() if (c, max(o.option_strings, key=len)) not in CHECKED_LATER]
 
 

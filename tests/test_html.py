@@ -90,7 +90,7 @@ def test_raw_html_in_markdown_is_escaped(tmp_path):
 def test_markdown_bullets_become_a_list(tmp_path):
     body = "Some effects:\n\n- Fast relief\n- Fewer **symptoms**\n- One to three sessions\n"
     document = render(make_content(tmp_path, sections=section(body)))
-    assert re.search(r"<ul>\s*<li>Fast relief</li>\s*<li>Fewer <strong>symptoms</strong></li>\s*"
+    assert re.search(r"<ul( class=\"[^\"]*\")?>\s*<li>Fast relief</li>\s*<li>Fewer <strong>symptoms</strong></li>\s*"
                      r"<li>One to three sessions</li>\s*</ul>", document)
     assert "- Fast relief" not in document
 

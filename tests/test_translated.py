@@ -21,6 +21,7 @@ from brochure.content import load_with_source
 from brochure.content.translated import lock_path
 from brochure.runner import run
 from brochure.serve import Preview
+from brochure.settings import Settings
 
 BILINGUAL = REPO / "examples" / "bilingual"
 CHAIN = REPO / "examples" / "chain"
@@ -150,7 +151,7 @@ def test_a_project_reports_the_one_section_changed_in_check_build_catalog_and_pr
     # preview
     files = [(path, str(path.relative_to(project))) for path in sorted((project / "handouts").glob("*.yaml"))]
     preview = Preview(tmp_path / "preview", dpi=20)
-    preview.update(run(files, tmp_path / "preview", jobs=1, check=True, skip_fresh_files=False))
+    preview.update(run(files, Settings(tmp_path / "preview", jobs=1, check=True, skip_fresh_files=False)))
     with _running(preview) as port:
         page = _page(port, "?handout=handouts/first-visit.yaml&lang=es-US")
     assert "Before you come" in page and "changed since this was translated" in page
