@@ -163,6 +163,13 @@ class Run:
     err: list[str]
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in the file with ``new``, as a person's edit would; ``old`` must be there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def run_main(*args: str) -> Run:
     """``brochure.cli.main([...])`` in-process, with its stdout and stderr captured."""
     from brochure.cli import main

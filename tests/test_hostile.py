@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import run_main, snapshot, tool, write_minimal
+from conftest import edit, run_main, snapshot, tool, write_minimal
 from PIL import Image
 
 SLUG = "ketamine-and-your-brain"
@@ -41,11 +41,6 @@ def refused(content: Path, *expected: str) -> None:
     assert run.err[-1].startswith(f"{f}: ") and run.err[-1].endswith("no PDF was written.")
     assert snapshot(out) == before
 
-
-def edit(content: Path, old: str, new: str) -> None:
-    text = content.read_text(encoding="utf-8")
-    assert old in text, old
-    content.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def with_image(content: Path, name: str, data: bytes) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from conftest import REPO, run_main
+from conftest import REPO, edit, run_main
 from test_preview_truth import _page, _running
 
 from brochure.checks.review import check_content
@@ -26,11 +26,6 @@ from brochure.settings import Settings
 BILINGUAL = REPO / "examples" / "bilingual"
 CHAIN = REPO / "examples" / "chain"
 
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def stale(path: Path) -> list[str]:

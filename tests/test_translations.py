@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 import yaml
-from conftest import REPO, SEED_YAML, build, run_main, tool
+from conftest import REPO, SEED_YAML, build, edit, run_main, tool
 
 from brochure.checks.review import check_content
 from brochure.content import load_with_source
@@ -29,11 +29,6 @@ def project(folder: Path) -> tuple[Path, Path]:
     shutil.copy(EXAMPLE / "content.es.yaml", folder / "content.es.yaml")
     return folder / "content.yaml", folder / "content.es.yaml"
 
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def translation_findings(path: Path) -> list[str]:

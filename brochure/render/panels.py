@@ -148,7 +148,7 @@ def _tall(text: str, lay_out: Callable[[str], Any], first: int, width: float) ->
     """``text`` laid out with the article's pages from the ``first``-th on (1: the flap) one
     tall page each, ``width`` wide, so that its blocks are measured in one column, unbroken."""
     sizes = "".join(f"@page article:nth({n}) {{ size: {width:.3f}px {MEASURE_HEIGHT}px; }}" for n in range(first, 6))
-    return lay_out(text.replace("</head>", f"<style>{sizes}</style>\n</head>", 1))
+    return lay_out(_style(text, sizes))
 
 
 def _inside_root(document: Any) -> Any:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..manifest import bytes_hash
 from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
-from .store import KEEP, Entry, Store, StoreError, digest
+from .store import KEEP, Entry, Store, StoreError
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -80,7 +81,7 @@ def editor_view(editor: Editor, choice: Choice) -> EditorView | None:
     shown = EditorView(view.name, view.name)
     try:
         data = store.read(path)
-        shown.digest = digest(data)
+        shown.digest = bytes_hash(data)
         shown.values = read_form(data.decode("utf-8"))
     except (StoreError, FormError) as error:
         shown.unreadable = str(error)
@@ -210,17 +211,17 @@ def routes(editor: Editor, views: Any) -> list[Any]:
         text = current.decode("utf-8", errors="replace")
         if new is None:
             new = make(text).encode("utf-8")
-        if not isinstance(base, str) or not hmac.compare_digest(base, digest(current)):
+        if not isinstance(base, str) or not hmac.compare_digest(base, bytes_hash(current)):
             store.keep(path, new, "unsaved")  # lose neither: ours is kept, the file is left as it is
-            return {"status": "conflict", "disk": text, "disk_digest": digest(current),
+            return {"status": "conflict", "disk": text, "disk_digest": bytes_hash(current),
                     "mine": new.decode("utf-8", errors="replace"),
                     "message": f"{path.name} was changed on disk since this form was loaded"}
         if new == current:
-            return {"status": "unchanged", "digest": digest(current), "problems": _problems(path, name, text)}
+            return {"status": "unchanged", "digest": bytes_hash(current), "problems": _problems(path, name, text)}
         store.keep(path, current, "before")
         store.write(path, new)
         store.keep(path, new, note)
-        return {"status": "saved", "digest": digest(new), "problems": _problems(path, name, new.decode("utf-8", "replace"))}
+        return {"status": "saved", "digest": bytes_hash(new), "problems": _problems(path, name, new.decode("utf-8", "replace"))}
 
     async def handle(request: Request, work: Any) -> Response:
         why = _refused(request, editor)

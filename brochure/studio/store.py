@@ -15,7 +15,6 @@ with ``O_NOFOLLOW | O_EXCL`` inside folders opened without following links.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import stat
@@ -33,10 +32,6 @@ NOTES = {"saved": "saved", "before": "as it was before the editor saved it", "un
 
 class StoreError(Exception):
     """A write the store refuses: the message says why, in the page's words."""
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
