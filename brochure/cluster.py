@@ -22,7 +22,7 @@ from .bundle import Delivered, Files, OtherVersion, Task, entry_for, own_part, r
 from .discover import content_root
 from .environment import source_date_epoch
 from .manifest import Manifest, settings_fingerprint
-from .scheduler import CONNECT_TIMEOUT, ClusterError, close, connect, first_line, parse_address
+from .scheduler import ClusterError, close, connect, first_line, parse_address
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -34,14 +34,14 @@ RETRIES = 2  # a task that raised (a worker's disk full, say) is tried again on 
 
 def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
     """Build ``planned`` (each unit with the PDFs it will write) on the cluster at ``settings.scheduler``,
-    given up on after ``settings.scheduler_timeout`` seconds (``scheduler.CONNECT_TIMEOUT`` by default)."""
+    given up on after ``settings.scheduler_timeout`` seconds."""
     if not planned:  # every file failed before a unit could be made: no cluster needed
         return []
     from distributed.client import FutureCancelledError
     from distributed.comm.core import CommClosedError
 
     address = str(settings.scheduler)
-    client = connect(address, settings.scheduler_timeout or CONNECT_TIMEOUT)
+    client = connect(address, settings.scheduler_timeout)
     try:
         return _batch(client, planned, settings, progress)
     except (FutureCancelledError, CommClosedError) as error:  # the scheduler stopped, or the network went
