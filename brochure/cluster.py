@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -46,6 +47,11 @@ if TYPE_CHECKING:
 RETRIES = 2  # a task that raised (a worker's disk full, say) is tried again on any worker
 RENDER = "brochure-render-"  # the keys of the units' tasks: what a worker's share counts
 PLUGIN = "brochure-recycle"
+# Units that came back are written together, the manifest once for them: at most a tenth of
+# those done so far, and none kept waiting over GROUP_S seconds. Writing the manifest for each
+# unit would cost this process time that grows with the batch (the whole file each time).
+GROUP = 10
+GROUP_S = 3.0
 
 
 def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
@@ -63,7 +69,8 @@ def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progr
         try:
             return _batch(client, planned, settings, progress)
         finally:  # the workers are the cluster's: after the batch, they are left as they were
-            client.unregister_worker_plugin(PLUGIN)
+            if client.status == "running":  # not when the scheduler is gone (nothing to undo there)
+                client.unregister_worker_plugin(PLUGIN)
     except (FutureCancelledError, CommClosedError) as error:  # the scheduler stopped, or the network went
         raise ClusterError(f"lost the Dask scheduler at {parse_address(address)} in the middle of the batch "
                            f"({first_line(error)}); the PDFs written are whole: build again to finish") from None
@@ -104,12 +111,23 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], settings: Settings, pro
         job = _job(unit, root, planned[unit], known, settings)
         futures[client.submit(render, shared[root], own[unit.path], job, key=f"{RENDER}{batch}-{n}",
                               retries=RETRIES)] = unit
-    for future in as_completed(futures, loop=client.loop):
-        unit = futures.pop(future)
-        rendered = _result(future, unit)
-        future.release()  # the PDFs' bytes leave the cluster's memory as soon as they are here
-        result, problems = _commit(unit, rendered, roots[unit], out_dir)
-        _advance(progress, finished, unit, result, problems)
+    arrived = as_completed(futures, loop=client.loop)
+    pending: list[tuple[Unit, Delivered]] = []
+    since = 0.0
+    keys: dict[tuple[Path, str], str] = {}  # the manifest's keys of the inputs, found once a batch
+    try:
+        for batch in arrived.batches():  # the units come back here as they are done
+            for future in batch:
+                unit = futures.pop(future)
+                pending.append((unit, _result(future, unit)))
+                future.release()  # the PDFs' bytes leave the cluster's memory as soon as they are here
+            since = since or time.monotonic()
+            if arrived.is_empty() or len(pending) > len(finished) // GROUP or time.monotonic() - since >= GROUP_S:
+                _commit(pending, roots, out_dir, progress, finished, keys)
+                pending, since = [], 0.0
+    except Exception:  # a unit that failed on every try, the scheduler lost: what is here is written first
+        _commit(pending, roots, out_dir, progress, finished, keys)
+        raise
     order = {unit: i for i, unit in enumerate(planned)}
     return sorted(finished, key=lambda item: order[item[0]])
 
@@ -217,22 +235,29 @@ def _result(future: Any, unit: Unit) -> Delivered:
     return rendered
 
 
-def _commit(unit: Unit, rendered: Delivered, root: Path, out_dir: Path) -> tuple[Result | None, list[Problem]]:
-    """Write a unit's PDFs and manifest entries, all or nothing, as ``build_unit`` does."""
+def _commit(pending: list[tuple[Unit, Delivered]], roots: dict[Unit, Path], out_dir: Path,
+            progress: Progress | None, finished: Finished, keys: dict[tuple[Path, str], str]) -> None:
+    """Write units' PDFs and manifest entries, all or nothing, as ``build_unit`` does for one,
+    and tell the progress of each. Several units at once: the manifest is written once for them."""
     from .build import Result, write_problem
 
-    if rendered.problems:
-        return None, rendered.problems
     book = Manifest(out_dir)
-    if rendered.pdfs:
-        entries = {name: entry_for(entry, root, book) for name, entry in rendered.entries.items()}
+    made = {unit: rendered for unit, rendered in pending if not rendered.problems}
+    problems: list[Problem] = []
+    pdfs = {out_dir / name: data for rendered in made.values() for name, data in rendered.pdfs.items()}
+    if pdfs:
+        entries = {name: entry_for(entry, roots[unit], book, keys)
+                   for unit, rendered in made.items() for name, entry in rendered.entries.items()}
         try:
-            book.commit({out_dir / name: data for name, data in rendered.pdfs.items()}, entries)
+            book.commit(pdfs, entries)
         except OSError as error:
-            return None, [write_problem(error, out_dir)]
-    result = Result(unit, outputs={output: out_dir / name for output, name in rendered.outputs.items()},
-                    written=[out_dir / name for name in rendered.written],
-                    skipped=[out_dir / name for name in rendered.skipped],
-                    warnings=rendered.warnings, findings=rendered.findings)
-    return result, []
-
+            problems = [write_problem(error, out_dir)]
+    for unit, rendered in pending:
+        if rendered.problems or problems:
+            _advance(progress, finished, unit, None, rendered.problems or problems)
+            continue
+        result = Result(unit, outputs={output: out_dir / name for output, name in rendered.outputs.items()},
+                        written=[out_dir / name for name in rendered.written],
+                        skipped=[out_dir / name for name in rendered.skipped],
+                        warnings=rendered.warnings, findings=rendered.findings)
+        _advance(progress, finished, unit, result, [])

@@ -395,3 +395,43 @@ def test_a_content_mistake_in_one_unit_reads_as_it_does_locally(cluster: Any, tm
     assert without_check_summary(there.err) == without_check_summary(here.err)
     assert _pdfs(tmp_path / "there") == _pdfs(tmp_path / "here")
     assert len(_pdfs(tmp_path / "there")) == 4
+
+
+def test_ctrl_c_during_a_cluster_batch_exits_130_in_one_line(cluster: Any, tmp_path: Path) -> None:
+    """Ctrl-C once the first location is in: one line, exit 130, the PDFs written are whole
+    and recorded, nothing of the build is left running, and the cluster is left as it was
+    (its workers, without the build's plugin), ready for the next build."""
+    content = chain(tmp_path / "project", count=UNITS)
+    out = tmp_path / "out"
+    process = subprocess.Popen([str(PYTHON), str(REPO / "build.py"), "build", str(content), "--out", str(out),
+                                "--scheduler", cluster.scheduler_address], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # a progress line: the batch runs on the cluster
+            if line.startswith("["):
+                break
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=HANG)
+        with contextlib.suppress(ProcessLookupError):  # the group is gone with it
+            os.killpg(process.pid, 0)
+            raise AssertionError("a process of the build was left running after Ctrl-C")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 130, err
+    assert err.splitlines() == [f"stopped (Ctrl-C): nothing half-made was written; the PDFs in {out} are whole"]
+    written = {p.name for p in out.glob("*.pdf")}
+    assert written and not list(out.glob(".*.tmp"))
+    import json
+
+    assert set(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["pdfs"]) == written
+    for pdf in out.glob("*.pdf"):
+        with pikepdf.open(pdf) as document:
+            assert len(document.pages) >= 1
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=HANG)
+        plugins = client.run(lambda dask_worker: list(dask_worker.plugins))
+    assert not any("brochure-recycle" in names for names in plugins.values())
