@@ -245,7 +245,12 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
 
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
-    fonts, font_files = _FONT_CONFIGS.setdefault(tuple(roots), (FontConfiguration(), set()))
+    # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms)
+    # even when thrown away, which setdefault's argument was at every render.
+    key = tuple(roots)
+    if key not in _FONT_CONFIGS:
+        _FONT_CONFIGS[key] = (FontConfiguration(), set())
+    fonts, font_files = _FONT_CONFIGS[key]
     # The file identifier comes from the document, not from where it sits on disk: the
     # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
     files: set[Path] = set()
