@@ -104,11 +104,16 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             path = Path(unquote(parsed.path)).resolve()
             if not any(path.is_relative_to(root) for root in allowed):
                 raise ValueError(f"refused {path}: it is outside the content's folder")
-            response = super().fetch(path.as_uri(), headers)
-            try:
+            local = _read_local(path)
+            if local is None:  # missing, unreadable: WeasyPrint's own fetch, and its words for it
+                response = super().fetch(path.as_uri(), headers)
+                try:
+                    body = response.read()
+                finally:
+                    response.close()
+            else:
+                response = local
                 body = response.read()
-            finally:
-                response.close()
             seen.add(path)
             FETCHED[path] = hashlib.sha256(body).hexdigest()
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
@@ -124,6 +129,33 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             return URLFetcherResponse(url_out, body, response.headers, response.status)
 
     return LocalFetcher(allowed_protocols={"file", "data"}, fail_on_errors=False)
+
+
+def _read_local(path: Path) -> Any:
+    """A local file as WeasyPrint's fetcher would answer for it, read directly, or None when
+    it cannot be read (the caller then fetches it as WeasyPrint does, for the same message).
+
+    Why: WeasyPrint opens ``file:`` URLs through urllib's opener, about 0.5 ms a file against
+    0.04 ms for reading it; a build fetches some 23 files (stylesheets, the fonts they name
+    again, the profile, pictures). Same URL, headers and status as urllib's ``FileHandler``
+    gives: the URL quoted as WeasyPrint quotes it, the type guessed from it, size and date.
+    """
+    import email.utils
+    import mimetypes
+
+    from weasyprint.urls import URLFetcherResponse, iri_to_uri
+
+    url = iri_to_uri(path.as_uri())
+    try:
+        with path.open("rb") as file:
+            stats = os.fstat(file.fileno())
+            body = file.read()
+    except OSError:
+        return None
+    kind = mimetypes.guess_type(url.removeprefix("file://"))[0]
+    headers = {"Content-type": kind or "text/plain", "Content-length": str(stats.st_size),
+               "Last-modified": email.utils.formatdate(stats.st_mtime, usegmt=True)}
+    return URLFetcherResponse(url, body, headers, None)
 
 
 # ICC profiles deflated once per process: WeasyPrint deflates the output intent's profile
