@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_minimal
+from conftest import REPO, seed_project, write_minimal
 
 from brochure.build import build_file
 from brochure.render.pdf import FETCHED
@@ -96,3 +97,33 @@ def test_fonts_are_configured_once_per_set_of_folders(tmp_path, monkeypatch):
     assert len(made) == 1, "a new folder gets one font configuration"
     build_file(content, tmp_path / "two")
     assert len(made) == 1, "a second build of the same folder made another font configuration"
+
+
+@pytest.mark.parametrize("layout", ["trifold", "handout"])
+def test_skipping_empty_margin_boxes_gives_the_same_bytes(tmp_path, monkeypatch, layout):
+    """Tri-fold panels and email pages have no margin box to draw, so brochure skips making
+    them; a handout's print pages draw their footer and page number, so WeasyPrint makes them.
+    Either way the PDFs are WeasyPrint's own, byte for byte."""
+    from weasyprint import layout as engine
+
+    from brochure.render import patches
+
+    patches.install()
+    content = seed_project(tmp_path / "seed") if layout == "trifold" else write_minimal(tmp_path / "minimal")
+    build_file(content, tmp_path / "skipped")
+    monkeypatch.setattr(engine, "make_margin_boxes", engine.make_margin_boxes.__wrapped__)
+    build_file(content, tmp_path / "made")
+    assert pdfs(tmp_path / "skipped") == pdfs(tmp_path / "made")
+    assert len(pdfs(tmp_path / "made")) == 2
+
+
+def test_a_margin_box_a_clinic_adds_to_the_panels_is_drawn(tmp_path):
+    content = seed_project(tmp_path / "seed")
+    own = content.parent / "templates" / "css"
+    own.mkdir(parents=True)
+    css = (BUNDLED / "css" / "trifold.css").read_text(encoding="utf-8")
+    (own / "trifold.css").write_text(css + '\n@page { @top-center { content: "DRAFT COPY"; } }\n', encoding="utf-8")
+    build_file(content, tmp_path / "out")
+    printed = next((tmp_path / "out").glob("*-print.pdf"))
+    text = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True).stdout
+    assert text.count("DRAFT COPY") == 6, "one on each of the six panels"
