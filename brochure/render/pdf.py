@@ -95,15 +95,34 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             super().__init__(*args, **kwargs)
             self.seen = seen  # the files read: what a layout depended on (flow keys its choice on them)
 
-        def fetch(self, url: str, headers: Any = None) -> Any:
+        def record(self, url: str) -> None:
+            """Note a file this PDF is made from, as ``fetch`` would, without answering for it:
+            a font a reused stylesheet names (stylesheets._replay). Nothing when it is refused or
+            cannot be read, as a failed fetch notes nothing."""
             if url.startswith("data:"):
-                return super().fetch(url, headers)  # the QR code, made CMYK where it is made
+                return
+            try:
+                path = self.local(url)
+                body = path.read_bytes()
+            except (ValueError, OSError):
+                return
+            seen.add(path)
+            FETCHED[path] = hashlib.sha256(body).hexdigest()
+
+        def local(self, url: str) -> Path:
+            """The file ``url`` names, if it is one brochure may read; else ValueError."""
             parsed = urlparse(url)
             if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
                 raise ValueError(f"refused {url}: only files in the content's folder are used")
             path = Path(unquote(parsed.path)).resolve()
             if not any(path.is_relative_to(root) for root in allowed):
                 raise ValueError(f"refused {path}: it is outside the content's folder")
+            return path
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)  # the QR code, made CMYK where it is made
+            path = self.local(url)
             local = _read_local(path)
             if local is None:  # missing, unreadable: WeasyPrint's own fetch, and its words for it
                 response = super().fetch(path.as_uri(), headers)
