@@ -92,7 +92,7 @@ class Font:
         self.two_byte = font.get("/Subtype") == "/Type0"
         self.widths: dict[int, float] = {}
         self.default_width = 1000.0 if self.two_byte else 500.0
-        self.unicode = _to_unicode(font)
+        self.unicode = to_unicode(font)
         if self.two_byte:
             descendant = font.DescendantFonts[0]
             self.default_width = float(descendant.get("/DW", 1000))
@@ -125,15 +125,20 @@ class Font:
         return "".join(self.unicode.get(code, "") if self.unicode else chr(code) for code in codes)
 
 
-def _to_unicode(font: pikepdf.Dictionary) -> dict[int, str]:
-    """The font's ToUnicode CMap (bfchar and bfrange) as a dict."""
-    if "/ToUnicode" not in font:
+def to_unicode(font: pikepdf.Object) -> dict[int, str]:
+    """The font's ToUnicode CMap (bfchar and bfrange) as a dict: character code to text.
+
+    A range maps at most 65,536 codes, so a hostile CMap cannot make it allocate without end.
+    Shared by the checks (``Font``) and the tagging's words at page breaks (``render.marked``).
+    """
+    cmap_stream = font.get("/ToUnicode")
+    if not isinstance(cmap_stream, pikepdf.Stream):  # none, or a name such as /Identity-H
         return {}
-    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    cmap = cmap_stream.read_bytes().decode("latin-1")
     result: dict[int, str] = {}
 
     def text(hexa: str) -> str:
-        return bytes.fromhex(hexa).decode("utf-16-be", "replace")
+        return bytes.fromhex(hexa.zfill(len(hexa) + len(hexa) % 2)).decode("utf-16-be", "replace")
 
     for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
         for source, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
@@ -144,11 +149,13 @@ def _to_unicode(font: pikepdf.Dictionary) -> dict[int, str]:
             if target.startswith("["):
                 for code, each in zip(range(low, high + 1), re.findall(r"<([0-9a-fA-F]*)>", target)):
                     result[code] = text(each)
-            else:
-                start = int(target[1:-1], 16)
-                width = len(target[1:-1]) // 2
-                for code in range(low, min(high, low + 0xFFFF) + 1):
-                    result[code] = text(f"{start + code - low:0{width * 2}x}")
+            elif re.fullmatch(r"<[0-9a-fA-F]+>", target):
+                start, digits = int(target[1:-1], 16), len(target) - 2
+                # The target counts up within its own digits: a range that would overflow them (a
+                # broken or hostile font) ends there, and no range maps more than 65,536 codes.
+                end = min(high, low + 0xFFFF, low + 16 ** digits - 1 - start)
+                for code in range(low, end + 1):
+                    result[code] = text(f"{start + code - low:0{digits}x}")
     return result
 
 
