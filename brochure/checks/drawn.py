@@ -53,10 +53,12 @@ def drawn_extents(path: str | Path, pdf: pikepdf.Pdf, pages: Sequence[Sequence[P
                     continue
                 histogram = crop.histogram()
                 common = max(range(256), key=lambda v: histogram[v])
-                data, width = crop.tobytes(), crop.width
-                rows = [y for y in range(crop.height) if any(abs(v - common) > 40 for v in data[y * width:(y + 1) * width])]
-                if rows:
-                    found[(index, area.name)] = (top - safe - (rows[-1] + 1) / scale, top - safe - rows[0] / scale)
+                # The pixels far from the commonest grey, and the rows they span (Pillow does
+                # the looking, not a Python loop over every pixel).
+                drawn = crop.point([255 if abs(v - common) > 40 else 0 for v in range(256)]).getbbox()
+                if drawn:
+                    first, end = drawn[1], drawn[3]  # the first row drawn on, and the row after the last
+                    found[(index, area.name)] = (top - safe - end / scale, top - safe - first / scale)
     finally:
         document.close()
     return found

@@ -295,10 +295,15 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
     printed = KINDS[role].sheet  # paper: its panels and pages are looked at for blanks
     inked = drawn_extents(name, pdf, pages, SAFE) if printed else {}
     short = _short(name, pages, runs, placed, texts, inked) if printed else None
+    on_page: dict[int, tuple[list[TextRun], list[PlacedImage]]] = {}  # each area looks at its own page's only
+    for run in runs:
+        on_page.setdefault(run.page, ([], []))[0].append(run)
+    for image in placed:
+        on_page.setdefault(image.page, ([], []))[1].append(image)
     for page in pages:
         for area in page:
             if area.name or printed:
-                _fill(found, area, runs, placed, printed, short is not None, inked)
+                _fill(found, area, *on_page.get(area.page, ([], [])), printed, short is not None, inked)
     return found.result() + ([short] if short is not None else [])
 
 

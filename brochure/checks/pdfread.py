@@ -93,6 +93,7 @@ class Font:
         self.widths: dict[int, float] = {}
         self.default_width = 1000.0 if self.two_byte else 500.0
         self.unicode = to_unicode(font)
+        self._measured: dict[bytes, tuple[str, float, int, int]] = {}
         if self.two_byte:
             descendant = font.DescendantFonts[0]
             self.default_width = float(descendant.get("/DW", 1000))
@@ -123,6 +124,19 @@ class Font:
 
     def text(self, codes: list[int]) -> str:
         return "".join(self.unicode.get(code, "") if self.unicode else chr(code) for code in codes)
+
+    def measure(self, data: bytes) -> tuple[str, float, int, int]:
+        """A shown string's text, the sum of its glyphs' widths (thousandths of the size), its
+        number of codes and of single-byte spaces (which word spacing widens). Kept per string:
+        the same words and pieces of words recur all through a document."""
+        found = self._measured.get(data)
+        if found is None:
+            codes = self.codes(data)
+            spaces = 0 if self.two_byte else codes.count(32)
+            found = (self.text(codes), sum(self.widths.get(code, self.default_width) for code in codes),
+                     len(codes), spaces)
+            self._measured[data] = found
+        return found
 
 
 def to_unicode(font: pikepdf.Object) -> dict[int, str]:
@@ -403,12 +417,10 @@ class _Reader:
         advance, text = 0.0, []
         for part in parts:
             if isinstance(part, (bytes, pikepdf.String)):
-                codes = font.codes(bytes(part))
-                text.append(font.text(codes))
-                for code in codes:
-                    space = state.word_spacing if code == 32 and not font.two_byte else 0.0
-                    width = font.widths.get(code, font.default_width)
-                    advance += (width / 1000 * state.size + state.char_spacing + space) * state.scale
+                shown, widths, count, spaces = font.measure(bytes(part))
+                text.append(shown)
+                advance += (widths / 1000 * state.size + count * state.char_spacing
+                            + spaces * state.word_spacing) * state.scale
             else:
                 advance -= float(part) / 1000 * state.size * state.scale
         matrix = multiply(tm, state.ctm)
