@@ -8,8 +8,12 @@ file's ICC profiles (``inks``), as viewers show them.
 
 from __future__ import annotations
 
+import binascii
 import math
 import re
+import sys
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -102,6 +106,8 @@ class Font:
             first = int(font.get("/FirstChar", 0))
             for offset, width in enumerate(font.get("/Widths", pikepdf.Array())):
                 self.widths[first + offset] = float(width)
+        self._width_of = _Defaulted(self.widths, self.default_width).__getitem__
+        self._text_of = _Defaulted(self.unicode, "").__getitem__
 
     def _cid_widths(self, array: pikepdf.Array) -> None:
         items = list(array)
@@ -117,26 +123,42 @@ class Font:
                     self.widths[code] = float(items[i + 2])
                 i += 3
 
-    def codes(self, data: bytes) -> list[int]:
+    def codes(self, data: bytes) -> Sequence[int]:
         if self.two_byte:
-            return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
-        return list(data)
+            codes = array("H", data[:len(data) - len(data) % 2])  # big-endian pairs, read in C
+            if sys.byteorder == "little":
+                codes.byteswap()
+            return codes
+        return data
 
-    def text(self, codes: list[int]) -> str:
-        return "".join(self.unicode.get(code, "") if self.unicode else chr(code) for code in codes)
+    def text(self, codes: Sequence[int]) -> str:
+        if self.unicode:
+            return "".join(map(self._text_of, codes))
+        return "".join(map(chr, codes))
 
-    def measure(self, data: bytes) -> tuple[str, float, int, int]:
+    def measure(self, data: bytes, keep: bool = True) -> tuple[str, float, int, int]:
         """A shown string's text, the sum of its glyphs' widths (thousandths of the size), its
-        number of codes and of single-byte spaces (which word spacing widens). Kept per string:
-        the same words and pieces of words recur all through a document."""
-        found = self._measured.get(data)
+        number of codes and of single-byte spaces (which word spacing widens). Kept per string
+        (``keep``): the same words and pieces of words recur all through a document."""
+        found = self._measured.get(data) if keep else None
         if found is None:
             codes = self.codes(data)
             spaces = 0 if self.two_byte else codes.count(32)
-            found = (self.text(codes), sum(self.widths.get(code, self.default_width) for code in codes),
-                     len(codes), spaces)
-            self._measured[data] = found
+            found = (self.text(codes), sum(map(self._width_of, codes)), len(codes), spaces)
+            if keep:
+                self._measured[data] = found
         return found
+
+
+class _Defaulted(dict[int, Any]):
+    """A dict with one value for every key it lacks (a glyph's width, its text)."""
+
+    def __init__(self, values: dict[int, Any], default: Any) -> None:
+        super().__init__(values)
+        self.default = default
+
+    def __missing__(self, key: int) -> Any:
+        return self.default
 
 
 def to_unicode(font: pikepdf.Object) -> dict[int, str]:
@@ -368,7 +390,7 @@ class _Reader:
             if op != "T*":
                 self._tm = self._show(page, [operands[-1]], self._tm, state)
         elif op in ("Tj", "TJ"):
-            self._tm = self._show(page, list(operands[0]) if op == "TJ" else [operands[0]], self._tm, state)
+            self._tm = self._show(page, operands[0] if op == "TJ" else [operands[0]], self._tm, state)
 
     def _do(self, page: int, resources: Any, name: str, state: _State) -> None:
         xobject = entry(resources, "/XObject", name)
@@ -409,12 +431,20 @@ class _Reader:
             for i in block:
                 self.runs[i] = replace(self.runs[i], picture=True)
 
-    def _show(self, page: int, parts: list[Any], tm: Matrix, state: _State) -> Matrix:
-        """Record one text run and return the text matrix moved past it."""
+    def _show(self, page: int, parts: Any, tm: Matrix, state: _State) -> Matrix:
+        """Record one text run (``parts``: a TJ array, or a list of one string) and return the
+        text matrix moved past it."""
         font = state.font
         if font is None:
             return tm
         advance, text = 0.0, []
+        whole = _joined(parts, 2 if font.two_byte else 1) if isinstance(parts, pikepdf.Array) else None
+        if whole is not None:  # the common case, a line as WeasyPrint writes it: measured at once
+            shown, widths, count, spaces = font.measure(whole[0], keep=False)
+            text.append(shown)
+            advance = ((widths / 1000 * state.size + count * state.char_spacing + spaces * state.word_spacing)
+                       * state.scale - whole[1] / 1000 * state.size * state.scale)
+            parts = []
         for part in parts:
             if isinstance(part, (bytes, pikepdf.String)):
                 shown, widths, count, spaces = font.measure(bytes(part))
@@ -439,6 +469,26 @@ class _Reader:
                 self._block.append(-1)  # shown after the last without a new Tm: typeset, not placed
             self._placed = False
         return multiply((1, 0, 0, 1, advance, 0), tm)
+
+
+# A TJ array of hex strings (whole codes of ``width`` bytes each), empty strings and numbers only.
+# Each number ends where no digit or point follows: one way to read it, so no backtracking.
+_HEX_ONLY = {width: re.compile(rb"\[(?:\s*(?:<(?:[0-9a-fA-F]{%d})*>|\(\)|[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?![0-9.])))*\s*\]"
+                               % (2 * width)) for width in (1, 2)}
+_HEX_STRING = re.compile(rb"<([0-9a-fA-F]*)>")
+_STRINGS = re.compile(rb"<[^>]*>|\(\)|\[|\]")
+
+
+def _joined(array: pikepdf.Array, width: int) -> tuple[bytes, float] | None:
+    """A TJ array's strings as one, and the sum of its numbers (its kerning), when it holds
+    only hex strings of whole ``width``-byte codes, empty strings and numbers, as WeasyPrint
+    writes a line (a string per glyph); else None. Read by regular expressions over the
+    array's PDF syntax, not object by object: a long handout shows some 300,000 strings."""
+    syntax = array.unparse()
+    if not _HEX_ONLY[width].fullmatch(syntax):
+        return None
+    shown = binascii.unhexlify(b"".join(_HEX_STRING.findall(syntax)))
+    return shown, sum(map(float, _STRINGS.sub(b" ", syntax).split()))
 
 
 _RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
