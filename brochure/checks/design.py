@@ -98,6 +98,12 @@ _RENDERED: dict[str, tuple[Any, tuple[float, float, float, float]]] = {}  # page
 _RENDERED_MAX = 16  # a letter page at 144 dpi is about 6 MB of pixels
 
 
+def forget_backgrounds() -> None:
+    """Forget the page backgrounds kept from earlier checks: the next check renders every one,
+    as a build's first does (``bench/checks.py`` measures that)."""
+    _RENDERED.clear()
+
+
 def _fingerprint(page: pikepdf.Page) -> str:
     """What a text-stripped page draws: its content, its forms' and images' bytes, the other
     resources its content names (graphics states, colour spaces, patterns, shadings), its box;
