@@ -12,7 +12,7 @@ from conftest import seed_project
 
 from brochure.build import Review, Unit, build_unit
 from brochure.checks.layout import areas
-from brochure.checks.pdfread import to_unicode
+from brochure.checks.pdffonts import to_unicode
 from brochure.checks.review import check_pdf, check_pdfs
 from brochure.content import Checks
 from brochure.outputs import EMAIL, KINDS, OFFICE, PRINT

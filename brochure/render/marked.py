@@ -13,7 +13,7 @@ from typing import cast
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object
 
-from ..checks.pdfread import to_unicode
+from ..checks.pdffonts import to_unicode
 
 Matrix = tuple[float, float, float, float, float, float]
 Operation = pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage
