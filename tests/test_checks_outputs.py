@@ -102,3 +102,37 @@ def test_a_font_without_a_readable_cmap_shows_no_words() -> None:
                                    ToUnicode=pikepdf.Name("/Identity-H"))
         assert to_unicode(named) == {} and to_unicode(pikepdf.Dictionary()) == {}
         assert Fonts().text(named, b"\x00\x10") == ""
+
+
+def _two_tinted_pages(path: Path) -> None:
+    """Two pages drawing the same content, a full-page blue fill and black words, whose fill
+    opacity comes from a graphics state of the same name: opaque on page 1, 20% on page 2."""
+    with pikepdf.new() as pdf:
+        font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                    BaseFont=pikepdf.Name.Helvetica))
+        content = b"q /a0 gs 0 0 1 rg 0 0 612 792 re f Q BT /F1 24 Tf 72 700 Td (Words on a tint) Tj ET"
+        for opacity in (1.0, 0.2):
+            page = pikepdf.Dictionary(
+                Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792], Contents=pdf.make_stream(content),
+                Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font),
+                                             ExtGState=pikepdf.Dictionary(a0=pikepdf.Dictionary(ca=opacity))))
+            pdf.pages.append(pikepdf.Page(page))
+        pdf.save(path)
+
+
+def test_pages_drawing_alike_with_different_resources_get_their_own_background(tmp_path: Path) -> None:
+    """Pages whose backgrounds look alike are rendered once; pages with the same drawing
+    operators but another graphics state (here the fill's opacity) are not taken for alike."""
+    from brochure.checks.design import backgrounds, forget_backgrounds
+    from brochure.checks.pdfread import read_pages
+
+    _two_tinted_pages(tmp_path / "tints.pdf")
+    forget_backgrounds()
+    with pikepdf.open(tmp_path / "tints.pdf") as pdf:
+        runs, _ = read_pages(pdf)
+        behind = backgrounds(pdf, runs)
+    assert [run.page for run in runs] == [0, 1]
+    opaque, faint = behind
+    assert opaque is not None and faint is not None
+    assert opaque[2] > 0.95 and opaque[0] < 0.05  # blue
+    assert faint[0] > 0.7 and faint[2] > 0.95  # blue at 20% over white: pale
