@@ -136,3 +136,15 @@ def test_pages_drawing_alike_with_different_resources_get_their_own_background(t
     assert opaque is not None and faint is not None
     assert opaque[2] > 0.95 and opaque[0] < 0.05  # blue
     assert faint[0] > 0.7 and faint[2] > 0.95  # blue at 20% over white: pale
+
+
+def test_a_font_whose_widths_claim_four_billion_glyphs_is_read_as_65536() -> None:
+    from brochure.checks.pdffonts import Font
+
+    with pikepdf.new() as pdf:
+        descendant = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2,
+                                        W=pikepdf.Array([0, 0xFFFFFFFF, 500]))
+        font = _font(pdf, b"1 beginbfchar\n<0003> <0020>\nendbfchar\n")
+        font.DescendantFonts = pikepdf.Array([descendant])
+        read = Font(font)
+        assert len(read.widths) == 0x10000 and read.measure(b"\x00\x03\x00\x03") == ("  ", 1000.0, 2, 0)

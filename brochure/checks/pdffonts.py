@@ -53,7 +53,7 @@ class Font:
                     self.widths[first + offset] = float(width)
                 i += 2
             else:
-                for code in range(first, int(items[i + 1]) + 1):
+                for code in range(first, min(int(items[i + 1]), first + 0xFFFF) + 1):  # CIDs are two bytes
                     self.widths[code] = float(items[i + 2])
                 i += 3
 
