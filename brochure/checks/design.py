@@ -130,7 +130,8 @@ def _digest(obj: Any, digest: Any, seen: dict[tuple[int, int], int]) -> None:
             return
         seen[obj.objgen] = len(seen)
     if isinstance(obj, pikepdf.Stream):
-        digest.update(b"stream %d " % len(obj.read_raw_bytes()) + obj.read_raw_bytes())
+        raw = obj.read_raw_bytes()
+        digest.update(b"stream %d " % len(raw) + raw)
     if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
         digest.update(b"<<")
         for key in sorted(obj.keys()):

@@ -34,7 +34,7 @@ def _matrix(operands: list[Object]) -> Matrix:
 
 class Fonts:
     """Unicode text of shown strings, from each font's ToUnicode CMap (read as the checks read
-    it: ``checks.pdfread.to_unicode``), each font's read once."""
+    it: ``checks.pdffonts.to_unicode``), each font's read once."""
 
     def __init__(self) -> None:
         self._maps: dict[tuple[int, int], tuple[int, dict[int, str]]] = {}
