@@ -197,6 +197,7 @@ def _quote(texts: list[str], limit: int = 3, width: int = 40) -> str:
 def contrast(name: str, runs: list[TextRun], behind: list[Colour | None]) -> list[Finding]:
     """Text whose contrast with its background is under WCAG's 4.5:1 (3:1 for large text)."""
     groups: dict[tuple[int, str, str, bool], list[tuple[float, str]]] = {}
+    ratios: dict[tuple[Colour, Colour], float] = {}
     for run, background in zip(runs, behind):
         # Bullets and rules drawn as glyphs are markers, not words (WCAG 1.4.3 is about text);
         # the letters of a logo or picture are exempt too (WCAG 1.4.3: logotypes, incidental text).
@@ -205,7 +206,9 @@ def contrast(name: str, runs: list[TextRun], behind: list[Colour | None]) -> lis
             continue
         red, green, blue = (run.alpha * f + (1 - run.alpha) * b for f, b in zip(run.colour, background))
         shown = (red, green, blue)  # what a translucent colour looks like over this background
-        ratio = contrast_ratio(shown, background)
+        ratio = ratios.get((shown, background))
+        if ratio is None:  # a document uses a few colours over a few backgrounds: each pair once
+            ratio = ratios[(shown, background)] = contrast_ratio(shown, background)
         if ratio < (3.0 if run.large else 4.5) - 0.005:
             group = (run.page, hex_colour(shown), hex_colour(background), run.large)
             groups.setdefault(group, []).append((ratio, run.text))
