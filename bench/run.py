@@ -96,6 +96,26 @@ for job in json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")):
     HTML(string=source, base_url=job["base_url"]).write_pdf(job["target"], **job["options"])
 """
 
+# Plain WeasyPrint warm, in a process that never imported brochure: one warm-up of both saved
+# documents, then argv[2] timed rounds; prints each round's wall time as JSON.
+PLAIN_WARM_SCRIPT = """\
+import json, sys, time
+from pathlib import Path
+from weasyprint import HTML
+jobs = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+sources = [(Path(job["html"]).read_text(encoding="utf-8"), job) for job in jobs]
+def both():
+    for source, job in sources:
+        HTML(string=source, base_url=job["base_url"]).write_pdf(job["target"], **job["options"])
+both()
+samples = []
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    both()
+    samples.append(time.perf_counter() - start)
+print(json.dumps(samples))
+"""
+
 # Starts one command, waits for it, and writes its wall time and the peak RSS of its tree
 # as JSON. It ignores SIGINT itself (a SIGINT to its process group is for the command,
 # which gets the default disposition back: Python then raises KeyboardInterrupt in it).
@@ -518,18 +538,16 @@ def project_warm_checked(ws: Workspace) -> Measurement:
 
 
 def plain_warm(ws: Workspace) -> Measurement:
-    """``HTML(...).write_pdf(...)`` for both documents in this process, after one warm-up."""
-    from weasyprint import HTML
-
+    """``HTML(...).write_pdf(...)`` for both documents, after one warm-up, in a fresh process
+    of its own: this one has brochure's WeasyPrint patches installed (``render/patches.py``)
+    once a brochure row ran, and plain WeasyPrint must be WeasyPrint alone."""
     out_dir = ws.out("plain-warm")
-
-    def both() -> None:
-        for d in ws.documents:
-            HTML(string=d.html, base_url=d.base_url).write_pdf(out_dir / f"{d.output}.pdf", **d.options)
-
-    samples = timed(both, ws.runs)
+    jobs = ws.folder / "plain-warm-jobs.json"
+    jobs.write_text(json.dumps(plain_jobs(ws.documents, out_dir)), encoding="utf-8")
+    run = run_child([sys.executable, "-c", PLAIN_WARM_SCRIPT, str(jobs), str(ws.runs)])
+    samples = json.loads(run.stdout)
     check_pdfs(out_dir, len(ws.documents))
-    return Measurement("plain_warm", "plain WeasyPrint warm (in-process)", samples,
+    return Measurement("plain_warm", "plain WeasyPrint warm (own process)", samples,
                        extra={"pdfs": len(ws.documents)})
 
 
