@@ -24,7 +24,6 @@ from .discover import content_root
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
-from .outputs import EMAIL, PRINT
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import blank_glyphs, label_glyphs, missing_glyphs
@@ -315,8 +314,7 @@ def _review(it: _Building, result: Result, review: Review) -> list[Finding]:
     """The findings of the checks on the unit's content and PDFs."""
     from .checks.review import review as check
 
-    return check(it.brochure, it.source, it.content_dir, result.outputs.get(PRINT.name), result.outputs.get(EMAIL.name),
-                 review.settings, review.today)
+    return check(it.brochure, it.source, it.content_dir, result.outputs, review.settings, review.today)
 
 
 def _template_problem(error: jinja2.TemplateError, content_dir: Path) -> Problem:
