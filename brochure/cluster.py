@@ -4,8 +4,8 @@
 project root's shared files, and each content file's own, go to the cluster once per batch
 (``brochure.bundle``), as tasks that return them: a task of a unit carries only its names.
 Workers return PDF bytes and manifest entries; this process alone writes PDFs (atomically)
-and the manifest, unit by unit as they come back, and tells the progress as the local
-runner does. A worker that dies takes no unit with it: the scheduler gives its tasks to
+and the manifest as they come back (those that came back together, together), and tells
+the progress as the local runner does. A worker that dies takes no unit with it: the scheduler gives its tasks to
 another worker, and nothing of a unit is written until its bytes are here.
 
 Memory stays flat as in a local batch (``brochure.recycling``): each worker that has a
@@ -101,15 +101,15 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], settings: Settings, pro
             logos.setdefault(root, set()).update(found)
     # The parts as tasks that return them, not scattered: the scheduler keeps the task, and can
     # make a part again if every worker that held it is gone.
-    batch = uuid.uuid4().hex
-    shared = {root: client.submit(_part, shared_part(root, found), key=f"brochure-shared-{batch}-{n}")
+    token = uuid.uuid4().hex  # this batch's: its keys are no other batch's
+    shared = {root: client.submit(_part, shared_part(root, found), key=f"brochure-shared-{token}-{n}")
               for n, (root, found) in enumerate(logos.items())}
-    own = {path: client.submit(_part, files, key=f"brochure-own-{batch}-{n}") for n, (path, files) in enumerate(owns.items())}
+    own = {path: client.submit(_part, files, key=f"brochure-own-{token}-{n}") for n, (path, files) in enumerate(owns.items())}
     known = Manifest(out_dir)
     futures = {}
     for n, (unit, root) in enumerate(roots.items()):  # each sent as soon as it is known: the workers start on the first
         job = _job(unit, root, planned[unit], known, settings)
-        futures[client.submit(render, shared[root], own[unit.path], job, key=f"{RENDER}{batch}-{n}",
+        futures[client.submit(render, shared[root], own[unit.path], job, key=f"{RENDER}{token}-{n}",
                               retries=RETRIES)] = unit
     arrived = as_completed(futures, loop=client.loop)
     pending: list[tuple[Unit, Delivered]] = []
