@@ -88,6 +88,18 @@ def render_in(pool: Executor | None) -> None:
         _POOL = (pool, os.getpid()) if pool is not None else None
 
 
+def pooled() -> bool:
+    """Whether this process renders on a pool of warm workers (``render_in``)."""
+    return _POOL is not None and _POOL[1] == os.getpid()
+
+
+def imported() -> None:
+    """WeasyPrint imported, as rendering imports it: done before a fork (``forked``), the child
+    starts with it, where each process would import it for itself."""
+    import weasyprint
+    import weasyprint.text.fonts  # noqa: F401
+
+
 def render_all(jobs: list[Job]) -> list[pdf.Rendered]:
     """The PDFs of ``jobs``, in their order. On the pool when there is one and more than one
     job; a pool whose worker died (killed, out of memory) is dropped and the jobs render here.

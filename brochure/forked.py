@@ -1,0 +1,105 @@
+"""Forked: work done beside the build, in one forked process, while this process does its own.
+
+A cold build of one handout has a second core idle: the PDFs of a unit render one after the
+other, then their checks run. When the batch leaves a core free (``runner.local`` allows it:
+one unit and ``--jobs`` 2 or more), the build forks one child after the heavy imports and
+gives it tasks (the email PDF, the content checks) while this process renders the print PDF.
+A forked child starts with everything this process has loaded and read, so the tasks are
+closures: only their results cross back, pickled through a pipe, in order.
+
+The child writes nothing but that pipe: out/ is this process's alone. What the child does not
+deliver (it was killed, ran out of memory, or a task raised) is done here, in turn, as
+without it; a mistake then raises here, with its traceback. Ctrl-C is this process's to
+handle: the child ignores it and is killed and reaped when the build stops. No fork at all
+with ``--jobs 1``, in a batch's worker, or while another thread runs (a fork copies no
+thread, and a lock it held would stay locked in the child).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, BinaryIO
+
+_ALLOWED: int | None = None  # the process that may fork a helper (a fork of it may not)
+
+
+@contextlib.contextmanager
+def allowing(allowed: bool) -> Iterator[None]:
+    """Within this, builds in this process may fork one helper each (``allowed``)."""
+    global _ALLOWED
+    before, _ALLOWED = _ALLOWED, (os.getpid() if allowed else None)
+    try:
+        yield
+    finally:
+        _ALLOWED = before
+
+
+def allowed() -> bool:
+    """Whether a build here may fork a helper now."""
+    return os.getpid() == _ALLOWED and threading.active_count() == 1
+
+
+class Beside:
+    """``tasks`` run in a forked child, one after the other, when ``allowed()``; else, or for
+    any the child did not deliver, here when their result is asked for."""
+
+    def __init__(self, tasks: Sequence[Callable[[], Any]]) -> None:
+        self.tasks = list(tasks)
+        self.results: dict[int, Any] = {}
+        self.pid: int | None = None
+        self.reader: BinaryIO | None = None
+        if self.tasks and allowed():
+            self._fork()
+
+    def _fork(self) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the build's frames
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                os.close(read)
+                with os.fdopen(write, "wb") as out:
+                    for index, task in enumerate(self.tasks):
+                        pickle.dump((index, task()), out, pickle.HIGHEST_PROTOCOL)
+                        out.flush()
+            finally:  # a task that raised: the build does it again, and raises it there
+                os._exit(0)  # no atexit, no buffered output of the parent flushed twice
+        os.close(write)
+        self.pid = pid
+        self.reader = os.fdopen(read, "rb")
+
+    def result(self, index: int) -> Any:
+        """Task ``index``'s result: the child's, or, when it did not deliver it, made here."""
+        while index not in self.results and self.reader is not None:
+            try:
+                done, value = pickle.load(self.reader)
+            except Exception:  # the child ended (killed, a task raised): the rest is done here
+                self.close()
+                break
+            self.results[done] = value
+        if index not in self.results:
+            self.results[index] = self.tasks[index]()
+        return self.results[index]
+
+    def close(self) -> None:
+        """The child killed, if it still runs, and reaped; nothing of it is left."""
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)  # it writes no file: nothing to finish
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = None
+
+    def __enter__(self) -> Beside:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

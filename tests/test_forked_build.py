@@ -1,0 +1,132 @@
+"""One handout on two cores: its print PDF rendered here, its email PDF and its checks in a
+forked helper at the same time (``brochure.forked``). The same PDFs and findings as with
+``--jobs 1``, which forks nothing; a helper killed mid-render is a plain fallback; Ctrl-C is
+exit 130 in one line, out/ untouched and no process left behind.
+
+Each build runs in a fresh process (as staff run it) through a small driver that notes
+which process renders which PDF; the pytest process may run threads, which forbid a fork."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import HANG, PYTHON, REPO, seed_project, snapshot
+
+# The CLI as build.py runs it, with job.render wrapped: each render notes "<pid> <main pid>
+# <output>" in RENDER_LOG; with KILL_HELPER set, a render in a helper process kills it; with
+# WAIT_MARKER set, each render touches WAIT_MARKER-<output> and waits (for Ctrl-C).
+DRIVER = """\
+import os, pathlib, signal, sys, time
+sys.path.insert(0, {repo!r})
+from brochure.render import job
+MAIN = os.getpid()
+original = job.render
+def render(made, *args, **kwargs):
+    if os.environ.get("KILL_HELPER") and os.getpid() != MAIN:
+        os.kill(os.getpid(), signal.SIGKILL)
+    with open(os.environ["RENDER_LOG"], "a", encoding="utf-8") as log:
+        log.write(f"{{os.getpid()}} {{MAIN}} {{made.output}}\\n")
+    if os.environ.get("WAIT_MARKER"):
+        pathlib.Path(os.environ["WAIT_MARKER"] + "-" + made.output).touch()
+        time.sleep(600)  # until Ctrl-C, however slow the machine
+    return original(made, *args, **kwargs)
+job.render = render
+from brochure.cli import main
+sys.exit(main())
+"""
+
+
+def _build(folder: Path, out: Path, jobs: str, **env: str) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+    """A cold build of ``folder``'s content.yaml into ``out``; what it printed, and each render:
+    [pid, main pid, output]."""
+    driver = folder / "driver.py"
+    driver.write_text(DRIVER.format(repo=str(REPO)), encoding="utf-8")
+    log = folder / f"renders-{out.name}.log"
+    result = subprocess.run([str(PYTHON), str(driver), "build", str(folder / "content.yaml"), "--out", str(out),
+                             "--jobs", jobs], cwd=folder, capture_output=True, text=True, timeout=HANG,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "RENDER_LOG": str(log), **env})
+    assert result.returncode == 0, result.stderr
+    return result, [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def _hashes(out: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*.pdf"))}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_project(tmp_path_factory.mktemp("seed")).parent  # the tri-fold, as it is
+
+
+def test_two_cores_render_the_email_pdf_beside_the_print_pdf_with_the_same_bytes_and_findings(seed: Path) -> None:
+    one, renders_one = _build(seed, seed / "one", "1")
+    two, renders_two = _build(seed, seed / "two", "2")
+    # --jobs 1: one process renders both; --jobs 2: the email PDF in a helper of the build
+    assert [(pid == main, output) for pid, main, output in renders_one] == [(True, "print"), (True, "email")]
+    assert sorted((pid == main, output) for pid, main, output in renders_two) == [(False, "email"), (True, "print")]
+    helper = next(int(pid) for pid, main, _ in renders_two if pid != main)
+    assert _gone(helper), "the helper process outlived the build"
+    assert _hashes(seed / "one") == _hashes(seed / "two")
+    assert len(_hashes(seed / "two")) == 2
+    # The findings (the summary line, and each one in `check`) are those of a build in one process.
+    assert one.stdout.replace("/one/", "/two/") == two.stdout
+    assert one.stderr == two.stderr and "findings to review" in two.stderr
+
+
+def test_a_helper_killed_mid_render_is_a_plain_fallback(seed: Path) -> None:
+    _build(seed, seed / "alone", "1")
+    result, renders = _build(seed, seed / "killed", "2", KILL_HELPER="1")
+    # The helper died before it rendered anything: this process rendered both, in turn.
+    assert [(pid == main, output) for pid, main, output in renders] == [(True, "print"), (True, "email")]
+    assert _hashes(seed / "killed") == _hashes(seed / "alone")
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_with_a_helper_exits_130_in_one_line_leaves_out_as_it_was_and_no_process(tmp_path: Path) -> None:
+    folder = seed_project(tmp_path / "p").parent
+    out = folder / "out"
+    subprocess.run([str(PYTHON), str(REPO / "build.py"), str(folder / "content.yaml"), "--out", str(out)],
+                   cwd=folder, check=True, capture_output=True, timeout=HANG)
+    (folder / "content.yaml").write_text((folder / "content.yaml").read_text(encoding="utf-8").replace(
+        "Ketamine", "Ketamine,", 1), encoding="utf-8")
+    before = snapshot(out)
+    marker = folder / "rendering"
+    driver = folder / "driver.py"
+    driver.write_text(DRIVER.format(repo=str(REPO)), encoding="utf-8")
+    env = {**os.environ, "RENDER_LOG": str(folder / "log"), "WAIT_MARKER": str(marker)}
+    process = subprocess.Popen([str(PYTHON), str(driver), "build", str(folder / "content.yaml"), "--out", str(out),
+                                "--jobs", "2"], cwd=folder, env=env, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + HANG
+        while not (Path(f"{marker}-print").exists() and Path(f"{marker}-email").exists()):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the build never rendered both PDFs at once"
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the helper gets it too
+        _, err = process.communicate(timeout=HANG)
+        assert process.returncode == 130, err
+        assert [line for line in err.splitlines() if line.strip()] == [
+            f"stopped (Ctrl-C): nothing half-made was written; the PDFs in {out} are whole"]
+        assert snapshot(out) == before
+        with pytest.raises(ProcessLookupError):  # the helper too is gone: none of the group is left
+            os.killpg(process.pid, 0)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
