@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import HANG, PYTHON, REPO, seed_project, snapshot
 
 # The CLI as build.py runs it, with job.render wrapped: each render notes "<pid> <main pid>
