@@ -129,3 +129,24 @@ def test_ctrl_c_with_a_helper_exits_130_in_one_line_leaves_out_as_it_was_and_no_
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
+
+
+def test_weasyprint_opens_its_libraries_without_running_a_program() -> None:
+    """``job.imported``: no ldconfig, gcc or ld run to find Pango and HarfBuzz (on Linux)."""
+    if os.uname().sysname != "Linux":
+        pytest.skip("the library lookup skipped is Linux's (ldconfig, gcc)")
+    script = ("import subprocess, sys\n"
+              "ran = []\n"
+              "original = subprocess.Popen.__init__\n"
+              "def popen(self, args, *rest, **kwargs):\n"
+              "    ran.append(args)\n"
+              "    original(self, args, *rest, **kwargs)\n"
+              "subprocess.Popen.__init__ = popen\n"
+              "from brochure.render import job\n"
+              "job.imported()\n"
+              "from weasyprint.text.ffi import pango\n"
+              "assert pango.pango_version() > 0\n"
+              "print(ran)\n")
+    result = subprocess.run([str(PYTHON), "-c", script], cwd=REPO, capture_output=True, text=True, timeout=HANG)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -10,7 +10,10 @@ build still writes them, atomically, and records them in the manifest itself.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -62,6 +65,7 @@ def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
 def render(job: Job, search: bool = True) -> pdf.Rendered:
     """Render one job in this process; raises what ``pdf.render_pdf`` and the finisher raise.
     Without ``search``, the tri-fold's panels are left where WeasyPrint ends them (a warm-up)."""
+    imported()
     # The tri-fold's panels end at sentence ends: chosen between layout and PDF (flow).
     sheet = search and KINDS[job.output].sheet and job.layout == "trifold"
     try:
@@ -94,9 +98,32 @@ def pooled() -> bool:
 
 
 def imported() -> None:
-    """WeasyPrint imported, as rendering imports it: done before a fork (``forked``), the child
-    starts with it, where each process would import it for itself."""
-    import weasyprint
+    """WeasyPrint imported, as rendering imports it; done before a fork (``forked``), the child
+    starts with it, where each process would import it for itself.
+
+    WeasyPrint opens Pango, HarfBuzz and fontconfig by trying names made for each platform in
+    turn (``weasyprint.text.ffi._dlopen``); each name that is not a file to open asks
+    ``ctypes.util.find_library``, which on Linux runs ``ldconfig -p`` and then gcc and ld:
+    22 ldconfig and 16 gcc runs, about 0.2 s of CPU, before the ``libpango-1.0.so.0`` name,
+    which opens at once. On Linux the lookup is skipped while WeasyPrint is imported, so each
+    library opens by that file name; should that not find them, the import is made again as
+    WeasyPrint makes it, its message included."""
+    if "weasyprint.text.fonts" in sys.modules:
+        return
+    if sys.platform == "linux":
+        import ctypes.util
+
+        looked_up = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint's message, should it fail here
+                import weasyprint.text.fonts
+            return
+        except OSError:  # a library the loader alone cannot find: looked up as WeasyPrint does
+            for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
+                del sys.modules[name]
+        finally:
+            ctypes.util.find_library = looked_up
     import weasyprint.text.fonts  # noqa: F401
 
 
