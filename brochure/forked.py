@@ -40,8 +40,14 @@ def allowing(allowed: bool) -> Iterator[None]:
 
 
 def allowed() -> bool:
-    """Whether a build here may fork a helper now."""
-    return os.getpid() == _ALLOWED and threading.active_count() == 1
+    """Whether a build here may fork a helper now: allowed, and this process runs one thread
+    (Python's, and on Linux any a library started)."""
+    if os.getpid() != _ALLOWED or threading.active_count() != 1:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # no /proc: Python's threads are all that can be seen
+        return True
 
 
 class Beside:
