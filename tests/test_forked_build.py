@@ -150,3 +150,23 @@ def test_weasyprint_opens_its_libraries_without_running_a_program() -> None:
     result = subprocess.run([str(PYTHON), "-c", script], cwd=REPO, capture_output=True, text=True, timeout=HANG)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_project_requiring_approval_is_read_once_for_its_handouts_and_again_after_an_edit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from brochure import approval
+    from brochure.content import project
+
+    root = tmp_path / "project"
+    (root / "handouts").mkdir(parents=True)
+    (root / "brochure.yaml").write_text("clinic: {name: Heartland}\nrequire_approval: true\n", encoding="utf-8")
+    handouts = [root / "handouts" / f"h{n}.yaml" for n in range(5)]
+    reads: list[Path] = []
+    original = project.read_project
+    monkeypatch.setattr(project, "read_project", lambda file, *rest: reads.append(file) or original(file, *rest))
+    assert all(approval.requires_approval(path) for path in handouts)
+    assert reads == [root / "brochure.yaml"]
+    # An edit (watch: a save) is seen at once, whatever the clock says.
+    (root / "brochure.yaml").write_text("clinic: {name: Heartland}\nrequire_approval: false\n", encoding="utf-8")
+    assert not any(approval.requires_approval(path) for path in handouts)
+    assert len(reads) == 2
