@@ -257,6 +257,8 @@ def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Be
         return forked.Beside([])
     if jobs:
         job.imported()  # before the fork: the helper starts with WeasyPrint imported
+    if review is not None:  # and with the checks (this process checks the first PDF with them)
+        import brochure.checks.review  # noqa: F401
     tasks: list[Callable[[], object]] = [lambda: [job.render(made) for made in jobs[1:]]]
     if review is not None:
         tasks.append(lambda: _content_findings(it, review))
