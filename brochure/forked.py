@@ -5,9 +5,10 @@ other, then their checks run. When the batch leaves a core free (``runner.local`
 one unit and ``--jobs`` 2 or more), the build forks one child after the heavy imports and
 gives it tasks (the email PDF, the content checks) while this process renders the print PDF.
 A forked child starts with everything this process has loaded and read, so the tasks are
-closures: only their results cross back, pickled through a pipe, in order.
+closures: only their results cross back, pickled, in order.
 
-The child writes nothing but that pipe: out/ is this process's alone. What the child does not
+The child writes nothing but its results, each in an unnamed temporary file whose descriptor
+it passes back: out/ is this process's alone. What the child does not
 deliver (it was killed, ran out of memory, or a task raised) is done here, in turn, as
 without it; a mistake then raises here, with its traceback. Ctrl-C is this process's to
 handle: the child ignores it and is killed and reaped when the build stops. No fork at all
@@ -22,9 +23,11 @@ import gc
 import os
 import pickle
 import signal
+import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, BinaryIO
+from typing import Any
 
 _ALLOWED: int | None = None  # the process that may fork a helper (a fork of it may not)
 
@@ -59,33 +62,31 @@ class Beside:
         self.tasks = list(tasks)
         self.results: dict[int, Any] = {}
         self.pid: int | None = None
-        self.reader: BinaryIO | None = None
+        self.channel: socket.socket | None = None
         if self.tasks and allowed():
             self._fork()
 
     def _fork(self) -> None:
-        read, write = os.pipe()
+        mine, theirs = socket.socketpair()
         gc.freeze()  # the collector leaves what both have alone: fewer pages copied after the fork
         pid = os.fork()
         if pid == 0:  # the child: never returns into the build's frames
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
-                os.close(read)
-                with os.fdopen(write, "wb") as out:
-                    for index, task in enumerate(self.tasks):
-                        pickle.dump((index, task()), out, pickle.HIGHEST_PROTOCOL)
-                        out.flush()
+                mine.close()
+                for index, task in enumerate(self.tasks):
+                    _send(theirs, index, task())
             finally:  # a task that raised: the build does it again, and raises it there
                 os._exit(0)  # no atexit, no buffered output of the parent flushed twice
-        os.close(write)
+        theirs.close()
         self.pid = pid
-        self.reader = os.fdopen(read, "rb")
+        self.channel = mine
 
     def result(self, index: int) -> Any:
         """Task ``index``'s result: the child's, or, when it did not deliver it, made here."""
-        while index not in self.results and self.reader is not None:
+        while index not in self.results and self.channel is not None:
             try:
-                done, value = pickle.load(self.reader)
+                done, value = _received(self.channel)
             except Exception:  # the child ended (killed, a task raised): the rest is done here
                 self.close()
                 break
@@ -96,9 +97,9 @@ class Beside:
 
     def close(self) -> None:
         """The child killed, if it still runs, and reaped; nothing of it is left."""
-        if self.reader is not None:
-            self.reader.close()
-            self.reader = None
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)  # it writes no file: nothing to finish
@@ -112,3 +113,24 @@ class Beside:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _send(channel: socket.socket, index: int, value: Any) -> None:
+    """A result, pickled into a file with no name whose descriptor goes to the parent: the
+    child never waits for the parent to read (a pipe would hold 64 kB, less than a PDF)."""
+    with tempfile.TemporaryFile() as file:
+        pickle.dump(value, file, pickle.HIGHEST_PROTOCOL)
+        file.flush()
+        socket.send_fds(channel, [index.to_bytes(4, "big")], [file.fileno()])
+
+
+def _received(channel: socket.socket) -> tuple[int, Any]:
+    """The next result the child sent; EOFError when it has ended."""
+    message, fds, _, _ = socket.recv_fds(channel, 4, 1)
+    if len(message) != 4 or len(fds) != 1:
+        for fd in fds:
+            os.close(fd)
+        raise EOFError("the helper ended")
+    with os.fdopen(fds[0], "rb") as file:
+        file.seek(0)
+        return int.from_bytes(message, "big"), pickle.load(file)
