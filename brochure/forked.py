@@ -24,6 +24,7 @@ import os
 import pickle
 import signal
 import socket
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -73,6 +74,7 @@ class Beside:
         if pid == 0:  # the child: never returns into the build's frames
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+                _die_with_parent()
                 mine.close()
                 for index, task in enumerate(self.tasks):
                     _send(theirs, index, task())
@@ -134,3 +136,13 @@ def _received(channel: socket.socket) -> tuple[int, Any]:
     with os.fdopen(fds[0], "rb") as file:
         file.seek(0)
         return int.from_bytes(message, "big"), pickle.load(file)
+
+
+def _die_with_parent() -> None:
+    """On Linux, the child is killed when this process dies however it dies (SIGKILL too):
+    never a helper left computing for no one."""
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

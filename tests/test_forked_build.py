@@ -8,6 +8,7 @@ which process renders which PDF; the pytest process may run threads, which forbi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -37,6 +38,14 @@ def render(made, *args, **kwargs):
         time.sleep(600)  # until Ctrl-C, however slow the machine
     return original(made, *args, **kwargs)
 job.render = render
+from brochure import build
+reviewed = build._review
+def review(*args, **kwargs):
+    found = reviewed(*args, **kwargs)
+    with open(os.environ["RENDER_LOG"] + ".findings", "a", encoding="utf-8") as log:
+        log.writelines(f"{{finding!r}}\\n" for finding in found)
+    return found
+build._review = review
 from brochure.cli import main
 sys.exit(main())
 """
@@ -82,7 +91,10 @@ def test_two_cores_render_the_email_pdf_beside_the_print_pdf_with_the_same_bytes
     assert _gone(helper), "the helper process outlived the build"
     assert _hashes(seed / "one") == _hashes(seed / "two")
     assert len(_hashes(seed / "two")) == 2
-    # The findings (the summary line, and each one in `check`) are those of a build in one process.
+    # The findings, each of them, and the summary are those of a build in one process.
+    findings = [(seed / f"renders-{name}.log.findings").read_text(encoding="utf-8") for name in ("one", "two")]
+    assert findings[0].replace("/one/", "/two/") == findings[1]
+    assert findings[1].count("Finding(") >= 10 and "/two/how-ketamine-affects-the-brain-email.pdf" in findings[1]
     assert one.stdout.replace("/one/", "/two/") == two.stdout
     assert one.stderr == two.stderr and "findings to review" in two.stderr
 
@@ -170,3 +182,31 @@ def test_a_project_requiring_approval_is_read_once_for_its_handouts_and_again_af
     (root / "brochure.yaml").write_text("clinic: {name: Heartland}\nrequire_approval: false\n", encoding="utf-8")
     assert not any(approval.requires_approval(path) for path in handouts)
     assert len(reads) == 2
+
+
+def test_a_build_killed_outright_leaves_no_helper_behind(tmp_path: Path) -> None:
+    """SIGKILL to the build alone (no Ctrl-C to its group): its helper ends with it."""
+    folder = seed_project(tmp_path / "p").parent
+    marker, log = folder / "rendering", folder / "log"
+    driver = folder / "driver.py"
+    driver.write_text(DRIVER.format(repo=str(REPO)), encoding="utf-8")
+    env = {**os.environ, "RENDER_LOG": str(log), "WAIT_MARKER": str(marker)}
+    process = subprocess.Popen([str(PYTHON), str(driver), "build", str(folder / "content.yaml"), "--out",
+                                str(folder / "out"), "--jobs", "2"], cwd=folder, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + HANG
+        while not (Path(f"{marker}-print").exists() and Path(f"{marker}-email").exists()):
+            assert process.poll() is None and time.monotonic() < deadline, "the build never rendered both PDFs at once"
+            time.sleep(0.05)
+        helper = next(int(pid) for pid, main, _ in (line.split() for line in log.read_text().splitlines())
+                      if pid != main)
+        process.kill()
+        process.wait(timeout=HANG)
+        while not _gone(helper):  # it was the build's child: reaped by init once it ends
+            assert time.monotonic() < deadline, "the helper outlived the build"
+            time.sleep(0.05)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=HANG)
