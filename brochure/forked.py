@@ -13,7 +13,8 @@ deliver (it was killed, ran out of memory, or a task raised) is done here, in tu
 without it; a mistake then raises here, with its traceback. Ctrl-C is this process's to
 handle: the child ignores it and is killed and reaped when the build stops. No fork at all
 with ``--jobs 1``, in a batch's worker, or while another thread runs (a fork copies no
-thread, and a lock it held would stay locked in the child).
+thread, and a lock it held would stay locked in the child); without ``--jobs``, only when a
+core is idle at that moment (``idle_core``).
 """
 
 from __future__ import annotations
@@ -30,14 +31,15 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-_ALLOWED: int | None = None  # the process that may fork a helper (a fork of it may not)
+_ALLOWED: tuple[int, bool] | None = None  # the process that may fork a helper, and whether only to an idle core
 
 
 @contextlib.contextmanager
-def allowing(allowed: bool) -> Iterator[None]:
-    """Within this, builds in this process may fork one helper each (``allowed``)."""
+def allowing(allowed: bool, when_idle: bool = False) -> Iterator[None]:
+    """Within this, builds in this process may fork one helper each (``allowed``); with
+    ``when_idle``, only while a core has nothing to run (``idle_core``)."""
     global _ALLOWED
-    before, _ALLOWED = _ALLOWED, (os.getpid() if allowed else None)
+    before, _ALLOWED = _ALLOWED, ((os.getpid(), when_idle) if allowed else None)
     try:
         yield
     finally:
@@ -47,12 +49,26 @@ def allowing(allowed: bool) -> Iterator[None]:
 def allowed() -> bool:
     """Whether a build here may fork a helper now: allowed, and this process runs one thread
     (Python's, and on Linux any a library started)."""
-    if os.getpid() != _ALLOWED or threading.active_count() != 1:
+    if _ALLOWED is None or _ALLOWED[0] != os.getpid() or threading.active_count() != 1:
+        return False
+    if _ALLOWED[1] and not idle_core():
         return False
     try:
         return len(os.listdir("/proc/self/task")) == 1
     except OSError:  # no /proc: Python's threads are all that can be seen
         return True
+
+
+def idle_core(loadavg: str = "/proc/loadavg") -> bool:
+    """Whether a core is idle now: fewer processes ready to run (this one included, from
+    Linux's /proc/loadavg) than cores. On a machine whose cores are all busy, a helper would
+    only share this build's turn on them, and its own start would cost more than it gives."""
+    try:
+        with open(loadavg, encoding="ascii") as file:
+            running = int(file.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return True  # no way to know: as --jobs says
+    return running < (os.cpu_count() or 1)
 
 
 class Beside:

@@ -164,7 +164,8 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
     if jobs <= 1 or len(units) <= 1:
         if progress:
             progress.start(len(units))
-        with forked.allowing(jobs > 1):  # one unit and a core to spare: its PDFs and checks at once
+        # One unit and a core to spare (--jobs N, or without --jobs an idle core): its PDFs and checks at once.
+        with forked.allowing(jobs > 1, when_idle=settings.jobs is None):
             for unit in units:
                 result, problems = _work(unit, settings)
                 finished.append((unit, result, problems))

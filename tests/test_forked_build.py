@@ -210,3 +210,15 @@ def test_a_build_killed_outright_leaves_no_helper_behind(tmp_path: Path) -> None
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=HANG)
+
+
+@pytest.mark.parametrize(("ready", "cores", "idle"), [(1, 2, True), (2, 2, False), (9, 2, False), (3, 4, True)])
+def test_without_jobs_a_helper_is_forked_only_when_a_core_is_idle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ready: int, cores: int, idle: bool) -> None:
+    from brochure import forked
+
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text(f"7.54 7.00 5.57 {ready}/136 12287\n", encoding="ascii")
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert forked.idle_core(str(loadavg)) is idle
+    assert forked.idle_core(str(tmp_path / "missing")) is True  # no way to know: as --jobs says
