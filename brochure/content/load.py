@@ -51,20 +51,26 @@ def load_with_source(path: Path, name: str | None = None) -> tuple[Brochure, Sou
     A handout inside a project takes what it leaves out from the project file; a translation
     (``infusion.es.yaml`` beside ``infusion.yaml``) takes the shared keys it leaves out from
     the file it translates (``translations``)."""
-    # The file a translation translates first, then the project: a handout's own override
-    # (layout: trifold) is its translation's too, and the project's default only fills the rest.
-    source = inherit_translation(read_source(path, name), path)
-    project = find_project(path)
-    root = path.resolve().parent
-    if project is not None:
-        root = project.resolve().parent
-        source = inherit_project(source, read_project(project), path, root)
+    _, source, root = combined(path, name)
     gone = orphaned(path)
     if gone and "clinic" not in source.data:  # one line for the cause, not "required" for each key it took
         raise ContentError([Problem(source.file, None, "", f"it translates {gone}, which is not there any more: "
                                                            "put it back, or give this file its own clinic (and theme, "
                                                            "layout...) to build it on its own")])
     return validate(source, root), source
+
+
+def combined(path: Path, name: str | None = None) -> tuple[Source, Source, Path]:
+    """A content file as it is built, unvalidated: its text with what it takes from the file
+    it translates, then the same with the project's too, and the folder files load from."""
+    # The file a translation translates first, then the project: a handout's own override
+    # (layout: trifold) is its translation's too, and the project's default only fills the rest.
+    translated = inherit_translation(read_source(path, name), path)
+    project = find_project(path)
+    if project is None:
+        return translated, translated, path.resolve().parent
+    root = project.resolve().parent
+    return translated, inherit_project(translated, read_project(project), path, root), root
 
 
 def where(source: Source) -> str:

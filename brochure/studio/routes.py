@@ -100,22 +100,15 @@ def editor_view(editor: Editor, choice: Choice) -> EditorView | None:
 def inherited(path: Path, name: str, values: dict[str, Any]) -> dict[str, str]:
     """What each blank field of a project's handout or a translation takes from elsewhere, said
     beside it: "Left blank: the project gives (816) 555-0199"."""
-    from ..content.project import find_project, read_project
-    from ..content.project import inherit as inherit_project
-    from ..content.source import read_source
-    from ..content.translations import inherit as inherit_translation
+    from ..content.load import combined
     from ..content.translations import source_of
     from ..errors import ContentError
 
     try:
-        own = read_source(path, name)
-        source = inherit_translation(own, path)
-        project = find_project(path)
-        translated = source.data
-        if project is not None:
-            source = inherit_project(source, read_project(project), path, project.resolve().parent)
+        translated_source, source, _ = combined(path, name)
     except (ContentError, OSError):
         return {}
+    translated = translated_source.data
     said = {}
     for each in FIELDS:
         if values.get(each.key):
