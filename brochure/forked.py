@@ -2,15 +2,16 @@
 
 A cold build of one handout has a second core idle: the PDFs of a unit render one after the
 other, then their checks run. When the batch leaves a core free (``runner.local`` allows it:
-one unit and ``--jobs`` 2 or more), the build forks one child after the heavy imports and
-gives it tasks (the email PDF, the content checks) while this process renders the print PDF.
+one unit, and ``--jobs`` 2 or more or none given), the build forks one child after the heavy
+imports and gives it tasks (the email PDF, then the content checks) while this process renders
+the print PDF; then a second child checks the email PDF while this process checks the print PDF.
 A forked child starts with everything this process has loaded and read, so the tasks are
 closures: only their results cross back, pickled, in order.
 
 The child writes nothing but its results, each in an unnamed temporary file whose descriptor
-it passes back: out/ is this process's alone. What the child does not
-deliver (it was killed, ran out of memory, or a task raised) is done here, in turn, as
-without it; a mistake then raises here, with its traceback. Ctrl-C is this process's to
+it passes back: out/ is this process's alone. What the child does not deliver (it was
+killed, ran out of memory, or a task raised) is done here, in turn, as without it; a mistake
+then raises here, with its traceback. Ctrl-C is this process's to
 handle: the child ignores it and is killed and reaped when the build stops. No fork at all
 with ``--jobs 1``, in a batch's worker, or while another thread runs (a fork copies no
 thread, and a lock it held would stay locked in the child); without ``--jobs``, only when a
