@@ -222,3 +222,27 @@ def test_without_jobs_a_helper_is_forked_only_when_a_core_is_idle(
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert forked.idle_core(str(loadavg)) is idle
     assert forked.idle_core(str(tmp_path / "missing")) is True  # no way to know: as --jobs says
+
+
+def test_a_print_pdf_that_cannot_be_made_is_one_message_with_a_helper_too(tmp_path: Path) -> None:
+    """The print PDF fails here (the article overflows the tri-fold) while the helper renders
+    the email PDF: the same lines as with --jobs 1, exit 1, nothing written, no helper left."""
+    filler = "      " + "Ketamine is given by a nurse in a quiet room at the clinic. " * 12 + "\n"
+    folder = seed_project(tmp_path / "p", ("    body: |\n", "    body: |\n" + filler * 40)).parent
+    runs = []
+    for jobs in ("1", "2"):
+        out = folder / f"out{jobs}"
+        out.mkdir()
+        driver = folder / "driver.py"
+        driver.write_text(DRIVER.format(repo=str(REPO)), encoding="utf-8")
+        log = folder / f"log{jobs}"
+        result = subprocess.run([str(PYTHON), str(driver), "build", str(folder / "content.yaml"), "--out", str(out),
+                                 "--jobs", jobs], cwd=folder, capture_output=True, text=True, timeout=HANG,
+                                env={**os.environ, "RENDER_LOG": str(log)})
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr and list(out.iterdir()) == []
+        runs.append(result.stderr.replace(f"out{jobs}", "out"))
+        for pid, main, _ in (line.split() for line in log.read_text(encoding="utf-8").splitlines()):
+            assert pid == main or _gone(int(pid))
+    assert runs[0] == runs[1]
+    assert "layout: the article does not fit the tri-fold" in runs[1] and "no PDF was written" in runs[1], runs[1]
