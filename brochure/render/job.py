@@ -10,8 +10,6 @@ build still writes them, atomically, and records them in the manifest itself.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import sys
 import threading
@@ -105,26 +103,38 @@ def imported() -> None:
     turn (``weasyprint.text.ffi._dlopen``); each name that is not a file to open asks
     ``ctypes.util.find_library``, which on Linux runs ``ldconfig -p`` and then gcc and ld:
     22 ldconfig and 16 gcc runs, about 0.2 s of CPU, before the ``libpango-1.0.so.0`` name,
-    which opens at once. On Linux the lookup is skipped while WeasyPrint is imported, so each
-    library opens by that file name; should that not find them, the import is made again as
-    WeasyPrint makes it, its message included."""
+    which opens at once. On Linux, when the loader opens each library by that file name, the
+    lookup is skipped while WeasyPrint is imported; otherwise WeasyPrint looks as it does."""
     if "weasyprint.text.fonts" in sys.modules:
         return
-    if sys.platform == "linux":
+    if sys.platform == "linux" and _opens_by_name():
         import ctypes.util
 
         looked_up = ctypes.util.find_library
         ctypes.util.find_library = lambda name: None
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint's message, should it fail here
-                import weasyprint.text.fonts
-            return
-        except OSError:  # a library the loader alone cannot find: looked up as WeasyPrint does
-            for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
-                del sys.modules[name]
+            import weasyprint.text.fonts
         finally:
             ctypes.util.find_library = looked_up
     import weasyprint.text.fonts  # noqa: F401
+
+
+# The file names WeasyPrint's list for each library it needs holds for Linux.
+_SONAMES = ("libgobject-2.0.so.0", "libpango-1.0.so.0", "libharfbuzz.so.0", "libfontconfig.so.1",
+            "libpangoft2-1.0.so.0")
+
+
+def _opens_by_name() -> bool:
+    """Whether the loader opens each library WeasyPrint needs by its file name (then it needs
+    no lookup); they stay loaded, as WeasyPrint loads them anyway."""
+    import ctypes
+
+    try:
+        for name in _SONAMES:
+            ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
 
 
 def render_all(jobs: list[Job]) -> list[pdf.Rendered]:
