@@ -251,28 +251,19 @@ def _first_unit(files: list[tuple[Path, str]]) -> Any:
     return None
 
 
-def _warm_here(unit: Any, stopped: threading.Event) -> None:
+def _warm_here(unit: Any) -> None:
     """This process's share of the warm-up: the content validated and laid into its HTML,
     WeasyPrint imported, and the checks run on the words (their word lists and dictionary
-    loaded). A mistake in the content (or a bug) is not reported here: the next build does.
-
-    Two steps, each holding ``_BUILDING`` alone: an edit saved during the warm-up waits for
-    what its PDFs need (the HTML, WeasyPrint), not for the word lists its checks load after."""
+    loaded). A mistake in the content (or a bug) is not reported here: the next build does."""
     with contextlib.suppress(Exception):
         from .build import prepare, validated
         from .checks.review import check_content
         from .render.job import imported
 
-        with _BUILDING:
-            if stopped.is_set():
-                return
-            imported()  # WeasyPrint, for an edit made before the workers are warm
-            prepare(unit)
-        with _BUILDING:
-            if stopped.is_set():
-                return
-            brochure, source, _, _ = validated(unit)
-            check_content(brochure, source)
+        imported()  # WeasyPrint, for an edit made before the workers are warm
+        prepare(unit)
+        brochure, source, _, _ = validated(unit)
+        check_content(brochure, source)
 
 
 def _warm_worker(unit: Any) -> None:
@@ -321,7 +312,9 @@ class _Warm(threading.Thread):
             self.pool = ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn"), initializer=_warm_worker,
                                             initargs=(unit,))
             started = [self.pool.submit(os.getpid) for _ in range(WORKERS)]
-        _warm_here(unit, self.stopped)
+        with _BUILDING:
+            if not self.stopped.is_set():
+                _warm_here(unit)
         try:
             for future in started:  # each done once its worker has warmed up
                 future.result()
