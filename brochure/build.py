@@ -25,7 +25,6 @@ from .discover import content_root
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
-from .outputs import EMAIL, PRINT
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import blank_glyphs, label_glyphs, missing_glyphs
@@ -341,8 +340,7 @@ def _review(it: _Building, result: Result, review: Review, aside: forked.Beside)
     from .checks.review import review as check
 
     if len(aside.tasks) < 2:
-        return check(it.brochure, it.source, it.content_dir, result.outputs.get(PRINT.name),
-                     result.outputs.get(EMAIL.name), review.settings, review.today)
+        return check(it.brochure, it.source, it.content_dir, result.outputs, review.settings, review.today)
     from .checks.design import content_images
     from .checks.findings import Finding
     from .checks.origin import placed
@@ -351,8 +349,9 @@ def _review(it: _Building, result: Result, review: Review, aside: forked.Beside)
 
     settings = review.settings or it.brochure.checks
     images, texts = content_images(it.brochure, it.source, it.content_dir), Texts(it.brochure, it.source)
-    pdfs = [(path, kind.name) for kind in (PRINT, EMAIL) if (path := result.outputs.get(kind.name)) is not None]
-    checked = [lambda path=path, role=role: check_pdf(path, role, settings, images, texts) for path, role in pdfs]
+    # Each PDF checked on its own (check_pdf), as check_pdfs checks them: the first here, the others beside.
+    checked = [lambda path=path, role=role: check_pdf(path, role, settings, images, texts)
+               for role, path in result.outputs.items()]
     with forked.Beside(checked[1:]) as others:
         found = checked[0]() if checked else []
         found += [finding for index in range(len(checked) - 1) for finding in others.result(index)]

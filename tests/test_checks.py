@@ -244,6 +244,11 @@ def build(folder: Path) -> tuple[Path, Path]:
     return print_pdf, email_pdf
 
 
+def made(print_pdf: Path, email_pdf: Path) -> dict[str, Path]:
+    """Two PDFs by their output kind's name, as ``check_pdfs`` takes them (``Result.outputs``)."""
+    return {"print": print_pdf, "email": email_pdf}
+
+
 @pytest.fixture(scope="module")
 def seed_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The seed as it is (a tri-fold, whose panels are form XObjects)."""
@@ -253,7 +258,7 @@ def seed_pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_seed_pdfs_have_no_design_warnings(seed_pdfs: tuple[Path, Path]) -> None:
-    found = check_pdfs(seed_pdfs[0], seed_pdfs[1], SETTINGS)
+    found = check_pdfs(made(*seed_pdfs), SETTINGS)
     assert [f for f in found if f.severity == "warning"] == []
     notes = [f for f in found if f.kind == "type-size"]
     assert [Path(f.file).name for f in notes] == [p.name for p in sorted(seed_pdfs)]
@@ -272,7 +277,7 @@ def test_a_pale_theme_is_darkened_where_text_needs_it(tmp_path: Path) -> None:
     as far as 4.5:1 needs: a pale theme passes the contrast check out of the box."""
     seed(tmp_path, ('primary: "#1d5c73"', 'primary: "#b8d8e0"'))
     print_pdf, email_pdf = build(tmp_path)
-    assert [str(f) for f in check_pdfs(print_pdf, email_pdf, SETTINGS) if f.kind == "contrast"] == []
+    assert [str(f) for f in check_pdfs(made(print_pdf, email_pdf), SETTINGS) if f.kind == "contrast"] == []
 
 
 def test_pale_colours_in_a_clinics_own_stylesheet_fail_contrast(tmp_path: Path) -> None:
@@ -284,7 +289,7 @@ def test_pale_colours_in_a_clinics_own_stylesheet_fail_contrast(tmp_path: Path) 
     (own / "email.css").write_text(css + "\n.cover { background: #b8d8e0; } h2 { color: #b8d8e0; }\n",
                                    encoding="utf-8")
     print_pdf, email_pdf = build(tmp_path)
-    found = check_pdfs(print_pdf, email_pdf, SETTINGS)
+    found = check_pdfs(made(print_pdf, email_pdf), SETTINGS)
     contrast = [str(f) for f in found if f.kind == "contrast"]
     # White cover text on the pale band, on page 1.
     assert any(m.startswith(f"{email_pdf}: page 1: #ffffff text on #b8d8e0 has a contrast of 1.5:1; it needs 4.5:1 "
@@ -305,14 +310,14 @@ def test_low_resolution_image_in_print_pdf(tmp_path: Path) -> None:
     print_pdf, email_pdf = build(tmp_path)
     brochure, source = load_with_source(path, "content.yaml")
     images = content_images(brochure, source, tmp_path)
-    found = [f for f in check_pdfs(print_pdf, email_pdf, SETTINGS, images) if f.kind == "image-resolution"]
+    found = [f for f in check_pdfs(made(print_pdf, email_pdf), SETTINGS, images) if f.kind == "image-resolution"]
     assert len(found) == 1, found
     assert re.fullmatch(
         rf"content.yaml:{line_of(path, 'src: photo.png')}: sections\[2\].image.src: \u2018photo.png\u2019 \(60 \u00d7 40 px\) "
         rf"prints at (\d+) ppi \([\d.]+ \u00d7 [\d.]+ in, page \d of {print_pdf.name}\); print needs 300 ppi: "
         rf"use a file of at least \d+ \u00d7 \d+ px, or an SVG", str(found[0])), str(found[0])
     # Without the content's images the same image is reported by page of the PDF.
-    unnamed = [f for f in check_pdfs(print_pdf, email_pdf, SETTINGS) if f.kind == "image-resolution"]
+    unnamed = [f for f in check_pdfs(made(print_pdf, email_pdf), SETTINGS) if f.kind == "image-resolution"]
     assert len(unnamed) == 1 and unnamed[0].file == str(print_pdf) and unnamed[0].key.startswith("page ")
 
 

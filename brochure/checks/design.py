@@ -98,27 +98,54 @@ _RENDERED: dict[str, tuple[Any, tuple[float, float, float, float]]] = {}  # page
 _RENDERED_MAX = 16  # a letter page at 144 dpi is about 6 MB of pixels
 
 
-def _fingerprint(page: pikepdf.Page) -> str:
-    """What a text-stripped page draws: its content, its forms' and images' bytes, its box.
+def forget_backgrounds() -> None:
+    """Forget the page backgrounds kept from earlier checks: the next check renders every one,
+    as a build's first does (``bench/checks.py`` measures that)."""
+    _RENDERED.clear()
 
-    Why: in watch mode and across variants most pages' backgrounds do not change when the
-    words do, and rendering a page is the costliest part of the checks.
+
+def _fingerprint(page: pikepdf.Page) -> str:
+    """What a text-stripped page draws: its content, its forms' and images' bytes, the other
+    resources its content names (graphics states, colour spaces, patterns, shadings), its box;
+    never object numbers, which change from one build to the next.
+
+    Why: in a long handout most pages draw the same background (a white page, a footer rule),
+    and in watch mode and across variants most pages' backgrounds do not change when the
+    words do; rendering a page is the costliest part of the checks.
     """
     digest = hashlib.sha256(page.obj.Contents.read_bytes() + repr(list(page.cropbox)).encode())
-    seen: set[tuple[int, int]] = set()
-
-    def resources(res: Any) -> None:
-        xobjects = entry(res, "/XObject")
-        for xobject in xobjects.values() if xobjects is not None else ():
-            if xobject.objgen in seen:
-                continue
-            seen.add(xobject.objgen)
-            digest.update(xobject.read_raw_bytes())
-            if xobject.get("/Subtype") == "/Form":
-                resources(xobject.get("/Resources"))
-
-    resources(page.obj.get("/Resources"))
+    seen: dict[tuple[int, int], int] = {}  # each object hashed once; met again, by when it was first met
+    resources = page.obj.get("/Resources")
+    if isinstance(resources, pikepdf.Dictionary):
+        _digest(resources, digest, seen)
     return digest.hexdigest()
+
+
+def _digest(obj: Any, digest: Any, seen: dict[tuple[int, int], int]) -> None:
+    """``obj`` and everything it refers to, into ``digest``: a stream's dictionary and bytes too,
+    but no font (the text is stripped: its fonts draw nothing)."""
+    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream, pikepdf.Array)) and obj.is_indirect:
+        if obj.objgen in seen:
+            digest.update(b"@%d" % seen[obj.objgen])
+            return
+        seen[obj.objgen] = len(seen)
+    if isinstance(obj, pikepdf.Stream):
+        raw = obj.read_raw_bytes()
+        digest.update(b"stream %d " % len(raw) + raw)
+    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+        digest.update(b"<<")
+        for key in sorted(obj.keys()):
+            if key != "/Font":
+                digest.update(key.encode() + b" ")
+                _digest(obj[key], digest, seen)
+        digest.update(b">>")
+    elif isinstance(obj, pikepdf.Array):
+        digest.update(b"[")
+        for item in obj:
+            _digest(item, digest, seen)
+        digest.update(b"]")
+    else:
+        digest.update((obj.unparse() if isinstance(obj, pikepdf.Object) else repr(obj).encode()) + b" ")
 
 
 def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
@@ -128,16 +155,18 @@ def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
     _strip_text(pdf)
     keys = {page: _fingerprint(pdf.pages[page]) for page in sorted({run.page for run in runs})}  # once a page
     pictures = {key: _RENDERED[key] for key in keys.values() if key in _RENDERED}
-    missing = {page for page, key in keys.items() if key not in pictures}
+    missing: dict[str, int] = {}  # each background not seen yet, rendered once: from its first page
+    for index, key in keys.items():
+        if key not in pictures:
+            missing.setdefault(key, index)
     if missing:
         buffer = io.BytesIO()
         pdf.save(buffer)
         document = pdfium.PdfDocument(buffer.getvalue())
         try:
-            for index in sorted(missing):
+            for key, index in missing.items():
                 page = document[index]
-                pictures[keys[index]] = (page.render(scale=RENDER_SCALE).to_pil().convert("RGB"),
-                                         page.get_cropbox())
+                pictures[key] = (page.render(scale=RENDER_SCALE).to_pil().convert("RGB"), page.get_cropbox())
         finally:
             document.close()
         for key in [k for k in pictures if k not in _RENDERED]:
@@ -168,6 +197,7 @@ def _quote(texts: list[str], limit: int = 3, width: int = 40) -> str:
 def contrast(name: str, runs: list[TextRun], behind: list[Colour | None]) -> list[Finding]:
     """Text whose contrast with its background is under WCAG's 4.5:1 (3:1 for large text)."""
     groups: dict[tuple[int, str, str, bool], list[tuple[float, str]]] = {}
+    ratios: dict[tuple[Colour, Colour], float] = {}
     for run, background in zip(runs, behind):
         # Bullets and rules drawn as glyphs are markers, not words (WCAG 1.4.3 is about text);
         # the letters of a logo or picture are exempt too (WCAG 1.4.3: logotypes, incidental text).
@@ -176,7 +206,9 @@ def contrast(name: str, runs: list[TextRun], behind: list[Colour | None]) -> lis
             continue
         red, green, blue = (run.alpha * f + (1 - run.alpha) * b for f, b in zip(run.colour, background))
         shown = (red, green, blue)  # what a translucent colour looks like over this background
-        ratio = contrast_ratio(shown, background)
+        ratio = ratios.get((shown, background))
+        if ratio is None:  # a document uses a few colours over a few backgrounds: each pair once
+            ratio = ratios[(shown, background)] = contrast_ratio(shown, background)
         if ratio < (3.0 if run.large else 4.5) - 0.005:
             group = (run.page, hex_colour(shown), hex_colour(background), run.large)
             groups.setdefault(group, []).append((ratio, run.text))

@@ -7,6 +7,7 @@ sees it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import pikepdf
@@ -25,19 +26,18 @@ Inked = dict[tuple[int, str], tuple[float, float]]
 INK_DPI = 24  # enough to see a line of 9 pt type, a rule or a QR code
 
 
-def drawn_extents(pdf: pikepdf.Pdf, pages: Sequence[Sequence[Placed]], safe: float) -> Inked:
+def drawn_extents(path: str | Path, pdf: pikepdf.Pdf, pages: Sequence[Sequence[Placed]], safe: float) -> Inked:
     """For each area, the lowest and highest point (PDF units) where something is drawn: its
     words, pictures, rules and vector art such as a QR code, from the rendered page
     (pypdfium2), as a reader sees it. A pixel counts when it differs from the area's
     commonest colour (its paper or tint); the area's safe zone (``safe`` points) is left out, so a background
-    running to the trim does not count."""
-    import io
+    running to the trim does not count.
 
+    ``path`` is the PDF file, which pdfium reads itself (no copy of it is made in memory);
+    ``pdf``, the same file open in pikepdf, gives each page's MediaBox as the other checks read it."""
     import pypdfium2 as pdfium
 
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    document = pdfium.PdfDocument(buffer.getvalue())
+    document = pdfium.PdfDocument(str(path))
     found: Inked = {}
     try:
         for index, areas_ in enumerate(pages):
@@ -53,10 +53,12 @@ def drawn_extents(pdf: pikepdf.Pdf, pages: Sequence[Sequence[Placed]], safe: flo
                     continue
                 histogram = crop.histogram()
                 common = max(range(256), key=lambda v: histogram[v])
-                data, width = crop.tobytes(), crop.width
-                rows = [y for y in range(crop.height) if any(abs(v - common) > 40 for v in data[y * width:(y + 1) * width])]
-                if rows:
-                    found[(index, area.name)] = (top - safe - (rows[-1] + 1) / scale, top - safe - rows[0] / scale)
+                # The pixels far from the commonest grey, and the rows they span (Pillow does
+                # the looking, not a Python loop over every pixel).
+                drawn = crop.point([255 if abs(v - common) > 40 else 0 for v in range(256)]).getbbox()
+                if drawn:
+                    first, end = drawn[1], drawn[3]  # the first row drawn on, and the row after the last
+                    found[(index, area.name)] = (top - safe - end / scale, top - safe - first / scale)
     finally:
         document.close()
     return found

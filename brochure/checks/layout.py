@@ -77,13 +77,15 @@ def _right_to_left(pdf: pikepdf.Pdf) -> bool:
 
 
 def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
-    """The areas of each page: the three panels of each side of a tri-fold sheet, else the page."""
+    """The areas of each page: the three panels of each side of a tri-fold sheet (a kind printed
+    on the layout's sheet: ``OutputKind.sheet``), else the page."""
+    kind = KINDS[role]
     pages: list[list[Area]] = []
     for index, page in enumerate(pdf.pages):
         trim = _box(page, "/TrimBox")
-        bleed = _box(page, "/BleedBox") if KINDS[role].trimmed else trim  # a screen page is never trimmed
-        edge = "the trim" if KINDS[role].trimmed else "the edge of the page"
-        panels = _sheet_panels(trim[2] - trim[0], trim[3] - trim[1]) if KINDS[role].trimmed else None
+        bleed = _box(page, "/BleedBox") if kind.trimmed else trim  # a page never trimmed has no bleed
+        edge = "the trim" if kind.trimmed else "the edge of the page"
+        panels = _sheet_panels(trim[2] - trim[0], trim[3] - trim[1]) if kind.sheet else None
         if panels is None or len(pdf.pages) != 2:
             pages.append([Area(index, "", trim, bleed, (edge,) * 4)])
             continue
@@ -93,11 +95,11 @@ def areas(pdf: pikepdf.Pdf, role: str) -> list[list[Area]]:
             slots, widths = (slots[2], slots[1], slots[0]), (widths[2], widths[1], widths[0])
         found, x = [], trim[0]
         for column, (slot, width) in enumerate(zip(slots, widths)):
-            left = "the trim" if column == 0 else f"the fold into {NAMES[slots[column - 1]]}"
-            right = "the trim" if column == 2 else f"the fold into {NAMES[slots[column + 1]]}"
+            left = edge if column == 0 else f"the fold into {NAMES[slots[column - 1]]}"
+            right = edge if column == 2 else f"the fold into {NAMES[slots[column + 1]]}"
             reach = (bleed[0] if column == 0 else x, bleed[1], bleed[2] if column == 2 else x + width, bleed[3])
             found.append(Area(index, NAMES[slot], (x, trim[1], x + width, trim[3]), reach,
-                              (left, "the trim", right, "the trim"), inside=index == 1))
+                              (left, edge, right, edge), inside=index == 1))
             x += width
         pages.append(found)
     return pages
@@ -266,7 +268,8 @@ def _area_of(box: Box, page: list[Area], origin: tuple[float, float] | None = No
 def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: list[PlacedImage],
            texts: Texts | None = None, images: Sequence[ImageSource] = ()) -> list[Finding]:
     """Text cut off or too close to a fold or the trim, text over text, pictures past the trim,
-    and inside panels of a tri-fold nearly empty (a note)."""
+    and inside panels of a tri-fold nearly empty (a note). ``name`` is the PDF's path (findings
+    name it; its pages are rendered from it), ``pdf`` the same file open."""
     pages = areas(pdf, role)
     found = _Findings(name, texts)
     visible: list[tuple[TextRun, Box]] = []
@@ -290,12 +293,17 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
             traced = Traced(source.file, source.line, source.key) if source else None
             found.add(area, problem[0], amount=problem[1], traced=traced)
     printed = KINDS[role].sheet  # paper: its panels and pages are looked at for blanks
-    inked = drawn_extents(pdf, pages, SAFE) if printed else {}
+    inked = drawn_extents(name, pdf, pages, SAFE) if printed else {}
     short = _short(name, pages, runs, placed, texts, inked) if printed else None
+    on_page: dict[int, tuple[list[TextRun], list[PlacedImage]]] = {}  # each area looks at its own page's only
+    for run in runs:
+        on_page.setdefault(run.page, ([], []))[0].append(run)
+    for image in placed:
+        on_page.setdefault(image.page, ([], []))[1].append(image)
     for page in pages:
         for area in page:
             if area.name or printed:
-                _fill(found, area, runs, placed, printed, short is not None, inked)
+                _fill(found, area, *on_page.get(area.page, ([], [])), printed, short is not None, inked)
     return found.result() + ([short] if short is not None else [])
 
 

@@ -17,6 +17,7 @@ import pikepdf
 
 from .inks import Colour, cmyk_transform, output_profile
 from .inks import colour as _colour
+from .pdffonts import Font, joined
 
 Matrix = tuple[float, float, float, float, float, float]
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in page space
@@ -81,77 +82,6 @@ class PlacedImage:
         return min(self.pixels[0] / (self.points[0] / 72), self.pixels[1] / (self.points[1] / 72))
 
 
-class Font:
-    """What the checks need of a PDF font: character codes to text and widths, and boldness."""
-
-    def __init__(self, font: Any) -> None:
-        self.name = str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1]
-        lower = self.name.lower()
-        self.bold = ("bold" in lower or "black" in lower or "heavy" in lower) and not (
-            "semi" in lower or "demi" in lower)
-        self.two_byte = font.get("/Subtype") == "/Type0"
-        self.widths: dict[int, float] = {}
-        self.default_width = 1000.0 if self.two_byte else 500.0
-        self.unicode = _to_unicode(font)
-        if self.two_byte:
-            descendant = font.DescendantFonts[0]
-            self.default_width = float(descendant.get("/DW", 1000))
-            self._cid_widths(descendant.get("/W", pikepdf.Array()))
-        else:
-            first = int(font.get("/FirstChar", 0))
-            for offset, width in enumerate(font.get("/Widths", pikepdf.Array())):
-                self.widths[first + offset] = float(width)
-
-    def _cid_widths(self, array: pikepdf.Array) -> None:
-        items = list(array)
-        i = 0
-        while i < len(items) - 1:
-            first = int(items[i])
-            if isinstance(items[i + 1], pikepdf.Array):
-                for offset, width in enumerate(items[i + 1]):
-                    self.widths[first + offset] = float(width)
-                i += 2
-            else:
-                for code in range(first, int(items[i + 1]) + 1):
-                    self.widths[code] = float(items[i + 2])
-                i += 3
-
-    def codes(self, data: bytes) -> list[int]:
-        if self.two_byte:
-            return [int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2)]
-        return list(data)
-
-    def text(self, codes: list[int]) -> str:
-        return "".join(self.unicode.get(code, "") if self.unicode else chr(code) for code in codes)
-
-
-def _to_unicode(font: pikepdf.Dictionary) -> dict[int, str]:
-    """The font's ToUnicode CMap (bfchar and bfrange) as a dict."""
-    if "/ToUnicode" not in font:
-        return {}
-    cmap = font.ToUnicode.read_bytes().decode("latin-1")
-    result: dict[int, str] = {}
-
-    def text(hexa: str) -> str:
-        return bytes.fromhex(hexa).decode("utf-16-be", "replace")
-
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
-        for source, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
-            result[int(source, 16)] = text(target)
-    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
-        for first, last, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[^>]*>|\[[^\]]*\])", block):
-            low, high = int(first, 16), int(last, 16)
-            if target.startswith("["):
-                for code, each in zip(range(low, high + 1), re.findall(r"<([0-9a-fA-F]*)>", target)):
-                    result[code] = text(each)
-            else:
-                start = int(target[1:-1], 16)
-                width = len(target[1:-1]) // 2
-                for code in range(low, min(high, low + 0xFFFF) + 1):
-                    result[code] = text(f"{start + code - low:0{width * 2}x}")
-    return result
-
-
 @dataclass
 class _State:
     """The graphics and text state that ``q`` saves and ``Q`` restores."""
@@ -173,6 +103,13 @@ class _State:
     # each panel (drawn on the sheet, outside the panel's form) never hides what runs past a fold.
     clip: Box | None = None
     origin: tuple[float, float] | None = None  # see TextRun.origin
+
+    def saved(self) -> _State:
+        """A copy to restore at ``Q`` (every field is a value, or a font shared read-only): a
+        plain copy of the fields, which ``dataclasses.replace`` makes several times slower."""
+        copy = object.__new__(_State)
+        copy.__dict__.update(self.__dict__)
+        return copy
 
 
 _COMPONENTS = {"/DeviceGray": 1, "/CalGray": 1, "/DeviceRGB": 3, "/CalRGB": 3, "/DeviceCMYK": 4}
@@ -261,7 +198,7 @@ class _Reader:
                 continue
             operands, op = list(item.operands), str(item.operator)
             if op == "q":
-                stack.append(replace(state))
+                stack.append(state.saved())
             elif op == "Q" and stack:
                 state = stack.pop()
             elif op in ("BDC", "BMC"):
@@ -347,7 +284,7 @@ class _Reader:
             if op != "T*":
                 self._tm = self._show(page, [operands[-1]], self._tm, state)
         elif op in ("Tj", "TJ"):
-            self._tm = self._show(page, list(operands[0]) if op == "TJ" else [operands[0]], self._tm, state)
+            self._tm = self._show(page, operands[0] if op == "TJ" else [operands[0]], self._tm, state)
 
     def _do(self, page: int, resources: Any, name: str, state: _State) -> None:
         xobject = entry(resources, "/XObject", name)
@@ -357,7 +294,7 @@ class _Reader:
             if not xobject.get("/ImageMask", False):
                 self._place(page, xobject.objgen, (int(xobject.Width), int(xobject.Height)), state)
         elif xobject.get("/Subtype") == "/Form" and self._depth < 20:  # forms may nest; never loop
-            inner = replace(state)
+            inner = state.saved()
             a, b, c, d, e, f = (float(v) for v in xobject.get("/Matrix", IDENTITY))
             inner.ctm = multiply((a, b, c, d, e, f), state.ctm)
             inner.clip = None  # see _State.clip
@@ -388,20 +325,26 @@ class _Reader:
             for i in block:
                 self.runs[i] = replace(self.runs[i], picture=True)
 
-    def _show(self, page: int, parts: list[Any], tm: Matrix, state: _State) -> Matrix:
-        """Record one text run and return the text matrix moved past it."""
+    def _show(self, page: int, parts: Any, tm: Matrix, state: _State) -> Matrix:
+        """Record one text run (``parts``: a TJ array, or a list of one string) and return the
+        text matrix moved past it."""
         font = state.font
         if font is None:
             return tm
         advance, text = 0.0, []
+        whole = joined(parts, 2 if font.two_byte else 1) if isinstance(parts, pikepdf.Array) else None
+        if whole is not None:  # the common case, a line as WeasyPrint writes it: measured at once
+            shown, widths, count, spaces = font.measure(whole[0], keep=False)
+            text.append(shown)
+            advance = ((widths / 1000 * state.size + count * state.char_spacing + spaces * state.word_spacing)
+                       * state.scale - whole[1] / 1000 * state.size * state.scale)
+            parts = []
         for part in parts:
             if isinstance(part, (bytes, pikepdf.String)):
-                codes = font.codes(bytes(part))
-                text.append(font.text(codes))
-                for code in codes:
-                    space = state.word_spacing if code == 32 and not font.two_byte else 0.0
-                    width = font.widths.get(code, font.default_width)
-                    advance += (width / 1000 * state.size + state.char_spacing + space) * state.scale
+                shown, widths, count, spaces = font.measure(bytes(part))
+                text.append(shown)
+                advance += (widths / 1000 * state.size + count * state.char_spacing
+                            + spaces * state.word_spacing) * state.scale
             else:
                 advance -= float(part) / 1000 * state.size * state.scale
         matrix = multiply(tm, state.ctm)

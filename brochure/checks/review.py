@@ -1,19 +1,19 @@
 """Review: every finding for one brochure whose PDFs are built: its words, then its PDFs.
 
 ``Brochure + Source --text/reading/terms/required--> findings about the words``
-``print PDF + email PDF --pdfread/layout/design/accessibility--> findings about what is seen``
+``each PDF made (by output kind) --pdfread/layout/design/accessibility--> findings about what is seen``
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
 import pikepdf
 
 from ..content import Brochure, Checks, Source
-from ..outputs import EMAIL, KINDS, PRINT
+from ..outputs import KINDS
 from .accessibility import alt_text, tagging
 from .contacts import contacts
 from .design import (
@@ -39,10 +39,10 @@ from .traced import Texts
 from .translation import translation
 
 
-def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Path | None, email_pdf: Path | None,
+def review(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[str, Path],
            settings: Checks | None = None, today: date | None = None) -> list[Finding]:
-    """Every finding for a brochure and its built PDFs (None: an output turned off), each once,
-    in report order.
+    """Every finding for a brochure and its built PDFs (``pdfs``: each PDF by its output
+    kind's name, as ``build.Result.outputs``), each once, in report order.
 
     ``settings`` defaults to the brochure's own ``checks:``; ``today`` (for the review date)
     to the current date.
@@ -50,7 +50,7 @@ def review(brochure: Brochure, source: Source, content_dir: Path, print_pdf: Pat
     settings = settings or brochure.checks
     images = content_images(brochure, source, content_dir)
     found = check_content(brochure, source, settings, today) + check_pdfs(
-        print_pdf, email_pdf, settings, images, Texts(brochure, source))
+        pdfs, settings, images, Texts(brochure, source))
     # A key the handout inherits is reported where it is written: brochure.yaml, at its line.
     return sorted({placed(finding, source) for finding in found}, key=Finding.sort_key)
 
@@ -79,33 +79,35 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
     return sorted(findings, key=Finding.sort_key)
 
 
-def check_pdfs(print_pdf: Path | None, email_pdf: Path | None, settings: Checks,
-               images: Sequence[ImageSource] = (), texts: Texts | None = None) -> list[Finding]:
-    """Every finding read from a brochure's two PDFs.
+def check_pdfs(pdfs: Mapping[str, Path], settings: Checks, images: Sequence[ImageSource] = (),
+               texts: Texts | None = None) -> list[Finding]:
+    """Every finding read from a brochure's PDFs: ``pdfs`` maps an output kind's name
+    (``outputs.KINDS``) to its PDF; each is checked as its kind says (``check_pdf``).
 
     ``images`` (from ``content_images``) lets a low-resolution or misplaced picture, and
     ``texts`` (``traced.Texts``) misplaced words, be reported at the content line that names
     them, rather than only by page.
     """
     findings: list[Finding] = []
-    for path, kind in ((print_pdf, PRINT), (email_pdf, EMAIL)):
-        if path is not None:
-            findings += check_pdf(path, kind.name, settings, images, texts)
+    for name, path in pdfs.items():
+        findings += check_pdf(path, name, settings, images, texts)
     return sorted(findings, key=Finding.sort_key)
 
 
 def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSource] = (),
               texts: Texts | None = None) -> list[Finding]:
-    """The findings for one PDF; ``role`` is its output kind's name: a trimmed kind's
-    (print) pictures are checked for resolution, an unprinted one's (email) tagging and alt text."""
+    """The findings for one PDF; ``role`` is its output kind's name (``outputs.KINDS``). A kind
+    printed on paper (``sheet``) has its pictures checked for resolution; a tagged one its
+    structure tree and alt text. Callable on its own: each PDF is checked independently."""
     name = str(path)
+    kind = KINDS[role]
     with pikepdf.open(path) as pdf:
         runs, placed = read_pages(pdf)
         findings = layout(name, role, pdf, runs, placed, texts, images)
         findings += type_size(name, runs, settings) + fonts(name, pdf)
-        if KINDS[role].trimmed:
+        if kind.sheet:
             findings += image_resolution(name, placed, settings, images)
-        else:
+        if kind.tagged:
             findings += tagging(name, pdf) + alt_text(name, pdf)
         findings += contrast(name, runs, backgrounds(pdf, runs))  # last: it strips the text from ``pdf``
     return sorted(findings, key=Finding.sort_key)

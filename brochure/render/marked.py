@@ -6,13 +6,14 @@ footer, and whether a paragraph at a page break goes on at the top of the next p
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object
+
+from ..checks.pdffonts import to_unicode
 
 Matrix = tuple[float, float, float, float, float, float]
 Operation = pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage
@@ -32,7 +33,8 @@ def _matrix(operands: list[Object]) -> Matrix:
 
 
 class Fonts:
-    """Unicode text of shown strings, from each font's ToUnicode CMap."""
+    """Unicode text of shown strings, from each font's ToUnicode CMap (read as the checks read
+    it: ``checks.pdffonts.to_unicode``), each font's read once."""
 
     def __init__(self) -> None:
         self._maps: dict[tuple[int, int], tuple[int, dict[int, str]]] = {}
@@ -47,28 +49,8 @@ class Fonts:
     def _load(self, font: Object) -> tuple[int, dict[int, str]]:
         if font.objgen not in self._maps or font.objgen == (0, 0):
             width = 2 if font.get("/Subtype") == Name.Type0 else 1
-            table: dict[int, str] = {}
-            cmap = font.get("/ToUnicode")
-            if isinstance(cmap, pikepdf.Stream):
-                source = cmap.read_bytes().decode("latin-1")
-                for block in re.findall(r"beginbfchar(.*?)endbfchar", source, re.S):
-                    for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
-                        table[int(src, 16)] = _utf16(dst)
-                for block in re.findall(r"beginbfrange(.*?)endbfrange", source, re.S):
-                    for lo, hi, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[0-9a-fA-F]*>|\[[^\]]*\])",
-                                                  block):
-                        targets = re.findall(r"<([0-9a-fA-F]*)>", dst)
-                        for offset, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                            if dst.startswith("["):
-                                table[code] = _utf16(targets[offset]) if offset < len(targets) else ""
-                            else:
-                                table[code] = _utf16(f"{int(targets[0], 16) + offset:0{len(targets[0])}X}")
-            self._maps[font.objgen] = (width, table)
+            self._maps[font.objgen] = (width, to_unicode(font))
         return self._maps[font.objgen]
-
-
-def _utf16(hexa: str) -> str:
-    return bytes.fromhex(hexa).decode("utf-16-be", "replace") if hexa else ""
 
 
 @dataclass
