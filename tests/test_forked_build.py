@@ -246,3 +246,18 @@ def test_a_print_pdf_that_cannot_be_made_is_one_message_with_a_helper_too(tmp_pa
             assert pid == main or _gone(int(pid))
     assert runs[0] == runs[1]
     assert "layout: the article does not fit the tri-fold" in runs[1] and "no PDF was written" in runs[1], runs[1]
+
+
+def test_three_outputs_with_a_helper_give_the_same_pdfs_and_findings(tmp_path: Path) -> None:
+    """print, email and office: the helper renders the two after the first, then a second one
+    checks the PDFs after the first; the same bytes and findings as one process."""
+    folder = seed_project(tmp_path / "p", ("\nclinic:", "\noutputs: [print, email, office]\nclinic:")).parent
+    _, renders_one = _build(folder, folder / "one", "1")
+    _, renders_two = _build(folder, folder / "two", "2")
+    assert sorted(output for _, _, output in renders_two) == ["email", "office", "print"]
+    assert sorted((pid == main, output) for pid, main, output in renders_two) == [
+        (False, "email"), (False, "office"), (True, "print")]
+    assert _hashes(folder / "one") == _hashes(folder / "two") and len(_hashes(folder / "two")) == 3
+    findings = [(folder / f"renders-{name}.log.findings").read_text(encoding="utf-8") for name in ("one", "two")]
+    assert findings[0].replace("/one/", "/two/") == findings[1] and "-office.pdf" in findings[1]
+    assert len(renders_one) == 3
