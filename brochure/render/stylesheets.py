@@ -160,7 +160,11 @@ def _replay(parsed: _Parsed, css: Any, url_fetcher: Any, counter_style: dict[str
     css.matcher = parsed.matcher
     css.page_rules.extend(parsed.page_rules)
     counter_style.update(parsed.counter_style)
+    record = getattr(url_fetcher, "record", None)  # brochure's fetcher notes a file without a response
     for url in parsed.fetched:  # read again: files this PDF is made from, recorded by the fetcher
+        if record is not None:
+            record(url)
+            continue
         try:
             with fetch(url_fetcher, url):
                 pass
