@@ -8,6 +8,7 @@ handout when it has none), so a draft never reaches the print shop by accident.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from .discover import find_project
@@ -16,11 +17,22 @@ from .errors import ContentError, Problem
 
 def requires_approval(path: Path) -> bool:
     """Whether the project ``path`` belongs to says ``require_approval: true``."""
-    from .content.project import read_project
-
     project = find_project(path)
     if project is None:
         return False
+    try:
+        written = project.read_bytes()
+    except OSError:
+        return False  # the build says why it cannot read it
+    return _required(project, written)
+
+
+@lru_cache(maxsize=8)
+def _required(project: Path, _written: bytes) -> bool:
+    """``requires_approval`` for a project file, parsed once per content (its bytes the key): a
+    project of 100 handouts parses it once, and an edit saved in ``watch`` is read again."""
+    from .content.project import read_project
+
     try:
         return read_project(project).data.get("require_approval") is True
     except ContentError:

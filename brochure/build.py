@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import jinja2
 
-from . import manifest
+from . import forked, manifest
 from .content import Brochure, Source
 from .content.described import BrochureList, Failed, load_described
 from .discover import content_root
@@ -233,16 +234,34 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     result = Result(unit, outputs=dict(it.targets))
     book = known if known is not None else manifest.Manifest(out_dir)
     planned, mistake = _plan_outputs(it, known, force, result)
-    made_all = _render(it, planned)
-    if mistake is not None:  # in an output's HTML: raised once the outputs before it rendered
-        raise mistake
-    rendered, entries = _record(it, book, planned, made_all, result)
-    _commit(book, rendered, entries, out_dir)
-    result.written = list(rendered)
-    result.warnings = list(dict.fromkeys(result.warnings))
-    if review is not None:
-        result.findings = _review(it, result, review)
+    with _beside(it, planned, review) as aside:  # a core left free: the other PDFs and the checks there
+        made_all = _render(it, planned, aside)
+        if mistake is not None:  # in an output's HTML: raised once the outputs before it rendered
+            raise mistake
+        rendered, entries = _record(it, book, planned, made_all, result)
+        _commit(book, rendered, entries, out_dir)
+        result.written = list(rendered)
+        result.warnings = list(dict.fromkeys(result.warnings))
+        if review is not None:
+            result.findings = _review(it, result, review, aside)
     return result
+
+
+def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Beside:
+    """Work for a forked helper, when this build may have one (``forked.allowed``): the PDFs
+    after the first (this process renders the first), then the checks of the content's words,
+    which need no PDF. None without a second core, or when a pool of warm workers renders."""
+    jobs = [made for made, _, _ in planned.values()]
+    if not forked.allowed() or job.pooled() or (len(jobs) < 2 and review is None):
+        return forked.Beside([])
+    if jobs:
+        job.imported()  # before the fork: the helper starts with WeasyPrint imported
+    if review is not None:  # and with the checks (this process checks the first PDF with them)
+        import brochure.checks.review  # noqa: F401
+    tasks: list[Callable[[], object]] = [lambda: [job.render(made) for made in jobs[1:]]]
+    if review is not None:
+        tasks.append(lambda: _content_findings(it, review))
+    return forked.Beside(tasks)
 
 
 def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
@@ -271,11 +290,15 @@ def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
     return jobs, mistake
 
 
-def _render(it: _Building, planned: Planned) -> list[pdf.Rendered]:
-    """The planned PDFs, rendered; a PDF that cannot be made is a ``ContentError``."""
+def _render(it: _Building, planned: Planned, aside: forked.Beside) -> list[pdf.Rendered]:
+    """The planned PDFs, rendered (the first here, the others by ``aside`` when it has a helper);
+    a PDF that cannot be made is a ``ContentError``."""
     unit, source, where = it.unit, it.source, it.where
+    jobs = [made for made, _, _ in planned.values()]
     try:
-        return job.render_all([made for made, _, _ in planned.values()])
+        if aside.tasks and jobs:
+            return [job.render(jobs[0]), *aside.result(0)]
+        return job.render_all(jobs)
     except pdf.RenderError as error:
         which = getattr(error, "output", "")  # which PDF: job.render says
         raise ContentError([Problem(unit.name, None, "", f"{where}the {which} PDF could not be made: {error}")]) from None
@@ -310,11 +333,38 @@ def _commit(book: manifest.Manifest, rendered: dict[Path, bytes], entries: dict[
             raise ContentError([write_problem(error, out_dir)]) from None
 
 
-def _review(it: _Building, result: Result, review: Review) -> list[Finding]:
-    """The findings of the checks on the unit's content and PDFs."""
+def _review(it: _Building, result: Result, review: Review, aside: forked.Beside) -> list[Finding]:
+    """The findings of the checks on the unit's content and PDFs: ``checks.review.review``'s, or
+    with a helper, the same findings made at the same time: the words' by ``aside``, the first
+    PDF's here, the others' in a helper forked now."""
     from .checks.review import review as check
 
-    return check(it.brochure, it.source, it.content_dir, result.outputs, review.settings, review.today)
+    if len(aside.tasks) < 2:
+        return check(it.brochure, it.source, it.content_dir, result.outputs, review.settings, review.today)
+    from .checks.design import content_images
+    from .checks.findings import Finding
+    from .checks.origin import placed
+    from .checks.review import check_pdf
+    from .checks.traced import Texts
+
+    settings = review.settings or it.brochure.checks
+    images, texts = content_images(it.brochure, it.source, it.content_dir), Texts(it.brochure, it.source)
+    # Each PDF checked on its own (check_pdf), as check_pdfs checks them: the first here, the others beside.
+    checked = [lambda path=path, role=role: check_pdf(path, role, settings, images, texts)
+               for role, path in result.outputs.items()]
+    with forked.Beside(checked[1:]) as others:
+        found = checked[0]() if checked else []
+        found += [finding for index in range(len(checked) - 1) for finding in others.result(index)]
+        found += aside.result(1)
+    # As review(): a key the handout inherits is reported where it is written, at its line.
+    return sorted({placed(finding, it.source) for finding in found}, key=Finding.sort_key)
+
+
+def _content_findings(it: _Building, review: Review) -> list[Finding]:
+    """The findings about the unit's words (``checks.review.check_content``)."""
+    from .checks.review import check_content
+
+    return check_content(it.brochure, it.source, review.settings or it.brochure.checks, review.today)
 
 
 def _template_problem(error: jinja2.TemplateError, content_dir: Path) -> Problem:

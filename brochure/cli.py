@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,8 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=options.Parser)
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     _files_and_out(build)
-    build.add_argument("--jobs", "-j", type=options.jobs, default=os.cpu_count() or 1, metavar="N",
-                       help="build files and variants in N processes (default: the number of cores)")
+    build.add_argument("--jobs", "-j", type=options.jobs, default=None, metavar="N",
+                       help="build files and variants in N processes; one handout renders its PDFs at once on N "
+                            "of 2 or more (default: the number of cores, and one handout's PDFs at once only "
+                            "when a core is idle)")
     build.add_argument("--scheduler", metavar="ADDRESS",
                        help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of here")
     build.add_argument("--scheduler-timeout", metavar="SECONDS", type=options.seconds, default=None,

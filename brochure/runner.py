@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from . import forked
 from .errors import ContentError, Problem
 from .manifest import Manifest, Removed, unfinished
 from .settings import Settings
@@ -163,11 +164,13 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
     if jobs <= 1 or len(units) <= 1:
         if progress:
             progress.start(len(units))
-        for unit in units:
-            result, problems = _work(unit, settings)
-            finished.append((unit, result, problems))
-            if progress:
-                progress.advance(unit, result, problems)
+        # One unit and a core to spare (--jobs N, or without --jobs an idle core): its PDFs and checks at once.
+        with forked.allowing(jobs > 1, when_idle=settings.jobs is None):
+            for unit in units:
+                result, problems = _work(unit, settings)
+                finished.append((unit, result, problems))
+                if progress:
+                    progress.advance(unit, result, problems)
         return finished
     from .recycling import Lanes, units_per_worker
 

@@ -256,11 +256,11 @@ def _warm_here(unit: Any) -> None:
     WeasyPrint imported, and the checks run on the words (their word lists and dictionary
     loaded). A mistake in the content (or a bug) is not reported here: the next build does."""
     with contextlib.suppress(Exception):
-        import weasyprint  # noqa: F401  # for an edit made before the workers are warm
-
         from .build import prepare, validated
         from .checks.review import check_content
+        from .render.job import imported
 
+        imported()  # WeasyPrint, for an edit made before the workers are warm
         prepare(unit)
         brochure, source, _, _ = validated(unit)
         check_content(brochure, source)

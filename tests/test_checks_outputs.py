@@ -148,3 +148,28 @@ def test_a_font_whose_widths_claim_four_billion_glyphs_is_read_as_65536() -> Non
         font.DescendantFonts = pikepdf.Array([descendant])
         read = Font(font)
         assert len(read.widths) == 0x10000 and read.measure(b"\x00\x03\x00\x03") == ("  ", 1000.0, 2, 0)
+
+
+def test_each_stream_is_parsed_once_and_the_backgrounds_are_the_same(
+        three: tuple[dict[str, Path], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the text and stripping it for the backgrounds share one parse of each page's
+    and form's content stream, and find the same colours behind the text as two parses did."""
+    from brochure.checks.design import backgrounds, forget_backgrounds
+    from brochure.checks.pdfread import read_pages
+
+    pdfs, _ = three
+    for path in pdfs.values():
+        forget_backgrounds()
+        with pikepdf.open(path) as pdf:
+            alone = backgrounds(pdf, read_pages(pdf)[0])
+        forget_backgrounds()
+        parsed: list[tuple[int, int]] = []
+        parse = pikepdf.parse_content_stream
+        monkeypatch.setattr(pikepdf, "parse_content_stream",
+                            lambda s, *a, seen=parsed, real=parse: seen.append(s.objgen) or real(s, *a))
+        with pikepdf.open(path) as pdf:
+            shared: dict[tuple[int, int], list[object]] = {}
+            runs, _ = read_pages(pdf, shared)
+            assert backgrounds(pdf, runs, shared) == alone
+        monkeypatch.undo()
+        assert shared and len(parsed) == len(set(parsed)), path.name

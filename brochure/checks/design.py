@@ -11,7 +11,7 @@ import hashlib
 import io
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,13 @@ def hex_colour(colour: Colour) -> str:
 _OUTPUT_CMYK = "/BrochureOutputCMYK"
 
 
-def _strip_text(pdf: pikepdf.Pdf) -> None:
+def _strip_text(pdf: pikepdf.Pdf, parsed: Mapping[tuple[int, int], list[Any]] | None = None) -> None:
     """Remove every BT ... ET from pages and form XObjects, in place: what is left is the background.
 
     DeviceCMYK fills are drawn in the output intent's ICC profile, as PDF/X means them (pdfium
     would otherwise use its own approximation), so the background is converted to sRGB the
-    way ``pdfread`` converts the text's colour.
+    way ``pdfread`` converts the text's colour. ``parsed``: the streams' operators as
+    ``pdfread.read_pages`` parsed them, by object number (a stream not in it is parsed here).
     """
     done: set[tuple[int, int]] = set()
     profile = output_profile(pdf)
@@ -50,7 +51,8 @@ def _strip_text(pdf: pikepdf.Pdf) -> None:
     def strip(stream: Any) -> bytes:
         kept: list[Any] = []
         inside = False
-        for item in pikepdf.parse_content_stream(stream):
+        items = (parsed or {}).get(stream.objgen) if stream.objgen != (0, 0) else None
+        for item in items if items is not None else pikepdf.parse_content_stream(stream):
             operator = "" if isinstance(item, pikepdf.ContentStreamInlineImage) else str(item.operator)
             if operator == "BT":
                 inside = True
@@ -148,11 +150,13 @@ def _digest(obj: Any, digest: Any, seen: dict[tuple[int, int], int]) -> None:
         digest.update((obj.unparse() if isinstance(obj, pikepdf.Object) else repr(obj).encode()) + b" ")
 
 
-def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun]) -> list[Colour | None]:
-    """The colour behind each text run: the most common pixel under it with all text removed."""
+def backgrounds(pdf: pikepdf.Pdf, runs: list[TextRun],
+                parsed: Mapping[tuple[int, int], list[Any]] | None = None) -> list[Colour | None]:
+    """The colour behind each text run: the most common pixel under it with all text removed
+    (``parsed``: the streams' operators already parsed, as ``pdfread.read_pages`` gives them)."""
     import pypdfium2 as pdfium
 
-    _strip_text(pdf)
+    _strip_text(pdf, parsed)
     keys = {page: _fingerprint(pdf.pages[page]) for page in sorted({run.page for run in runs})}  # once a page
     pictures = {key: _RENDERED[key] for key in keys.values() if key in _RENDERED}
     missing: dict[str, int] = {}  # each background not seen yet, rendered once: from its first page

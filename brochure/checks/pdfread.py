@@ -173,6 +173,9 @@ class _Reader:
         # Each ICC profile stream's transform, looked up once: reading a profile's bytes back
         # (227 kB, inflated) at every colour operator made the read grow with the page count.
         self._transforms: dict[tuple[int, int], Any] = {}
+        # Each stream's operators (a page's, a form's, by object number), parsed once: the
+        # background check strips the text from the same ones (``design.backgrounds``).
+        self.parsed: dict[tuple[int, int], list[Any]] = {}
 
     def transform(self, profile: Any) -> Any:
         """``inks.cmyk_transform(profile)``, once per profile stream of this PDF."""
@@ -191,7 +194,12 @@ class _Reader:
     def run(self, page: int, stream: Any, resources: Any, state: _State) -> None:
         """Interpret one content stream (a page's or a form's) from ``state``."""
         stack: list[_State] = []
-        for item in pikepdf.parse_content_stream(stream):
+        items = self.parsed.get(stream.objgen) if stream.objgen != (0, 0) else None
+        if items is None:
+            items = pikepdf.parse_content_stream(stream)
+            if stream.objgen != (0, 0):
+                self.parsed[stream.objgen] = items
+        for item in items:
             if isinstance(item, pikepdf.ContentStreamInlineImage):
                 image = item.iimage
                 self._place(page, (0, 0), (int(image.width), int(image.height)), state)
@@ -378,9 +386,12 @@ def _logical(text: str) -> str:
     return _LTR_STRETCH.sub(lambda m: m[0][::-1], text[::-1])
 
 
-def read_pages(pdf: pikepdf.Pdf) -> tuple[list[TextRun], list[PlacedImage]]:
-    """Every text run and placed image of every page, form XObjects included."""
+def read_pages(pdf: pikepdf.Pdf, parsed: dict[tuple[int, int], list[Any]] | None = None) -> tuple[list[TextRun], list[PlacedImage]]:
+    """Every text run and placed image of every page, form XObjects included; ``parsed``, if
+    given, gets each stream's operators by its object number (``design.backgrounds`` takes them)."""
     reader = _Reader(output_profile(pdf))
+    if parsed is not None:
+        reader.parsed = parsed
     for index, page in enumerate(pdf.pages):
         reader._marks = []
         reader.run(index, page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), _State())

@@ -19,10 +19,13 @@ their terms are reported by ``terms.jargon``, not twice here.
 
 from __future__ import annotations
 
+import bisect
+import gzip
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..content import Brochure, Checks
 from .findings import Finding
@@ -37,11 +40,13 @@ _WORD = re.compile(r"(?<![\w@./:-])[^\W\d_](?:[^\W\d_]|['\u2019-](?=[^\W\d_]))*(
 _SENTENCE_START = re.compile(r"(?:^|[.!?\u2026:;]\s+|[\u00bf\u00a1\"\u201c(\-\u2013\u2014•*]\s*)$")
 
 
+# What wordfreq's look-ups need, read without loading wordfreq (tools/common_words.py made it).
+COMMON = WORDLISTS / "common"
+
+
 @lru_cache(maxsize=1)
 def _languages() -> frozenset[str]:
-    from wordfreq import available_languages
-
-    return frozenset(available_languages())
+    return frozenset((COMMON / "languages.txt").read_text(encoding="utf-8").split())
 
 
 def knows(code: str) -> bool:
@@ -110,13 +115,94 @@ def _common_starts(code: str, rare: float) -> frozenset[str]:
     return frozenset(starts)
 
 
+@dataclass(frozen=True)
+class _Common:
+    """A language's common tokens (``COMMON/<code>.txt.gz``): each one's wordfreq bucket, and
+    the letters whose words wordfreq reads as they are."""
+
+    alphabet: frozenset[str]
+    buckets: dict[str, int]  # token: centibels under 1 (its frequency is 10 ** (-bucket / 100))
+
+    def tokens(self, form: str) -> list[str] | None:
+        """wordfreq's tokens of ``form``, or None when it may read it otherwise (another letter,
+        an elision such as "l'eau" that it splits): split at hyphens, no apostrophe at the end."""
+        tokens = []
+        for part in form.split("-"):
+            part = part.rstrip("'")
+            if not part:
+                continue
+            if not self.alphabet.issuperset(part.replace("'", "")) or "'" in part[:3]:
+                return None
+            tokens.append(part)
+        return tokens
+
+    def common(self, tokens: list[str], rare: float) -> bool:
+        """wordfreq's ``zipf_frequency(form) >= rare`` for a form of these ``tokens``, worked out
+        as wordfreq does (its frequencies combined, then rounded); a token rarer than the
+        table's threshold makes the whole rarer still."""
+        if not tokens:
+            return False
+        one_over = 0.0
+        for token in tokens:
+            bucket = self.buckets.get(token)
+            if bucket is None:
+                return False
+            one_over += 1.0 / 10 ** (-bucket / 100)
+        frequency = 1.0 / one_over
+        frequency = round(frequency, math.floor(-math.log(frequency, 10)) + 3)
+        return round(math.log(frequency, 10) + 9, 2) >= rare
+
+    @cached_property
+    def starts(self) -> list[str]:
+        """Every common token with its accents folded, sorted: the starts of common words."""
+        return sorted({token if token.isascii() else _fold(token) for token in self.buckets})
+
+    def starts_like(self, start: str) -> bool:
+        """Whether a common word, accents folded, starts with ``start`` (``_STEM`` letters or more)."""
+        if len(start) < _STEM:
+            return False
+        index = bisect.bisect_left(self.starts, start)
+        return index < len(self.starts) and self.starts[index].startswith(start)
+
+
+@lru_cache(maxsize=8)
+def _table(code: str) -> _Common | None:
+    """``code``'s common tokens at ``RARE``, or None when brochure ships none for it."""
+    path = COMMON / f"{code}.txt.gz"
+    if not path.is_file():
+        return None
+    header, alphabet, *lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    if f"Zipf {RARE} or more" not in header:
+        return None
+    buckets = {}
+    for line in lines:
+        bucket, _, tokens = line.partition("\t")
+        buckets.update(dict.fromkeys(tokens.split(" "), int(bucket)))
+    return _Common(frozenset(alphabet), buckets)
+
+
 def common(word: str, code: str, rare: float = RARE) -> bool:
     """Whether ``word`` (lower case) is in everyday use in ``code``: it, or one of its forms, is
-    not rare, or it starts like a common word for all but its last four letters."""
-    if any(zipf(form, code) >= rare for form in _forms(word, code)):
+    not rare, or it starts like a common word for all but its last four letters.
+
+    Answered from the shipped table (``_table``) where it holds the answer, which is wordfreq's;
+    wordfreq itself is asked only about a form the table cannot read, or at another threshold."""
+    table = _table(code) if rare == RARE else None
+    forms = _forms(word, code)
+    if table is not None:
+        unsure = []
+        for form in forms:
+            tokens = table.tokens(form)
+            if tokens is None:
+                unsure.append(form)
+            elif table.common(tokens, rare):
+                return True
+        forms = set(unsure)
+    if any(zipf(form, code) >= rare for form in forms):
         return True
     folded = _fold(word)
-    return folded[:max(_STEM, len(folded) - 4)] in _common_starts(code, rare)
+    start = folded[:max(_STEM, len(folded) - 4)]
+    return table.starts_like(start) if table is not None else start in _common_starts(code, rare)
 
 
 @lru_cache(maxsize=16)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 
@@ -102,12 +103,13 @@ def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSou
     name = str(path)
     kind = KINDS[role]
     with pikepdf.open(path) as pdf:
-        runs, placed = read_pages(pdf)
+        parsed: dict[tuple[int, int], list[Any]] = {}  # each stream's operators, parsed once for both
+        runs, placed = read_pages(pdf, parsed)
         findings = layout(name, role, pdf, runs, placed, texts, images)
         findings += type_size(name, runs, settings) + fonts(name, pdf)
         if kind.sheet:
             findings += image_resolution(name, placed, settings, images)
         if kind.tagged:
             findings += tagging(name, pdf) + alt_text(name, pdf)
-        findings += contrast(name, runs, backgrounds(pdf, runs))  # last: it strips the text from ``pdf``
+        findings += contrast(name, runs, backgrounds(pdf, runs, parsed))  # last: it strips the text from ``pdf``
     return sorted(findings, key=Finding.sort_key)

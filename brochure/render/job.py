@@ -11,6 +11,7 @@ build still writes them, atomically, and records them in the manifest itself.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -62,6 +63,7 @@ def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
 def render(job: Job, search: bool = True) -> pdf.Rendered:
     """Render one job in this process; raises what ``pdf.render_pdf`` and the finisher raise.
     Without ``search``, the tri-fold's panels are left where WeasyPrint ends them (a warm-up)."""
+    imported()
     # The tri-fold's panels end at sentence ends: chosen between layout and PDF (flow).
     sheet = search and KINDS[job.output].sheet and job.layout == "trifold"
     try:
@@ -86,6 +88,53 @@ def render_in(pool: Executor | None) -> None:
     global _POOL
     with _POOL_LOCK:
         _POOL = (pool, os.getpid()) if pool is not None else None
+
+
+def pooled() -> bool:
+    """Whether this process renders on a pool of warm workers (``render_in``)."""
+    return _POOL is not None and _POOL[1] == os.getpid()
+
+
+def imported() -> None:
+    """WeasyPrint imported, as rendering imports it; done before a fork (``forked``), the child
+    starts with it, where each process would import it for itself.
+
+    WeasyPrint opens Pango, HarfBuzz and fontconfig by trying names made for each platform in
+    turn (``weasyprint.text.ffi._dlopen``); each name that is not a file to open asks
+    ``ctypes.util.find_library``, which on Linux runs ``ldconfig -p`` and then gcc and ld:
+    22 ldconfig and 16 gcc runs, about 0.2 s of CPU, before the ``libpango-1.0.so.0`` name,
+    which opens at once. On Linux, when the loader opens each library by that file name, the
+    lookup is skipped while WeasyPrint is imported; otherwise WeasyPrint looks as it does."""
+    if "weasyprint.text.fonts" in sys.modules:
+        return
+    if sys.platform == "linux" and _opens_by_name():
+        import ctypes.util
+
+        looked_up = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            import weasyprint.text.fonts
+        finally:
+            ctypes.util.find_library = looked_up
+    import weasyprint.text.fonts  # noqa: F401
+
+
+# The file names WeasyPrint's list for each library it needs holds for Linux.
+_SONAMES = ("libgobject-2.0.so.0", "libpango-1.0.so.0", "libharfbuzz.so.0", "libfontconfig.so.1",
+            "libpangoft2-1.0.so.0")
+
+
+def _opens_by_name() -> bool:
+    """Whether the loader opens each library WeasyPrint needs by its file name (then it needs
+    no lookup); they stay loaded, as WeasyPrint loads them anyway."""
+    import ctypes
+
+    try:
+        for name in _SONAMES:
+            ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
 
 
 def render_all(jobs: list[Job]) -> list[pdf.Rendered]:

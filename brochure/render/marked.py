@@ -13,11 +13,14 @@ from typing import cast
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object
 
-from ..checks.pdffonts import to_unicode
+from ..checks.pdffonts import joined, to_unicode
 
 Matrix = tuple[float, float, float, float, float, float]
 Operation = pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+# The operators ``scan`` follows: marked content, the graphics and text state it places text by, what shows.
+_READ = frozenset({"BDC", "BMC", "EMC", "q", "Q", "cm", "BT", "Tm", "Td", "TD", "T*", "TL", "Tf",
+                   "Tj", "TJ", "'", '"', "Do"})
 
 
 def _times(a: Matrix, b: Matrix) -> Matrix:
@@ -46,6 +49,10 @@ class Fonts:
         codes = (int.from_bytes(raw[i:i + width], "big") for i in range(0, len(raw) - width + 1, width))
         return "".join(table.get(code, "") for code in codes)
 
+    def width(self, font: Object) -> int:
+        """Bytes a code of ``font`` takes: 2 for a composite (Type0) font, else 1."""
+        return self._load(font)[0]
+
     def _load(self, font: Object) -> tuple[int, dict[int, str]]:
         if font.objgen not in self._maps or font.objgen == (0, 0):
             width = 2 if font.get("/Subtype") == Name.Type0 else 1
@@ -70,6 +77,12 @@ class Marked:
         if self._words is None:
             parts = []
             for font, operand in self.shown:
+                if isinstance(operand, Array) and isinstance(font, Dictionary):
+                    # A line as WeasyPrint writes it (a string a glyph) read at once: the same codes.
+                    line = joined(operand, fonts.width(font))
+                    if line is not None:
+                        parts.append(fonts.text(font, line[0]))
+                        continue
                 strings = list(operand) if isinstance(operand, Array) else [operand]
                 parts += [fonts.text(font, bytes(s)) for s in strings if isinstance(s, pikepdf.String)]
             self._words = "".join(parts)
@@ -89,8 +102,10 @@ def scan(page: pikepdf.Page) -> tuple[list[Operation], list[Marked]]:
     for index, op in enumerate(ops):
         if isinstance(op, pikepdf.ContentStreamInlineImage):
             continue
-        name, args = str(op.operator), list(op.operands)
-        current = next((m for m in reversed(stack) if m is not None), None)
+        name = str(op.operator)
+        if name not in _READ:  # paths, colours, graphics states: nothing this scan keeps
+            continue
+        args = list(op.operands)
         if name in ("BDC", "BMC"):
             props = args[1] if name == "BDC" and len(args) > 1 else None
             mcid = cast(Object | int | None, props.get("/MCID") if isinstance(props, Dictionary) else None)
@@ -118,7 +133,10 @@ def scan(page: pikepdf.Page) -> tuple[list[Operation], list[Marked]]:
             leading = float(args[0])
         elif name == "Tf":
             font = font_dict.get(str(args[0]))
-        if current is None or name not in ("Tj", "TJ", "'", '"', "Do"):
+        if name not in ("Tj", "TJ", "'", '"', "Do"):
+            continue
+        current = next((m for m in reversed(stack) if m is not None), None)
+        if current is None:
             continue
         if current.y is None:
             current.y = _times(tm if name != "Do" else _IDENTITY, ctm)[5]

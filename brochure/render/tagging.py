@@ -123,10 +123,21 @@ class _Mender:
         # The first and last page of each element's content, kept while pages are joined: a
         # join only widens its target's span, so no element's content is walked twice.
         self.spans: dict[tuple[int, int], tuple[int, int] | None] = {}
+        # Each element's /K as a list, read from the PDF once and kept as the mending writes it
+        # (``_set_kids``, ``_join``): pikepdf's object access costs more than the walk itself.
+        self.kid_lists: dict[tuple[int, int], list[Kid]] = {}
+
+    def _kids(self, node: Object) -> list[Kid]:
+        key = node.objgen
+        if key == (0, 0):  # a direct object has no number to keep its kids by
+            return _kids(node)
+        if key not in self.kid_lists:
+            self.kid_lists[key] = _kids(node)
+        return self.kid_lists[key]
 
     def run(self) -> None:
         top = self.tree
-        kids = _kids(top)
+        kids = self._kids(top)
         if len(kids) == 1 and _is_elem(kids[0]) and self._role(kids[0]) == "/Document":
             top = kids[0]
         self._join_siblings(top)
@@ -159,7 +170,7 @@ class _Mender:
     def _content(self, elem: Object, deep: bool = True) -> Iterator[tuple[int | None, int | None, Object]]:
         """(page, MCID or None for an OBJR, owning element) of each item in ``elem``, in order;
         ``deep``: in its descendants too."""
-        for kid in _kids(elem):
+        for kid in self._kids(elem):
             if _is_elem(kid):
                 if deep:
                     yield from self._content(kid)
@@ -179,7 +190,7 @@ class _Mender:
         """The first and last page of the content in ``elem`` and below it (None: no content)."""
         key = elem.objgen
         if key not in self.spans:
-            self.spans[key] = self._widen(None, elem, _kids(elem))
+            self.spans[key] = self._widen(None, elem, self._kids(elem))
         return self.spans[key]
 
     def _widen(self, span: tuple[int, int] | None, elem: Object, kids: list[Kid]) -> tuple[int, int] | None:
@@ -198,7 +209,7 @@ class _Mender:
         """Drop the kept spans that depend on ``elem``'s parent: its own, when it names no page."""
         if elem.get("/Pg") is None:
             self.spans.pop(elem.objgen, None)
-            for kid in _kids(elem):
+            for kid in self._kids(elem):
                 if _is_elem(kid):
                     self._forget(kid)
 
@@ -215,7 +226,7 @@ class _Mender:
         if ends is None or starts is None or starts[0] != ends[1] + 1 or starts[0] != self._page_of(after):
             return False
         if role in CONTAINERS:
-            first = next((k for k in _kids(after) if _is_elem(k)), None)
+            first = next((k for k in self._kids(after) if _is_elem(k)), None)
             fresh = first is not None and self._role(first) in (HEADINGS | ({"/Lbl"} if role == "/LI" else set()))
             return not fresh
         if role == "/P":
@@ -227,7 +238,7 @@ class _Mender:
 
     def _join_siblings(self, parent: Object) -> None:
         kids: list[Kid] = []
-        for kid in _kids(parent):
+        for kid in self._kids(parent):
             if kids and _is_elem(kid) and _is_elem(kids[-1]) and self._continues(kids[-1], kid):
                 self._join(kids[-1], kid)
             else:
@@ -239,13 +250,13 @@ class _Mender:
         span = self._span(into)  # before anything moves: ``into``'s own content
         before = into.get("/K")
         if not isinstance(before, Array):  # one kid or none: made a list, as every join leaves it
-            into.K = Array(_kids(into))
+            into.K = Array(self._kids(into))
             before = into.K
         last = before[len(before) - 1] if len(before) else None
         seam = last if _is_elem(last) else None
         page, other_page = self._page_of(into), self._page_of(other)
         moved: list[Kid] = []
-        for kid in _kids(other):
+        for kid in self._kids(other):
             if isinstance(kid, int) and page != other_page and other.get("/Pg") is not None:
                 kid = Dictionary(Type=Name.MCR, Pg=other.Pg, MCID=kid)
             elif _is_elem(kid):
@@ -258,15 +269,18 @@ class _Mender:
             self._join(seam, first)
             moved.pop(0)
         before.extend(cast(list[Object], moved))  # in place: the kids already there are not copied again
+        if into.objgen != (0, 0):
+            self.kid_lists[into.objgen] = self._kids(into) + moved
         self.spans[into.objgen] = span
 
-    @staticmethod
-    def _set_kids(node: Object, kids: list[Kid]) -> None:
+    def _set_kids(self, node: Object, kids: list[Kid]) -> None:
         node.K = Array(kids)
+        if node.objgen != (0, 0):
+            self.kid_lists[node.objgen] = list(kids)
 
     def _prune(self, node: Object) -> bool:
         """Drop elements with no content below them; whether ``node`` keeps any content."""
-        kept = [kid for kid in _kids(node) if not _is_elem(kid) or self._prune(kid)]
+        kept = [kid for kid in self._kids(node) if not _is_elem(kid) or self._prune(kid)]
         self._set_kids(node, kept)
         return bool(kept)
 
@@ -302,7 +316,7 @@ class _Mender:
 
         def visit(elem: Object) -> None:
             kids: list[Kid] = []
-            for kid in _kids(elem):
+            for kid in self._kids(elem):
                 if isinstance(kid, int):
                     page = self._page_of(elem)
                     if page is not None and (page, kid) in renumber:
@@ -319,7 +333,7 @@ class _Mender:
                     kids.append(kid)
             self._set_kids(elem, kids)
 
-        for kid in _kids(self.tree):
+        for kid in self._kids(self.tree):
             if _is_elem(kid):
                 visit(kid)
         self._prune(self.tree)
@@ -330,7 +344,7 @@ class _Mender:
         annots: list[tuple[Object, Object]] = []
 
         def visit(elem: Object) -> None:
-            for kid in _kids(elem):
+            for kid in self._kids(elem):
                 if _is_elem(kid):
                     visit(kid)
                 elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
