@@ -337,27 +337,18 @@ def _review(it: _Building, result: Result, review: Review, aside: forked.Beside)
     """The findings of the checks on the unit's content and PDFs: ``checks.review.review``'s, or
     with a helper, the same findings made at the same time: the words' by ``aside``, the first
     PDF's here, the others' in a helper forked now."""
+    from .checks.review import pdf_checks, reported
     from .checks.review import review as check
 
     if len(aside.tasks) < 2:
         return check(it.brochure, it.source, it.content_dir, result.outputs, review.settings, review.today)
-    from .checks.design import content_images
-    from .checks.findings import Finding
-    from .checks.origin import placed
-    from .checks.review import check_pdf
-    from .checks.traced import Texts
-
     settings = review.settings or it.brochure.checks
-    images, texts = content_images(it.brochure, it.source, it.content_dir), Texts(it.brochure, it.source)
-    # Each PDF checked on its own (check_pdf), as check_pdfs checks them: the first here, the others beside.
-    checked = [lambda path=path, role=role: check_pdf(path, role, settings, images, texts)
-               for role, path in result.outputs.items()]
-    with forked.Beside(checked[1:]) as others:
+    checked = pdf_checks(it.brochure, it.source, it.content_dir, result.outputs, settings)
+    with forked.Beside(checked[1:]) as others:  # each PDF checked on its own: the first here, the others beside
         found = checked[0]() if checked else []
         found += [finding for index in range(len(checked) - 1) for finding in others.result(index)]
         found += aside.result(1)
-    # As review(): a key the handout inherits is reported where it is written, at its line.
-    return sorted({placed(finding, it.source) for finding in found}, key=Finding.sort_key)
+    return reported(found, it.source)
 
 
 def _content_findings(it: _Building, review: Review) -> list[Finding]:

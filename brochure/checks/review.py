@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,23 @@ def review(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[
     to the current date.
     """
     settings = settings or brochure.checks
-    images = content_images(brochure, source, content_dir)
-    found = check_content(brochure, source, settings, today) + check_pdfs(
-        pdfs, settings, images, Texts(brochure, source))
-    # A key the handout inherits is reported where it is written: brochure.yaml, at its line.
+    found = check_content(brochure, source, settings, today)
+    for check in pdf_checks(brochure, source, content_dir, pdfs, settings):
+        found += check()
+    return reported(found, source)
+
+
+def pdf_checks(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[str, Path],
+               settings: Checks) -> list[Callable[[], list[Finding]]]:
+    """``review``'s checks of each PDF, one call each, in ``pdfs``' order: independent of one
+    another, so a build may run them at the same time (``build``'s forked helper)."""
+    images, texts = content_images(brochure, source, content_dir), Texts(brochure, source)
+    return [partial(check_pdf, path, role, settings, images, texts) for role, path in pdfs.items()]
+
+
+def reported(found: Sequence[Finding], source: Source) -> list[Finding]:
+    """Findings as ``review`` reports them: each once, in report order, and a key the handout
+    inherits reported where it is written (brochure.yaml, at its line)."""
     return sorted({placed(finding, source) for finding in found}, key=Finding.sort_key)
 
 
