@@ -845,6 +845,10 @@ def cluster_batch(variants: int, with_jobs2: bool) -> Scenario:
             extra |= {k: v for k, v in memory.items() if k.startswith(("worker_", "mib_"))}
             found.append(Measurement(f"batch{name}_{mode}", label, [r.seconds for r in done],
                                      max(r.maxrss_mib for r in done), max(trees) if trees else None, extra))
+            # CPU of the whole tree (client, scheduler, nannies, workers): steadier than wall
+            # time on a busy machine, and what the cluster's overhead costs.
+            found.append(Measurement(f"batch{name}_{mode}_cpu", label + ": CPU s", [r.cpu_s or 0.0 for r in done],
+                                     extra={"variants": count}))
         return found
 
     scenario.__name__ = "cluster_batch_big" if variants >= BIG_BATCH else f"cluster_batch_{variants}"
@@ -1014,6 +1018,8 @@ RATIOS: list[Ratio] = [
           f"batch{CLUSTER_BATCH}_cluster", f"batch{CLUSTER_BATCH}_jobs2"),
     Ratio("batchbig_cluster_over_jobs2", "--big batch: LocalCluster / --jobs 2",
           "batchbig_cluster", "batchbig_jobs2", target=("<=", 1.15)),
+    Ratio("batchbig_cluster_cpu_over_jobs2", "--big batch, CPU: LocalCluster / --jobs 2",
+          "batchbig_cluster_cpu", "batchbig_jobs2_cpu"),
     *(ratio for kb in TEXT_SIZES_DEFAULT for ratio in text_ratios(kb)),
 ]
 

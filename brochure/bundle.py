@@ -158,19 +158,26 @@ def shared_part(root: Path, logos: Iterable[Path]) -> Shared:
     return Shared(str(root), files, tool_digest(), bundled)
 
 
-def entry_for(entry: Entry, root: Path, book: Manifest) -> Entry:
-    """A worker's manifest entry as the client's manifest writes it.
+def entry_for(entry: Entry, root: Path, book: Manifest, known: dict[tuple[Path, str], str] | None = None) -> Entry:
+    """A worker's manifest entry as the client's manifest writes it; ``known`` keeps the keys
+    found, for the next entries of the batch (the units of a file share most of their inputs,
+    and finding a key resolves its path on disk).
 
     A project file the worker found missing but that the client has was left out of the
     bundle: a bug, which would record (and build) something else than a local build.
     """
+    known = {} if known is None else known
+
     def key(name: str) -> str:
         if not name.startswith(ROOT):
             return name
         path = root / name.removeprefix(ROOT)
         if entry.inputs.get(name) == "missing" and path.is_file():
             raise RuntimeError(f"the bundle sent to the cluster left out {path}")
-        return book.key(path)
+        found = known.get((root, name))
+        if found is None:
+            found = known[root, name] = book.key(path)
+        return found
 
     return replace(entry, source=key(entry.source), inputs={key(k): v for k, v in entry.inputs.items()})
 

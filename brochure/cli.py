@@ -152,7 +152,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
     strict = getattr(args, "strict", False)
     given = {name: getattr(args, name) for name in ("force", "jobs", "scheduler", "scheduler_timeout", "port", "dpi")
-             if hasattr(args, name)}
+             if getattr(args, name, None) is not None}  # an option not given keeps the record's default
     return Settings(Path(getattr(args, "out", "out")), check=args.command in ("build", "watch", "serve"),
                     strict=strict, skip_fresh_files=not strict, **given)
 
@@ -160,6 +160,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _build(args: argparse.Namespace) -> int:
     from .console import progress_for
     from .runner import run
+    from .scheduler import ClusterError, parse_address  # light: distributed is imported only to reach one
 
     files = files_named(args)
     if not settle_out(args, files):
@@ -167,16 +168,10 @@ def _build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     try:
         if args.scheduler is not None:  # a mistyped address is said before anything is built
-            from .scheduler import parse_address
-
             parse_address(args.scheduler)
         with progress_for(sys.stdout) as progress:
             outcomes = run(files, settings, progress)
-    except Exception as error:  # the cluster's, imported only now: a local build's start stays light
-        from .scheduler import ClusterError
-
-        if not isinstance(error, ClusterError):
-            raise
+    except ClusterError as error:
         print(error, file=sys.stderr)
         return 1
     status = report(outcomes, settings.strict)

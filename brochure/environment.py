@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from .errors import shortened
+
 VARIABLE = "SOURCE_DATE_EPOCH"
 LAST = 253402300799  # 9999-12-31T23:59:59Z: a PDF date has four digits for the year
 
@@ -28,7 +30,7 @@ def source_date_epoch() -> int | None:
     if text == "":
         return None
     if not (text.isascii() and text.isdigit()) or len(text) > len(str(LAST)) or int(text) > LAST:
-        shown = text if len(text) <= 40 else text[:40] + "..."
+        shown = shortened(text)
         raise SettingError(f"{VARIABLE}={shown!r} is not a date for the PDFs: give whole seconds since "
                            f"1970-01-01 UTC, from 0 to {LAST} (the end of the year 9999), or unset it")
     return int(text)

@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def shortened(text: str, limit: int = 40) -> str:
+    """A value the user gave, as a message quotes it: at most ``limit`` characters shown."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def located(file: str, line: int | None, key: str, message: str) -> str:
     """``file:line: key: message``, the one shape every error and finding is printed in."""
     where = f"{file}:{line}" if line else file

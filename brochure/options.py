@@ -12,13 +12,15 @@ import re
 from collections.abc import Callable
 from typing import NoReturn
 
+from .errors import shortened
+
 
 def whole(what: str, low: int, high: int) -> Callable[[str], int]:
     """An option's value as a whole number from ``low`` to ``high``; any other text is refused
     in plain words (argparse names the option before them), never with a function's name."""
     def value(text: str) -> int:
         if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)) or not low <= int(text) <= high:
-            shown = text if len(text) <= 40 else text[:40] + "..."
+            shown = shortened(text)
             raise argparse.ArgumentTypeError(f"{what} is a whole number from {low} to {high}, not '{shown}'")
         return int(text)
 
@@ -32,7 +34,7 @@ def seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not 0 < value <= 3600 or text.strip() != text:  # NaN and infinities fail the comparison too
-        shown = text if len(text) <= 40 else text[:40] + "..."
+        shown = shortened(text)
         raise argparse.ArgumentTypeError(f"a time limit is a number of seconds over 0 and up to 3600, not '{shown}'")
     return value
 

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from . import forked
 from .errors import ContentError, Problem
@@ -94,7 +94,7 @@ def run(files: list[tuple[Path, str]], settings: Settings, progress: Progress | 
     so that they are checked: what ``--strict`` needs. With ``scheduler`` (a Dask scheduler's
     address), the units are rendered on that cluster instead of in local processes
     (``brochure.cluster``); ``scheduler.ClusterError`` says, before anything is written, that it
-    cannot be reached (within ``scheduler_timeout`` seconds, ``scheduler.CONNECT_TIMEOUT`` by default).
+    cannot be reached (within ``scheduler_timeout`` seconds).
     """
     out_dir = settings.out_dir
     known = Manifest(out_dir)
@@ -157,7 +157,7 @@ def executor(settings: Settings) -> Executor:
 
 def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
     """Build the units here: in turn, or on ``settings.jobs`` forked processes (default: one per
-    core), spawned and recycled in a long batch."""
+    core), spawned and recycled in a long batch (``recycling``)."""
     jobs = settings.jobs or os.cpu_count() or 1
     units = list(planned)
     finished: Finished = []
@@ -172,28 +172,27 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
                 if progress:
                     progress.advance(unit, result, problems)
         return finished
-    from . import recycling
+    from .recycling import Lanes, units_per_worker
 
     workers = min(jobs, len(units))
-    if len(units) > workers * recycling.UNITS_PER_WORKER:  # a long batch: memory flat (recycling)
-        return _recycled(units, settings, progress, workers)
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from multiprocessing import get_context
-
-    # fork: workers start with brochure already imported; each imports WeasyPrint once. No
-    # worker takes more than UNITS_PER_WORKER units here, so none grows past its share.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_worker_start) as pool:
+    share = units_per_worker()
+    # A long batch: spawned workers, each replaced after its share (memory flat). A short one:
+    # forked workers (brochure already imported; each imports WeasyPrint once), none of which
+    # takes more than its share anyway.
+    recycled = len(units) > workers * share
+    lanes = Lanes(workers, share if recycled else None, "spawn" if recycled else "fork", initializer=_worker_start)
+    with lanes:
         try:
-            futures = {pool.submit(_work, unit, settings): unit for unit in units}
+            lanes.start()
             if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
                 progress.start(len(units))
-            for future in as_completed(futures):
+            for unit, future in lanes.map_unordered(_work, units, settings):
                 result, problems = future.result()
-                finished.append((futures[future], result, problems))
+                finished.append((unit, result, problems))
                 if progress:
-                    progress.advance(futures[future], result, problems)
+                    progress.advance(unit, result, problems)
         except KeyboardInterrupt:
-            _stop(pool)
+            lanes.stop()
             raise
     order = {unit: i for i, unit in enumerate(units)}
     return sorted(finished, key=lambda item: order[item[0]])
@@ -208,34 +207,6 @@ def _worker_start() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, stop_now)
-
-
-def _stop(pool: Any) -> None:
-    """Ctrl-C during a batch: no unit is started any more, and those being made are dropped."""
-    processes = list(getattr(pool, "_processes", None) or {})  # no public way before Python 3.14
-    workers = [pool._processes[pid] for pid in processes]
-    pool.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        worker.terminate()
-    for worker in workers:
-        worker.join(timeout=60)
-
-
-def _recycled(units: list[Unit], settings: Settings, progress: Progress | None, workers: int) -> Finished:
-    """``local`` for a long batch: on spawned workers, each replaced after its share of units."""
-    from .recycling import UNITS_PER_WORKER, Lanes
-
-    finished: Finished = []
-    if progress:
-        progress.start(len(units))
-    with Lanes(workers, UNITS_PER_WORKER) as lanes:
-        for unit, future in lanes.map_unordered(_work, units, settings):
-            result, problems = future.result()
-            finished.append((unit, result, problems))
-            if progress:
-                progress.advance(unit, result, problems)
-    order = {unit: i for i, unit in enumerate(units)}
-    return sorted(finished, key=lambda item: order[item[0]])
 
 
 def check_file(path: Path, name: str | None = None, settings: Checks | None = None,

@@ -16,7 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-CONNECT_TIMEOUT = 15.0  # seconds (``--scheduler-timeout``): to reach the scheduler, then to find a worker
+from .errors import shortened
+from .settings import SCHEDULER_TIMEOUT as CONNECT_TIMEOUT
+
 SCHEMES = ("tcp", "tls")  # what a scheduler listens on for clients elsewhere (inproc is in-process only)
 DEFAULT_PORT = 8786  # a Dask scheduler's
 HANDSHAKE_MAX = 1 << 20  # bytes: a scheduler's first message is under 100; anything larger is not one
@@ -42,7 +44,7 @@ class Address:
 
 def parse_address(text: str) -> Address:
     """``tcp://host:port`` (``tcp://`` and the port 8786 may be left out), or ``ClusterError``."""
-    shown = text if len(text) <= 200 else text[:200] + "..."
+    shown = shortened(text, 200)
     scheme, found, rest = text.partition("://")
     if not found:
         scheme, rest = "tcp", text

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+SCHEDULER_TIMEOUT = 15.0  # seconds (``--scheduler-timeout``): to reach the scheduler, then to find a worker
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -27,6 +29,6 @@ class Settings:
     skip_fresh_files: bool = True  # False: up-to-date files go through the build too, to be checked
     jobs: int | None = None  # --jobs: local processes; None: one per core
     scheduler: str | None = None  # --scheduler: render on the Dask cluster at this address instead
-    scheduler_timeout: float | None = None  # --scheduler-timeout: seconds; None: scheduler.CONNECT_TIMEOUT
+    scheduler_timeout: float = SCHEDULER_TIMEOUT  # --scheduler-timeout: seconds
     port: int = 8000  # serve --port, on 127.0.0.1
     dpi: int = 150  # proof and serve --dpi: the page pictures' resolution (as ``proof.DEFAULT_DPI``)

@@ -1,7 +1,7 @@
 """Batches on a Dask cluster (``build --scheduler``): a LocalCluster of two worker processes
 builds a batch of locations into the same bytes, manifest and progress lines as a local
-``--jobs 2`` build; workers render from the bundle alone; a worker killed mid-batch loses
-no unit; an unreachable scheduler and a content mistake are reported as plain lines."""
+``--jobs 2`` build, on workers restarted mid-batch (recycled); workers render from the
+bundle alone; a worker killed mid-batch loses no unit; an unreachable scheduler and a content mistake are reported as plain lines."""
 
 from __future__ import annotations
 
@@ -67,21 +67,22 @@ def _pdfs(out: Path) -> dict[str, bytes]:
 
 def test_a_cluster_batch_is_the_local_batch_byte_for_byte(cluster: Any, local: tuple[Path, Path, list[str]],
                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    content, local_out, local_lines = local
-    scattered: list[tuple[Any, bool]] = []
-    submitted: list[tuple[Any, ...]] = []
-    scatter, submit = distributed.Client.scatter, distributed.Client.submit
+    """Made on workers that are restarted after every 2 units (a long batch's recycling, made
+    short by the tests' ``BROCHURE_UNITS_PER_WORKER``): nothing is lost or different."""
+    from brochure.bundle import render
 
-    def spy_scatter(self: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
-        scattered.append((data, kwargs.get("broadcast", False)))
-        return scatter(self, data, *args, **kwargs)
+    content, local_out, local_lines = local
+    submitted: list[tuple[Any, ...]] = []
+    submit = distributed.Client.submit
 
     def spy_submit(self: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
-        submitted.append(args)
+        submitted.append((function, *args))
         return submit(self, function, *args, **kwargs)
 
-    monkeypatch.setattr(distributed.Client, "scatter", spy_scatter)
     monkeypatch.setattr(distributed.Client, "submit", spy_submit)
+    monkeypatch.setenv("BROCHURE_UNITS_PER_WORKER", "2")
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        before = set(client.run(os.getpid).values())
     # The same project beside its own out/, so that the manifests' relative paths compare too.
     project = tmp_path / "project"
     shutil.copytree(content.parent, project)
@@ -90,13 +91,20 @@ def test_a_cluster_batch_is_the_local_batch_byte_for_byte(cluster: Any, local: t
     run = run_main("build", str(project / content.name), "--out", str(out), "--scheduler", cluster.scheduler_address)
     assert run.code == 0, "\n".join(run.err)
     assert _pdfs(out) == _pdfs(local_out)
-    # Shared parts went once, to every worker; each unit's task carries names, not files.
-    names = [set(data.files.files) if hasattr(data, "root") else set(data.files) for data, _ in scattered]
-    assert [broadcast for _, broadcast in scattered] == [True, True]
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=HANG)
+        after = set(client.run(os.getpid).values())
+        plugins = client.run(lambda dask_worker: list(dask_worker.plugins))
+    assert after != before  # workers were restarted mid-batch
+    assert not any("brochure-recycle" in names for names in plugins.values())  # and left as they were
+    # The shared parts went once, as tasks; each unit's task carries names, not files.
+    parts = [args[1] for args in submitted if args[0] is not render]
+    renders = [args[1:] for args in submitted if args[0] is render]
+    names = [set(data.files.files) if hasattr(data, "root") else set(data.files) for data in parts]
     assert names == [{"templates/css/email.css", "logo.svg"}, {"content.yaml", "locations.csv"}]
-    assert len(submitted) == UNITS
-    assert all(len(pickle.dumps(job)) < 1024 for *_, job in submitted)
-    assert len({id(args[0]) for args in submitted}) == 1  # the one scattered future, not a copy
+    assert len(renders) == UNITS
+    assert all(len(pickle.dumps(job)) < 1024 for *_, job in renders)
+    assert len({id(args[0]) for args in renders}) == 1  # the one future of the part, not a copy
     expected = (tmp_path / "local-out" / "manifest.json").read_bytes()
     assert (out / "manifest.json").read_bytes() == expected.replace(str(content.parent).encode(), str(project).encode())
     # Progress as locally: one line per unit (in the order units finish), then the same report.
@@ -387,3 +395,43 @@ def test_a_content_mistake_in_one_unit_reads_as_it_does_locally(cluster: Any, tm
     assert without_check_summary(there.err) == without_check_summary(here.err)
     assert _pdfs(tmp_path / "there") == _pdfs(tmp_path / "here")
     assert len(_pdfs(tmp_path / "there")) == 4
+
+
+def test_ctrl_c_during_a_cluster_batch_exits_130_in_one_line(cluster: Any, tmp_path: Path) -> None:
+    """Ctrl-C once the first location is in: one line, exit 130, the PDFs written are whole
+    and recorded, nothing of the build is left running, and the cluster is left as it was
+    (its workers, without the build's plugin), ready for the next build."""
+    content = chain(tmp_path / "project", count=UNITS)
+    out = tmp_path / "out"
+    process = subprocess.Popen([str(PYTHON), str(REPO / "build.py"), "build", str(content), "--out", str(out),
+                                "--scheduler", cluster.scheduler_address], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # a progress line: the batch runs on the cluster
+            if line.startswith("["):
+                break
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=HANG)
+        with contextlib.suppress(ProcessLookupError):  # the group is gone with it
+            os.killpg(process.pid, 0)
+            raise AssertionError("a process of the build was left running after Ctrl-C")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 130, err
+    assert err.splitlines() == [f"stopped (Ctrl-C): nothing half-made was written; the PDFs in {out} are whole"]
+    written = {p.name for p in out.glob("*.pdf")}
+    assert written and not list(out.glob(".*.tmp"))
+    import json
+
+    assert set(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["pdfs"]) == written
+    for pdf in out.glob("*.pdf"):
+        with pikepdf.open(pdf) as document:
+            assert len(document.pages) >= 1
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=HANG)
+        plugins = client.run(lambda dask_worker: list(dask_worker.plugins))
+    assert not any("brochure-recycle" in names for names in plugins.values())

@@ -244,9 +244,11 @@ def test_a_bad_option_value_is_one_plain_line_naming_the_option(command: str, op
 
 # --- Ctrl-C ----------------------------------------------------------------------------------
 
-def _interrupt_mid_render(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Start a build, wait until WeasyPrint is laying out a page (the marker file a sitecustomize
-    hook writes), press Ctrl-C (SIGINT to the whole process group, as a terminal does)."""
+def _interrupt_mid_render(args: list[str], cwd: Path, env: dict[str, str] | None = None
+                          ) -> subprocess.CompletedProcess[str]:
+    """Start a build (``env`` added to its environment), wait until WeasyPrint is laying out a
+    page (the marker file a sitecustomize hook writes), press Ctrl-C (SIGINT to the whole
+    process group, as a terminal does). Every process of the build is gone when this returns."""
     marker = cwd / "rendering"
     hook = cwd / "hook"
     hook.mkdir(exist_ok=True)
@@ -273,9 +275,9 @@ def _interrupt_mid_render(args: list[str], cwd: Path) -> subprocess.CompletedPro
         "            _mark()\n"
         "        return None\n"
         "sys.meta_path.insert(0, _Finder())\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{REPO}"}
-    env.pop("SOURCE_DATE_EPOCH", None)
-    process = subprocess.Popen([str(PYTHON), str(REPO / "build.py"), *args], cwd=cwd, env=env, text=True,
+    environment = {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{REPO}", **(env or {})}
+    environment.pop("SOURCE_DATE_EPOCH", None)
+    process = subprocess.Popen([str(PYTHON), str(REPO / "build.py"), *args], cwd=cwd, env=environment, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + HANG
@@ -285,6 +287,14 @@ def _interrupt_mid_render(args: list[str], cwd: Path) -> subprocess.CompletedPro
             time.sleep(0.05)
         os.killpg(process.pid, signal.SIGINT)
         out, err = process.communicate(timeout=HANG)
+        while time.monotonic() < deadline + HANG:  # its workers went with it (the group empties)
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("a process of the build was left running after Ctrl-C")
     finally:  # a build that did not stop is not left behind
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -292,10 +302,14 @@ def _interrupt_mid_render(args: list[str], cwd: Path) -> subprocess.CompletedPro
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs", ["1", "2", "2-recycled"])
 def test_ctrl_c_mid_build_exits_130_in_one_line_and_leaves_out_as_it_was(copy: Path, jobs: str) -> None:
-    """One handout (built in this process), or four locations on two worker processes."""
+    """One handout (built in this process), or four locations on two worker processes: forked,
+    or spawned and recycled after each unit (a long batch's workers, made so by the tests'
+    ``BROCHURE_UNITS_PER_WORKER``)."""
     content = copy / "clinic" / "content.yaml"
+    env = {"BROCHURE_UNITS_PER_WORKER": "1"} if jobs.endswith("recycled") else {}
+    jobs = jobs.split("-")[0]
     if jobs == "2":
         (copy / "clinic" / "sites.csv").write_text(
             "id,clinic.phone\n" + "".join(f"s{n},(913) 555-010{n}\n" for n in range(4)), encoding="utf-8")
@@ -306,7 +320,7 @@ def test_ctrl_c_mid_build_exits_130_in_one_line_and_leaves_out_as_it_was(copy: P
                            encoding="utf-8")
     out = copy / "out"
     before = snapshot(out)
-    result = _interrupt_mid_render(["build", str(content), "--out", str(out), "--jobs", jobs], copy)
+    result = _interrupt_mid_render(["build", str(content), "--out", str(out), "--jobs", jobs], copy, env)
     assert result.returncode == 130, (result.stdout, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == [f"stopped (Ctrl-C): nothing half-made was written; the PDFs in {out} are whole"], result.stderr
