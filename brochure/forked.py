@@ -87,7 +87,13 @@ class Beside:
     def _fork(self) -> None:
         mine, theirs = socket.socketpair()
         gc.freeze()  # the collector leaves what both have alone: fewer pages copied after the fork
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare (a limit, no memory): the tasks are done here
+            gc.unfreeze()
+            mine.close()
+            theirs.close()
+            return
         if pid == 0:  # the child: never returns into the build's frames
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -21,7 +21,8 @@ from conftest import HANG, PYTHON, REPO, seed_project, snapshot
 
 # The CLI as build.py runs it, with job.render wrapped: each render notes "<pid> <main pid>
 # <output>" in RENDER_LOG; with KILL_HELPER set, a render in a helper process kills it; with
-# WAIT_MARKER set, each render touches WAIT_MARKER-<output> and waits (for Ctrl-C).
+# WAIT_MARKER set, each render touches WAIT_MARKER-<output> and waits (for Ctrl-C); with
+# FAIL_FORK set, os.fork fails as it does when no process can be spared.
 DRIVER = """\
 import os, pathlib, signal, sys, time
 sys.path.insert(0, {repo!r})
@@ -38,6 +39,10 @@ def render(made, *args, **kwargs):
         time.sleep(600)  # until Ctrl-C, however slow the machine
     return original(made, *args, **kwargs)
 job.render = render
+if os.environ.get("FAIL_FORK"):  # no process to spare, as under a process limit
+    def fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    os.fork = fork
 from brochure import build
 reviewed = build._review
 def review(*args, **kwargs):
@@ -106,6 +111,14 @@ def test_a_helper_killed_mid_render_is_a_plain_fallback(seed: Path) -> None:
     assert [(pid == main, output) for pid, main, output in renders] == [(True, "print"), (True, "email")]
     assert _hashes(seed / "killed") == _hashes(seed / "alone")
     assert "Traceback" not in result.stderr
+
+
+def test_a_fork_that_fails_is_a_plain_fallback(seed: Path) -> None:
+    _build(seed, seed / "alone-again", "1")
+    result, renders = _build(seed, seed / "no-fork", "2", FAIL_FORK="1")
+    assert [(pid == main, output) for pid, main, output in renders] == [(True, "print"), (True, "email")]
+    assert _hashes(seed / "no-fork") == _hashes(seed / "alone-again")
+    assert "Traceback" not in result.stderr and "findings to review" in result.stderr
 
 
 def test_ctrl_c_with_a_helper_exits_130_in_one_line_leaves_out_as_it_was_and_no_process(tmp_path: Path) -> None:
