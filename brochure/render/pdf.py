@@ -106,6 +106,10 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
                 body = path.read_bytes()
             except (ValueError, OSError):
                 return
+            self.note(path, body)
+
+        def note(self, path: Path, body: bytes) -> None:
+            """``path`` read, with the hash of the bytes read: an input of this PDF."""
             seen.add(path)
             FETCHED[path] = hashlib.sha256(body).hexdigest()
 
@@ -133,8 +137,7 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             else:
                 response = local
                 body = response.read()
-            seen.add(path)
-            FETCHED[path] = hashlib.sha256(body).hexdigest()
+            self.note(path, body)
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
                 if kind:
