@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -165,6 +166,14 @@ def write_problem(error: OSError, out_dir: Path) -> Problem:
 
 def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     """The unit's brochure, validated and printable, its source, folder, and how messages name it."""
+    brochure, source, content_dir, where = _described(unit)
+    _printable(brochure, source, content_dir, where)
+    return brochure, source, content_dir, where
+
+
+def _described(unit: Unit) -> tuple[Brochure, Source, Path, str]:
+    """The unit's brochure, validated (read once per process: ``described``), its source, folder,
+    and how messages name it; whether its words can be printed is ``_printable``'s to say."""
     described, failed = load_described(unit.path, unit.name)
     if unit.variant in failed:
         raise ContentError(failed[str(unit.variant)])
@@ -174,6 +183,12 @@ def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     brochure, source = chosen[0]
     content_dir = content_root(unit.path)
     where = f"variant {unit.variant}: " if unit.variant else ""
+    return brochure, source, content_dir, where
+
+
+def _printable(brochure: Brochure, source: Source, content_dir: Path, where: str) -> None:
+    """Raise ``ContentError`` when the theme's font lacks a character the brochure prints, or its
+    language's labels cannot be printed."""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where, content_dir)
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if not unprintable:  # theme.font draws every character it says it has, the labels' too
@@ -185,7 +200,6 @@ def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
         unprintable += blank_glyphs(brochure, source, content_dir, [text for text, _, _ in printed.values()] + dates)
     if unprintable:
         raise ContentError(unprintable)
-    return brochure, source, content_dir, where
 
 
 def _job(brochure: Brochure, output: html.Output, document: str, content_dir: Path, epoch: int,
@@ -228,16 +242,17 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
     to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
     """
-    brochure, source, content_dir, where = validated(unit)
-    words = labels.load(brochure.lang, content_dir)
-    it = _Building(unit, brochure, source, content_dir, where, words, pdf_paths(brochure, out_dir, unit.variant))
-    result = Result(unit, outputs=dict(it.targets))
+    brochure, source, content_dir, where = _described(unit)
+    targets = pdf_paths(brochure, out_dir, unit.variant)
+    result = Result(unit, outputs=dict(targets))
     book = known if known is not None else manifest.Manifest(out_dir)
-    planned, mistake = _plan_outputs(it, known, force, result)
+    prepared = _prepare(_Described(unit, brochure, source, content_dir, where, targets), known, force, review)
+    words, planned, mistake, result.skipped = prepared
+    it = _Building(unit, brochure, source, content_dir, where, words, targets)
     with _beside(it, planned, review) as aside:  # a core left free: the other PDFs and the checks there
         made_all = _render(it, planned, aside)
         if mistake is not None:  # in an output's HTML: raised once the outputs before it rendered
-            raise mistake
+            raise ContentError(mistake)
         rendered, entries = _record(it, book, planned, made_all, result)
         _commit(book, rendered, entries, out_dir)
         result.written = list(rendered)
@@ -245,6 +260,59 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         if review is not None:
             result.findings = _review(it, result, review, aside)
     return result
+
+
+@dataclass(frozen=True)
+class _Described:
+    """A unit's content as read, before ``_printable`` and its HTML: what ``_prepared`` starts from."""
+
+    unit: Unit
+    brochure: Brochure
+    source: Source
+    content_dir: Path
+    where: str
+    targets: dict[str, Path]
+
+
+# The unit's labels, the job of each output to render, the problems of the first output whose
+# HTML has a mistake (None: none), and the outputs skipped as up to date.
+Prepared = tuple[labels.Labels, Planned, list[Problem] | None, list[Path]]
+
+
+def _prepare(unit: _Described, known: manifest.Manifest | None, force: bool, review: Review | None) -> Prepared:
+    """``_prepared``: in a forked helper while this process imports WeasyPrint (and the checks),
+    when this build may fork one (``forked.allowed``) and has a PDF to render; else here. Each
+    costs about as much as the other, and both must come before the first PDF: at the same time,
+    on two cores, the first PDF starts sooner. A mistake in the content is raised here: the
+    helper does not deliver it, so it is found again, as without a helper."""
+    task = partial(_prepared, unit, known, force)
+    if job.pooled() or not forked.allowed() or not _stale(unit, known, force):
+        return task()
+    with forked.Beside([task]) as ahead:
+        if ahead.pid is not None:  # what the rendering needs, meanwhile, and the helpers forked later with it
+            job.imported()
+            if review is not None:
+                import brochure.checks.review  # noqa: F401
+        prepared: Prepared = ahead.result(0)
+    return prepared
+
+
+def _stale(unit: _Described, known: manifest.Manifest | None, force: bool) -> bool:
+    """Whether an output of the unit is to be rendered (not up to date)."""
+    return force or known is None or not all(
+        known.fresh(unit.targets[output.name], manifest.settings_fingerprint(output.name, unit.unit.variant),
+                    unit.unit.path) for output in html.outputs(unit.brochure))
+
+
+def _prepared(unit: _Described, known: manifest.Manifest | None, force: bool) -> Prepared:
+    """The unit checked printable (``_printable``), its labels, and each output's job, as
+    ``_plan_outputs`` plans them: the work between reading the content and rendering."""
+    _printable(unit.brochure, unit.source, unit.content_dir, unit.where)
+    words = labels.load(unit.brochure.lang, unit.content_dir)
+    it = _Building(unit.unit, unit.brochure, unit.source, unit.content_dir, unit.where, words, unit.targets)
+    skipped: list[Path] = []
+    planned, mistake = _plan_outputs(it, known, force, skipped)
+    return words, planned, (mistake.problems if mistake is not None else None), skipped
 
 
 def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Beside:
@@ -265,8 +333,8 @@ def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Be
 
 
 def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
-                  result: Result) -> tuple[Planned, ContentError | None]:
-    """The job of each output not up to date (those are ``result.skipped``), up to the first
+                  skipped: list[Path]) -> tuple[Planned, ContentError | None]:
+    """The job of each output not up to date (those are added to ``skipped``), up to the first
     output whose HTML has a mistake, and that mistake."""
     unit, brochure, content_dir, words, targets = it.unit, it.brochure, it.content_dir, it.words, it.targets
     epoch = epoch_for(brochure, unit.path)
@@ -277,7 +345,7 @@ def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
         target = targets[output.name]
         settings = manifest.settings_fingerprint(output.name, unit.variant)
         if known is not None and not force and known.fresh(target, settings, unit.path):
-            result.skipped.append(target)
+            skipped.append(target)
             continue
         try:
             document = _html(brochure, output, content_dir, stamp, words)
