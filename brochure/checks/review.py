@@ -17,7 +17,6 @@ import pikepdf
 from ..content import Brochure, Checks, Source
 from ..outputs import KINDS
 from .accessibility import alt_text, tagging
-from .contacts import contacts
 from .design import (
     ImageSource,
     backgrounds,
@@ -28,17 +27,11 @@ from .design import (
     type_size,
 )
 from .findings import Finding
-from .languages import language_of
 from .layout import layout
 from .origin import placed
 from .pdfread import read_pages
-from .rarity import knows, rare_words
-from .reading import long_sentences, reading_level
-from .required import required
-from .terms import claims, jargon, load_claims, load_terms
 from .text import text_blocks
 from .traced import Texts
-from .translation import translation
 
 
 def review(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[str, Path],
@@ -75,6 +68,15 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
     """Every finding about the words of ``brochure``: reading level, jargon, claims, required parts,
     each in the brochure's language (``languages``), and for a translation what no longer matches
     its source."""
+    # Imported here: a build's checks of its PDFs (in another process than these) never load them.
+    from .contacts import contacts
+    from .languages import language_of
+    from .rarity import knows, rare_words
+    from .reading import long_sentences, reading_level
+    from .required import required
+    from .terms import claims, jargon, load_claims, load_terms
+    from .translation import translation
+
     settings = settings or brochure.checks
     blocks = list(text_blocks(brochure, source))
     language = language_of(brochure.lang)
