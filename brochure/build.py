@@ -326,10 +326,26 @@ def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Be
         job.imported()  # before the fork: the helper starts with WeasyPrint imported
     if review is not None:  # and with the checks (this process checks the first PDF with them)
         import brochure.checks.review  # noqa: F401
-    tasks: list[Callable[[], object]] = [lambda: [job.render(made) for made in jobs[1:]]]
+    tasks: list[Callable[[], object]] = [partial(_others, it, jobs[1:], review)]
     if review is not None:
         tasks.append(lambda: _content_findings(it, review))
     return forked.Beside(tasks)
+
+
+def _others(it: _Building, jobs: list[job.Job],
+            review: Review | None) -> tuple[list[pdf.Rendered], list[Finding], list[str]]:
+    """A helper's first task: the PDFs after the first, rendered, then with ``review`` checked
+    from their bytes (the findings name the PDFs this process writes from the same bytes); and
+    the outputs whose PDFs were checked."""
+    made = [job.render(one) for one in jobs]
+    if review is None:
+        return made, [], []
+    from .checks.review import pdf_checks
+
+    settings = review.settings or it.brochure.checks
+    checks = pdf_checks(it.brochure, it.source, it.content_dir, {one.output: it.targets[one.output] for one in jobs},
+                        settings, {one.output: rendered.data for one, rendered in zip(jobs, made)})
+    return made, [finding for check in checks for finding in check()], [one.output for one in jobs]
 
 
 def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
@@ -365,7 +381,7 @@ def _render(it: _Building, planned: Planned, aside: forked.Beside) -> list[pdf.R
     jobs = [made for made, _, _ in planned.values()]
     try:
         if aside.tasks and jobs:
-            return [job.render(jobs[0]), *aside.result(0)]
+            return [job.render(jobs[0]), *aside.result(0)[0]]
         return job.render_all(jobs)
     except pdf.RenderError as error:
         which = getattr(error, "output", "")  # which PDF: job.render says
@@ -403,19 +419,26 @@ def _commit(book: manifest.Manifest, rendered: dict[Path, bytes], entries: dict[
 
 def _review(it: _Building, result: Result, review: Review, aside: forked.Beside) -> list[Finding]:
     """The findings of the checks on the unit's content and PDFs: ``checks.review.review``'s, or
-    with a helper, the same findings made at the same time: the words' by ``aside``, the first
-    PDF's here, the others' in a helper forked now."""
+    with a helper, the same findings made at the same time: the words' and those of the PDFs it
+    rendered by ``aside``, the others' (the first PDF's) here."""
     from .checks.review import pdf_checks, reported
     from .checks.review import review as check
 
     if len(aside.tasks) < 2:
         return check(it.brochure, it.source, it.content_dir, result.outputs, review.settings, review.today)
     settings = review.settings or it.brochure.checks
-    checked = pdf_checks(it.brochure, it.source, it.content_dir, result.outputs, settings)
-    with forked.Beside(checked[1:]) as others:  # each PDF checked on its own: the first here, the others beside
-        found = checked[0]() if checked else []
-        found += [finding for index in range(len(checked) - 1) for finding in others.result(index)]
-        found += aside.result(1)
+    _, found, beside = aside.result(0)
+    here = pdf_checks(it.brochure, it.source, it.content_dir,
+                      {name: path for name, path in result.outputs.items() if name not in beside}, settings)
+    # The first PDF's checks in two halves at once: its contrast (its pages rendered) in a
+    # helper forked now, the others here; with no helper, all of them here, in one reading.
+    with forked.Beside([partial(checked, part="contrast") for checked in here]) as contrasts:
+        if contrasts.pid is None:
+            found = found + [finding for checked in here for finding in checked()]
+        else:
+            found = found + [finding for checked in here for finding in checked(part="rest")]
+            found += [finding for index in range(len(here)) for finding in contrasts.result(index)]
+    found += aside.result(1)
     return reported(found, it.source)
 
 

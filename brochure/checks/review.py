@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import io
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -50,11 +51,13 @@ def review(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[
 
 
 def pdf_checks(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[str, Path],
-               settings: Checks) -> list[Callable[[], list[Finding]]]:
+               settings: Checks, data: Mapping[str, bytes] | None = None) -> list[partial[list[Finding]]]:
     """``review``'s checks of each PDF, one call each, in ``pdfs``' order: independent of one
-    another, so a build may run them at the same time (``build``'s forked helper)."""
+    another, so a build may run them at the same time (``build``'s forked helper). A PDF whose
+    bytes are in ``data`` (by output kind) is read from them, not from its path."""
     images, texts = content_images(brochure, source, content_dir), Texts(brochure, source)
-    return [partial(check_pdf, path, role, settings, images, texts) for role, path in pdfs.items()]
+    return [partial(check_pdf, path, role, settings, images, texts, (data or {}).get(role))
+            for role, path in pdfs.items()]
 
 
 def reported(found: Sequence[Finding], source: Source) -> list[Finding]:
@@ -112,20 +115,27 @@ def check_pdfs(pdfs: Mapping[str, Path], settings: Checks, images: Sequence[Imag
 
 
 def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSource] = (),
-              texts: Texts | None = None) -> list[Finding]:
+              texts: Texts | None = None, data: bytes | None = None, part: str = "all") -> list[Finding]:
     """The findings for one PDF; ``role`` is its output kind's name (``outputs.KINDS``). A kind
     printed on paper (``sheet``) has its pictures checked for resolution; a tagged one its
-    structure tree and alt text. Callable on its own: each PDF is checked independently."""
+    structure tree and alt text. Callable on its own: each PDF is checked independently. With
+    ``data``, the PDF is read from these bytes (those to be written at ``path``, which the
+    findings name). ``part``: ``contrast`` (the text's contrast with its background, whose
+    pages are rendered), ``rest`` (every other check) or ``all``: the two parts of one PDF
+    can be checked at the same time, in two processes, and give ``all``'s findings together."""
     name = str(path)
     kind = KINDS[role]
-    with pikepdf.open(path) as pdf:
+    with pikepdf.open(io.BytesIO(data) if data is not None else path) as pdf:
         parsed: dict[tuple[int, int], list[Any]] = {}  # each stream's operators, parsed once for both
         runs, placed = read_pages(pdf, parsed)
-        findings = layout(name, role, pdf, runs, placed, texts, images)
-        findings += type_size(name, runs, settings) + fonts(name, pdf)
-        if kind.sheet:
-            findings += image_resolution(name, placed, settings, images)
-        if kind.tagged:
-            findings += tagging(name, pdf) + alt_text(name, pdf)
-        findings += contrast(name, runs, backgrounds(pdf, runs, parsed))  # last: it strips the text from ``pdf``
+        findings: list[Finding] = []
+        if part != "contrast":
+            findings += layout(name, role, pdf, runs, placed, texts, images)
+            findings += type_size(name, runs, settings) + fonts(name, pdf)
+            if kind.sheet:
+                findings += image_resolution(name, placed, settings, images)
+            if kind.tagged:
+                findings += tagging(name, pdf) + alt_text(name, pdf)
+        if part != "rest":  # last: it strips the text from ``pdf``
+            findings += contrast(name, runs, backgrounds(pdf, runs, parsed))
     return sorted(findings, key=Finding.sort_key)
