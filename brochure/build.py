@@ -249,7 +249,8 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     prepared = _prepare(_Described(unit, brochure, source, content_dir, where, targets), known, force, review)
     words, planned, mistake, result.skipped = prepared
     it = _Building(unit, brochure, source, content_dir, where, words, targets)
-    with _beside(it, planned, review) as aside:  # a core left free: the other PDFs and the checks there
+    # A core left free: the other PDFs and the checks there (none after a mistake: they would not be reported).
+    with _beside(it, planned, review if mistake is None else None) as aside:
         made_all = _render(it, planned, aside)
         if mistake is not None:  # in an output's HTML: raised once the outputs before it rendered
             raise ContentError(mistake)

@@ -130,7 +130,7 @@ def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSou
         runs, placed = read_pages(pdf, parsed)
         findings: list[Finding] = []
         if part != "contrast":
-            findings += layout(name, role, pdf, runs, placed, texts, images)
+            findings += layout(name, role, pdf, runs, placed, texts, images, data)
             findings += type_size(name, runs, settings) + fonts(name, pdf)
             if kind.sheet:
                 findings += image_resolution(name, placed, settings, images)
