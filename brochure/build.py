@@ -26,6 +26,7 @@ from .discover import content_root
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
+from .outputs import KINDS
 from .render import html, job, labels, pdf, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import blank_glyphs, label_glyphs, missing_glyphs
@@ -247,7 +248,8 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     result = Result(unit, outputs=dict(targets))
     book = known if known is not None else manifest.Manifest(out_dir)
     prepared = _prepare(_Described(unit, brochure, source, content_dir, where, targets), known, force, review)
-    words, planned, mistake, result.skipped = prepared
+    words, planned, mistake, result.skipped, profiles = prepared
+    pdf.known_profiles(profiles)
     it = _Building(unit, brochure, source, content_dir, where, words, targets)
     # A core left free: the other PDFs and the checks there (none after a mistake: they would not be reported).
     with _beside(it, planned, review if mistake is None else None) as aside:
@@ -276,8 +278,9 @@ class _Described:
 
 
 # The unit's labels, the job of each output to render, the problems of the first output whose
-# HTML has a mistake (None: none), and the outputs skipped as up to date.
-Prepared = tuple[labels.Labels, Planned, list[Problem] | None, list[Path]]
+# HTML has a mistake (None: none), the outputs skipped as up to date, and the colour profiles
+# the PDFs embed, deflated (``pdf.deflated_profiles``).
+Prepared = tuple[labels.Labels, Planned, list[Problem] | None, list[Path], dict[bytes, bytes]]
 
 
 def _prepare(unit: _Described, known: manifest.Manifest | None, force: bool, review: Review | None) -> Prepared:
@@ -313,7 +316,10 @@ def _prepared(unit: _Described, known: manifest.Manifest | None, force: bool) ->
     it = _Building(unit.unit, unit.brochure, unit.source, unit.content_dir, unit.where, words, unit.targets)
     skipped: list[Path] = []
     planned, mistake = _plan_outputs(it, known, force, skipped)
-    return words, planned, (mistake.problems if mistake is not None else None), skipped
+    # The print PDF's output intent: deflating it (~50 ms) is then not on the way to the PDF.
+    profiles = pdf.deflated_profiles({made.profile for made, _, _ in planned.values()
+                                      if made.profile is not None and KINDS[made.output].cmyk})
+    return words, planned, (mistake.problems if mistake is not None else None), skipped, profiles
 
 
 def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Beside:
