@@ -439,6 +439,8 @@ def _review(it: _Building, result: Result, review: Review, aside: forked.Beside)
                       {name: path for name, path in result.outputs.items() if name not in beside}, settings)
     # The first PDF's checks in two halves at once: its contrast (its pages rendered) in a
     # helper forked now, the others here; with no helper, all of them here, in one reading.
+    if any(KINDS[name].sheet for name in result.outputs if name not in beside):
+        import pypdfium2  # noqa: F401  # the layout check here renders a sheet's pages too: the helper starts with it
     with forked.Beside([partial(checked, part="contrast") for checked in here]) as contrasts:
         if contrasts.pid is None:
             found = found + [finding for checked in here for finding in checked()]
