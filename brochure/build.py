@@ -21,13 +21,13 @@ import jinja2
 
 from . import forked, manifest
 from .content import Brochure, Source
-from .content.described import BrochureList, Failed, load_described
+from .content.described import BrochureList, Failed, images, load_described
 from .discover import content_root
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
 from .outputs import KINDS
-from .render import html, job, labels, pdf, trifold
+from .render import html, job, labels, pdf, separations, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import blank_glyphs, label_glyphs, missing_glyphs
 
@@ -248,8 +248,8 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     result = Result(unit, outputs=dict(targets))
     book = known if known is not None else manifest.Manifest(out_dir)
     prepared = _prepare(_Described(unit, brochure, source, content_dir, where, targets), known, force, review)
-    words, planned, mistake, result.skipped, profiles = prepared
-    pdf.known_profiles(profiles)
+    words, planned, mistake, result.skipped, ahead = prepared
+    ahead.keep()
     it = _Building(unit, brochure, source, content_dir, where, words, targets)
     # A core left free: the other PDFs and the checks there (none after a mistake: they would not be reported).
     with _beside(it, planned, review if mistake is None else None) as aside:
@@ -277,10 +277,24 @@ class _Described:
     targets: dict[str, Path]
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """What the print PDF's render would work out, worked out before it (by the helper that
+    prepares, while this process imports WeasyPrint): its colour profile deflated
+    (``pdf.deflated_profiles``) and its pictures made CMYK (``separations.made_ahead``)."""
+
+    profiles: dict[bytes, bytes]
+    pictures: dict[tuple[str, str, Path], tuple[bytes, str | None]]
+
+    def keep(self) -> None:
+        """Kept in this process's caches, each by the bytes it was made from."""
+        pdf.known_profiles(self.profiles)
+        separations.keep_ahead(self.pictures)
+
+
 # The unit's labels, the job of each output to render, the problems of the first output whose
-# HTML has a mistake (None: none), the outputs skipped as up to date, and the colour profiles
-# the PDFs embed, deflated (``pdf.deflated_profiles``).
-Prepared = tuple[labels.Labels, Planned, list[Problem] | None, list[Path], dict[bytes, bytes]]
+# HTML has a mistake (None: none), the outputs skipped as up to date, and ``_Ahead``.
+Prepared = tuple[labels.Labels, Planned, list[Problem] | None, list[Path], _Ahead]
 
 
 def _prepare(unit: _Described, known: manifest.Manifest | None, force: bool, review: Review | None) -> Prepared:
@@ -289,10 +303,9 @@ def _prepare(unit: _Described, known: manifest.Manifest | None, force: bool, rev
     costs about as much as the other, and both must come before the first PDF: at the same time,
     on two cores, the first PDF starts sooner. A mistake in the content is raised here: the
     helper does not deliver it, so it is found again, as without a helper."""
-    task = partial(_prepared, unit, known, force)
     if job.pooled() or not forked.allowed() or not _stale(unit, known, force):
-        return task()
-    with forked.Beside([task]) as ahead:
+        return _prepared(unit, known, force, False)
+    with forked.Beside([partial(_prepared, unit, known, force, True)]) as ahead:
         if ahead.pid is not None:  # what the rendering needs, meanwhile, and the helpers forked later with it
             job.imported()
             if review is not None:
@@ -308,18 +321,23 @@ def _stale(unit: _Described, known: manifest.Manifest | None, force: bool) -> bo
                     unit.unit.path) for output in html.outputs(unit.brochure))
 
 
-def _prepared(unit: _Described, known: manifest.Manifest | None, force: bool) -> Prepared:
+def _prepared(unit: _Described, known: manifest.Manifest | None, force: bool, beside: bool) -> Prepared:
     """The unit checked printable (``_printable``), its labels, and each output's job, as
-    ``_plan_outputs`` plans them: the work between reading the content and rendering."""
+    ``_plan_outputs`` plans them: the work between reading the content and rendering; ``beside``
+    (in a helper), also what the print PDF's render would work out (``_Ahead``)."""
     _printable(unit.brochure, unit.source, unit.content_dir, unit.where)
     words = labels.load(unit.brochure.lang, unit.content_dir)
     it = _Building(unit.unit, unit.brochure, unit.source, unit.content_dir, unit.where, words, unit.targets)
     skipped: list[Path] = []
     planned, mistake = _plan_outputs(it, known, force, skipped)
-    # The print PDF's output intent: deflating it (~50 ms) is then not on the way to the PDF.
-    profiles = pdf.deflated_profiles({made.profile for made, _, _ in planned.values()
-                                      if made.profile is not None and KINDS[made.output].cmyk})
-    return words, planned, (mistake.problems if mistake is not None else None), skipped, profiles
+    # The print PDF's output intent deflated (~50 ms) and its pictures made CMYK (the logo: ~70 ms):
+    # then not on the way to the PDF.
+    cmyk = sorted({made.profile for made, _, _ in planned.values()
+                   if beside and made.profile is not None and KINDS[made.output].cmyk})
+    pictures = [unit.content_dir / image for image in images(unit.brochure) if image]
+    ahead = _Ahead(pdf.deflated_profiles(set(cmyk)),
+                   {key: made for profile in cmyk for key, made in separations.made_ahead(pictures, profile).items()})
+    return words, planned, (mistake.problems if mistake is not None else None), skipped, ahead
 
 
 def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Beside:
