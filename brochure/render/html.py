@@ -103,7 +103,8 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
                        web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex)
-    env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
+    env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__,
+                       blocks_stylesheet=lambda body: blocks_stylesheet(list(folders), body))
     env.globals["references"] = blocks.Notes  # one per article: its footnotes, numbered through it
     return env
 
@@ -161,6 +162,15 @@ def asset(folders: list[Path], name: str) -> str:
         if candidate.is_file():
             return candidate.resolve().as_uri()
     raise jinja2.TemplateNotFound(name)
+
+
+def blocks_stylesheet(folders: list[Path], body: str) -> str | None:
+    """``file:`` URL of blocks.css for a document whose body is ``body``, or None when it needs none:
+    the body has nothing the bundled stylesheet styles (``blocks.styled``). A clinic's own
+    blocks.css is always linked: it may style anything."""
+    url = asset(folders, "css/blocks.css")
+    bundled = url == (BUNDLED / "css" / "blocks.css").resolve().as_uri()
+    return url if blocks.styled(body) or not bundled else None
 
 
 @jinja2.pass_context
