@@ -164,3 +164,26 @@ def test_the_seeds_pages_are_the_same_pixels_with_blocks_css(tmp_path):
         assert len(pictures[0]) == len(pictures[1]) > 1, output
         for number, (without, with_) in enumerate(zip(*pictures, strict=True), 1):
             assert without == with_, f"{output} page {number} differs with blocks.css"
+
+
+def test_a_blocks_css_the_clinic_adds_later_rebuilds_a_document_that_went_without(tmp_path):
+    """The seed reads no blocks.css, but whether it links one depends on the clinic's copy: a
+    copy added after a build is an edit of both PDFs, as any stylesheet override is."""
+    import json
+
+    from conftest import build
+
+    path = make_content(tmp_path / "clinic")
+    out = tmp_path / "out"
+    build(path, out)
+    before = {pdf.name: pdf.read_bytes() for pdf in out.glob("*.pdf")}
+    assert len(before) == 2
+    own = path.parent / "templates" / "css" / "blocks.css"
+    own.parent.mkdir(parents=True)
+    own.write_text(".cover h1 { color: #7a1f1f; }\n", encoding="utf-8")
+    run = build(path, out)
+    assert sum(line.startswith("wrote") and line.split()[1].endswith(".pdf") for line in run.out) == 2, run.out
+    for name, data in before.items():
+        assert (out / name).read_bytes() != data, f"{name}: the clinic's blocks.css was not used"
+    entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["pdfs"]
+    assert all(any(key.endswith("templates/css/blocks.css") for key in entry["inputs"]) for entry in entries.values())

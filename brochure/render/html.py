@@ -113,10 +113,21 @@ _TEMPLATE_FILES: dict[tuple[tuple[Path, ...], str], tuple[set[Path], dict[Path, 
 
 
 def template_files(content_dir: Path, output: Output) -> set[Path]:
-    """The template files one output is rendered from: its template and all it extends or imports.
+    """The template files one output is rendered from: its template and all it extends or
+    imports, and the blocks.css the template chose on (``blocks_stylesheet``), linked or not: a
+    clinic's copy added later changes the document even where the bundled one was left out.
 
     Cached while none of those files changed (the search path is part of the key).
     """
+    return _templates(content_dir, output) | {_blocks_css(search_path(content_dir.resolve()))}
+
+
+def _blocks_css(folders: list[Path]) -> Path:
+    return next((f / "css" / "blocks.css" for f in folders if (f / "css" / "blocks.css").is_file()),
+                BUNDLED / "css" / "blocks.css")
+
+
+def _templates(content_dir: Path, output: Output) -> set[Path]:
     key = (tuple(search_path(content_dir.resolve())), output.template)
     cached = _TEMPLATE_FILES.get(key)
     if cached and all(_mtime(f) == t for f, t in cached[1].items()):
@@ -168,9 +179,9 @@ def blocks_stylesheet(folders: list[Path], body: str) -> str | None:
     """``file:`` URL of blocks.css for a document whose body is ``body``, or None when it needs none:
     the body has nothing the bundled stylesheet styles (``blocks.styled``). A clinic's own
     blocks.css is always linked: it may style anything."""
-    url = asset(folders, "css/blocks.css")
-    bundled = url == (BUNDLED / "css" / "blocks.css").resolve().as_uri()
-    return url if blocks.styled(body) or not bundled else None
+    sheet = _blocks_css(folders)
+    bundled = sheet.resolve() == (BUNDLED / "css" / "blocks.css").resolve()
+    return sheet.resolve().as_uri() if blocks.styled(body) or not bundled else None
 
 
 @jinja2.pass_context
