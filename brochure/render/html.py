@@ -109,6 +109,7 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     return env
 
 
+BLOCKS_CSS = "css/blocks.css"  # linked only where needed (blocks_stylesheet), but always an input
 _TEMPLATE_FILES: dict[tuple[tuple[Path, ...], str], tuple[set[Path], dict[Path, int]]] = {}
 
 
@@ -119,12 +120,7 @@ def template_files(content_dir: Path, output: Output) -> set[Path]:
 
     Cached while none of those files changed (the search path is part of the key).
     """
-    return _templates(content_dir, output) | {_blocks_css(search_path(content_dir.resolve()))}
-
-
-def _blocks_css(folders: list[Path]) -> Path:
-    return next((f / "css" / "blocks.css" for f in folders if (f / "css" / "blocks.css").is_file()),
-                BUNDLED / "css" / "blocks.css")
+    return _templates(content_dir, output) | {_asset_file(search_path(content_dir.resolve()), BLOCKS_CSS)}
 
 
 def _templates(content_dir: Path, output: Output) -> set[Path]:
@@ -168,10 +164,14 @@ def _referenced(content_dir: Path, output: Output) -> set[Path]:
 
 def asset(folders: list[Path], name: str) -> str:
     """``file:`` URL of a stylesheet or font, the clinic's own copy first."""
+    return _asset_file(folders, name).as_uri()
+
+
+def _asset_file(folders: list[Path], name: str) -> Path:
     for folder in folders:
         candidate = folder / name
         if candidate.is_file():
-            return candidate.resolve().as_uri()
+            return candidate.resolve()
     raise jinja2.TemplateNotFound(name)
 
 
@@ -179,9 +179,8 @@ def blocks_stylesheet(folders: list[Path], body: str) -> str | None:
     """``file:`` URL of blocks.css for a document whose body is ``body``, or None when it needs none:
     the body has nothing the bundled stylesheet styles (``blocks.styled``). A clinic's own
     blocks.css is always linked: it may style anything."""
-    sheet = _blocks_css(folders)
-    bundled = sheet.resolve() == (BUNDLED / "css" / "blocks.css").resolve()
-    return sheet.resolve().as_uri() if blocks.styled(body) or not bundled else None
+    sheet = _asset_file(folders, BLOCKS_CSS)
+    return sheet.as_uri() if blocks.styled(body) or sheet != (BUNDLED / BLOCKS_CSS).resolve() else None
 
 
 @jinja2.pass_context
