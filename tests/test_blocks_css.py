@@ -187,3 +187,15 @@ def test_a_blocks_css_the_clinic_adds_later_rebuilds_a_document_that_went_withou
         assert (out / name).read_bytes() != data, f"{name}: the clinic's blocks.css was not used"
     entries = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["pdfs"]
     assert all(any(key.endswith("templates/css/blocks.css") for key in entry["inputs"]) for entry in entries.values())
+
+
+def test_a_block_in_a_clinics_running_footer_brings_blocks_css(tmp_path):
+    path = make_content(tmp_path)
+    own = tmp_path / "templates" / "handout.html"
+    own.parent.mkdir(parents=True)
+    own.write_text('{% extends "bundled/handout.html" %}\n'
+                   '{% block running %}<div class="running-footer callout">Call 911</div>{% endblock %}\n',
+                   encoding="utf-8")
+    documents = _rendered(path)
+    assert '<div class="running-footer callout">' in documents["email"]
+    assert LINK.findall(documents["email"]) == [BLOCKS_CSS.resolve().as_uri()]
