@@ -103,9 +103,9 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
                        web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex)
-    env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__,
-                       blocks_stylesheet=lambda body: blocks_stylesheet(list(folders), body))
+    env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
     env.globals["references"] = blocks.Notes  # one per article: its footnotes, numbered through it
+    env.globals["blocks_stylesheet"] = lambda body: blocks_stylesheet(list(folders), body)  # base.html
     return env
 
 
