@@ -1,0 +1,104 @@
+"""Trials: the layouts the tri-fold's panel filling and sentence-break search make before the PDF.
+
+A short article's panels are filled (``render.panels.fill``) by laying out candidate HTML;
+``fill`` never lays out the same HTML twice (``panels._once``). These tests keep the plain
+search, laying out every HTML it asks for, as the reference: the memo must choose the same
+HTML and write the same bytes, with fewer layouts, also for a clinic's own template and an
+article that does not fit.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from brochure.build import Unit, prepare
+from brochure.render import flow, job, panels, trifold
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _print_job(path: Path) -> job.Job:
+    return next(made for made in prepare(Unit(path, path.name)) if made.output == "print")
+
+
+def _render(made: job.Job, monkeypatch: pytest.MonkeyPatch, memo: bool) -> tuple[bytes, Counter[str]]:
+    """The print PDF and how often each HTML was laid out for it: with ``fill``'s memo, or
+    without it (the reference: every HTML the search asks for laid out anew)."""
+    laid: Counter[str] = Counter()
+    lay_out_like = flow._lay_out_like
+
+    def counted(text: str, like: Any, options: dict[str, Any]) -> Any:
+        laid[text] += 1
+        return lay_out_like(text, like, options)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_CHOSEN", {})  # no choice kept from another test: the search runs
+        patch.setattr(flow, "_lay_out_like", counted)
+        if not memo:
+            patch.setattr(panels, "_once", lambda lay_out, made: lay_out)
+        data = job.render(made).data
+    return data, laid
+
+
+@pytest.mark.parametrize("name", ["short-intro-trifold", "short-trifold"])
+def test_fill_lays_out_no_html_twice_and_writes_the_reference_bytes(name: str, monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    made = _print_job(CORPUS / f"{name}.yaml")
+    reference, reference_laid = _render(made, monkeypatch, memo=False)
+    data, laid = _render(made, monkeypatch, memo=True)
+    assert data == reference, "the memo must not change a byte of the PDF"
+    assert max(laid.values()) == 1, "an HTML was laid out twice"
+    assert made.html not in laid, "the document's own layout is made once, by the build"
+    assert set(laid) == set(reference_laid) - {made.html}
+    # The intro and three sections: fill tries four panels at each type step, and step 0
+    # adds no CSS, so its tall layout is the one that counted the sections.
+    assert sum(reference_laid.values()) - sum(laid.values()) == (1 if name == "short-intro-trifold" else 0)
+
+
+def _own_template(tmp_path: Path) -> Path:
+    """A short handout whose clinic wraps the article in a box of its own and adds a note
+    after it: blocks one level deeper, an extra block in the article's panels."""
+    content = tmp_path / "content.yaml"
+    shutil.copy(CORPUS / "short-intro-trifold.yaml", content)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block article %}<div class="clinic-box">{{ super() }}</div>'
+        '<p class="clinic-note">Ask us about anything in this leaflet.</p>{% endblock %}\n',
+        encoding="utf-8")
+    return content
+
+
+def test_a_clinic_template_of_odd_structure_gets_the_reference_pdf(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _print_job(_own_template(tmp_path))
+    assert "clinic-box" in made.html
+    reference, _ = _render(made, monkeypatch, memo=False)
+    data, laid = _render(made, monkeypatch, memo=True)
+    assert data == reference
+    assert laid and max(laid.values()) == 1, "fill lays out its candidates, each once"
+
+
+def test_an_article_that_does_not_fit_is_left_to_the_overflow_message(tmp_path: Path) -> None:
+    """``fill`` lays nothing out when the article runs past the tri-fold: the build reports it."""
+    content = tmp_path / "content.yaml"
+    text = (CORPUS / "short-trifold.yaml").read_text(encoding="utf-8")
+    long_body = "      " + " ".join(["Wash your hands before you touch the bandage, every time."] * 400) + "\n"
+    content.write_text(text.replace("      Walk in any weekday. No appointment is needed.\n", long_body),
+                       encoding="utf-8")
+    made = _print_job(content)
+    asked: list[str] = []
+    lay_out: Callable[[str], Any] = asked.append  # type: ignore[assignment]
+    from weasyprint import HTML
+
+    document = HTML(string=made.html, base_url=made.content_dir.resolve().as_uri() + "/").render()
+    with pytest.raises(trifold.Overflow):
+        trifold.slots(document)
+    assert panels.fill(made.html, document, lay_out) == (made.html, document)
+    assert asked == []
