@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from brochure.build import Unit, prepare
-from brochure.render import flow, job, panels, trifold
+from brochure.render import flow, job, panels, pdf, trifold
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -102,3 +102,41 @@ def test_an_article_that_does_not_fit_is_left_to_the_overflow_message(tmp_path: 
         trifold.slots(document)
     assert panels.fill(made.html, document, lay_out) == (made.html, document)
     assert asked == []
+
+
+def _seen(document: Any) -> list[list[tuple[str, float, float]]]:
+    """Each page's lines as a reader and the imposition see them: text, left and top."""
+    return [[(flow._line_text(line), round(line.position_x, 3), round(line.position_y, 3))
+             for line in flow._lines(page)] for page in document.pages]
+
+
+def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's search lays out two fixes; each is what the build's own layout of that HTML
+    gives, line for line, with the same mid-sentence panels and the same options. A cheaper
+    trial (a shorter document, a resumed layout) must keep this true."""
+    from weasyprint import HTML
+
+    made = _print_job(Path(__file__).parent.parent / "content.yaml")
+    searched: list[tuple[str, Any]] = []
+    lay_out = flow._lay_out
+
+    def kept(text: str, like: Any, options: dict[str, Any]) -> Any:
+        found = lay_out(text, like, options)
+        searched.append((text, found))
+        return found
+
+    monkeypatch.setattr(flow, "_CHOSEN", {})
+    monkeypatch.setattr(flow, "_lay_out", kept)
+    job.render(made)
+    assert len(searched) == 2, "the seed's search fixes two panels"
+    for text, trial in searched:
+        assert trial is not None
+        like = trial.document
+        full = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+            font_config=like.font_config, **pdf.OPTIONS["print"])
+        measured = flow._measure(text, full)
+        assert measured is not None
+        assert _seen(full) == _seen(trial.document)
+        assert measured.problems == trial.problems
+        for page in trial.problems:
+            assert flow._options(measured, page) == flow._options(trial, page)
