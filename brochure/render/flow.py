@@ -43,7 +43,12 @@ from .breaks import source_of, with_break_class
 # When breaks alone cannot end every panel at a sentence's end, the same is tried with the
 # article's leading a step tighter (LEADING_STEPS, 1.5% then 3%: a 40-line panel gains about
 # a line); failing that, the fewest mid-sentence panels at the design's leading. At most
-# MAX_LAYOUTS layouts in all: on the seed, 5.
+# MAX_LAYOUTS layouts in all: on the seed, 3 (its own and two fixes; bench/trials.py counts them).
+#
+# Each trial is a full layout of its HTML, and the last one is the PDF's. A cheaper trial
+# (a shorter document, a layout resumed at the panel fixed) would have to give the same lines
+# (tests/test_trials.py checks it) and leave the chosen HTML's own layout for the PDF; what
+# each would save on the seed is measured in bench/README.md ("The tri-fold's trials").
 #
 # The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
 # PDF is written once, from the chosen layout, never from one thrown away. The choice is kept
