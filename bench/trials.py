@@ -44,7 +44,7 @@ class Tally:
         self.phase = "first"
         self.count: dict[str, int] = defaultdict(int)
         self.cpu: dict[str, float] = defaultdict(float)
-        self.search: list[str] = []  # the HTML of each search layout, in order
+        self.search: list[tuple[str, Any]] = []  # each search layout's HTML and the layout it fixes
         self.like: tuple[Any, dict[str, Any]] | None = None  # the document they were laid out like, and options
 
     @contextlib.contextmanager
@@ -79,18 +79,19 @@ def _spied(tally: Tally) -> None:
         with tally.within("search"):
             return best(*args)
 
-    def noted(text: str, like: Any, options: dict[str, Any]) -> Any:
+    def noted(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
         if tally.phase == "search":
-            tally.search.append(text)
+            tally.search.append((text, parent))
             tally.like = like, options
-        return lay_out(text, like, options)
+        return lay_out(text, like, options, parent)
 
     HTML.render = counted  # type: ignore[method-assign]
     panels.fill, flow._best, flow._lay_out = in_fill, in_search, noted
 
 
-def _pages(texts: list[str], like: Any, options: dict[str, Any]) -> None:
-    """Each layout's CPU by page (the least of three), and the first page whose lines changed."""
+def _pages(texts: list[tuple[str, Any]], like: Any, options: dict[str, Any]) -> None:
+    """Each layout's CPU by page made (the least of seven): laid out in full, then resumed from
+    the layout it fixes, as the search does (``render.resume``: the pages kept are not made)."""
     import weasyprint.layout.page as page_module
 
     remake = page_module.remake_page
@@ -105,18 +106,19 @@ def _pages(texts: list[str], like: Any, options: dict[str, Any]) -> None:
 
     page_module.remake_page = timed
     try:
-        for n, text in enumerate(texts):
-            best: list[float] | None = None
-            for _ in range(3):
-                times.clear()
-                start = time.process_time()
-                flow._lay_out_like(text, like, options)
-                total = time.process_time() - start
-                if best is None or total < best[0]:
-                    best = [total, *times]
-            assert best is not None
-            pages = " ".join(f"{t * 1000:5.1f}" for t in best[1:])
-            print(f"  search layout {n + 1}: {best[0] * 1000:6.1f} ms, of which pages (ms): {pages}")
+        for n, (text, parent) in enumerate(texts):
+            for how, given in (("full", None), ("resumed", parent)):
+                best: list[float] | None = None
+                for _ in range(7):
+                    times.clear()
+                    start = time.process_time()
+                    flow._lay_out_like(text, like, options, given)
+                    total = time.process_time() - start
+                    if best is None or total < best[0]:
+                        best = [total, *times]
+                assert best is not None
+                pages = " ".join(f"{t * 1000:5.1f}" for t in best[1:])
+                print(f"  search layout {n + 1}, {how:7}: {best[0] * 1000:6.1f} ms, pages made (ms): {pages}")
     finally:
         page_module.remake_page = remake
 

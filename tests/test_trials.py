@@ -1,10 +1,11 @@
 """Trials: the layouts the tri-fold's panel filling and sentence-break search make before the PDF.
 
 A short article's panels are filled (``render.panels.fill``) by laying out candidate HTML;
-``fill`` never lays out the same HTML twice (``panels._once``). These tests keep the plain
-search, laying out every HTML it asks for, as the reference: the memo must choose the same
-HTML and write the same bytes, with fewer layouts, also for a clinic's own template and an
-article that does not fit.
+``fill`` never lays out the same HTML twice (``panels._once``). The sentence-break search
+resumes each fix from the layout it fixes, keeping its cover and back pages (``render.resume``).
+These tests keep the plain search, laying out every HTML it asks for in full, as the reference:
+both must choose the same HTML and write the same bytes, with less layout, also for a clinic's
+own template, styles that make the cover depend on the article, and an article that does not fit.
 """
 
 from __future__ import annotations
@@ -120,8 +121,8 @@ def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch
     searched: list[tuple[str, Any]] = []
     lay_out = flow._lay_out
 
-    def kept(text: str, like: Any, options: dict[str, Any]) -> Any:
-        found = lay_out(text, like, options)
+    def kept(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
+        found = lay_out(text, like, options, parent)
         searched.append((text, found))
         return found
 
@@ -140,3 +141,60 @@ def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch
         assert measured.problems == trial.problems
         for page in trial.problems:
             assert flow._options(measured, page) == flow._options(trial, page)
+        # Each fix is resumed from the layout it fixes: the cover and the back kept as they were.
+        assert getattr(trial.document, flow.KEPT_ATTRIBUTE).reused == {0, len(full.pages) - 1}
+
+
+def _search_layouts(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: bool = True) -> tuple[bytes, list[Any]]:
+    """The print PDF, and each layout the search made (with the layout it fixed)."""
+    searched: list[Any] = []
+    lay_out = flow._lay_out
+
+    def kept(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
+        found = lay_out(text, like, options, parent if resumed else None)
+        searched.append((text, like, options, parent, found))
+        return found
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "_lay_out", kept)
+        data = job.render(made).data
+    return data, searched
+
+
+@pytest.mark.parametrize("path", ["content.yaml", "examples/bilingual/content.es.yaml"])
+def test_resumed_fixes_write_the_bytes_of_fixes_laid_out_in_full(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _print_job(Path(__file__).parent.parent / path)
+    reference, full = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    assert data == reference
+    assert [text for text, *_ in resumed] == [text for text, *_ in full], "the same fixes, in the same order"
+    for text, like, options, parent, found in resumed:
+        assert getattr(found.document, flow.KEPT_ATTRIBUTE).reused == {0, len(found.document.pages) - 1}
+        # The same layout resumed again (the search tries each option on it): the same pages.
+        again = flow._lay_out(text, like, options, parent)
+        assert again is not None and _seen(again.document) == _seen(found.document)
+
+
+def test_a_cover_styled_by_what_the_article_holds_is_laid_out_again(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clinic's rule that styles the cover by the article's content (here: a break the search
+    adds): the cover cannot be kept, and the PDF is the one laid out in full."""
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
+    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block styles %}{{ super() }}<style>body:has(.panel-break-before) .cover h1 { letter-spacing: 0.05em; }'
+        '</style>{% endblock %}\n', encoding="utf-8")
+    made = _print_job(tmp_path / "content.yaml")
+    reference, _ = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    assert data == reference
+    assert resumed, "the search fixes panels"
+    kept = [getattr(found.document, flow.KEPT_ATTRIBUTE).reused for *_, found in resumed]
+    last = len(resumed[0][-1].document.pages) - 1
+    # The first fix adds the first break: the title is styled otherwise, the cover laid out
+    # again; the next fix's parent has a break already, so its cover is kept as it is.
+    assert kept == [{last}, *[{0, last}] * (len(kept) - 1)]
