@@ -305,9 +305,14 @@ def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout 
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
-        with resume.recording(kept if keep else None, keep) as plan:
-            document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-                font_config=like.font_config, **options)
+        try:
+            with resume.recording(kept if keep else None, keep) as plan:
+                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+                    font_config=like.font_config, **options)
+        except resume.Unkept:  # a page kept would have missed what the one before left it: in full
+            with resume.recording() as plan:
+                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+                    font_config=like.font_config, **options)
     finally:
         logger.disabled = disabled
     setattr(document, KEPT_ATTRIBUTE, plan.record)

@@ -40,6 +40,11 @@ class Kept:
     origins: list[tuple[Any, Any]] = field(default_factory=list)  # each page's tree and styles: (root, style_for)
     clean: bool = False  # nothing in the context crosses from one page to the next
     reused: frozenset[int] = frozenset()  # the pages this layout kept from its parent's
+    leaves: list[bool] = field(default_factory=list)  # each page left floats or footnotes for the next
+
+
+class Unkept(Exception):
+    """A page was kept that the page before it left boxes for: the layout must be made in full."""
 
 
 @dataclass
@@ -88,13 +93,19 @@ def _install() -> None:
                 pages, keep = seeded
                 offered = {i: (pages[i], kept.origins[i]) for i in keep}
         made: list[Any] = []
+        leaves: list[bool] = []  # after each page: floats or footnotes it left for the next
         for page in original(context, root_box, html, pages):
+            index = len(made)
+            if index in offered and page is offered[index][0] and index and leaves[-1]:
+                raise Unkept(index)  # the page before left it boxes that the page kept never had
             made.append(page)
             yield page
+            leaves.append(bool(context.broken_out_of_flow) or bool(context.reported_footnotes))
         if plan.record is not None:
             # WeasyPrint yields a page it kept as it was given: the same object.
             reused = {i: offered[i][1] for i, page in enumerate(made) if i in offered and page is offered[i][0]}
             _record(plan.record, context, html, made, reused)
+            plan.record.leaves = leaves
 
     layout_module.make_all_pages = make_all_pages
     _INSTALLED = True
@@ -142,7 +153,8 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int]) -> tuple[li
     first = context.page_maker[0]
     if _state(first) != kept.page_maker[0]:
         return None
-    keep = frozenset(i for i in keep if i < len(kept.pages)
+    keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
+                     and not (i and kept.leaves[i - 1])
                      and _same_styles(kept.origins[i], context, html, kept.pages[i]))
     if not keep:
         return None
