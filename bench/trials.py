@@ -8,9 +8,9 @@ build does, and counts WeasyPrint layouts by what asked for them: the build's ow
 load sways it, the counts not). The choice kept per process (``flow._CHOSEN``) is cleared
 before each file, so every search runs.
 
-Then, for the first file, each search layout again, page by page (``remake_page``'s CPU): what
-a trial that resumed at the panel it fixes would still lay out, which bounds what WeasyPrint's
-page resumption could save (issue 24, session 6).
+Then, for the first file, each search layout again, page by page (``remake_page``'s CPU): in
+full, and resumed from the layout it fixes as the search does (``render.resume``: the cover
+and back pages kept are not made again).
 """
 
 from __future__ import annotations

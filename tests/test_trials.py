@@ -198,3 +198,22 @@ def test_a_cover_styled_by_what_the_article_holds_is_laid_out_again(tmp_path: Pa
     # The first fix adds the first break: the title is styled otherwise, the cover laid out
     # again; the next fix's parent has a break already, so its cover is kept as it is.
     assert kept == [{last}, *[{0, last}] * (len(kept) - 1)]
+
+
+def test_a_clinic_footnote_keeps_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Footnotes are carried from page to page in WeasyPrint's context: with one, each fix is
+    laid out in full, and the PDF is the same."""
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
+    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block article %}<p class="clinic-lead">Read this first.<span style="float: footnote">'
+        'Reviewed by our nurses.</span></p>{{ super() }}{% endblock %}\n', encoding="utf-8")
+    made = _print_job(tmp_path / "content.yaml")
+    reference, _ = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    assert data == reference
+    assert resumed, "the search fixes panels"
+    assert all(getattr(found.document, flow.KEPT_ATTRIBUTE).reused == set() for *_, found in resumed)

@@ -45,10 +45,12 @@ from .breaks import source_of, with_break_class
 # a line); failing that, the fewest mid-sentence panels at the design's leading. At most
 # MAX_LAYOUTS layouts in all: on the seed, 3 (its own and two fixes; bench/trials.py counts them).
 #
-# Each trial is a full layout of its HTML, and the last one is the PDF's. A cheaper trial
-# (a shorter document, a layout resumed at the panel fixed) would have to give the same lines
-# (tests/test_trials.py checks it) and leave the chosen HTML's own layout for the PDF; what
-# each would save on the seed is measured in bench/README.md ("The tri-fold's trials").
+# Each trial is a layout of its whole HTML, and the last one is the PDF's. It is made from the
+# layout it fixes (``resume``): the cover and back pages, which a fix in the article cannot
+# change, are kept as they were when their HTML and styles are the same (``_unchanged`` and
+# resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
+# pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
+# other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
 #
 # The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
 # PDF is written once, from the chosen layout, never from one thrown away. The choice is kept

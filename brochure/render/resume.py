@@ -92,6 +92,7 @@ def _install() -> None:
             if seeded is not None:
                 pages, keep = seeded
                 offered = {i: (pages[i], kept.origins[i]) for i in keep}
+        footnotes = bool(context.footnotes)  # all of them, before pages take theirs
         made: list[Any] = []
         leaves: list[bool] = []  # after each page: floats or footnotes it left for the next
         for page in original(context, root_box, html, pages):
@@ -106,6 +107,7 @@ def _install() -> None:
             reused = {i: offered[i][1] for i, page in enumerate(made) if i in offered and page is offered[i][0]}
             _record(plan.record, context, html, made, reused)
             plan.record.leaves = leaves
+            plan.record.clean = plan.record.clean and not footnotes
 
     layout_module.make_all_pages = make_all_pages
     _INSTALLED = True
