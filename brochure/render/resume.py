@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,7 @@ class _Plan:
 
 _PLAN: contextvars.ContextVar[_Plan | None] = contextvars.ContextVar("brochure_resume", default=None)
 _INSTALLED = False
+_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -73,9 +75,13 @@ def recording(kept: Kept | None = None, keep: frozenset[int] = frozenset()) -> I
 
 def _install() -> None:
     """Wrap WeasyPrint's ``make_all_pages`` once (it is called by name from ``layout_document``)."""
+    with _LOCK:  # a server's threads: wrapped once, never twice
+        if not _INSTALLED:
+            _wrap()
+
+
+def _wrap() -> None:
     global _INSTALLED
-    if _INSTALLED:
-        return
     import weasyprint.layout as layout_module
 
     original = layout_module.make_all_pages
