@@ -10,12 +10,13 @@ module hands it the pages of the layout the fix was made on (the parent) for tho
   before WeasyPrint's last pass (margin boxes, backgrounds), each page's starting state, the
   page sizes page 1 set, its styles, and whether anything crosses a page in WeasyPrint's
   context (footnotes, running elements, target counters, floats broken across a page).
-- ``resuming(kept, keep)``: the next layout starts from that state and keeps the pages in
+- ``recording(kept, keep)``: the next layout starts from that state and keeps the pages in
   ``keep`` (0: the cover; the last: the back) when WeasyPrint finds each one's starting state
   unchanged, every element on it (and its ancestors) styled by the same declarations, and the
   parent's context clean. Anything else is laid out afresh, as without this module.
 
-``flow`` decides which pages may be kept: only those whose HTML is the same text in both
+The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
+only calls WeasyPrint's. ``flow`` decides which pages may be kept: only those whose HTML is the same text in both
 documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
 each trial's pages and lines are those of a full layout and the PDFs are the same bytes.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy
+import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,7 +66,7 @@ _LOCK = threading.Lock()
 def recording(kept: Kept | None = None, keep: frozenset[int] = frozenset()) -> Iterator[_Plan]:
     """Layouts made within record a ``Kept`` (the plan's ``record``); with ``kept``, the first
     one resumes from it, keeping the pages in ``keep`` that can be kept."""
-    _install()
+    install()  # patches.install() has done it for any render; a layout made on its own too
     plan = _Plan(kept, keep, Kept())
     token = _PLAN.set(plan)
     try:
@@ -73,7 +75,7 @@ def recording(kept: Kept | None = None, keep: frozenset[int] = frozenset()) -> I
         _PLAN.reset(token)
 
 
-def _install() -> None:
+def install() -> None:
     """Wrap WeasyPrint's ``make_all_pages`` once (it is called by name from ``layout_document``)."""
     with _LOCK:  # a server's threads: wrapped once, never twice
         if not _INSTALLED:
@@ -86,6 +88,7 @@ def _wrap() -> None:
 
     original = layout_module.make_all_pages
 
+    @functools.wraps(original)
     def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
         plan = _PLAN.get()
         if plan is None:
