@@ -290,3 +290,16 @@ def test_a_logo_saved_mid_build_is_in_the_pdf_the_manifest_names(tmp_path: Path,
     assert any(pixels[i] > 180 and pixels[i + 1] < 90 and pixels[i + 2] < 90 for i in range(0, len(pixels), 3)), \
         "the new (red) logo is printed"
     assert rendered.data == reference.data
+
+
+def test_no_page_is_kept_when_the_head_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head holds the document's styles (``@page``, ``@font-face`` too, which the declarations
+    compared per element do not show): a fix whose head differs keeps neither the cover nor the back."""
+    made = _print_job(Path(__file__).parent.parent / "content.yaml")
+    _, resumed = _search_layouts(made, monkeypatch)
+    text, _, _, parent, found = resumed[0]
+    last = len(found.document.pages) - 1
+    assert flow._unchanged(parent, text) == {0, last}
+    other = text.replace("</head>", "<style>@page { margin: 0.2in; }</style></head>", 1)
+    assert other != text
+    assert flow._unchanged(parent, other) == frozenset()

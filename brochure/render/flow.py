@@ -47,8 +47,8 @@ from .breaks import source_of, with_break_class
 #
 # Each trial is a layout of its whole HTML, and the last one is the PDF's. It is made from the
 # layout it fixes (``resume``): the cover and back pages, which a fix in the article cannot
-# change, are kept as they were when their HTML and styles are the same (``_unchanged`` and
-# resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
+# change, are kept as they were when their HTML, styles, boxes and files read are the same
+# (``_unchanged`` and resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
 # pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
 # other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
 #

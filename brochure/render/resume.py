@@ -12,8 +12,11 @@ module hands it the pages of the layout the fix was made on (the parent) for tho
   context (footnotes, running elements, target counters, floats broken across a page).
 - ``recording(kept, keep)``: the next layout starts from that state and keeps the pages in
   ``keep`` (0: the cover; the last: the back) when WeasyPrint finds each one's starting state
-  unchanged, every element on it (and its ancestors) styled by the same declarations, and the
-  parent's context clean. Anything else is laid out afresh, as without this module.
+  unchanged, every element on it (and its ancestors) styled by the same declarations and built
+  into the same boxes (``_signatures``: the text box building computes in document order, such
+  as counters, quotes and markers, pictures, links), its ``@page`` rules the same, every file
+  both layouts read of the same bytes (``read``: a picture saved mid-build), and the parent's
+  context clean. Anything else is laid out afresh, as without this module.
 
 The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
 only calls WeasyPrint's. ``flow`` decides which pages may be kept: only those whose HTML is the same text in both
