@@ -98,11 +98,14 @@ def _serve(conn: Connection, inherited: Sequence[Connection]) -> None:
                 else ("the PDF could not be sent back", traceback.format_exc())
             conn.send(("error", RuntimeError(said[0]), said[1]))
         done += 1
-        if not conn.poll():  # idle: tidy up now rather than in the middle of the next render
+        # Idle: tidy up now rather than in the middle of the next render, once the build has
+        # had a moment to write the PDFs (on a busy machine the two would share a core).
+        if not conn.poll(TIDY_AFTER_S):
             _tidy(done)
 
 
 THAW_EVERY = 25  # jobs between two collections that look at every object again
+TIDY_AFTER_S = 0.05
 
 
 def _tidy(done: int) -> None:
