@@ -68,7 +68,18 @@ def single_threaded() -> bool:
 
 def _serve(conn: Connection, inherited: Sequence[Connection]) -> None:
     """A lane's life: render each job it is sent and answer with its PDF or its error, until
-    this process's parent goes away. Ctrl-C is the parent's to handle."""
+    this process's parent goes away or stops it. Ctrl-C is the parent's to handle. However it
+    ends, the lane never runs Python's shutdown: a forked lane's objects are its parent's
+    (WeasyPrint's font folder, open files), and tearing them down is the parent's alone."""
+    try:
+        _answer(conn, inherited)
+    except BaseException:  # a bug in the lane itself: said, and its jobs render in the parent (``Lost``)
+        traceback.print_exc()
+    finally:
+        os._exit(0)
+
+
+def _answer(conn: Connection, inherited: Sequence[Connection]) -> None:
     from multiprocessing import parent_process
     from multiprocessing.connection import wait as waiting
 
@@ -86,13 +97,15 @@ def _serve(conn: Connection, inherited: Sequence[Connection]) -> None:
         try:
             search, job = conn.recv()
         except (EOFError, OSError):
-            os._exit(0)
+            return
         try:
             answer: tuple[Any, ...] = ("pdf", render(job, search=search)) if search else _warm(job)
         except Exception as error:
             answer = ("error", error, traceback.format_exc())
         try:
             conn.send(answer)
+        except OSError:  # the build went away, or stopped the lanes
+            return
         except Exception:  # what cannot be pickled: an error's words and traceback, or why
             said = (f"{type(answer[1]).__name__}: {answer[1]}", answer[2]) if answer[0] == "error" \
                 else ("the PDF could not be sent back", traceback.format_exc())
