@@ -16,7 +16,6 @@ same time, each in the worker that is warm for it; they are written, and then ch
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import threading
 import time
@@ -318,8 +317,6 @@ def _warm_up(files: list[tuple[Path, str]], settings: Settings, stop: threading.
     except BaseException:  # Ctrl-C while warming up
         _stop(started)
         raise
-    gc.collect()  # the warm-up's garbage, and what survives frozen: later collections pass it by
-    gc.freeze()
     return started
 
 
