@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..content import Brochure, Clinic
+from ..files import NotAFile, read_regular
 from ..outputs import KINDS, OutputKind
 from . import blocks, markup
 from . import labels as wording
@@ -76,8 +77,8 @@ class _HashingLoader(jinja2.FileSystemLoader):
         for folder in self.searchpath:
             path = Path(folder, *pieces)
             try:
-                raw = path.read_bytes()
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                raw = read_regular(path)  # a pipe is no template (as a missing one), never waited on
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, NotAFile):
                 continue
             mtime = path.stat().st_mtime_ns
             LOADED[path.resolve()] = hashlib.sha256(raw).hexdigest()
