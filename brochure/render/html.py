@@ -103,7 +103,8 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
-                       web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex)
+                       web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex,
+                       breakable=markup.breakable_html)
     env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
     env.globals["references"] = blocks.Notes  # one per article: its footnotes, numbered through it
     return env
