@@ -110,6 +110,18 @@ def test_a_pipe_as_the_locations_csv_is_one_line(tmp_path: Path) -> None:
     assert not (content.parent / "out").exists()
 
 
+@pytest.mark.parametrize("hostile", ["fifo", "dev-zero"])
+def test_importing_a_pipe_or_dev_zero_is_one_line(tmp_path: Path, hostile: str) -> None:
+    article = tmp_path / "article.md"
+    if hostile == "fifo":
+        os.mkfifo(article)
+    else:
+        article.symlink_to("/dev/zero")  # its size says 0; read, it never ends
+    lines = _one_line(_cli(tmp_path, "import", "article.md"))
+    assert lines == ["article.md: cannot be read (it is a pipe, a device or a socket, not a file)"], lines
+    assert not (tmp_path / "article.yaml").exists()
+
+
 def test_a_pipe_where_a_template_would_be_is_passed_over_as_a_missing_one(tmp_path: Path) -> None:
     """A clinic's template that is a pipe is no template, as the stylesheets' and the manifest's
     look-ups already treat it: the bundled one is used, and the PDFs are those without it."""
