@@ -126,7 +126,10 @@ def locked(folder: Path) -> Iterator[None]:
 
 
 class NotAFile(OSError):
-    """A name that leads to a pipe, a device, a socket or a folder, not to a file's bytes."""
+    """A name that leads to a pipe, a device or a socket, not to a file's bytes."""
+
+    def __str__(self) -> str:  # the words alone: messages name the file as the user wrote it
+        return str(self.strerror)
 
 
 def read_regular(path: Path) -> bytes:
