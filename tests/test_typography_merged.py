@@ -90,3 +90,15 @@ def test_a_long_address_piece_breaks_before_its_own_hyphen_never_mid_word(long_a
     assert seen >= 3, text  # the contact block, the cover and the article each show one
     assert any("\n-rehabilitation" in m[0] for a in ADDRESSES
                for m in re.finditer("\n?".join(re.escape(ch) for ch in a), text)), text
+
+
+def test_an_address_piece_that_fits_a_line_keeps_its_hyphens_unbreakable() -> None:
+    """Only a piece too long for the narrowest line may break at its hyphens; one that fits
+    moves whole to the next line, as before ("riverside-pediatrics." in the email contact block)."""
+    from brochure.render.markup import breakable
+
+    assert breakable("nurses@riverside-pediatrics.example.com") == \
+        "nurses@\u200briverside-\u2060pediatrics.\u200bexample.\u200bcom"
+    assert breakable("scheduling@valley-gastroenterology.example.com").count("\u200b-") == 0
+    assert breakable("help@northside-community-health.example.org") == \
+        "help@\u200bnorthside\u200b-\u2060community\u200b-\u2060health.\u200bexample.\u200borg"
