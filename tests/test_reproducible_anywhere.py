@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pikepdf
+import pytest
 from conftest import HANG, PYTHON, REPO
 
 CORPUS = REPO / "tests" / "corpus"
@@ -101,3 +102,26 @@ def test_pictures_are_named_by_their_bytes_one_object_per_distinct_picture(tmp_p
             names = {str(name) for page in pdf.pages for name, xobject in page.Resources.get("/XObject", {}).items()
                      if xobject.get("/Subtype") == "/Image"}
         assert len(names) == 3, (output, names)
+
+
+def test_the_catalog_names_handouts_from_their_project_never_from_where_the_command_ran(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from brochure.catalog import catalog_names
+
+    project = tmp_path / "clinic"
+    (project / "handouts" / "es").mkdir(parents=True)
+    (project / "brochure.yaml").write_text("clinic:\n  name: A clinic\n", encoding="utf-8")
+    first, second = project / "handouts" / "first.yaml", project / "handouts" / "es" / "first.es.yaml"
+    loose = [tmp_path / "a" / "content.yaml", tmp_path / "b" / "content.yaml"]
+    for path in (first, second, *loose):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("title: T\n", encoding="utf-8")
+    for cwd in (tmp_path, project / "handouts", tmp_path / "a"):
+        monkeypatch.chdir(cwd)
+        given = [(first, os.path.relpath(first)), (second, str(second))]
+        assert catalog_names(given) == {os.path.relpath(first): "handouts/first.yaml",
+                                        str(second): "handouts/es/first.es.yaml"}
+        assert catalog_names([(p, os.path.relpath(p)) for p in loose]) == {
+            os.path.relpath(loose[0]): "a/content.yaml", os.path.relpath(loose[1]): "b/content.yaml"}
+    # One file named twice on the command line: the names as given tell the two apart.
+    assert catalog_names([(first, "x.yaml"), (first, "./x.yaml")]) == {"x.yaml": "x.yaml", "./x.yaml": "./x.yaml"}
