@@ -43,6 +43,8 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data["sections"][0]["body"] = " ".join(f"{lead} at the {{location.directions}} on {{location.street}}."
                                            for lead in LEADS * 2)
     data["sections"][1]["body"] = " ".join([OWN] * 8)
+    # The disclaimer, a note with no word marked, names them too.
+    data["disclaimer"] = " ".join(f"{lead} at the {{location.directions}} on {{location.street}}." for lead in LEADS[:4])
     content = folder / "content.yaml"
     content.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     build(content, folder / "out")
