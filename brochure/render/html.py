@@ -192,7 +192,8 @@ def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str,
                            output=output.name, stamp=stamp,
                            # A code to scan with the phone the email PDF is read on would be useless there.
                            qr=qr_code(brochure.clinic, output.kind.cmyk) if output.kind.qr else None,
-                           sheet_css=sheet_css, t=labels, typeface=typeface(brochure.theme, content_dir))
+                           sheet_css=sheet_css, t=labels, typeface=typeface(brochure.theme, content_dir),
+                           merged=blocks.merged_values(brochure))
 
 
 def output_profile(brochure: Brochure, content_dir: Path) -> Path:

@@ -8,6 +8,7 @@ place; every other string from YAML stays text and is escaped by Jinja.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -308,13 +309,31 @@ def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = F
     return Markup(_PARSER.render(text, env))
 
 
-def linkify(text: str, lang: str = "en") -> Markup:
+def linkify(text: str, lang: str = "en", merged: Sequence[str] = ()) -> Markup:
     """Plain text with its phone numbers, emails and web addresses as links (HTML-escaped);
-    ``lang``: the text's language, which says what its emergency numbers are."""
+    ``lang``: the text's language, which says what its emergency numbers are; ``merged``: the
+    values fields put in the text (``blocks.merged_values``), whose words are never hyphenated
+    (a hyphenated output's disclaimer: "This handout from {clinic.name}...")."""
     out = Markup("")
     position = 0
     for match in links_pattern(lang).finditer(text):
-        out += text[position:match.start()]
+        out += _merged_whole(text[position:match.start()], tuple(merged))
         out += Markup('<a href="{}">{}</a>').format(_href(match), _shown(match))
         position = match.end()
-    return out + text[position:]
+    return out + _merged_whole(text[position:], tuple(merged))
+
+
+def _merged_whole(text: str, merged: tuple[str, ...]) -> Markup:
+    """``text`` HTML-escaped, each word of a merged value in it that could be hyphenated in a
+    ``<span class="nohyphen">`` (as ``_whole_words`` marks them in Markdown texts)."""
+    spans = _merged_spans(text, merged)
+    if not spans:
+        return Markup(escape(text))
+    out, start = Markup(""), 0
+    for piece in re.split(r"(\s+)", text):
+        begin, start = start, start + len(piece)
+        if piece.strip() and any(a < start and begin < b for a, b in spans) and _whole(piece, False, True):
+            out += Markup('<span class="nohyphen">{}</span>').format(piece)
+        else:
+            out += piece
+    return out
