@@ -19,6 +19,7 @@ its blocks, as core rules, into plain tokens the default renderer writes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -37,6 +38,25 @@ MERGED = "brochure_merged"  # the env key of the values fields put in the text: 
 Words = Callable[[str], str]  # a label by its key (``render.labels.Labels``): "callout_warning" -> "Warning"
 _ENGLISH = {**{f"callout_{kind}": word for kind, word in dialect.CALLOUTS.items()},
             "sources": "Sources", "box_to_tick": "Box to tick", "ticked_box": "Ticked box"}
+
+
+# What blocks.css styles, as a document's HTML shows it: these elements, and classes that begin
+# with these words (note: note-ref, notes, note-number). Every rule of blocks.css names one of them
+# (tests/test_blocks_css.py), so a document with none has no element blocks.css could style, and
+# base.html leaves the stylesheet out: WeasyPrint would parse it, compile its selectors and try
+# them on every element for nothing (about a tenth of the Python work of rendering the seed, which
+# has no block), and the pages are the same without it.
+STYLED_TAGS = ("table", "ol")  # a table (its rows and cells are inside it); a numbered list (steps)
+STYLED_CLASSES = ("callout", "task-list", "contains-task-list", "ticked", "picture", "note", "references")
+_TAGS, _CLASSES = "|".join(STYLED_TAGS), "|".join(map(re.escape, STYLED_CLASSES))
+_STYLED = re.compile(rf"<(?:{_TAGS})[\s/>]|\bclass\s*=\s*[\"']?[^\"'>]*?(?<![\w-])(?:{_CLASSES})", re.IGNORECASE)
+
+
+def styled(html: str) -> bool:
+    """Whether ``html`` may have an element blocks.css styles (a table, numbered list, callout,
+    checklist, picture or note): only then does a document need the stylesheet. It errs on the
+    side of yes (a class ``notebook``, those words in text)."""
+    return _STYLED.search(html) is not None
 
 
 def _label(env: Any, key: str) -> str:

@@ -107,17 +107,25 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
                        breakable=markup.breakable_html)
     env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
     env.globals["references"] = blocks.Notes  # one per article: its footnotes, numbered through it
+    env.globals["blocks_stylesheet"] = lambda body: blocks_stylesheet(list(folders), body)  # base.html
     return env
 
 
+BLOCKS_CSS = "css/blocks.css"  # linked only where needed (blocks_stylesheet), but always an input
 _TEMPLATE_FILES: dict[tuple[tuple[Path, ...], str], tuple[set[Path], dict[Path, int]]] = {}
 
 
 def template_files(content_dir: Path, output: Output) -> set[Path]:
-    """The template files one output is rendered from: its template and all it extends or imports.
+    """The template files one output is rendered from: its template and all it extends or
+    imports, and the blocks.css the template chose on (``blocks_stylesheet``), linked or not: a
+    clinic's copy added later changes the document even where the bundled one was left out.
 
     Cached while none of those files changed (the search path is part of the key).
     """
+    return _templates(content_dir, output) | {_asset_file(search_path(content_dir.resolve()), BLOCKS_CSS)}
+
+
+def _templates(content_dir: Path, output: Output) -> set[Path]:
     key = (tuple(search_path(content_dir.resolve())), output.template)
     cached = _TEMPLATE_FILES.get(key)
     if cached and all(_mtime(f) == t for f, t in cached[1].items()):
@@ -158,11 +166,23 @@ def _referenced(content_dir: Path, output: Output) -> set[Path]:
 
 def asset(folders: list[Path], name: str) -> str:
     """``file:`` URL of a stylesheet or font, the clinic's own copy first."""
+    return _asset_file(folders, name).as_uri()
+
+
+def _asset_file(folders: list[Path], name: str) -> Path:
     for folder in folders:
         candidate = folder / name
         if candidate.is_file():
-            return candidate.resolve().as_uri()
+            return candidate.resolve()
     raise jinja2.TemplateNotFound(name)
+
+
+def blocks_stylesheet(folders: list[Path], body: str) -> str | None:
+    """``file:`` URL of blocks.css for a document whose body is ``body``, or None when it needs none:
+    the body has nothing the bundled stylesheet styles (``blocks.styled``). A clinic's own
+    blocks.css is always linked: it may style anything."""
+    sheet = _asset_file(folders, BLOCKS_CSS)
+    return sheet.as_uri() if blocks.styled(body) or sheet != (BUNDLED / BLOCKS_CSS).resolve() else None
 
 
 @jinja2.pass_context
