@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.dialect import NEVER_END
-from . import panels, trifold
+from . import panels, resume, trifold
 from .breaks import source_of, with_break_class
 
 # The sentence-break pass -----------------------------------------------------------------
@@ -43,7 +43,14 @@ from .breaks import source_of, with_break_class
 # When breaks alone cannot end every panel at a sentence's end, the same is tried with the
 # article's leading a step tighter (LEADING_STEPS, 1.5% then 3%: a 40-line panel gains about
 # a line); failing that, the fewest mid-sentence panels at the design's leading. At most
-# MAX_LAYOUTS layouts in all: on the seed, 5.
+# MAX_LAYOUTS layouts in all: on the seed, 3 (its own and two fixes; bench/trials.py counts them).
+#
+# Each trial is a layout of its whole HTML, and the last one is the PDF's. It is made from the
+# layout it fixes (``resume``): the cover and back pages, which a fix in the article cannot
+# change, are kept as they were when their HTML and styles are the same (``_unchanged`` and
+# resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
+# pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
+# other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
 #
 # The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
 # PDF is written once, from the chosen layout, never from one thrown away. The choice is kept
@@ -236,7 +243,7 @@ def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
 def _options(layout: Layout, page: int) -> list[str]:
     """Ways to end ``page`` at a sentence's end, best first."""
     para = layout.lines[page][-1].element
-    root = layout.document.pages[0]._page_box.children[0].element
+    root = layout.document._html.etree_element  # its own tree's (a resumed trial keeps pages of another)
     options = _splits(layout, page, para, root)[:OPTIONS_PER_PANEL - 1]
     move = _move(layout, page, para, root)
     return options + ([move] if move else [])
@@ -251,10 +258,12 @@ class _Trials:
         self.left = budget
         self.made: dict[str, Layout | None] = {}
 
-    def lay_out(self, text: str) -> Layout | None:
+    def lay_out(self, text: str, parent: Layout | None = None) -> Layout | None:
+        """``text`` laid out and measured; resumed from ``parent``'s pages where its fix cannot
+        change them (``resume``)."""
         if text not in self.made:
             self.left -= 1
-            self.made[text] = _lay_out(text, self.like, self.options)
+            self.made[text] = _lay_out(text, self.like, self.options, parent)
         return self.made[text]
 
 
@@ -270,7 +279,7 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
     for text in _options(layout, page):
         if trials.left <= 0 and text not in trials.made:
             break
-        candidate = trials.lay_out(text)
+        candidate = trials.lay_out(text, layout)
         if candidate is None:
             break  # it overflows; the options after it push still more text on, so they would too
         if page in candidate.problems:
@@ -286,23 +295,66 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
     return best
 
 
-def _lay_out_like(text: str, like: Any, options: dict[str, Any]) -> Any:
+def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout | None = None) -> Any:
     """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
-    without writing a PDF; WeasyPrint's messages about it are the first layout's."""
+    without writing a PDF; WeasyPrint's messages about it are the first layout's. With
+    ``parent`` (the layout ``text`` fixes), its cover and back pages are kept when the fix
+    cannot have changed them (``_unchanged``, ``resume``)."""
     from weasyprint import HTML
 
+    kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
+    keep = _unchanged(parent, text) if kept is not None and parent is not None else frozenset()
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
-        return HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-            font_config=like.font_config, **options)
+        try:
+            with resume.recording(kept if keep else None, keep) as plan:
+                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+                    font_config=like.font_config, **options)
+        except resume.Unkept:  # a page kept would have missed what the one before left it: in full
+            with resume.recording() as plan:
+                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+                    font_config=like.font_config, **options)
     finally:
         logger.disabled = disabled
+    setattr(document, KEPT_ATTRIBUTE, plan.record)
+    return document
 
 
-def _lay_out(text: str, like: Any, options: dict[str, Any]) -> Layout | None:
+def _lay_out(text: str, like: Any, options: dict[str, Any], parent: Layout | None = None) -> Layout | None:
     """Lay ``text`` out as ``like`` was and measure it (``_lay_out_like``)."""
-    return _measure(text, _lay_out_like(text, like, options))
+    return _measure(text, _lay_out_like(text, like, options, parent))
+
+
+KEPT_ATTRIBUTE = "_brochure_kept"  # on a layout: what a trial resumed from it needs (resume.Kept)
+
+
+def _recorded(lay_out: Callable[[str], Any]) -> Callable[[str], Any]:
+    """The build's ``lay_out``, its layouts recorded for the trials resumed from them."""
+
+    def recorded(text: str) -> Any:
+        with resume.recording() as plan:
+            document = lay_out(text)
+        setattr(document, KEPT_ATTRIBUTE, plan.record)
+        return document
+
+    return recorded
+
+
+def _unchanged(parent: Layout, text: str) -> frozenset[int]:
+    """The pages of ``parent`` that ``text`` leaves as they are, by its HTML: the cover, when
+    everything before the article (the head included) is the same text, and the back panel,
+    when everything from it on is; each only when it is a page of its own."""
+    parts = [trifold.page_parts(page) for page in parent.document.pages]
+    keep = set()
+    for marker, index, part in (('data-part="article"', 0, "cover"), ('data-part="back"', len(parts) - 1, "back")):
+        if text.count(marker) != 1 or parent.text.count(marker) != 1 or not parts or parts[index] != [part]:
+            continue
+        mine, theirs = text.index(marker), parent.text.index(marker)
+        same = text[:mine] == parent.text[:theirs] if part == "cover" else text[mine:] == parent.text[theirs:]
+        if same and sum(part in found for found in parts) == 1:
+            keep.add(index)
+    return frozenset(keep)
 
 
 def _tighter(text: str, document: Any, factor: float) -> str | None:
@@ -352,6 +404,7 @@ def sentence_breaks(options: dict[str, Any]) -> Choose:
     """
 
     def choose(text: str, lay_out: Callable[[str], Any]) -> tuple[str, Any]:
+        lay_out = _recorded(lay_out)
         key = hashlib.sha256(f"{sorted(options.items())!r}\0{text}".encode()).hexdigest()
         if key in _CHOSEN:
             chosen, files = _CHOSEN[key]

@@ -126,6 +126,7 @@ def fill(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[str, 
     pages = _article_pages(document)
     if not pages or len(pages) >= 4 or not _fits(document):
         return text, document
+    lay_out = _once(lay_out, {text: document})
     width = min(document.pages[i].width for i in pages)  # the narrower panel's
     if sum(opens for _, _, opens in _blocks(_tall(text, lay_out, 1, width), 0)) >= 4:  # the intro and sections
         for step in reversed(range(len(STEPS))):
@@ -142,6 +143,22 @@ def fill(text: str, document: Any, lay_out: Callable[[str], Any]) -> tuple[str, 
             balanced = _balance(candidate, lay_out, 3, width)
             return balanced if balanced is not None else (candidate, laid)
     return text, document
+
+
+def _once(lay_out: Callable[[str], Any], made: dict[str, Any]) -> Callable[[str], Any]:
+    """``lay_out``, but HTML already laid out (``made``: the document's own) is not laid out again.
+
+    Exact: a layout is a function of its HTML (the same fetcher, fonts and options), and
+    nothing here changes a layout it measures. It happens: with four sections or more, the
+    type step 0 adds no CSS, so its tall layout is the one that counted the sections; and a
+    spread that needs no break is the candidate itself."""
+
+    def cached(html: str) -> Any:
+        if html not in made:
+            made[html] = lay_out(html)
+        return made[html]
+
+    return cached
 
 
 def _tall(text: str, lay_out: Callable[[str], Any], first: int, width: float) -> Any:

@@ -48,6 +48,11 @@ PATCHES = (
           "copied to another folder gives other bytes (picture handouts, the catalog's covers): a "
           "raster picture is named after its bytes instead (render.patches, _image_names)",
           "WeasyPrint names image resources by their data, or by something that is not the absolute path"),
+    Patch("weasyprint.layout:make_all_pages",
+          "each sentence-break fix of a tri-fold is laid out in full, though it cannot change the cover "
+          "and back pages (about 30 ms of 170 a fix): a fix is laid out from the layout it fixes, "
+          "those two pages kept when their HTML, styles and starting state are the same (render.resume)",
+          "WeasyPrint lays out a changed document again from the first page that changed"),
 )
 
 
@@ -158,9 +163,9 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import roles, stylesheets
+    from . import resume, roles, stylesheets
 
-    return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, _image_names]
+    return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names]
 
 
 def install() -> None:

@@ -1,0 +1,267 @@
+"""Resume: a tri-fold trial layout that keeps the cover and back pages its fix cannot change.
+
+The sentence-break search (``flow``) lays out the whole document again for each fix it tries,
+though a fix changes only the article: the cover (about 13% of a layout, a flex column) and the
+back panel come out as they were. WeasyPrint 70 can keep a page already made when the state a
+page starts from is the same (``layout.page.make_all_pages``, for its own repagination); this
+module hands it the pages of the layout the fix was made on (the parent) for those two panels:
+
+- ``recording()``: a layout made within it keeps what a later trial needs (``Kept``): its pages
+  before WeasyPrint's last pass (margin boxes, backgrounds), each page's starting state, the
+  page sizes page 1 set, its styles, and whether anything crosses a page in WeasyPrint's
+  context (footnotes, running elements, target counters, floats broken across a page).
+- ``recording(kept, keep)``: the next layout starts from that state and keeps the pages in
+  ``keep`` (0: the cover; the last: the back) when WeasyPrint finds each one's starting state
+  unchanged, every element on it (and its ancestors) styled by the same declarations, and the
+  parent's context clean. Anything else is laid out afresh, as without this module.
+
+The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
+only calls WeasyPrint's. ``flow`` decides which pages may be kept: only those whose HTML is the same text in both
+documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
+each trial's pages and lines are those of a full layout and the PDFs are the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import copy
+import functools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Kept:
+    """What a layout leaves for a trial resumed from it."""
+
+    pages: list[Any] = field(default_factory=list)  # page boxes before WeasyPrint's last pass
+    page_maker: list[Any] = field(default_factory=list)  # each page's starting state
+    page_sizes: dict[str, Any] = field(default_factory=dict)  # set by page 1 (viewport units)
+    origins: list[tuple[Any, Any]] = field(default_factory=list)  # each page's tree and styles: (root, style_for)
+    clean: bool = False  # nothing in the context crosses from one page to the next
+    reused: frozenset[int] = frozenset()  # the pages this layout kept from its parent's
+    leaves: list[bool] = field(default_factory=list)  # each page left floats or footnotes for the next
+
+
+class Unkept(Exception):
+    """A page was kept that the page before it left boxes for: the layout must be made in full."""
+
+
+@dataclass
+class _Plan:
+    kept: Kept | None  # resume from this layout's pages...
+    keep: frozenset[int]  # ...keeping these
+    record: Kept | None  # and record this layout here
+
+
+_PLAN: contextvars.ContextVar[_Plan | None] = contextvars.ContextVar("brochure_resume", default=None)
+_INSTALLED = False
+_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def recording(kept: Kept | None = None, keep: frozenset[int] = frozenset()) -> Iterator[_Plan]:
+    """Layouts made within record a ``Kept`` (the plan's ``record``); with ``kept``, the first
+    one resumes from it, keeping the pages in ``keep`` that can be kept."""
+    install()  # patches.install() has done it for any render; a layout made on its own too
+    plan = _Plan(kept, keep, Kept())
+    token = _PLAN.set(plan)
+    try:
+        yield plan
+    finally:
+        _PLAN.reset(token)
+
+
+def install() -> None:
+    """Wrap WeasyPrint's ``make_all_pages`` once (it is called by name from ``layout_document``)."""
+    with _LOCK:  # a server's threads: wrapped once, never twice
+        if not _INSTALLED:
+            _wrap()
+
+
+def _wrap() -> None:
+    global _INSTALLED
+    import weasyprint.layout as layout_module
+
+    original = layout_module.make_all_pages
+
+    @functools.wraps(original)
+    def make_all_pages(context: Any, root_box: Any, html: Any, pages: list[Any]) -> Iterator[Any]:
+        plan = _PLAN.get()
+        if plan is None:
+            yield from original(context, root_box, html, pages)
+            return
+        offered: dict[int, tuple[Any, tuple[Any, Any]]] = {}  # kept pages offered: (page box, where it was made)
+        if plan.kept is not None and not pages:  # the first pass of a resumed layout
+            kept, plan.kept = plan.kept, None  # only the first layout within resumes
+            seeded = _seed(context, html, kept, plan.keep)
+            if seeded is not None:
+                pages, keep = seeded
+                offered = {i: (pages[i], kept.origins[i]) for i in keep}
+        footnotes = bool(context.footnotes)  # all of them, before pages take theirs
+        made: list[Any] = []
+        leaves: list[bool] = []  # after each page: floats or footnotes it left for the next
+        for page in original(context, root_box, html, pages):
+            index = len(made)
+            if index in offered and page is offered[index][0] and index and leaves[-1]:
+                raise Unkept(index)  # the page before left it boxes that the page kept never had
+            made.append(page)
+            yield page
+            leaves.append(bool(context.broken_out_of_flow) or bool(context.reported_footnotes))
+        if plan.record is not None:
+            # WeasyPrint yields a page it kept as it was given: the same object.
+            reused = {i: offered[i][1] for i, page in enumerate(made) if i in offered and page is offered[i][0]}
+            _record(plan.record, context, html, made, reused)
+            plan.record.leaves = leaves
+            plan.record.clean = plan.record.clean and not footnotes
+
+    layout_module.make_all_pages = make_all_pages
+    _INSTALLED = True
+
+
+def _detached(page: Any) -> Any:
+    """A copy of a page box as the pages loop leaves it, before ``layout_document``'s last pass
+    replaces its children (margin boxes) and its root's (fixed boxes): a later layout runs
+    that pass on the copy again, and the original stays as its own document drew it."""
+    root, *rest = page.children
+    kept_root = copy.copy(root)
+    kept_root.children = list(root.children)
+    kept = copy.copy(page)
+    kept.children = (kept_root, *rest)
+    return kept
+
+
+def _record(kept: Kept, context: Any, html: Any, pages: list[Any], reused: dict[int, tuple[Any, Any]]) -> None:
+    """What a trial resumed from this layout needs; ``reused``: the pages it kept, and where each
+    was made (a kept page still holds the elements and styles of that document)."""
+    here = (html.etree_element, context.style_for)
+    kept.pages = [_detached(page) for page in pages]
+    kept.origins = [reused.get(i, here) for i in range(len(pages))]
+    kept.reused = frozenset(reused)
+    kept.page_maker = [_state(entry) for entry in context.page_maker]
+    kept.page_sizes = dict(context.style_for.initial_page_sizes)
+    kept.clean = (not context.footnotes and not context.reported_footnotes and not context.broken_out_of_flow
+                  and not any(context.running_elements.values())
+                  and not context.target_collector.counter_lookup_items)
+
+
+def _state(entry: Any) -> Any:
+    resume_at, next_page, right_page, page_state, _ = entry
+    return copy.deepcopy((resume_at, next_page, right_page, page_state))
+
+
+def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int]) -> tuple[list[Any], frozenset[int]] | None:
+    """Start ``context`` from ``kept``'s page states, its pages in ``keep`` to be kept as they
+    are (WeasyPrint keeps one when the state it starts from is unchanged); None when nothing
+    may be kept (then the layout is made as WeasyPrint makes it)."""
+    from weasyprint.layout.page import set_page_type_computed_styles
+
+    if not kept.clean or not kept.pages or len(kept.page_maker) != len(kept.pages) + 1:
+        return None
+    first = context.page_maker[0]
+    if _state(first) != kept.page_maker[0]:
+        return None
+    keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
+                     and not (i and kept.leaves[i - 1])
+                     and _same_styles(kept.origins[i], context, html, kept.pages[i]))
+    if not keep:
+        return None
+    context.page_maker[:] = [
+        (*copy.deepcopy(state), {"content_changed": i not in keep, "pages_wanted": False, "anchors": [],
+                                 "content_lookups": []})
+        for i, state in enumerate(kept.page_maker)]
+    context.page_maker[-1][-1]["content_changed"] = False  # after the last page: nothing to make
+    if 0 in keep:
+        context.style_for.initial_page_sizes.update(kept.page_sizes)  # what page 1 sets
+    for i in sorted(keep):  # the styles of each kept page's type, as making it would set them
+        set_page_type_computed_styles(kept.pages[i].page_type, html, context.style_for)
+    # Copies each time: WeasyPrint's last pass sets the children of the pages it is given, and
+    # the same layout is resumed from again for each option the search tries on it.
+    return [_detached(page) for page in kept.pages], keep
+
+
+def _same_styles(origin: tuple[Any, Any], context: Any, html: Any, page: Any) -> bool:
+    """Whether every element with a box on ``page`` (and each of its ancestors) has the same
+    cascaded declarations in the new document as in the one it was made in (``origin``: its
+    root and styles): then their computed styles are the same, and so is the page. Elements
+    are matched in tree order, from the start before the first one that differs (tag or
+    attributes) and from the end after the last one: a fix inserts or changes elements
+    between, where no kept page has any."""
+    root, style_for = origin
+    old, new = list(root.iter()), list(html.etree_element.iter())
+    same = [(element.tag, dict(element.attrib)) for element in old]
+    mine = [(element.tag, dict(element.attrib)) for element in new]
+    prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
+    suffix = next((n for n, (a, b) in enumerate(zip(reversed(same), reversed(mine))) if a != b), min(len(old), len(new)))
+    order = {element: n for n, element in enumerate(old)}
+    on_page = {box.element for box in page.descendants() if getattr(box, "element", None) is not None}
+    ancestors = _ancestors(root)
+    pairs = {}
+    for element in on_page | {a for e in on_page for a in ancestors.get(e, ())}:
+        index = order.get(element)
+        if index is None:
+            return False
+        if index < prefix:
+            pairs[element] = new[index]
+        elif index >= len(old) - suffix:
+            pairs[element] = new[index + len(new) - len(old)]
+        else:
+            return False  # between the first and the last difference: what the fix changed
+    old_styles, new_styles = _cascaded(style_for, set(pairs)), _cascaded(context.style_for, set(pairs.values()))
+    return all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
+               for element, match in pairs.items())
+
+
+def _ancestors(root: Any) -> dict[Any, list[Any]]:
+    """Each element's ancestors, the root first."""
+    found: dict[Any, list[Any]] = {}
+    todo: list[tuple[Any, list[Any]]] = [(root, [])]
+    while todo:
+        element, above = todo.pop()
+        found[element] = above
+        todo += [(child, [*above, element]) for child in element]
+    return found
+
+
+def _cascaded(style_for: Any, elements: set[Any]) -> dict[Any, dict[str, Any]]:
+    """For each of ``elements``, the declarations that styled it and each of its pseudo-elements
+    (before, after, marker...), by pseudo-element."""
+    found: dict[Any, dict[str, Any]] = {}
+    for (owner, pseudo), style in style_for._computed_styles.items():
+        if owner in elements:
+            found.setdefault(owner, {})[str(pseudo)] = getattr(style, "cascaded", None)
+    return found
+
+
+def _same_declarations(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether two elements' declarations say the same: most values are the very objects of a
+    stylesheet both documents share; the others (a ``<style>`` of each document) by what they say."""
+    if old.keys() != new.keys():
+        return False
+    for pseudo, declarations in old.items():
+        other = new[pseudo]
+        if declarations is None or other is None:
+            if declarations is not other:
+                return False
+            continue
+        if declarations.keys() != other.keys():
+            return False
+        if any(declarations[name] != other[name] and _plain(declarations[name]) != _plain(other[name])
+               for name in declarations):
+            return False
+    return True
+
+
+def _plain(value: Any) -> Any:
+    """``value`` comparable by what it says: CSS tokens (custom properties keep them as parsed,
+    a new object per document) by their text, containers item by item."""
+    if isinstance(value, dict):
+        return sorted((str(key), _plain(item)) for key, item in value.items())
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(item) for item in value)
+    if type(value).__module__.startswith("tinycss2"):
+        return type(value).__name__, value.serialize()
+    return value

@@ -1,0 +1,219 @@
+"""Trials: the layouts the tri-fold's panel filling and sentence-break search make before the PDF.
+
+A short article's panels are filled (``render.panels.fill``) by laying out candidate HTML;
+``fill`` never lays out the same HTML twice (``panels._once``). The sentence-break search
+resumes each fix from the layout it fixes, keeping its cover and back pages (``render.resume``).
+These tests keep the plain search, laying out every HTML it asks for in full, as the reference:
+both must choose the same HTML and write the same bytes, with less layout, also for a clinic's
+own template, styles that make the cover depend on the article, and an article that does not fit.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from brochure.build import Unit, prepare
+from brochure.render import flow, job, panels, pdf, trifold
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _print_job(path: Path) -> job.Job:
+    return next(made for made in prepare(Unit(path, path.name)) if made.output == "print")
+
+
+def _render(made: job.Job, monkeypatch: pytest.MonkeyPatch, memo: bool) -> tuple[bytes, Counter[str]]:
+    """The print PDF and how often each HTML was laid out for it: with ``fill``'s memo, or
+    without it (the reference: every HTML the search asks for laid out anew)."""
+    laid: Counter[str] = Counter()
+    lay_out_like = flow._lay_out_like
+
+    def counted(text: str, like: Any, options: dict[str, Any]) -> Any:
+        laid[text] += 1
+        return lay_out_like(text, like, options)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_CHOSEN", {})  # no choice kept from another test: the search runs
+        patch.setattr(flow, "_lay_out_like", counted)
+        if not memo:
+            patch.setattr(panels, "_once", lambda lay_out, made: lay_out)
+        data = job.render(made).data
+    return data, laid
+
+
+@pytest.mark.parametrize("name", ["short-intro-trifold", "short-trifold"])
+def test_fill_lays_out_no_html_twice_and_writes_the_reference_bytes(name: str, monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    made = _print_job(CORPUS / f"{name}.yaml")
+    reference, reference_laid = _render(made, monkeypatch, memo=False)
+    data, laid = _render(made, monkeypatch, memo=True)
+    assert data == reference, "the memo must not change a byte of the PDF"
+    assert max(laid.values()) == 1, "an HTML was laid out twice"
+    assert made.html not in laid, "the document's own layout is made once, by the build"
+    assert set(laid) == set(reference_laid) - {made.html}
+    # The intro and three sections: fill tries four panels at each type step, and step 0
+    # adds no CSS, so its tall layout is the one that counted the sections.
+    assert sum(reference_laid.values()) - sum(laid.values()) == (1 if name == "short-intro-trifold" else 0)
+
+
+def _own_template(tmp_path: Path) -> Path:
+    """A short handout whose clinic wraps the article in a box of its own and adds a note
+    after it: blocks one level deeper, an extra block in the article's panels."""
+    content = tmp_path / "content.yaml"
+    shutil.copy(CORPUS / "short-intro-trifold.yaml", content)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block article %}<div class="clinic-box">{{ super() }}</div>'
+        '<p class="clinic-note">Ask us about anything in this leaflet.</p>{% endblock %}\n',
+        encoding="utf-8")
+    return content
+
+
+def test_a_clinic_template_of_odd_structure_gets_the_reference_pdf(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _print_job(_own_template(tmp_path))
+    assert "clinic-box" in made.html
+    reference, _ = _render(made, monkeypatch, memo=False)
+    data, laid = _render(made, monkeypatch, memo=True)
+    assert data == reference
+    assert laid and max(laid.values()) == 1, "fill lays out its candidates, each once"
+
+
+def test_an_article_that_does_not_fit_is_left_to_the_overflow_message(tmp_path: Path) -> None:
+    """``fill`` lays nothing out when the article runs past the tri-fold: the build reports it."""
+    content = tmp_path / "content.yaml"
+    text = (CORPUS / "short-trifold.yaml").read_text(encoding="utf-8")
+    long_body = "      " + " ".join(["Wash your hands before you touch the bandage, every time."] * 400) + "\n"
+    content.write_text(text.replace("      Walk in any weekday. No appointment is needed.\n", long_body),
+                       encoding="utf-8")
+    made = _print_job(content)
+    asked: list[str] = []
+    lay_out: Callable[[str], Any] = asked.append  # type: ignore[assignment]
+    from weasyprint import HTML
+
+    document = HTML(string=made.html, base_url=made.content_dir.resolve().as_uri() + "/").render()
+    with pytest.raises(trifold.Overflow):
+        trifold.slots(document)
+    assert panels.fill(made.html, document, lay_out) == (made.html, document)
+    assert asked == []
+
+
+def _seen(document: Any) -> list[list[tuple[str, float, float]]]:
+    """Each page's lines as a reader and the imposition see them: text, left and top."""
+    return [[(flow._line_text(line), round(line.position_x, 3), round(line.position_y, 3))
+             for line in flow._lines(page)] for page in document.pages]
+
+
+def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's search lays out two fixes; each is what the build's own layout of that HTML
+    gives, line for line, with the same mid-sentence panels and the same options. A cheaper
+    trial (a shorter document, a resumed layout) must keep this true."""
+    from weasyprint import HTML
+
+    made = _print_job(Path(__file__).parent.parent / "content.yaml")
+    searched: list[tuple[str, Any]] = []
+    lay_out = flow._lay_out
+
+    def kept(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
+        found = lay_out(text, like, options, parent)
+        searched.append((text, found))
+        return found
+
+    monkeypatch.setattr(flow, "_CHOSEN", {})
+    monkeypatch.setattr(flow, "_lay_out", kept)
+    job.render(made)
+    assert len(searched) == 2, "the seed's search fixes two panels"
+    for text, trial in searched:
+        assert trial is not None
+        like = trial.document
+        full = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+            font_config=like.font_config, **pdf.OPTIONS["print"])
+        measured = flow._measure(text, full)
+        assert measured is not None
+        assert _seen(full) == _seen(trial.document)
+        assert measured.problems == trial.problems
+        for page in trial.problems:
+            assert flow._options(measured, page) == flow._options(trial, page)
+        # Each fix is resumed from the layout it fixes: the cover and the back kept as they were.
+        assert getattr(trial.document, flow.KEPT_ATTRIBUTE).reused == {0, len(full.pages) - 1}
+
+
+def _search_layouts(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: bool = True) -> tuple[bytes, list[Any]]:
+    """The print PDF, and each layout the search made (with the layout it fixed)."""
+    searched: list[Any] = []
+    lay_out = flow._lay_out
+
+    def kept(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
+        found = lay_out(text, like, options, parent if resumed else None)
+        searched.append((text, like, options, parent, found))
+        return found
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "_lay_out", kept)
+        data = job.render(made).data
+    return data, searched
+
+
+@pytest.mark.parametrize("path", ["content.yaml", "examples/bilingual/content.es.yaml"])
+def test_resumed_fixes_write_the_bytes_of_fixes_laid_out_in_full(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _print_job(Path(__file__).parent.parent / path)
+    reference, full = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    assert data == reference
+    assert [text for text, *_ in resumed] == [text for text, *_ in full], "the same fixes, in the same order"
+    for text, like, options, parent, found in resumed:
+        assert getattr(found.document, flow.KEPT_ATTRIBUTE).reused == {0, len(found.document.pages) - 1}
+        # The same layout resumed again (the search tries each option on it): the same pages.
+        again = flow._lay_out(text, like, options, parent)
+        assert again is not None and _seen(again.document) == _seen(found.document)
+
+
+def test_a_cover_styled_by_what_the_article_holds_is_laid_out_again(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clinic's rule that styles the cover by the article's content (here: a break the search
+    adds): the cover cannot be kept, and the PDF is the one laid out in full."""
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
+    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block styles %}{{ super() }}<style>body:has(.panel-break-before) .cover h1 { letter-spacing: 0.05em; }'
+        '</style>{% endblock %}\n', encoding="utf-8")
+    made = _print_job(tmp_path / "content.yaml")
+    reference, _ = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    assert data == reference
+    assert resumed, "the search fixes panels"
+    kept = [getattr(found.document, flow.KEPT_ATTRIBUTE).reused for *_, found in resumed]
+    last = len(resumed[0][-1].document.pages) - 1
+    # The first fix adds the first break: the title is styled otherwise, the cover laid out
+    # again; the next fix's parent has a break already, so its cover is kept as it is.
+    assert kept == [{last}, *[{0, last}] * (len(kept) - 1)]
+
+
+def test_a_clinic_footnote_keeps_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Footnotes are carried from page to page in WeasyPrint's context: with one, each fix is
+    laid out in full, and the PDF is the same."""
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
+    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block article %}<p class="clinic-lead">Read this first.<span style="float: footnote">'
+        'Reviewed by our nurses.</span></p>{{ super() }}{% endblock %}\n', encoding="utf-8")
+    made = _print_job(tmp_path / "content.yaml")
+    reference, _ = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    assert data == reference
+    assert resumed, "the search fixes panels"
+    assert all(getattr(found.document, flow.KEPT_ATTRIBUTE).reused == set() for *_, found in resumed)
