@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,12 +21,13 @@ import jinja2
 
 from . import forked, manifest
 from .content import Brochure, Source
-from .content.described import BrochureList, Failed, load_described
+from .content.described import BrochureList, Failed, images, load_described
 from .discover import content_root
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
-from .render import html, job, labels, pdf, trifold
+from .outputs import KINDS
+from .render import html, job, labels, pdf, separations, trifold
 from .render.assets import BUNDLED
 from .render.glyphs import blank_glyphs, label_glyphs, missing_glyphs
 
@@ -172,6 +174,14 @@ def write_problem(error: OSError, out_dir: Path) -> Problem:
 
 def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     """The unit's brochure, validated and printable, its source, folder, and how messages name it."""
+    brochure, source, content_dir, where = _described(unit)
+    _printable(brochure, source, content_dir, where)
+    return brochure, source, content_dir, where
+
+
+def _described(unit: Unit) -> tuple[Brochure, Source, Path, str]:
+    """The unit's brochure, validated (read once per process: ``described``), its source, folder,
+    and how messages name it; whether its words can be printed is ``_printable``'s to say."""
     described, failed = load_described(unit.path, unit.name)
     if unit.variant in failed:
         raise ContentError(failed[str(unit.variant)])
@@ -181,6 +191,12 @@ def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
     brochure, source = chosen[0]
     content_dir = content_root(unit.path)
     where = f"variant {unit.variant}: " if unit.variant else ""
+    return brochure, source, content_dir, where
+
+
+def _printable(brochure: Brochure, source: Source, content_dir: Path, where: str) -> None:
+    """Raise ``ContentError`` when the theme's font lacks a character the brochure prints, or its
+    language's labels cannot be printed."""
     unprintable = missing_glyphs(brochure, source, html.search_path(content_dir), where, content_dir)
     unprintable += labels.problems(brochure, source, content_dir)  # the words brochure prints, in its language
     if not unprintable:  # theme.font draws every character it says it has, the labels' too
@@ -192,7 +208,6 @@ def validated(unit: Unit) -> tuple[Brochure, Source, Path, str]:
         unprintable += blank_glyphs(brochure, source, content_dir, [text for text, _, _ in printed.values()] + dates)
     if unprintable:
         raise ContentError(unprintable)
-    return brochure, source, content_dir, where
 
 
 def _job(brochure: Brochure, output: html.Output, document: str, content_dir: Path, epoch: int,
@@ -235,16 +250,19 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
     to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
     """
-    brochure, source, content_dir, where = validated(unit)
-    words = labels.load(brochure.lang, content_dir)
-    it = _Building(unit, brochure, source, content_dir, where, words, pdf_paths(brochure, out_dir, unit.variant))
-    result = Result(unit, outputs=dict(it.targets))
+    brochure, source, content_dir, where = _described(unit)
+    targets = pdf_paths(brochure, out_dir, unit.variant)
+    result = Result(unit, outputs=dict(targets))
     book = known if known is not None else manifest.Manifest(out_dir)
-    planned, mistake = _plan_outputs(it, known, force, result)
-    with _beside(it, planned, review) as aside:  # a core left free: the other PDFs and the checks there
+    prepared = _prepare(_Described(unit, brochure, source, content_dir, where, targets), known, force, review)
+    words, planned, mistake, result.skipped, ahead = prepared
+    ahead.keep()
+    it = _Building(unit, brochure, source, content_dir, where, words, targets)
+    # A core left free: the other PDFs and the checks there (none after a mistake: they would not be reported).
+    with _beside(it, planned, review if mistake is None else None) as aside:
         made_all = _render(it, planned, aside)
         if mistake is not None:  # in an output's HTML: raised once the outputs before it rendered
-            raise mistake
+            raise ContentError(mistake)
         rendered, entries = _record(it, book, planned, made_all, result)
         _commit(book, rendered, entries, out_dir)
         result.written = list(rendered)
@@ -252,6 +270,81 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
         if review is not None:
             result.findings = _review(it, result, review, aside)
     return result
+
+
+@dataclass(frozen=True)
+class _Described:
+    """A unit's content as read, before ``_printable`` and its HTML: what ``_prepared`` starts from."""
+
+    unit: Unit
+    brochure: Brochure
+    source: Source
+    content_dir: Path
+    where: str
+    targets: dict[str, Path]
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """What the print PDF's render would work out, worked out before it (by the helper that
+    prepares, while this process imports WeasyPrint): its colour profile deflated
+    (``pdf.deflated_profiles``) and its pictures made CMYK (``separations.made_ahead``)."""
+
+    profiles: dict[bytes, bytes]
+    pictures: dict[tuple[str, str, Path], tuple[bytes, str | None]]
+
+    def keep(self) -> None:
+        """Kept in this process's caches, each by the bytes it was made from."""
+        pdf.known_profiles(self.profiles)
+        separations.keep_ahead(self.pictures)
+
+
+# The unit's labels, the job of each output to render, the problems of the first output whose
+# HTML has a mistake (None: none), the outputs skipped as up to date, and ``_Ahead``.
+Prepared = tuple[labels.Labels, Planned, list[Problem] | None, list[Path], _Ahead]
+
+
+def _prepare(unit: _Described, known: manifest.Manifest | None, force: bool, review: Review | None) -> Prepared:
+    """``_prepared``: in a forked helper while this process imports WeasyPrint (and the checks),
+    when this build may fork one (``forked.allowed``) and has a PDF to render; else here. Each
+    costs about as much as the other, and both must come before the first PDF: at the same time,
+    on two cores, the first PDF starts sooner. A mistake in the content is raised here: the
+    helper does not deliver it, so it is found again, as without a helper."""
+    if job.pooled() or not forked.allowed() or not _stale(unit, known, force):
+        return _prepared(unit, known, force, False)
+    with forked.Beside([partial(_prepared, unit, known, force, True)]) as ahead:
+        if ahead.pid is not None:  # what the rendering needs, meanwhile, and the helpers forked later with it
+            job.imported()
+            if review is not None:
+                import brochure.checks.review  # noqa: F401
+        prepared: Prepared = ahead.result(0)
+    return prepared
+
+
+def _stale(unit: _Described, known: manifest.Manifest | None, force: bool) -> bool:
+    """Whether an output of the unit is to be rendered (not up to date)."""
+    return force or known is None or not all(
+        known.fresh(unit.targets[output.name], manifest.settings_fingerprint(output.name, unit.unit.variant),
+                    unit.unit.path) for output in html.outputs(unit.brochure))
+
+
+def _prepared(unit: _Described, known: manifest.Manifest | None, force: bool, beside: bool) -> Prepared:
+    """The unit checked printable (``_printable``), its labels, and each output's job, as
+    ``_plan_outputs`` plans them: the work between reading the content and rendering; ``beside``
+    (in a helper), also what the print PDF's render would work out (``_Ahead``)."""
+    _printable(unit.brochure, unit.source, unit.content_dir, unit.where)
+    words = labels.load(unit.brochure.lang, unit.content_dir)
+    it = _Building(unit.unit, unit.brochure, unit.source, unit.content_dir, unit.where, words, unit.targets)
+    skipped: list[Path] = []
+    planned, mistake = _plan_outputs(it, known, force, skipped)
+    # The print PDF's output intent deflated (~50 ms) and its pictures made CMYK (the logo: ~70 ms):
+    # then not on the way to the PDF.
+    cmyk = sorted({made.profile for made, _, _ in planned.values()
+                   if beside and made.profile is not None and KINDS[made.output].cmyk})
+    pictures = [unit.content_dir / image for image in images(unit.brochure) if image]
+    ahead = _Ahead(pdf.deflated_profiles(set(cmyk)),
+                   {key: made for profile in cmyk for key, made in separations.made_ahead(pictures, profile).items()})
+    return words, planned, (mistake.problems if mistake is not None else None), skipped, ahead
 
 
 def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Beside:
@@ -265,15 +358,31 @@ def _beside(it: _Building, planned: Planned, review: Review | None) -> forked.Be
         job.imported()  # before the fork: the helper starts with WeasyPrint imported
     if review is not None:  # and with the checks (this process checks the first PDF with them)
         import brochure.checks.review  # noqa: F401
-    tasks: list[Callable[[], object]] = [lambda: [job.render(made) for made in jobs[1:]]]
+    tasks: list[Callable[[], object]] = [partial(_others, it, jobs[1:], review)]
     if review is not None:
         tasks.append(lambda: _content_findings(it, review))
     return forked.Beside(tasks)
 
 
+def _others(it: _Building, jobs: list[job.Job],
+            review: Review | None) -> tuple[list[pdf.Rendered], list[Finding], list[str]]:
+    """A helper's first task: the PDFs after the first, rendered, then with ``review`` checked
+    from their bytes (the findings name the PDFs this process writes from the same bytes); and
+    the outputs whose PDFs were checked."""
+    made = [job.render(one) for one in jobs]
+    if review is None:
+        return made, [], []
+    from .checks.review import pdf_checks
+
+    settings = review.settings or it.brochure.checks
+    checks = pdf_checks(it.brochure, it.source, it.content_dir, {one.output: it.targets[one.output] for one in jobs},
+                        settings, {one.output: rendered.data for one, rendered in zip(jobs, made)})
+    return made, [finding for check in checks for finding in check()], [one.output for one in jobs]
+
+
 def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
-                  result: Result) -> tuple[Planned, ContentError | None]:
-    """The job of each output not up to date (those are ``result.skipped``), up to the first
+                  skipped: list[Path]) -> tuple[Planned, ContentError | None]:
+    """The job of each output not up to date (those are added to ``skipped``), up to the first
     output whose HTML has a mistake, and that mistake."""
     unit, brochure, content_dir, words, targets = it.unit, it.brochure, it.content_dir, it.words, it.targets
     epoch = epoch_for(brochure)
@@ -284,7 +393,7 @@ def _plan_outputs(it: _Building, known: manifest.Manifest | None, force: bool,
         target = targets[output.name]
         settings = manifest.settings_fingerprint(output.name, unit.variant)
         if known is not None and not force and known.fresh(target, settings, unit.path):
-            result.skipped.append(target)
+            skipped.append(target)
             continue
         try:
             document = _html(brochure, output, content_dir, stamp, words)
@@ -304,7 +413,7 @@ def _render(it: _Building, planned: Planned, aside: forked.Beside) -> list[pdf.R
     jobs = [made for made, _, _ in planned.values()]
     try:
         if aside.tasks and jobs:
-            return [job.render(jobs[0]), *aside.result(0)]
+            return [job.render(jobs[0]), *aside.result(0)[0]]
         return job.render_all(jobs)
     except pdf.RenderError as error:
         which = getattr(error, "output", "")  # which PDF: job.render says
@@ -342,19 +451,28 @@ def _commit(book: manifest.Manifest, rendered: dict[Path, bytes], entries: dict[
 
 def _review(it: _Building, result: Result, review: Review, aside: forked.Beside) -> list[Finding]:
     """The findings of the checks on the unit's content and PDFs: ``checks.review.review``'s, or
-    with a helper, the same findings made at the same time: the words' by ``aside``, the first
-    PDF's here, the others' in a helper forked now."""
+    with a helper, the same findings made at the same time: the words' and those of the PDFs it
+    rendered by ``aside``, the others' (the first PDF's) here."""
     from .checks.review import pdf_checks, reported
     from .checks.review import review as check
 
     if len(aside.tasks) < 2:
         return check(it.brochure, it.source, it.content_dir, result.outputs, review.settings, review.today)
     settings = review.settings or it.brochure.checks
-    checked = pdf_checks(it.brochure, it.source, it.content_dir, result.outputs, settings)
-    with forked.Beside(checked[1:]) as others:  # each PDF checked on its own: the first here, the others beside
-        found = checked[0]() if checked else []
-        found += [finding for index in range(len(checked) - 1) for finding in others.result(index)]
-        found += aside.result(1)
+    _, found, beside = aside.result(0)
+    here = pdf_checks(it.brochure, it.source, it.content_dir,
+                      {name: path for name, path in result.outputs.items() if name not in beside}, settings)
+    # The first PDF's checks in two halves at once: its contrast (its pages rendered) in a
+    # helper forked now, the others here; with no helper, all of them here, in one reading.
+    if any(KINDS[name].sheet for name in result.outputs if name not in beside):
+        import pypdfium2  # noqa: F401  # the layout check here renders a sheet's pages too: the helper starts with it
+    with forked.Beside([partial(checked, part="contrast") for checked in here]) as contrasts:
+        if contrasts.pid is None:
+            found = found + [finding for checked in here for finding in checked()]
+        else:
+            found = found + [finding for checked in here for finding in checked(part="rest")]
+            found += [finding for index in range(len(here)) for finding in contrasts.result(index)]
+    found += aside.result(1)
     return reported(found, it.source)
 
 

@@ -2,9 +2,11 @@
 
 A cold build of one handout has a second core idle: the PDFs of a unit render one after the
 other, then their checks run. When the batch leaves a core free (``runner.local`` allows it:
-one unit, and ``--jobs`` 2 or more or none given), the build forks one child after the heavy
-imports and gives it tasks (the email PDF, then the content checks) while this process renders
-the print PDF; then a second child checks the email PDF while this process checks the print PDF.
+one unit, and ``--jobs`` 2 or more or none given), the build (``build.build_unit``) forks a
+child that checks the content printable and lays out its HTML while this process imports
+WeasyPrint; then a child that renders the email PDF and checks it, then the content's words,
+while this process renders the print PDF; then a child that checks the print PDF's contrast
+while this process makes its other checks.
 A forked child starts with everything this process has loaded and read, so the tasks are
 closures: only their results cross back, pickled, in order.
 

@@ -173,3 +173,36 @@ def test_each_stream_is_parsed_once_and_the_backgrounds_are_the_same(
             assert backgrounds(pdf, runs, shared) == alone
         monkeypatch.undo()
         assert shared and len(parsed) == len(set(parsed)), path.name
+
+
+def test_a_pdf_checked_in_two_halves_or_from_its_bytes_gives_the_same_findings(
+        three: tuple[dict[str, Path], list[str]]) -> None:
+    """What a build with a helper does (``build._review``): the contrast half of a PDF's checks
+    in one process, the rest in another, or a PDF checked from the bytes about to be written:
+    each time the findings of one ``check_pdf`` of the file, naming the file."""
+    pdfs, _ = three
+    settings = Checks()
+    for name, path in pdfs.items():
+        whole = check_pdf(path, name, settings)
+        halves = [check_pdf(path, name, settings, part=part) for part in ("contrast", "rest")]
+        assert sorted(halves[0] + halves[1], key=lambda f: f.sort_key()) == whole
+        assert {f.kind for f in halves[0]} <= {"contrast"} and not any(f.kind == "contrast" for f in halves[1])
+        assert check_pdf(path, name, settings, data=path.read_bytes()) == whole
+        assert any(f.file == str(path) for f in whole)
+
+
+def test_the_contrast_half_of_a_pdfs_checks_finds_what_the_whole_finds(tmp_path: Path) -> None:
+    """Pale headings on white (a clinic's own stylesheet): the contrast half reports them, the
+    rest does not, and together they are the findings of one ``check_pdf``."""
+    path = seed_project(tmp_path, ("layout: trifold", "layout: handout"))
+    own = tmp_path / "templates" / "css"
+    own.mkdir(parents=True)
+    css = (Path(__file__).resolve().parent.parent / "templates" / "css" / "email.css").read_text(encoding="utf-8")
+    (own / "email.css").write_text(css + "\nh2 { color: #b8d8e0; }\n", encoding="utf-8")
+    email = build_unit(Unit(path, "content.yaml"), tmp_path / "out").pdf(EMAIL.name)
+    settings = Checks()
+    contrast = check_pdf(email, EMAIL.name, settings, part="contrast")
+    assert contrast and {f.kind for f in contrast} == {"contrast"}
+    assert any("#b8d8e0 text on #ffffff" in f.message for f in contrast), contrast
+    rest = check_pdf(email, EMAIL.name, settings, part="rest")
+    assert sorted(contrast + rest, key=lambda f: f.sort_key()) == check_pdf(email, EMAIL.name, settings)

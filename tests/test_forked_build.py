@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HANG, PYTHON, REPO, seed_project, snapshot
+from conftest import HANG, PYTHON, REPO, seed_project, snapshot, write_minimal
 
 # The CLI as build.py runs it, with job.render wrapped: each render notes "<pid> <main pid>
 # <output>" in RENDER_LOG; with KILL_HELPER set, a render in a helper process kills it; with
@@ -42,6 +42,15 @@ job.render = render
 if os.environ.get("FAIL_FORK"):  # no process to spare, as under a process limit
     def fork():
         raise BlockingIOError(11, "Resource temporarily unavailable")
+    os.fork = fork
+if os.environ.get("FORK_LOG"):  # each helper forked, by its pid
+    forking = os.fork
+    def fork():
+        pid = forking()
+        if pid:
+            with open(os.environ["FORK_LOG"], "a", encoding="utf-8") as log:
+                log.write(f"{{pid}}\\n")
+        return pid
     os.fork = fork
 from brochure import build
 reviewed = build._review
@@ -274,3 +283,42 @@ def test_three_outputs_with_a_helper_give_the_same_pdfs_and_findings(tmp_path: P
     findings = [(folder / f"renders-{name}.log.findings").read_text(encoding="utf-8") for name in ("one", "two")]
     assert findings[0].replace("/one/", "/two/") == findings[1] and "-office.pdf" in findings[1]
     assert len(renders_one) == 3
+
+
+@pytest.mark.parametrize("mistake", ["glyph", "template"])
+def test_a_mistake_found_while_the_helper_prepares_the_html_is_the_same_line_out_untouched(
+        tmp_path: Path, mistake: str) -> None:
+    """With a core to spare, a helper checks that the content can be printed and lays out its
+    HTML while the build imports WeasyPrint. A mistake it meets (a character no font has, a
+    clinic's template that does not parse) is the same line as with --jobs 1, exit 1, the last
+    good PDFs untouched, and no helper left behind."""
+    path = write_minimal(tmp_path / "p")
+    folder, out = path.parent, path.parent / "out"
+    subprocess.run([str(PYTHON), str(REPO / "build.py"), str(path), "--out", str(out), "--jobs", "1"],
+                   cwd=folder, check=True, capture_output=True, timeout=HANG)
+    before = snapshot(out)
+    if mistake == "glyph":
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "title: Ketamine and Your Brain", "title: Ketamine → Your Brain", 1), encoding="utf-8")
+        expected = f"{path}:1: title: ‘→’ (U+2192) cannot be printed"
+    else:
+        (folder / "templates").mkdir()
+        (folder / "templates" / "handout.html").write_text(
+            '{% extends "bundled/handout.html" %}\n{% block contact %}\n{% if %}\n{% endblock %}\n', encoding="utf-8")
+        expected = "templates/handout.html:3: template syntax error: "
+    driver = folder / "driver.py"
+    driver.write_text(DRIVER.format(repo=str(REPO)), encoding="utf-8")
+    errors = []
+    for jobs in ("1", "2"):
+        forks = folder / f"forks{jobs}"
+        result = subprocess.run([str(PYTHON), str(driver), "build", str(path), "--out", str(out), "--jobs", jobs],
+                                cwd=folder, capture_output=True, text=True, timeout=HANG,
+                                env={**os.environ, "RENDER_LOG": str(folder / "log"), "FORK_LOG": str(forks)})
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert snapshot(out) == before
+        helpers = [int(pid) for pid in forks.read_text(encoding="utf-8").split()] if forks.exists() else []
+        assert (len(helpers) == 1) if jobs == "2" else not helpers  # the helper that prepares; none with --jobs 1
+        assert all(_gone(pid) for pid in helpers)
+        errors.append(result.stderr)
+    assert errors[0] == errors[1]
+    assert errors[1].startswith(expected) and errors[1].count("\n") == 2, errors[1]

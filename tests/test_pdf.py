@@ -430,3 +430,23 @@ def test_a_european_shops_3mm_bleed(tmp_path, layout):
     for page in boxes(built.print):
         assert page["TrimBox"][2:] == ((841.89, 595.28) if layout == "trifold" else A4[2:])
         assert page["BleedBox"] == outset(page["TrimBox"], three_mm)
+
+
+def test_a_colour_profile_deflated_ahead_is_the_one_embedded_and_a_missing_one_is_left_to_the_render(
+        tmp_path: Path, handout: Built) -> None:
+    """``pdf.deflated_profiles``: what build's helper works out for the print PDF. It is the
+    stream the PDF embeds (zlib level 9 of the profile's bytes, as pydyf writes it), and it
+    is what a later PDF in this process embeds; a profile that cannot be read is left out."""
+    import zlib
+
+    from brochure.render import pdf
+    from brochure.render.colour import DEFAULT_PROFILE
+
+    ahead = pdf.deflated_profiles({DEFAULT_PROFILE, tmp_path / "missing.icc"})
+    assert list(ahead) == [DEFAULT_PROFILE.read_bytes()]
+    assert zlib.decompress(ahead[DEFAULT_PROFILE.read_bytes()]) == DEFAULT_PROFILE.read_bytes()
+    with pikepdf.open(handout.print) as document:
+        intent = document.Root.OutputIntents[0].DestOutputProfile
+        assert intent.read_raw_bytes() == ahead[DEFAULT_PROFILE.read_bytes()]
+    pdf.known_profiles({b"other profile": b"kept as given"})
+    assert pdf._deflated(b"other profile") == b"kept as given"

@@ -26,18 +26,18 @@ Inked = dict[tuple[int, str], tuple[float, float]]
 INK_DPI = 24  # enough to see a line of 9 pt type, a rule or a QR code
 
 
-def drawn_extents(path: str | Path, pdf: pikepdf.Pdf, pages: Sequence[Sequence[Placed]], safe: float) -> Inked:
+def drawn_extents(path: str | Path | bytes, pdf: pikepdf.Pdf, pages: Sequence[Sequence[Placed]], safe: float) -> Inked:
     """For each area, the lowest and highest point (PDF units) where something is drawn: its
     words, pictures, rules and vector art such as a QR code, from the rendered page
     (pypdfium2), as a reader sees it. A pixel counts when it differs from the area's
     commonest colour (its paper or tint); the area's safe zone (``safe`` points) is left out, so a background
     running to the trim does not count.
 
-    ``path`` is the PDF file, which pdfium reads itself (no copy of it is made in memory);
+    ``path`` is the PDF file, which pdfium reads itself (no copy of it is made in memory), or its bytes;
     ``pdf``, the same file open in pikepdf, gives each page's MediaBox as the other checks read it."""
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(str(path))
+    document = pdfium.PdfDocument(path if isinstance(path, bytes) else str(path))
     found: Inked = {}
     try:
         for index, areas_ in enumerate(pages):

@@ -266,10 +266,11 @@ def _area_of(box: Box, page: list[Area], origin: tuple[float, float] | None = No
 
 
 def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: list[PlacedImage],
-           texts: Texts | None = None, images: Sequence[ImageSource] = ()) -> list[Finding]:
+           texts: Texts | None = None, images: Sequence[ImageSource] = (), data: bytes | None = None) -> list[Finding]:
     """Text cut off or too close to a fold or the trim, text over text, pictures past the trim,
     and inside panels of a tri-fold nearly empty (a note). ``name`` is the PDF's path (findings
-    name it; its pages are rendered from it), ``pdf`` the same file open."""
+    name it; its pages are rendered from it, or from ``data``, its bytes, when given), ``pdf``
+    the same file open."""
     pages = areas(pdf, role)
     found = _Findings(name, texts)
     visible: list[tuple[TextRun, Box]] = []
@@ -293,7 +294,7 @@ def layout(name: str, role: str, pdf: pikepdf.Pdf, runs: list[TextRun], placed: 
             traced = Traced(source.file, source.line, source.key) if source else None
             found.add(area, problem[0], amount=problem[1], traced=traced)
     printed = KINDS[role].sheet  # paper: its panels and pages are looked at for blanks
-    inked = drawn_extents(name, pdf, pages, SAFE) if printed else {}
+    inked = drawn_extents(name if data is None else data, pdf, pages, SAFE) if printed else {}
     short = _short(name, pages, runs, placed, texts, inked) if printed else None
     on_page: dict[int, tuple[list[TextRun], list[PlacedImage]]] = {}  # each area looks at its own page's only
     for run in runs:

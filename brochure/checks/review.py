@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import io
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,6 @@ import pikepdf
 from ..content import Brochure, Checks, Source
 from ..outputs import KINDS
 from .accessibility import alt_text, tagging
-from .contacts import contacts
 from .design import (
     ImageSource,
     backgrounds,
@@ -28,17 +28,11 @@ from .design import (
     type_size,
 )
 from .findings import Finding
-from .languages import language_of
 from .layout import layout
 from .origin import placed
 from .pdfread import read_pages
-from .rarity import knows, rare_words
-from .reading import long_sentences, reading_level
-from .required import required
-from .terms import claims, jargon, load_claims, load_terms
 from .text import text_blocks
 from .traced import Texts
-from .translation import translation
 
 
 def review(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[str, Path],
@@ -57,11 +51,13 @@ def review(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[
 
 
 def pdf_checks(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[str, Path],
-               settings: Checks) -> list[Callable[[], list[Finding]]]:
+               settings: Checks, data: Mapping[str, bytes] | None = None) -> list[partial[list[Finding]]]:
     """``review``'s checks of each PDF, one call each, in ``pdfs``' order: independent of one
-    another, so a build may run them at the same time (``build``'s forked helper)."""
+    another, so a build may run them at the same time (``build``'s forked helper). A PDF whose
+    bytes are in ``data`` (by output kind) is read from them, not from its path."""
     images, texts = content_images(brochure, source, content_dir), Texts(brochure, source)
-    return [partial(check_pdf, path, role, settings, images, texts) for role, path in pdfs.items()]
+    return [partial(check_pdf, path, role, settings, images, texts, (data or {}).get(role))
+            for role, path in pdfs.items()]
 
 
 def reported(found: Sequence[Finding], source: Source) -> list[Finding]:
@@ -75,6 +71,15 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
     """Every finding about the words of ``brochure``: reading level, jargon, claims, required parts,
     each in the brochure's language (``languages``), and for a translation what no longer matches
     its source."""
+    # Imported here: a build's checks of its PDFs (in another process than these) never load them.
+    from .contacts import contacts
+    from .languages import language_of
+    from .rarity import knows, rare_words
+    from .reading import long_sentences, reading_level
+    from .required import required
+    from .terms import claims, jargon, load_claims, load_terms
+    from .translation import translation
+
     settings = settings or brochure.checks
     blocks = list(text_blocks(brochure, source))
     language = language_of(brochure.lang)
@@ -110,20 +115,27 @@ def check_pdfs(pdfs: Mapping[str, Path], settings: Checks, images: Sequence[Imag
 
 
 def check_pdf(path: Path, role: str, settings: Checks, images: Sequence[ImageSource] = (),
-              texts: Texts | None = None) -> list[Finding]:
+              texts: Texts | None = None, data: bytes | None = None, part: str = "all") -> list[Finding]:
     """The findings for one PDF; ``role`` is its output kind's name (``outputs.KINDS``). A kind
     printed on paper (``sheet``) has its pictures checked for resolution; a tagged one its
-    structure tree and alt text. Callable on its own: each PDF is checked independently."""
+    structure tree and alt text. Callable on its own: each PDF is checked independently. With
+    ``data``, the PDF is read from these bytes (those to be written at ``path``, which the
+    findings name). ``part``: ``contrast`` (the text's contrast with its background, whose
+    pages are rendered), ``rest`` (every other check) or ``all``: the two parts of one PDF
+    can be checked at the same time, in two processes, and give ``all``'s findings together."""
     name = str(path)
     kind = KINDS[role]
-    with pikepdf.open(path) as pdf:
+    with pikepdf.open(io.BytesIO(data) if data is not None else path) as pdf:
         parsed: dict[tuple[int, int], list[Any]] = {}  # each stream's operators, parsed once for both
         runs, placed = read_pages(pdf, parsed)
-        findings = layout(name, role, pdf, runs, placed, texts, images)
-        findings += type_size(name, runs, settings) + fonts(name, pdf)
-        if kind.sheet:
-            findings += image_resolution(name, placed, settings, images)
-        if kind.tagged:
-            findings += tagging(name, pdf) + alt_text(name, pdf)
-        findings += contrast(name, runs, backgrounds(pdf, runs, parsed))  # last: it strips the text from ``pdf``
+        findings: list[Finding] = []
+        if part != "contrast":
+            findings += layout(name, role, pdf, runs, placed, texts, images, data)
+            findings += type_size(name, runs, settings) + fonts(name, pdf)
+            if kind.sheet:
+                findings += image_resolution(name, placed, settings, images)
+            if kind.tagged:
+                findings += tagging(name, pdf) + alt_text(name, pdf)
+        if part != "rest":  # last: it strips the text from ``pdf``
+            findings += contrast(name, runs, backgrounds(pdf, runs, parsed))
     return sorted(findings, key=Finding.sort_key)

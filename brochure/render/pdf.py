@@ -200,6 +200,30 @@ def _deflated(raw: bytes) -> bytes:
     return _DEFLATED[raw]
 
 
+def deflated_profiles(profiles: set[Path]) -> dict[bytes, bytes]:
+    """Each profile file's bytes and those bytes deflated, as a PDF embedding it writes them: a
+    build's helper works them out while this process imports WeasyPrint (``known_profiles``).
+    One that cannot be read is left out: the render reads it and says what is wrong, as before."""
+    found = {}
+    for path in sorted(profiles):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        found[raw] = _deflated(raw)
+    return found
+
+
+def known_profiles(deflated: dict[bytes, bytes]) -> None:
+    """Profiles deflated elsewhere (``deflated_profiles``), kept as if deflated here: keyed by
+    the bytes, so a profile that differs when the PDF embeds it is deflated then, as before."""
+    for raw, done in deflated.items():
+        if raw not in _DEFLATED:
+            if len(_DEFLATED) >= _DEFLATED_MAX:
+                _DEFLATED.pop(next(iter(_DEFLATED)))
+            _DEFLATED[raw] = done
+
+
 def _finisher(identifier: str, bleed: float = BLEED_PT) -> Any:
     """Post-process the PDF before it is written: exact bleed box, reproducible XMP id, colour
     profiles deflated once per process (the same bytes as WeasyPrint would write)."""

@@ -11,6 +11,7 @@ An SVG with gradients keeps its colours: WeasyPrint 70 cannot draw CMYK gradient
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -26,11 +27,43 @@ _NAMED = re.compile(r"(?<=[\"':\s])(black|white)(?=[\"';\s])", re.IGNORECASE)
 _ROOT = re.compile(r"<svg\b([^>]*)>", re.IGNORECASE)
 
 
+# Pictures made CMYK in another process (build's helper, ``made_ahead``), by the sha256 of
+# their bytes, their suffix and the profile: the same result as ``for_print`` works out.
+_AHEAD: dict[tuple[str, str, Path], tuple[bytes, str | None]] = {}
+_PRINTABLE = (".svg", ".png", ".jpg", ".jpeg")  # what the print PDF's fetcher makes CMYK
+
+
 def for_print(body: bytes, suffix: str, profile: Path) -> tuple[bytes, str | None]:
     """``body`` made CMYK, with its new content type (None when it is unchanged)."""
+    if _AHEAD:
+        ahead = _AHEAD.get((hashlib.sha256(body).hexdigest(), suffix, profile))
+        if ahead is not None:
+            return ahead
     if suffix == ".svg":
         return svg_cmyk(body, profile), None
     return _raster_cmyk(body, profile), "image/jpeg"
+
+
+def made_ahead(files: list[Path], profile: Path) -> dict[tuple[str, str, Path], tuple[bytes, str | None]]:
+    """``for_print`` of each picture file: what build's helper works out for the print PDF while
+    the build imports WeasyPrint (``keep_ahead``). A file that cannot be read or converted is
+    left out: the render reads it and says what is wrong, as before."""
+    found = {}
+    for file in dict.fromkeys(files):
+        suffix = file.suffix.lower()
+        if suffix not in _PRINTABLE:
+            continue
+        try:
+            body = file.read_bytes()
+            found[(hashlib.sha256(body).hexdigest(), suffix, profile)] = for_print(body, suffix, profile)
+        except Exception:  # the render converts it again, and fails there as before
+            continue
+    return found
+
+
+def keep_ahead(made: dict[tuple[str, str, Path], tuple[bytes, str | None]]) -> None:
+    """Pictures made CMYK elsewhere (``made_ahead``), used by ``for_print`` when the same bytes come."""
+    _AHEAD.update(made)
 
 
 def _ink(hex_colour: str, profile: Path) -> str:
