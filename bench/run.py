@@ -37,7 +37,6 @@ import compileall
 import ctypes
 import ctypes.util
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -642,8 +641,7 @@ def watch_settings() -> dict[str, int | None]:
     """``watch``'s debounce and step (ms), both part of every edit-to-PDF figure."""
     from brochure import watch
 
-    step = re.search(r"\bstep=(\d+)", inspect.getsource(watch))
-    return {"debounce_ms": watch.DEBOUNCE_MS, "step_ms": int(step.group(1)) if step else None}
+    return {"debounce_ms": watch.DEBOUNCE_MS, "step_ms": watch.STEP_MS}
 
 
 def watch_edit(ws: Workspace) -> list[Measurement]:
