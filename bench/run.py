@@ -425,7 +425,7 @@ def render_documents(path: Path, folder: Path) -> list[Document]:
     """The HTML documents ``build_file`` renders for ``path``, computed the same way."""
     brochure = content.load(path, str(path))
     content_dir = path.resolve().parent
-    epoch = build.epoch_for(brochure, path)
+    epoch = build.epoch_for(brochure)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     base_url = content_dir.as_uri() + "/"  # as pdf.render_pdf builds it
     documents = []
