@@ -37,7 +37,6 @@ import compileall
 import ctypes
 import ctypes.util
 import hashlib
-import inspect
 import json
 import os
 import platform
@@ -426,7 +425,7 @@ def render_documents(path: Path, folder: Path) -> list[Document]:
     """The HTML documents ``build_file`` renders for ``path``, computed the same way."""
     brochure = content.load(path, str(path))
     content_dir = path.resolve().parent
-    epoch = build.epoch_for(brochure, path)
+    epoch = build.epoch_for(brochure)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     base_url = content_dir.as_uri() + "/"  # as pdf.render_pdf builds it
     documents = []
@@ -642,8 +641,7 @@ def watch_settings() -> dict[str, int | None]:
     """``watch``'s debounce and step (ms), both part of every edit-to-PDF figure."""
     from brochure import watch
 
-    step = re.search(r"\bstep=(\d+)", inspect.getsource(watch))
-    return {"debounce_ms": watch.DEBOUNCE_MS, "step_ms": int(step.group(1)) if step else None}
+    return {"debounce_ms": watch.DEBOUNCE_MS, "step_ms": watch.STEP_MS}
 
 
 def watch_edit(ws: Workspace) -> list[Measurement]:

@@ -50,8 +50,8 @@ _BUNDLED = "bundled:"
 class Files:
     """Files of a project, by their path relative to its root: (mtime in ns, bytes).
 
-    The mtime goes along because a content file with no ``revised:`` date stamps its PDFs
-    with it: the same bytes need the same date.
+    The mtime goes along so that a worker's copy looks as the client's to what compares
+    modification times (Jinja's template reloading); no PDF byte depends on it.
     """
 
     digest: str

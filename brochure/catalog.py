@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import ContentError
+from .errors import ContentError, Problem
 from .files import write_atomic
 from .outputs import KINDS
 
@@ -69,27 +69,52 @@ def stale(files: list[tuple[Path, str]], outcomes: list[Outcome], out_dir: Path,
     if any(result.written for outcome in outcomes for result in outcome.results) or any(not o.ok for o in outcomes):
         return True
     old = _read(out_dir / "catalog.json")
-    return (old is None or old.today != today.isoformat() or set(old.handouts) != {name for _, name in files}
+    return (old is None or old.today != today.isoformat() or set(old.handouts) != set(catalog_names(files).values())
             or not (out_dir / "index.html").is_file() or not (out_dir / "catalog.pdf").is_file())
+
+
+def catalog_names(files: list[tuple[Path, str]]) -> dict[str, str]:
+    """How the catalog names each handout, by the name it was given on the command line: its
+    path from its project's root, or, for content files of no project, from the folder they
+    all share. Never from the folder the command ran in, nor an absolute path: the catalog
+    is the same whatever folder the project was copied to and wherever the build was run."""
+    from .discover import content_root, real
+
+    if not files:
+        return {}
+    base = Path(os.path.commonpath([content_root(path) for path, _ in files]))
+    shown = {}
+    for path, name in files:
+        file = real(path)
+        shown[name] = file.relative_to(base).as_posix() if file.is_relative_to(base) else name
+    if len(set(shown.values())) != len(shown):  # one file named twice: the names as given tell them apart
+        return {name: name for _, name in files}
+    return shown
 
 
 def _unit_key(name: str, variant: str | None) -> str:
     return f"{name}\0{variant or ''}"
 
 
-def _record(path: Path, name: str, out_dir: Path, today: date) -> dict[str, Any]:
-    """One handout's line of the catalog, from its content (validated, as the build read it)."""
+def _record(path: Path, given: str, name: str, out_dir: Path, today: date) -> dict[str, Any]:
+    """One handout's line of the catalog, from its content (validated, as the build read it
+    under the name ``given``); ``name`` is the catalog's name for it (``catalog_names``)."""
+    from dataclasses import replace
+
     from .build import pdf_paths
     from .content.described import load_described
     from .discover import content_root
     from .render.typeface import files as theme_files
 
+    def said(problems: list[Problem]) -> list[str]:  # the file named as the catalog names it
+        return [str(replace(p, file=name) if p.file == given else p) for p in problems]
+
     try:
-        described, failed = load_described(path, name)
+        described, failed = load_described(path, given)
     except ContentError as error:
-        return {"file": name, "error": [str(p) for p in error.problems], "locations": [], "failed": []}
+        return {"file": name, "error": said(error.problems), "locations": [], "failed": []}
     record: dict[str, Any] = {"file": name, "error": [], "locations": [], "unit_keys": [],
-                              "failed": [{"id": variant.replace("#", "row "), "problems": [str(p) for p in problems]}
+                              "failed": [{"id": variant.replace("#", "row "), "problems": said(problems)}
                                          for variant, problems in failed.items()]}
     for variant, brochure, _ in described:
         paths = pdf_paths(brochure, out_dir, variant)  # the outputs the handout asks for, whichever they are
@@ -189,13 +214,15 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
     today = today or date.today()
     old = _read(out_dir / "catalog.json") or Catalog(today.isoformat())
     catalog = Catalog(today.isoformat())
+    names = catalog_names(files)
     # Without the file and line: the same finding in each location's PDFs counts once.
-    fresh = {_unit_key(r.unit.name, r.unit.variant): [[f.kind, f.severity, f"{f.key}: {f.message}" if f.key else f.message]
-                                                      for f in r.findings]
+    fresh = {_unit_key(names.get(r.unit.name, r.unit.name), r.unit.variant):
+             [[f.kind, f.severity, f"{f.key}: {f.message}" if f.key else f.message] for f in r.findings]
              for outcome in outcomes for r in outcome.results}
     written: list[Path] = []
-    for path, name in files:
-        record = _record(path, name, out_dir, today)
+    for path, given in files:
+        name = names[given]
+        record = _record(path, given, name, out_dir, today)
         keys = record.pop("unit_keys", [])
         for key in keys:
             if key in fresh or key in old.units:
@@ -220,7 +247,7 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
                 record["thumbnail"], record["thumbnail_of"] = target.relative_to(out_dir).as_posix(), digest
                 written.append(target)
         catalog.handouts[name] = record
-    _link_translations(files, catalog.handouts)
+    _link_translations([(path, names[given]) for path, given in files], catalog.handouts)
     write_atomic(out_dir / "catalog.json", (json.dumps(
         {"format": FORMAT, "today": catalog.today, "handouts": catalog.handouts, "units": catalog.units},
         indent=1, sort_keys=True) + "\n").encode())
@@ -340,6 +367,11 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
                                 theme_families=families, **common)
     from weasyprint import HTML
 
+    from .render import patches
+
+    # The same WeasyPrint as the handouts', whether or not this process rendered one: the
+    # covers' resource names come from their bytes, never from where out/ is.
+    patches.install()
     data = HTML(string=printable, base_url=out_dir.resolve().as_uri() + "/").write_pdf()
     return page, bytes(data)
 

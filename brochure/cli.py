@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import errno
 import json
 import sys
 from pathlib import Path
@@ -382,6 +383,11 @@ def _unknown_command(word: str) -> str | None:
     return f"{_prog()}: '{word}' is not a command or a content file; {hint}the commands are: {', '.join(COMMANDS)}"
 
 
+# A write refused for want of room: no space left, a quota reached, or a file larger than
+# the system allows (EFBIG: a size limit, as ``ulimit -f`` sets). Never brochure's bug.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -414,6 +420,12 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return 1
     except OSError as error:
+        if error.errno in _DISK_FULL:  # the machine's to fix, wherever it was found: one line
+            out = getattr(args, "out", None) or "out"
+            where = f" {error.filename}" if error.filename else ""
+            print(f"cannot write{where}: the disk is full ({error.strerror or error}); free some space and run "
+                  f"it again: nothing half-made was written, the PDFs in {out} are whole", file=sys.stderr)
+            return 1
         # A file or folder to write that is not usable: the user's to fix, not a bug. An
         # error that names no file is not one of those: it keeps its traceback.
         if error.filename is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -122,6 +123,37 @@ def locked(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing releases the lock
+
+
+class NotAFile(OSError):
+    """A name that leads to a pipe, a device or a socket, not to a file's bytes."""
+
+    def __str__(self) -> str:  # the words alone: messages name the file as the user wrote it
+        return str(self.strerror)
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of the file ``path`` names (links followed); ``NotAFile`` when it is no
+    regular file, other ``OSError``s as ``open`` raises them.
+
+    Why: opening a named pipe (mkfifo) for reading waits for a writer, forever, and a link
+    to /dev/zero reads without end; a build must say so in one line instead. The file is
+    opened without waiting (``O_NONBLOCK``, which changes nothing for a regular file) and
+    read only once it is known to be one.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise NotAFile(errno.EINVAL, "it is a pipe, a device or a socket, not a file", str(path))
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return file.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def file_hash(path: Path) -> str:

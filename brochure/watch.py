@@ -5,32 +5,42 @@ Python start and a WeasyPrint import. A broken save is reported and the watch go
 the last good PDFs stay in place because a failed build writes nothing.
 
 The first edit is the one staff notice. On an up-to-date folder the first build renders
-nothing, so while staff read the start message a thread (``_Warm``) starts two worker
-processes, which render the first handout's PDFs once and throw them away (WeasyPrint,
-fonts and stylesheets loaded), and meanwhile validates it here and checks its words (the
-checks' lists and dictionary loaded). From then on each edit's print and email PDFs render
-at the same time, one per core (``render.job``); they are written, and then checked, here.
+nothing, so while staff read the start message (``_warm_up``) two worker processes start
+(``render.lanes``, forked from this process once it has imported WeasyPrint), each warming
+up by rendering its own kind of the first handout's PDFs once (print in one, email in the
+other), and meanwhile this process validates that handout and checks its words (the checks'
+lists and dictionary loaded). From then on each edit's print and email PDFs render at the
+same time, each in the worker that is warm for it; they are written, and then checked, here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .content import IMAGE_TYPES
 from .render.assets import BUNDLED
 from .runner import Outcome, run
 from .settings import Settings
 
-DEBOUNCE_MS = 120  # long enough to join an editor's write-and-rename into one change
+if TYPE_CHECKING:
+    from .render.lanes import Lanes
+
+# How watchfiles groups changes: it looks every STEP_MS and yields once a look found nothing
+# new (so 1 to 2 steps after a save), or DEBOUNCE_MS after the first change however many come.
+# A save that renames its new file into place (most editors, ``os.replace``) is one change:
+# the file appears whole. The one gap an editor leaves is vim's, which renames the old file
+# away before it writes the new one: a short step could yield in between, so a file reported
+# gone is waited for (``_back``) before the build.
+DEBOUNCE_MS = 120
+STEP_MS = 10
 
 
 def watched_folders(files: list[tuple[Path, str]]) -> list[Path]:
@@ -167,13 +177,13 @@ def rebuilds(files: list[tuple[Path, str]], settings: Settings, stop: threading.
     keep = _relevant(settings.out_dir, _templates(folders))
     seen = _state(folders, keep)
     first = _guarded(files, settings)
-    warm = _Warm(files)
+    lanes = None
     try:
         yield first
-        warm.start()  # while the start message is read
+        lanes = _warm_up(files, settings, stop)  # while the start message is read
         yield from _changes(files, replace(settings, force=False), folders, seen, stop, discover)
     finally:
-        warm.stop()
+        _stop(lanes)
 
 
 def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Path],
@@ -194,7 +204,7 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
 
         first = True
         try:
-            for changes in watch(*folders, watch_filter=changed, recursive=False, debounce=DEBOUNCE_MS, step=30,
+            for changes in watch(*folders, watch_filter=changed, recursive=False, debounce=DEBOUNCE_MS, step=STEP_MS,
                                  rust_timeout=CATCH_UP_MS, yield_on_timeout=True, stop_event=stop,
                                  raise_interrupt=False):
                 if not changes and not first:
@@ -212,6 +222,7 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
                         folders = now
                         break  # watch the new set; its first look rebuilds if a file changed
                 if missed or any(keep(change, path) for change, path in changes):
+                    _back(changes, keep)
                     seen = _state(folders, keep)
                     yield _guarded(files, settings)
             else:
@@ -220,8 +231,22 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
             folders = _folders(files)
 
 
-# One build at a time in this process: the warm-up's and the edits' (WeasyPrint's fonts,
-# the caches of stylesheets and of validated content are shared).
+def _back(changes: set[tuple[Any, str]], keep: Callable[[object, str], bool]) -> None:
+    """Wait, at most DEBOUNCE_MS, for each relevant file reported gone to be there again: an
+    editor that moves the old file away, then writes the new one, is saving it, not removing
+    it; the build then reads the new file instead of saying it is missing. A file really
+    removed is built without after that wait."""
+    from watchfiles import Change
+
+    gone = [Path(path) for change, path in changes if change == Change.deleted and keep(change, path)]
+    deadline = time.monotonic() + DEBOUNCE_MS / 1000
+    while gone and time.monotonic() < deadline:
+        time.sleep(0.005)
+        gone = [path for path in gone if not path.exists()]
+
+
+# One build at a time in this process: the warm-up's and the edits' (the caches of templates
+# and of validated content are shared, and so are the lanes).
 _BUILDING = threading.Lock()
 
 
@@ -251,89 +276,54 @@ def _first_unit(files: list[tuple[Path, str]]) -> Any:
     return None
 
 
-def _warm_here(unit: Any) -> None:
-    """This process's share of the warm-up: the content validated and laid into its HTML,
-    WeasyPrint imported, and the checks run on the words (their word lists and dictionary
-    loaded). A mistake in the content (or a bug) is not reported here: the next build does."""
-    with contextlib.suppress(Exception):
-        from .build import prepare, validated
-        from .checks.review import check_content
-        from .render.job import imported
+def _warm_up(files: list[tuple[Path, str]], settings: Settings, stop: threading.Event | None) -> Lanes | None:
+    """Start the lanes of warm workers that render each edit's PDFs (``render.lanes``), warm
+    them up with the first handout's PDFs, rendered and thrown away, and meanwhile warm this
+    process: that handout validated and laid into its HTML, and when builds are checked, its
+    words and the PDFs an earlier build left checked (the checks' word lists, dictionary,
+    colour transforms and PDF reader loaded). None when there is no handout to warm up with.
 
-        imported()  # WeasyPrint, for an edit made before the workers are warm
-        prepare(unit)
-        brochure, source, _, _ = validated(unit)
-        check_content(brochure, source)
+    Done before the watch begins, in the thread that runs it: a save made meanwhile is found
+    by the watch's first look. In ``watch`` that thread is the process's only one, so the
+    lanes are forked, with WeasyPrint imported here first; they start warming at once, and
+    an edit's job waits in its lane for that lane's warm-up, never for another's. A mistake
+    in the content (or a bug) is not reported here: the next build does."""
+    from .build import pdf_paths, prepare, validated
+    from .checks.review import check_content, review
+    from .render import job, lanes
+
+    unit = _first_unit(files)
+    if unit is None or (stop is not None and stop.is_set()):
+        return None
+    started = None
+    try:
+        with _BUILDING:
+            if lanes.single_threaded():
+                with contextlib.suppress(Exception):
+                    job.imported()  # before the fork: the lanes start with WeasyPrint
+            started = lanes.start(WORKERS)
+            job.render_in(started)
+            with contextlib.suppress(Exception):
+                jobs = prepare(unit)
+                if started is not None:
+                    started.warm(jobs)
+                if settings.check:
+                    brochure, source, content_dir, _ = validated(unit)
+                    pdfs = pdf_paths(brochure, settings.out_dir, unit.variant)
+                    if all(pdf.is_file() for pdf in pdfs.values()):
+                        review(brochure, source, content_dir, pdfs)
+                    else:
+                        check_content(brochure, source)
+    except BaseException:  # Ctrl-C while warming up
+        _stop(started)
+        raise
+    return started
 
 
-def _warm_worker(unit: Any) -> None:
-    """A worker's start: Ctrl-C is the watcher's to handle, and the worker ends with the
-    watcher however it ends (killed too); then the first handout's PDFs rendered once and
-    thrown away (without the tri-fold's sentence-break search: an edit's HTML is new anyway)."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    from .build import prepare
+def _stop(lanes: Lanes | None) -> None:
+    """Back to rendering here; the lanes' workers are stopped at once, warm or busy."""
     from .render import job
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=lambda: (wait([parent.sentinel]), os._exit(0)), daemon=True).start()
-    with contextlib.suppress(Exception):
-        for one in prepare(unit):
-            job.render(one, search=False)
-
-
-class _Warm(threading.Thread):
-    """Starts a pool of workers that warm themselves, warms this process meanwhile (under
-    ``_BUILDING``), and once every worker is warm renders each edit's PDFs on the pool."""
-
-    def __init__(self, files: list[tuple[Path, str]]) -> None:
-        super().__init__(name="brochure-warm-up", daemon=True)
-        self.files = files
-        self.pool: ProcessPoolExecutor | None = None
-        self.stopped = threading.Event()
-        self.lock = threading.Lock()
-
-    def run(self) -> None:
-        # The workers inherit this thread's signal mask: Ctrl-C reaches the watcher alone.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        unit = _first_unit(self.files)
-        if unit is None:
-            return
-        from multiprocessing import get_context
-
-        from .render import job
-
-        with self.lock:  # spawn, not fork: this process runs threads (this one, the watcher's)
-            if self.stopped.is_set():
-                return
-            self.pool = ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn"), initializer=_warm_worker,
-                                            initargs=(unit,))
-            started = [self.pool.submit(os.getpid) for _ in range(WORKERS)]
-        with _BUILDING:
-            if not self.stopped.is_set():
-                _warm_here(unit)
-        try:
-            for future in started:  # each done once its worker has warmed up
-                future.result()
-        except Exception:
-            return  # a worker could not start: PDFs render here, in turn, as before
-        with self.lock:
-            if not self.stopped.is_set():
-                job.render_in(self.pool)
-
-    def stop(self) -> None:
-        """Back to rendering here; the workers are stopped at once, warm or not."""
-        from .render import job
-
-        with self.lock:
-            self.stopped.set()
-            pool, self.pool = self.pool, None
-        if pool is None:
-            return
+    if lanes is not None:
         job.render_in(None)
-        for process in list(getattr(pool, "_processes", {}).values()):  # no public way before Python 3.14
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        lanes.stop()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
-from conftest import HANG, MINIMAL, PYTHON, REPO, busy_cores, run_main, snapshot, without_check_summary, write_minimal
+from conftest import HANG, MINIMAL, PYTHON, REPO, busy_cores, run_main, seed_project, snapshot, without_check_summary, write_minimal
 
 BUNDLED = REPO / "templates"
 SLUG = "ketamine-and-your-brain"  # MINIMAL's title as a slug
@@ -399,6 +399,52 @@ def test_watch_rebuilds_and_survives_a_broken_save(tmp_path):
         assert not any("Traceback" in line for line in err_lines), "\n".join(err_lines)
     finally:
         watched.close()
+
+
+def test_an_edit_under_watch_gives_the_bytes_of_a_cold_build(tmp_path, monkeypatch):
+    """The PDFs ``watch`` writes after an edit, rendered in its warm worker processes (the print
+    PDF with its sentence-break search), are those a fresh ``build`` of the same content
+    writes, byte for byte; and the workers are ``watch``'s own children, gone with it."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    folder = tmp_path / "clinic"
+    content = seed_project(folder)  # the seed: a tri-fold
+    out = folder / "out"
+    watched = Watched(folder, "content.yaml", "--out", "out")
+    try:
+        watched.until("the first build", lambda: watched.waits() >= 1, time.monotonic() + HANG)
+        pdfs = sorted(out.glob("*.pdf"))
+        assert [p.name.rsplit("-", 1)[1] for p in pdfs] == ["email.pdf", "print.pdf"]
+        watched.until("the two render workers", lambda: len(_children(watched.proc.pid)) == 2,
+                      time.monotonic() + HANG)
+        before = {pdf: pdf.read_bytes() for pdf in pdfs}
+        waits = watched.waits()
+        save(content, content.read_text(encoding="utf-8").replace("for pain and depression",
+                                                                 "for pain, depression and more"))
+        watched.until("both PDFs rebuilt", lambda: watched.waits() > waits
+                      and all(pdf.read_bytes() != old for pdf, old in before.items()), time.monotonic() + HANG)
+        cold = subprocess.run([str(PYTHON), str(REPO / "build.py"), str(content), "--out", str(tmp_path / "cold")],
+                              capture_output=True, text=True, timeout=HANG)
+        assert cold.returncode == 0, cold.stderr
+        for pdf in pdfs:
+            assert pdf.read_bytes() == (tmp_path / "cold" / pdf.name).read_bytes(), f"{pdf.name} differs"
+        workers = _children(watched.proc.pid)
+        watched.proc.send_signal(signal.SIGINT)
+        assert watched.proc.wait(timeout=HANG) == 0
+        deadline = time.monotonic() + HANG
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a render worker outlived watch"
+    finally:
+        watched.close()
+
+
+def _children(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children (Linux), none once it has ended."""
+    try:
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
 
 
 # --- 5. variants ---------------------------------------------------------------------------

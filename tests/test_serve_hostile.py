@@ -307,6 +307,34 @@ def test_watch_out_dot_rebuilds_on_a_save_and_not_on_its_own_output(tmp_path: Pa
         _rebuilt(counted, 3, "a rebuild after the logo changed")
 
 
+def test_a_save_that_moves_the_old_file_away_first_builds_the_new_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """vim's save: the old file renamed to a backup, then the new one written. The file is
+    missing in between, for longer than watchfiles waits for quiet: the build still waits
+    for the new file, rather than building (and saying the file is missing) in the gap."""
+    content = write_minimal(tmp_path / "site")
+    seen: list[bool] = []
+
+    def run(*args: Any, **kwargs: Any) -> list[Any]:
+        seen.append(content.is_file())
+        return []
+
+    monkeypatch.setattr(watch_module, "run", run)
+    monkeypatch.setattr(watch_module, "_warm_up", lambda *args: None)  # no worker processes: not tested here
+    monkeypatch.setattr(watch_module, "DEBOUNCE_MS", HANG * 1000)  # a save, however slow, is waited for
+    with watching(content, tmp_path / "out", seen):  # type: ignore[arg-type]
+        text = content.read_text()
+        content.write_text(text.replace("Two to three", "Two"))  # once rebuilt, the watch is running
+        _rebuilt(seen, 2, "a rebuild after a plain save")  # type: ignore[arg-type]
+        content.rename(content.with_name("content.yaml~"))
+        time.sleep(0.3)  # many watchfiles steps: the file's going is reported
+        content.write_text(text.replace("Two to three", "Three"))
+        content.with_name("content.yaml~").unlink()
+        _rebuilt(seen, 3, "a rebuild after the save")  # type: ignore[arg-type]
+        time.sleep(0.3)
+    assert all(seen), f"a build ran while the content file was missing: {seen}"
+
+
 @pytest.mark.parametrize("name", ["images", "templates"])
 def test_a_folder_made_after_watch_started_is_watched(tmp_path: Path, counted: list[float], name: str) -> None:
     content = write_minimal(tmp_path / "site")

@@ -112,7 +112,7 @@ def location_keys(data: dict[str, Any]) -> set[str]:
     return {str(k) for k in items} if isinstance(items, dict) else set()
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
     """An address typed on several lines, as it reads in a sentence: "1 Main St, Suite 2"."""
     lines = [line.strip().rstrip(",") for line in value.splitlines() if line.strip()]
     return ", ".join(lines)
@@ -132,7 +132,7 @@ def _markdown_value(name: str, value: str) -> str:
     """A field's value as Markdown: escaped, and a link when it is a phone, email or website."""
     from .model import valid_email, valid_phone, valid_website
 
-    shown = escape_markdown(_one_line(value))
+    shown = escape_markdown(one_line(value))
     try:
         if name == "clinic.phone" and not _PHONE_TEXT.fullmatch(valid_phone(value)):
             return f"[{shown}](<{_tel(value)}>)"
@@ -211,7 +211,7 @@ def substitute(data: dict[str, Any], locate: Locate, known: list[str], variant: 
                     file, line, key = locate(path, match.string, match.start())
                     problems.append(Problem(file, line, key, _missing(name, variant)))
                 return match.group(0)
-            return _markdown_value(name, value) if markdown else _one_line(value)
+            return _markdown_value(name, value) if markdown else one_line(value)
 
         data = _set(data, path, FIELD.sub(replace, text))
     return data, problems

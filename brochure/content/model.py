@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from ..discover import followed
+from ..files import read_regular
 from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
 from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font, svg_fonts
@@ -45,6 +46,9 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
     if not resolved.is_relative_to(root.resolve()):
         raise ValueError(f"'{value}' is outside {where}; copy {what} into that folder")
     if not resolved.is_file():
+        if resolved.exists():  # a folder, a pipe, a device: nothing to read, or reading it would never end
+            raise ValueError(f"'{value}' is {'a folder' if resolved.is_dir() else 'a pipe, a device or a socket'}, "
+                             f"not a file; save {what} in {where} as an ordinary file")
         raise ValueError(f"no file '{value}' in {where}")
     if resolved.suffix.lower() not in suffixes:
         raise ValueError(f"'{value}' is not {kind}; use " + ("a PNG, JPEG or SVG file" if kind == "an image" else kind))
@@ -106,7 +110,7 @@ def _print_profile(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
     relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)",
                           (info.context or {}).get("where", "the content's folder"))
-    header = (root / relative).read_bytes()[:40]
+    header = read_regular(root / relative)[:40]
     if len(header) < 40 or header[36:40] != b"acsp":
         raise ValueError(f"'{value}' is not an ICC profile; ask the print shop for its .icc file")
     if header[12:16] != b"prtr" or header[16:20] != b"CMYK":

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ..errors import ContentError, Problem
+from ..files import read_regular
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 20
@@ -209,7 +210,7 @@ def read_source(path: Path, name: str | None = None) -> Source:
     """Read ``path`` into a ``Source``; raise ``ContentError`` when it cannot be read at all."""
     name = name or str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)  # a pipe or a device named as the content: said, never waited on
     except FileNotFoundError:
         raise ContentError([Problem(name, None, "", "file not found")]) from None
     except IsADirectoryError:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ContentError, Problem
+from ..files import read_regular
 from .fields import in_yaml, location_keys, names, substitute, yaml_line
 from .load import where
 from .messages import problems_of
@@ -77,7 +78,7 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
     except ValueError as error:
         raise ContentError([Problem(file, line, _key(source, ("variants",)), str(error))]) from None
     path = root / relative
-    raw = path.read_bytes()
+    raw = read_regular(path)
     source.inputs[path.resolve()] = hashlib.sha256(raw).hexdigest()
     try:
         text = raw.decode("utf-8-sig")

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import read_regular
 from .article import Article, group, to_yaml
 from .markup import html_items
 from .text import markdown_items, text_items
@@ -47,7 +48,7 @@ def _read_bytes(source: Path) -> bytes:
         if size > MAX_BYTES:
             raise CannotImport(f"{source}: is {size // 1_000_000} MB, too large for an article (at most "
                                f"{MAX_BYTES // 1_000_000} MB); make its pictures smaller")
-        data = source.read_bytes()
+        data = read_regular(source)  # a pipe or a device: one line, never waited on or read without end
     except FileNotFoundError:
         raise CannotImport(f"{source}: no such file") from None
     except OSError as error:

@@ -30,9 +30,11 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
 from ..content import Brochure, dialect
+from ..content.fields import one_line
 
 _NOTES = "brochure_notes"  # the env key of a document's notes
 LANG = "brochure_lang"  # the env key of the document's language: markup links its emergency numbers
+MERGED = "brochure_merged"  # the env key of the values fields put in the text: markup never hyphenates them
 Words = Callable[[str], str]  # a label by its key (``render.labels.Labels``): "callout_warning" -> "Warning"
 _ENGLISH = {**{f"callout_{kind}": word for kind, word in dialect.CALLOUTS.items()},
             "sources": "Sources", "box_to_tick": "Box to tick", "ticked_box": "Ticked box"}
@@ -321,6 +323,7 @@ class Notes:
         self.env: dict[str, Any] = dialect.seeded(dialect.note_labels(texts).defined)
         self.env[_NOTES] = {"bodies": {}, "numbers": {}, "parser": None, "labels": labels}
         self.env[LANG] = brochure.lang if brochure else "en"
+        self.env[MERGED] = merged_values(brochure) if brochure else ()
 
     def html(self) -> Markup:
         """The notes, numbered, under the heading "Sources" (in the document's language);
@@ -338,3 +341,12 @@ class Notes:
         notes = parser.renderer.render(tokens, parser.options, self.env)
         heading = escape(_label(self.env, "sources"))
         return Markup(f'<section class="references">\n<h2>{heading}</h2>\n{notes}</section>\n')
+
+
+def merged_values(brochure: Brochure) -> tuple[str, ...]:
+    """The values a ``{clinic.x}`` or ``{location.x}`` field puts in this brochure's text, as
+    they read there (an address on one line): names, places, addresses, hours."""
+    clinic = brochure.clinic
+    given = [clinic.name, clinic.phone, clinic.website, clinic.email, clinic.address,
+             *(brochure.location or {}).values()]
+    return tuple(dict.fromkeys(one_line(value) for value in given if isinstance(value, str) and value.strip()))

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..content import Brochure, Clinic
+from ..files import NotAFile, read_regular
 from ..outputs import KINDS, OutputKind
 from . import blocks, markup
 from . import labels as wording
@@ -76,8 +77,8 @@ class _HashingLoader(jinja2.FileSystemLoader):
         for folder in self.searchpath:
             path = Path(folder, *pieces)
             try:
-                raw = path.read_bytes()
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                raw = read_regular(path)  # a pipe is no template (as a missing one), never waited on
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, NotAFile):
                 continue
             mtime = path.stat().st_mtime_ns
             LOADED[path.resolve()] = hashlib.sha256(raw).hexdigest()
@@ -102,7 +103,8 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     env.filters.update(markdown=markup.markdown, linkify=markup.linkify, tel=markup.tel_href,
-                       web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex)
+                       web=markup.web_href, web_label=markup.web_label, long_date=long_date, tint=tint_hex,
+                       breakable=markup.breakable_html)
     env.globals.update(asset=lambda name: asset(list(folders), name), version=__version__)
     env.globals["references"] = blocks.Notes  # one per article: its footnotes, numbered through it
     env.globals["blocks_stylesheet"] = lambda body: blocks_stylesheet(list(folders), body)  # base.html
@@ -210,7 +212,8 @@ def render(brochure: Brochure, output: Output, content_dir: Path, stamp: str,
                            output=output.name, stamp=stamp,
                            # A code to scan with the phone the email PDF is read on would be useless there.
                            qr=qr_code(brochure.clinic, output.kind.cmyk) if output.kind.qr else None,
-                           sheet_css=sheet_css, t=labels, typeface=typeface(brochure.theme, content_dir))
+                           sheet_css=sheet_css, t=labels, typeface=typeface(brochure.theme, content_dir),
+                           merged=blocks.merged_values(brochure))
 
 
 def output_profile(brochure: Brochure, content_dir: Path) -> Path:

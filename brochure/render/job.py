@@ -2,8 +2,8 @@
 
 A build renders a unit's PDFs (one per output kind) one after the other. ``watch`` and
 ``serve`` have a second core idle while staff wait for the edit, so they hand ``render_in``
-a pool of worker processes, each already warm (WeasyPrint imported, fonts and stylesheets
-loaded): a unit's PDFs then render at the same time, one per worker. A job is plain data
+warm worker processes (``lanes``: WeasyPrint imported, fonts and stylesheets loaded): a
+unit's PDFs then render at the same time, each kind in its own lane. A job is plain data
 (picklable) for that reason, and its result, ``pdf.Rendered``, is the PDF's bytes: the
 build still writes them, atomically, and records them in the manifest itself.
 """
@@ -14,8 +14,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 from ..outputs import KINDS
 from . import flow, marks, pdf, trifold
 from .assets import BUNDLED
+from .lanes import Lanes, Lost
 from .paper import BLEEDS, SHEETS
 
 
@@ -76,23 +75,23 @@ def render(job: Job, search: bool = True) -> pdf.Rendered:
         raise
 
 
-_POOL: tuple[Executor, int] | None = None  # the pool, and the process that may use it
-_POOL_LOCK = threading.Lock()
+_LANES: tuple[Lanes, int] | None = None  # the lanes, and the process that may use them
+_LANES_LOCK = threading.Lock()
 
 
-def render_in(pool: Executor | None) -> None:
-    """Render each unit's PDFs on ``pool`` from now on, at the same time; None: here, in turn.
+def render_in(lanes: Lanes | None) -> None:
+    """Render each unit's PDFs in ``lanes`` from now on, at the same time; None: here, in turn.
 
-    Only this process uses it: a batch's workers forked from it render in turn, each in its
+    Only this process uses them: a batch's workers forked from it render in turn, each in its
     own process (the batch is their parallelism)."""
-    global _POOL
-    with _POOL_LOCK:
-        _POOL = (pool, os.getpid()) if pool is not None else None
+    global _LANES
+    with _LANES_LOCK:
+        _LANES = (lanes, os.getpid()) if lanes is not None else None
 
 
 def pooled() -> bool:
-    """Whether this process renders on a pool of warm workers (``render_in``)."""
-    return _POOL is not None and _POOL[1] == os.getpid()
+    """Whether this process renders in lanes of warm workers (``render_in``)."""
+    return _LANES is not None and _LANES[1] == os.getpid()
 
 
 def imported() -> None:
@@ -138,17 +137,15 @@ def _opens_by_name() -> bool:
 
 
 def render_all(jobs: list[Job]) -> list[pdf.Rendered]:
-    """The PDFs of ``jobs``, in their order. On the pool when there is one and more than one
-    job; a pool whose worker died (killed, out of memory) is dropped and the jobs render here.
-    The first job's error is raised first, as when they render in turn."""
-    pool = _POOL[0] if _POOL is not None and _POOL[1] == os.getpid() else None
-    if pool is None or len(jobs) < 2:
+    """The PDFs of ``jobs``, in their order. In the lanes when there are some (each kind in
+    the lane where it is warm, one job too); lanes of which one ended (killed, out of memory)
+    are dropped and the jobs render here. The first job's error is raised first, as when they
+    render in turn."""
+    lanes = _LANES[0] if _LANES is not None and _LANES[1] == os.getpid() else None
+    if lanes is None or not jobs:
         return [render(job) for job in jobs]
     try:
-        futures = [pool.submit(render, job) for job in jobs]
-        return [future.result() for future in futures]
-    except (BrokenProcessPool, RuntimeError) as error:
-        if isinstance(error, RuntimeError) and "shutdown" not in str(error):
-            raise  # a bug in a job, not the pool going away
+        return lanes.render(jobs)
+    except Lost:
         render_in(None)
         return [render(job) for job in jobs]

@@ -8,12 +8,13 @@ place; every other string from YAML stays text and is escaped by Jinja.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..content.links import TLDS, emergency_numbers, safe_href
 from . import blocks
@@ -67,20 +68,45 @@ def web_label(address: str) -> str:
     return re.sub(r"^https?://", "", address).rstrip("/")
 
 
-_BREAKS = re.compile(r"[@.]|/(?!/)|-")
+_PIECES = re.compile(r"(?<=[@.])|(?<=/)(?!/)")  # after each "@", "." and "/" (not the first of "//")
+# The longest piece of an address (between two of those breaks) that fits every line brochure
+# sets addresses on: the narrowest, the email PDF's contact block in bold, holds 25 letters
+# ("valley-gastroenterology." fits, "northside-community-health." does not). A piece that fits
+# keeps no break at its hyphens: it moves whole to the next line, as before.
+_LONGEST_WHOLE = 24
+
+
+def _address_breaks(address: str, space: str, joiner: str) -> str:
+    """``address`` with ``space`` (a break) after each "@", "." and "/" (not the first of
+    "//") and ``joiner`` (no break) after each "-"; a piece longer than ``_LONGEST_WHOLE``
+    also gets ``space`` before each of its own "-" but a leading one."""
+    pieces = []
+    for piece in _PIECES.split(address):
+        if len(piece) > _LONGEST_WHOLE:
+            piece = re.sub(r"(?<=.)-", lambda _: space + "-", piece)
+        pieces.append(piece.replace("-", "-" + joiner))
+    return space.join(pieces)
 
 
 def breakable(address: str) -> str:
     """An email or web address that may break after each "@", "." and "/" (not the first of
-    "//"), and never after a "-".
+    "//"), never after a "-", and before a "-" only in a piece too long for a line.
 
     Why: a long address in running text otherwise has no break opportunity but its hyphens,
     so it breaks after a hyphen (which reads as a hyphenated word: is the "-" part of the
     address?) or, with none, mid-word or past the panel. A zero-width space after "@", "."
-    and "/" allows a break there; a word joiner after "-" forbids one. Only the shown text
-    changes; the link's target is the address as written.
+    and "/" allows a break there; a word joiner after "-" forbids one. A piece between those
+    breaks that is longer than a line ("northwestern-rehabilitation-institute.") would still
+    break mid-word ("institu" / "te."), so it may break before its own "-", which then begins
+    the next line and reads as part of the address (Chicago Manual of Style, 6.80), never as a
+    hyphen brochure added. Only the shown text changes; the link's target is the address as written.
     """
-    return _BREAKS.sub(lambda m: m.group(0) + ("\u2060" if m.group(0) == "-" else "\u200b"), address)
+    return _address_breaks(address, "\u200b", "\u2060")
+
+
+def breakable_html(address: str) -> Markup:
+    """``breakable`` for a template: the address HTML-escaped, its breaks as character references."""
+    return Markup(_address_breaks(str(escape(address)), "&#8203;", "&#8288;"))
 
 
 def _shown(match: re.Match[str]) -> str:
@@ -183,16 +209,27 @@ WHOLE_WORDS = "brochure_whole_words"  # env key: mark the words never to hyphena
 _HYPHENATED_FROM = 6  # brochure.css: hyphenate-limit-chars 6 3 3; a shorter word is never split
 
 
-def _whole(word: str, last: bool) -> bool:
+def _whole(word: str, last: bool, merged: bool = False) -> bool:
     """Whether ``word`` must not be hyphenated: the last of its paragraph, a name or a place
     (a capital: "Northwestern", "Alameda"), a number or code ("1-800-222-1222", "A1C"), an
-    address ("cdc.gov/flu", "info@clinic.org"). A sentence's first word is spared too: the
-    cost of not knowing a name from it."""
+    address ("cdc.gov/flu", "info@clinic.org"), or a word of a value a field put in the text
+    (``merged``: a location's street, hours or directions, even in lower case). A sentence's
+    first word is spared too: the cost of not knowing a name from it."""
     letters = word.strip("([{¿¡\"'“‘«»”’)]}.,;:!?")
     if sum(ch.isalnum() for ch in letters) < _HYPHENATED_FROM:
         return False
-    return (last or letters[:1].isupper() or any(ch.isdigit() for ch in letters) or "@" in letters
+    return (last or merged or letters[:1].isupper() or any(ch.isdigit() for ch in letters) or "@" in letters
             or re.search(r"\w[./]\w", letters) is not None)
+
+
+def _merged_spans(text: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the merged ``values`` (``blocks.MERGED``) are in ``text``, as whole words."""
+    long = sorted((v for v in values if any(len(w) >= _HYPHENATED_FROM for w in re.findall(r"\w+", v))),
+                  key=len, reverse=True)
+    if not long:
+        return []
+    pattern = r"(?<!\w)(?:" + "|".join(re.escape(v) for v in long) + r")(?!\w)"
+    return [match.span() for match in re.finditer(pattern, text)]
 
 
 def _whole_words(state: StateCore) -> None:
@@ -201,6 +238,7 @@ def _whole_words(state: StateCore) -> None:
     the env asks (the email PDF is not hyphenated, and its tags stay lean). Either way an
     address written without a link breaks only after "/" or "." (``breakable``)."""
     whole = bool((state.env or {}).get(WHOLE_WORDS))
+    merged_values = tuple((state.env or {}).get(blocks.MERGED, ())) if whole else ()
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -219,11 +257,15 @@ def _whole_words(state: StateCore) -> None:
                 continue
             pieces = re.split(r"(\s+)", token.content)
             final = max((i for i, piece in enumerate(pieces) if piece.strip()), default=-1)
+            spans = _merged_spans(token.content, merged_values)
             buffer = ""
+            start = 0
             for i, piece in enumerate(pieces):
+                begin, start = start, start + len(piece)
+                merged = any(a < start and begin < b for a, b in spans)
                 if piece.strip() and not whole:  # not hyphenated: only an address's breaks to mend
                     buffer += breakable(piece) if _ADDRESS.search(piece) else piece
-                elif piece.strip() and _whole(piece, n == last and i == final):
+                elif piece.strip() and _whole(piece, n == last and i == final, merged):
                     if buffer:
                         children.append(_text(buffer))
                         buffer = ""
@@ -267,13 +309,31 @@ def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = F
     return Markup(_PARSER.render(text, env))
 
 
-def linkify(text: str, lang: str = "en") -> Markup:
+def linkify(text: str, lang: str = "en", merged: Sequence[str] = ()) -> Markup:
     """Plain text with its phone numbers, emails and web addresses as links (HTML-escaped);
-    ``lang``: the text's language, which says what its emergency numbers are."""
+    ``lang``: the text's language, which says what its emergency numbers are; ``merged``: the
+    values fields put in the text (``blocks.merged_values``), whose words are never hyphenated
+    (a hyphenated output's disclaimer: "This handout from {clinic.name}...")."""
     out = Markup("")
     position = 0
     for match in links_pattern(lang).finditer(text):
-        out += text[position:match.start()]
+        out += _merged_whole(text[position:match.start()], tuple(merged))
         out += Markup('<a href="{}">{}</a>').format(_href(match), _shown(match))
         position = match.end()
-    return out + text[position:]
+    return out + _merged_whole(text[position:], tuple(merged))
+
+
+def _merged_whole(text: str, merged: tuple[str, ...]) -> Markup:
+    """``text`` HTML-escaped, each word of a merged value in it that could be hyphenated in a
+    ``<span class="nohyphen">`` (as ``_whole_words`` marks them in Markdown texts)."""
+    spans = _merged_spans(text, merged)
+    if not spans:
+        return Markup(escape(text))
+    out, start = Markup(""), 0
+    for piece in re.split(r"(\s+)", text):
+        begin, start = start, start + len(piece)
+        if piece.strip() and any(a < start and begin < b for a, b in spans) and _whole(piece, False, True):
+            out += Markup('<span class="nohyphen">{}</span>').format(piece)
+        else:
+            out += piece
+    return out

@@ -43,6 +43,11 @@ PATCHES = (
           "none is drawn when none has content, as on tri-fold panels and email pages: such a page "
           "skips them (render.patches, _margin_boxes)",
           "make_margin_boxes sizes only the boxes it generates, or returns early when there are none"),
+    Patch("weasyprint.document:original_get_image_from_uri",
+          "a picture's PDF resource is named after the md5 of its absolute URL, so the same project "
+          "copied to another folder gives other bytes (picture handouts, the catalog's covers): a "
+          "raster picture is named after its bytes instead (render.patches, _image_names)",
+          "WeasyPrint names image resources by their data, or by something that is not the absolute path"),
     Patch("weasyprint.layout:make_all_pages",
           "each sentence-break fix of a tri-fold is laid out in full, though it cannot change the cover "
           "and back pages (about 30 ms of 170 a fix): a fix is laid out from the layout it fixes, "
@@ -122,10 +127,45 @@ def _margin_boxes() -> None:
     _MARGINS_INSTALLED = True
 
 
+_IMAGES_INSTALLED = False
+
+
+def _image_names() -> None:
+    """Name each raster picture's PDF resource after its bytes, not its URL; once per process.
+
+    WeasyPrint calls a picture ``/i<md5 of its URL>``, and a local picture's URL is its
+    absolute path: the same project in another folder (or a catalog built into another
+    ``--out``) gave other PDF bytes. The id only has to tell pictures apart within a PDF,
+    and the bytes do that (rotation by EXIF is already in them): two files with the same
+    bytes are one picture, written once. WeasyPrint's own per-URL cache keys stay as they are.
+    """
+    global _IMAGES_INSTALLED
+    if _IMAGES_INSTALLED:
+        return
+    import functools
+    import hashlib
+
+    from weasyprint import document
+    from weasyprint.images import RasterImage
+
+    original = document.original_get_image_from_uri
+
+    @functools.wraps(original)
+    def get_image_from_uri(*args: Any, **kwargs: Any) -> Any:
+        image = original(*args, **kwargs)
+        if isinstance(image, RasterImage) and not getattr(image, "_named_by_bytes", False):
+            image.id = hashlib.md5(image.image_data.data, usedforsecurity=False).hexdigest()
+            image._named_by_bytes = True  # cached by URL: the same object comes back, named once
+        return image
+
+    document.original_get_image_from_uri = get_image_from_uri
+    _IMAGES_INSTALLED = True
+
+
 def _installers() -> list[Callable[[], None]]:
     from . import resume, roles, stylesheets
 
-    return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install]
+    return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names]
 
 
 def install() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..content.fonts import FONT_SUFFIXES
+from ..files import NotAFile, read_regular
 from ..outputs import KINDS
 from . import resume, separations
 from .glyphs import coverage
@@ -103,7 +104,7 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
                 return
             try:
                 path = self.local(url)
-                body = path.read_bytes()
+                body = read_regular(path)
             except (ValueError, OSError):
                 return
             self.note(path, body)
@@ -170,9 +171,10 @@ def _read_local(path: Path) -> Any:
 
     url = iri_to_uri(path.as_uri())
     try:
-        with path.open("rb") as file:
-            stats = os.fstat(file.fileno())
-            body = file.read()
+        body = read_regular(path)  # a pipe or a device raises NotAFile: said, never waited on
+        stats = path.stat()
+    except NotAFile:
+        raise
     except OSError:
         return None
     kind = mimetypes.guess_type(url.removeprefix("file://"))[0]

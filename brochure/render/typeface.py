@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from ..content import Theme
 from ..content.fonts import BUNDLED_FONT, font_files
+from ..files import read_regular
 
 THEME_FAMILY = "Brochure Theme"
 # The weights the stylesheets use: 400 for text, 600 for labels, 700 for headings and bold.
@@ -61,4 +62,4 @@ def _digest(*paths: Path) -> str:
 
 @lru_cache(maxsize=64)
 def _file_hash(path: Path, _mtime: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_regular(path)).hexdigest()
