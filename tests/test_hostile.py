@@ -92,7 +92,7 @@ def test_image_names_with_odd_characters_print_that_image(project: Path, name: s
     out = project.parent.parent / "out"
     assert run_main("build", str(project), "--out", str(out)).code == 0
     with pikepdf.open(out / f"{SLUG}-email.pdf") as pdf:
-        images = [image for page in pdf.pages for image in page.images.values()]
+        images = [image for page in pdf.pages for image in page.get_images().values()]
         assert any(int(image.Width) == 60 and int(image.Height) == 40 for image in images), name
 
 
