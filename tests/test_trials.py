@@ -217,3 +217,89 @@ def test_a_clinic_footnote_keeps_no_page(tmp_path: Path, monkeypatch: pytest.Mon
     assert data == reference
     assert resumed, "the search fixes panels"
     assert all(getattr(found.document, flow.KEPT_ATTRIBUTE).reused == set() for *_, found in resumed)
+
+
+def test_a_clinic_counter_running_into_the_back_keeps_no_stale_count(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clinic's CSS counter counts the article's paragraphs on the back panel: a fix that
+    splits a paragraph changes the count, so the back built for the parent cannot be kept
+    (its generated text differs though its HTML and declarations do not)."""
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
+    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block styles %}{{ super() }}<style>body { counter-reset: para; } .panel-article p { counter-increment: para; }'
+        ' .panel-back::after { content: "Paragraphs: " counter(para); }</style>{% endblock %}\n', encoding="utf-8")
+    made = _print_job(tmp_path / "content.yaml")
+    reference, full = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    assert resumed, "the search fixes panels"
+    backs = [flow._line_text(flow._lines(found.document.pages[-1])[-1]) for *_, found in resumed]
+    assert backs == [flow._line_text(flow._lines(found.document.pages[-1])[-1]) for *_, found in full]
+    assert any("Paragraphs: " in back for back in backs)
+    assert data == reference
+    last = len(resumed[0][-1].document.pages) - 1
+    assert all(last not in getattr(found.document, flow.KEPT_ATTRIBUTE).reused
+               for _, _, _, parent, found in resumed if found.text.count("<p") != parent.text.count("<p"))
+
+
+def _saved_mid_build(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: bool) -> pdf.Rendered:
+    """The print render, the logo saved in another colour after the build's own layout, before the search's first fix."""
+    logo = made.content_dir / "logo.svg"
+    original = logo.read_text(encoding="utf-8")
+    lay_out = flow._lay_out
+    saved: list[bool] = []
+
+    def kept(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
+        if not saved:
+            logo.write_text(original.replace("#1d5c73", "#ff0000"), encoding="utf-8")
+            saved.append(True)
+        return lay_out(text, like, options, parent if resumed else None)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "_lay_out", kept)
+        try:
+            return job.render(made)
+        finally:
+            logo.write_text(original, encoding="utf-8")
+
+
+def test_a_logo_saved_mid_build_is_in_the_pdf_the_manifest_names(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The logo saved (a new colour) between the build's layout and the search's first fix: the
+    cover made with the old logo is not kept; the PDF shows the logo whose hash it records."""
+    import hashlib
+
+    import pypdfium2
+
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
+    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
+    assert "#1d5c73" in (tmp_path / "logo.svg").read_text(encoding="utf-8")
+    made = _print_job(tmp_path / "content.yaml")
+    reference = _saved_mid_build(made, monkeypatch, resumed=False)
+    rendered = _saved_mid_build(made, monkeypatch, resumed=True)
+    logo = (tmp_path / "logo.svg").resolve()
+    red = hashlib.sha256((tmp_path / "logo.svg").read_text(encoding="utf-8")
+                         .replace("#1d5c73", "#ff0000").encode("utf-8")).hexdigest()
+    assert reference.files[logo] == rendered.files[logo] == red, "the manifest records the logo as saved"
+    pixels = pypdfium2.PdfDocument(rendered.data)[0].render(scale=1).to_pil().convert("RGB").tobytes()
+    assert any(pixels[i] > 180 and pixels[i + 1] < 90 and pixels[i + 2] < 90 for i in range(0, len(pixels), 3)), \
+        "the new (red) logo is printed"
+    assert rendered.data == reference.data
+
+
+def test_no_page_is_kept_when_the_head_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The head holds the document's styles (``@page``, ``@font-face`` too, which the declarations
+    compared per element do not show): a fix whose head differs keeps neither the cover nor the back."""
+    made = _print_job(Path(__file__).parent.parent / "content.yaml")
+    _, resumed = _search_layouts(made, monkeypatch)
+    text, _, _, parent, found = resumed[0]
+    last = len(found.document.pages) - 1
+    assert flow._unchanged(parent, text) == {0, last}
+    other = text.replace("</head>", "<style>@page { margin: 0.2in; }</style></head>", 1)
+    assert other != text
+    assert flow._unchanged(parent, other) == frozenset()

@@ -47,8 +47,8 @@ from .breaks import source_of, with_break_class
 #
 # Each trial is a layout of its whole HTML, and the last one is the PDF's. It is made from the
 # layout it fixes (``resume``): the cover and back pages, which a fix in the article cannot
-# change, are kept as they were when their HTML and styles are the same (``_unchanged`` and
-# resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
+# change, are kept as they were when their HTML, styles, boxes and files read are the same
+# (``_unchanged`` and resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
 # pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
 # other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
 #
@@ -344,14 +344,16 @@ def _recorded(lay_out: Callable[[str], Any]) -> Callable[[str], Any]:
 def _unchanged(parent: Layout, text: str) -> frozenset[int]:
     """The pages of ``parent`` that ``text`` leaves as they are, by its HTML: the cover, when
     everything before the article (the head included) is the same text, and the back panel,
-    when everything from it on is; each only when it is a page of its own."""
+    when everything from it on is and the head; each only when it is a page of its own."""
     parts = [trifold.page_parts(page) for page in parent.document.pages]
     keep = set()
     for marker, index, part in (('data-part="article"', 0, "cover"), ('data-part="back"', len(parts) - 1, "back")):
         if text.count(marker) != 1 or parent.text.count(marker) != 1 or not parts or parts[index] != [part]:
             continue
         mine, theirs = text.index(marker), parent.text.index(marker)
-        same = text[:mine] == parent.text[:theirs] if part == "cover" else text[mine:] == parent.text[theirs:]
+        head = text.find("</head>")  # the back, too, only with the same head (its styles, @page, @font-face)
+        same = text[:mine] == parent.text[:theirs] if part == "cover" else \
+            text[mine:] == parent.text[theirs:] and head >= 0 and text[:head] == parent.text[:parent.text.find("</head>")]
         if same and sum(part in found for found in parts) == 1:
             keep.add(index)
     return frozenset(keep)

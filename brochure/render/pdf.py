@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 from ..content.fonts import FONT_SUFFIXES
 from ..files import NotAFile, read_regular
 from ..outputs import KINDS
-from . import separations
+from . import resume, separations
 from .glyphs import coverage
 from .paper import BLEED_PT
 from .typeface import THEME_FAMILY
@@ -113,6 +113,7 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             """``path`` read, with the hash of the bytes read: an input of this PDF."""
             seen.add(path)
             FETCHED[path] = hashlib.sha256(body).hexdigest()
+            resume.read(path, FETCHED[path])  # a layout resumed from this one keeps no page made of other bytes
 
         def local(self, url: str) -> Path:
             """The file ``url`` names, if it is one brochure may read; else ValueError."""

@@ -12,8 +12,11 @@ module hands it the pages of the layout the fix was made on (the parent) for tho
   context (footnotes, running elements, target counters, floats broken across a page).
 - ``recording(kept, keep)``: the next layout starts from that state and keeps the pages in
   ``keep`` (0: the cover; the last: the back) when WeasyPrint finds each one's starting state
-  unchanged, every element on it (and its ancestors) styled by the same declarations, and the
-  parent's context clean. Anything else is laid out afresh, as without this module.
+  unchanged, every element on it (and its ancestors) styled by the same declarations and built
+  into the same boxes (``_signatures``: the text box building computes in document order, such
+  as counters, quotes and markers, pictures, links), its ``@page`` rules the same, every file
+  both layouts read of the same bytes (``read``: a picture saved mid-build), and the parent's
+  context clean. Anything else is laid out afresh, as without this module.
 
 The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
 only calls WeasyPrint's. ``flow`` decides which pages may be kept: only those whose HTML is the same text in both
@@ -32,6 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+_Origin = tuple[Any, Any, dict[Any, tuple[Any, ...]]]  # a document's (root, style_for, box signatures)
+
 
 @dataclass
 class Kept:
@@ -40,10 +45,11 @@ class Kept:
     pages: list[Any] = field(default_factory=list)  # page boxes before WeasyPrint's last pass
     page_maker: list[Any] = field(default_factory=list)  # each page's starting state
     page_sizes: dict[str, Any] = field(default_factory=dict)  # set by page 1 (viewport units)
-    origins: list[tuple[Any, Any]] = field(default_factory=list)  # each page's tree and styles: (root, style_for)
+    origins: list[_Origin] = field(default_factory=list)  # each page's tree, styles and boxes as built
     clean: bool = False  # nothing in the context crosses from one page to the next
     reused: frozenset[int] = frozenset()  # the pages this layout kept from its parent's
     leaves: list[bool] = field(default_factory=list)  # each page left floats or footnotes for the next
+    files: dict[Any, set[str]] = field(default_factory=dict)  # each file its pages were made from: hashes read
 
 
 class Unkept(Exception):
@@ -55,6 +61,21 @@ class _Plan:
     kept: Kept | None  # resume from this layout's pages...
     keep: frozenset[int]  # ...keeping these
     record: Kept | None  # and record this layout here
+    boxes: dict[Any, tuple[Any, ...]] = field(default_factory=dict)  # its box tree as built, by element
+
+
+def read(path: Any, digest: str) -> None:
+    """``path`` read (the hash of its bytes) by the layout being made: a page kept from a layout
+    that read other bytes (a picture or stylesheet saved mid-build) is not kept. The fetcher calls it."""
+    plan = _PLAN.get()
+    if plan is not None and plan.record is not None:
+        plan.record.files.setdefault(path, set()).add(digest)
+
+
+def _other_files(kept: dict[Any, set[str]], now: dict[Any, set[str]]) -> bool:
+    """Whether a file read now had other bytes when ``kept``'s pages were made (or changed within either)."""
+    return any(len(digests) > 1 or (path in kept and kept[path] != digests) for path, digests in now.items()) \
+        or any(len(digests) > 1 for digests in kept.values())
 
 
 _PLAN: contextvars.ContextVar[_Plan | None] = contextvars.ContextVar("brochure_resume", default=None)
@@ -94,13 +115,17 @@ def _wrap() -> None:
         if plan is None:
             yield from original(context, root_box, html, pages)
             return
-        offered: dict[int, tuple[Any, tuple[Any, Any]]] = {}  # kept pages offered: (page box, where it was made)
+        if not pages and plan.record is not None:  # the box tree as built, before layout sets sizes on it
+            plan.boxes = _signatures(root_box)
+        offered: dict[int, tuple[Any, _Origin]] = {}  # kept pages offered: (page box, where it was made)
+        kept_files: dict[Any, set[str]] = {}
         if plan.kept is not None and not pages:  # the first pass of a resumed layout
             kept, plan.kept = plan.kept, None  # only the first layout within resumes
-            seeded = _seed(context, html, kept, plan.keep)
+            seeded = _seed(context, html, kept, plan.keep, plan)
             if seeded is not None:
                 pages, keep = seeded
                 offered = {i: (pages[i], kept.origins[i]) for i in keep}
+                kept_files = kept.files
         footnotes = bool(context.footnotes)  # all of them, before pages take theirs
         made: list[Any] = []
         leaves: list[bool] = []  # after each page: floats or footnotes it left for the next
@@ -111,10 +136,14 @@ def _wrap() -> None:
             made.append(page)
             yield page
             leaves.append(bool(context.broken_out_of_flow) or bool(context.reported_footnotes))
+        # WeasyPrint yields a page it kept as it was given: the same object.
+        reused = {i: offered[i][1] for i, page in enumerate(made) if i in offered and page is offered[i][0]}
+        if reused and plan.record is not None and _other_files(kept_files, plan.record.files):
+            raise Unkept(min(reused))  # a file read while making the other pages has other bytes now
         if plan.record is not None:
-            # WeasyPrint yields a page it kept as it was given: the same object.
-            reused = {i: offered[i][1] for i, page in enumerate(made) if i in offered and page is offered[i][0]}
-            _record(plan.record, context, html, made, reused)
+            for path, digests in kept_files.items() if reused else ():  # what the kept pages were made from
+                plan.record.files.setdefault(path, set()).update(digests)
+            _record(plan.record, context, html, made, reused, plan.boxes)
             plan.record.leaves = leaves
             plan.record.clean = plan.record.clean and not footnotes
 
@@ -134,10 +163,11 @@ def _detached(page: Any) -> Any:
     return kept
 
 
-def _record(kept: Kept, context: Any, html: Any, pages: list[Any], reused: dict[int, tuple[Any, Any]]) -> None:
+def _record(kept: Kept, context: Any, html: Any, pages: list[Any], reused: dict[int, _Origin],
+            boxes: dict[Any, tuple[Any, ...]]) -> None:
     """What a trial resumed from this layout needs; ``reused``: the pages it kept, and where each
     was made (a kept page still holds the elements and styles of that document)."""
-    here = (html.etree_element, context.style_for)
+    here = (html.etree_element, context.style_for, boxes)
     kept.pages = [_detached(page) for page in pages]
     kept.origins = [reused.get(i, here) for i in range(len(pages))]
     kept.reused = frozenset(reused)
@@ -153,7 +183,7 @@ def _state(entry: Any) -> Any:
     return copy.deepcopy((resume_at, next_page, right_page, page_state))
 
 
-def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int]) -> tuple[list[Any], frozenset[int]] | None:
+def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int], plan: _Plan) -> tuple[list[Any], frozenset[int]] | None:
     """Start ``context`` from ``kept``'s page states, its pages in ``keep`` to be kept as they
     are (WeasyPrint keeps one when the state it starts from is unchanged); None when nothing
     may be kept (then the layout is made as WeasyPrint makes it)."""
@@ -161,12 +191,15 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int]) -> tuple[li
 
     if not kept.clean or not kept.pages or len(kept.page_maker) != len(kept.pages) + 1:
         return None
+    if plan.record is None or _other_files(kept.files, plan.record.files):
+        return None  # a stylesheet or picture read so far has other bytes than when those pages were made
     first = context.page_maker[0]
     if _state(first) != kept.page_maker[0]:
         return None
     keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
                      and not (i and kept.leaves[i - 1])
-                     and _same_styles(kept.origins[i], context, html, kept.pages[i]))
+                     and _same_boxes(kept.origins[i], plan.boxes, _same_styles(kept.origins[i], context, html,
+                                                                              kept.pages[i])))
     if not keep:
         return None
     context.page_maker[:] = [
@@ -183,14 +216,15 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int]) -> tuple[li
     return [_detached(page) for page in kept.pages], keep
 
 
-def _same_styles(origin: tuple[Any, Any], context: Any, html: Any, page: Any) -> bool:
-    """Whether every element with a box on ``page`` (and each of its ancestors) has the same
-    cascaded declarations in the new document as in the one it was made in (``origin``: its
-    root and styles): then their computed styles are the same, and so is the page. Elements
+def _same_styles(origin: _Origin, context: Any, html: Any, page: Any) -> dict[Any, Any] | None:
+    """Each element with a box on ``page`` (and each of its ancestors), of the document it was
+    made in (``origin``), with the new document's element in its place, when all have the same
+    cascaded declarations in both, and so has the page's type (``@page`` rules, margin boxes);
+    None when one has not. Same declarations: the same computed styles. Elements
     are matched in tree order, from the start before the first one that differs (tag or
     attributes) and from the end after the last one: a fix inserts or changes elements
     between, where no kept page has any."""
-    root, style_for = origin
+    root, style_for, _ = origin
     old, new = list(root.iter()), list(html.etree_element.iter())
     same = [(element.tag, dict(element.attrib)) for element in old]
     mine = [(element.tag, dict(element.attrib)) for element in new]
@@ -203,16 +237,82 @@ def _same_styles(origin: tuple[Any, Any], context: Any, html: Any, page: Any) ->
     for element in on_page | {a for e in on_page for a in ancestors.get(e, ())}:
         index = order.get(element)
         if index is None:
-            return False
+            return None
         if index < prefix:
             pairs[element] = new[index]
         elif index >= len(old) - suffix:
             pairs[element] = new[index + len(new) - len(old)]
         else:
-            return False  # between the first and the last difference: what the fix changed
+            return None  # between the first and the last difference: what the fix changed
     old_styles, new_styles = _cascaded(style_for, set(pairs)), _cascaded(context.style_for, set(pairs.values()))
-    return all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
-               for element, match in pairs.items())
+    if not all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
+               for element, match in pairs.items()):
+        return None
+    context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
+    same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
+    return pairs if same_page else None
+
+
+def _page_rules(style_for: Any, page_type: Any) -> dict[str, Any]:
+    """The declarations of the ``@page`` rules (and their margin boxes) a page of ``page_type`` matches."""
+    return {str(pseudo): {name: value for name, (value, _) in declarations.items()}
+            for (owner, pseudo), declarations in style_for.get_cascaded_styles().items() if owner == page_type}
+
+
+def _same_boxes(origin: _Origin, boxes: dict[Any, tuple[Any, ...]], pairs: dict[Any, Any] | None) -> bool:
+    """Whether each element of ``pairs`` had the same boxes built in the document a kept page was
+    made in (``origin``) as its match in the new one (``boxes``): their text with what box
+    building computes in document order (counters, quotes, markers, string-set, bookmarks),
+    pictures, links. A clinic's counter that runs from the article into a kept page differs."""
+    return pairs is not None and all(origin[2].get(old) == boxes.get(new) for old, new in pairs.items())
+
+
+_NOT_BOXES = frozenset({"children", "element", "style"})  # the tree (each element has its own), styles (compared)
+
+
+def _signatures(root_box: Any) -> dict[Any, tuple[Any, ...]]:
+    """Each element's boxes as built, in tree order: their kind and every value box building
+    set on them (text, generated content, images, links...), comparable between documents."""
+    found: dict[Any, list[Any]] = {}
+    for box in root_box.descendants(placeholders=True):
+        values = tuple(sorted((name, _value(value)) for name, value in vars(box).items() if name not in _NOT_BOXES))
+        found.setdefault(box.element, []).append((type(box).__name__, values))
+    return {element: tuple(signatures) for element, signatures in found.items()}
+
+
+class _Unlike:
+    """A value not known to be comparable between documents: equal to nothing (the page is made again)."""
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+
+def _value(value: Any) -> Any:
+    """``value`` as comparable between two documents' boxes."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (tuple, list)):
+        return tuple(_value(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(map(repr, value))) if all(isinstance(item, str) for item in value) else _Unlike()
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return tuple(sorted((key, _value(item)) for key, item in value.items()))
+    module = type(value).__module__
+    if module == "weasyprint.css.computed_values" or module == "weasyprint.css" or module.startswith("weasyprint.css."):
+        return "style"  # first-letter, first-line: the element's pseudo-elements' declarations are compared
+    if module == "weasyprint.images":
+        # Its bytes are the file's, compared by hash (``read``); its URL is in the declarations or attributes.
+        return type(value).__name__, _value(getattr(value, "id", None)), getattr(value, "width", None), \
+            getattr(value, "height", None)
+    if callable(value) and getattr(value, "__closure__", True) is None:
+        return "function", value.__code__  # a constant lambda (flex items' is_floated): the same code
+    return _Unlike()
 
 
 def _ancestors(root: Any) -> dict[Any, list[Any]]:
