@@ -176,21 +176,33 @@ def test_resumed_fixes_write_the_bytes_of_fixes_laid_out_in_full(path: str, monk
         assert again is not None and _seen(again.document) == _seen(found.document)
 
 
+def _seed_copy(folder: Path, template: str | None = None) -> Path:
+    """The seed's content and logo copied into ``folder``, with a clinic ``trifold.html`` if given."""
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "content.yaml", folder / "content.yaml")
+    shutil.copy(root / "logo.svg", folder / "logo.svg")
+    if template is not None:
+        (folder / "templates").mkdir()
+        (folder / "templates" / "trifold.html").write_text(template, encoding="utf-8")
+    return folder / "content.yaml"
+
+
+def _both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, list[Any], bytes, list[Any]]:
+    """The print PDF and the search's layouts of ``path``: every fix laid out in full, then resumed."""
+    made = _print_job(path)
+    reference, full = _search_layouts(made, monkeypatch, resumed=False)
+    data, resumed = _search_layouts(made, monkeypatch)
+    return reference, full, data, resumed
+
+
 def test_a_cover_styled_by_what_the_article_holds_is_laid_out_again(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A clinic's rule that styles the cover by the article's content (here: a break the search
     adds): the cover cannot be kept, and the PDF is the one laid out in full."""
-    root = Path(__file__).parent.parent
-    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
-    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "trifold.html").write_text(
+    reference, _, data, resumed = _both_ways(_seed_copy(tmp_path,
         '{% extends "bundled/trifold.html" %}\n'
         '{% block styles %}{{ super() }}<style>body:has(.panel-break-before) .cover h1 { letter-spacing: 0.05em; }'
-        '</style>{% endblock %}\n', encoding="utf-8")
-    made = _print_job(tmp_path / "content.yaml")
-    reference, _ = _search_layouts(made, monkeypatch, resumed=False)
-    data, resumed = _search_layouts(made, monkeypatch)
+        '</style>{% endblock %}\n'), monkeypatch)
     assert data == reference
     assert resumed, "the search fixes panels"
     kept = [getattr(found.document, flow.KEPT_ATTRIBUTE).reused for *_, found in resumed]
@@ -203,17 +215,10 @@ def test_a_cover_styled_by_what_the_article_holds_is_laid_out_again(tmp_path: Pa
 def test_a_clinic_footnote_keeps_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Footnotes are carried from page to page in WeasyPrint's context: with one, each fix is
     laid out in full, and the PDF is the same."""
-    root = Path(__file__).parent.parent
-    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
-    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "trifold.html").write_text(
+    reference, _, data, resumed = _both_ways(_seed_copy(tmp_path,
         '{% extends "bundled/trifold.html" %}\n'
         '{% block article %}<p class="clinic-lead">Read this first.<span style="float: footnote">'
-        'Reviewed by our nurses.</span></p>{{ super() }}{% endblock %}\n', encoding="utf-8")
-    made = _print_job(tmp_path / "content.yaml")
-    reference, _ = _search_layouts(made, monkeypatch, resumed=False)
-    data, resumed = _search_layouts(made, monkeypatch)
+        'Reviewed by our nurses.</span></p>{{ super() }}{% endblock %}\n'), monkeypatch)
     assert data == reference
     assert resumed, "the search fixes panels"
     assert all(getattr(found.document, flow.KEPT_ATTRIBUTE).reused == set() for *_, found in resumed)
@@ -224,17 +229,10 @@ def test_a_clinic_counter_running_into_the_back_keeps_no_stale_count(tmp_path: P
     """A clinic's CSS counter counts the article's paragraphs on the back panel: a fix that
     splits a paragraph changes the count, so the back built for the parent cannot be kept
     (its generated text differs though its HTML and declarations do not)."""
-    root = Path(__file__).parent.parent
-    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
-    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "trifold.html").write_text(
+    reference, full, data, resumed = _both_ways(_seed_copy(tmp_path,
         '{% extends "bundled/trifold.html" %}\n'
         '{% block styles %}{{ super() }}<style>body { counter-reset: para; } .panel-article p { counter-increment: para; }'
-        ' .panel-back::after { content: "Paragraphs: " counter(para); }</style>{% endblock %}\n', encoding="utf-8")
-    made = _print_job(tmp_path / "content.yaml")
-    reference, full = _search_layouts(made, monkeypatch, resumed=False)
-    data, resumed = _search_layouts(made, monkeypatch)
+        ' .panel-back::after { content: "Paragraphs: " counter(para); }</style>{% endblock %}\n'), monkeypatch)
     assert resumed, "the search fixes panels"
     backs = [flow._line_text(flow._lines(found.document.pages[-1])[-1]) for *_, found in resumed]
     assert backs == [flow._line_text(flow._lines(found.document.pages[-1])[-1]) for *_, found in full]
@@ -275,11 +273,8 @@ def test_a_logo_saved_mid_build_is_in_the_pdf_the_manifest_names(tmp_path: Path,
 
     import pypdfium2
 
-    root = Path(__file__).parent.parent
-    shutil.copy(root / "content.yaml", tmp_path / "content.yaml")
-    shutil.copy(root / "logo.svg", tmp_path / "logo.svg")
+    made = _print_job(_seed_copy(tmp_path))
     assert "#1d5c73" in (tmp_path / "logo.svg").read_text(encoding="utf-8")
-    made = _print_job(tmp_path / "content.yaml")
     reference = _saved_mid_build(made, monkeypatch, resumed=False)
     rendered = _saved_mid_build(made, monkeypatch, resumed=True)
     logo = (tmp_path / "logo.svg").resolve()
