@@ -298,3 +298,63 @@ def test_no_page_is_kept_when_the_head_differs(monkeypatch: pytest.MonkeyPatch) 
     other = text.replace("</head>", "<style>@page { margin: 0.2in; }</style></head>", 1)
     assert other != text
     assert flow._unchanged(parent, other) == frozenset()
+
+
+_BACKGROUND = ('{% extends "bundled/trifold.html" %}\n{% block styles %}{{ super() }}<style>'
+               '.cover h1, main h2 { background: url(bg.png); background-size: 0.3in; }'
+               'main:has(.panel-break-before) { padding-top: 40in; }'  # each fix overflows: the first layout wins
+               '</style>{% endblock %}\n')
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _saving_on_each_layout(made: job.Job, monkeypatch: pytest.MonkeyPatch, pictures: list[bytes]) -> pdf.Rendered:
+    """The print render, ``bg.png`` saved with the next of ``pictures`` before each trial layout."""
+    lay_out = flow._lay_out
+
+    def saving(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
+        if pictures:
+            (made.content_dir / "bg.png").write_bytes(pictures.pop(0))
+        return lay_out(text, like, options, parent)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "_lay_out", saving)
+        return job.render(made)
+
+
+def test_a_background_saved_mid_build_is_never_mixed_with_the_one_read_before(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A background picture (read in WeasyPrint's last pass, after the pages are made) saved in
+    another colour after the build's first layout: the PDF is made again, all of it in the new
+    colour, the bytes of a build that read it from the start, and the manifest names those bytes."""
+    import hashlib
+
+    blue, red = _png((20, 40, 220)), _png((220, 30, 30))
+    path = _seed_copy(tmp_path, _BACKGROUND)
+    (tmp_path / "bg.png").write_bytes(blue)
+    made = _print_job(path)
+    saved = _saving_on_each_layout(made, monkeypatch, [red])
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_CHOSEN", {})
+        clean = job.render(made)  # bg.png is red from the start
+    assert saved.data == clean.data
+    assert saved.files[(tmp_path / "bg.png").resolve()] == hashlib.sha256(red).hexdigest()
+
+
+def test_a_picture_saved_again_and_again_during_the_build_is_said_not_printed(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    blue, red = _png((20, 40, 220)), _png((220, 30, 30))
+    path = _seed_copy(tmp_path, _BACKGROUND)
+    (tmp_path / "bg.png").write_bytes(blue)
+    made = _print_job(path)
+    with pytest.raises(pdf.RenderError, match=r"^bg\.png changed while the PDF was being made"):
+        _saving_on_each_layout(made, monkeypatch, [red, blue] * 20)

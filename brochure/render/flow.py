@@ -381,6 +381,11 @@ _CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}
 KEPT = 64  # documents whose choice is kept: a batch's variants, a watch session's last edits
 
 
+def forget_choices() -> None:
+    """Forget every choice kept (a file changed while a document was laid out: ``pdf``)."""
+    _CHOSEN.clear()
+
+
 def _files(document: Any) -> dict[Path, str] | None:
     """The files a layout read with the hashes of what it read (None: not our fetcher, unknown).
 

@@ -79,13 +79,16 @@ def _source_date(epoch: int) -> Iterator[None]:
 # sha256 of the bytes last served for each file: fonts stay registered between builds
 # (fetched once), yet they are inputs of every later PDF with the hash of what was read.
 FETCHED: dict[Path, str] = {}
+SAVED_MID_BUILD_TRIES = 2  # a PDF made again once when a file it read changed meanwhile
 
 
-def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Path | None = None) -> Any:
+def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Path | None = None,
+             versions: dict[Path, set[str]] | None = None) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
     Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
-    inputs for the manifest, as read, even when a file is saved again mid-build.
+    inputs for the manifest, as read, even when a file is saved again mid-build. ``versions``
+    gathers every hash read of each file: more than one means a save mid-build.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -113,6 +116,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             """``path`` read, with the hash of the bytes read: an input of this PDF."""
             seen.add(path)
             FETCHED[path] = hashlib.sha256(body).hexdigest()
+            if versions is not None:
+                versions.setdefault(path, set()).add(FETCHED[path])
             resume.read(path, FETCHED[path])  # a layout resumed from this one keeps no page made of other bytes
 
         def local(self, url: str) -> Path:
@@ -332,28 +337,45 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     if key not in _FONT_CONFIGS:
         _FONT_CONFIGS[key] = (FontConfiguration(), set())
     fonts, font_files = _FONT_CONFIGS[key]
-    # The file identifier comes from the document, not from where it sits on disk: the
-    # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
-    files: set[Path] = set()
     kind = KINDS[output]
-    fetcher = _fetcher(roots, files, kind.cmyk, profile)
+    source = html
+    # A file saved while this PDF is made (a picture, a stylesheet) can be read twice with two
+    # contents: the tri-fold's layouts, WeasyPrint's last pass (backgrounds) and a page a trial
+    # kept (resume) would then mix them in one PDF, or the manifest name bytes the PDF does not
+    # show. So the PDF is made again, from nothing chosen or kept before; a file that changes
+    # again meanwhile is a mistake to say, never a PDF to write.
+    for attempt in range(SAVED_MID_BUILD_TRIES):
+        # The file identifier comes from the document, not from where it sits on disk: the
+        # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
+        files: set[Path] = set()
+        versions: dict[Path, set[str]] = {}
+        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions)
 
-    def lay_out(text: str) -> Any:
-        return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
-                    url_fetcher=fetcher).render(font_config=fonts, **OPTIONS[output])
+        def lay_out(text: str, fetcher: Any = fetcher) -> Any:  # this try's fetcher
+            return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
+                        url_fetcher=fetcher).render(font_config=fonts, **OPTIONS[output])
 
-    with _collect_log() as log, _source_date(epoch):
-        html, document = choose(html, lay_out) if choose is not None else (html, lay_out(html))
-        portable = html
-        for index, root in enumerate([base_dir, *roots]):
-            portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
-        digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
-        if not kind.links:  # PDF/X: no annotations; a printed link is its words
-            for page in document.pages:
-                page.links.clear()
-        # Only a PDF cut at its trim has a bleed: a screen's or a desktop printer's page names no area beyond it.
-        data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
-                                  pdf_identifier=digest[:32].encode(), **OPTIONS[output])
+        with _collect_log() as log, _source_date(epoch):
+            html, document = choose(source, lay_out) if choose is not None else (source, lay_out(source))
+            portable = html
+            for index, root in enumerate([base_dir, *roots]):
+                portable = portable.replace(root.resolve().as_uri(), f"root{index}:")
+            digest = hashlib.sha256(f"{output}\0{portable}".encode()).hexdigest()
+            if not kind.links:  # PDF/X: no annotations; a printed link is its words
+                for page in document.pages:
+                    page.links.clear()
+            # Only a PDF cut at its trim has a bleed: a screen's or a desktop printer's page names no area beyond it.
+            data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
+                                      pdf_identifier=digest[:32].encode(), **OPTIONS[output])
+        saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)
+        if not saved:
+            break
+        from . import flow
+
+        flow.forget_choices()  # a choice made from mixed layouts is not kept for the next try
+        if attempt == SAVED_MID_BUILD_TRIES - 1:
+            raise RenderError(f"{', '.join(path.name for path in saved)} changed while the PDF was being made "
+                              "(saved again during the build); build again once it is saved")
     # Fonts fetched once stay registered: they are inputs of every later PDF all the same.
     font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
     strangers = _machine_fonts(document, font_files)
