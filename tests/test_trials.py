@@ -358,3 +358,31 @@ def test_a_picture_saved_again_and_again_during_the_build_is_said_not_printed(tm
     made = _print_job(path)
     with pytest.raises(pdf.RenderError, match=r"^bg\.png changed while the PDF was being made"):
         _saving_on_each_layout(made, monkeypatch, [red, blue] * 20)
+
+
+def test_tags_written_inside_a_clinic_style_do_not_move_the_breaks(tmp_path: Path) -> None:
+    """A clinic's ``<style>`` whose comment says "<p>" and "<h2>": the parser makes no element of
+    it, so the breaks the search adds land on the paragraphs they would without it."""
+    import io
+
+    import pypdf
+
+    def sheet_text(folder: Path, style: str) -> list[str]:
+        folder.mkdir()
+        path = _seed_copy(folder, '{% extends "bundled/trifold.html" %}\n'
+                                  f'{{% block styles %}}{{{{ super() }}}}<style>{style}</style>{{% endblock %}}\n')
+        flow.forget_choices()
+        rendered = job.render(_print_job(path))
+        return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(rendered.data)).pages]
+
+    plain = sheet_text(tmp_path / "plain", "/* nothing */")
+    assert sheet_text(tmp_path / "tags", "/* <p> and <h2>, <P> */") == plain
+
+
+def test_start_tags_are_counted_as_the_parser_makes_elements() -> None:
+    from brochure.render.breaks import start_tag
+
+    text = ("<head><style>/* <p> and <h2> */</style><title>a <p> b</title></head>"
+            "<p>a</p><!-- <p> --><P class=x>b</P><script>'<p>'</script><p id=3>")
+    found = [start_tag(text, "p", n) for n in range(4)]
+    assert [m.group(0) if m else None for m in found] == ["<p>", "<P class=x>", "<p id=3>", None]

@@ -10,11 +10,19 @@ from typing import Any
 BREAK_CLASS = "panel-break-before"
 
 
+# Elements whose content is text, not tags (a clinic's <style> may say "<p>" in a comment):
+# the parser makes no element of what they hold, so neither is it counted here.
+_RAW_TEXT = ("script", "style", "textarea", "title")
+
+
 def start_tag(text: str, tag: str, ordinal: int) -> re.Match[str] | None:
-    """The ``ordinal``-th (from 0) start tag ``<tag ...>`` of the HTML, outside comments."""
+    """The ``ordinal``-th (from 0) start tag ``<tag ...>`` of the HTML, outside comments and
+    the content of raw-text elements (``<style>``, ``<script>``...)."""
+    raw = "|".join(name for name in _RAW_TEXT if name != tag)
     count = 0
-    for match in re.finditer(rf"<!--.*?-->|<{tag}(?=[\s>/])[^>]*>", text, re.S):
-        if match.group(0).startswith("<!--"):
+    for match in re.finditer(rf"<!--.*?-->|<({raw})(?=[\s>])[^>]*>.*?</\1\s*>|<{tag}(?=[\s>/])[^>]*>",
+                             text, re.S | re.I):
+        if match.group(0).startswith("<!--") or match.group(1):
             continue
         if count == ordinal:
             return match
