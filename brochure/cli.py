@@ -300,7 +300,9 @@ def _schema_text(project: bool) -> str:
 def _schema(args: argparse.Namespace) -> int:
     text = _schema_text(args.project)
     if args.write:
-        Path(args.write).write_text(text, encoding="utf-8")
+        from .files import write_atomic
+
+        write_atomic(Path(args.write), text.encode("utf-8"))  # never half a schema
         print(f"wrote {args.write}")
     else:
         sys.stdout.write(text)
@@ -423,8 +425,10 @@ def main(argv: list[str] | None = None) -> int:
         if error.errno in _DISK_FULL:  # the machine's to fix, wherever it was found: one line
             out = getattr(args, "out", None) or "out"
             where = f" {error.filename}" if error.filename else ""
-            print(f"cannot write{where}: the disk is full ({error.strerror or error}); free some space and run "
-                  f"it again: nothing half-made was written, the PDFs in {out} are whole", file=sys.stderr)
+            cause = ("a file is larger than this computer allows (the file-size limit)" if error.errno == errno.EFBIG
+                     else "the disk is full")
+            print(f"cannot write{where}: {cause} ({error.strerror or error}); free some space or raise the limit and "
+                  f"run it again: the PDFs in {out} are as they were", file=sys.stderr)
             return 1
         # A file or folder to write that is not usable: the user's to fix, not a bug. An
         # error that names no file is not one of those: it keeps its traceback.

@@ -205,6 +205,6 @@ def test_a_full_disk_is_one_line_and_out_stays(tmp_path: Path) -> None:
     result = _cli(content.parent, "build", "content.yaml", "--jobs", "1", "--force",
                   driver=DISK_FULL.format(repo=str(REPO)))
     lines = _one_line(result)
-    assert lines == ["cannot write: the disk is full (File too large); free some space and run it again: "
-                     "nothing half-made was written, the PDFs in out are whole"], lines
+    assert lines == ["cannot write: a file is larger than this computer allows (the file-size limit) (File too large); "
+                     "free some space or raise the limit and run it again: the PDFs in out are as they were"], lines
     assert snapshot(out) == before

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from ..files import read_regular, write_atomic
 
 FORMAT = 1
 PARTS = ("title", "subtitle", "intro", "disclaimer")
@@ -80,7 +80,7 @@ def record(translation: Path, source: Path, data: dict[str, Any]) -> Path:
 def recorded(translation: Path) -> list[Part] | None:
     """The parts the translation was made from, or None when it has no (readable) lock file."""
     try:
-        data = json.loads(lock_path(translation).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(lock_path(translation)).decode("utf-8"))  # a pipe: never waited on
         if data.get("format") != FORMAT:
             return None
         return [Part(str(p["key"]), str(p["heading"]), str(p["sha256"])) for p in data["parts"]]

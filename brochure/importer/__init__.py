@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..files import read_regular
+from ..files import read_regular, write_atomic
 from .article import Article, group, to_yaml
 from .markup import html_items
 from .text import markdown_items, text_items
@@ -95,7 +95,7 @@ class _Pictures:
 
     def add_bytes(self, data: bytes, suffix: str, alt: str) -> str:
         path = self._name(suffix)
-        path.write_bytes(data)
+        write_atomic(path, data)  # never half a picture, the disk full or not
         self.copied.append(path)
         if not alt.strip():
             self.notes.append(f"{self._relative(path)} has no words for screen readers: write what it shows "

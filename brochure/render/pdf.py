@@ -213,7 +213,7 @@ def deflated_profiles(profiles: set[Path]) -> dict[bytes, bytes]:
     found = {}
     for path in sorted(profiles):
         try:
-            raw = path.read_bytes()
+            raw = read_regular(path)  # a pipe is never waited on
         except OSError:
             continue
         found[raw] = _deflated(raw)

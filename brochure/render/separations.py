@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..files import read_regular
 from .colour import K_ONLY, NO_INK, css_cmyk, to_cmyk
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
@@ -54,7 +55,7 @@ def made_ahead(files: list[Path], profile: Path) -> dict[tuple[str, str, Path], 
         if suffix not in _PRINTABLE:
             continue
         try:
-            body = file.read_bytes()
+            body = read_regular(file)  # a file swapped for a pipe since it was checked: never waited on
             found[(hashlib.sha256(body).hexdigest(), suffix, profile)] = for_print(body, suffix, profile)
         except Exception:  # the render converts it again, and fails there as before
             continue
