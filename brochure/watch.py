@@ -41,6 +41,12 @@ if TYPE_CHECKING:
 # gone is waited for (``_back``) before the build.
 DEBOUNCE_MS = 120
 STEP_MS = 10
+# A file reported gone is waited for this long before the build takes it as removed (and its
+# PDFs with it): an editor on a network share or a busy disk may write the new file late.
+GONE_WAIT_S = 2.0
+# A file is read once nothing was written to it for this long: an editor that writes a file
+# in place, in pieces, is still saving it (watchfiles may yield between two pieces).
+QUIET_S = 0.03
 
 
 def watched_folders(files: list[tuple[Path, str]]) -> list[Path]:
@@ -213,6 +219,7 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
                 # it (a folder made, a file saved) is found here, and whatever comes after it
                 # is an event. No window is left between the two, however slow the machine.
                 looking, first = first, False
+                _back(changes, keep)  # a file moved away while it is saved is not a handout gone
                 missed = looking and _state(folders, keep) != seen
                 # a save missed while the watch restarted may be a new handout: look again then too
                 files = handouts_now(files, discover) if changes or looking else files
@@ -222,7 +229,7 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
                         folders = now
                         break  # watch the new set; its first look rebuilds if a file changed
                 if missed or any(keep(change, path) for change, path in changes):
-                    _back(changes, keep)
+                    _settled(changes, keep)
                     seen = _state(folders, keep)
                     yield _guarded(files, settings)
             else:
@@ -232,17 +239,40 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
 
 
 def _back(changes: set[tuple[Any, str]], keep: Callable[[object, str], bool]) -> None:
-    """Wait, at most DEBOUNCE_MS, for each relevant file reported gone to be there again: an
+    """Wait, at most GONE_WAIT_S, for each relevant file reported gone to be there again: an
     editor that moves the old file away, then writes the new one, is saving it, not removing
-    it; the build then reads the new file instead of saying it is missing. A file really
-    removed is built without after that wait."""
+    it; the build then reads the new file instead of removing its PDFs (the last good ones,
+    when the new text has a mistake). A file really removed is built without after that wait."""
     from watchfiles import Change
 
     gone = [Path(path) for change, path in changes if change == Change.deleted and keep(change, path)]
-    deadline = time.monotonic() + DEBOUNCE_MS / 1000
+    deadline = time.monotonic() + GONE_WAIT_S
     while gone and time.monotonic() < deadline:
         time.sleep(0.005)
         gone = [path for path in gone if not path.exists()]
+
+
+def _settled(changes: set[tuple[Any, str]], keep: Callable[[object, str], bool]) -> None:
+    """Wait until each relevant file changed was last written QUIET_S ago (at most DEBOUNCE_MS
+    in all, whatever a file's clock says): the build reads a save, not half of one."""
+    from watchfiles import Change
+
+    paths = [Path(path) for change, path in changes if change != Change.deleted and keep(change, path)]
+    deadline = time.monotonic() + DEBOUNCE_MS / 1000
+    while paths and time.monotonic() < deadline:
+        written = [mtime for mtime in map(_written, paths) if mtime is not None]
+        wait = QUIET_S - (time.time() - max(written)) if written else 0.0
+        if wait <= 0:
+            return
+        time.sleep(min(wait, QUIET_S))
+
+
+def _written(path: Path) -> float | None:
+    """When ``path`` was last written (None: it is not there)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 # One build at a time in this process: the warm-up's and the edits' (the caches of templates

@@ -321,7 +321,7 @@ def test_a_save_that_moves_the_old_file_away_first_builds_the_new_file(
 
     monkeypatch.setattr(watch_module, "run", run)
     monkeypatch.setattr(watch_module, "_warm_up", lambda *args: None)  # no worker processes: not tested here
-    monkeypatch.setattr(watch_module, "DEBOUNCE_MS", HANG * 1000)  # a save, however slow, is waited for
+    monkeypatch.setattr(watch_module, "GONE_WAIT_S", HANG)  # a save, however slow, is waited for
     with watching(content, tmp_path / "out", seen):  # type: ignore[arg-type]
         text = content.read_text()
         content.write_text(text.replace("Two to three", "Two"))  # once rebuilt, the watch is running
@@ -366,3 +366,31 @@ def test_a_folder_made_with_files_already_in_it_rebuilds(tmp_path: Path, counted
         (content.parent / "images").rmdir()
         _rebuilt(counted, 3, "a rebuild after the folder went")
 
+
+
+def test_a_file_written_in_pieces_is_read_once_left_alone(tmp_path: Path) -> None:
+    """watchfiles may yield between two pieces of an in-place save: the build waits until the
+    file was last written QUIET_S ago."""
+    from watchfiles import Change
+
+    content = write_minimal(tmp_path / "site")
+    changes = {(Change.modified, str(content))}
+    content.write_text(content.read_text())  # just written
+    watch_module._settled(changes, lambda change, path: True)
+    assert time.time() - content.stat().st_mtime >= watch_module.QUIET_S, "read before it was left alone"
+
+
+def test_a_file_gone_and_back_late_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save that moves the old file away and writes the new one late (a network share): the
+    build waits for it (GONE_WAIT_S) rather than removing its PDFs, the last good ones."""
+    from watchfiles import Change
+
+    content = write_minimal(tmp_path / "site")
+    text = content.read_text()
+    content.unlink()
+    monkeypatch.setattr(watch_module, "GONE_WAIT_S", HANG)  # however late (a loaded machine)
+    back = threading.Timer(0.3, lambda: content.write_text(text))
+    back.start()
+    watch_module._back({(Change.deleted, str(content))}, lambda change, path: True)
+    back.join()
+    assert content.is_file()
