@@ -302,7 +302,10 @@ def _schema(args: argparse.Namespace) -> int:
     if args.write:
         from .files import write_atomic
 
-        write_atomic(Path(args.write), text.encode("utf-8"))  # never half a schema
+        target = Path(args.write)
+        if not target.parent.is_dir():  # said as open() says it: a folder is not made for it
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(target))
+        write_atomic(target, text.encode("utf-8"))  # never half a schema
         print(f"wrote {args.write}")
     else:
         sys.stdout.write(text)

@@ -331,7 +331,7 @@ def _warm_up(files: list[tuple[Path, str]], settings: Settings, stop: threading.
             if lanes.single_threaded():
                 with contextlib.suppress(Exception):
                     job.imported()  # before the fork: the lanes start with WeasyPrint
-            started = lanes.start(WORKERS)
+            started = lanes.start(WORKERS, job.render)
             job.render_in(started)
             with contextlib.suppress(Exception):
                 jobs = prepare(unit)

@@ -38,18 +38,16 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
     """A path to a file inside the content's folder (or the project's), written relative to it."""
     what = "the image" if kind == "an image" else "the file"
     if _URL_SCHEME.match(value) or value.startswith("//"):
-        raise ValueError(
-            f"'{value}' is a web address or URL; save {what} in {where} and give its file name")
+        raise ValueError(f"'{value}' is a web address or URL; save {what} in {where} and give its file name")
     if Path(value).is_absolute() or value.startswith("\\"):
         raise ValueError(f"'{value}' is an absolute path; give a path relative to {where}")
     resolved = followed(root / value, value)
     if not resolved.is_relative_to(root.resolve()):
         raise ValueError(f"'{value}' is outside {where}; copy {what} into that folder")
-    if not resolved.is_file():
-        if resolved.exists():  # a folder, a pipe, a device: nothing to read, or reading it would never end
-            raise ValueError(f"'{value}' is {'a folder' if resolved.is_dir() else 'a pipe, a device or a socket'}, "
-                             f"not a file; save {what} in {where} as an ordinary file")
-        raise ValueError(f"no file '{value}' in {where}")
+    if not resolved.is_file():  # a folder, a pipe, a device: nothing to read, or reading it would never end
+        odd = "a folder" if resolved.is_dir() else "a pipe, a device or a socket" if resolved.exists() else None
+        raise ValueError(f"'{value}' is {odd}, not a file; save {what} in {where} as an ordinary file" if odd
+                         else f"no file '{value}' in {where}")
     if resolved.suffix.lower() not in suffixes:
         raise ValueError(f"'{value}' is not {kind}; use " + ("a PNG, JPEG or SVG file" if kind == "an image" else kind))
     return Path(value).as_posix()
@@ -98,8 +96,7 @@ def _readable_picture(path: Path, value: str) -> None:
                                  "would not print as it looks; save it as an ordinary 8-bit RGB or greyscale image")
             _load_every_pixel(picture)
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        detail = "it is cut short (not completely saved or copied)" if "truncated" in str(error) \
-            else "it is damaged or not really a PNG or JPEG"
+        detail = "it is cut short (not completely saved or copied)" if "truncated" in str(error) else "it is damaged, or not a PNG or JPEG"
         raise ValueError(f"'{value}' cannot be read: {detail}; save or copy the image again") from None
     except Image.DecompressionBombError:
         raise ValueError(f"'{value}' is too large to be a picture in a brochure") from None
@@ -107,16 +104,15 @@ def _readable_picture(path: Path, value: str) -> None:
 
 def _print_profile(value: str, info: ValidationInfo) -> str:
     """The print shop's own output profile: an ICC file of a CMYK printing condition."""
-    root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)",
-                          (info.context or {}).get("where", "the content's folder"))
+    context = info.context or {}
+    root = Path(context.get("root", "."))
+    relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)", context.get("where", "the content's folder"))
     header = read_regular(root / relative)[:40]
     if len(header) < 40 or header[36:40] != b"acsp":
         raise ValueError(f"'{value}' is not an ICC profile; ask the print shop for its .icc file")
     if header[12:16] != b"prtr" or header[16:20] != b"CMYK":
-        raise ValueError(f"'{value}' is a {header[16:20].decode(errors='replace').strip()} "
-                         f"'{header[12:16].decode(errors='replace')}' profile; the print PDF needs a CMYK printer "
-                         "('prtr') profile, such as the shop's press or paper profile")
+        raise ValueError(f"'{value}' is a {header[16:20].decode(errors='replace').strip()} '{header[12:16].decode(errors='replace')}' "
+                         "profile; the print PDF needs a CMYK printer ('prtr') profile, such as the shop's press or paper profile")
     return relative
 
 

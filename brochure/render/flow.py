@@ -297,9 +297,8 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
 
 def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout | None = None) -> Any:
     """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
-    without writing a PDF; WeasyPrint's messages about it are the first layout's. With
-    ``parent`` (the layout ``text`` fixes), its cover and back pages are kept when the fix
-    cannot have changed them (``_unchanged``, ``resume``)."""
+    without writing a PDF; WeasyPrint's messages about it are the first layout's. With ``parent``
+    (the layout ``text`` fixes), its cover and back are kept when the fix cannot have changed them (``resume``)."""
     from weasyprint import HTML
 
     kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
@@ -377,13 +376,8 @@ def _tighter(text: str, document: Any, factor: float) -> str | None:
 
 # The HTML the pass chose for a document (by the hash of its HTML and options), and the
 # files (stylesheets, images) its layout read, each with the hash of the bytes read.
-_CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}
+_CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}  # cleared when a file changed mid-layout (pdf)
 KEPT = 64  # documents whose choice is kept: a batch's variants, a watch session's last edits
-
-
-def forget_choices() -> None:
-    """Forget every choice kept (a file changed while a document was laid out: ``pdf``)."""
-    _CHOSEN.clear()
 
 
 def _files(document: Any) -> dict[Path, str] | None:

@@ -28,18 +28,29 @@ import sys
 import threading
 import traceback
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..outputs import KINDS
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
-    from .job import Job
     from .pdf import Rendered
+
+
+class Job(Protocol):
+    """What a lane is sent: a ``job.Job`` (plain data); only its kind of PDF is read here."""
+
+    @property
+    def output(self) -> str: ...
+
+
+# How a lane renders a job: ``job.render`` (given to ``start``: this module never imports job,
+# which imports it).
+Render = Callable[..., "Rendered"]
 
 
 class Lost(Exception):
@@ -66,24 +77,22 @@ def single_threaded() -> bool:
         return True
 
 
-def _serve(conn: Connection, inherited: Sequence[Connection]) -> None:
+def _serve(conn: Connection, inherited: Sequence[Connection], render: Render) -> None:
     """A lane's life: render each job it is sent and answer with its PDF or its error, until
     this process's parent goes away or stops it. Ctrl-C is the parent's to handle. However it
     ends, the lane never runs Python's shutdown: a forked lane's objects are its parent's
     (WeasyPrint's font folder, open files), and tearing them down is the parent's alone."""
     try:
-        _answer(conn, inherited)
+        _answer(conn, inherited, render)
     except BaseException:  # a bug in the lane itself: said, and its jobs render in the parent (``Lost``)
         traceback.print_exc()
     finally:
         os._exit(0)
 
 
-def _answer(conn: Connection, inherited: Sequence[Connection]) -> None:
+def _answer(conn: Connection, inherited: Sequence[Connection], render: Render) -> None:
     from multiprocessing import parent_process
     from multiprocessing.connection import wait as waiting
-
-    from .job import render
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by ``start`` while it forked
@@ -99,7 +108,7 @@ def _answer(conn: Connection, inherited: Sequence[Connection]) -> None:
         except (EOFError, OSError):
             return
         try:
-            answer: tuple[Any, ...] = ("pdf", render(job, search=search)) if search else _warm(job)
+            answer: tuple[Any, ...] = ("pdf", render(job, search=search)) if search else _warm(job, render)
         except Exception as error:
             answer = ("error", error, traceback.format_exc())
         try:
@@ -132,12 +141,10 @@ def _tidy(done: int) -> None:
     gc.freeze()
 
 
-def _warm(job: Job) -> tuple[str]:
+def _warm(job: Job, render: Render) -> tuple[str]:
     """A warm-up: the PDF rendered and thrown away (without the tri-fold's sentence-break
     search, which an edit's new HTML runs again anyway); whatever goes wrong is the next
     build's to report."""
-    from .job import render
-
     with contextlib.suppress(Exception):
         render(job, search=False)
     return _WARMED
@@ -260,7 +267,7 @@ class Lanes:
                 lane.stop()
 
 
-def start(count: int) -> Lanes | None:
+def start(count: int, render: Render) -> Lanes | None:
     """``count`` lanes, forked when this process runs one thread, else spawned; None when no
     process can be started (a limit, no memory): PDFs then render here, in turn."""
     forking = single_threaded()
@@ -273,7 +280,7 @@ def start(count: int) -> Lanes | None:
         for _ in range(count):
             ours, theirs = context.Pipe()
             inherited = [lane.conn for lane in lanes] if forking else []
-            process = context.Process(target=_serve, args=(theirs, inherited), name="brochure-render", daemon=True)
+            process = context.Process(target=_serve, args=(theirs, inherited, render), name="brochure-render", daemon=True)
             if forking:
                 for stream in (sys.stdout, sys.stderr):  # or the lane could write it out again
                     with contextlib.suppress(Exception):

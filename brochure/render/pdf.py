@@ -315,12 +315,14 @@ class Rendered:
 def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch: int,
                finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
                descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT,
-               choose: Callable[[str, Callable[[str], Any]], tuple[str, Any]] | None = None) -> Rendered:
+               choose: Callable[[str, Callable[[str], Any]], tuple[str, Any]] | None = None,
+               forget: Callable[[], None] | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
     document at hand (the tri-fold's imposition). Raise ``RenderError`` when WeasyPrint
-    logged an error (a resource that did not load).
+    logged an error (a resource that did not load). ``forget()`` drops what ``choose`` kept,
+    when a file read changed during the render.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -367,17 +369,16 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
             # Only a PDF cut at its trim has a bleed: a screen's or a desktop printer's page names no area beyond it.
             data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
                                       pdf_identifier=digest[:32].encode(), **OPTIONS[output])
+        # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
+        font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
         saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)
         if not saved:
             break
-        from . import flow
-
-        flow.forget_choices()  # a choice made from mixed layouts is not kept for the next try
+        if forget is not None:
+            forget()  # a choice made from mixed layouts is not kept for the next try
         if attempt == SAVED_MID_BUILD_TRIES - 1:
             raise RenderError(f"{', '.join(path.name for path in saved)} changed while the PDF was being made "
                               "(saved again during the build); build again once it is saved")
-    # Fonts fetched once stay registered: they are inputs of every later PDF all the same.
-    font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
     strangers = _machine_fonts(document, font_files)
     if strangers:
         covered = set().union(*(coverage(path) for path in font_files)) if font_files else set()
