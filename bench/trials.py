@@ -5,7 +5,7 @@ the seed, the examples with their translations, the corpus tri-folds) in this pr
 build does, and counts WeasyPrint layouts by what asked for them: the build's own (``first``),
 ``render.panels.fill`` (a short article's panels) and the sentence-break search
 (``render.flow``), each with its CPU time (``time.process_time``, one sample: the machine's
-load sways it, the counts not). The choice kept per process (``flow._CHOSEN``) is cleared
+load sways it, the counts not). The choice kept per process (``flow.CHOSEN``) is cleared
 before each file, so every search runs.
 
 Then, for the first file, each search layout again, page by page (``remake_page``'s CPU): in
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.files:
         path = (ROOT / name) if not Path(name).is_absolute() else Path(name)
         made = next(j for j in prepare(Unit(path, name)) if j.output == "print")
-        flow._CHOSEN.clear()
+        flow.CHOSEN.clear()
         tally.count.clear()
         tally.cpu.clear()
         tally.search = []

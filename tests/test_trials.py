@@ -39,7 +39,7 @@ def _render(made: job.Job, monkeypatch: pytest.MonkeyPatch, memo: bool) -> tuple
         return lay_out_like(text, like, options)
 
     with monkeypatch.context() as patch:
-        patch.setattr(flow, "_CHOSEN", {})  # no choice kept from another test: the search runs
+        patch.setattr(flow, "CHOSEN", {})  # no choice kept from another test: the search runs
         patch.setattr(flow, "_lay_out_like", counted)
         if not memo:
             patch.setattr(panels, "_once", lambda lay_out, made: lay_out)
@@ -126,7 +126,7 @@ def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch
         searched.append((text, found))
         return found
 
-    monkeypatch.setattr(flow, "_CHOSEN", {})
+    monkeypatch.setattr(flow, "CHOSEN", {})
     monkeypatch.setattr(flow, "_lay_out", kept)
     job.render(made)
     assert len(searched) == 2, "the seed's search fixes two panels"
@@ -168,7 +168,7 @@ def _search_layouts(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: boo
         return found
 
     with monkeypatch.context() as patch:
-        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "CHOSEN", {})
         patch.setattr(flow, "_lay_out", kept)
         data = job.render(made).data
     return data, searched
@@ -269,7 +269,7 @@ def _saved_mid_build(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: bo
         return lay_out(text, like, options, parent if resumed else None)
 
     with monkeypatch.context() as patch:
-        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "CHOSEN", {})
         patch.setattr(flow, "_lay_out", kept)
         try:
             return job.render(made)
@@ -338,7 +338,7 @@ def _saving_on_each_layout(made: job.Job, monkeypatch: pytest.MonkeyPatch, pictu
         return lay_out(text, like, options, parent)
 
     with monkeypatch.context() as patch:
-        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "CHOSEN", {})
         patch.setattr(flow, "_lay_out", saving)
         return job.render(made)
 
@@ -356,7 +356,7 @@ def test_a_background_saved_mid_build_is_never_mixed_with_the_one_read_before(tm
     made = _print_job(path)
     saved = _saving_on_each_layout(made, monkeypatch, [red])
     with monkeypatch.context() as patch:
-        patch.setattr(flow, "_CHOSEN", {})
+        patch.setattr(flow, "CHOSEN", {})
         clean = job.render(made)  # bg.png is red from the start
     assert saved.data == clean.data
     assert saved.files[(tmp_path / "bg.png").resolve()] == hashlib.sha256(red).hexdigest()
@@ -383,7 +383,7 @@ def test_tags_written_inside_a_clinic_style_do_not_move_the_breaks(tmp_path: Pat
         folder.mkdir()
         path = _seed_copy(folder, '{% extends "bundled/trifold.html" %}\n'
                                   f'{{% block styles %}}{{{{ super() }}}}<style>{style}</style>{{% endblock %}}\n')
-        flow._CHOSEN.clear()
+        flow.CHOSEN.clear()
         rendered = job.render(_print_job(path))
         return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(rendered.data)).pages]
 

@@ -54,7 +54,7 @@ from .breaks import source_of, with_break_class
 #
 # The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
 # PDF is written once, from the chosen layout, never from one thrown away. The choice is kept
-# per process (``_CHOSEN``) under the hash of the HTML and options, with the files its layout
+# per process (``CHOSEN``) under the hash of the HTML and options, with the files its layout
 # read: the same document again (a forced rebuild, ``proof``) is laid out once, as chosen,
 # when that layout reads the same bytes; otherwise the search runs as the first time.
 
@@ -376,7 +376,7 @@ def _tighter(text: str, document: Any, factor: float) -> str | None:
 
 # The HTML the pass chose for a document (by the hash of its HTML and options), and the
 # files (stylesheets, images) its layout read, each with the hash of the bytes read.
-_CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}  # cleared when a file changed mid-layout (pdf)
+CHOSEN: dict[str, tuple[str, dict[Path, str]]] = {}  # cleared when a file changed mid-layout (pdf)
 KEPT = 64  # documents whose choice is kept: a batch's variants, a watch session's last edits
 
 
@@ -407,8 +407,8 @@ def sentence_breaks(options: dict[str, Any]) -> Choose:
     def choose(text: str, lay_out: Callable[[str], Any]) -> tuple[str, Any]:
         lay_out = _recorded(lay_out)
         key = hashlib.sha256(f"{sorted(options.items())!r}\0{text}".encode()).hexdigest()
-        if key in _CHOSEN:
-            chosen, files = _CHOSEN[key]
+        if key in CHOSEN:
+            chosen, files = CHOSEN[key]
             document = lay_out(chosen)
             if _files(document) == files:
                 return chosen, document
@@ -426,9 +426,9 @@ def sentence_breaks(options: dict[str, Any]) -> Choose:
         best = _best(layout, text, document, options) if layout.problems else layout
         files = _files(best.document)
         if files is not None:
-            if len(_CHOSEN) >= KEPT:  # a long watch session: the oldest choice goes
-                del _CHOSEN[next(iter(_CHOSEN))]
-            _CHOSEN[key] = (best.text, files)
+            if len(CHOSEN) >= KEPT:  # a long watch session: the oldest choice goes
+                del CHOSEN[next(iter(CHOSEN))]
+            CHOSEN[key] = (best.text, files)
         return best.text, best.document
 
     return choose

@@ -70,7 +70,7 @@ def render(job: Job, search: bool = True) -> pdf.Rendered:
                               roots=[job.content_dir, BUNDLED], epoch=job.epoch, finish=finisher(job),
                               profile=job.profile, bleed=BLEEDS[job.bleed], descriptions=job.descriptions,
                               choose=flow.sentence_breaks(pdf.OPTIONS[job.output]) if sheet else None,
-                              forget=flow._CHOSEN.clear if sheet else None)
+                              forget=flow.CHOSEN.clear if sheet else None)
     except pdf.RenderError as error:
         error.output = job.output  # type: ignore[attr-defined]  # which PDF, for the message (pickled with it)
         raise
