@@ -357,11 +357,29 @@ def _same_declarations(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def _plain(value: Any) -> Any:
     """``value`` comparable by what it says: CSS tokens (custom properties keep them as parsed,
-    a new object per document) by their text, containers item by item."""
+    a new object per document) by their text, containers item by item, and a declaration
+    with ``var()`` (WeasyPrint validates it as each element's style is computed, from its tokens
+    with the variables of that element, compared as the element's and its ancestors' are) by
+    its kind, property and tokens, and for a shorthand its expander and the sheet's base URL.
+    A stylesheet parsed again (one with ``@import``, such as office.css; one no longer kept,
+    ``stylesheets``) makes new such objects that say the same."""
+    from weasyprint.css.tokens import Pending
+
     if isinstance(value, dict):
         return sorted((str(key), _plain(item)) for key, item in value.items())
     if isinstance(value, (tuple, list)):
         return tuple(_plain(item) for item in value)
     if type(value).__module__.startswith("tinycss2"):
         return type(value).__name__, value.serialize()
+    if isinstance(value, Pending):
+        return type(value), value.name, _plain(value.tokens), _partial(getattr(value, "validator", None))
     return value
+
+
+def _partial(validator: Any) -> Any:
+    """A shorthand's expander (``functools.partial`` of a WeasyPrint function), by what it calls with what."""
+    if validator is None:
+        return None
+    if not isinstance(validator, functools.partial):
+        return _Unlike()
+    return validator.func, _plain(validator.args), _plain(validator.keywords)
