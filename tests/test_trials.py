@@ -118,19 +118,19 @@ def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch
     from weasyprint import HTML
 
     made = _print_job(Path(__file__).parent.parent / "content.yaml")
-    searched: list[tuple[str, Any]] = []
+    searched: list[tuple[str, Any, Any]] = []
     lay_out = flow._lay_out
 
     def kept(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
         found = lay_out(text, like, options, parent)
-        searched.append((text, found))
+        searched.append((text, parent, found))
         return found
 
     monkeypatch.setattr(flow, "CHOSEN", {})
     monkeypatch.setattr(flow, "_lay_out", kept)
     job.render(made)
     assert len(searched) == 2, "the seed's search fixes two panels"
-    for text, trial in searched:
+    for text, parent, trial in searched:
         assert trial is not None
         like = trial.document
         full = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
@@ -141,8 +141,15 @@ def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch
         assert measured.problems == trial.problems
         for page in trial.problems:
             assert flow._options(measured, page) == flow._options(trial, page)
-        # Each fix is resumed from the layout it fixes: the cover and the back kept as they were.
-        _assert_kept([getattr(trial.document, flow.KEPT_ATTRIBUTE).reused], [{0, len(full.pages) - 1}])
+        # Each fix is resumed from the layout it fixes: the cover, the back and the panels
+        # before the one it fixes kept as they were.
+        _assert_kept([getattr(trial.document, flow.KEPT_ATTRIBUTE).reused], [_before_fix(parent)])
+
+
+def _before_fix(parent: Any) -> set[int]:
+    """The pages a fix of ``parent`` keeps: the cover, the back, and the article's pages before
+    the one it fixes (the first that ends mid-sentence, in the searches these tests make)."""
+    return {0, len(parent.document.pages) - 1, *range(1, min(parent.problems))}
 
 
 def _assert_kept(kept: list[frozenset[int]], expected: list[set[int]]) -> None:
@@ -188,7 +195,7 @@ def test_resumed_fixes_write_the_bytes_of_fixes_laid_out_in_full(path: str, outp
     assert [text for text, *_ in resumed] == [text for text, *_ in full], "the same fixes, in the same order"
     assert resumed, "the search fixes panels"
     for text, like, options, parent, found in resumed:
-        _assert_kept([getattr(found.document, flow.KEPT_ATTRIBUTE).reused], [{0, len(found.document.pages) - 1}])
+        _assert_kept([getattr(found.document, flow.KEPT_ATTRIBUTE).reused], [_before_fix(parent)])
         # The same layout resumed again (the search tries each option on it): the same pages.
         again = flow._lay_out(text, like, options, parent)
         assert again is not None and _seen(again.document) == _seen(found.document)
@@ -240,8 +247,7 @@ def test_fixes_keep_the_cover_and_back_after_other_documents(before: str, tmp_pa
     _render_before(before, tmp_path / "edit", monkeypatch)
     full, resumed = _both_ways(Path(__file__).parent.parent / "content.yaml", monkeypatch)
     assert [text for text, *_ in resumed] == [text for text, *_ in full]
-    last = len(resumed[0][-1].document.pages) - 1
-    _assert_kept(_reused(resumed), [{0, last}] * len(resumed))
+    _assert_kept(_reused(resumed), [_before_fix(parent) for _, _, _, parent, _ in resumed])
 
 
 def _seed_copy(folder: Path, template: str | None = None) -> Path:
@@ -283,11 +289,10 @@ def test_a_cover_styled_by_what_the_article_holds_is_laid_out_again(tmp_path: Pa
     _, resumed = _clinic_template(tmp_path, monkeypatch,
         '{% block styles %}{{ super() }}<style>body:has(.panel-break-before) .cover h1 { letter-spacing: 0.05em; }'
         '</style>{% endblock %}\n')
-    kept = _reused(resumed)
-    last = len(resumed[0][-1].document.pages) - 1
     # The first fix adds the first break: the title is styled otherwise, the cover laid out
     # again; the next fix's parent has a break already, so its cover is kept as it is.
-    _assert_kept(kept, [{last}, *[{0, last}] * (len(kept) - 1)])
+    _assert_kept(_reused(resumed), [_before_fix(parent) - ({0} if n == 0 else set())
+                                    for n, (*_, parent, _) in enumerate(resumed)])
 
 
 def test_a_clinic_footnote_keeps_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -361,15 +366,22 @@ def test_a_logo_saved_mid_build_is_in_the_pdf_the_manifest_names(tmp_path: Path,
 
 def test_no_page_is_kept_when_the_head_differs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The head holds the document's styles (``@page``, ``@font-face`` too, which the declarations
-    compared per element do not show): a fix whose head differs keeps neither the cover nor the back."""
+    compared per element do not show): a fix whose head differs keeps no page. The seed's second
+    fix is on the first inside panel: the flap before it is offered too."""
+    from brochure.render.unchanged import unchanged
+
     made = _print_job(Path(__file__).parent.parent / "content.yaml")
     _, resumed = _search_layouts(made, monkeypatch)
-    text, _, _, parent, found = resumed[0]
-    last = len(found.document.pages) - 1
-    assert flow._unchanged(parent, text) == {0, last}
-    other = text.replace("</head>", "<style>@page { margin: 0.2in; }</style></head>", 1)
-    assert other != text
-    assert flow._unchanged(parent, other) == frozenset()
+    assert [min(parent.problems) for _, _, _, parent, _ in resumed] == [1, 2]
+    for text, _, _, parent, found in resumed:
+        last = len(found.document.pages) - 1
+        assert unchanged(parent.text, parent.document, text) == _before_fix(parent)
+        other = text.replace("</head>", "<style>@page { margin: 0.2in; }</style></head>", 1)
+        assert other != text
+        assert unchanged(parent.text, parent.document, other) == frozenset()
+        # A change at the article's start (after the cover's HTML): no page of the article is offered.
+        first = text.replace('data-part="article"', 'data-part="article" data-edited="yes"', 1)
+        assert first != text and unchanged(parent.text, parent.document, first) == {0, last}
 
 
 _BACKGROUND = ('{% extends "bundled/trifold.html" %}\n{% block styles %}{{ super() }}<style>'

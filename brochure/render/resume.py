@@ -199,7 +199,8 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int], plan: _Plan
     keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
                      and not (i and kept.leaves[i - 1])
                      and _same_boxes(kept.origins[i], plan.boxes, _same_styles(kept.origins[i], context, html,
-                                                                              kept.pages[i])))
+                                                                              kept.pages[i]))
+                     and _same_next(kept, i, context, html))
     if not keep:
         return None
     context.page_maker[:] = [
@@ -220,21 +221,49 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any) -> dict[An
     """Each element with a box on ``page`` (and each of its ancestors), of the document it was
     made in (``origin``), with the new document's element in its place, when all have the same
     cascaded declarations in both, and so has the page's type (``@page`` rules, margin boxes);
-    None when one has not. Same declarations: the same computed styles. Elements
-    are matched in tree order, from the start before the first one that differs (tag or
-    attributes) and from the end after the last one: a fix inserts or changes elements
-    between, where no kept page has any."""
+    None when one has not. Same declarations: the same computed styles."""
     root, style_for, _ = origin
+    on_page = {box.element for box in page.descendants() if getattr(box, "element", None) is not None}
+    ancestors = _ancestors(root)
+    pairs = _matched(origin, html, on_page | {a for e in on_page for a in ancestors.get(e, ())})
+    if pairs is None or not _same_cascade(origin, context, pairs):
+        return None
+    context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
+    same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
+    return pairs if same_page else None
+
+
+def _same_next(kept: Kept, index: int, context: Any, html: Any) -> bool:
+    """Whether the elements that open the page after page ``index`` (its first box and the first
+    box of each, down the tree) have the same declarations in both documents: where WeasyPrint
+    ends a page depends on the breaks between it and the next (``break-before``, ``avoid``),
+    and a fix adds its break there. After the last page: nothing."""
+    if index + 1 >= len(kept.pages):
+        return True
+    box, opening = kept.pages[index + 1], set()
+    while getattr(box, "children", None):
+        box = box.children[0]
+        if getattr(box, "element", None) is not None:
+            opening.add(box.element)
+    pairs = _matched(kept.origins[index + 1], html, opening)
+    return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs)
+
+
+def _matched(origin: _Origin, html: Any, elements: set[Any]) -> dict[Any, Any] | None:
+    """Each of ``elements`` (of the document ``origin`` was made in) with the new document's
+    element in its place; None when one is where the documents differ. Elements are matched in
+    tree order, from the start before the first one that differs (tag or attributes) and from
+    the end after the last one: a fix inserts or changes elements between, where no kept page
+    has any."""
+    root = origin[0]
     old, new = list(root.iter()), list(html.etree_element.iter())
     same = [(element.tag, dict(element.attrib)) for element in old]
     mine = [(element.tag, dict(element.attrib)) for element in new]
     prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
     suffix = next((n for n, (a, b) in enumerate(zip(reversed(same), reversed(mine))) if a != b), min(len(old), len(new)))
     order = {element: n for n, element in enumerate(old)}
-    on_page = {box.element for box in page.descendants() if getattr(box, "element", None) is not None}
-    ancestors = _ancestors(root)
     pairs = {}
-    for element in on_page | {a for e in on_page for a in ancestors.get(e, ())}:
+    for element in elements:
         index = order.get(element)
         if index is None:
             return None
@@ -244,13 +273,15 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any) -> dict[An
             pairs[element] = new[index + len(new) - len(old)]
         else:
             return None  # between the first and the last difference: what the fix changed
-    old_styles, new_styles = _cascaded(style_for, set(pairs)), _cascaded(context.style_for, set(pairs.values()))
-    if not all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
-               for element, match in pairs.items()):
-        return None
-    context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
-    same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
-    return pairs if same_page else None
+    return pairs
+
+
+def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any]) -> bool:
+    """Whether each element of ``pairs`` (in ``origin``'s document) has the same cascaded
+    declarations (its pseudo-elements' too) as its match in the new one."""
+    old_styles, new_styles = _cascaded(origin[1], set(pairs)), _cascaded(context.style_for, set(pairs.values()))
+    return all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
+               for element, match in pairs.items())
 
 
 def _page_rules(style_for: Any, page_type: Any) -> dict[str, Any]:
