@@ -144,12 +144,17 @@ def unsafe(value: str) -> str | None:
     return None
 
 
+def _lines(value: str) -> str:
+    """A cell's lines as a browser sends them and as the table compares them: ending in ``\n``."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _cells(value: Any, width: int) -> list[str]:
     if not isinstance(value, list) or len(value) != width or not all(isinstance(c, str) for c in value):
         raise FormError(f"a row is a list of {width} cells of text")
     if any(len(c) > MAX_CELL for c in value):
         raise FormError(f"a cell holds at most {MAX_CELL} characters")
-    return value
+    return [_lines(c) for c in value]
 
 
 def _number(value: Any) -> int:
@@ -198,7 +203,7 @@ def refused(table: Table, edits: Edits) -> dict[str, list[str]]:
 # --- writing back -------------------------------------------------------------------------
 
 def _cell(value: str, quoted: bool, delimiter: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")  # a cell's lines end as Excel ends them
+    value = _lines(value)  # a cell's lines end as Excel ends them
     if (quoted and value) or any(c in value for c in (delimiter, '"', "\n")) or value != value.strip():
         return '"' + value.replace('"', '""') + '"'
     return value
@@ -220,17 +225,21 @@ def _column_quoted(table: Table) -> list[bool]:
     return result
 
 
+def _shown(record: Record, width: int) -> list[str]:
+    return [_lines(cell) for cell in _padded(record.cells, width)]
+
+
 def _find(table: Table, row: int, shown: list[str], used: set[int]) -> int | None:
     """The index of the record the page showed as ``shown`` at ``row``: there if it still is,
     else the nearest with the same cells, else the only one with the same id."""
     width = len(table.columns)
-    same = [i for i in range(1, len(table.records)) if i not in used and _padded(table.records[i].cells, width) == shown]
+    same = [i for i in range(1, len(table.records)) if i not in used and _shown(table.records[i], width) == shown]
     if same:
         return min(same, key=lambda i: abs(i + 1 - row))
     if "id" in table.columns and shown[table.columns.index("id")].strip():
         column = table.columns.index("id")
         ids = [i for i in range(1, len(table.records)) if i not in used
-               and _padded(table.records[i].cells, width)[column].strip() == shown[column].strip()]
+               and _shown(table.records[i], width)[column].strip() == shown[column].strip()]
         if len(ids) == 1:
             return ids[0]
     return None
@@ -252,7 +261,7 @@ def apply(table: Table, edits: Edits) -> Table:
         record = records[index]
         now = _padded(record.cells, width)
         merged = [new if new != old else current for new, old, current in zip(cells, shown, now, strict=True)]
-        if merged == now:
+        if [_lines(cell) for cell in merged] == _shown(record, width):
             continue
         extra = record.cells[width:]  # cells beyond the names' row stay, for the build to name
         flags = record.quoted[:width] + [False] * (width - len(record.quoted)) + record.quoted[width:]
