@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..manifest import bytes_hash
 from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
 from .locations import TableView, save_table, table_view
+from .review import Review, mark_translated, review_of
 from .store import KEEP, Entry, Store, StoreError
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class EditorView:
     inherited: dict[str, str] = field(default_factory=dict)  # field key -> what a blank field takes, and from where
     keep: int = KEEP
     table: TableView | None = None  # the locations CSV's rows, when the handout has one
+    review: Review | None = None  # a translation: what changed in its source since it was translated
 
     def id(self, key: str) -> str:
         return field_id(key)
@@ -97,6 +99,7 @@ def editor_view(editor: Editor, choice: Choice, rows: str | None = None) -> Edit
     if shown.values:
         shown.inherited = inherited(path, view.name, shown.values)
         shown.table = table_view(store, path, view.name, choice, rows)
+        shown.review = review_of(path, len(shown.values["sections"]))
     return shown
 
 
@@ -228,7 +231,7 @@ def routes(editor: Editor, views: Any) -> list[Any]:
             result = await run_in_threadpool(work, body)
         except (FormError, StoreError) as error:
             return JSONResponse({"status": "error", "message": str(error)}, status_code=400)
-        status = {"conflict": 409, "invalid": 422}.get(result["status"], 200)
+        status = {"conflict": 409, "conflict-source": 409, "invalid": 422}.get(result["status"], 200)
         return JSONResponse(result, status_code=status, headers={"Cache-Control": "no-store"})
 
     def save(body: dict[str, Any]) -> dict[str, Any]:
@@ -247,6 +250,14 @@ def routes(editor: Editor, views: Any) -> list[Any]:
         with editor.saving:  # one save at a time, the form's and the table's alike
             return save_table(body, path, name, store)
 
+    def translated(body: dict[str, Any]) -> dict[str, Any]:
+        _, path, store = lookup(body.get("handout"))
+        with editor.saving:
+            return mark_translated(body, path, store)
+
+    async def translated_route(request: Request) -> Response:
+        return await handle(request, translated)
+
     async def save_route(request: Request) -> Response:
         return await handle(request, save)
 
@@ -257,7 +268,8 @@ def routes(editor: Editor, views: Any) -> list[Any]:
         return await handle(request, restore)
 
     return [Route("/edit/save", save_route, methods=["POST"]), Route("/edit/restore", restore_route, methods=["POST"]),
-            Route("/edit/table", table_route, methods=["POST"])]
+            Route("/edit/table", table_route, methods=["POST"]),
+            Route("/edit/translated", translated_route, methods=["POST"])]
 
 
 def _problems(path: Path, name: str, text: str) -> dict[str, Any]:
