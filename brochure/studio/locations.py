@@ -148,7 +148,8 @@ def row_problems(path: Path, name: str, csv_name: str) -> dict[str, Any]:
 
 def save_table(body: dict[str, Any], path: Path, name: str, store: Store) -> dict[str, Any]:
     """Apply the page's edits to the CSV as it is on disk; written only if it is still the
-    version the page showed (``base``), else both versions are handed back."""
+    version the page showed (``base``), else both versions are handed back. The rows are
+    checked by the caller (``row_problems``), after the save, outside its lock."""
     found = csv_of(path, name)
     if found is None:
         raise StoreError(f"{name} has no locations CSV the build can read; reload the page")
@@ -171,12 +172,11 @@ def save_table(body: dict[str, Any], path: Path, name: str, store: Store) -> dic
         return {"status": "conflict", "disk": current.decode("utf-8", "replace"), "disk_digest": bytes_hash(current),
                 "mine": data.decode("utf-8"), "message": f"{csv_name} was changed on disk since this table was loaded"}
     if data == current:
-        return {"status": "unchanged", "digest": bytes_hash(current), "problems": row_problems(path, name, csv_name)}
+        return {"status": "unchanged", "digest": bytes_hash(current), "csv": csv_name}
     store.keep(csv_path, current, "before")
     store.write(csv_path, data)
     store.keep(csv_path, data, "saved")
-    return {"status": "saved", "digest": bytes_hash(data), "rows_changed": new.changed,
-            "problems": row_problems(path, name, csv_name)}
+    return {"status": "saved", "digest": bytes_hash(data), "rows_changed": new.changed, "csv": csv_name}
 
 
 __all__ = ["TableView", "csv_of", "placed", "row_problems", "save_table", "table_view"]

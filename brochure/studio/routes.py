@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..manifest import bytes_hash
 from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
-from .locations import TableView, save_table, table_view
+from .locations import TableView, row_problems, save_table, table_view
 from .review import Review, mark_translated, review_of
 from .store import KEEP, Entry, Store, StoreError
 
@@ -248,7 +248,10 @@ def routes(editor: Editor, views: Any) -> list[Any]:
     def save_locations(body: dict[str, Any]) -> dict[str, Any]:
         name, path, store = lookup(body.get("handout"))
         with editor.saving:  # one save at a time, the form's and the table's alike
-            return save_table(body, path, name, store)
+            result = save_table(body, path, name, store)
+        if "csv" in result:  # checked as the build reads it; a long table costs seconds, no other save waits
+            result["problems"] = row_problems(path, name, result.pop("csv"))
+        return result
 
     def translated(body: dict[str, Any]) -> dict[str, Any]:
         _, path, store = lookup(body.get("handout"))
