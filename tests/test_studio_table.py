@@ -86,7 +86,7 @@ def test_an_edited_row_changes_that_row_only_in_the_files_style() -> None:
     assert b"liberty" not in after
     # The new row: CRLF between records as the file has, its quoted columns quoted, a quote doubled.
     assert after.endswith(b'blue-springs,(816) 555-0104,"1 Main St\nBlue Springs, MO",Mon,"lun","The ""blue"" lot"\r\n')
-    assert list(csv.reader(io.StringIO(after.decode(), newline="")))[0] == list(csv.reader(io.StringIO(data.decode())))[0]
+    assert next(csv.reader(io.StringIO(after.decode(), newline=""))) == next(csv.reader(io.StringIO(data.decode())))
 
 
 def test_a_quote_inside_an_unquoted_cell_is_shown_read_only(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_a_quote_inside_an_unquoted_cell_is_shown_read_only(tmp_path: Path) -> N
     with _running(preview) as port:
         page = _page(port)
         assert "locations.csv cannot be shown as a table" in page and "edit this CSV in a spreadsheet" in page
-        status, answer = _save(port, preview, table, changed=[], removed=[], added=[["x", "y"]])
+        status, _answer = _save(port, preview, table, changed=[], removed=[], added=[["x", "y"]])
     assert status == 400 and table.read_text(encoding="utf-8") == 'id,hours\nnorth,the 5" door\n'
 
 
