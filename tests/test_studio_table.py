@@ -148,8 +148,8 @@ def test_a_formula_or_an_unprintable_character_is_refused_at_its_row_and_nothing
         status, answer = _save(port, preview, table, changed=[{"row": 3, "shown": south,
                                                                "cells": [*south[:3], cell]}])
         status_new, answer_new = _save(port, preview, table, added=[["east", "(913) 555-0105", "", cell]])
-    assert status == 422 and answer["status"] == "invalid" and answer["rows"]["3"][0].startswith("hours: ")
-    assert status_new == 422 and answer_new["rows"]["new 1"][0].startswith("hours: ")
+    assert status == 422 and answer["status"] == "invalid" and answer["rows"]["3"][0].startswith("locations.csv:3: hours: ")
+    assert status_new == 422 and answer_new["rows"]["new 1"][0].startswith("locations.csv, new row 1: hours: ")
     assert table.read_bytes() == before and not (tmp_path / "site" / ".brochure-history").exists()
 
 

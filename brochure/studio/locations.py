@@ -161,7 +161,9 @@ def save_table(body: dict[str, Any], path: Path, name: str, store: Store) -> dic
         raise StoreError(f"{csv_name}: {error}") from None
     edits = checked(body, len(table.columns))
     bad = refused(table, edits)
-    if bad:
+    if bad:  # said as the build says a row's mistake: the file, the row, the column
+        bad = {where: [f"{csv_name}:{where}: {m}" if where.isdigit() else f"{csv_name}, {where.replace('new', 'new row')}: {m}"
+                       for m in messages] for where, messages in bad.items()}
         return {"status": "invalid", "rows": bad,
                 "message": f"{sum(map(len, bad.values()))} cell(s) cannot be written; nothing was saved"}
     new: Table = apply(table, edits)
