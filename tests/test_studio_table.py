@@ -243,3 +243,27 @@ def test_a_table_write_without_the_token_or_from_another_origin_is_403(tmp_path:
                     {"added": "x"}, {"added": [["x" * 3000, "", "", ""]]}):
             assert _post(port, "/edit/table", {"handout": "content.yaml", "base": _digest(table), **bad}, good)[0] == 400
     assert table.read_bytes() == before
+
+
+def test_a_kept_version_of_the_table_is_restored_from_the_page(tmp_path: Path) -> None:
+    preview, _content, table = _site(tmp_path / "site")
+    original = table.read_bytes()
+    with _running(preview) as port:
+        south = _cells(_page(port), 3)
+        status, _answer = _save(port, preview, table, changed=[{"row": 3, "shown": south, "cells": [*south[:3], "Sunday"]}])
+        assert status == 200
+        page = _page(port)
+        entries = re.findall(r'data-restore-table="([^"]+)"', page)
+        assert len(entries) == 2 and "History of locations.csv: 2 saved versions" in page
+        headers = _headers(port, preview.editor.token)
+        for entry in ("../content.yaml", "/etc/passwd", "%2e%2e"):
+            status, answer = _post(port, "/edit/table/restore", {"handout": "content.yaml", "base": _digest(table),
+                                                                 "entry": entry}, headers)
+            assert status == 400 and answer["message"] == "no such saved version"
+        status, answer = _post(port, "/edit/table/restore", {"handout": "content.yaml", "base": "stale",
+                                                             "entry": entries[1]}, headers)
+        assert status == 409 and b"Sunday" in table.read_bytes()
+        status, answer = _post(port, "/edit/table/restore", {"handout": "content.yaml", "base": _digest(table),
+                                                             "entry": entries[1]}, headers)
+    assert status == 200 and answer["problems"] == {"rows": {}, "other": []}, answer
+    assert table.read_bytes() == original

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..manifest import bytes_hash
-from .store import Store, StoreError
+from .store import Entry, Store, StoreError
 from .table import PAGE, NotKept, Table, apply, checked, parse, refused
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class TableView:
     previous: str = ""  # the addresses of the windows before and after
     next: str = ""
     page: int = PAGE
+    history: list[Entry] = field(default_factory=list)  # the CSV's kept versions, newest first
 
     def lines(self, cell: str) -> int:
         return min(max(cell.count("\n") + 1, 1), 6)
@@ -95,6 +96,7 @@ def table_view(store: Store, path: Path, name: str, choice: Choice, start: str |
         return None
     csv_name, csv_path = found
     shown = TableView(csv_name)
+    shown.history = store.history(csv_path)
     try:
         data = store.read(csv_path)
         table = parse(data)
@@ -181,4 +183,24 @@ def save_table(body: dict[str, Any], path: Path, name: str, store: Store) -> dic
     return {"status": "saved", "digest": bytes_hash(data), "rows_changed": new.changed, "csv": csv_name}
 
 
-__all__ = ["TableView", "csv_of", "placed", "row_problems", "save_table", "table_view"]
+def restore_table(body: dict[str, Any], path: Path, name: str, store: Store) -> dict[str, Any]:
+    """Put a kept version of the CSV back, if the file is still the version the page showed."""
+    found = csv_of(path, name)
+    if found is None:
+        raise StoreError(f"{name} has no locations CSV the build can read; reload the page")
+    csv_name, csv_path = found
+    kept = store.kept(csv_path, str(body.get("entry", "")))
+    current = store.read(csv_path)
+    base = body.get("base")
+    if not isinstance(base, str) or not hmac.compare_digest(base, bytes_hash(current)):
+        return {"status": "conflict", "disk": current.decode("utf-8", "replace"), "disk_digest": bytes_hash(current),
+                "mine": kept.decode("utf-8", "replace"),
+                "message": f"{csv_name} was changed on disk since this table was loaded"}
+    if kept != current:
+        store.keep(csv_path, current, "before")
+        store.write(csv_path, kept)
+        store.keep(csv_path, kept, "restored")
+    return {"status": "saved", "digest": bytes_hash(kept), "csv": csv_name}
+
+
+__all__ = ["TableView", "csv_of", "placed", "restore_table", "row_problems", "save_table", "table_view"]

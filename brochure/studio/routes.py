@@ -13,13 +13,14 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..manifest import bytes_hash
 from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
-from .locations import TableView, row_problems, save_table, table_view
+from .locations import TableView, restore_table, row_problems, save_table, table_view
 from .review import Review, mark_translated, review_of
 from .store import KEEP, Entry, Store, StoreError
 
@@ -245,10 +246,10 @@ def routes(editor: Editor, views: Any) -> list[Any]:
         kept = store.kept(path, str(body.get("entry", "")))
         return write(name, path, store, body.get("base"), kept, None, "restored")
 
-    def save_locations(body: dict[str, Any]) -> dict[str, Any]:
+    def save_locations(body: dict[str, Any], work: Callable[..., dict[str, Any]] = save_table) -> dict[str, Any]:
         name, path, store = lookup(body.get("handout"))
         with editor.saving:  # one save at a time, the form's and the table's alike
-            result = save_table(body, path, name, store)
+            result = work(body, path, name, store)
         if "csv" in result:  # checked as the build reads it; a long table costs seconds, no other save waits
             result["problems"] = row_problems(path, name, result.pop("csv"))
         return result
@@ -267,11 +268,15 @@ def routes(editor: Editor, views: Any) -> list[Any]:
     async def table_route(request: Request) -> Response:
         return await handle(request, save_locations)
 
+    async def table_restore_route(request: Request) -> Response:
+        return await handle(request, lambda body: save_locations(body, restore_table))
+
     async def restore_route(request: Request) -> Response:
         return await handle(request, restore)
 
     return [Route("/edit/save", save_route, methods=["POST"]), Route("/edit/restore", restore_route, methods=["POST"]),
             Route("/edit/table", table_route, methods=["POST"]),
+            Route("/edit/table/restore", table_restore_route, methods=["POST"]),
             Route("/edit/translated", translated_route, methods=["POST"])]
 
 
