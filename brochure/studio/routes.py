@@ -15,6 +15,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,7 @@ def inherited(path: Path, name: str, values: dict[str, Any]) -> dict[str, str]:
 def _text(data: Any, key: str) -> str:
     for part in key.split("."):
         data = data.get(part) if isinstance(data, dict) else None
-    return str(data).strip() if isinstance(data, (str, int, float)) and not isinstance(data, bool) else ""
+    return str(data).strip() if isinstance(data, (str, int, float, date)) and not isinstance(data, bool) else ""
 
 
 def _said(error: dict[str, Any]) -> str:
