@@ -62,6 +62,7 @@ def test_a_cell_edited_by_its_label_a_row_added_and_saved_shows_each_rows_mistak
     page.keyboard.press("Control+S")
     assert _table_saved(page).startswith("Saved")
     assert table.read_bytes() == ROWS.encode()  # back to the very bytes it had
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "clinic.phone, row 3"  # focus kept
     assert page.inner_text("#row-3-error") == ""
 
 

@@ -107,13 +107,17 @@ def parse(data: bytes) -> Table:
             break
         ending = _ENDING.match(text, position)
         if ending is None:
-            raise NotKept(f"row {len(records) + 1} has a quote (\") inside a cell that is not quoted; the table "
-                          "cannot keep it as it is: edit this CSV in a spreadsheet")
+            raise NotKept(f"row {len(records) + 1} has a quote (\") inside a cell that is not quoted, or a quoted "
+                          "cell that is not closed; the table cannot keep it as it is: edit this CSV in a spreadsheet")
         position = ending.end()
         if cells == [""] and not quoted[0]:
             cells, quoted = [], []  # an empty line: a row with no cells, as csv reads it
         records.append(Record(cells, quoted, text[start:position], ending[0]))
-    if [r.cells for r in records] != list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+    try:
+        same = [r.cells for r in records] == list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:  # a cell over csv's size limit, say: the build says so too
+        raise NotKept(f"it cannot be read as CSV ({error})") from None
+    if not same:
         raise NotKept("the table cannot read this CSV as the build does; edit it in a spreadsheet")
     newline = next((r.ending for r in records if r.ending), "\n")
     return Table(delimiter, records, bom, newline)
