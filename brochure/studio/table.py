@@ -233,35 +233,48 @@ def _shown(record: Record, width: int) -> list[str]:
     return [_lines(cell) for cell in _padded(record.cells, width)]
 
 
-def _find(table: Table, row: int, shown: list[str], used: set[int]) -> int | None:
-    """The index of the record the page showed as ``shown`` at ``row``: there if it still is,
-    else the nearest with the same cells, else the only one with the same id."""
-    width = len(table.columns)
-    same = [i for i in range(1, len(table.records)) if i not in used and _shown(table.records[i], width) == shown]
-    if same:
-        return min(same, key=lambda i: abs(i + 1 - row))
-    if "id" in table.columns and shown[table.columns.index("id")].strip():
-        column = table.columns.index("id")
-        ids = [i for i in range(1, len(table.records)) if i not in used
-               and _shown(table.records[i], width)[column].strip() == shown[column].strip()]
-        if len(ids) == 1:
-            return ids[0]
-    return None
+class _Finder:
+    """The records of a table by their cells as the page shows them, and by id: each found once."""
+
+    def __init__(self, table: Table) -> None:
+        width = len(table.columns)
+        self.column = table.columns.index("id") if "id" in table.columns else None
+        self.by_cells: dict[tuple[str, ...], list[int]] = {}
+        self.by_id: dict[str, list[int]] = {}
+        for index in range(1, len(table.records)):
+            shown = tuple(_shown(table.records[index], width))
+            self.by_cells.setdefault(shown, []).append(index)
+            if self.column is not None:
+                self.by_id.setdefault(shown[self.column].strip(), []).append(index)
+        self.used: set[int] = set()
+
+    def find(self, row: int, shown: list[str]) -> int | None:
+        """The index of the record the page showed as ``shown`` at ``row``: there if it still is,
+        else the nearest with the same cells, else the only one with the same id."""
+        same = [i for i in self.by_cells.get(tuple(shown), []) if i not in self.used]
+        found: int | None = None
+        if same:
+            found = min(same, key=lambda i: abs(i + 1 - row))
+        elif self.column is not None and shown[self.column].strip():
+            ids = [i for i in self.by_id.get(shown[self.column].strip(), []) if i not in self.used]
+            found = ids[0] if len(ids) == 1 else None
+        if found is not None:
+            self.used.add(found)
+        return found
 
 
 def apply(table: Table, edits: Edits) -> Table:
     """``table`` with the page's edits; untouched rows as they were, byte for byte."""
     width = len(table.columns)
     records = list(table.records)
-    used: set[int] = set()
+    finder = _Finder(table)
     gone: set[int] = set()
     appended: list[list[str]] = []
     for row, shown, cells in edits.changed:
-        index = _find(table, row, shown, used)
+        index = finder.find(row, shown)
         if index is None:  # changed on disk too, past recognising: ours is added, nothing is lost
             appended.append(cells)
             continue
-        used.add(index)
         record = records[index]
         now = _padded(record.cells, width)
         merged = [new if new != old else current for new, old, current in zip(cells, shown, now, strict=True)]
@@ -272,9 +285,8 @@ def apply(table: Table, edits: Edits) -> Table:
         ending = record.ending or table.newline
         records[index] = Record(merged + extra, flags, _row(table, merged + extra, flags, ending), ending)
     for row, shown in edits.removed:
-        index = _find(table, row, shown, used)
+        index = finder.find(row, shown)
         if index is not None:  # else it is gone already, or a colleague changed it: theirs stays
-            used.add(index)
             gone.add(index)
     appended += edits.added
     result = [r for i, r in enumerate(records) if i not in gone]
@@ -288,7 +300,8 @@ def apply(table: Table, edits: Edits) -> Table:
         new = [Record(cells, list(quoted), _row(table, cells, list(quoted), table.newline), table.newline)
                for cells in appended]
         result[last + 1:last + 1] = new
-    changed = [i + 1 for i, r in enumerate(result) if all(r is not old for old in table.records)]
+    kept = {id(record) for record in table.records}
+    changed = [i + 1 for i, record in enumerate(result) if id(record) not in kept]
     return Table(table.delimiter, result, table.bom, table.newline, changed)
 
 
