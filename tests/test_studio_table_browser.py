@@ -92,3 +92,19 @@ def test_the_revision_date_is_a_date_control_and_saved_as_a_date(studio: tuple[A
     assert "revised: 2026-12-07\n" in (table.parent / "content.yaml").read_text(encoding="utf-8")
     page.locator("#editor").screenshot(path=str(table.parent / "editor.png"))
     _axe(page, "with the table and the date")
+
+
+def test_a_formula_typed_in_a_new_row_is_refused_at_that_row(studio: tuple[Any, Any, Path]) -> None:
+    running, page, table = studio
+    page.goto(f"http://127.0.0.1:{running.port}/")
+    before = table.read_bytes()
+    page.get_by_role("button", name="Add a location").click()  # left blank: not sent, not counted
+    page.get_by_role("button", name="Add a location").click()
+    page.get_by_label("id, new row").nth(1).fill("west")
+    page.get_by_label("clinic.address, new row").nth(1).fill("=HYPERLINK(\"http://evil.example\",\"Click\")")
+    page.get_by_role("button", name="Save locations").click()
+    assert _table_saved(page).startswith("Not saved: 1 cell(s) cannot be written; nothing was saved.")
+    message = page.locator("#table-rows tr.row-problems").nth(-1).inner_text()
+    assert message.startswith("locations.csv, new row 1: clinic.address: starts with '=': a spreadsheet that opens")
+    assert page.locator("#table-rows tr.row-problems").nth(-2).inner_text() == ""
+    assert table.read_bytes() == before
