@@ -134,8 +134,14 @@ def test_a_translation_whose_source_changed_needs_review_and_is_marked_translate
     english.write_text(english.read_text(encoding="utf-8").replace("Long Story Short", "In Short"), encoding="utf-8")
     lock = translated.lock_path(spanish)
     before = lock.read_bytes()
-    headers = {}
+    # What the build found (checks.translation), as the preview keeps it: the picker says it too.
+    preview.views["content.es.yaml"].findings = [{"title": "Translations", "line": 59, "file": "content.es.yaml",
+                                                  "variant": "", "message": "stale translation: the section “In Short” "
+                                                  "of content.yaml changed since this was translated; translate it "
+                                                  "again, then run brochure translated content.es.yaml"}]
     with _running(preview) as port:
+        assert ">Spanish (United States), es-US (content.es.yaml), needs review</option>" in \
+            _page(port, "?handout=content.yaml&lang=es-US")
         headers = _headers(port, preview.editor.token)
         page = html.unescape(_page(port, "?handout=content.yaml&lang=es-US"))
         assert "Needs review: content.yaml changed since this translation was last marked as translated." in \
