@@ -130,7 +130,7 @@ def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch
     monkeypatch.setattr(flow, "_lay_out", kept)
     job.render(made)
     assert len(searched) == 2, "the seed's search fixes two panels"
-    for text, parent, trial in searched:
+    for text, _, trial in searched:
         assert trial is not None
         like = trial.document
         full = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
@@ -141,15 +141,17 @@ def test_each_search_layout_is_measured_as_a_full_layout_of_its_html(monkeypatch
         assert measured.problems == trial.problems
         for page in trial.problems:
             assert flow._options(measured, page) == flow._options(trial, page)
-        # Each fix is resumed from the layout it fixes: the cover, the back and the panels
-        # before the one it fixes kept as they were.
-        _assert_kept([getattr(trial.document, flow.KEPT_ATTRIBUTE).reused], [_before_fix(parent)])
+    # Each fix is resumed from the layout it fixes: the cover and the back kept as they were,
+    # and for the second (of the first inside panel) the flap the first fix made.
+    _assert_kept([getattr(trial.document, flow.KEPT_ATTRIBUTE).reused for *_, trial in searched], SEED_KEPT)
 
 
-def _before_fix(parent: Any) -> set[int]:
-    """The pages a fix of ``parent`` keeps: the cover, the back, and the article's pages before
-    the one it fixes (the first that ends mid-sentence, in the searches these tests make)."""
-    return {0, len(parent.document.pages) - 1, *range(1, min(parent.problems))}
+# The pages each fix of the seed keeps: the cover and the back; the second fix (of the first
+# inside panel) also the flap, which the first fix made itself. The Spanish example's third fix
+# (of the second inside panel) keeps no inside panel: the flap before it was kept by the second
+# fix (of another tree), and a panel is kept only between two its parent made (unchanged).
+SEED_KEPT = [{0, 5}, {0, 1, 5}]
+KEPT = {"content.yaml": SEED_KEPT, "examples/bilingual/content.es.yaml": [{0, 5}, {0, 1, 5}, {0, 5}]}
 
 
 def _assert_kept(kept: list[frozenset[int]], expected: list[set[int]]) -> None:
@@ -194,8 +196,8 @@ def test_resumed_fixes_write_the_bytes_of_fixes_laid_out_in_full(path: str, outp
     assert data == reference
     assert [text for text, *_ in resumed] == [text for text, *_ in full], "the same fixes, in the same order"
     assert resumed, "the search fixes panels"
+    _assert_kept(_reused(resumed), KEPT[path])
     for text, like, options, parent, found in resumed:
-        _assert_kept([getattr(found.document, flow.KEPT_ATTRIBUTE).reused], [_before_fix(parent)])
         # The same layout resumed again (the search tries each option on it): the same pages.
         again = flow._lay_out(text, like, options, parent)
         assert again is not None and _seen(again.document) == _seen(found.document)
@@ -247,7 +249,7 @@ def test_fixes_keep_the_cover_and_back_after_other_documents(before: str, tmp_pa
     _render_before(before, tmp_path / "edit", monkeypatch)
     full, resumed = _both_ways(Path(__file__).parent.parent / "content.yaml", monkeypatch)
     assert [text for text, *_ in resumed] == [text for text, *_ in full]
-    _assert_kept(_reused(resumed), [_before_fix(parent) for _, _, _, parent, _ in resumed])
+    _assert_kept(_reused(resumed), SEED_KEPT)
 
 
 def _seed_copy(folder: Path, template: str | None = None) -> Path:
@@ -291,8 +293,7 @@ def test_a_cover_styled_by_what_the_article_holds_is_laid_out_again(tmp_path: Pa
         '</style>{% endblock %}\n')
     # The first fix adds the first break: the title is styled otherwise, the cover laid out
     # again; the next fix's parent has a break already, so its cover is kept as it is.
-    _assert_kept(_reused(resumed), [_before_fix(parent) - ({0} if n == 0 else set())
-                                    for n, (*_, parent, _) in enumerate(resumed)])
+    _assert_kept(_reused(resumed), [SEED_KEPT[0] - {0}, *SEED_KEPT[1:]])
 
 
 def test_a_clinic_footnote_keeps_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -373,15 +374,23 @@ def test_no_page_is_kept_when_the_head_differs(monkeypatch: pytest.MonkeyPatch) 
     made = _print_job(Path(__file__).parent.parent / "content.yaml")
     _, resumed = _search_layouts(made, monkeypatch)
     assert [min(parent.problems) for _, _, _, parent, _ in resumed] == [1, 2]
-    for text, _, _, parent, found in resumed:
+    for (text, _, _, parent, found), expected in zip(resumed, SEED_KEPT, strict=True):
         last = len(found.document.pages) - 1
-        assert unchanged(parent.text, parent.document, text) == _before_fix(parent)
+        reused = getattr(parent.document, flow.KEPT_ATTRIBUTE).reused
+        assert unchanged(parent.text, parent.document, text, reused) == expected
         other = text.replace("</head>", "<style>@page { margin: 0.2in; }</style></head>", 1)
         assert other != text
-        assert unchanged(parent.text, parent.document, other) == frozenset()
+        assert unchanged(parent.text, parent.document, other, reused) == frozenset()
         # A change at the article's start (after the cover's HTML): no page of the article is offered.
         first = text.replace('data-part="article"', 'data-part="article" data-edited="yes"', 1)
-        assert first != text and unchanged(parent.text, parent.document, first) == {0, last}
+        assert first != text and unchanged(parent.text, parent.document, first, reused) == {0, last}
+    # The search's first layout: its flap and first two inside panels end mid-paragraph, so a
+    # change after them (the article's last paragraph) offers none of them, only the cover and the back.
+    text, _, _, parent, _ = resumed[0]
+    assert parent.problems == [1, 2, 3]
+    end = text.rindex("<p", 0, text.index('data-part="back"'))
+    late = text[:end] + '<p data-edited="yes"' + text[end + 2:]
+    assert unchanged(parent.text, parent.document, late) == {0, last}
 
 
 _BACKGROUND = ('{% extends "bundled/trifold.html" %}\n{% block styles %}{{ super() }}<style>'

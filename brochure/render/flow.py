@@ -303,7 +303,8 @@ def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout 
     from weasyprint import HTML
 
     kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
-    keep = unchanged(parent.text, parent.document, text) if kept is not None and parent is not None else frozenset()
+    keep = unchanged(parent.text, parent.document, text, kept.reused) if kept is not None and parent is not None \
+        else frozenset()
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
