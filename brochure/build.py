@@ -19,7 +19,7 @@ from . import forked, manifest, reviewed
 from .errors import ContentError, Problem
 from .files import file_hash
 from .prepared import Building, Described, Planned, Prepared, described, prepare, prepare_unit, stale, validated
-from .render import job, pdf, trifold
+from .render import cdecls, job, patches, pdf, trifold
 from .render.assets import BUNDLED
 from .units import (
     UNDATED,
@@ -81,9 +81,7 @@ def _prepare(unit: Described, known: manifest.Manifest | None, force: bool, revi
         return prepare_unit(unit, known, force, False)
     with forked.Beside([partial(prepare_unit, unit, known, force, True)]) as ahead:
         if ahead.pid is not None:  # what the rendering needs, meanwhile, and the helpers forked later with it
-            job.imported()
-            if review is not None:
-                import brochure.checks.review  # noqa: F401
+            _shared(unit.brochure.lang, True, review)
         prepared: Prepared = ahead.result(0)
     return prepared
 
@@ -95,14 +93,30 @@ def _beside(it: Building, planned: Planned, review: Review | None) -> forked.Bes
     jobs = [made for made, _, _ in planned.values()]
     if not forked.allowed() or job.pooled() or (len(jobs) < 2 and review is None):
         return forked.Beside([])
-    if jobs:
-        job.imported()  # before the fork: the helper starts with WeasyPrint imported
-    if review is not None:  # and with the checks (this process checks the first PDF with them)
-        import brochure.checks.review  # noqa: F401
+    _shared(it.brochure.lang, bool(jobs), review)  # before the fork: the helper starts with it
     tasks: list[Callable[[], object]] = [partial(reviewed.render_others, it, jobs[1:], review)]
     if review is not None:
         tasks.append(lambda: reviewed.content_findings(it, review))
     return forked.Beside(tasks)
+
+
+def _shared(lang: str, rendering: bool, review: Review | None) -> None:
+    """What this process and a helper forked after this would each make for themselves, made
+    here once (none costs this process anything it would not pay before its first PDF is done).
+    ``rendering``: WeasyPrint imported, its patches installed and the C types its renders ask for
+    parsed (``cdecls``). With ``review``, the checks imported (this process checks the first PDF
+    with them); both: when the PDFs are hyphenated with the patterns the reading level counts
+    syllables with, those patterns read (``checks.text.hyphenator``)."""
+    if rendering:
+        job.imported()
+        patches.install()
+        cdecls.parse()
+    if review is not None:
+        import brochure.checks.review  # noqa: F401
+        from brochure.checks import text
+
+        if rendering and text.hyphenated_alike(lang):
+            text.hyphenator()
 
 
 def _render(it: Building, planned: Planned, aside: forked.Beside) -> list[pdf.Rendered]:
