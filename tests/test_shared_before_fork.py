@@ -1,8 +1,9 @@
 """What a build makes once before it forks a helper, so that neither process makes it again:
 the C types WeasyPrint asks cffi for (``render.cdecls``), a font subset's glyph array made
 with one type whatever its length, and the hyphenation patterns shared by the print PDF and
-the reading level (``checks.text``). The PDFs' bytes with and without a helper are compared
-in ``test_forked_build``; here, what each piece does."""
+the reading level (``checks.text``); and what a process need not make at all (the colour
+transform back to the screen). The PDFs' bytes with and without a helper are compared in
+``test_forked_build``; here, what each piece does."""
 
 from __future__ import annotations
 
@@ -73,3 +74,33 @@ def test_the_print_pdfs_hyphenation_is_the_reading_levels_only_in_its_language()
     assert not text.hyphenated_alike("es-US") and not text.hyphenated_alike("en-GB")
     assert not text.hyphenated_alike("xx")
     assert text.hyphenator() is text.hyphenator()
+
+
+def test_a_print_palette_of_screen_colours_builds_no_transform_back_to_the_screen() -> None:
+    """The way back from CMYK (about 45 ms to build) is for a colour given as CMYK only."""
+    import subprocess
+
+    from conftest import HANG, PYTHON, REPO
+
+    script = """
+import sys
+sys.path.insert(0, {repo!r})
+from PIL import ImageCms
+built = []
+original = ImageCms.buildTransform
+def build(source, target, inmode, outmode, *args, **kwargs):
+    built.append((inmode, outmode))
+    return original(source, target, inmode, outmode, *args, **kwargs)
+ImageCms.buildTransform = build
+from brochure.render.colour import palette, to_cmyk, to_hex
+palette("#1d5c73", "#c05a2b", cmyk=True)
+print(built)
+cmyk = to_cmyk("#1d5c73")
+print(built, to_hex(cmyk))
+"""
+    run = subprocess.run([str(PYTHON), "-c", script.format(repo=str(REPO))], capture_output=True, text=True,
+                         timeout=HANG, check=True)
+    first, second = run.stdout.splitlines()
+    assert first == "[('RGB', 'CMYK')]"
+    assert second.startswith("[('RGB', 'CMYK'), ('CMYK', 'RGB')] #")
+    assert abs(int(second[-6:-4], 16) - 0x1d) <= 8  # the colour comes back close to itself
