@@ -1,26 +1,28 @@
-"""Resume: a tri-fold trial layout that keeps the cover and back pages its fix cannot change.
+"""Resume: a tri-fold trial layout that keeps the pages its fix cannot change (cover, back...).
 
 The sentence-break search (``flow``) lays out the whole document again for each fix it tries,
 though a fix changes only the article: the cover (about 13% of a layout, a flex column) and the
 back panel come out as they were. WeasyPrint 70 can keep a page already made when the state a
 page starts from is the same (``layout.page.make_all_pages``, for its own repagination); this
-module hands it the pages of the layout the fix was made on (the parent) for those two panels:
+module hands it the pages of the layout the fix was made on (the parent) for those panels:
 
 - ``recording()``: a layout made within it keeps what a later trial needs (``Kept``): its pages
   before WeasyPrint's last pass (margin boxes, backgrounds), each page's starting state, the
   page sizes page 1 set, its styles, and whether anything crosses a page in WeasyPrint's
   context (footnotes, running elements, target counters, floats broken across a page).
 - ``recording(kept, keep)``: the next layout starts from that state and keeps the pages in
-  ``keep`` (0: the cover; the last: the back) when WeasyPrint finds each one's starting state
-  unchanged, every element on it (and its ancestors) styled by the same declarations and built
-  into the same boxes (``_signatures``: the text box building computes in document order, such
-  as counters, quotes and markers, pictures, links), its ``@page`` rules the same, every file
+  ``keep`` (the cover, the back, article pages before the fix: ``unchanged``) when WeasyPrint
+  finds each one's starting state unchanged, every element on it (and its ancestors) styled by
+  the same declarations and built into the same boxes (``_signatures``: the text box building
+  computes in document order, such as counters, quotes and markers, pictures, links), the
+  elements opening the next page styled alike (``_same_next``: where a page ends depends on
+  the break before the next), its ``@page`` rules the same, every file
   both layouts read of the same bytes (``read``: a picture saved mid-build), and the parent's
   context clean. Anything else is laid out afresh, as without this module.
 
 The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
-only calls WeasyPrint's. ``flow`` decides which pages may be kept: only those whose HTML is the same text in both
-documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
+only calls WeasyPrint's. ``flow`` decides which pages may be kept (``unchanged``): only those whose HTML is the same
+text in both documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
 each trial's pages and lines are those of a full layout and the PDFs are the same bytes.
 """
 
