@@ -94,8 +94,10 @@ _PUSHED = ("      " + " ".join(["Rest well after each visit and drink water."] *
            " Then " + ", ".join(["and ask the nurse about the next visit"] * 20) + ".\n")
 
 
-@pytest.mark.xfail(strict=True, reason="resume keeps the panel before a split paragraph that orphans pushed "
-                                        "on: its first sentence would fit there (unchanged._before, _same_next)")
-def test_a_paragraph_that_orphans_pushed_on_and_a_fix_splits_is_laid_out_in_full(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _assert_like_full(_print_job(_handout(tmp_path, _ORPHANS, _PUSHED)), monkeypatch)
+@pytest.mark.xfail(strict=True, reason="resume keeps the panel before a split paragraph that was pushed on "
+                                        "whole: its first sentence would fit there (unchanged._before, _same_next)")
+@pytest.mark.parametrize("css", [_ORPHANS, ".panel-article p { break-inside: avoid }"])
+def test_a_paragraph_pushed_on_whole_and_split_by_a_fix_is_laid_out_in_full(
+        css: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also ``break-inside: avoid``: a paragraph taller than the room left is pushed on whole."""
+    _assert_like_full(_print_job(_handout(tmp_path, css, _PUSHED)), monkeypatch)
