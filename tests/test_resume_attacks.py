@@ -101,3 +101,33 @@ def test_a_paragraph_pushed_on_whole_and_split_by_a_fix_is_laid_out_in_full(
         css: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Also ``break-inside: avoid``: a paragraph taller than the room left is pushed on whole."""
     _assert_like_full(_print_job(_handout(tmp_path, css, _PUSHED)), monkeypatch)
+
+
+def _linked(folder: Path, sheet: str) -> job.Job:
+    """The seed in ``folder`` with a clinic template linking the clinic's own ``clinic.css``."""
+    shutil.copy(ROOT / "content.yaml", folder / "content.yaml")
+    shutil.copy(ROOT / "logo.svg", folder / "logo.svg")
+    (folder / "templates").mkdir()
+    (folder / "templates" / "trifold.html").write_text(
+        '{% extends "bundled/trifold.html" %}\n'
+        '{% block styles %}{{ super() }}<link rel="stylesheet" href="clinic.css">{% endblock %}\n', encoding="utf-8")
+    (folder / "clinic.css").write_text(sheet, encoding="utf-8")
+    return _print_job(folder / "content.yaml")
+
+
+def test_a_clinic_sheet_saved_between_two_builds_of_one_process_is_read_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """watch's print lane: the same URL with new bytes must never reuse the sheet parsed before
+    (stylesheets' cache), nor the choice or pages made with it (flow.CHOSEN, resume)."""
+    from brochure.render import stylesheets
+
+    made = _linked(tmp_path, ".panel-article p { letter-spacing: 0; }")
+    monkeypatch.setattr(flow, "CHOSEN", {})
+    before = job.render(made).data
+    (tmp_path / "clinic.css").write_text(".panel-article p { letter-spacing: 0.01em; color: #7a1f1f; }", encoding="utf-8")
+    after = job.render(made).data
+    monkeypatch.setattr(stylesheets, "_PARSED", {})
+    monkeypatch.setattr(flow, "CHOSEN", {})
+    fresh = job.render(made).data
+    assert after == fresh
+    assert after != before, "the new spacing is in the PDF"
