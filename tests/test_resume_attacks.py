@@ -131,3 +131,36 @@ def test_a_clinic_sheet_saved_between_two_builds_of_one_process_is_read_anew(
     fresh = job.render(made).data
     assert after == fresh
     assert after != before, "the new spacing is in the PDF"
+
+
+def _churn(count: int) -> None:
+    """``count`` small documents, each with a stylesheet of its own: more than the cache keeps."""
+    import weasyprint
+
+    for n in range(count):
+        weasyprint.HTML(string=f"<style>p {{ margin: {n}px; }}</style><p>Call us any weekday.</p>").render()
+
+
+def test_threads_evicting_the_stylesheet_cache_while_tri_folds_resume_write_the_reference(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's threads: two tri-fold builds search and resume while a third renders more
+    sheets than ``stylesheets.MAX_KEPT``, dropping the least recently used under them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from brochure.render import patches, stylesheets
+
+    patches.install()
+    monkeypatch.setattr(flow, "CHOSEN", {})
+    made = _print_job(ROOT / "content.yaml")
+    reference = job.render(made).data
+
+    def build() -> bytes:
+        flow.CHOSEN.clear()  # each build searches: its trials resume while the cache churns
+        return job.render(made).data
+
+    with ThreadPoolExecutor(3) as pool:
+        churning = pool.submit(_churn, 2 * stylesheets.MAX_KEPT)
+        built = [pool.submit(build) for _ in range(2)]
+        churning.result()
+        assert [future.result() for future in built] == [reference, reference]
+    assert len(stylesheets._PARSED) <= stylesheets.MAX_KEPT
