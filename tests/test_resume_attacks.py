@@ -192,3 +192,23 @@ def test_a_hidden_cover_note_a_fix_shows_is_laid_out(tmp_path: Path, monkeypatch
                                          'Ask us about anything here.</p>{% endblock %}\n')
     assert "clinic-note" in made.html
     _assert_like_full(made, monkeypatch)
+
+
+# Clinic CSS that reaches from what a fix adds back to pages before it, or resolves a value
+# through what the fix changes: each is seen by resume's checks (declarations of every element
+# on a kept page and its ancestors, the page's type), and each trial is a full layout's.
+_REACHING_BACK = {
+    "earlier siblings": ".panel-article section:has(~ section .panel-break-before) p { letter-spacing: 0.01em; }",
+    "var from an ancestor": (".panel-article { --gap: 0.6em; } .panel-article:has(.panel-break-before) { --gap: 0.8em; }"
+                             " .panel-article p { margin-bottom: var(--gap); }"),
+    "var of a sibling": (".panel-article section { --tint: #222; } section:has(.panel-break-before) { --tint: #622; }"
+                         " .panel-article section p { color: var(--tint); }"),
+    "named page": ".panel-break-before { page: fixed; } @page fixed { background: #fafafa; }",
+}
+
+
+@pytest.mark.parametrize("css", list(_REACHING_BACK.values()), ids=list(_REACHING_BACK))
+def test_clinic_css_reaching_back_from_a_fix_gives_full_layouts(css: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _seed_with(tmp_path, "{% block styles %}{{ super() }}<style>" + css + "</style>{% endblock %}\n")
+    _assert_like_full(made, monkeypatch)
