@@ -212,3 +212,4 @@ def test_clinic_css_reaching_back_from_a_fix_gives_full_layouts(css: str, tmp_pa
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     made = _seed_with(tmp_path, "{% block styles %}{{ super() }}<style>" + css + "</style>{% endblock %}\n")
     _assert_like_full(made, monkeypatch)
+
