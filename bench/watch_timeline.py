@@ -186,7 +186,7 @@ def session(folder: Path, edits: int) -> tuple[list[dict[str, Any]], list[tuple[
         for edit in range(edits):
             time.sleep(READING_S if edit == 0 else SETTLE_S)
             before = {path: path.read_bytes() for path in pdfs}
-            edited = title.sub(lambda _: f"title: {json.dumps(f'Edited {edit}')}", text, count=1)
+            edited = title.sub(f"title: {json.dumps(f'Edited {edit}')}".replace("\\", "\\\\"), text, count=1)
             saved = time.monotonic()
             content.write_text(edited, encoding="utf-8")
             done = _changed(pdfs, before, saved + TIMEOUT_S)
@@ -215,7 +215,8 @@ def edit_steps(lines: list[dict[str, Any]], saved: float, until: float | None,
     chosen = [line for line in lines if line["end"] >= saved and (until is None or line["start"] < until)
               and not line["step"].startswith("watchfiles: timeout")]
     chosen.sort(key=lambda line: (names.get(line["pid"], "?"), line["start"], -line["end"]))
-    rows, open_ends = [], defaultdict(list)
+    rows: list[dict[str, Any]] = []
+    open_ends: dict[int, list[float]] = defaultdict(list)
     for line in chosen:
         stack = open_ends[line["pid"]]
         while stack and stack[-1] <= line["start"]:

@@ -163,6 +163,7 @@ class Manifest:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
+        self._resolved: Path | None = None  # ``out_dir`` resolved (``_folder``)
         self.path = out_dir / "manifest.json"
         # Content files (as keys) some of whose variants failed at their last build: never
         # "up to date", so each build reports those variants again until they are fixed.
@@ -192,7 +193,15 @@ class Manifest:
         resolved = path.resolve()
         if resolved.is_relative_to(BUNDLED):
             return _BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
-        return Path(os.path.relpath(resolved, self.out_dir.resolve())).as_posix()
+        return Path(os.path.relpath(resolved, self._folder())).as_posix()
+
+    def _folder(self) -> Path:
+        """``out_dir`` resolved, once per manifest (a build's): a build keys some 70 files, and
+        resolving the folder again for each (a ``realpath``, a system call a level) cost about
+        3 ms of an edit in ``watch``, after its last PDF came."""
+        if self._resolved is None:
+            self._resolved = self.out_dir.resolve()
+        return self._resolved
 
     def path_of(self, key: str) -> Path:
         """The file a manifest key names."""

@@ -229,8 +229,10 @@ def _changes(files: list[tuple[Path, str]], settings: Settings, folders: list[Pa
                         folders = now
                         break  # watch the new set; its first look rebuilds if a file changed
                 if missed or any(keep(change, path) for change, path in changes):
-                    _settled(changes, keep)
+                    # Looked at while the save settles (about 3 ms, else spent after the wait): a
+                    # piece written meanwhile differs from it, so a restart builds once more, never less.
                     seen = _state(folders, keep)
+                    _settled(changes, keep)
                     yield _guarded(files, settings)
             else:
                 return  # stopped, or Ctrl-C
