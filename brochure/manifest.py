@@ -163,7 +163,8 @@ class Manifest:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self._resolved: Path | None = None  # ``out_dir`` resolved (``_folder``)
+        self._resolved: Path | None = None  # ``out_dir`` resolved (``key``)
+        self._keys: dict[Path, str] = {}
         self.path = out_dir / "manifest.json"
         # Content files (as keys) some of whose variants failed at their last build: never
         # "up to date", so each build reports those variants again until they are fixed.
@@ -187,21 +188,22 @@ class Manifest:
         return entries
 
     def key(self, path: Path) -> str:
-        """How ``path`` is written in the manifest (see ``Entry``)."""
-        from .render.assets import BUNDLED
+        """How ``path`` is written in the manifest (see ``Entry``).
 
-        resolved = path.resolve()
-        if resolved.is_relative_to(BUNDLED):
-            return _BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
-        return Path(os.path.relpath(resolved, self._folder())).as_posix()
+        Worked out once per manifest (a build's, a batch's) for each path and for ``out_dir``:
+        a unit's PDFs name some 35 files each, mostly the same ones (fonts, stylesheets,
+        templates), and resolving each path again (a ``realpath``: a system call a level) cost
+        about 5 ms of an edit in ``watch``, after its last PDF came."""
+        if path not in self._keys:
+            from .render.assets import BUNDLED
 
-    def _folder(self) -> Path:
-        """``out_dir`` resolved, once per manifest (a build's): a build keys some 70 files, and
-        resolving the folder again for each (a ``realpath``, a system call a level) cost about
-        3 ms of an edit in ``watch``, after its last PDF came."""
-        if self._resolved is None:
-            self._resolved = self.out_dir.resolve()
-        return self._resolved
+            resolved = path.resolve()
+            if self._resolved is None:
+                self._resolved = self.out_dir.resolve()
+            self._keys[path] = (_BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
+                                if resolved.is_relative_to(BUNDLED)
+                                else Path(os.path.relpath(resolved, self._resolved)).as_posix())
+        return self._keys[path]
 
     def path_of(self, key: str) -> Path:
         """The file a manifest key names."""
