@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import os
 import re
@@ -54,8 +55,8 @@ WAITING = "waiting for changes..."
 def _tracer(log: Path) -> Callable[[str, float, float, float, float], None]:
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
-    def note(step: str, start: float, end: float, cpu0: float, cpu1: float) -> None:
-        line = json.dumps({"pid": os.getpid(), "step": step, "start": start, "end": end, "cpu": cpu1 - cpu0})
+    def note(step: str, start: float, end: float, cpu0: float, cpu1: float, **extra: str) -> None:
+        line = json.dumps({"pid": os.getpid(), "step": step, "start": start, "end": end, "cpu": cpu1 - cpu0, **extra})
         os.write(fd, (line + "\n").encode())  # one write per line, O_APPEND: lines of two processes never mix
 
     return note
@@ -89,6 +90,24 @@ def _watch_traced(note: Callable[..., None], original: Callable[..., Iterator[An
     return watch
 
 
+def _choices_traced(note: Callable[..., None], original: Callable[..., Any]) -> Callable[..., Any]:
+    """``flow.sentence_breaks``, each choice's HTML and chosen HTML noted (for ``speculation``)."""
+
+    @functools.wraps(original)
+    def sentence_breaks(options: dict[str, Any]) -> Any:
+        choose = original(options)
+
+        def traced(text: str, lay_out: Callable[[str], Any]) -> tuple[str, Any]:
+            chosen, document = choose(text, lay_out)
+            now, cpu = time.monotonic(), time.process_time()
+            note("choice", now, now, cpu, cpu, text=text, chosen=chosen)
+            return chosen, document
+
+        return traced
+
+    return sentence_breaks
+
+
 def child(log: Path, argv: list[str]) -> int:
     """``brochure watch argv``, each step traced into ``log``."""
     import multiprocessing.connection
@@ -99,7 +118,7 @@ def child(log: Path, argv: list[str]) -> int:
     from brochure import build, cli, runner
     from brochure import manifest as book
     from brochure import watch as watching
-    from brochure.render import html, job, lanes, marks, patches, pdf, tagging, trifold
+    from brochure.render import flow, html, job, lanes, marks, patches, pdf, tagging, trifold
 
     job.imported()
     patches.install()  # first: the wrappers go around brochure's own patches
@@ -108,6 +127,7 @@ def child(log: Path, argv: list[str]) -> int:
 
     note = _tracer(log)
     watchfiles.watch = _watch_traced(note, watchfiles.watch)  # type: ignore[assignment]
+    flow.sentence_breaks = _choices_traced(note, flow.sentence_breaks)
     steps: list[tuple[Any, str, str | Callable[..., str]]] = [
         (watching, "_back", "wait: a file gone"), (watching, "_settled", "wait: save settled"),
         (watching, "run", "build and checks (runner.run)"), (book.Manifest, "up_to_date", "up-to-date check"),
@@ -159,7 +179,7 @@ def _wait_line(stream: Any, text: str) -> None:
     raise RuntimeError(f"watch ended before printing {text!r}")
 
 
-def session(folder: Path, edits: int) -> tuple[list[dict[str, Any]], list[tuple[float, float]], int]:
+def session(folder: Path, edits: int, where: str = "title") -> tuple[list[dict[str, Any]], list[tuple[float, float]], int]:
     """One watch session of ``edits`` edits: the log's lines, each edit's (save, both PDFs) times, the watch's pid."""
     import run as bench
 
@@ -186,7 +206,10 @@ def session(folder: Path, edits: int) -> tuple[list[dict[str, Any]], list[tuple[
         for edit in range(edits):
             time.sleep(READING_S if edit == 0 else SETTLE_S)
             before = {path: path.read_bytes() for path in pdfs}
-            edited = title.sub(f"title: {json.dumps(f'Edited {edit}')}".replace("\\", "\\\\"), text, count=1)
+            if where == "title":
+                edited = title.sub(f"title: {json.dumps(f'Edited {edit}')}".replace("\\", "\\\\"), text, count=1)
+            else:  # a few words into the first sentence of the intro: the article's panels move
+                edited = text.replace("When it comes to treating pain", f"When it comes to treating pain ({edit})", 1)
             saved = time.monotonic()
             content.write_text(edited, encoding="utf-8")
             done = _changed(pdfs, before, saved + TIMEOUT_S)
@@ -248,6 +271,60 @@ def summary(edits: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return result
 
 
+AFTER_LAYOUT = ("draw (generate_pdf)", "pydyf write", "machine fonts", "impose", "crop marks", "trim only")
+
+
+def lane_figures(lines: list[dict[str, Any]], saved: float, until: float | None,
+                 names: dict[int, str]) -> dict[str, float]:
+    """One edit's lanes in figures: the print lane's CPU in its layouts and after its last one,
+    the email lane's CPU, and how long the email lane is idle while the print lane works (wall)."""
+    mine = [line for line in lines if line["end"] >= saved and (until is None or line["start"] < until)]
+
+    def total(lane: str, steps: tuple[str, ...]) -> float:
+        return 1000.0 * sum(float(line["cpu"]) for line in mine if names.get(line["pid"]) == lane and line["step"] in steps)
+
+    def ends(lane: str, step: str) -> float:
+        return max((line["end"] for line in mine if names.get(line["pid"]) == lane and line["step"] == step),
+                   default=saved)
+
+    return {"print_cpu_ms": total("print lane", ("render print",)),
+            "print_layouts": sum(1 for line in mine if names.get(line["pid"]) == "print lane"
+                                 and line["step"] == "HTML.render (styles, boxes, layout)"),
+            "print_layouts_cpu_ms": total("print lane", ("parse HTML", "HTML.render (styles, boxes, layout)")),
+            "print_after_layout_cpu_ms": total("print lane", AFTER_LAYOUT),
+            "email_cpu_ms": total("email lane", ("render email",)),
+            "email_idle_ms": (ends("print lane", "render print") - ends("email lane", "render email")) * 1000}
+
+
+def _fix(text: str, chosen: str, context: int = 60) -> tuple[str, str]:
+    """What the sentence-break search changed in ``text``: the span from its first to its last
+    change, with ``context`` characters before it (so an insertion has a place)."""
+    limit = min(len(text), len(chosen))
+    first = next((i for i in range(limit) if text[i] != chosen[i]), limit)
+    last = next((i for i in range(limit - first) if text[-1 - i] != chosen[-1 - i]), limit - first)
+    start = max(0, first - context)
+    return text[start:len(text) - last], chosen[start:len(chosen) - last]
+
+
+def speculation(lines: list[dict[str, Any]], times: list[tuple[float, float]]) -> dict[str, Any]:
+    """Would the previous edit's choice, applied to this edit's HTML, be this edit's choice?
+    (What a lane laying out ahead would bet on.) Counted over the edits after the first."""
+    choices = []
+    for saved, _ in times:
+        found = [line for line in lines if line["step"] == "choice" and line["start"] >= saved]
+        choices.append(min(found, key=lambda line: line["start"]) if found else None)
+    hits = misses = 0
+    for before, now in itertools.pairwise(choices):
+        if before is None or now is None:
+            continue
+        old, new = _fix(before["text"], before["chosen"])
+        guess = now["text"].replace(old, new) if old and now["text"].count(old) == 1 else None
+        if before["text"] == before["chosen"]:
+            guess = now["text"]
+        hits, misses = (hits + 1, misses) if guess == now["chosen"] else (hits, misses + 1)
+    return {"previous_choice_hits": hits, "previous_choice_misses": misses}
+
+
 def show(rows: list[dict[str, Any]], title: str) -> None:
     print(f"\n{title}\n{'process':<12} {'step':<44} {'start':>8} {'end':>8} {'wall':>7} {'CPU':>7}  (ms from the save)")
     for row in rows:
@@ -260,10 +337,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=6, help="edits in the watch session (the first included)")
     parser.add_argument("--json", type=Path, help="write every edit's steps there")
+    parser.add_argument("--edit", choices=("title", "intro"), default="title",
+                        help="what each edit changes: the title (as bench/run.py), or the intro's first sentence")
     parser.add_argument("--verbose", action="store_true", help="print each edit's steps, not only the summary")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="brochure-timeline-") as temporary:
-        lines, times, pid = session(Path(temporary), args.edits)
+        lines, times, pid = session(Path(temporary), args.edits, args.edit)
     names = _who(lines, pid)
     edits = []
     for index, (saved, done) in enumerate(times):
@@ -277,9 +356,18 @@ def main(argv: list[str] | None = None) -> int:
     show(summary(edits[:1]), "first edit")
     if len(edits) > 1:
         show(summary(edits[1:]), f"later edits: medians of {len(edits) - 1}")
+    figures = [lane_figures(lines, saved, times[i + 1][0] if i + 1 < len(times) else None, names)
+               for i, (saved, _) in enumerate(times)]
+    later = figures[1:] or figures
+    print("\nlanes, later edits (medians): " + ", ".join(f"{key} {statistics.median(f[key] for f in later):.1f}"
+                                                         for key in later[0]))
+    guessed = speculation(lines, times)
+    print(f"the previous edit's choice applied to the next edit's HTML is its choice: {guessed['previous_choice_hits']} "
+          f"of {guessed['previous_choice_hits'] + guessed['previous_choice_misses']} edits")
     print(f"\nload average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"edits": edits, "load": os.getloadavg()}, indent=1))
+        args.json.write_text(json.dumps({"edits": edits, "lanes": figures, "speculation": guessed,
+                                         "load": os.getloadavg()}, indent=1))
     return 0
 
 
