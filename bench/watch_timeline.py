@@ -108,6 +108,22 @@ def _choices_traced(note: Callable[..., None], original: Callable[..., Any]) -> 
     return sentence_breaks
 
 
+def _collections_traced(note: Callable[..., None]) -> None:
+    """Each of the garbage collector's passes noted, with its generation (in every process)."""
+    import gc
+
+    started: list[tuple[float, float]] = []
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append((time.monotonic(), time.process_time()))
+        elif started:
+            start, cpu = started.pop()
+            note(f"gc: generation {info.get('generation')}", start, time.monotonic(), cpu, time.process_time())
+
+    gc.callbacks.append(collected)
+
+
 def child(log: Path, argv: list[str]) -> int:
     """``brochure watch argv``, each step traced into ``log``."""
     import multiprocessing.connection
@@ -149,6 +165,7 @@ def child(log: Path, argv: list[str]) -> int:
         (build, "_review", "checks"), (cli, "report", "report")]
     for owner, name, step in steps:
         _wrap(note, owner, name, step)
+    _collections_traced(note)
     return cli.main(["watch", *argv])
 
 
