@@ -55,11 +55,19 @@ WAITING = "waiting for changes..."
 def _tracer(log: Path) -> Callable[[str, float, float, float, float], None]:
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
-    def note(step: str, start: float, end: float, cpu0: float, cpu1: float, **extra: str) -> None:
+    def note(step: str, start: float, end: float, cpu0: float, cpu1: float, **extra: str | int) -> None:
         line = json.dumps({"pid": os.getpid(), "step": step, "start": start, "end": end, "cpu": cpu1 - cpu0, **extra})
         os.write(fd, (line + "\n").encode())  # one write per line, O_APPEND: lines of two processes never mix
 
     return note
+
+
+def _faults() -> int:
+    """The page faults this process took so far that needed no disk (copies of pages shared
+    with the process it was forked from, among others)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def _wrap(note: Callable[..., None], owner: Any, name: str, step: str | Callable[..., str]) -> None:
@@ -67,12 +75,12 @@ def _wrap(note: Callable[..., None], owner: Any, name: str, step: str | Callable
 
     @functools.wraps(original)
     def traced(*args: Any, **kwargs: Any) -> Any:
-        start, cpu = time.monotonic(), time.process_time()
+        start, cpu, faults = time.monotonic(), time.process_time(), _faults()
         try:
             return original(*args, **kwargs)
         finally:
             said = step(*args, **kwargs) if callable(step) else step
-            note(said, start, time.monotonic(), cpu, time.process_time())
+            note(said, start, time.monotonic(), cpu, time.process_time(), faults=_faults() - faults)
 
     setattr(owner, name, traced)
 
@@ -263,7 +271,7 @@ def edit_steps(lines: list[dict[str, Any]], saved: float, until: float | None,
             stack.pop()
         rows.append({"process": names.get(line["pid"], str(line["pid"])), "depth": len(stack), "step": line["step"],
                      "start_ms": (line["start"] - saved) * 1000, "end_ms": (line["end"] - saved) * 1000,
-                     "cpu_ms": line["cpu"] * 1000})
+                     "cpu_ms": line["cpu"] * 1000, "faults": line.get("faults", 0)})
         stack.append(line["end"])
     return rows
 
@@ -283,7 +291,7 @@ def summary(edits: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     for key, rows in gathered.items():
         result.append({"process": key[0], "step": key[1] + (f" #{key[2] + 1}" if key[2] else ""),
                        "depth": order[key][1], "count": len(rows),
-                       **{f: statistics.median(r[f] for r in rows) for f in ("start_ms", "end_ms", "cpu_ms")}})
+                       **{f: statistics.median(r.get(f, 0) for r in rows) for f in ("start_ms", "end_ms", "cpu_ms", "faults")}})
     result.sort(key=lambda row: (row["process"], row["start_ms"]))
     return result
 
@@ -343,11 +351,12 @@ def speculation(lines: list[dict[str, Any]], times: list[tuple[float, float]]) -
 
 
 def show(rows: list[dict[str, Any]], title: str) -> None:
-    print(f"\n{title}\n{'process':<12} {'step':<44} {'start':>8} {'end':>8} {'wall':>7} {'CPU':>7}  (ms from the save)")
+    print(f"\n{title}\n{'process':<12} {'step':<44} {'start':>8} {'end':>8} {'wall':>7} {'CPU':>7} {'faults':>7}"
+          "  (ms from the save; page faults)")
     for row in rows:
         step = "  " * row["depth"] + row["step"]
         print(f"{row['process']:<12} {step[:44]:<44} {row['start_ms']:8.1f} {row['end_ms']:8.1f} "
-              f"{row['end_ms'] - row['start_ms']:7.1f} {row['cpu_ms']:7.1f}")
+              f"{row['end_ms'] - row['start_ms']:7.1f} {row['cpu_ms']:7.1f} {row.get('faults', 0):7.0f}")
 
 
 def main(argv: list[str] | None = None) -> int:
