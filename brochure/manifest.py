@@ -163,8 +163,6 @@ class Manifest:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self._resolved: Path | None = None  # ``out_dir`` resolved (``key``)
-        self._keys: dict[Path, str] = {}
         self.path = out_dir / "manifest.json"
         # Content files (as keys) some of whose variants failed at their last build: never
         # "up to date", so each build reports those variants again until they are fixed.
@@ -188,22 +186,13 @@ class Manifest:
         return entries
 
     def key(self, path: Path) -> str:
-        """How ``path`` is written in the manifest (see ``Entry``).
+        """How ``path`` is written in the manifest (see ``Entry``)."""
+        from .render.assets import BUNDLED
 
-        Worked out once per manifest (a build's, a batch's) for each path and for ``out_dir``:
-        a unit's PDFs name some 35 files each, mostly the same ones (fonts, stylesheets,
-        templates), and resolving each path again (a ``realpath``: a system call a level) cost
-        about 5 ms of an edit in ``watch``, after its last PDF came."""
-        if path not in self._keys:
-            from .render.assets import BUNDLED
-
-            resolved = path.resolve()
-            if self._resolved is None:
-                self._resolved = self.out_dir.resolve()
-            self._keys[path] = (_BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
-                                if resolved.is_relative_to(BUNDLED)
-                                else Path(os.path.relpath(resolved, self._resolved)).as_posix())
-        return self._keys[path]
+        resolved = path.resolve()
+        if resolved.is_relative_to(BUNDLED):
+            return _BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
+        return Path(os.path.relpath(resolved, self.out_dir.resolve())).as_posix()
 
     def path_of(self, key: str) -> Path:
         """The file a manifest key names."""
