@@ -139,7 +139,7 @@ def child(log: Path, argv: list[str]) -> int:
     import pydyf
     import watchfiles
 
-    from brochure import build, cli, runner
+    from brochure import build, cli, reviewed, runner
     from brochure import manifest as book
     from brochure import watch as watching
     from brochure.render import flow, html, job, lanes, marks, patches, pdf, tagging, trifold
@@ -156,7 +156,7 @@ def child(log: Path, argv: list[str]) -> int:
         (watching, "_back", "wait: a file gone"), (watching, "_settled", "wait: save settled"),
         (watching, "run", "build and checks (runner.run)"), (book.Manifest, "up_to_date", "up-to-date check"),
         (runner, "_plan", "plan (content load)"), (build, "build_unit", "build_unit"),
-        (build, "_described", "content (cached load)"), (build, "_prepare", "printable, labels, HTML"),
+        (build, "described", "content (cached load)"), (build, "_prepare", "printable, labels, HTML"),
         (html, "render", lambda *a, **k: f"HTML {getattr(a[1], 'name', '?')}"),
         (job, "render_all", "render in lanes"), (lanes._Lane, "send", "send a job"),
         (lanes._Lane, "receive", "receive a PDF"), (lanes, "_tidy", "gc tidy (idle)"),
@@ -170,7 +170,7 @@ def child(log: Path, argv: list[str]) -> int:
         (multiprocessing.connection.Connection, "send", "pipe send"),
         (multiprocessing.connection.Connection, "recv", "pipe recv"),
         (build, "_record", "record (hashes, entries)"), (build, "_commit", "commit (PDFs + manifest)"),
-        (build, "_review", "checks"), (cli, "report", "report")]
+        (reviewed, "review", "checks"), (cli, "report", "report")]
     for owner, name, step in steps:
         _wrap(note, owner, name, step)
     _collections_traced(note)
