@@ -227,3 +227,33 @@ def test_a_hidden_article_note_a_fix_shows_is_laid_out(tmp_path: Path, monkeypat
                                '<p class="clinic-note">Ask us about anything here.</p></div>'
                                '{{ super() }}{% endblock %}\n'))
     assert _assert_like_full(made, monkeypatch)
+
+
+def test_a_clinic_sheet_saved_mid_build_is_never_mixed_with_the_one_parsed_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """clinic.css saved (a new spacing) after the build's own layout, before the search's first
+    fix: the pages made with the old sheet are not kept, and the PDF is a build's that read the
+    new sheet from the start (or the build says the file changed; it never mixes the two)."""
+    from brochure.render import pdf
+
+    made = _linked(tmp_path, ".panel-article p { letter-spacing: 0; }")
+    lay_out = flow._lay_out
+    saved: list[bool] = []
+
+    def saving(text: str, like: Any, options: dict[str, Any], parent: Any = None) -> Any:
+        if not saved:
+            (tmp_path / "clinic.css").write_text(".panel-article p { letter-spacing: 0.01em; }", encoding="utf-8")
+            saved.append(True)
+        return lay_out(text, like, options, parent)
+
+    monkeypatch.setattr(flow, "CHOSEN", {})
+    with monkeypatch.context() as patch:
+        patch.setattr(flow, "_lay_out", saving)
+        try:
+            data = job.render(made).data
+        except pdf.RenderError as error:
+            assert "clinic.css changed while the PDF was being made" in str(error)
+            return
+    assert saved, "the search laid out a fix"
+    flow.CHOSEN.clear()
+    assert data == job.render(made).data
