@@ -47,9 +47,9 @@ from .unchanged import unchanged
 # MAX_LAYOUTS layouts in all: on the seed, 3 (its own and two fixes; bench/trials.py counts them).
 #
 # Each trial is a layout of its whole HTML, and the last one is the PDF's. It is made from the
-# layout it fixes (``resume``): the cover and back pages, and the article's pages before the
-# one the fix changes, are kept as they were when their HTML, styles, boxes and files read are
-# the same (``unchanged`` and resume's checks), about 30 ms of 170 a fix (20 more a page). tests/test_trials.py checks that each trial's
+# layout it fixes (``resume``): the cover and back pages, which a fix in the article cannot
+# change, are kept as they were when their HTML, styles, boxes and files read are the same
+# (``unchanged`` and resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
 # pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
 # other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
 #
@@ -303,8 +303,7 @@ def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout 
     from weasyprint import HTML
 
     kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
-    keep = unchanged(parent.text, parent.document, text, kept.reused) if kept is not None and parent is not None \
-        else frozenset()
+    keep = unchanged(parent.text, parent.document, text) if kept is not None and parent is not None else frozenset()
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:

@@ -11,8 +11,8 @@ module hands it the pages of the layout the fix was made on (the parent) for tho
   page sizes page 1 set, its styles, and whether anything crosses a page in WeasyPrint's
   context (footnotes, running elements, target counters, floats broken across a page).
 - ``recording(kept, keep)``: the next layout starts from that state and keeps the pages in
-  ``keep`` (the cover, the back, article pages before the fix: ``unchanged``) when WeasyPrint
-  finds each one's starting state unchanged, every element on it (and its ancestors) styled by
+  ``keep`` (the cover, the back: ``unchanged``) when WeasyPrint finds each one's starting state
+  unchanged, every element on it (its ancestors, and what it holds without a box) styled by
   the same declarations and built into the same boxes (``_signatures``: the text box building
   computes in document order, such as counters, quotes and markers, pictures, links), the
   elements opening the next page styled alike (``_same_next``: where a page ends depends on
@@ -227,12 +227,25 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any) -> dict[An
     root, style_for, _ = origin
     on_page = {box.element for box in page.descendants() if getattr(box, "element", None) is not None}
     ancestors = _ancestors(root)
-    pairs = _matched(origin, html, on_page | {a for e in on_page for a in ancestors.get(e, ())})
+    compared = on_page | {a for e in on_page for a in ancestors.get(e, ())} | _hidden(on_page, origin[2])
+    pairs = _matched(origin, html, compared)
     if pairs is None or not _same_cascade(origin, context, pairs):
         return None
     context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
     same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
     return pairs if same_page else None
+
+
+def _hidden(on_page: set[Any], boxes: dict[Any, Any]) -> set[Any]:
+    """The elements without a box (``display: none``) among the children of those on a page,
+    with all they hold: a fix's ``:has()`` or sibling selector can show one (a clinic's note),
+    which a full layout would set on the page, though nothing of it was there to compare."""
+    found: set[Any] = set()
+    for element in on_page:
+        for child in element:
+            if isinstance(child.tag, str) and child not in boxes:
+                found.update(inner for inner in child.iter() if isinstance(inner.tag, str))
+    return found
 
 
 def _same_next(kept: Kept, index: int, context: Any, html: Any) -> bool:
