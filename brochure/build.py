@@ -22,7 +22,7 @@ import jinja2
 from . import forked, manifest
 from .content import Brochure, Source
 from .content.described import BrochureList, Failed, images, load_described
-from .discover import content_root
+from .discover import content_root, real
 from .environment import source_date_epoch
 from .errors import ContentError, Problem
 from .files import file_hash
@@ -155,6 +155,9 @@ def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest)
     clinic's copy that would shadow it, "missing" until it exists.
     """
     inputs = {book.key(path): digest for path, digest in hashes.items()}
+    for path, digest in hashes.items():  # a file read through a link: the link too, as named
+        if path.is_absolute() and real(path) != path and real(path) in hashes:
+            inputs[book.key(path, follow=False)] = digest
     own = content_dir.resolve() / "templates"
     for used in hashes:
         if used.resolve().is_relative_to(BUNDLED) and own != BUNDLED:

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ContentError, Problem
-from .files import write_atomic
+from .files import read_cache, write_atomic
 from .outputs import KINDS
 
 if TYPE_CHECKING:
     from .runner import Outcome
 
 FORMAT = 1
+MAX_BYTES = 1 << 28  # a catalog.json larger than this was not written by brochure (1,000 locations: a few MB)
 THUMB_WIDTH = 180  # pixels: sharp at the catalog's size on a screen and in print
 
 
@@ -47,9 +48,10 @@ def _read(path: Path) -> Catalog | None:
     It is a cache, maybe edited by hand: nothing in it is trusted unless its shape is the
     one written (any other shape is the same as no file, and the catalog is made again).
     """
+    text = read_cache(path, MAX_BYTES)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(text.decode("utf-8")) if text is not None else None
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("today"), str):
         return None

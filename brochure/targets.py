@@ -63,10 +63,15 @@ def settle_out(args: argparse.Namespace, files: list[tuple[Path, str]]) -> bool:
         return True
     given = args.out
     problem = None
-    out = Path(given).resolve() if given.strip() else None
-    holders = {path.resolve().parent: name for path, name in files}
+    from .discover import real
+
+    out = real(Path(given)) if given.strip() else None
+    holders = {real(path).parent: name for path, name in files}
     if out is None:
         problem = "--out: names no folder; give a folder for the PDFs, like out"
+    elif Path(given).is_symlink() and not out.exists():  # a loop, a folder since moved: nowhere to write
+        problem = (f"--out {given}: is a link that leads to no folder (a loop, or a folder since moved); "
+                   "give the folder itself")
     elif any(out == project.resolve().parent for project in args.projects):
         problem = (f"--out {given}: this is the project's own folder; the PDFs go in a folder of their own, "
                    f"like {Path(given) / 'out'}")

@@ -105,10 +105,12 @@ def ours(path: Path, out_dir: Path) -> bool:
 
 def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, str], bool]:
     """Changes worth a rebuild: templates, and content, CSV and image files; never our output."""
-    out = out_dir.resolve()
+    from .discover import real
+
+    out = real(out_dir)
 
     def keep(_change: object, path: str) -> bool:
-        p = Path(path).resolve()
+        p = real(Path(path))  # a loop of links stays as named: the build says so, in one line
         name = p.name
         if name.startswith(".") or name.endswith(("~", ".tmp", ".swp", ".swx")) or name == "4913":
             return False  # editor and atomic-write temporaries, vim's probe file
