@@ -178,7 +178,7 @@ class Manifest:
         on the way stays as named (``path`` is absolute, and its folder the project's)."""
         from .render.assets import BUNDLED
 
-        resolved = path.resolve() if follow else path
+        resolved = Path(os.path.realpath(path)) if follow else path
         if follow and resolved.is_relative_to(BUNDLED):
             return _BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
         return Path(os.path.relpath(resolved, self._out)).as_posix()
@@ -210,7 +210,7 @@ class Manifest:
         return self.out_dir / key
 
     def _is_source(self, entry: Entry, source: Path) -> bool:
-        return self.path_of(entry.source).resolve() == source.resolve()
+        return os.path.realpath(self.path_of(entry.source)) == os.path.realpath(source)  # a loop of links raises not
 
     def fresh(self, pdf: Path, settings: str, source: Path) -> bool:
         """True when ``pdf`` exists as recorded from ``source`` and none of its inputs changed."""
@@ -259,7 +259,8 @@ class Manifest:
     def forget_gone(self) -> Removed:
         """Drop the entries, and remove the PDFs, of content files that no longer exist."""
         return self._drop(lambda entry: not entry.source.startswith(_BUNDLED_PREFIX)
-                          and not self.path_of(entry.source).is_file(), set())
+                          and not self.path_of(entry.source).is_file()
+                          and not self.path_of(entry.source).is_symlink(), set())  # a link to nowhere: a mistake to say
 
     def _drop(self, chosen: Callable[[Entry], bool], keep: set[str]) -> Removed:
         """Remove the PDFs of the ``chosen`` entries but ``keep``, each only if its bytes are still
