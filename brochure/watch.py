@@ -98,6 +98,8 @@ def ours(path: Path, out_dir: Path) -> bool:
     if not path.is_relative_to(out_dir):
         return False
     inside = path.relative_to(out_dir).parts
+    if not inside:  # out/ itself: made again, or a link put in its place
+        return True
     if len(inside) == 1:
         return path.suffix.lower() == ".pdf" or path.name == MANIFEST
     return inside[0] == PROOFS
