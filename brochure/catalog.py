@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .environment import review_day, review_day_basis
 from .errors import ContentError, Problem
 from .files import read_cache, write_atomic
 from .outputs import KINDS
@@ -213,7 +214,7 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
                   today: date | None = None) -> list[Path]:
     """Write ``out/index.html``, ``out/catalog.pdf`` (and ``out/catalog.json``, the thumbnails
     in ``out/catalog/``) for the handouts ``files``; return the paths written."""
-    today = today or date.today()
+    today = today or review_day()
     old = _read(out_dir / "catalog.json") or Catalog(today.isoformat())
     catalog = Catalog(today.isoformat())
     names = catalog_names(files)
@@ -348,7 +349,7 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
               "statuses": STATUSES, "owners": sorted({h["owner"] for h in handouts if h.get("owner")}),
               "languages": sorted({(h["lang"], language_name(h["lang"])) for h in handouts if h.get("lang")}),
               "undated": sum(1 for h in handouts if not h.get("review_by") and not h["error"]),
-              "today_long": _long(today.isoformat()), "primary": "#1d5c73",
+              "today_long": _long(today.isoformat()), "today_basis": review_day_basis(), "primary": "#1d5c73",
               "pdfs": sum(len(loc["files"]) for h in handouts for loc in h["locations"] if loc["built"]),
               "overdue": sum(1 for h in handouts if h.get("overdue")),
               "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}
