@@ -137,6 +137,12 @@ class Choice:
     broken: list[dict[str, str]] = field(default_factory=list)  # other files with mistakes: name, query
 
 
+def _review(view: FileView) -> str:
+    """", needs review" for a translation the build found stale (its source changed since)."""
+    stale = any(f["message"].startswith("stale translation") for f in view.findings)
+    return ", needs review" if view.translates is not None and stale else ""
+
+
 def _pick(options: list[dict[str, str]], wanted: str | None) -> str:
     values = [o["value"] for o in options]
     return wanted if wanted in values else (values[0] if values else "")
@@ -160,7 +166,8 @@ def choose(views: Mapping[str, FileView], query: Mapping[str, str]) -> Choice:
     handout = _pick(handouts, query.get("handout"))
     family = sorted(families.get(handout, []), key=lambda v: v.translates is not None)  # the source first
     languages = [{"value": v.lang or v.name, "text": language_label(v.lang) + ("" if v.translates is None else
-                                                                               f" ({v.name})")} for v in family]
+                                                                               f" ({v.name})") + _review(v)}
+                 for v in family]
     lang = _pick(languages, query.get("lang"))
     view = next((v for v in family if (v.lang or v.name) == lang), None)
     choice = Choice(handouts, languages, [], handout, lang, view=view)

@@ -180,7 +180,7 @@ def app(preview: Preview) -> Any:
         with preview.lock:  # the handout, language and location asked for in the address; the first of each else
             choice = choose(preview.views, request.query_params)
             version, status = preview.version, preview.status
-        editor = await run_in_threadpool(editor_view, preview.editor, choice)
+        editor = await run_in_threadpool(editor_view, preview.editor, choice, request.query_params.get("rows"))
         html = template.render(choice=choice, files=list(preview.views.values()), version=version, status=status,
                                editor=editor, token=preview.editor.token)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -118,7 +118,8 @@ def test_messages_find_their_fields() -> None:
     assert field_of("sections[2].body", 4) == "sections[2].body"
     assert field_of("sections[1].image.src", 4) == "sections[1].heading"
     assert field_of("clinic", 4) == "clinic.name"
-    assert field_of("revised", 4) is None
+    assert field_of("revised", 4) == "revised"
+    assert field_of("review_by", 4) is None
 
 
 # --- the server: token, origin, conflicts, history, and nothing outside -----------------------

@@ -68,13 +68,18 @@ def parts(data: dict[str, Any]) -> list[Part]:
 def record(translation: Path, source: Path, data: dict[str, Any]) -> Path:
     """Write the lock file of ``translation``: ``data`` (the source's, as read) is what it translates."""
     lock = lock_path(translation)
+    write_atomic(lock, lock_text(source, data))
+    return lock
+
+
+def lock_text(source: Path, data: dict[str, Any]) -> bytes:
+    """The lock file's bytes: ``data`` (the source's, as read) is what the translation translates."""
     rows = [json.dumps({"key": p.key, "heading": p.heading, "sha256": p.digest}, ensure_ascii=False)
             for p in parts(data)]
     # One part a line: a reviewer reads in a diff which parts were translated again.
     text = (f'{{"format": {FORMAT}, "source": {json.dumps(source.name, ensure_ascii=False)}, "parts": [\n '
             + ",\n ".join(rows) + "\n]}\n")
-    write_atomic(lock, text.encode())
-    return lock
+    return text.encode()
 
 
 def recorded(translation: Path) -> list[Part] | None:

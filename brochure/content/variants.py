@@ -57,7 +57,7 @@ def _nested(row: dict[str, str]) -> dict[str, Any]:
 MAX_CSV_BYTES = 5_000_000
 
 
-def _delimiter(text: str) -> str:
+def delimiter(text: str) -> str:
     """The CSV's separator, from its first row: a comma, or the semicolon Excel writes where
     the comma is the decimal mark, or a tab."""
     header = text.split("\n", 1)[0]
@@ -91,7 +91,7 @@ def _csv_rows(source: Source, root: Path, name: str) -> list[Row]:
     # Rows are numbered as a spreadsheet shows them (the names are row 1, an empty row
     # counts), whatever line breaks a cell holds (Alt+Enter in Excel): newline="" keeps
     # those inside their cell, and each record is one row.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     rows: list[Row] = []
     number = 1
     try:

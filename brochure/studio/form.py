@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -32,7 +33,7 @@ class Field:
 
     key: str  # dotted, as the build's messages name it: clinic.phone
     label: str
-    kind: str = "line"  # line (one line), text (several lines), markdown (toolbar), colour
+    kind: str = "line"  # line (one line), text (several lines), markdown (toolbar), colour, date
     hint: str = ""
 
 
@@ -41,6 +42,8 @@ FIELDS = [
     Field("title", "Title"),
     Field("subtitle", "Subtitle"),
     Field("intro", "Introduction", "markdown", "Shown before the sections."),
+    Field("revised", "Revision date", "date", "The date of this version, printed on the handout: staff can tell "
+                                               "which printout is current."),
     Field("clinic.name", "Clinic name"),
     Field("clinic.phone", "Phone", hint="Like (913) 871-9888."),
     Field("clinic.website", "Website", hint="Like example.com."),
@@ -157,8 +160,15 @@ def _folded(text: str) -> Any:
     return value
 
 
-def _styled(old: Any, new: str) -> Any:
+def _styled(old: Any, new: str, kind: str = "line") -> Any:
     """``new`` in the style ``old`` was written in, where that style can carry it."""
+    if kind == "date" and not isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)):
+        # A date as YAML writes one (revised: 2026-12-07, unquoted), as the file had it; text
+        # that is no date is written as typed, and the build's message says what is wrong.
+        try:
+            return date.fromisoformat(new) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", new) else new
+        except ValueError:
+            return new
     if "\n" in new:
         if isinstance(old, FoldedScalarString) and "\n\n" not in new and not re.search(r"^\s*([-*+]|\d+[.)]) ", new, re.M):
             return _folded(" ".join(new.split("\n")))
@@ -172,7 +182,7 @@ def _styled(old: Any, new: str) -> Any:
     return new  # plain; ruamel quotes it when YAML needs it (#1d5c73, "yes", "12")
 
 
-def _set(mapping: CommentedMap, key: str, new: str) -> None:
+def _set(mapping: CommentedMap, key: str, new: str, kind: str = "line") -> None:
     """Set ``key`` (a name, not a path) to ``new`` unless it already says that; empty removes it."""
     new = _normal(new)
     old = mapping.get(key)
@@ -182,10 +192,10 @@ def _set(mapping: CommentedMap, key: str, new: str) -> None:
         if key in mapping:
             del mapping[key]
         return
-    mapping[key] = _styled(old, new)
+    mapping[key] = _styled(old, new, kind)
 
 
-def _set_path(doc: CommentedMap, key: str, new: str) -> None:
+def _set_path(doc: CommentedMap, key: str, new: str, kind: str = "line") -> None:
     *parents, name = key.split(".")
     mapping = doc
     for part in parents:
@@ -196,7 +206,7 @@ def _set_path(doc: CommentedMap, key: str, new: str) -> None:
             inner = CommentedMap()
             mapping[part] = inner
         mapping = inner
-    _set(mapping, name, new)
+    _set(mapping, name, new, kind)
 
 
 def checked(form: Any) -> dict[str, Any]:
@@ -237,7 +247,7 @@ def apply_form(text: str, form: dict[str, Any], shown: dict[str, Any] | None = N
     doc = loaded.doc
     for field in FIELDS:
         if field.key in form and (field.key not in shown or _normal(shown[field.key]) != _normal(form[field.key])):
-            _set_path(doc, field.key, form[field.key])
+            _set_path(doc, field.key, form[field.key], field.kind)
     if "sections" in form and shown.get("sections") != form["sections"]:
         _apply_sections(doc, form["sections"])
     return dump(loaded) if doc or text.strip() else ""

@@ -13,12 +13,16 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..manifest import bytes_hash
 from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
+from .locations import TableView, restore_table, row_problems, save_table, table_view
+from .review import Review, mark_translated, review_of
 from .store import KEEP, Entry, Store, StoreError
 
 if TYPE_CHECKING:
@@ -65,14 +69,16 @@ class EditorView:
     fields: list[Any] = field(default_factory=lambda: FIELDS)
     inherited: dict[str, str] = field(default_factory=dict)  # field key -> what a blank field takes, and from where
     keep: int = KEEP
+    table: TableView | None = None  # the locations CSV's rows, when the handout has one
+    review: Review | None = None  # a translation: what changed in its source since it was translated
 
     def id(self, key: str) -> str:
         return field_id(key)
 
 
-def editor_view(editor: Editor, choice: Choice) -> EditorView | None:
+def editor_view(editor: Editor, choice: Choice, rows: str | None = None) -> EditorView | None:
     """The form of the handout the picker chose (its chosen language's file), with the last
-    build's mistakes at their fields."""
+    build's mistakes at their fields; and its locations CSV's rows from ``rows`` on."""
     view = choice.view
     if view is None:
         return None
@@ -94,6 +100,8 @@ def editor_view(editor: Editor, choice: Choice) -> EditorView | None:
     shown.history = store.history(path)
     if shown.values:
         shown.inherited = inherited(path, view.name, shown.values)
+        shown.table = table_view(store, path, view.name, choice, rows)
+        shown.review = review_of(path, len(shown.values["sections"]))
     return shown
 
 
@@ -124,7 +132,7 @@ def inherited(path: Path, name: str, values: dict[str, Any]) -> dict[str, str]:
 def _text(data: Any, key: str) -> str:
     for part in key.split("."):
         data = data.get(part) if isinstance(data, dict) else None
-    return str(data).strip() if isinstance(data, (str, int, float)) and not isinstance(data, bool) else ""
+    return str(data).strip() if isinstance(data, (str, int, float, date)) and not isinstance(data, bool) else ""
 
 
 def _said(error: dict[str, Any]) -> str:
@@ -225,8 +233,8 @@ def routes(editor: Editor, views: Any) -> list[Any]:
             result = await run_in_threadpool(work, body)
         except (FormError, StoreError) as error:
             return JSONResponse({"status": "error", "message": str(error)}, status_code=400)
-        return JSONResponse(result, status_code=409 if result["status"] == "conflict" else 200,
-                            headers={"Cache-Control": "no-store"})
+        status = {"conflict": 409, "conflict-source": 409, "invalid": 422}.get(result["status"], 200)
+        return JSONResponse(result, status_code=status, headers={"Cache-Control": "no-store"})
 
     def save(body: dict[str, Any]) -> dict[str, Any]:
         name, path, store = lookup(body.get("handout"))
@@ -239,13 +247,38 @@ def routes(editor: Editor, views: Any) -> list[Any]:
         kept = store.kept(path, str(body.get("entry", "")))
         return write(name, path, store, body.get("base"), kept, None, "restored")
 
+    def save_locations(body: dict[str, Any], work: Callable[..., dict[str, Any]] = save_table) -> dict[str, Any]:
+        name, path, store = lookup(body.get("handout"))
+        with editor.saving:  # one save at a time, the form's and the table's alike
+            result = work(body, path, name, store)
+        if "csv" in result:  # checked as the build reads it; a long table costs seconds, no other save waits
+            result["problems"] = row_problems(path, name, result.pop("csv"))
+        return result
+
+    def translated(body: dict[str, Any]) -> dict[str, Any]:
+        _, path, store = lookup(body.get("handout"))
+        with editor.saving:
+            return mark_translated(body, path, store)
+
+    async def translated_route(request: Request) -> Response:
+        return await handle(request, translated)
+
     async def save_route(request: Request) -> Response:
         return await handle(request, save)
+
+    async def table_route(request: Request) -> Response:
+        return await handle(request, save_locations)
+
+    async def table_restore_route(request: Request) -> Response:
+        return await handle(request, lambda body: save_locations(body, restore_table))
 
     async def restore_route(request: Request) -> Response:
         return await handle(request, restore)
 
-    return [Route("/edit/save", save_route, methods=["POST"]), Route("/edit/restore", restore_route, methods=["POST"])]
+    return [Route("/edit/save", save_route, methods=["POST"]), Route("/edit/restore", restore_route, methods=["POST"]),
+            Route("/edit/table", table_route, methods=["POST"]),
+            Route("/edit/table/restore", table_restore_route, methods=["POST"]),
+            Route("/edit/translated", translated_route, methods=["POST"])]
 
 
 def _problems(path: Path, name: str, text: str) -> dict[str, Any]:
