@@ -8,7 +8,9 @@ WeasyPrint; then a child that renders the email PDF and checks it, then the cont
 while this process renders the print PDF; then a child that checks the print PDF's contrast
 while this process makes its other checks.
 A forked child starts with everything this process has loaded and read, so the tasks are
-closures: only their results cross back, pickled, in order.
+closures: only their results cross back, pickled, in order; what both would make for
+themselves (WeasyPrint imported, the C types its renders parse, hyphenation patterns) the
+build makes before the fork, once.
 
 The child writes nothing but its results, each in an unnamed temporary file whose descriptor
 it passes back: out/ is this process's alone. What the child does not deliver (it was

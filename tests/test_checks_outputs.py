@@ -177,7 +177,7 @@ def test_each_stream_is_parsed_once_and_the_backgrounds_are_the_same(
 
 def test_a_pdf_checked_in_two_halves_or_from_its_bytes_gives_the_same_findings(
         three: tuple[dict[str, Path], list[str]]) -> None:
-    """What a build with a helper does (``build._review``): the contrast half of a PDF's checks
+    """What a build with a helper does (``reviewed.review``): the contrast half of a PDF's checks
     in one process, the rest in another, or a PDF checked from the bytes about to be written:
     each time the findings of one ``check_pdf`` of the file, naming the file."""
     pdfs, _ = three

@@ -127,3 +127,34 @@ def test_a_margin_box_a_clinic_adds_to_the_panels_is_drawn(tmp_path):
     printed = next((tmp_path / "out").glob("*-print.pdf"))
     text = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True).stdout
     assert text.count("DRAFT COPY") == 6, "one on each of the six panels"
+
+
+def test_after_more_stylesheets_than_kept_a_document_parses_its_own_once(tmp_path, monkeypatch):
+    """A process that parsed more stylesheets than it keeps (a server's many projects, a long
+    watch session, the suite): the least recently used go, so a new project's stylesheets are
+    kept and its next build parses none of them (only the print's small sheet with the colour
+    profile, which each document needs of its own). A cache that kept nothing once full parsed
+    every sheet again at each layout."""
+    import weasyprint
+
+    from brochure.render import patches, stylesheets
+
+    parsed = []
+    parse = stylesheets._parse
+
+    def counted(source, *args):
+        parsed.append(source if isinstance(source, str) else source.decode("utf-8"))
+        return parse(source, *args)
+
+    monkeypatch.setattr(stylesheets, "_parse", counted)
+    monkeypatch.setattr(stylesheets, "_PARSED", {})  # none kept yet, whatever ran before in this process
+    patches.install()
+    for n in range(stylesheets.MAX_KEPT + 1):
+        weasyprint.HTML(string=f"<style>p {{ margin: {n}px; }}</style><p>Call us any weekday.</p>").render()
+    content = write_minimal(tmp_path / "clinic")
+    build_file(content, tmp_path / "one")
+    assert len(parsed) > 3, "the new project's stylesheets are parsed"
+    parsed.clear()
+    build_file(content, tmp_path / "two")
+    assert parsed and all("@color-profile" in source for source in parsed), [source[:80] for source in parsed]
+    assert pdfs(tmp_path / "two") == pdfs(tmp_path / "one")

@@ -52,14 +52,14 @@ if os.environ.get("FORK_LOG"):  # each helper forked, by its pid
                 log.write(f"{{pid}}\\n")
         return pid
     os.fork = fork
-from brochure import build
-reviewed = build._review
+from brochure import reviewed
+reviewing = reviewed.review
 def review(*args, **kwargs):
-    found = reviewed(*args, **kwargs)
+    found = reviewing(*args, **kwargs)
     with open(os.environ["RENDER_LOG"] + ".findings", "a", encoding="utf-8") as log:
         log.writelines(f"{{finding!r}}\\n" for finding in found)
     return found
-build._review = review
+reviewed.review = review
 from brochure.cli import main
 sys.exit(main())
 """

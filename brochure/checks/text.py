@@ -172,11 +172,25 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+READING_HYPHENATION = "en_US"  # the patterns English syllables are counted with
+
+
 @lru_cache(maxsize=1)
-def _hyphenator() -> Any:
+def hyphenator() -> Any:
+    """pyphen's hyphenation of ``READING_HYPHENATION``: its patterns are read once per process
+    (about 70 ms), and shared with WeasyPrint's hyphenation of a document in the same language."""
     import pyphen
 
-    return pyphen.Pyphen(lang="en_US")
+    return pyphen.Pyphen(lang=READING_HYPHENATION)
+
+
+def hyphenated_alike(lang: str) -> bool:
+    """Whether WeasyPrint hyphenates a document in ``lang`` (``hyphens: auto``) with the patterns
+    syllables are counted with: then ``hyphenator`` made in a process serves both."""
+    import pyphen
+
+    fallback = pyphen.language_fallback(lang)
+    return fallback is not None and pyphen.LANGUAGES[fallback] == pyphen.LANGUAGES[READING_HYPHENATION]
 
 
 # Suffixes that keep the silent e of their stem silent: care-ful-ly, man-age-ment.
@@ -219,7 +233,7 @@ def syllables(word: str) -> int:
     total = 0
     for part in re.split(r"[-.]", word):
         if part:
-            hyphenated = len(_hyphenator().positions(part.lower())) + 1
+            hyphenated = len(hyphenator().positions(part.lower())) + 1
             total += max(hyphenated, _vowel_groups(part))
     return max(1, total)
 

@@ -25,12 +25,16 @@ Failed = dict[str, list[Problem]]  # variant (``#<row>`` without a usable id) ->
 _CACHE: dict[tuple[str, str], tuple[str, BrochureList, Failed, Source, list[str]]] = {}
 
 
-def _fingerprint(path: Path, source: Source, pictures: list[str]) -> str:
+def _fingerprint(path: Path, source: Source, pictures: list[str], as_read: bool = False) -> str:
     """The bytes of every file the content was read from (the content, its project file and
-    CSV), which project it belongs to, and the bytes of each image it names."""
+    CSV), which project it belongs to, and the bytes of each image it names. ``as_read``: the
+    files read as their bytes were when read (``Source.inputs``), not as they are now: a save
+    made while they were read is then a change the next look sees (``watch`` reads a save
+    ahead, while it settles), never a fingerprint of new bytes kept with the old content."""
     root = content_root(path)
-    parts = [file_hash(path), str(root)]
-    parts += [file_hash(file) for file in sorted(source.inputs)]
+    known = source.inputs if as_read else {}
+    parts = [known.get(path.resolve()) or file_hash(path), str(root)]
+    parts += [known.get(file) or file_hash(file) for file in sorted(source.inputs)]
     # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again;
     # and where it leads: one replaced by a link out of the project, however alike its bytes, too.
     parts += [f"{image}:{os.path.realpath(root / image)}:{file_hash(root / image)}" for image in pictures]
@@ -67,5 +71,5 @@ def load_described(path: Path, name: str) -> tuple[BrochureList, Failed]:
     built, failed = expand(brochure, source, content_root(path))
     described = [(variant, b, source) for variant, b in built]
     pictures = _pictures(described)
-    _CACHE[key] = (_fingerprint(path, source, pictures), described, failed, source, pictures)
+    _CACHE[key] = (_fingerprint(path, source, pictures, as_read=True), described, failed, source, pictures)
     return described, failed

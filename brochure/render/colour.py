@@ -34,24 +34,27 @@ def parse_cmyk(value: str) -> Cmyk | None:
     return tuple(float(part) / 100 for part in match.groups()) if match else None  # type: ignore[return-value]
 
 
-def _transforms(profile: Path) -> tuple[Any, Any]:
-    """sRGB to the profile's CMYK and back, relative colorimetric with black point compensation.
+def _transform(profile: Path, back: bool = False) -> Any:
+    """sRGB to the profile's CMYK (``back``: the profile's CMYK to sRGB), relative colorimetric
+    with black point compensation.
 
-    Built once per process: littleCMS profiles opened before a batch forks its workers
-    cannot be used in them ("Could not determine profile size")."""
-    return _transforms_in(profile, os.getpid())
+    Each built once per process, when first needed (the way back, about 45 ms, only for a
+    colour given as CMYK): littleCMS profiles opened before a batch forks its workers cannot
+    be used in them ("Could not determine profile size")."""
+    return _transform_in(profile, back, os.getpid())
 
 
-@lru_cache(maxsize=8)
-def _transforms_in(profile: Path, process: int) -> tuple[Any, Any]:
+@lru_cache(maxsize=16)
+def _transform_in(profile: Path, back: bool, process: int) -> Any:
     from PIL import ImageCms
 
     srgb = ImageCms.createProfile("sRGB")
     cmyk = ImageCms.getOpenProfile(str(profile))
     intent = ImageCms.Intent.RELATIVE_COLORIMETRIC
     flags = ImageCms.Flags.BLACKPOINTCOMPENSATION
-    return (ImageCms.buildTransform(srgb, cmyk, "RGB", "CMYK", intent, flags),
-            ImageCms.buildTransform(cmyk, srgb, "CMYK", "RGB", intent, flags))
+    if back:
+        return ImageCms.buildTransform(cmyk, srgb, "CMYK", "RGB", intent, flags)
+    return ImageCms.buildTransform(srgb, cmyk, "RGB", "CMYK", intent, flags)
 
 
 @lru_cache(maxsize=256)
@@ -60,7 +63,7 @@ def to_cmyk(hex_colour: str, profile: Path = DEFAULT_PROFILE) -> Cmyk:
     from PIL import Image, ImageCms
 
     rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), _transforms(profile)[0])
+    pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), _transform(profile))
     c, m, y, k = pixel.getpixel((0, 0))  # type: ignore[misc, union-attr]
     return (c / 255, m / 255, y / 255, k / 255)
 
@@ -71,7 +74,7 @@ def to_hex(cmyk: Cmyk, profile: Path = DEFAULT_PROFILE) -> str:
     from PIL import Image, ImageCms
 
     pixel = ImageCms.applyTransform(Image.new("CMYK", (1, 1), tuple(round(v * 255) for v in cmyk)),
-                                    _transforms(profile)[1])
+                                    _transform(profile, back=True))
     r, g, b = pixel.getpixel((0, 0))  # type: ignore[misc, union-attr]
     return f"#{r:02x}{g:02x}{b:02x}"
 

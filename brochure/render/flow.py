@@ -28,6 +28,7 @@ from typing import Any
 from ..content.dialect import NEVER_END
 from . import panels, resume, trifold
 from .breaks import source_of, with_break_class
+from .unchanged import unchanged
 
 # The sentence-break pass -----------------------------------------------------------------
 #
@@ -46,9 +47,9 @@ from .breaks import source_of, with_break_class
 # MAX_LAYOUTS layouts in all: on the seed, 3 (its own and two fixes; bench/trials.py counts them).
 #
 # Each trial is a layout of its whole HTML, and the last one is the PDF's. It is made from the
-# layout it fixes (``resume``): the cover and back pages, which a fix in the article cannot
-# change, are kept as they were when their HTML, styles, boxes and files read are the same
-# (``_unchanged`` and resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
+# layout it fixes (``resume``): the cover and back pages, and the article's pages before the
+# one the fix changes, are kept as they were when their HTML, styles, boxes and files read are
+# the same (``unchanged`` and resume's checks), about 30 ms of 170 a fix (20 more a page). tests/test_trials.py checks that each trial's
 # pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
 # other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
 #
@@ -302,7 +303,8 @@ def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout 
     from weasyprint import HTML
 
     kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
-    keep = _unchanged(parent, text) if kept is not None and parent is not None else frozenset()
+    keep = unchanged(parent.text, parent.document, text, kept.reused) if kept is not None and parent is not None \
+        else frozenset()
     logger = logging.getLogger("weasyprint")
     disabled, logger.disabled = logger.disabled, True
     try:
@@ -338,24 +340,6 @@ def _recorded(lay_out: Callable[[str], Any]) -> Callable[[str], Any]:
         return document
 
     return recorded
-
-
-def _unchanged(parent: Layout, text: str) -> frozenset[int]:
-    """The pages of ``parent`` that ``text`` leaves as they are, by its HTML: the cover, when
-    everything before the article (the head included) is the same text, and the back panel,
-    when everything from it on is and the head; each only when it is a page of its own."""
-    parts = [trifold.page_parts(page) for page in parent.document.pages]
-    keep = set()
-    for marker, index, part in (('data-part="article"', 0, "cover"), ('data-part="back"', len(parts) - 1, "back")):
-        if text.count(marker) != 1 or parent.text.count(marker) != 1 or not parts or parts[index] != [part]:
-            continue
-        mine, theirs = text.index(marker), parent.text.index(marker)
-        head = text.find("</head>")  # the back, too, only with the same head (its styles, @page, @font-face)
-        same = text[:mine] == parent.text[:theirs] if part == "cover" else \
-            text[mine:] == parent.text[theirs:] and head >= 0 and text[:head] == parent.text[:parent.text.find("</head>")]
-        if same and sum(part in found for found in parts) == 1:
-            keep.add(index)
-    return frozenset(keep)
 
 
 def _tighter(text: str, document: Any, factor: float) -> str | None:

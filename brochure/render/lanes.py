@@ -230,10 +230,12 @@ class Lanes:
         busy: dict[Connection, tuple[_Lane, deque[int]]] = {}
         results: dict[int, Rendered | Exception] = {}
         try:
-            for lane in self.lanes:
-                if id(lane) in queues:
-                    lane.send(jobs[queues[id(lane)][0]])
-                    busy[lane.conn] = (lane, queues[id(lane)])
+            # The sheet's lane first: its PDF is laid out again for its sentence breaks, the
+            # longest of the jobs, which the others' wait to be written with.
+            for lane in sorted((lane for lane in self.lanes if id(lane) in queues),
+                               key=lambda lane: not KINDS[jobs[queues[id(lane)][0]].output].sheet):
+                lane.send(jobs[queues[id(lane)][0]])
+                busy[lane.conn] = (lane, queues[id(lane)])
             while busy:
                 for ready in wait(list(busy)):
                     lane, indexes = busy[ready]  # type: ignore[index]

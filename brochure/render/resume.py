@@ -1,26 +1,28 @@
-"""Resume: a tri-fold trial layout that keeps the cover and back pages its fix cannot change.
+"""Resume: a tri-fold trial layout that keeps the pages its fix cannot change (cover, back...).
 
 The sentence-break search (``flow``) lays out the whole document again for each fix it tries,
 though a fix changes only the article: the cover (about 13% of a layout, a flex column) and the
 back panel come out as they were. WeasyPrint 70 can keep a page already made when the state a
 page starts from is the same (``layout.page.make_all_pages``, for its own repagination); this
-module hands it the pages of the layout the fix was made on (the parent) for those two panels:
+module hands it the pages of the layout the fix was made on (the parent) for those panels:
 
 - ``recording()``: a layout made within it keeps what a later trial needs (``Kept``): its pages
   before WeasyPrint's last pass (margin boxes, backgrounds), each page's starting state, the
   page sizes page 1 set, its styles, and whether anything crosses a page in WeasyPrint's
   context (footnotes, running elements, target counters, floats broken across a page).
 - ``recording(kept, keep)``: the next layout starts from that state and keeps the pages in
-  ``keep`` (0: the cover; the last: the back) when WeasyPrint finds each one's starting state
-  unchanged, every element on it (and its ancestors) styled by the same declarations and built
-  into the same boxes (``_signatures``: the text box building computes in document order, such
-  as counters, quotes and markers, pictures, links), its ``@page`` rules the same, every file
+  ``keep`` (the cover, the back, article pages before the fix: ``unchanged``) when WeasyPrint
+  finds each one's starting state unchanged, every element on it (and its ancestors) styled by
+  the same declarations and built into the same boxes (``_signatures``: the text box building
+  computes in document order, such as counters, quotes and markers, pictures, links), the
+  elements opening the next page styled alike (``_same_next``: where a page ends depends on
+  the break before the next), its ``@page`` rules the same, every file
   both layouts read of the same bytes (``read``: a picture saved mid-build), and the parent's
   context clean. Anything else is laid out afresh, as without this module.
 
 The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
-only calls WeasyPrint's. ``flow`` decides which pages may be kept: only those whose HTML is the same text in both
-documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
+only calls WeasyPrint's. ``flow`` decides which pages may be kept (``unchanged``): only those whose HTML is the same
+text in both documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
 each trial's pages and lines are those of a full layout and the PDFs are the same bytes.
 """
 
@@ -199,7 +201,8 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int], plan: _Plan
     keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
                      and not (i and kept.leaves[i - 1])
                      and _same_boxes(kept.origins[i], plan.boxes, _same_styles(kept.origins[i], context, html,
-                                                                              kept.pages[i])))
+                                                                              kept.pages[i]))
+                     and _same_next(kept, i, context, html))
     if not keep:
         return None
     context.page_maker[:] = [
@@ -220,21 +223,49 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any) -> dict[An
     """Each element with a box on ``page`` (and each of its ancestors), of the document it was
     made in (``origin``), with the new document's element in its place, when all have the same
     cascaded declarations in both, and so has the page's type (``@page`` rules, margin boxes);
-    None when one has not. Same declarations: the same computed styles. Elements
-    are matched in tree order, from the start before the first one that differs (tag or
-    attributes) and from the end after the last one: a fix inserts or changes elements
-    between, where no kept page has any."""
+    None when one has not. Same declarations: the same computed styles."""
     root, style_for, _ = origin
+    on_page = {box.element for box in page.descendants() if getattr(box, "element", None) is not None}
+    ancestors = _ancestors(root)
+    pairs = _matched(origin, html, on_page | {a for e in on_page for a in ancestors.get(e, ())})
+    if pairs is None or not _same_cascade(origin, context, pairs):
+        return None
+    context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
+    same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
+    return pairs if same_page else None
+
+
+def _same_next(kept: Kept, index: int, context: Any, html: Any) -> bool:
+    """Whether the elements that open the page after page ``index`` (its first box and the first
+    box of each, down the tree) have the same declarations in both documents: where WeasyPrint
+    ends a page depends on the breaks between it and the next (``break-before``, ``avoid``),
+    and a fix adds its break there. After the last page: nothing."""
+    if index + 1 >= len(kept.pages):
+        return True
+    box, opening = kept.pages[index + 1], set()
+    while getattr(box, "children", None):
+        box = box.children[0]
+        if getattr(box, "element", None) is not None:
+            opening.add(box.element)
+    pairs = _matched(kept.origins[index + 1], html, opening)
+    return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs)
+
+
+def _matched(origin: _Origin, html: Any, elements: set[Any]) -> dict[Any, Any] | None:
+    """Each of ``elements`` (of the document ``origin`` was made in) with the new document's
+    element in its place; None when one is where the documents differ. Elements are matched in
+    tree order, from the start before the first one that differs (tag or attributes) and from
+    the end after the last one: a fix inserts or changes elements between, where no kept page
+    has any."""
+    root = origin[0]
     old, new = list(root.iter()), list(html.etree_element.iter())
     same = [(element.tag, dict(element.attrib)) for element in old]
     mine = [(element.tag, dict(element.attrib)) for element in new]
     prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
     suffix = next((n for n, (a, b) in enumerate(zip(reversed(same), reversed(mine))) if a != b), min(len(old), len(new)))
     order = {element: n for n, element in enumerate(old)}
-    on_page = {box.element for box in page.descendants() if getattr(box, "element", None) is not None}
-    ancestors = _ancestors(root)
     pairs = {}
-    for element in on_page | {a for e in on_page for a in ancestors.get(e, ())}:
+    for element in elements:
         index = order.get(element)
         if index is None:
             return None
@@ -244,13 +275,15 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any) -> dict[An
             pairs[element] = new[index + len(new) - len(old)]
         else:
             return None  # between the first and the last difference: what the fix changed
-    old_styles, new_styles = _cascaded(style_for, set(pairs)), _cascaded(context.style_for, set(pairs.values()))
-    if not all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
-               for element, match in pairs.items()):
-        return None
-    context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
-    same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
-    return pairs if same_page else None
+    return pairs
+
+
+def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any]) -> bool:
+    """Whether each element of ``pairs`` (in ``origin``'s document) has the same cascaded
+    declarations (its pseudo-elements' too) as its match in the new one."""
+    old_styles, new_styles = _cascaded(origin[1], set(pairs)), _cascaded(context.style_for, set(pairs.values()))
+    return all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
+               for element, match in pairs.items())
 
 
 def _page_rules(style_for: Any, page_type: Any) -> dict[str, Any]:
@@ -357,11 +390,29 @@ def _same_declarations(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def _plain(value: Any) -> Any:
     """``value`` comparable by what it says: CSS tokens (custom properties keep them as parsed,
-    a new object per document) by their text, containers item by item."""
+    a new object per document) by their text, containers item by item, and a declaration
+    with ``var()`` (WeasyPrint validates it as each element's style is computed, from its tokens
+    with the variables of that element, compared as the element's and its ancestors' are) by
+    its kind, property and tokens, and for a shorthand its expander and the sheet's base URL.
+    A stylesheet parsed again (one with ``@import``, such as office.css; one no longer kept,
+    ``stylesheets``) makes new such objects that say the same."""
+    from weasyprint.css.tokens import Pending
+
     if isinstance(value, dict):
         return sorted((str(key), _plain(item)) for key, item in value.items())
     if isinstance(value, (tuple, list)):
         return tuple(_plain(item) for item in value)
     if type(value).__module__.startswith("tinycss2"):
         return type(value).__name__, value.serialize()
+    if isinstance(value, Pending):
+        return type(value), value.name, _plain(value.tokens), _partial(getattr(value, "validator", None))
     return value
+
+
+def _partial(validator: Any) -> Any:
+    """A shorthand's expander (``functools.partial`` of a WeasyPrint function), by what it calls with what."""
+    if validator is None:
+        return None
+    if not isinstance(validator, functools.partial):
+        return _Unlike()
+    return validator.func, _plain(validator.args), _plain(validator.keywords)

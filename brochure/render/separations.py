@@ -92,7 +92,7 @@ def svg_cmyk(body: bytes, profile: Path) -> bytes:
 
 
 def _perceptual(profile: Path) -> Any:
-    """sRGB to the profile's CMYK, perceptual: built once per process (see colour._transforms)."""
+    """sRGB to the profile's CMYK, perceptual: built once per process (see colour._transform)."""
     return _perceptual_in(profile, os.getpid())
 
 

@@ -21,10 +21,17 @@ stylesheet WeasyPrint builds in another way than from a document.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_KEPT = 64  # stylesheets kept per process; a clinic has a handful, so this is never reached
+# Stylesheets kept per process, the least recently used dropped first: a clinic's documents
+# share a handful, but a process that built many (a server's projects, a long watch session
+# whose theme changed, a test suite) must keep those of the document it builds now. A cache
+# that stopped keeping once full parsed every later sheet anew at each layout, and resume,
+# which keeps a trial's cover and back when their declarations are the very objects of the
+# sheets both layouts share, then kept no page.
+MAX_KEPT = 64
 
 
 @dataclass
@@ -39,7 +46,8 @@ class _Parsed:
     font_config: Any = None  # kept alive: the key holds its id()
 
 
-_PARSED: dict[tuple[Any, ...], _Parsed] = {}
+_PARSED: dict[tuple[Any, ...], _Parsed] = {}  # in order of use, the least recent first
+_LOCK = threading.Lock()  # a server's threads
 _INSTALLED = False
 
 
@@ -96,15 +104,27 @@ def _init(css: Any, url: Any, string: Any, encoding: Any, base_url: Any, url_fet
     css.base_url = base_url
     css.page_rules = page_rules
     css.layers = layers
-    parsed = _PARSED.get(key)
+    with _LOCK:
+        parsed = _PARSED.pop(key, None)
+        if parsed is not None:
+            _PARSED[key] = parsed  # the most recently used now
     if parsed is None:
         parsed, keep = _parse(source, encoding, protocol_encoding, base_url, url_fetcher, media_type, font_config,
                               counter_style, color_profiles, page_rules, layers)
-        if keep and len(_PARSED) < MAX_KEPT:
-            _PARSED[key] = parsed
+        if keep:
+            _keep(key, parsed)
         css.matcher = parsed.matcher
         return
     _replay(parsed, css, url_fetcher, counter_style)
+
+
+def _keep(key: tuple[Any, ...], parsed: _Parsed) -> None:
+    """Keep ``parsed`` under ``key``, dropping the least recently used beyond ``MAX_KEPT``
+    (its font configuration with it: no later key can hold that id while it is kept)."""
+    with _LOCK:
+        _PARSED[key] = parsed
+        while len(_PARSED) > MAX_KEPT:
+            del _PARSED[next(iter(_PARSED))]
 
 
 def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url: Any, url_fetcher: Any,
