@@ -280,10 +280,11 @@ def _read_ahead(files: list[tuple[Path, str]], changes: set[tuple[Any, str]]) ->
     by the bytes it read; a piece written after it is a change the build reads again. A
     mistake is the build's to report."""
     from .content.described import load_described
+    from .discover import leads_nowhere, leads_out, real
 
     saved = {Path(path) for _, path in changes}
-    for path, name in files:
-        if path.resolve() in saved:
+    for path, name in files:  # a link to nowhere or out of the project: never read (the build says so)
+        if real(path) in saved and not leads_nowhere(path) and not leads_out(path):
             with _BUILDING, contextlib.suppress(Exception):
                 load_described(path, name)
 
