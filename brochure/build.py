@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from . import forked, manifest, reviewed
+from .discover import real
 from .errors import ContentError, Problem
 from .files import file_hash
 from .prepared import Building, Described, Planned, Prepared, described, prepare, prepare_unit, stale, validated
@@ -173,6 +174,9 @@ def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest)
     clinic's copy that would shadow it, "missing" until it exists.
     """
     inputs = {book.key(path): digest for path, digest in hashes.items()}
+    for path, digest in hashes.items():  # a file read through a link: the link too, as named
+        if path.is_absolute() and real(path) != path and real(path) in hashes:
+            inputs[book.key(path, follow=False)] = digest
     own = content_dir.resolve() / "templates"
     for used in hashes:
         if used.resolve().is_relative_to(BUNDLED) and own != BUNDLED:

@@ -261,11 +261,11 @@ class _Captured(Manifest):
         self.pdfs: dict[Path, bytes] = {}
         self.made: dict[str, Entry] = {}
 
-    def key(self, path: Path) -> str:
-        resolved = path.resolve()
+    def key(self, path: Path, follow: bool = True) -> str:
+        resolved = path.resolve() if follow else path
         if resolved.is_relative_to(self.root):
             return ROOT + resolved.relative_to(self.root).as_posix()
-        key = super().key(path)
+        key = super().key(path, follow)
         if not key.startswith(_BUNDLED):  # a file neither in the bundle nor the package's: a bug
             raise RuntimeError(f"a worker read {path}, outside its bundle")
         return key

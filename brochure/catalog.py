@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .environment import review_day, review_day_basis
 from .errors import ContentError, Problem
-from .files import write_atomic
+from .files import read_cache, write_atomic
 from .outputs import KINDS
 
 if TYPE_CHECKING:
     from .runner import Outcome
 
 FORMAT = 1
+MAX_BYTES = 1 << 28  # a catalog.json larger than this was not written by brochure (1,000 locations: a few MB)
 THUMB_WIDTH = 180  # pixels: sharp at the catalog's size on a screen and in print
 
 
@@ -47,9 +49,10 @@ def _read(path: Path) -> Catalog | None:
     It is a cache, maybe edited by hand: nothing in it is trusted unless its shape is the
     one written (any other shape is the same as no file, and the catalog is made again).
     """
+    text = read_cache(path, MAX_BYTES)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(text.decode("utf-8")) if text is not None else None
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("today"), str):
         return None
@@ -211,7 +214,7 @@ def write_catalog(files: list[tuple[Path, str]], outcomes: list[Outcome], out_di
                   today: date | None = None) -> list[Path]:
     """Write ``out/index.html``, ``out/catalog.pdf`` (and ``out/catalog.json``, the thumbnails
     in ``out/catalog/``) for the handouts ``files``; return the paths written."""
-    today = today or date.today()
+    today = today or review_day()
     old = _read(out_dir / "catalog.json") or Catalog(today.isoformat())
     catalog = Catalog(today.isoformat())
     names = catalog_names(files)
@@ -346,7 +349,7 @@ def _render(catalog: Catalog, out_dir: Path, today: date) -> tuple[str, bytes]:
               "statuses": STATUSES, "owners": sorted({h["owner"] for h in handouts if h.get("owner")}),
               "languages": sorted({(h["lang"], language_name(h["lang"])) for h in handouts if h.get("lang")}),
               "undated": sum(1 for h in handouts if not h.get("review_by") and not h["error"]),
-              "today_long": _long(today.isoformat()), "primary": "#1d5c73",
+              "today_long": _long(today.isoformat()), "today_basis": review_day_basis(), "primary": "#1d5c73",
               "pdfs": sum(len(loc["files"]) for h in handouts for loc in h["locations"] if loc["built"]),
               "overdue": sum(1 for h in handouts if h.get("overdue")),
               "failed": sum(len(h["failed"]) + bool(h["error"]) for h in handouts)}

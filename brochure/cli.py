@@ -183,12 +183,11 @@ def _build(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
             status = 1
     if args.projects or args.catalog:
-        from datetime import date
-
         from .catalog import stale, write_catalog
+        from .environment import review_day
 
-        if stale(files, outcomes, settings.out_dir, date.today()):
-            for path in write_catalog(files, outcomes, settings.out_dir, date.today()):
+        if stale(files, outcomes, settings.out_dir, review_day()):
+            for path in write_catalog(files, outcomes, settings.out_dir, review_day()):
                 if path.suffix in (".html", ".pdf"):
                     print(f"wrote {path}")
     return status

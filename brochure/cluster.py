@@ -26,7 +26,6 @@ import contextlib
 import random
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ from distributed import WorkerPlugin
 
 from .bundle import Delivered, Files, OtherVersion, Task, entry_for, own_part, render, shared_part
 from .discover import content_root
-from .environment import source_date_epoch
+from .environment import review_day, source_date_epoch
 from .manifest import Manifest, settings_fingerprint
 from .recycling import units_per_worker
 from .scheduler import ClusterError, close, connect, first_line, parse_address
@@ -219,7 +218,7 @@ def _job(unit: Unit, root: Path, pdfs: list[Path], known: Manifest, settings: Se
             fresh.append(pdf.name)
     sent = tuple((name, (out_dir / name).read_bytes()) for name in fresh) if check else ()
     return Task(unit.path.resolve().relative_to(root).as_posix(), unit.name, unit.variant, str(out_dir),
-                tuple(fresh), sent, check, epoch=source_date_epoch(), today=date.today().isoformat())
+                tuple(fresh), sent, check, epoch=source_date_epoch(), today=review_day().isoformat())
 
 
 def _result(future: Any, unit: Unit) -> Delivered:

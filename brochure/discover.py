@@ -26,6 +26,31 @@ def real(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
+LEADS_NOWHERE = "is a link that leads to no file (a loop, or a file since moved); name the content file itself"
+
+
+def leads_nowhere(path: Path) -> bool:
+    """Whether ``path`` is a link that leads to no file: a loop, or one whose file was moved."""
+    return path.is_symlink() and not path.exists()
+
+
+LEADS_OUT = "is a link to a file outside the project's folder; copy the handout into the project instead"
+
+
+def leads_out(path: Path) -> bool:
+    """Whether ``path``, in a project's folder, is reached through a link that leads out of
+    it (a handout replaced by a link while ``watch`` runs): it is never read."""
+    import os
+
+    named = Path(os.path.abspath(path))
+    if real(path) == named:  # no link on the way: where it is named is where it is
+        return False
+    for folder in named.parents:
+        if (folder / PROJECT_FILE).is_file():
+            return not real(path).is_relative_to(real(folder))
+    return False
+
+
 def followed(path: Path, value: str) -> Path:
     """``path`` with its links followed; raise ``ValueError`` (one line, at the key naming it as
     ``value``) when they loop."""

@@ -1,6 +1,7 @@
 """Environment: the settings a build takes from its environment, read once and checked.
 
-Today one: ``SOURCE_DATE_EPOCH``, the date stamped into every PDF (reproducible builds).
+Today one: ``SOURCE_DATE_EPOCH``, the date stamped into every PDF (reproducible builds), and
+the day reviews fall due against (``review_day``).
 A value that is not a time a PDF can carry is the user's mistake, said in one line, never
 quietly replaced by another date. Read without importing anything heavy: the no-op build
 fingerprints its settings with it.
@@ -9,6 +10,7 @@ fingerprints its settings with it.
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime
 
 from .errors import shortened
 
@@ -39,3 +41,17 @@ def source_date_epoch() -> int | None:
 def check() -> None:
     """Raise ``SettingError`` for the first environment setting that cannot be used."""
     source_date_epoch()
+
+
+def review_day() -> date:
+    """The day a review date is compared with (overdue or not, in the checks and the catalog):
+    ``SOURCE_DATE_EPOCH``'s day when it is set, so the same inputs make the same catalog on
+    any machine on any day; else today in UTC, never the machine's own time zone (two
+    locations' machines an hour apart must not disagree about a review due at midnight)."""
+    epoch = source_date_epoch()
+    return (datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)).date()
+
+
+def review_day_basis() -> str:
+    """How ``review_day`` was decided, as the catalog says it."""
+    return f"the date {VARIABLE} fixes" if source_date_epoch() is not None else "UTC"

@@ -156,6 +156,30 @@ def read_regular(path: Path) -> bytes:
             os.close(fd)
 
 
+def read_cache(path: Path, limit: int) -> bytes | None:
+    """The bytes of a cache brochure wrote in out/ (the manifest, the catalog's record, a
+    proof's record or picture), or None when ``path`` is not such a file: missing, a link (to
+    a secret outside the project, to itself), a folder, a pipe (which would wait for a writer
+    forever), a device, or larger than ``limit``. A cache is never trusted: None means the
+    file is made again, and the atomic write replaces whatever was there."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return file.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
 def file_hash(path: Path) -> str:
     """sha256 of a file's bytes, or "missing" (also when it is no regular file or cannot be read).
 

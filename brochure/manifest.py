@@ -12,14 +12,13 @@ import hashlib
 import json
 import os
 import platform
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .files import file_hash, locked, write_together
+from .files import file_hash, locked, read_cache, write_together
 
 FORMAT = 2  # 2: paths relative to out/ (a copied project stays valid); bundled files by name
 PACKAGE = Path(__file__).resolve().parent
@@ -77,22 +76,11 @@ MAX_BYTES = 1 << 30  # a manifest larger than this was not written by brochure (
 
 def _load(path: Path) -> object:
     """The JSON of ``path`` when it is a regular file (not a link, folder, pipe or device), else None."""
+    data = read_cache(path, MAX_BYTES)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:  # missing, a link, unreadable
+        return None if data is None else json.loads(data)
+    except (ValueError, RecursionError):  # odd bytes, not JSON, nested past the parser's depth
         return None
-    try:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BYTES:
-            return None
-        with os.fdopen(fd, "rb") as file:
-            fd = -1
-            return json.loads(file.read())
-    except (OSError, ValueError, RecursionError):  # odd bytes, not JSON, nested past the parser's depth
-        return None
-    finally:
-        if fd >= 0:
-            os.close(fd)
 
 
 _TEXT_FIELDS = ("source", "output", "settings", "sha256")
@@ -185,14 +173,33 @@ class Manifest:
         self.failed = set(failed)
         return entries
 
-    def key(self, path: Path) -> str:
-        """How ``path`` is written in the manifest (see ``Entry``)."""
+    def key(self, path: Path, follow: bool = True) -> str:
+        """How ``path`` is written in the manifest (see ``Entry``); unless ``follow``, a link
+        on the way stays as named (``path`` is absolute, and its folder the project's)."""
         from .render.assets import BUNDLED
 
-        resolved = path.resolve()
-        if resolved.is_relative_to(BUNDLED):
+        resolved = Path(os.path.realpath(path)) if follow else path
+        if follow and resolved.is_relative_to(BUNDLED):
             return _BUNDLED_PREFIX + resolved.relative_to(BUNDLED).as_posix()
-        return Path(os.path.relpath(resolved, self.out_dir.resolve())).as_posix()
+        return Path(os.path.relpath(resolved, self._out)).as_posix()
+
+    @property
+    def _out(self) -> str:
+        return os.path.realpath(self.out_dir)
+
+    def _where_recorded(self, entry: Entry) -> bool:
+        """Whether every input is still reached as when it was read: a link that leads to a
+        file not read then (a picture replaced by a link out of the project, a link pointed at
+        another picture) is a change, even when the bytes there are the same."""
+        out = self._out
+        for key in entry.inputs:
+            if key.startswith(_BUNDLED_PREFIX):
+                continue
+            reached = os.path.realpath(os.path.join(out, key))
+            if reached != os.path.normpath(os.path.join(out, key)) \
+                    and Path(os.path.relpath(reached, out)).as_posix() not in entry.inputs:
+                return False
+        return True
 
     def path_of(self, key: str) -> Path:
         """The file a manifest key names."""
@@ -203,13 +210,13 @@ class Manifest:
         return self.out_dir / key
 
     def _is_source(self, entry: Entry, source: Path) -> bool:
-        return self.path_of(entry.source).resolve() == source.resolve()
+        return os.path.realpath(self.path_of(entry.source)) == os.path.realpath(source)  # a loop of links raises not
 
     def fresh(self, pdf: Path, settings: str, source: Path) -> bool:
         """True when ``pdf`` exists as recorded from ``source`` and none of its inputs changed."""
         entry = self.entries.get(pdf.name)
         return (entry is not None and self._is_source(entry, source) and entry.settings == settings
-                and file_hash(pdf) == entry.sha256
+                and file_hash(pdf) == entry.sha256 and self._where_recorded(entry)
                 and all(file_hash(self.path_of(key)) == value for key, value in entry.inputs.items()))
 
     def pdfs_of(self, source: Path) -> list[Path]:
@@ -252,7 +259,8 @@ class Manifest:
     def forget_gone(self) -> Removed:
         """Drop the entries, and remove the PDFs, of content files that no longer exist."""
         return self._drop(lambda entry: not entry.source.startswith(_BUNDLED_PREFIX)
-                          and not self.path_of(entry.source).is_file(), set())
+                          and not self.path_of(entry.source).is_file()
+                          and not self.path_of(entry.source).is_symlink(), set())  # a link to nowhere: a mistake to say
 
     def _drop(self, chosen: Callable[[Entry], bool], keep: set[str]) -> Removed:
         """Remove the PDFs of the ``chosen`` entries but ``keep``, each only if its bytes are still

@@ -18,8 +18,9 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
-from .files import write_atomic
+from .files import read_cache, write_atomic
 from .render.paper import SHEETS
 
 DEFAULT_DPI = 150
@@ -83,12 +84,24 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MAX_BYTES = 1 << 28  # a proof or its record larger than this was not drawn by brochure
+
+
+def _record(pdf: Path, out_dir: Path) -> Any:
+    """The record of ``pdf``'s proofs as JSON; ValueError when it is no file brochure wrote
+    (missing, a link, a pipe, a device, too large: a pipe would be waited on forever)."""
+    data = read_cache(record_path(pdf, out_dir), MAX_BYTES)
+    if data is None:
+        raise ValueError("no record")
+    return json.loads(data)
+
+
 def recorded_proofs(pdf: Path, out_dir: Path, pdf_sha256: str, dpi: int = DEFAULT_DPI,
                     guides: bool = True) -> list[Path] | None:
     """The proofs on disk drawn from exactly the PDF bytes ``pdf_sha256`` at this resolution
     and with these guides, each PNG unchanged since; None when any of that does not hold."""
     try:
-        record = json.loads(record_path(pdf, out_dir).read_text(encoding="utf-8"))
+        record = _record(pdf, out_dir)
         if (record.get("pdf") != pdf.name or record.get("pdf_sha256") != pdf_sha256
                 or record.get("dpi") != dpi or record.get("guides") != guides):
             return None
@@ -97,7 +110,8 @@ def recorded_proofs(pdf: Path, out_dir: Path, pdf_sha256: str, dpi: int = DEFAUL
         if not pages or [page["file"] for page in pages] != [path.name for path in paths]:
             return None
         for page, path in zip(pages, paths, strict=True):
-            if _sha256(path.read_bytes()) != page["sha256"]:
+            png = read_cache(path, MAX_BYTES)
+            if png is None or _sha256(png) != page["sha256"]:
                 return None
         return paths
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -114,7 +128,7 @@ def current_proofs(pdf: Path, out_dir: Path, dpi: int = DEFAULT_DPI, guides: boo
 def proof_digests(pdf: Path, out_dir: Path) -> dict[str, str]:
     """Each proof's file name -> its PNG's sha256, as recorded when it was drawn (empty if unknown)."""
     try:
-        record = json.loads(record_path(pdf, out_dir).read_text(encoding="utf-8"))
+        record = _record(pdf, out_dir)
         return {str(page["file"]): str(page["sha256"]) for page in record["pages"]}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from . import forked
+from .discover import LEADS_NOWHERE, LEADS_OUT, leads_nowhere, leads_out
 from .errors import ContentError, Problem
 from .manifest import Manifest, Removed, unfinished
 from .settings import Settings
@@ -97,10 +98,19 @@ def run(files: list[tuple[Path, str]], settings: Settings, progress: Progress | 
     cannot be reached (within ``scheduler_timeout`` seconds).
     """
     out_dir = settings.out_dir
-    known = Manifest(out_dir)
     outcomes = {name: Outcome(name) for _, name in files}
+    if out_dir.is_symlink() and not out_dir.is_dir():  # made a loop (or its folder moved) while watch runs
+        for outcome in outcomes.values():
+            outcome.problems.append(Problem(str(out_dir), None, "", "is a link that leads to no folder (a loop, or a "
+                                                                    "folder since moved); put the folder itself there"))
+        return list(outcomes.values())
+    known = Manifest(out_dir)
     todo = []
     for path, name in files:
+        # Made a link since it was named (watch's files are named once): to nothing, or out of its project.
+        if leads_nowhere(path) or leads_out(path):
+            outcomes[name].problems.append(Problem(name, None, "", LEADS_NOWHERE if leads_nowhere(path) else LEADS_OUT))
+            continue
         fresh = None if settings.force or not settings.skip_fresh_files else known.up_to_date(path)
         if fresh:
             outcomes[name].up_to_date = fresh

@@ -17,7 +17,14 @@ def files_named(args: argparse.Namespace) -> list[tuple[Path, str]]:
     """The files given, each once (``content.yaml`` and ``./content.yaml`` are one file); a
     project (its ``brochure.yaml``, its folder, or the current folder's when no FILE is given)
     stands for every handout in it. ``args.projects`` lists the projects named."""
-    from .discover import named, real, shown, translations_of  # not brochure.content: a no-op build imports no pydantic
+    from .discover import (  # not brochure.content: a no-op build imports no pydantic
+        LEADS_NOWHERE,
+        leads_nowhere,
+        named,
+        real,
+        shown,
+        translations_of,
+    )
     from .errors import ContentError, Problem
 
     unique: dict[Path, str] = {}
@@ -25,9 +32,8 @@ def files_named(args: argparse.Namespace) -> list[tuple[Path, str]]:
     for name in args.files:
         project = named(name, default=args.files is DEFAULT_FILES)
         if project is None:
-            if Path(name).is_symlink() and not Path(name).exists():
-                raise ContentError([Problem(name, None, "", "is a link that leads to no file (a loop, or a file "
-                                                            "since moved); name the content file itself")])
+            if leads_nowhere(Path(name)):
+                raise ContentError([Problem(name, None, "", LEADS_NOWHERE)])
             unique.setdefault(real(Path(name)), name)
             # A handout's translations beside it (infusion.es.yaml) are built and checked with it.
             for translation in translations_of(Path(name)):
@@ -63,10 +69,15 @@ def settle_out(args: argparse.Namespace, files: list[tuple[Path, str]]) -> bool:
         return True
     given = args.out
     problem = None
-    out = Path(given).resolve() if given.strip() else None
-    holders = {path.resolve().parent: name for path, name in files}
+    from .discover import real
+
+    out = real(Path(given)) if given.strip() else None
+    holders = {real(path).parent: name for path, name in files}
     if out is None:
         problem = "--out: names no folder; give a folder for the PDFs, like out"
+    elif Path(given).is_symlink() and not out.exists():  # a loop, a folder since moved: nowhere to write
+        problem = (f"--out {given}: is a link that leads to no folder (a loop, or a folder since moved); "
+                   "give the folder itself")
     elif any(out == project.resolve().parent for project in args.projects):
         problem = (f"--out {given}: this is the project's own folder; the PDFs go in a folder of their own, "
                    f"like {Path(given) / 'out'}")

@@ -98,6 +98,8 @@ def ours(path: Path, out_dir: Path) -> bool:
     if not path.is_relative_to(out_dir):
         return False
     inside = path.relative_to(out_dir).parts
+    if not inside:  # out/ itself: made again, or a link put in its place
+        return True
     if len(inside) == 1:
         return path.suffix.lower() == ".pdf" or path.name == MANIFEST
     return inside[0] == PROOFS
@@ -105,10 +107,12 @@ def ours(path: Path, out_dir: Path) -> bool:
 
 def _relevant(out_dir: Path, template_folders: set[Path]) -> Callable[[object, str], bool]:
     """Changes worth a rebuild: templates, and content, CSV and image files; never our output."""
-    out = out_dir.resolve()
+    from .discover import real
+
+    out = real(out_dir)
 
     def keep(_change: object, path: str) -> bool:
-        p = Path(path).resolve()
+        p = real(Path(path))  # a loop of links stays as named: the build says so, in one line
         name = p.name
         if name.startswith(".") or name.endswith(("~", ".tmp", ".swp", ".swx")) or name == "4913":
             return False  # editor and atomic-write temporaries, vim's probe file
@@ -276,10 +280,11 @@ def _read_ahead(files: list[tuple[Path, str]], changes: set[tuple[Any, str]]) ->
     by the bytes it read; a piece written after it is a change the build reads again. A
     mistake is the build's to report."""
     from .content.described import load_described
+    from .discover import leads_nowhere, leads_out, real
 
     saved = {Path(path) for _, path in changes}
-    for path, name in files:
-        if path.resolve() in saved:
+    for path, name in files:  # a link to nowhere or out of the project: never read (the build says so)
+        if real(path) in saved and not leads_nowhere(path) and not leads_out(path):
             with _BUILDING, contextlib.suppress(Exception):
                 load_described(path, name)
 

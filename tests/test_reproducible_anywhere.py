@@ -52,8 +52,9 @@ def _build(content: Path, out: Path, cwd: Path, **env: str) -> None:
 
 
 def _same_day_zone() -> str:
-    """A time zone far from UTC whose date is UTC's now. The catalog is "as of" the local day
-    (overdue reviews): another day is another input; another zone on the same day is not."""
+    """A time zone far from UTC whose date is UTC's now. The catalog is "as of" UTC's day
+    (``environment.review_day``), whatever the zone: tests/test_catalog_day.py shows zones of
+    other days; here a zone of the same day keeps this test about the copy alone."""
     now = datetime.now(UTC)
     return next(zone for zone in ("Asia/Kolkata", "America/Chicago", "Pacific/Auckland", "Pacific/Honolulu")
                 if now.astimezone(ZoneInfo(zone)).date() == now.date())

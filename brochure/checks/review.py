@@ -16,6 +16,7 @@ from typing import Any
 import pikepdf
 
 from ..content import Brochure, Checks, Source
+from ..environment import review_day
 from ..outputs import KINDS
 from .accessibility import alt_text, tagging
 from .design import (
@@ -41,7 +42,7 @@ def review(brochure: Brochure, source: Source, content_dir: Path, pdfs: Mapping[
     kind's name, as ``build.Result.outputs``), each once, in report order.
 
     ``settings`` defaults to the brochure's own ``checks:``; ``today`` (for the review date)
-    to the current date.
+    to ``environment.review_day`` (SOURCE_DATE_EPOCH's day, else today in UTC).
     """
     settings = settings or brochure.checks
     found = check_content(brochure, source, settings, today)
@@ -83,7 +84,7 @@ def check_content(brochure: Brochure, source: Source, settings: Checks | None = 
     settings = settings or brochure.checks
     blocks = list(text_blocks(brochure, source))
     language = language_of(brochure.lang)
-    findings = (required(brochure, source, today or date.today(), blocks, language)
+    findings = (required(brochure, source, today or review_day(), blocks, language)
                 + reading_level(brochure, source, settings)
                 + long_sentences(brochure, source, settings)
                 + jargon(blocks, source.file, load_terms(tuple(settings.extra_terms), language.wordlists), language)

@@ -8,6 +8,7 @@ from, so a batch of 50 variants validates the file once, and a save is seen at o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..discover import content_root
@@ -34,8 +35,9 @@ def _fingerprint(path: Path, source: Source, pictures: list[str], as_read: bool 
     known = source.inputs if as_read else {}
     parts = [known.get(path.resolve()) or file_hash(path), str(root)]
     parts += [known.get(file) or file_hash(file) for file in sorted(source.inputs)]
-    # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again.
-    parts += [f"{image}:{file_hash(root / image)}" for image in pictures]
+    # Each picture's bytes, not only whether it exists: a picture replaced by a damaged one is checked again;
+    # and where it leads: one replaced by a link out of the project, however alike its bytes, too.
+    parts += [f"{image}:{os.path.realpath(root / image)}:{file_hash(root / image)}" for image in pictures]
     return "\0".join(parts)
 
 

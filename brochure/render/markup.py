@@ -73,16 +73,49 @@ _PIECES = re.compile(r"(?<=[@.])|(?<=/)(?!/)")  # after each "@", "." and "/" (n
 # sets addresses on: the narrowest, the email PDF's contact block in bold, holds 25 letters
 # ("valley-gastroenterology." fits, "northside-community-health." does not). A piece that fits
 # keeps no break at its hyphens: it moves whole to the next line, as before.
+# Letters, not widths, because the line's own width is known only as that count, and for the
+# letters addresses are made of it holds: in the bold Open Sans, "valley-gastroenterology."
+# (24) is 12.1 em and "northside-community-health." (27) 14.7 em. But letters differ threefold
+# (24 "i" are 7.3 em, 24 "m" 23.6 em), so a piece of 24 letters or fewer that is wider than
+# _WIDEST_WHOLE_EM, the width known not to fit, breaks at its hyphens too (measured with the
+# font's advance widths, read only for a piece long enough to be that wide).
 _LONGEST_WHOLE = 24
+_WIDEST_WHOLE_EM = 14.7
+_ADDRESS_FONT = "fonts/OpenSans-Bold.ttf"
+_WIDEST_CHARACTER_EM = 1.32  # its widest advance (1.319 em; tests/test_address_widths.py checks it)
+
+
+@lru_cache(maxsize=1)
+def _advances() -> tuple[dict[int, float], float]:
+    """The address font's advance width of each character, in em, and the widest of them."""
+    from fontTools.ttLib import TTFont
+
+    from .assets import BUNDLED
+
+    font = TTFont(BUNDLED / _ADDRESS_FONT, lazy=True)
+    metrics, em = font["hmtx"].metrics, font["head"].unitsPerEm
+    widths = {code: metrics[name][0] / em for code, name in font.getBestCmap().items()}
+    return widths, max(widths.values())
+
+
+def _too_long(piece: str) -> bool:
+    """Whether an address piece is longer than a line: more than _LONGEST_WHOLE letters, or
+    wider than _WIDEST_WHOLE_EM in the address font."""
+    if len(piece) > _LONGEST_WHOLE:
+        return True
+    if len(piece) * _WIDEST_CHARACTER_EM <= _WIDEST_WHOLE_EM:  # too short to be that wide: no font read
+        return False
+    widths, widest = _advances()
+    return sum(widths.get(ord(c), widest) for c in piece) > _WIDEST_WHOLE_EM
 
 
 def _address_breaks(address: str, space: str, joiner: str) -> str:
     """``address`` with ``space`` (a break) after each "@", "." and "/" (not the first of
-    "//") and ``joiner`` (no break) after each "-"; a piece longer than ``_LONGEST_WHOLE``
+    "//") and ``joiner`` (no break) after each "-"; a piece longer than a line (``_too_long``)
     also gets ``space`` before each of its own "-" but a leading one."""
     pieces = []
     for piece in _PIECES.split(address):
-        if len(piece) > _LONGEST_WHOLE:
+        if _too_long(piece):
             piece = re.sub(r"(?<=.)-", lambda _: space + "-", piece)
         pieces.append(piece.replace("-", "-" + joiner))
     return space.join(pieces)

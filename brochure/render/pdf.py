@@ -145,6 +145,10 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
                 response = local
                 body = response.read()
             self.note(path, body)
+            named = Path(unquote(urlparse(url).path))
+            if named != path:  # reached through a link: its name is an input too (the manifest sees it re-pointed)
+                seen.add(named)
+                FETCHED[named] = FETCHED[path]
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
                 if kind:
