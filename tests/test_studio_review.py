@@ -50,6 +50,17 @@ def test_a_row_removed_here_but_changed_by_a_colleague_meanwhile_is_kept() -> No
     assert ["north", "(913) 555-9999"] in _read_as_the_build(written)
 
 
+@pytest.mark.parametrize("rows", [b"", b"\xef\xbb\xbf", b"\n\nid\nnorth\n"], ids=["empty", "bom-only", "blank-first-lines"])
+def test_a_row_added_to_a_csv_without_column_names_is_a_plain_message_not_a_crash(tmp_path: Path, rows: bytes) -> None:
+    # An empty locations.csv (just made, or Excel's blank sheet): the table has no columns and
+    # its Add row sent [] -- apply() then indexed an empty list: a 500 and a traceback.
+    preview, _content, table = _site(tmp_path / "site", rows)
+    with _running(preview) as port:
+        status, answer = _save(port, preview, table, added=[[]])
+    assert status == 400 and "no column names" in answer["message"], (status, answer)
+    assert table.read_bytes() == rows
+
+
 # --- formulas -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("cell", ["\uff1dHYPERLINK(\"http://evil.example\",\"Call\")", "\uff20SUM(A1:A9)",
