@@ -60,7 +60,7 @@ MAX_CSV_BYTES = 5_000_000
 def delimiter(text: str) -> str:
     """The CSV's separator, from its first row: a comma, or the semicolon Excel writes where
     the comma is the decimal mark, or a tab."""
-    header = text.split("\n", 1)[0]
+    header = re.split(r"\r\n|\n|\r", text, maxsplit=1)[0]  # a Mac CSV ends its rows with CR alone
     return max((",", ";", "\t"), key=header.count) if header else ","
 
 

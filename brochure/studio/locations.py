@@ -161,6 +161,9 @@ def save_table(body: dict[str, Any], path: Path, name: str, store: Store) -> dic
         table = parse(current)
     except NotKept as error:
         raise StoreError(f"{csv_name}: {error}") from None
+    if not table.columns:  # nothing to name a row's cells by (an empty file): no row can be added
+        raise StoreError(f"{csv_name} has no column names in its first row; write them there (id, clinic.phone, ...) "
+                         "in a spreadsheet first")
     edits = checked(body, len(table.columns))
     bad = refused(table, edits)
     if bad:  # said as the build says a row's mistake: the file, the row, the column

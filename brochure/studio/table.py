@@ -140,7 +140,8 @@ def unsafe(value: str) -> str | None:
         code = f"U+{ord(found[0]):04X}"
         name = unicodedata.name(found[0], "a control character")
         return f"contains {code} ({name.lower()}), which cannot be printed; remove it"
-    stripped = value.lstrip()
+    # Full-width signs (＝ ＋ － ＠) are formulas too in a spreadsheet typed with an IME: compared as ASCII.
+    stripped = unicodedata.normalize("NFKC", value).lstrip()
     if stripped[:1] in ("=", "@") or (stripped[:1] in ("+", "-") and not stripped.startswith("- ")
                                       and not re.fullmatch(r"[+-]\s?[\d\s().-]*", stripped)):
         return (f"starts with {stripped[0]!r}: a spreadsheet that opens the file would run it as a formula; "
@@ -215,7 +216,7 @@ def _cell(value: str, quoted: bool, delimiter: str) -> str:
 
 def _row(table: Table, cells: list[str], quoted: list[bool], ending: str) -> str:
     if len(cells) == 1 and not cells[0]:
-        quoted = [True]  # a lone empty cell unquoted would be an empty line
+        return '""' + ending  # a lone empty cell unquoted would be an empty line: the row would vanish
     return table.delimiter.join(_cell(c, q, table.delimiter) for c, q in zip(cells, quoted, strict=True)) + ending
 
 
