@@ -76,8 +76,6 @@ def test_a_full_width_formula_sign_is_refused_like_the_ascii_one(cell: str) -> N
     assert unsafe(cell) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="a changed row whose cells equal its 'shown' cells skips the formula check, "
-                                       "and when no row on disk matches it is appended: the formula is written")
 def test_a_formula_sent_as_a_changed_row_no_longer_on_disk_is_refused(tmp_path: Path) -> None:
     preview, _content, table = _site(tmp_path / "site")
     formula = ["west", "(913) 555-0199", "=HYPERLINK(\"http://evil.example\",\"Directions\")", ""]
@@ -116,9 +114,6 @@ def test_the_new_routes_refuse_a_write_without_the_token_or_from_another_origin_
 
 # --- history --------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="history folders are named by the path's parts joined with '__', so "
-                                       "data/x.csv and data__x.csv share one history: restoring one puts the "
-                                       "other's rows back")
 def test_two_files_never_share_a_history(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     nested, flat = tmp_path / "data" / "x.csv", tmp_path / "data__x.csv"
@@ -129,9 +124,6 @@ def test_two_files_never_share_a_history(tmp_path: Path) -> None:
     assert store.history(flat) == []
 
 
-@pytest.mark.xfail(strict=True, reason="every conflicting save adds an 'unsaved' version (never deduplicated) and the "
-                                       "history keeps the newest 20: pressing Save 20 times on a stale tab drops every "
-                                       "version the clinic could go back to")
 def test_saving_again_and_again_from_a_stale_tab_never_pushes_the_good_versions_out_of_history(tmp_path: Path) -> None:
     preview, _content, table = _site(tmp_path / "site")
     original = table.read_bytes()

@@ -132,7 +132,9 @@ class Store:
 
     def _history_parts(self, path: Path) -> list[str]:
         # One folder per content file, named by its path below the root: handouts/a.yaml is handouts__a.yaml.
-        return [HISTORY, "__".join(self._inside(path))]
+        # A "_" in a part is written "_5f", so no part holds "__" and no two paths share a folder
+        # (data/x.csv and data__x.csv); a path without "_" keeps the folder it always had.
+        return [HISTORY, "__".join(part.replace("_", "_5f") for part in self._inside(path))]
 
     def history(self, path: Path) -> list[Entry]:
         """The kept versions of ``path``, newest first."""
@@ -171,10 +173,12 @@ class Store:
             return file.read()
 
     def keep(self, path: Path, data: bytes, note: str) -> None:
-        """Add a version of ``path`` to its history (not twice in a row), then drop the oldest beyond ``KEEP``."""
+        """Add a version of ``path`` to its history (not twice in a row; a version not saved, not
+        when any kept one has its bytes), then drop the oldest beyond ``KEEP``: a stale tab saved
+        again and again adds one version, never pushing out those the clinic could go back to."""
         assert note in NOTES
-        newest = self.history(path)[:1]
-        if newest and note != "unsaved" and self.kept(path, newest[0].name) == data:
+        entries = self.history(path)
+        if any(self.kept(path, entry.name) == data for entry in (entries if note == "unsaved" else entries[:1])):
             return
         folder = self._folder(self._history_parts(path), create=True)
         try:

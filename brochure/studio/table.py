@@ -195,8 +195,11 @@ def refused(table: Table, edits: Edits) -> dict[str, list[str]]:
     """The typed cells that cannot be written, by row (``"5"``, or ``"new 1"`` for the first added row)."""
     found: dict[str, list[str]] = {}
     columns = table.columns
-    typed = [(str(row), shown, cells) for row, shown, cells in edits.changed]
-    typed += [(f"new {i + 1}", [""] * len(columns), cells) for i, cells in enumerate(edits.added)]
+    finder, blank = _Finder(table), [""] * len(columns)
+    # A changed row no longer on disk is added whole (``apply``): each of its cells is then typed.
+    typed = [(str(row), shown if finder.find(row, shown) is not None else blank, cells)
+             for row, shown, cells in edits.changed]
+    typed += [(f"new {i + 1}", blank, cells) for i, cells in enumerate(edits.added)]
     for where, shown, cells in typed:
         for column, old, new in zip(columns, shown, cells, strict=True):
             why = unsafe(new) if new != old else None
