@@ -48,8 +48,6 @@ def test_a_one_column_row_whose_only_cell_is_emptied_stays_a_row() -> None:
     assert _read_as_the_build(written) == [["id"], [""], ["south"]]
 
 
-@pytest.mark.xfail(strict=True, reason="a removed row is found by its id alone when a colleague changed it, so their "
-                                       "change is deleted although the module says 'theirs stays'")
 def test_a_row_removed_here_but_changed_by_a_colleague_meanwhile_is_kept() -> None:
     disk = parse(b"id,clinic.phone\nnorth,(913) 555-9999\nsouth,(816) 555-0102\n")  # the colleague's new phone
     written = apply(disk, Edits([], [(2, ["north", "(913) 555-0101"])], [])).text()  # as this page showed it

@@ -252,14 +252,14 @@ class _Finder:
                 self.by_id.setdefault(shown[self.column].strip(), []).append(index)
         self.used: set[int] = set()
 
-    def find(self, row: int, shown: list[str]) -> int | None:
+    def find(self, row: int, shown: list[str], by_id: bool = True) -> int | None:
         """The index of the record the page showed as ``shown`` at ``row``: there if it still is,
-        else the nearest with the same cells, else the only one with the same id."""
+        else the nearest with the same cells, else (``by_id``) the only one with the same id."""
         same = [i for i in self.by_cells.get(tuple(shown), []) if i not in self.used]
         found: int | None = None
         if same:
             found = min(same, key=lambda i: abs(i + 1 - row))
-        elif self.column is not None and shown[self.column].strip():
+        elif by_id and self.column is not None and shown[self.column].strip():
             ids = [i for i in self.by_id.get(shown[self.column].strip(), []) if i not in self.used]
             found = ids[0] if len(ids) == 1 else None
         if found is not None:
@@ -289,7 +289,7 @@ def apply(table: Table, edits: Edits) -> Table:
         ending = record.ending or table.newline
         records[index] = Record(merged + extra, flags, _row(table, merged + extra, flags, ending), ending)
     for row, shown in edits.removed:
-        index = finder.find(row, shown)
+        index = finder.find(row, shown, by_id=False)  # a row a colleague changed is theirs: not removed
         if index is not None:  # else it is gone already, or a colleague changed it: theirs stays
             gone.add(index)
     appended += edits.added
