@@ -142,8 +142,6 @@ def test_saving_again_and_again_from_a_stale_tab_never_pushes_the_good_versions_
 
 # --- Mark as translated -----------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="mark_translated compares the digest of one read of the source and records the "
-                                       "parts of a second read: a source saved in between is marked translated unseen")
 def test_mark_as_translated_records_only_the_source_the_page_showed(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "bilingual"

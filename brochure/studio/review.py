@@ -94,6 +94,9 @@ def mark_translated(body: dict[str, Any], path: Path, store: Store) -> dict[str,
         data = read_source(original, original.name).data
     except ContentError as error:
         raise StoreError(f"{original.name} has mistakes ({error.problems[0]}); fix them first") from None
+    if store.read(original) != raw:  # saved while it was read: what was read may not be what the page showed
+        return {"status": "conflict-source", "message": f"{original.name} changed again since this page was loaded; "
+                                                        "reload the page and look at what changed first"}
     store.write(translated.lock_path(path), translated.lock_text(original, data))
     return {"status": "saved", "message": f"Marked as translated: {path.name} matches {original.name} as it is now."}
 
