@@ -13,9 +13,6 @@ from test_studio_browser import WAIT
 ROWS = "id,clinic.phone,clinic.address\r\nnorth,(913) 555-0101,1 North St\r\nsouth,(816) 555-0102,2 South St\r\n"
 
 
-@pytest.mark.xfail(strict=True, reason="saveTable() reloads the whole table after the answer and sets tableDirty = "
-                                       "false: a cell typed while the save was on its way is replaced by the file's "
-                                       "value, silently, and no later save sends it")
 def test_a_cell_typed_while_the_table_is_saving_is_not_lost(tmp_path: Path) -> None:
     folder = tmp_path / "site"
     content = write_minimal(folder)
