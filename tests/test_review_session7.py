@@ -42,3 +42,68 @@ def test_a_translation_is_not_up_to_date_once_its_handout_appears(tmp_path: Path
     assert not any("up to date" in line for line in run.out), run.out
     assert any(p.read_bytes() != pdfs[p.name] for p in out.glob("*.pdf") if p.name in pdfs)
 
+
+def test_a_stylesheet_kept_never_replays_another_threads_warnings(tmp_path: Path) -> None:
+    """Two renders in two threads of one process (a server's builds): while one parses its
+    stylesheet (here held up reading its @font-face), the other logs a warning of its own
+    stylesheet. The kept stylesheet records only its own messages: a later document with it
+    is never told of a property it does not have (nor fails on another's "cannot be loaded")."""
+    import logging
+    import threading
+
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    from brochure.render import patches
+
+    patches.install()
+    started, proceed = threading.Event(), threading.Event()
+
+    class Slow(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: object = None) -> object:
+            if url.endswith("held.ttf"):
+                started.set()
+                proceed.wait(60)
+            return super().fetch(url, headers)
+
+    own = ("<html><head><style>@font-face { font-family: Held; src: url(held.ttf) } "
+           "p { font-family: Held, serif; margin: 1.2345mm }</style></head><body><p>mine</p></body></html>")
+    other = ("<html><head><style>p { colourful: 1.2345 }</style></head>"
+             "<body><p>other</p></body></html>")
+    base = tmp_path.as_uri() + "/"
+    fonts = FontConfiguration()  # kept between documents, as render_pdf keeps one per project
+    failed: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            HTML(string=own, base_url=base, url_fetcher=Slow()).render(font_config=fonts)
+        except BaseException as error:  # said by the assertion below
+            failed.append(error)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert started.wait(60), "the first render never read its @font-face"
+        HTML(string=other, base_url=base, url_fetcher=URLFetcher()).render()  # warns: colourful
+    finally:
+        proceed.set()
+        thread.join(120)
+    assert not failed, failed
+
+    class Messages(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.said: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.said.append(record.getMessage())
+
+    heard = Messages()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(heard)
+    try:
+        HTML(string=own, base_url=base, url_fetcher=URLFetcher()).render(font_config=fonts)
+    finally:
+        logger.removeHandler(heard)
+    assert not [said for said in heard.said if "colourful" in said], heard.said
