@@ -203,3 +203,51 @@ def test_a_profile_littlecms_cannot_use_is_one_line(tmp_path: Path) -> None:
     assert run.code == 1
     assert any(line.startswith(f"{content}:") and "print.profile" in line for line in run.err), run.err
     assert not out.exists() or not list(out.glob("*.pdf"))
+
+
+_DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_TWO_DOTS = "\u2025"  # in DejaVu Sans; neither in DejaVu Sans Mono nor in the bundled Open Sans
+
+
+def _with_theme_font(folder: Path, font: str) -> Path:
+    import shutil
+
+    if not (_DEJAVU / font).is_file():
+        pytest.skip(f"{font} is not installed (fonts-dejavu-core)")
+    content = write_minimal(folder, ("theme:\n", "theme:\n  font: fonts/Brand.ttf\n"),
+                            ("A short introduction", f"A short {_TWO_DOTS} introduction"))
+    (content.parent / "fonts").mkdir(exist_ok=True)
+    shutil.copyfile(_DEJAVU / font, content.parent / "fonts" / "Brand.ttf")
+    return content
+
+
+def test_a_theme_font_replaced_by_one_without_a_character_is_refused_while_watching(tmp_path: Path) -> None:
+    """The clinic replaces ``fonts/Brand.ttf`` (same name) with a font that lacks a character
+    the text uses, while ``watch`` runs: the rebuild refuses it at its line, as a fresh process
+    does, never writes a PDF with that character in this computer's font (the font check and
+    the render's read the font's characters from a cache keyed by the file's name alone)."""
+    import shutil
+
+    content = _with_theme_font(tmp_path / "site", "DejaVuSans.ttf")
+    out = tmp_path / "out"
+    assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
+    before = {pdf.name: pdf.read_bytes() for pdf in out.glob("*.pdf")}
+    shutil.copyfile(_DEJAVU / "DejaVuSansMono.ttf", content.parent / "fonts" / "Brand.ttf")
+    run = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert run.code == 1, run.out
+    assert run.err[0].startswith(f"{content}:4: intro: \u2018{_TWO_DOTS}\u2019 (U+2025) cannot be printed"), run.err
+    assert {pdf.name: pdf.read_bytes() for pdf in out.glob("*.pdf")} == before, "out/ untouched"
+
+
+def test_a_theme_font_replaced_by_one_with_the_character_builds_while_watching(tmp_path: Path) -> None:
+    """The fix the message asks for (a font file that has the character, under the same name)
+    is seen by the next build in the same process."""
+    import shutil
+
+    content = _with_theme_font(tmp_path / "site", "DejaVuSansMono.ttf")
+    out = tmp_path / "out"
+    assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 1
+    shutil.copyfile(_DEJAVU / "DejaVuSans.ttf", content.parent / "fonts" / "Brand.ttf")
+    run = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert run.code == 0, run.err
+    assert len(list(out.glob("*.pdf"))) == 2
