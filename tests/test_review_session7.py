@@ -251,3 +251,37 @@ def test_a_theme_font_replaced_by_one_with_the_character_builds_while_watching(t
     run = run_main("build", str(content), "--out", str(out), "-j", "1")
     assert run.code == 0, run.err
     assert len(list(out.glob("*.pdf"))) == 2
+
+
+def test_a_template_saved_within_one_clock_tick_is_rendered_as_saved(tmp_path: Path) -> None:
+    """A clinic's ``templates/parts.html`` saved again within the tick of the clock that stamps
+    files (a save in pieces; 2 s on a FAT or SMB share): the same mtime, other bytes. The next
+    build in the process renders the bytes saved, and the one after is up to date; Jinja's
+    check by mtime alone rendered the first version at every build, each "stale" again."""
+    import os
+    import subprocess
+
+    from brochure.render.assets import BUNDLED
+
+    content = write_minimal(tmp_path / "site")
+    (content.parent / "templates").mkdir()
+    bundled = (BUNDLED / "parts.html").read_text(encoding="utf-8")
+    name = '<p class="clinic-name">{{ clinic.name }}</p>'
+    assert name in bundled
+    part = content.parent / "templates" / "parts.html"
+    part.write_text(bundled.replace(name, name.replace("}}", "}} Alpha")), encoding="utf-8")
+    out = tmp_path / "out"
+
+    def text() -> str:
+        email = next(out.glob("*-email.pdf"))
+        return subprocess.run(["pdftotext", str(email), "-"], capture_output=True, text=True, check=True).stdout
+
+    assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
+    assert "Alpha" in text()
+    stamp = part.stat()
+    part.write_text(bundled.replace(name, name.replace("}}", "}} Omega")), encoding="utf-8")
+    os.utime(part, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # within the same tick
+    assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
+    assert "Omega" in text() and "Alpha" not in text()
+    again = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert any("up to date" in line for line in again.out), again.out
