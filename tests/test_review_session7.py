@@ -285,3 +285,21 @@ def test_a_template_saved_within_one_clock_tick_is_rendered_as_saved(tmp_path: P
     assert "Omega" in text() and "Alpha" not in text()
     again = run_main("build", str(content), "--out", str(out), "-j", "1")
     assert any("up to date" in line for line in again.out), again.out
+
+
+def test_a_proof_record_nested_past_the_parser_is_drawn_again(tmp_path: Path) -> None:
+    """``out/proof/<pdf>.json`` edited by hand into arrays nested past JSON's depth: the
+    preview (``serve``'s ``current_proofs`` and ``proof_digests``) draws the proofs again, as for
+    any record it cannot read, never raises RecursionError (the manifest and the catalog's
+    record already read such a file as none)."""
+    from brochure.proof import current_proofs, proof_digests, record_path
+
+    content = write_minimal(tmp_path / "site")
+    out = tmp_path / "out"
+    assert run_main("proof", str(content), "--out", str(out), "--dpi", "40").code == 0
+    pdf = next(out.glob("*-email.pdf"))
+    record_path(pdf, out).write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    assert proof_digests(pdf, out) == {}
+    drawn = current_proofs(pdf, out, 40)
+    assert drawn and all(path.is_file() for path in drawn)
+    assert proof_digests(pdf, out), "the record is written again"
