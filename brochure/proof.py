@@ -93,7 +93,10 @@ def _record(pdf: Path, out_dir: Path) -> Any:
     data = read_cache(record_path(pdf, out_dir), MAX_BYTES)
     if data is None:
         raise ValueError("no record")
-    return json.loads(data)
+    try:
+        return json.loads(data)
+    except RecursionError:  # nested past the parser's depth (a hand edit): as unreadable as any
+        raise ValueError("no record") from None
 
 
 def recorded_proofs(pdf: Path, out_dir: Path, pdf_sha256: str, dpi: int = DEFAULT_DPI,

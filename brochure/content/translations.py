@@ -41,11 +41,17 @@ def orphaned(path: Path) -> str | None:
 
 
 def _orphan(source: Source, path: Path) -> Source:
-    """A translation whose handout is gone still speaks the language in its name."""
+    """A translation whose handout is gone still speaks the language in its name. The handout
+    it would translate is an input, "missing": when it appears (or comes back), the translation
+    takes from it, never kept as built on its own (a cache, or a manifest saying up to date)."""
     lang = language_of_name(path)
-    if lang is None or "lang" in source.data:
+    if lang is None:
         return source
-    return Source(source.file, {**source.data, "lang": lang}, source.lines, source.problems, source.inputs)
+    named = path.absolute()
+    awaited = {named.with_name(named.stem[: -len(lang) - 1] + suffix): "missing"
+               for suffix in (path.suffix, ".yaml", ".yml")}
+    data = source.data if "lang" in source.data else {**source.data, "lang": lang}
+    return Source(source.file, data, source.lines, source.problems, {**source.inputs, **awaited})
 
 
 def inherit(source: Source, path: Path) -> Source:

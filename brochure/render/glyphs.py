@@ -23,9 +23,19 @@ from ..errors import Problem
 _NOT_PRINTED = {"slug", "lang", "logo", "src", "alt", "variants", "theme", "layout", "paper", "checks"}
 
 
-@lru_cache(maxsize=64)
 def coverage(path: Path) -> frozenset[int]:
-    """The characters a font file has glyphs for."""
+    """The characters a font file has glyphs for (as the file is now: a font replaced under the
+    same name while ``watch`` runs is read again, never checked, or rendered, by the old one's)."""
+    try:
+        status = path.stat()
+        stamp = (status.st_mtime_ns, status.st_size, status.st_ino)
+    except OSError:
+        stamp = None
+    return _coverage(path, stamp)
+
+
+@lru_cache(maxsize=64)
+def _coverage(path: Path, _stamp: tuple[int, int, int] | None) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
     with TTFont(str(path), lazy=True) as font:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..content import Brochure, Clinic
-from ..files import NotAFile, read_regular
+from ..files import NotAFile, file_hash, read_regular
 from ..outputs import KINDS, OutputKind
 from . import blocks, markup
 from . import labels as wording
@@ -81,12 +81,15 @@ class _HashingLoader(jinja2.FileSystemLoader):
             except (FileNotFoundError, IsADirectoryError, NotADirectoryError, NotAFile):
                 continue
             mtime = path.stat().st_mtime_ns
-            LOADED[path.resolve()] = hashlib.sha256(raw).hexdigest()
+            digest = LOADED[path.resolve()] = hashlib.sha256(raw).hexdigest()
             text = raw.decode(self.encoding)
 
-            def uptodate(path: Path = path, mtime: int = mtime) -> bool:
+            def uptodate(path: Path = path, mtime: int = mtime, digest: str = digest) -> bool:
+                # The bytes too, not only the time: a save in pieces can land within one tick of
+                # the clock that stamps files (a few ms; 2 s on a FAT or SMB share), and the
+                # piece compiled would then be rendered, and found stale, at every build.
                 try:
-                    return path.stat().st_mtime_ns == mtime
+                    return path.stat().st_mtime_ns == mtime and file_hash(path) == digest
                 except OSError:
                     return False
 

@@ -52,12 +52,18 @@ _INSTALLED = False
 
 
 class _Records(logging.Handler):
+    """The messages of one parse: those of this thread only. The logger is the process's, and
+    a message another thread's document logged meanwhile (a server's builds) kept with this
+    sheet would be replayed into every later document that uses it."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        if record.thread in (self.thread, None):  # None: logging.logThreads off, nothing to tell them by
+            self.records.append(record)
 
 
 def install() -> None:
