@@ -123,7 +123,7 @@ class Ahead:
     (``pdf.deflated_profiles``) and its pictures made CMYK (``separations.made_ahead``)."""
 
     profiles: dict[bytes, bytes]
-    pictures: dict[tuple[str, str, Path], tuple[bytes, str | None]]
+    pictures: separations.Ahead
 
     def keep(self) -> None:
         """Kept in this process's caches, each by the bytes it was made from."""

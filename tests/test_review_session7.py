@@ -160,8 +160,6 @@ def _with_shop_profile(folder: Path, profile: Path) -> Path:
     return content
 
 
-@pytest.mark.xfail(strict=True, reason="colour/separations: the colour transforms (and the pictures made CMYK "
-                                       "ahead) are kept per process by the profile's path, not its bytes")
 def test_a_print_shop_profile_replaced_while_watching_is_used(tmp_path: Path) -> None:
     """The print shop sends a new ``shop.icc`` (same name) while ``watch`` runs: the rebuild in
     the same process must make the print PDF a fresh process makes from the same files, never
@@ -188,8 +186,6 @@ def test_a_print_shop_profile_replaced_while_watching_is_used(tmp_path: Path) ->
     assert (out / name).read_bytes() == (fresh / name).read_bytes(), "the colours of the replaced profile"
 
 
-@pytest.mark.xfail(strict=True, reason="a CMYK printer profile littleCMS cannot use passes validation (its header "
-                                       "only is checked), then the build ends in a traceback")
 def test_a_profile_littlecms_cannot_use_is_one_line(tmp_path: Path) -> None:
     """Ghostscript's ``ps_cmyk.icc`` says it is a CMYK printer profile, but littleCMS cannot
     build a transform with it ("Could not determine profile size"): a mistake of the file the

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import write_minimal
 from test_preview import real_browser, serving
 from test_studio_browser import WAIT

@@ -41,11 +41,21 @@ def _transform(profile: Path, back: bool = False) -> Any:
     Each built once per process, when first needed (the way back, about 45 ms, only for a
     colour given as CMYK): littleCMS profiles opened before a batch forks its workers cannot
     be used in them ("Could not determine profile size")."""
-    return _transform_in(profile, back, os.getpid())
+    return _transform_in(profile, back, os.getpid(), stamp(profile))
+
+
+def stamp(profile: Path) -> tuple[int, int, int]:
+    """What says a profile file is the one a cached transform was built from: the print shop
+    may send a new one under the same name while ``watch`` runs."""
+    try:
+        found = os.stat(profile)
+    except OSError:
+        return (0, 0, 0)  # opening it says what is wrong
+    return (found.st_mtime_ns, found.st_size, found.st_ino)
 
 
 @lru_cache(maxsize=16)
-def _transform_in(profile: Path, back: bool, process: int) -> Any:
+def _transform_in(profile: Path, back: bool, process: int, _stamp: tuple[int, int, int]) -> Any:
     from PIL import ImageCms
 
     srgb = ImageCms.createProfile("sRGB")
@@ -57,9 +67,13 @@ def _transform_in(profile: Path, back: bool, process: int) -> Any:
     return ImageCms.buildTransform(srgb, cmyk, "RGB", "CMYK", intent, flags)
 
 
-@lru_cache(maxsize=256)
 def to_cmyk(hex_colour: str, profile: Path = DEFAULT_PROFILE) -> Cmyk:
     """An sRGB hex colour as the profile's CMYK."""
+    return _to_cmyk(hex_colour, profile, stamp(profile))
+
+
+@lru_cache(maxsize=256)
+def _to_cmyk(hex_colour: str, profile: Path, _stamp: tuple[int, int, int]) -> Cmyk:
     from PIL import Image, ImageCms
 
     rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
@@ -68,9 +82,13 @@ def to_cmyk(hex_colour: str, profile: Path = DEFAULT_PROFILE) -> Cmyk:
     return (c / 255, m / 255, y / 255, k / 255)
 
 
-@lru_cache(maxsize=256)
 def to_hex(cmyk: Cmyk, profile: Path = DEFAULT_PROFILE) -> str:
     """A CMYK colour as it looks on screen, through the profile."""
+    return _to_hex(cmyk, profile, stamp(profile))
+
+
+@lru_cache(maxsize=256)
+def _to_hex(cmyk: Cmyk, profile: Path, _stamp: tuple[int, int, int]) -> str:
     from PIL import Image, ImageCms
 
     pixel = ImageCms.applyTransform(Image.new("CMYK", (1, 1), tuple(round(v * 255) for v in cmyk)),

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import read_regular
-from .colour import K_ONLY, NO_INK, css_cmyk, to_cmyk
+from .colour import K_ONLY, NO_INK, css_cmyk, stamp, to_cmyk
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 _RGB = re.compile(r"rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)")
@@ -29,15 +29,16 @@ _ROOT = re.compile(r"<svg\b([^>]*)>", re.IGNORECASE)
 
 
 # Pictures made CMYK in another process (build's helper, ``made_ahead``), by the sha256 of
-# their bytes, their suffix and the profile: the same result as ``for_print`` works out.
-_AHEAD: dict[tuple[str, str, Path], tuple[bytes, str | None]] = {}
+# their bytes, their suffix and the profile (its file as it was): what ``for_print`` works out.
+Ahead = dict[tuple[str, str, Path, tuple[int, int, int]], tuple[bytes, str | None]]
+_AHEAD: Ahead = {}
 _PRINTABLE = (".svg", ".png", ".jpg", ".jpeg")  # what the print PDF's fetcher makes CMYK
 
 
 def for_print(body: bytes, suffix: str, profile: Path) -> tuple[bytes, str | None]:
     """``body`` made CMYK, with its new content type (None when it is unchanged)."""
     if _AHEAD:
-        ahead = _AHEAD.get((hashlib.sha256(body).hexdigest(), suffix, profile))
+        ahead = _AHEAD.get((hashlib.sha256(body).hexdigest(), suffix, profile, stamp(profile)))
         if ahead is not None:
             return ahead
     if suffix == ".svg":
@@ -45,7 +46,7 @@ def for_print(body: bytes, suffix: str, profile: Path) -> tuple[bytes, str | Non
     return _raster_cmyk(body, profile), "image/jpeg"
 
 
-def made_ahead(files: list[Path], profile: Path) -> dict[tuple[str, str, Path], tuple[bytes, str | None]]:
+def made_ahead(files: list[Path], profile: Path) -> Ahead:
     """``for_print`` of each picture file: what build's helper works out for the print PDF while
     the build imports WeasyPrint (``keep_ahead``). A file that cannot be read or converted is
     left out: the render reads it and says what is wrong, as before."""
@@ -56,14 +57,16 @@ def made_ahead(files: list[Path], profile: Path) -> dict[tuple[str, str, Path], 
             continue
         try:
             body = read_regular(file)  # a file swapped for a pipe since it was checked: never waited on
-            found[(hashlib.sha256(body).hexdigest(), suffix, profile)] = for_print(body, suffix, profile)
+            found[(hashlib.sha256(body).hexdigest(), suffix, profile, stamp(profile))] = for_print(body, suffix, profile)
         except Exception:  # the render converts it again, and fails there as before
             continue
     return found
 
 
-def keep_ahead(made: dict[tuple[str, str, Path], tuple[bytes, str | None]]) -> None:
-    """Pictures made CMYK elsewhere (``made_ahead``), used by ``for_print`` when the same bytes come."""
+def keep_ahead(made: Ahead) -> None:
+    """Pictures made CMYK elsewhere (``made_ahead``), used by ``for_print`` when the same bytes
+    come; those of another build's made ahead are dropped (one build's pictures at a time)."""
+    _AHEAD.clear()
     _AHEAD.update(made)
 
 
@@ -93,11 +96,11 @@ def svg_cmyk(body: bytes, profile: Path) -> bytes:
 
 def _perceptual(profile: Path) -> Any:
     """sRGB to the profile's CMYK, perceptual: built once per process (see colour._transform)."""
-    return _perceptual_in(profile, os.getpid())
+    return _perceptual_in(profile, os.getpid(), stamp(profile))
 
 
 @lru_cache(maxsize=4)
-def _perceptual_in(profile: Path, process: int) -> Any:
+def _perceptual_in(profile: Path, process: int, _stamp: tuple[int, int, int]) -> Any:
     from PIL import ImageCms
 
     return ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(profile)),
