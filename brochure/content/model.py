@@ -29,6 +29,7 @@ from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
 from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font, svg_fonts
 from .links import bad_links
+from .profiles import profile_problem
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg"}
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+:")
@@ -107,33 +108,10 @@ def _print_profile(value: str, info: ValidationInfo) -> str:
     context = info.context or {}
     root = Path(context.get("root", "."))
     relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)", context.get("where", "the content's folder"))
-    data = read_regular(root / relative)
-    header = data[:40]
-    if len(header) < 40 or header[36:40] != b"acsp":
-        raise ValueError(f"'{value}' is not an ICC profile; ask the print shop for its .icc file")
-    if header[12:16] != b"prtr" or header[16:20] != b"CMYK":
-        raise ValueError(f"'{value}' is a {header[16:20].decode(errors='replace').strip()} '{header[12:16].decode(errors='replace')}' "
-                         "profile; the print PDF needs a CMYK printer ('prtr') profile, such as the shop's press or paper profile")
-    if not _usable_profile(data):
-        raise ValueError(f"'{value}' is a CMYK printer profile the colour engine (littleCMS) cannot use; "
-                         "ask the print shop for its .icc file again")
+    problem = profile_problem(value, read_regular(root / relative))
+    if problem:
+        raise ValueError(problem)
     return relative
-
-
-def _usable_profile(data: bytes) -> bool:
-    """Whether littleCMS turns a colour into the profile's CMYK (some profiles say CMYK in their
-    header and are not usable: "Could not determine profile size")."""
-    import io
-
-    from PIL import Image, ImageCms
-
-    try:
-        into = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(data)),
-                                       "RGB", "CMYK")
-        ImageCms.applyTransform(Image.new("RGB", (1, 1), (29, 92, 115)), into)
-    except (OSError, ImageCms.PyCMSError):
-        return False
-    return True
 
 
 def _colour(value: str) -> str:
