@@ -115,7 +115,7 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], settings: Settings, pro
     since = 0.0
     keys: dict[tuple[Path, str], str] = {}  # the manifest's keys of the inputs, found once a batch
     try:
-        for batch in arrived.batches():  # the units come back here as they are done
+        for batch in _batches(arrived):  # the units come back here as they are done
             for future in batch:
                 unit = futures.pop(future)
                 pending.append((unit, _result(future, unit)))
@@ -129,6 +129,23 @@ def _batch(client: Any, planned: dict[Unit, list[Path]], settings: Settings, pro
         raise
     order = {unit: i for i, unit in enumerate(planned)}
     return sorted(finished, key=lambda item: order[item[0]])
+
+
+def _batches(arrived: Any) -> Any:
+    """``arrived.batches()``, where a Ctrl-C is always a ``KeyboardInterrupt``: one that lands
+    inside Dask's wait (``threading.Condition.wait``, after it let go of its lock) comes out as
+    the lock's "cannot release un-acquired lock", the interrupt as its context."""
+    batches = arrived.batches()
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except RuntimeError as error:
+            if isinstance(error.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            raise
+        yield batch
 
 
 def _part(files: Any) -> Any:
