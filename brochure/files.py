@@ -15,6 +15,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def stamp(path: Path) -> tuple[int, int, int] | None:
+    """What says a file is the one a per-process cache read (its time, size and inode), None
+    when it cannot be looked at: a font or profile replaced under the same name while ``watch``
+    runs is read again."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None  # opening it says what is wrong
+    return (found.st_mtime_ns, found.st_size, found.st_ino)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..files import stamp
 from .assets import BUNDLED
 
 DEFAULT_PROFILE = BUNDLED / "color" / "brochure-fogra39.icc"
@@ -44,18 +45,8 @@ def _transform(profile: Path, back: bool = False) -> Any:
     return _transform_in(profile, back, os.getpid(), stamp(profile))
 
 
-def stamp(profile: Path) -> tuple[int, int, int]:
-    """What says a profile file is the one a cached transform was built from: the print shop
-    may send a new one under the same name while ``watch`` runs."""
-    try:
-        found = os.stat(profile)
-    except OSError:
-        return (0, 0, 0)  # opening it says what is wrong
-    return (found.st_mtime_ns, found.st_size, found.st_ino)
-
-
 @lru_cache(maxsize=16)
-def _transform_in(profile: Path, back: bool, process: int, _stamp: tuple[int, int, int]) -> Any:
+def _transform_in(profile: Path, back: bool, process: int, _stamp: tuple[int, int, int] | None) -> Any:
     from PIL import ImageCms
 
     srgb = ImageCms.createProfile("sRGB")
@@ -73,7 +64,7 @@ def to_cmyk(hex_colour: str, profile: Path = DEFAULT_PROFILE) -> Cmyk:
 
 
 @lru_cache(maxsize=256)
-def _to_cmyk(hex_colour: str, profile: Path, _stamp: tuple[int, int, int]) -> Cmyk:
+def _to_cmyk(hex_colour: str, profile: Path, _stamp: tuple[int, int, int] | None) -> Cmyk:
     from PIL import Image, ImageCms
 
     rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
@@ -88,7 +79,7 @@ def to_hex(cmyk: Cmyk, profile: Path = DEFAULT_PROFILE) -> str:
 
 
 @lru_cache(maxsize=256)
-def _to_hex(cmyk: Cmyk, profile: Path, _stamp: tuple[int, int, int]) -> str:
+def _to_hex(cmyk: Cmyk, profile: Path, _stamp: tuple[int, int, int] | None) -> str:
     from PIL import Image, ImageCms
 
     pixel = ImageCms.applyTransform(Image.new("CMYK", (1, 1), tuple(round(v * 255) for v in cmyk)),

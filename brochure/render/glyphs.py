@@ -18,6 +18,7 @@ from typing import Any
 from ..content import Brochure, Path_, Source, dotted
 from ..content.fonts import FONT_SUFFIXES
 from ..errors import Problem
+from ..files import stamp
 
 # Keys whose values are never drawn: file names, codes, settings, and alt text (spoken, not printed).
 _NOT_PRINTED = {"slug", "lang", "logo", "src", "alt", "variants", "theme", "layout", "paper", "checks"}
@@ -26,12 +27,7 @@ _NOT_PRINTED = {"slug", "lang", "logo", "src", "alt", "variants", "theme", "layo
 def coverage(path: Path) -> frozenset[int]:
     """The characters a font file has glyphs for (as the file is now: a font replaced under the
     same name while ``watch`` runs is read again, never checked, or rendered, by the old one's)."""
-    try:
-        status = path.stat()
-        stamp = (status.st_mtime_ns, status.st_size, status.st_ino)
-    except OSError:
-        stamp = None
-    return _coverage(path, stamp)
+    return _coverage(path, stamp(path))
 
 
 @lru_cache(maxsize=64)
