@@ -43,6 +43,10 @@ class Source:
     # Every location's phone, email and website (the base's too): what the contact check
     # knows to belong to another location of the same handout.
     contacts: dict[str, set[str]] = field(default_factory=dict)
+    # Each picture, font and profile validation read, by the path it is named by: where it led
+    # and the sha256 of the very bytes that were checked (``model.read_checked``). What the
+    # validated content is kept by (``described``) and what its PDFs may be rendered from.
+    checked: dict[Path, tuple[str, str]] = field(default_factory=dict)
 
     def line(self, path: Path_) -> int:
         """Line of ``path``, or of its nearest written parent when it is missing."""
