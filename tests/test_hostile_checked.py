@@ -6,7 +6,9 @@ be checked and their hash is what the content is kept by and what the render mus
 from __future__ import annotations
 
 import io
+import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +66,104 @@ def test_a_picture_cut_short_after_the_check_is_never_drawn(tmp_path: Path, monk
     assert not out.exists() or not list(out.glob("*.pdf"))
     photo.write_bytes(good)  # copied again, whole: built
     assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
+
+
+# --- a font replaced by another of the same size, with the same time (cp -p, touch -r) ------------
+
+FONTS = Path(__file__).resolve().parent.parent / "templates" / "fonts"
+
+
+def _renamed(file: str, family: str, drop: str = "") -> bytes:
+    """A bundled Open Sans file under another family name, without the characters of ``drop``."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(FONTS / file))
+    if drop:
+        keep = [code for code in font.getBestCmap() if chr(code) not in drop]
+        options = subset.Options()
+        options.name_IDs, options.name_languages, options.notdef_outline = ["*"], ["*"], True
+        options.layout_features, options.glyph_names = ["*"], True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=keep)
+        subsetter.subset(font)
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = family
+        elif record.nameID == 6:
+            record.string = family.replace(" ", "")
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _same_size(first: bytes, second: bytes) -> tuple[bytes, bytes]:
+    """Both fonts as long as the longer (zeros after the last table change nothing a font says)."""
+    size = max(len(first), len(second))
+    return first.ljust(size, b"\0"), second.ljust(size, b"\0")
+
+
+def _replace_alike(path: Path, data: bytes) -> None:
+    """``data`` written over ``path`` (same inode), with the old file's times put back, as
+    ``cp -p`` or ``touch -r`` would: only the inode's change time tells them apart."""
+    before = os.stat(path)
+    path.write_bytes(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_ino, after.st_mtime_ns) == (before.st_size, before.st_ino, before.st_mtime_ns)
+
+
+@pytest.mark.parametrize("racy", [False, True], ids=["an old file (its stamp)", "within one tick (its bytes)"])
+def test_a_font_replaced_alike_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, racy: bool) -> None:
+    """Glyph coverage, blank glyphs, family names and the theme's hash, each kept per process,
+    follow a font replaced by another of the same size with the same time. Without ``racy`` the
+    stamp's numbers must tell (the change time); with it the two files keep every number of the
+    stat (two saves within one tick of the clock), and the bytes must tell."""
+    from brochure import files
+    from brochure.render import glyphs, pdf, typeface
+
+    first, second = _same_size(_renamed("OpenSans-Regular.ttf", "Alpha Sans"),
+                               _renamed("OpenSans-Regular.ttf", "Beta Sans", drop="Q"))
+    font = tmp_path / "clinic.ttf"
+    font.write_bytes(first)
+    if racy:  # the second file gets the first one's stat, every number of it
+        kept = os.stat(font)
+        real = os.stat
+        monkeypatch.setattr(files.os, "stat", lambda path, *a, **k: kept if Path(path) == font else real(path, *a, **k))
+    else:
+        monkeypatch.setattr(files, "RACY_NS", 0)  # the stamp's numbers alone
+        time.sleep(0.05)  # the copy lands a tick of the file clock later (a few ms at most)
+    digest = typeface._digest(font)
+    assert ord("Q") in glyphs.coverage(font)
+    assert ord("Q") in glyphs._opened(font, files.stamp(font)).getBestCmap()
+    assert pdf._families(font, files.stamp(font)) == {"Alpha Sans"}
+    _replace_alike(font, second)
+    assert ord("Q") not in glyphs.coverage(font), "the replaced font's coverage"
+    assert ord("Q") not in glyphs._opened(font, files.stamp(font)).getBestCmap(), "the replaced font, opened"
+    assert pdf._families(font, files.stamp(font)) == {"Beta Sans"}, "the replaced font's families"
+    assert typeface._digest(font) != digest, "the replaced font's hash (its family name in the PDFs)"
+
+
+def test_a_theme_font_replaced_alike_while_watching_is_used(tmp_path: Path) -> None:
+    """``theme.font`` replaced by another font of the same size and time (``cp -p``) while the
+    same process builds again (``watch``): the PDFs are those a fresh process makes of the
+    files, never ones with the replaced font."""
+    import subprocess
+    import sys
+
+    first, second = _same_size(_renamed("OpenSans-Regular.ttf", "Alpha Sans"),
+                               _renamed("OpenSans-Bold.ttf", "Beta Sans"))
+    content = write_minimal(tmp_path / "site", ("  accent: \"#c8682c\"", "  accent: \"#c8682c\"\n  font: fonts/clinic.ttf"))
+    (content.parent / "fonts").mkdir()
+    font = content.parent / "fonts" / "clinic.ttf"
+    font.write_bytes(first)
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
+    _replace_alike(font, second)
+    again = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert again.code == 0 and any(line.startswith("wrote") for line in again.out), again.out
+    code = ("import sys; from brochure.cli import main; "
+            f"sys.exit(main(['build', {str(content)!r}, '--out', {str(fresh)!r}, '-j', '1']))")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=600)
+    for made in sorted(fresh.glob("*.pdf")):
+        assert (out / made.name).read_bytes() == made.read_bytes(), f"{made.name}: the replaced font"

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..content.fonts import FONT_SUFFIXES
-from ..files import NotAFile, read_regular
+from ..files import NotAFile, Stamp, read_regular, stamp
 from ..outputs import KINDS
 from . import resume, separations
 from .glyphs import coverage
@@ -270,18 +270,21 @@ def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
     Why: Pango falls back to any installed font for characters the bundled one lacks; the
     PDF would then differ from machine to machine.
     """
-    ours = set().union(*(_families(path) for path in font_files)) if font_files else set()
+    ours = set().union(*(_families(path, stamp(path)) for path in font_files)) if font_files else set()
     # The clinic's theme.font files are renamed "Brochure Theme <hash>": no machine font has that name.
     return sorted({font.family for font in document.fonts.values()
                    if font.family not in ours and not font.family.startswith(THEME_FAMILY)})
 
 
 @lru_cache(maxsize=64)
-def _families(path: Path) -> frozenset[str]:
-    """The family names a font file declares (name IDs 1 and 16)."""
+def _families(path: Path, _stamp: Stamp | None) -> frozenset[str]:
+    """The family names a font file declares (name IDs 1 and 16), as the file is now
+    (``_stamp``): a font replaced under the same name while ``watch`` runs is read again."""
+    import io
+
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(path), lazy=True) as font:
+    with TTFont(io.BytesIO(read_regular(path)), lazy=True) as font:
         return frozenset(str(record) for record in font["name"].names if record.nameID in (1, 16))
 
 
