@@ -167,3 +167,19 @@ def test_a_theme_font_replaced_alike_while_watching_is_used(tmp_path: Path) -> N
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=600)
     for made in sorted(fresh.glob("*.pdf")):
         assert (out / made.name).read_bytes() == made.read_bytes(), f"{made.name}: the replaced font"
+
+
+def test_a_label_catalog_replaced_alike_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clinic's ``messages/en.yaml`` copied over with its old time (``cp -p``), same size:
+    the labels of the next build in the process are the new file's, never the kept ones."""
+    from brochure import files
+    from brochure.render import labels
+
+    monkeypatch.setattr(files, "RACY_NS", 0)  # the stamp's numbers alone: the change time must tell
+    (tmp_path / "messages").mkdir()
+    catalog = tmp_path / "messages" / "en.yaml"
+    catalog.write_text('call: "Phone"\n', encoding="utf-8")
+    time.sleep(0.05)  # the copy lands a tick of the file clock later (a few ms at most)
+    assert labels.load("en-US", tmp_path).words["call"] == "Phone"
+    _replace_alike(catalog, b'call: "Ring!"\n')
+    assert labels.load("en-US", tmp_path).words["call"] == "Ring!"
