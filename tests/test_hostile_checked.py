@@ -183,3 +183,24 @@ def test_a_label_catalog_replaced_alike_is_read_again(tmp_path: Path, monkeypatc
     assert labels.load("en-US", tmp_path).words["call"] == "Phone"
     _replace_alike(catalog, b'call: "Ring!"\n')
     assert labels.load("en-US", tmp_path).words["call"] == "Ring!"
+
+
+def test_a_locations_picture_mended_is_seen_by_the_next_build(tmp_path: Path) -> None:
+    """One location's logo is damaged, another's not there yet: those two fail, the rest build.
+    The logo copied again whole, the missing one added, the next look in the same process
+    (``watch``, a server) builds them: their pictures are part of what the validated content is
+    kept by, as the pictures of the locations that passed are."""
+    described._CACHE.clear()
+    content = write_minimal(tmp_path, ("paper: letter\n", "paper: letter\nvariants: locations.csv\n"))
+    (tmp_path / "locations.csv").write_text("id,clinic.logo\nnorth,logo.svg\nsouth,south.png\nwest,west.png\n",
+                                            encoding="utf-8")
+    (tmp_path / "south.png").write_bytes(_photo()[:500])  # cut short
+    listed, failed = described.load_described(content, "content.yaml")
+    assert [variant for variant, _, _ in listed] == ["north"] and sorted(failed) == ["south", "west"], failed
+    (tmp_path / "south.png").write_bytes(_photo())
+    listed, failed = described.load_described(content, "content.yaml")
+    assert [variant for variant, _, _ in listed] == ["north", "south"] and sorted(failed) == ["west"], failed
+    (tmp_path / "west.png").write_bytes(_photo(2))
+    listed, failed = described.load_described(content, "content.yaml")
+    assert not failed, failed
+    assert [variant for variant, _, _ in listed] == ["north", "south", "west"]

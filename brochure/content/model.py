@@ -80,9 +80,25 @@ def read_checked(path: Path, value: str, info: ValidationInfo) -> bytes:
     return data
 
 
+def named_file(value: str, root: Path, suffixes: set[str], kind: str, info: ValidationInfo) -> str:
+    """``local_file`` for a picture, font or profile the content names; one not there (yet) is
+    noted in the validation's ``checked`` as missing: once it is added, the content is checked
+    again (a location whose logo was still being copied fails, then builds, in ``watch``)."""
+    try:
+        return local_file(value, root, suffixes, kind, (info.context or {}).get("where", "the content's folder"))
+    except ValueError:
+        checked = (info.context or {}).get("checked")
+        path = root / value
+        inside = "\0" not in value and not _URL_SCHEME.match(value) and not Path(value).is_absolute() \
+            and not os.path.normpath(value).startswith("..")
+        if checked is not None and inside and not os.path.lexists(path):
+            checked[path] = (os.path.realpath(path), "missing")
+        raise
+
+
 def _local_image(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, IMAGE_TYPES, "an image", (info.context or {}).get("where", "the content's folder"))
+    relative = named_file(value, root, IMAGE_TYPES, "an image", info)
     data = read_checked(root / relative, value, info)
     (svg_fonts if Path(relative).suffix.lower() == ".svg" else _readable_picture)(data, value)
     return relative
@@ -134,7 +150,7 @@ def _print_profile(value: str, info: ValidationInfo) -> str:
     """The print shop's own output profile: an ICC file of a CMYK printing condition."""
     context = info.context or {}
     root = Path(context.get("root", "."))
-    relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)", context.get("where", "the content's folder"))
+    relative = named_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)", info)
     problem = profile_problem(value, read_checked(root / relative, value, info))
     if problem:
         raise ValueError(problem)
@@ -264,7 +280,7 @@ class Clinic(StrictModel):
 def _font_file(value: str, info: ValidationInfo) -> str:
     """A font file inside the project that fontTools can read."""
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, THEME_FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
+    relative = named_file(value, root, THEME_FONT_SUFFIXES, FONT_KIND, info)
     readable_font(read_checked(root / relative, value, info), value)
     return relative
 
