@@ -204,3 +204,53 @@ def test_a_locations_picture_mended_is_seen_by_the_next_build(tmp_path: Path) ->
     listed, failed = described.load_described(content, "content.yaml")
     assert not failed, failed
     assert [variant for variant, _, _ in listed] == ["north", "south", "west"]
+
+
+# --- watch: a font or profile the content names, replaced while it runs -----------------------
+
+def test_watch_looks_at_the_fonts_and_profiles_a_content_names(tmp_path: Path) -> None:
+    """``theme.font`` (``fonts/clinic.ttf``, beside the content) and ``print.profile``
+    (``shop.icc``) are files of the content, as its pictures are: a save of one is a change
+    worth a rebuild; an editor's temporary file beside them is not."""
+    from brochure import watch
+
+    keep = watch._relevant(tmp_path / "out", set())
+    for name in ("fonts/clinic.ttf", "fonts/Clinic-Bold.OTF", "shop.icc", "press.icm", "photo.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+        assert keep(None, str(tmp_path / name)), name
+    (tmp_path / ".shop.icc.tmp").write_bytes(b"x")
+    assert not keep(None, str(tmp_path / ".shop.icc.tmp"))
+
+
+def test_a_print_shop_profile_sent_while_watching_rebuilds_the_print_pdf(tmp_path: Path) -> None:
+    """The print shop sends a new ``shop.icc`` while ``watch`` runs: the print PDF is made
+    again with it, as a fresh build makes it, without a save of the content."""
+    import shutil
+
+    from conftest import HANG
+    from test_regenerate import Watched
+
+    from brochure.render.colour import DEFAULT_PROFILE
+
+    first = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+    if not first.is_file():
+        pytest.skip("Ghostscript's default_cmyk.icc is not installed (setup.sh --dev)")
+    folder = tmp_path / "site"
+    content = write_minimal(folder, ("paper: letter\n", "paper: letter\nslug: shop\nprint:\n  profile: shop.icc\n"))
+    shutil.copyfile(first, folder / "shop.icc")
+    printed = folder / "out" / "shop-print.pdf"
+    watched = Watched(folder, content.name, "--out", "out")
+    try:
+        watched.until("the first build", lambda: watched.waits() >= 1, time.monotonic() + HANG)
+        before, waits = printed.read_bytes(), watched.waits()
+        staged = folder / ".shop.icc.new"
+        shutil.copyfile(DEFAULT_PROFILE, staged)
+        os.replace(staged, folder / "shop.icc")  # the new profile, whole, under the same name
+        watched.until("the print PDF made with the new profile",
+                      lambda: printed.read_bytes() != before and watched.waits() > waits, time.monotonic() + HANG)
+    finally:
+        watched.close()
+    fresh = tmp_path / "fresh"
+    assert run_main("build", str(content), "--out", str(fresh), "-j", "1").code == 0
+    assert printed.read_bytes() == (fresh / "shop-print.pdf").read_bytes()
