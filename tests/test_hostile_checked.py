@@ -254,3 +254,19 @@ def test_a_print_shop_profile_sent_while_watching_rebuilds_the_print_pdf(tmp_pat
     fresh = tmp_path / "fresh"
     assert run_main("build", str(content), "--out", str(fresh), "-j", "1").code == 0
     assert printed.read_bytes() == (fresh / "shop-print.pdf").read_bytes()
+
+
+def test_a_picture_too_large_to_be_one_is_refused_unread(tmp_path: Path) -> None:
+    """A file of 600 MB named ``photo.png`` (a disk image renamed, a sparse file): refused in
+    one line by its size, never read whole into memory to be checked."""
+    described._CACHE.clear()
+    content, photo, _ = _with_photo(tmp_path / "site")
+    with photo.open("r+b") as file:
+        file.truncate(600_000_000)  # sparse: no disk space taken
+    out = tmp_path / "out"
+    run = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert run.code == 1
+    said = [line for line in run.err if line.startswith(f"{content}:10:")]
+    assert len(said) == 1 and "'photo.png' is larger than 512 MB" in said[0], run.err
+    assert run.err[-1] == f"{content}: 1 problem; no PDF was written.", run.err
+    assert not out.exists() or not list(out.glob("*.pdf"))
