@@ -387,6 +387,9 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
         font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
         if changed:  # the content is checked again by the next build, which then says what is wrong with it
+            if forget is not None:
+                forget()  # nor is a choice made from a layout of bytes nobody checked kept
+            _FONT_CONFIGS.pop(key, None)  # nor a font registered from them, under the name of other bytes
             raise RenderError(f"{', '.join(sorted(path.name for path in changed))} changed after the content was "
                               "checked (saved or copied again during the build); build again once it is saved")
         saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)
