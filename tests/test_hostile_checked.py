@@ -270,3 +270,29 @@ def test_a_picture_too_large_to_be_one_is_refused_unread(tmp_path: Path) -> None
     assert len(said) == 1 and "'photo.png' is larger than 512 MB" in said[0], run.err
     assert run.err[-1] == f"{content}: 1 problem; no PDF was written.", run.err
     assert not out.exists() or not list(out.glob("*.pdf"))
+
+
+def test_a_theme_font_replaced_after_the_check_is_never_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``theme.font`` replaced between the check of the content and the drawing of its PDFs:
+    no PDF is drawn with a font nobody checked; the next build checks the new one and uses it."""
+    from brochure.render import pdf
+
+    described._CACHE.clear()
+    content = write_minimal(tmp_path / "site", ("  accent: \"#c8682c\"", "  accent: \"#c8682c\"\n  font: fonts/clinic.ttf"))
+    (content.parent / "fonts").mkdir()
+    font = content.parent / "fonts" / "clinic.ttf"
+    font.write_bytes(_renamed("OpenSans-Regular.ttf", "Alpha Sans"))
+    render = pdf.render_pdf
+
+    def replace_then_render(*args: Any, **kwargs: Any) -> Any:
+        font.write_bytes(_renamed("OpenSans-Bold.ttf", "Beta Sans"))
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_pdf", replace_then_render)
+    out = tmp_path / "out"
+    run = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert run.code == 1, run.out
+    assert any("clinic.ttf changed after the content was checked" in line for line in run.err), run.err
+    assert not out.exists() or not list(out.glob("*.pdf"))
+    monkeypatch.setattr(pdf, "render_pdf", render)
+    assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
