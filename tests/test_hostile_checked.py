@@ -296,3 +296,32 @@ def test_a_theme_font_replaced_after_the_check_is_never_drawn(tmp_path: Path, mo
     assert not out.exists() or not list(out.glob("*.pdf"))
     monkeypatch.setattr(pdf, "render_pdf", render)
     assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
+
+
+def test_a_picture_link_re_pointed_after_the_check_is_never_drawn(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``photo.png`` is a link to ``pictures/a.png``; after the check it is pointed at
+    ``pictures/b.png`` (a good picture, never checked): no PDF is drawn with it."""
+    from brochure.render import pdf
+
+    described._CACHE.clear()
+    content, photo, good = _with_photo(tmp_path / "site")
+    pictures = content.parent / "pictures"
+    pictures.mkdir()
+    (pictures / "a.png").write_bytes(good)
+    (pictures / "b.png").write_bytes(_photo(2))
+    photo.unlink()
+    photo.symlink_to(Path("pictures") / "a.png")
+    render = pdf.render_pdf
+
+    def re_point_then_render(*args: Any, **kwargs: Any) -> Any:
+        photo.unlink()
+        photo.symlink_to(Path("pictures") / "b.png")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_pdf", re_point_then_render)
+    out = tmp_path / "out"
+    run = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert run.code == 1, run.out
+    assert any("photo.png changed after the content was checked" in line for line in run.err), run.err
+    assert not out.exists() or not list(out.glob("*.pdf"))

@@ -58,7 +58,9 @@ def checked_files(brochure: Brochure, source: Source, root: Path) -> dict[Path, 
     rendered from, or not at all (``pdf.render_pdf``)."""
     named = {root.resolve() / name for name in [*images(brochure), *font_files(brochure.theme.font), brochure.print.profile or ""]
              if name}
-    return {Path(led): digest for path, (led, digest) in source.checked.items() if path in named}
+    found = {path: digest for path, (_, digest) in source.checked.items() if path in named}  # as the HTML names it
+    # And where each name led: a link re-pointed since the check leads the render to bytes of no name checked.
+    return found | {Path(source.checked[path][0]): digest for path, digest in found.items()}
 
 
 def load_described(path: Path, name: str) -> tuple[BrochureList, Failed]:

@@ -154,6 +154,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             if named != path:  # reached through a link: its name is an input too (the manifest sees it re-pointed)
                 seen.add(named)
                 FETCHED[named] = FETCHED[path]
+                if checked is not None and changed is not None and checked.get(named, FETCHED[path]) != FETCHED[path]:
+                    changed.add(named)  # re-pointed since the check, to other bytes
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
                 if kind:
