@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..manifest import bytes_hash
-from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
+from .form import FIELDS, GROUPS, SECTION_FIELDS, SECTIONS, FormError, apply_form, checked, field_id, field_of, read_form
 from .locations import TableView, restore_table, row_problems, save_table, table_view
 from .review import Review, mark_translated, review_of
 from .store import KEEP, Entry, Store, StoreError
@@ -67,6 +67,8 @@ class EditorView:
     other_errors: list[str] = field(default_factory=list)
     history: list[Entry] = field(default_factory=list)
     fields: list[Any] = field(default_factory=lambda: FIELDS)
+    groups: tuple[str, ...] = GROUPS  # the fieldsets, in order; SECTIONS is where the sections go
+    sections_group: str = SECTIONS
     inherited: dict[str, str] = field(default_factory=dict)  # field key -> what a blank field takes, and from where
     keep: int = KEEP
     table: TableView | None = None  # the locations CSV's rows, when the handout has one
