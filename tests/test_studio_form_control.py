@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from conftest import REPO, SEED_YAML, seed_project
 from test_preview_truth import _page, _running
 from test_studio_save import _changed_lines, _headers, _post
