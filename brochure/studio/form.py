@@ -61,10 +61,10 @@ FIELDS = [
     Field("revised", "Revision date", "date", "The date of this version, printed on the handout: staff can tell "
                                                "which printout is current."),
     Field("lang", "Language", hint="A code like en, en-US or es-US: screen readers read the handout in this "
-                                   "language, and the words brochure prints (Call us, Revised) follow it."),
+                                   "language, and the words brochure prints (Call, Revised) follow it."),
     Field("status", "Status", "choice", "Where the handout is in its review; the catalog shows it. In a project "
-                                        "that requires approval (require_approval: true), only an approved handout "
-                                        "passes a --strict build for print.", CONTROL, STATUSES),
+                                        "that requires approval (require_approval: true), a handout goes to print "
+                                        "only once approved: build --strict fails on any other.", CONTROL, STATUSES),
     Field("version", "Version", hint="As your clinic numbers it, like 2, 1.10 or 2026-A: kept exactly as typed, "
                                      "shown in the catalog.", group=CONTROL),
     Field("review_by", "Review by", "date", "The date by which staff check this handout again. Once it has "
