@@ -75,6 +75,26 @@ def test_a_status_chosen_from_the_keyboard_and_not_set_again_removes_the_key(stu
     assert "status:" not in content.read_text(encoding="utf-8")  # left out, as an emptied subtitle is
 
 
+def test_a_review_date_that_has_passed_shows_the_checks_note_under_it_after_the_rebuild(
+        studio: tuple[Any, Any, Path]) -> None:
+    running, page, content = studio
+    page.goto(f"http://127.0.0.1:{running.port}/")
+    assert page.inner_text("#f-review-by-note") == ""
+    page.get_by_label("Review by").fill("2020-01-15")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert _saved(page).startswith("Saved")  # no mistake: a note, once the build has checked it
+    assert "review_by: 2020-01-15\n" in content.read_text(encoding="utf-8")
+    page.wait_for_function("() => document.getElementById('f-review-by-note').textContent !== ''", timeout=WAIT)
+    assert "review_by: the review date 2020-01-15 has passed; review the handout, then set a new review_by date" \
+        in page.inner_text("#f-review-by-note")
+    assert page.get_attribute("#f-review-by", "aria-invalid") is None
+    _axe(page, "with a check's note under a field")
+    page.get_by_label("Review by").fill("2027-06-30")
+    page.keyboard.press("Control+S")
+    assert _saved(page).startswith("Saved")
+    page.wait_for_function("() => document.getElementById('f-review-by-note').textContent === ''", timeout=WAIT)
+
+
 def test_a_status_written_by_hand_shows_the_builds_line_under_its_field(studio: tuple[Any, Any, Path]) -> None:
     running, page, content = studio
     content.write_text(content.read_text(encoding="utf-8") + "status: finished\n", encoding="utf-8")

@@ -150,7 +150,7 @@ def test_the_status_is_a_select_of_the_four_and_not_set_and_each_control_is_labe
     options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1])
     assert options == [("", "", "not set"), ("draft", "", "draft"), ("in review", " selected", "in review"),
                        ("approved", "", "approved"), ("retired", "", "retired")]
-    assert 'aria-describedby="f-status-hint f-status-error"' in page
+    assert 'aria-describedby="f-status-hint f-status-note f-status-error"' in page
     assert '<label for="f-status">Status</label>' in page and '<label for="f-review_by">' not in page
     assert re.search(r'<input type="date" id="f-review-by" data-field="review_by" value=""', page)
     assert re.search(r'<input type="text" id="f-version" data-field="version" value="1.10"', page)
@@ -233,6 +233,31 @@ def test_odd_bytes_in_the_text_fields_are_written_so_the_build_reads_them(tmp_pa
         assert (brochure.owner, brochure.approved_by, brochure.version) == (typed, typed, typed), typed[:20]
     with pytest.raises(FormError):
         apply_form(SEED, {**read_form(SEED), "version": "x" * (MAX_VALUE + 1)})
+
+
+def test_the_checks_notes_on_document_control_show_under_their_fields_and_the_rest_stay_beside(tmp_path: Path) -> None:
+    content = seed_project(tmp_path / "site", ("revised: 2026-11-25\n", "revised: 2026-11-25\nreview_by: 2026-01-15\n"))
+    preview = Preview(tmp_path / "site" / "out", dpi=20)
+    line = SEED.splitlines().index("revised: 2026-11-25") + 2
+    passed = "the review date 2026-01-15 has passed; review the handout, then set a new review_by date"
+    view = FileView("content.yaml", path=content.resolve())
+    # What the build found (checks.required, checks.text), as the preview keeps it.
+    view.findings = [{"title": "Required parts", "line": line, "file": "content.yaml", "variant": "", "key": "review_by",
+                      "message": passed},
+                     {"title": "Required parts", "line": None, "file": "content.yaml", "variant": "", "key": "disclaimer",
+                      "message": "no disclaimer: add a short note"},
+                     {"title": "Reading level", "line": 9, "file": "content.yaml", "variant": "", "key": "intro",
+                      "message": "a sentence of 31 words"}]
+    preview.views = {"content.yaml": view}
+    preview.editor.sources = {"content.yaml": content}
+    with _running(preview) as port:
+        page = html.unescape(_page(port))
+    assert f'<p class="field-note" id="f-review-by-note">line {line}: review_by: {passed}</p>' in page
+    assert '<p class="field-note" id="f-disclaimer-note">disclaimer: no disclaimer: add a short note</p>' in page
+    assert 'id="f-intro-note"' not in page and "a sentence of 31 words" in page  # beside the pages only
+    assert re.search(r'id="f-review-by"[^>]*aria-describedby="f-review-by-hint f-review-by-note f-review-by-error"',
+                     page)
+    assert 'id="f-review-by-error"></p>' in page.replace('class="field-error" ', "")  # a note, not a mistake
 
 
 # --- in a project -------------------------------------------------------------------------------

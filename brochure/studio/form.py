@@ -82,6 +82,9 @@ FIELDS = [
           THEME),
     Field("theme.accent", "Second colour", "colour", "Rules and highlights, like #c8682c.", THEME),
 ]
+# The fields whose content-check notes (a passed or missing review date, no disclaimer) show under
+# them too, as notes, not mistakes; the text's reading notes stay in the Content checks beside the pages.
+NOTED = ("disclaimer", "revised", *(field.key for field in FIELDS if field.group == CONTROL))
 SECTION_FIELDS = ("heading", "body")
 MAX_VALUE = 200_000  # characters in one field: a whole handout is a few thousand
 MAX_SECTIONS = 200
