@@ -88,6 +88,7 @@ def test_a_review_date_that_has_passed_shows_the_checks_note_under_it_after_the_
     assert "review_by: the review date 2020-01-15 has passed; review the handout, then set a new review_by date" \
         in page.inner_text("#f-review-by-note")
     assert page.get_attribute("#f-review-by", "aria-invalid") is None
+    page.locator("#group-document-control").screenshot(path=str(content.parent / "control-note.png"))
     _axe(page, "with a check's note under a field")
     page.get_by_label("Review by").fill("2027-06-30")
     page.keyboard.press("Control+S")
