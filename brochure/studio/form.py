@@ -60,8 +60,8 @@ FIELDS = [
                                               "not medical advice. The checks warn when there is none."),
     Field("revised", "Revision date", "date", "The date of this version, printed on the handout: staff can tell "
                                                "which printout is current."),
-    Field("lang", "Language", hint="A code like en, en-US or es-US: screen readers read the handout in this "
-                                   "language, and the words brochure prints (Call, Revised) follow it."),
+    Field("lang", "Language", hint="A code like en, en-US or es-US (blank: en, or the project's): screen readers read the "
+                                   "handout in this language, and the words brochure prints (Call, Revised) follow it."),
     Field("status", "Status", "choice", "Where the handout is in its review; the catalog shows it. In a project "
                                         "that requires approval (require_approval: true), a handout goes to print "
                                         "only once approved: build --strict fails on any other.", CONTROL, STATUSES),
