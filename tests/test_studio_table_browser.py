@@ -111,7 +111,7 @@ def test_a_formula_typed_in_a_new_row_is_refused_at_that_row(studio: tuple[Any, 
 
 
 def test_a_long_cell_shows_all_it_holds_in_the_narrow_table(studio: tuple[Any, Any, Path]) -> None:
-    running, page, table = studio
+    running, page, _table = studio
     page.set_viewport_size({"width": 1280, "height": 900})  # the form's column beside the pages: about 450 px
     page.goto(f"http://127.0.0.1:{running.port}/")
     cell = page.get_by_label("clinic.address, row 2")
