@@ -325,3 +325,31 @@ def test_a_picture_link_re_pointed_after_the_check_is_never_drawn(tmp_path: Path
     assert run.code == 1, run.out
     assert any("photo.png changed after the content was checked" in line for line in run.err), run.err
     assert not out.exists() or not list(out.glob("*.pdf"))
+
+
+def test_a_project_saved_while_its_approval_rule_is_read_keeps_no_wrong_answer(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``brochure.yaml`` is saved (``require_approval`` taken out) just after its bytes were
+    read to decide whether drafts may print: the answer kept for the first bytes is theirs
+    (required), so when the clinic puts the rule back a draft is still refused by ``--strict``."""
+    from brochure import approval
+
+    project = tmp_path / "brochure.yaml"
+    required = b"clinic:\n  name: Balanced Ketamine\nrequire_approval: true\n"
+    dropped = b"clinic:\n  name: Balanced Ketamine\nrequire_approval: false\n"
+    project.write_bytes(required)
+    (tmp_path / "handout.yaml").write_text("title: A\n", encoding="utf-8")
+    read = approval.read_regular
+
+    def then_saved(path: Path) -> bytes:
+        data = read(path)
+        project.write_bytes(dropped)  # the save lands now
+        return data
+
+    approval._required.cache_clear()
+    monkeypatch.setattr(approval, "read_regular", then_saved)
+    assert approval.requires_approval(tmp_path / "handout.yaml") is True, "the bytes read say required"
+    monkeypatch.setattr(approval, "read_regular", read)
+    assert approval.requires_approval(tmp_path / "handout.yaml") is False, "the file now says not required"
+    project.write_bytes(required)  # the rule put back
+    assert approval.requires_approval(tmp_path / "handout.yaml") is True

@@ -210,11 +210,13 @@ def dotted(path: Path_) -> str:
     return text
 
 
-def read_source(path: Path, name: str | None = None) -> Source:
-    """Read ``path`` into a ``Source``; raise ``ContentError`` when it cannot be read at all."""
+def read_source(path: Path, name: str | None = None, raw: bytes | None = None) -> Source:
+    """Read ``path`` into a ``Source``; raise ``ContentError`` when it cannot be read at all.
+    ``raw``: its bytes, already read (what a caller keyed a cache on), never read again."""
     name = name or str(path)
     try:
-        raw = read_regular(path)  # a pipe or a device named as the content: said, never waited on
+        if raw is None:
+            raw = read_regular(path)  # a pipe or a device named as the content: said, never waited on
     except FileNotFoundError:
         raise ContentError([Problem(name, None, "", "file not found")]) from None
     except IsADirectoryError:
