@@ -72,6 +72,10 @@ def _html(order: int = 0) -> str:
             text = WORDS + ("soft\u00adhyphen\u00adated words\tand a tab\nand a new line " if index % 3 == 0 else "")
             blocks.append(f'<p lang="en" style="width: {width}; {style}">{text}</p>')
             blocks.append(f'<p lang="es" style="width: {width}; {style}">{SPANISH}</p>')
+        # Content widths (layout.preferred): a table's cells and a float shrink to their text.
+        blocks.append(f'<table lang="en" style="width: 60mm"><tr><td style="{style}">{WORDS}</td>'
+                      f'<td style="{style}">{SPANISH[:40]}</td></tr></table>'
+                      f'<div style="float: left; {style}">{WORDS[:60]}</div><p style="clear: both"></p>')
         blocks.append(f'<p lang="ar" dir="rtl" style="width: 50mm; font-family: Naskh, \'Open Sans\'">{ARABIC_TEXT}'
                       "Call 555-0100 ok</p>")
     return (f"<html><head><style>{faces} @page {{ size: A5; margin: 10mm }} body {{ margin: 0 }}</style></head>"
@@ -177,28 +181,32 @@ class _Recording:
 
 def test_the_key_holds_every_property_a_split_reads():
     """Fails when WeasyPrint's split (or brochure's fix of it) reads a property the key lacks."""
-    from weasyprint.layout import inline
+    from weasyprint.layout import inline, preferred
     from weasyprint.text.fonts import FontConfiguration
 
     patches.install()
     calls: list[tuple[Any, ...]] = []
-    memoised = inline.split_first_line
-    split = memoised.__wrapped__  # brochure's fixed split, without the memo
+    memoised = {module: module.split_first_line for module in (inline, preferred)}
 
-    def noting(*args: Any, **kwargs: Any) -> Any:
-        calls.append((args, kwargs))
-        return memoised(*args, **kwargs)
+    def noting(module: Any) -> Any:
+        def split(*args: Any, **kwargs: Any) -> Any:
+            calls.append((module, args, kwargs))
+            return memoised[module](*args, **kwargs)
+        return split
 
-    inline.split_first_line = noting
+    for module in memoised:
+        module.split_first_line = noting(module)
     try:
         _lay_out(_html(), FontConfiguration())
     finally:
-        inline.split_first_line = memoised
-    assert len(calls) > 1000
+        for module, split in memoised.items():
+            module.split_first_line = split
+    assert len([c for c in calls if c[0] is inline]) > 1000 and len([c for c in calls if c[0] is preferred]) > 100
     read: set[str] = set()
-    for args, kwargs in calls:
+    for module, args, kwargs in calls:
         text, style, context, *rest = args
-        split(text, _Recording(style, read), context, *rest, **kwargs)
+        # Each split without its memo: brochure's fixed split (inline), WeasyPrint's own (preferred).
+        memoised[module].__wrapped__(text, _Recording(style, read), context, *rest, **kwargs)
     missing = read - set(shaping.PROPERTIES)
     assert not missing, f"split_first_line reads {sorted(missing)}, not in shaping.PROPERTIES"
     # And the documents reach every property of the key: the check above covers them all.
@@ -250,7 +258,7 @@ def test_the_memo_is_bounded(monkeypatch):
     monkeypatch.setattr(shaping, "MAX_LINES", 50)
     shaping.clear()
     _lay_out(_html(), FontConfiguration())
-    assert shaping.size() == 50
+    assert [len(lines) for lines in shaping._MEMOS] == [50, 50]  # lines laid out, content widths: each full, no more
 
 
 def test_threads_sharing_the_memo_lay_out_as_one_alone():

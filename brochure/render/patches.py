@@ -34,6 +34,10 @@ PATCHES = (
           "split_first_line shapes the same line again at every layout (a fifth of a warm edited build): "
           "lines are kept (render.shaping), keyed by the fonts registered so far, which this counts",
           "WeasyPrint keeps shaped lines across layouts, or pango shapes them cheaply"),
+    Patch("weasyprint.layout.preferred:split_first_line",
+          "the min- and max-content widths of table cells and shrink-to-fit boxes shape the same text again "
+          "at every layout (about 60 ms of a warm edited build once lines are kept): kept too (render.shaping)",
+          "WeasyPrint keeps shaped lines across layouts, or pango shapes them cheaply"),
     Patch("weasyprint.pdf.tags:_build_box_tree",
           "elements are tagged by HTML name alone: a callout, figure, note or header cell needs its "
           "own structure type, title, /ID or /Scope in the email PDF's tree (render.roles)",
@@ -74,7 +78,7 @@ def _line_breaking() -> None:
     global _LINES_INSTALLED
     if _LINES_INSTALLED:
         return
-    from weasyprint.layout import inline
+    from weasyprint.layout import inline, preferred
 
     original = inline.split_first_line
 
@@ -94,6 +98,8 @@ def _line_breaking() -> None:
 
     shaping.install_fonts()
     inline.split_first_line = shaping.memo(split_first_line)
+    # Content widths (table cells, shrink-to-fit) call WeasyPrint's own split: memoised as it is, unfixed.
+    preferred.split_first_line = shaping.memo(preferred.split_first_line)
     _LINES_INSTALLED = True
 
 

@@ -4,8 +4,10 @@ A tri-fold's print PDF is laid out three times per edit (its own layout and two 
 fixes), and ``watch``, the studio and a warm build lay the same document out again at every
 save: almost every line is the same text, in the same style, in the same width as before, and
 Pango shaped it again each time (``split_first_line`` was a fifth of a warm edited build).
-``memo(split)`` wraps WeasyPrint's ``split_first_line`` (brochure's fixed one, ``patches``):
-a call it has answered before is answered from a memo.
+``memo(split)`` wraps WeasyPrint's ``split_first_line``: brochure's fixed one, which lays out
+lines (``patches``), and WeasyPrint's own, which the min- and max-content widths of table cells
+and shrink-to-fit boxes still call (``layout.preferred``), each with a memo of its own (their
+answers differ): a call answered before is answered from the memo.
 
 What the answer depends on, all in the key (``_key``):
 - the arguments: the text, ``max_width``, ``justification_spacing``, ``is_line_start``,
@@ -29,7 +31,7 @@ changed there (``draw_first_line`` sets the text with an ellipsis for ``text-ove
 boxes never share one: the memo keeps a copy of the deactivated layout, and each answer is a
 copy of that (a shallow copy of plain values; reactivating it makes its own Pango objects).
 
-Bounded: the ``MAX_LINES`` least recently used lines (about 1 KiB each, measured in
+Bounded: the ``MAX_LINES`` most recently used lines of each (about 1 KiB each, measured in
 ``tests/test_shaping.py``; a handout has some hundreds), under a lock (the studio renders in
 threads). ``BROCHURE_SHAPING=off`` in the environment, or ``enabled(False)``, turns it off:
 for the tests and the benchmark that compare with and without it.
@@ -65,7 +67,9 @@ PROPERTIES = (
 )
 
 _ENABLED = os.environ.get("BROCHURE_SHAPING", "").lower() not in ("off", "0", "no")
-_MEMO: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()  # the least recently used first
+# One memo per wrapped function (brochure's fixed split, WeasyPrint's own for content widths),
+# each in order of use, the least recently used first.
+_MEMOS: list[OrderedDict[tuple[Any, ...], tuple[Any, ...]]] = []
 _LOCK = threading.Lock()
 _FACES = "_brochure_faces"  # the attribute counting a FontConfiguration's registered files
 _FONTS_INSTALLED = False
@@ -81,12 +85,13 @@ def enabled(flag: bool) -> None:
 def clear() -> None:
     """Forget every line."""
     with _LOCK:
-        _MEMO.clear()
+        for lines in _MEMOS:
+            lines.clear()
 
 
 def size() -> int:
-    """How many lines are kept."""
-    return len(_MEMO)
+    """How many lines are kept (by every memo)."""
+    return sum(len(lines) for lines in _MEMOS)
 
 
 def _key(text: str, style: Any, max_width: float | None, justification_spacing: float, is_line_start: bool,
@@ -104,7 +109,9 @@ def _copy(layout: Any) -> Any:
 
 
 def memo(split: Callable[..., Any]) -> Callable[..., Any]:
-    """``split`` (WeasyPrint's ``split_first_line`` signature) answered from the memo when it can."""
+    """``split`` (WeasyPrint's ``split_first_line`` signature) answered from a memo of its own when it can."""
+    lines: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+    _MEMOS.append(lines)
 
     @functools.wraps(split)
     def split_first_line(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
@@ -114,9 +121,9 @@ def memo(split: Callable[..., Any]) -> Callable[..., Any]:
         key = _key(text, style, max_width, justification_spacing, is_line_start, minimum)
         try:
             with _LOCK:
-                found = _MEMO.pop(key, None)
+                found = lines.pop(key, None)
                 if found is not None:
-                    _MEMO[key] = found  # the most recently used now
+                    lines[key] = found  # the most recently used now
         except TypeError:  # a value that cannot be hashed: not kept
             return split(text, style, context, max_width, justification_spacing, is_line_start, minimum)
         if found is not None:
@@ -126,9 +133,9 @@ def memo(split: Callable[..., Any]) -> Callable[..., Any]:
         if "layout" not in answer[0].__dict__:  # deactivated, as first_line_metrics leaves it
             with _LOCK:
                 # The fonts are kept with the line: their id, in the key, is no other's while it is kept.
-                _MEMO[key] = ((_copy(answer[0]), *answer[1:]), style.font_config)
-                while len(_MEMO) > MAX_LINES:
-                    _MEMO.popitem(last=False)
+                lines[key] = ((_copy(answer[0]), *answer[1:]), style.font_config)
+                while len(lines) > MAX_LINES:
+                    lines.popitem(last=False)
         return answer
 
     return split_first_line
