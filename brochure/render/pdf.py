@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..content.fonts import FONT_SUFFIXES
-from ..files import NotAFile, read_regular
+from ..files import NotAFile, Stamp, read_regular, stamp
 from ..outputs import KINDS
 from . import resume, separations
 from .glyphs import coverage
@@ -83,12 +83,15 @@ SAVED_MID_BUILD_TRIES = 2  # a PDF made again once when a file it read changed m
 
 
 def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Path | None = None,
-             versions: dict[Path, set[str]] | None = None) -> Any:
+             versions: dict[Path, set[str]] | None = None, checked: dict[Path, str] | None = None,
+             changed: set[Path] | None = None) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
     Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
     inputs for the manifest, as read, even when a file is saved again mid-build. ``versions``
-    gathers every hash read of each file: more than one means a save mid-build.
+    gathers every hash read of each file: more than one means a save mid-build. ``checked``:
+    the hash of the bytes validation checked, per file (pictures, fonts, profile); a file read
+    with other bytes is added to ``changed``: a PDF of bytes nobody checked is never written.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -118,6 +121,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             FETCHED[path] = hashlib.sha256(body).hexdigest()
             if versions is not None:
                 versions.setdefault(path, set()).add(FETCHED[path])
+            if checked is not None and changed is not None and checked.get(path, FETCHED[path]) != FETCHED[path]:
+                changed.add(path)
             resume.read(path, FETCHED[path])  # a layout resumed from this one keeps no page made of other bytes
 
         def local(self, url: str) -> Path:
@@ -149,6 +154,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             if named != path:  # reached through a link: its name is an input too (the manifest sees it re-pointed)
                 seen.add(named)
                 FETCHED[named] = FETCHED[path]
+                if checked is not None and changed is not None and checked.get(named, FETCHED[path]) != FETCHED[path]:
+                    changed.add(named)  # re-pointed since the check, to other bytes
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
                 if kind:
@@ -265,18 +272,21 @@ def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
     Why: Pango falls back to any installed font for characters the bundled one lacks; the
     PDF would then differ from machine to machine.
     """
-    ours = set().union(*(_families(path) for path in font_files)) if font_files else set()
+    ours = set().union(*(_families(path, stamp(path)) for path in font_files)) if font_files else set()
     # The clinic's theme.font files are renamed "Brochure Theme <hash>": no machine font has that name.
     return sorted({font.family for font in document.fonts.values()
                    if font.family not in ours and not font.family.startswith(THEME_FAMILY)})
 
 
 @lru_cache(maxsize=64)
-def _families(path: Path) -> frozenset[str]:
-    """The family names a font file declares (name IDs 1 and 16)."""
+def _families(path: Path, _stamp: Stamp | None) -> frozenset[str]:
+    """The family names a font file declares (name IDs 1 and 16), as the file is now
+    (``_stamp``): a font replaced under the same name while ``watch`` runs is read again."""
+    import io
+
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(path), lazy=True) as font:
+    with TTFont(io.BytesIO(read_regular(path)), lazy=True) as font:
         return frozenset(str(record) for record in font["name"].names if record.nameID in (1, 16))
 
 
@@ -320,13 +330,15 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
                finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
                descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT,
                choose: Callable[[str, Callable[[str], Any]], tuple[str, Any]] | None = None,
-               forget: Callable[[], None] | None = None) -> Rendered:
+               forget: Callable[[], None] | None = None, checked: dict[Path, str] | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
     document at hand (the tri-fold's imposition). Raise ``RenderError`` when WeasyPrint
     logged an error (a resource that did not load). ``forget()`` drops what ``choose`` kept,
-    when a file read changed during the render.
+    when a file read changed during the render. ``checked``: the hash of the bytes validation
+    checked of each picture, font and profile (by resolved path): one read with other bytes (cut
+    short, replaced since) is a ``RenderError``, never a PDF drawn from what was not checked.
     """
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -355,7 +367,8 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
         files: set[Path] = set()
         versions: dict[Path, set[str]] = {}
-        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions)
+        changed: set[Path] = set()
+        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed)
 
         def lay_out(text: str, fetcher: Any = fetcher) -> Any:  # this try's fetcher
             return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
@@ -375,6 +388,12 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
                                       pdf_identifier=digest[:32].encode(), **OPTIONS[output])
         # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
         font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
+        if changed:  # the content is checked again by the next build, which then says what is wrong with it
+            if forget is not None:
+                forget()  # nor is a choice made from a layout of bytes nobody checked kept
+            _FONT_CONFIGS.pop(key, None)  # nor a font registered from them, under the name of other bytes
+            raise RenderError(f"{', '.join(sorted(path.name for path in changed))} changed after the content was "
+                              "checked (saved or copied again during the build); build again once it is saved")
         saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)
         if not saved:
             break
