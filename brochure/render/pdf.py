@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -266,7 +266,7 @@ def _finisher(identifier: str, bleed: float = BLEED_PT) -> Any:
     return finish
 
 
-def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
+def _machine_fonts(document: Any, font_files: Collection[Path]) -> list[str]:
     """Families in the PDF that came from the machine rather than from an @font-face file.
 
     Why: Pango falls back to any installed font for characters the bundled one lacks; the
@@ -314,7 +314,35 @@ def _uuid_like(digest: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-_FONT_CONFIGS: dict[tuple[Path, ...], tuple[Any, set[Path]]] = {}
+# Per set of folders: WeasyPrint's font configuration, and each font file it registered with
+# the file's stamp then (None: it changed while it was read).
+_FONT_CONFIGS: dict[tuple[Path, ...], tuple[Any, dict[Path, Stamp | None]]] = {}
+
+
+def _font_config(roots: list[Path]) -> tuple[Any, dict[Path, Stamp | None]]:
+    """The font configuration kept for ``roots``, made anew when a font file it registered is
+    not the file on disk now: WeasyPrint registers an ``@font-face`` file once per configuration
+    and lays out with those bytes from then on, so a clinic's font replaced under the same name
+    while ``watch`` runs would still print in the old one (its glyph check reading the new)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    key = tuple(roots)
+    found = _FONT_CONFIGS.get(key)
+    if found is None or any(stamp(path) != then for path, then in found[1].items()):
+        # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms).
+        found = _FONT_CONFIGS[key] = (FontConfiguration(), {})
+    return found
+
+
+def _registered(font_files: dict[Path, Stamp | None], fetched: set[Path]) -> None:
+    """Note the font files this render registered, with their stamps; a stamp that says other
+    bytes than those read (saved while read) is None, never equal: the next render starts afresh."""
+    for path in fetched:
+        if path.suffix.lower() in FONT_SUFFIXES and path not in font_files:
+            now = stamp(path)
+            read = FETCHED.get(path)
+            racy = now is not None and len(now) > 4 and read is not None and now[4] != int(read, 16)
+            font_files[path] = None if racy else now
 
 
 @dataclass
@@ -341,7 +369,6 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     short, replaced since) is a ``RenderError``, never a PDF drawn from what was not checked.
     """
     from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
 
     from . import patches
 
@@ -349,12 +376,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
 
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
-    # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms)
-    # even when thrown away, which setdefault's argument was at every render.
-    key = tuple(roots)
-    if key not in _FONT_CONFIGS:
-        _FONT_CONFIGS[key] = (FontConfiguration(), set())
-    fonts, font_files = _FONT_CONFIGS[key]
+    fonts, font_files = _font_config(roots)
     kind = KINDS[output]
     source = html
     # A file saved while this PDF is made (a picture, a stylesheet) can be read twice with two
@@ -387,11 +409,11 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
             data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
                                       pdf_identifier=digest[:32].encode(), **OPTIONS[output])
         # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
-        font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
+        _registered(font_files, files)
         if changed:  # the content is checked again by the next build, which then says what is wrong with it
             if forget is not None:
                 forget()  # nor is a choice made from a layout of bytes nobody checked kept
-            _FONT_CONFIGS.pop(key, None)  # nor a font registered from them, under the name of other bytes
+            _FONT_CONFIGS.pop(tuple(roots), None)  # nor a font registered from them, under the name of other bytes
             raise RenderError(f"{', '.join(sorted(path.name for path in changed))} changed after the content was "
                               "checked (saved or copied again during the build); build again once it is saved")
         saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)
@@ -425,4 +447,4 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         data = mend(data, descriptions)
     if finish:
         data = finish(data, document)
-    return Rendered(data, log.warnings, {f: FETCHED[f] for f in files | font_files})
+    return Rendered(data, log.warnings, {f: FETCHED[f] for f in files | font_files.keys()})
