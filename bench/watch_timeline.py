@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/watch_timeline.py [--edits 6] [--json /tmp/timeline.json]
+    .venv/bin/python bench/watch_timeline.py [--edits 6] [--starts 1] [--pause 0.25] [--json /tmp/timeline.json]
 
 It copies the seed's ``content.yaml`` (and its logo) into a temporary folder, builds it once
 so that ``watch`` starts on an up-to-date folder, then starts ``watch`` in a child process
@@ -20,6 +20,11 @@ for the others) and notes when the save was written and when both PDFs' bytes ch
 It prints each edit's steps, nested, and a summary of the later edits (medians): start
 and end in ms from the save (wall), and the CPU ms of each step. The wrappers cost a few
 microseconds a call: the figures are those of ``watch``, not of a faster program.
+
+``--starts N`` runs N sessions one after the other (the first edit's figures are then medians
+of N first edits); ``--pause S`` waits S seconds before each later edit (5: an idle wait, to
+tell it from being the first edit). What happened before the first save, the lanes' warm-up
+among it, is shown too, in ms from the start message.
 """
 
 from __future__ import annotations
