@@ -82,3 +82,88 @@ def test_a_theme_font_goes_to_the_cluster_with_its_handout(cluster: object, tmp_
     assert run.code == 0, run.err
     made = {p.name: p.read_bytes() for p in (tmp_path / "cluster").glob("*.pdf")}
     assert made and made == {p.name: p.read_bytes() for p in (tmp_path / "local").glob("*.pdf")}
+
+
+def _font_revision(revision: int) -> bytes:
+    """The bundled regular font with another revision number: other bytes, the same look."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(FONTS / "OpenSans-Regular.ttf"))
+    font["head"].fontRevision = 1 + revision / 1000
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("memo", ["on", "off"])
+def test_a_font_configuration_made_anew_leaves_no_old_one_alive(tmp_path: Path, memo: str) -> None:
+    """A clinic's font saved again while ``watch`` or the studio runs: ``pdf._font_config``
+    makes a new font configuration, as it must, but the old one stayed alive, kept by the
+    parsed stylesheets (``stylesheets._PARSED``, 64 kept) and the shaped lines (the memo,
+    4,096 lines): 2 to 3 MiB and a folder of font copies in /tmp at every save, until pushed
+    out. Once replaced, no render asks for it again: nothing keeps it."""
+    import gc
+    import weakref
+
+    from brochure.render import pdf, shaping
+
+    shaping.enabled(memo == "on")
+    try:
+        described._CACHE.clear()
+        site = tmp_path / "site"
+        content = write_minimal(site)
+        (site / "fonts").mkdir()
+        edit(content, 'theme:\n', 'theme:\n  font: fonts/Clinic.ttf\n')
+        made: list[weakref.ref[object]] = []
+        for revision in range(3):
+            (site / "fonts" / "Clinic.ttf").write_bytes(_font_revision(revision))
+            run = run_main("build", str(content), "--out", str(tmp_path / "out"), "-j", "1")
+            assert run.code == 0, run.err
+            made += [weakref.ref(fonts) for fonts, _ in pdf._FONT_CONFIGS.values()
+                     if all(fonts is not kept() for kept in made)]
+        assert len(made) >= 3, "each saved font is registered anew"
+        gc.collect()
+        current = [fonts for fonts, _ in pdf._FONT_CONFIGS.values()]
+        alive = [ref() for ref in made if ref() is not None and all(ref() is not fonts for fonts in current)]
+        assert not alive, f"{len(alive)} font configurations no render uses are kept alive"
+    finally:
+        shaping.enabled(True)
+
+
+OTHER_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+@pytest.mark.skipif(not OTHER_PROFILE.is_file(), reason="needs Ghostscript's default_cmyk.icc (apt ghostscript)")
+def test_a_print_profile_saved_while_pictures_are_made_cmyk_is_never_drawn(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The print shop's profile is checked, and fetched (the output intent) with the checked
+    bytes; then, while the print PDF's photo is made CMYK, another profile lands on its name.
+    The photo was converted with the new profile read from disk (``separations._perceptual``),
+    never checked, while the PDF says the old one: a PDF written as good whose photo prints in
+    other inks. It is refused as a file changed after the check, and the next build makes it."""
+    from brochure.render import separations
+
+    described._CACHE.clear()
+    site = tmp_path / "site"
+    content = write_minimal(site)
+    (site / "photo.png").write_bytes(_png(4))
+    shop = site / "shop.icc"
+    shop.write_bytes((Path(__file__).resolve().parent.parent / "templates" / "color" / "brochure-fogra39.icc").read_bytes())
+    edit(content, "  - heading: How long it lasts\n",
+         '  - heading: How long it lasts\n    image:\n      src: "photo.png"\n      alt: A picture\n')
+    edit(content, "layout: handout\n", "layout: handout\nprint:\n  profile: shop.icc\n")
+    convert = separations.for_print
+
+    def saved_then_converted(body: bytes, suffix: str, profile: Path) -> tuple[bytes, str | None]:
+        if suffix == ".png" and shop.read_bytes() != OTHER_PROFILE.read_bytes():
+            shop.write_bytes(OTHER_PROFILE.read_bytes())  # the shop's new profile is copied in now
+        return convert(body, suffix, profile)
+
+    monkeypatch.setattr(separations, "for_print", saved_then_converted)
+    out = tmp_path / "out"
+    run = run_main("build", str(content), "--out", str(out), "-j", "1")
+    assert run.code == 1, run.out
+    assert any("shop.icc changed after the content was checked" in line for line in run.err), run.err
+    assert not out.exists() or not list(out.glob("*print.pdf"))
+    monkeypatch.setattr(separations, "for_print", convert)
+    assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
