@@ -4,6 +4,7 @@ each test is a break found by attacking them, reproduced through the command a c
 from __future__ import annotations
 
 import io
+import os
 import random
 from pathlib import Path
 
@@ -167,3 +168,37 @@ def test_a_print_profile_saved_while_pictures_are_made_cmyk_is_never_drawn(tmp_p
     assert not out.exists() or not list(out.glob("*print.pdf"))
     monkeypatch.setattr(separations, "for_print", convert)
     assert run_main("build", str(content), "--out", str(out), "-j", "1").code == 0
+
+
+def test_a_font_just_copied_is_registered_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A font copied in just before a build is stamped with its bytes' hash (``files.stamp``:
+    changed within the last seconds); a build a few seconds later stamps it without one, and
+    ``pdf._font_config`` made the font configuration anew for the same file: a second cold
+    render (fonts registered again, stylesheets parsed again, every shaped line lost) after each
+    font saved in ``watch``. The same numbers and the same bytes are the same file; a font saved
+    again (other bytes, the old times put back) is still a new configuration."""
+    from brochure import files
+    from brochure.render import pdf
+
+    described._CACHE.clear()
+    site = tmp_path / "site"
+    content = write_minimal(site)
+    (site / "fonts").mkdir()
+    font = site / "fonts" / "Clinic.ttf"
+    font.write_bytes(_font_revision(1))
+    edit(content, 'theme:\n', 'theme:\n  font: fonts/Clinic.ttf\n')
+
+    def built() -> object:
+        run = run_main("build", str(content), "--out", str(tmp_path / "out"), "-j", "1", "--force")
+        assert run.code == 0, run.err
+        return next(fonts for fonts, stamps in pdf._FONT_CONFIGS.values() if font.resolve() in stamps)
+
+    monkeypatch.setattr(files, "RACY_NS", 10**18)  # just copied: stamped with its bytes
+    first = built()
+    monkeypatch.setattr(files, "RACY_NS", 0)  # seconds later: stamped by its numbers alone
+    assert built() is first
+    monkeypatch.setattr(files, "RACY_NS", 10**18)
+    before = os.stat(font)
+    font.write_bytes(_font_revision(2))  # the same size, other bytes, given the old times back
+    os.utime(font, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert built() is not first

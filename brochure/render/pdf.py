@@ -328,12 +328,29 @@ def _font_config(roots: list[Path]) -> tuple[Any, dict[Path, Stamp | None]]:
 
     key = tuple(roots)
     found = _FONT_CONFIGS.get(key)
-    if found is None or any(stamp(path) != then for path, then in found[1].items()):
+    if found is None or not all(_unchanged(path, then, found[1]) for path, then in list(found[1].items())):
         if found is not None:
             _drop_fonts(found[0])
         # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms).
         found = _FONT_CONFIGS[key] = (FontConfiguration(), {})
     return found
+
+
+def _unchanged(path: Path, then: Stamp | None, stamps: dict[Path, Stamp | None]) -> bool:
+    """Whether the font file at ``path`` is still the one stamped ``then``. A file stamped within
+    a tick of its last change carries its bytes' hash (``files.stamp``); once that moment is past
+    its stamp has no hash: the same numbers with the same bytes are the same file (kept, stamped
+    anew), not a new one to register: the render after next of a font just copied is not cold."""
+    now = stamp(path)
+    if now == then:
+        return True
+    if now is None or then is None or len(then) <= len(now) or now != then[:len(now)]:
+        return False
+    digest = file_hash(path)
+    if digest == "missing" or int(digest, 16) != then[-1]:
+        return False
+    stamps[path] = now
+    return True
 
 
 def _drop_fonts(fonts: Any) -> None:
