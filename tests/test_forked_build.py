@@ -60,8 +60,8 @@ def review(*args, **kwargs):
         log.writelines(f"{{finding!r}}\\n" for finding in found)
     return found
 reviewed.review = review
-from brochure.cli import main
-sys.exit(main())
+from brochure.cli import run
+run()  # as build.py ends
 """
 
 
