@@ -15,7 +15,6 @@ from pathlib import Path
 import pypdf
 from conftest import HANG, PYTHON, REPO, snapshot, write_minimal
 
-
 # Output buffered as Python buffers it for a pipe (PYTHONUNBUFFERED would flush every line at once).
 BUFFERED = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
 
@@ -87,8 +86,8 @@ def test_a_thread_still_running_is_waited_for_as_python_does(tmp_path: Path) -> 
 
 def test_output_to_a_closed_pipe_exits_as_python_does() -> None:
     # The child waits for its stdin to end, then prints and exits; its stdout's reader is gone by then.
-    script = ("import sys\nsys.path.insert(0, %r)\nfrom brochure.cli import exit_now\nsys.stdin.read()\n"
-              "print('lost')\nexit_now(0)") % str(REPO)
+    script = (f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom brochure.cli import exit_now\nsys.stdin.read()\n"
+              "print('lost')\nexit_now(0)")
     plain = "import sys\nsys.stdin.read()\nprint('lost')\nsys.exit(0)"
     codes = []
     for source in (script, plain):
