@@ -49,6 +49,8 @@ def _parse_together(ffi: Any) -> None:
     a line for each of WeasyPrint's typedefs: made the parameters of one function, the ten
     types cost one parse of those lines instead of ten, about 45 ms of CPU fewer on the way to
     a cold build's first PDF. Each parameter's type is made as cffi makes a lone type's."""
+    if all(cdecl in ffi._parsed_types for cdecl in TYPES):
+        return  # parsed already (a build's second helper, watch's next edit)
     tree = ffi._parser._parse("void __dummy(\n{}\n);".format(",\n".join(TYPES)))[0]
     params = tree.ext[-1].type.args.params
     if len(params) != len(TYPES) or any(type(node).__name__ == "ID" for node in params):
