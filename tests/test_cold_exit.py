@@ -100,3 +100,41 @@ def test_output_to_a_closed_pipe_exits_as_python_does() -> None:
         assert process.stderr is not None
         codes.append((process.returncode, "BrokenPipeError" in process.stderr.read().decode()))
     assert codes[0] == codes[1] == (120, True)
+
+
+# One handout built here with a helper allowed, job.render noting the collector's thresholds
+# (in this process and in the helper); then the thresholds once the build returned.
+PACE = """\
+import gc, json, os, sys
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from brochure import build, forked
+from brochure.render import job
+seen = Path(sys.argv[3])
+rendering = job.render
+def render(made, *args, **kwargs):
+    with seen.open("a", encoding="utf-8") as log:
+        log.write(json.dumps([made.output, gc.get_threshold()]) + "\\n")
+    return rendering(made, *args, **kwargs)
+job.render = render
+before = gc.get_threshold()
+with forked.allowing(sys.argv[4] == "allowed"):
+    build.build_unit(build.Unit(Path(sys.argv[1]), sys.argv[1]), Path(sys.argv[2]))
+print(json.dumps([before, gc.get_threshold()]))
+"""
+
+
+def test_the_collector_runs_less_often_only_while_one_handout_builds(tmp_path: Path) -> None:
+    content = write_minimal(tmp_path / "p")
+    for how in ("allowed", "alone"):
+        out, seen = tmp_path / f"out-{how}", tmp_path / f"seen-{how}"
+        out.mkdir()
+        result = subprocess.run([str(PYTHON), "-c", PACE.format(repo=str(REPO)), str(content), str(out), str(seen), how],
+                                capture_output=True, text=True, timeout=HANG, env=BUFFERED)
+        assert result.returncode == 0, result.stderr
+        before, after = json.loads(result.stdout)
+        assert after == before  # Python's pace again once the build returned
+        during = sorted(tuple(line[1]) for line in map(json.loads, seen.read_text(encoding="utf-8").splitlines()))
+        assert len(during) == 2  # the print PDF here, the email PDF (in the helper, when allowed)
+        expected = (7000, *before[1:]) if how == "allowed" else tuple(before)
+        assert during == [expected, expected], how
