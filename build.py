@@ -1,6 +1,6 @@
 """Build the clinic's handouts: ``python build.py`` (see README.md for every command)."""
 
-from brochure.cli import run
+from brochure.program import run
 
 if __name__ == "__main__":
     run()

@@ -185,9 +185,11 @@ def child(log: Path, argv: list[str]) -> int:
     # The CPU spent so far by this process and the helpers it reaped: the exit's is what the parent sees more.
     note("cli.main returned", now, now, 0.0, 0.0, own=time.process_time(),
          spent=time.process_time() + children.ru_utime + children.ru_stime)
-    if hasattr(cli, "exit_now"):  # as build.py ends (a checkout from before it ends as Python does)
-        cli.exit_now(status)
-    return status
+    try:
+        from brochure.program import exit_now
+    except ImportError:  # a checkout from before it: the build ends as Python ends
+        return status
+    exit_now(status)
 
 
 # --- the parent: cold builds, then the timeline ---------------------------------------------

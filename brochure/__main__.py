@@ -1,5 +1,5 @@
 """``python -m brochure``: the same command line as ``brochure`` and ``python build.py``."""
 
-from .cli import run
+from .program import run
 
 run()

@@ -13,7 +13,7 @@ import errno
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from . import __version__, options
 from .targets import DEFAULT_FILES, files_named, settle_out
@@ -441,40 +441,3 @@ def main(argv: list[str] | None = None) -> int:
             reason = "a file of that name is in the way of the folder"
         print(f"cannot write {error.filename}: {reason}", file=sys.stderr)
         return 1
-
-
-def run() -> NoReturn:
-    """The command line as a program (``python build.py``, ``python -m brochure``, the
-    ``brochure`` script): ``main``, then the process ends (``exit_now``)."""
-    exit_now(main())
-
-
-def exit_now(status: int) -> NoReturn:
-    """End this process with ``status``, its command done, without the interpreter's teardown.
-
-    Python's own exit collects every object and takes every module apart, one by one, when
-    the process ends: about 0.15 s after a cold build of the seed (a full garbage collection
-    of everything WeasyPrint, pydantic and pikepdf loaded, then the teardown), which the
-    build's user waits for and whose result no one sees. What an exit owes is done first: the
-    ``atexit`` handlers (logging flushed, temporary folders removed, a pool's workers joined),
-    then stdout and stderr flushed. Every file the build writes is written and renamed into
-    place before ``main`` returns (``files.write_atomic``). With another thread still running
-    (Python would wait for it) or output that cannot be flushed (a closed pipe: Python says
-    so, and exits 120), the ordinary exit."""
-    import atexit
-    import os
-    import threading
-
-    if threading.active_count() == 1:
-        atexit._run_exitfuncs()
-        try:
-            for stream in (sys.stdout, sys.stderr):
-                if stream is not None:
-                    stream.flush()
-        except (OSError, ValueError):
-            pass
-        else:
-            if threading.active_count() == 1:  # an atexit handler started none
-                os._exit(status)
-    sys.exit(status)
-

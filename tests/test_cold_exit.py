@@ -1,4 +1,4 @@
-"""How a command ends (``cli.exit_now``): without Python's teardown, but nothing lost.
+"""How a command ends (``program.exit_now``): without Python's teardown, but nothing lost.
 
 A cold build ends with ``os._exit`` once ``main`` returned: the ``atexit`` handlers run, stdout
 and stderr are flushed, and the status is ``main``'s; with a thread still running or output
@@ -61,7 +61,7 @@ def test_the_exit_runs_atexit_handlers_flushes_output_and_keeps_the_status(tmp_p
     marker = tmp_path / "handler-ran"
     result = _python("import atexit, pathlib\n"
                      f"atexit.register(lambda: (pathlib.Path({str(marker)!r}).write_text('yes'), print('handler')))\n"
-                     "from brochure.cli import exit_now\n"
+                     "from brochure.program import exit_now\n"
                      "print('buffered', end=' ')\n"
                      "sys.stderr.write('said')\n"
                      "exit_now(3)\n"
@@ -78,7 +78,7 @@ def test_a_thread_still_running_is_waited_for_as_python_does(tmp_path: Path) -> 
                      "    time.sleep(0.5)\n"
                      f"    pathlib.Path({str(marker)!r}).write_text('done')\n"
                      "threading.Thread(target=late).start()\n"
-                     "from brochure.cli import exit_now\n"
+                     "from brochure.program import exit_now\n"
                      "exit_now(0)")
     assert result.returncode == 0, result.stderr
     assert marker.read_text() == "done"
@@ -86,7 +86,7 @@ def test_a_thread_still_running_is_waited_for_as_python_does(tmp_path: Path) -> 
 
 def test_output_to_a_closed_pipe_exits_as_python_does() -> None:
     # The child waits for its stdin to end, then prints and exits; its stdout's reader is gone by then.
-    script = (f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom brochure.cli import exit_now\nsys.stdin.read()\n"
+    script = (f"import sys\nsys.path.insert(0, {str(REPO)!r})\nfrom brochure.program import exit_now\nsys.stdin.read()\n"
               "print('lost')\nexit_now(0)")
     plain = "import sys\nsys.stdin.read()\nprint('lost')\nsys.exit(0)"
     codes = []

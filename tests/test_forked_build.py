@@ -60,7 +60,7 @@ def review(*args, **kwargs):
         log.writelines(f"{{finding!r}}\\n" for finding in found)
     return found
 reviewed.review = review
-from brochure.cli import run
+from brochure.program import run
 run()  # as build.py ends
 """
 
