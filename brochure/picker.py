@@ -210,4 +210,4 @@ def finding_view(finding: Any, variant: str | None = None) -> dict[str, Any]:
     from .checks.findings import KINDS
 
     return {"title": KINDS.get(finding.kind, finding.kind), "line": finding.line, "message": finding.message,
-            "file": finding.file, "variant": variant or ""}
+            "file": finding.file, "variant": variant or "", "key": finding.key}

@@ -70,14 +70,18 @@ class Preview:
             previous = self.views.get(outcome.name, FileView(outcome.name))
             described = describe(outcome, self.out_dir)
             # A bad row fails its own location: the others' pages are new, its pages the last good ones.
-            pdfs = [p for result in outcome.results for p in result.pdfs] or outcome.up_to_date
+            pdfs = [p for result in outcome.results for p in result.pdfs]
+            fresh = bool(pdfs) or not outcome.problems  # up-to-date PDFs of a file with a mistake are the old ones
+            pdfs = pdfs or outcome.up_to_date
             # Each finding once per location it is about: the picker shows the chosen location's.
             findings = sorted(dict.fromkeys((f, result.unit.variant) for result in outcome.results for f in result.findings),
                               key=lambda pair: importance(pair[0]))
-            outputs = [o for o in (self._output(pdf, described.labels.get(pdf.name, (outcome.name, None)))
-                                   for pdf in ordered(pdfs)) if o]
+            outputs = [{**o, "fresh": fresh} for o in (self._output(pdf, described.labels.get(pdf.name, (outcome.name, None)))
+                                                        for pdf in ordered(pdfs)) if o]
             built = {o["variant"] for o in outputs}
-            outputs += [o for o in previous.outputs if o["variant"] not in built] if outcome.problems else []
+            # Kept from the last good build, and said so: the page tells new pages from old ones.
+            outputs += [{**o, "fresh": False} for o in previous.outputs
+                        if o["variant"] not in built] if outcome.problems else []
             # Checked only when built: a build with no findings left clears the old ones.
             view = FileView(outcome.name, [error_view(p) for p in outcome.problems], outputs,
                             [finding_view(f, variant) for f, variant in findings] if outcome.results else previous.findings,

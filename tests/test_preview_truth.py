@@ -176,6 +176,37 @@ def test_pages_of_other_files_and_locations_are_labelled_as_such(tmp_path: Path)
     assert len(pictures) == 2 and all(src.startswith(f"proof/{SLUG}-") for src in pictures)
 
 
+
+def _banner(page: str) -> str:
+    found = re.search(r'<div class="errors" role="alert">\s*<h3>([^<]*)</h3>', page)
+    return html.unescape(found[1]) if found else ""
+
+
+def test_a_bad_location_says_which_pages_are_new_and_which_are_the_last_good_ones(tmp_path: Path) -> None:
+    """One location's row wrong: the other location's pages are new and the page says so; the
+    wrong location shows its last good pages and says that; fixed, no banner is left."""
+    folder = tmp_path / "site"
+    locations = write_minimal(folder, name="locations.yaml")
+    good = locations.read_text() + VARIANTS
+    locations.write_text(good)
+    out = folder / "out"
+    preview = Preview(out, dpi=20)
+    files = [(locations, "locations.yaml")]
+    preview.update(run(files, Settings(out, jobs=1, check=False, skip_fresh_files=False)))
+    bad = good.replace("phone: (816) 555-0102", "phone: '12'", 1)
+    assert bad != good
+    locations.write_text(bad)
+    preview.update(run(files, Settings(out, jobs=1, check=False, skip_fresh_files=False)))
+    with _running(preview) as port:
+        pages = {where: _page(port, f"?handout=locations.yaml&location={where}") for where in ("overland-park", "lees-summit")}
+    assert _banner(pages["overland-park"]) == "The last save has 1 mistake in other locations; the pages below are new."
+    assert _banner(pages["lees-summit"]) == "The last save has 1 mistake; the pages below are from the last good build."
+    assert "lees-summit" in pages["lees-summit"] and "<img" in pages["lees-summit"]  # its last good pages, still shown
+    locations.write_text(good)
+    preview.update(run(files, Settings(out, jobs=1, check=False, skip_fresh_files=False)))
+    with _running(preview) as port:
+        assert _banner(_page(port, "?handout=locations.yaml&location=lees-summit")) == ""
+
 # --- the issue's sequence in a real browser ----------------------------------------------
 
 @contextmanager

@@ -113,7 +113,7 @@ def test_a_save_with_a_mistake_is_saved_and_the_mistake_shows_at_its_field(studi
     page.get_by_label("Phone").fill("12")
     page.keyboard.press("Control+S")
     assert "1 mistake" in _saved(page)
-    assert "phone: '12'" in content.read_text(encoding="utf-8")  # the person's work is on disk
+    assert 'phone: "12"' in content.read_text(encoding="utf-8")  # on disk, in the file's own quotes
     message = page.inner_text("#f-clinic-phone-error")
     assert "clinic.phone: '12' is not a phone number; write it like (913) 871-9888" in message
     assert page.get_attribute("#f-clinic-phone", "aria-invalid") == "true"

@@ -119,7 +119,8 @@ def test_messages_find_their_fields() -> None:
     assert field_of("sections[1].image.src", 4) == "sections[1].heading"
     assert field_of("clinic", 4) == "clinic.name"
     assert field_of("revised", 4) == "revised"
-    assert field_of("review_by", 4) is None
+    assert field_of("review_by", 4) == "review_by"  # a field since document control is in the form
+    assert field_of("layout", 4) is None
 
 
 # --- the server: token, origin, conflicts, history, and nothing outside -----------------------
@@ -192,7 +193,7 @@ def test_a_save_is_atomic_kept_in_history_and_a_mistake_is_still_saved_and_place
                                headers)
     assert status == 200 and answer["status"] == "saved", answer
     text = content.read_text(encoding="utf-8")
-    assert "title: A Better Title" in text and "phone: '12'" in text and text.startswith("# yaml-language-server")
+    assert "title: A Better Title" in text and 'phone: "12"' in text and text.startswith("# yaml-language-server")
     assert answer["digest"] == _digest(content)
     # The mistake is the build's own line, at its field.
     assert answer["problems"]["fields"] == {"f-clinic-phone": [

@@ -108,3 +108,19 @@ def test_a_formula_typed_in_a_new_row_is_refused_at_that_row(studio: tuple[Any, 
     assert message.startswith("locations.csv, new row 1: clinic.address: starts with '=': a spreadsheet that opens")
     assert page.locator("#table-rows tr.row-problems").nth(-2).inner_text() == ""
     assert table.read_bytes() == before
+
+
+def test_a_long_cell_shows_all_it_holds_in_the_narrow_table(studio: tuple[Any, Any, Path]) -> None:
+    running, page, _table = studio
+    page.set_viewport_size({"width": 1280, "height": 900})  # the form's column beside the pages: about 450 px
+    page.goto(f"http://127.0.0.1:{running.port}/")
+    cell = page.get_by_label("clinic.address, row 2")
+    cell.fill("Suite 1200, 4400 West 109th Street, Overland Park, Kansas 66211")
+    hidden = "(c) => c.scrollHeight > c.clientHeight + 1 || c.scrollWidth > c.clientWidth + 1"
+    assert not cell.evaluate(hidden)  # it grew as it was typed in
+    page.goto(f"http://127.0.0.1:{running.port}/")  # and a page loaded with long cells shows them whole
+    assert not any(page.locator("#table-rows textarea[data-cell]").evaluate_all(f"(cells) => cells.map({hidden})"))
+    remove = page.get_by_role("button", name="Remove row 2")
+    box, panel = remove.bounding_box(), page.locator("#editor").bounding_box()
+    assert box and panel and box["x"] + box["width"] <= panel["x"] + panel["width"]  # no sideways scrolling for 3 columns
+    page.set_viewport_size({"width": 1400, "height": 1000})

@@ -18,6 +18,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -25,6 +27,10 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 from ruamel.yaml.util import load_yaml_guess_indent
+from yaml.nodes import ScalarNode as BuildScalarNode
+from yaml.resolver import Resolver
+
+from ..content.model import STATUSES
 
 
 @dataclass(frozen=True)
@@ -33,25 +39,52 @@ class Field:
 
     key: str  # dotted, as the build's messages name it: clinic.phone
     label: str
-    kind: str = "line"  # line (one line), text (several lines), markdown (toolbar), colour, date
+    # line (one line), text (several lines), markdown (toolbar), colour, date, choice (one of ``choices``)
+    kind: str = "line"
     hint: str = ""
+    group: str = "Handout"  # the fieldset it is shown in (``GROUPS``)
+    choices: tuple[str, ...] = ()  # a choice's values; "not set" (the key left out) is always one more
 
+
+CONTROL, CONTACTS, THEME = "Document control", "Clinic contacts", "Theme"
+SECTIONS = "Sections"  # where the sections' own list goes among the groups
+GROUPS = ("Handout", CONTROL, SECTIONS, CONTACTS, THEME)
 
 # The registry of the form's fields (sections are their own list): a new field is one record.
+# The hints say, in plain words, what each does for the clinic (what the build and the catalog make of it).
 FIELDS = [
     Field("title", "Title"),
     Field("subtitle", "Subtitle"),
     Field("intro", "Introduction", "markdown", "Shown before the sections."),
+    Field("disclaimer", "Disclaimer", "text", "Printed on the handout: a short note that it is general information, "
+                                              "not medical advice. The checks warn when there is none."),
     Field("revised", "Revision date", "date", "The date of this version, printed on the handout: staff can tell "
                                                "which printout is current."),
-    Field("clinic.name", "Clinic name"),
-    Field("clinic.phone", "Phone", hint="Like (913) 871-9888."),
-    Field("clinic.website", "Website", hint="Like example.com."),
-    Field("clinic.email", "Email"),
-    Field("clinic.address", "Address", "text"),
-    Field("theme.primary", "Main colour", "colour", "# and six hex digits, like #1d5c73, or cmyk(74 12 6 61)."),
-    Field("theme.accent", "Second colour", "colour", "Rules and highlights, like #c8682c."),
+    Field("lang", "Language", hint="A code like en, en-US or es-US (blank: en, or the project's): screen readers read the "
+                                   "handout in this language, and the words brochure prints (Call, Revised) follow it."),
+    Field("status", "Status", "choice", "Where the handout is in its review; the catalog shows it. In a project "
+                                        "that requires approval (require_approval: true), a handout goes to print "
+                                        "only once approved: build --strict fails on any other.", CONTROL, STATUSES),
+    Field("version", "Version", hint="As your clinic numbers it, like 2, 1.10 or 2026-A: kept exactly as typed, "
+                                     "shown in the catalog.", group=CONTROL),
+    Field("review_by", "Review by", "date", "The date by which staff check this handout again. Once it has "
+                                            "passed, every build warns and the catalog marks it OVERDUE.", CONTROL),
+    Field("owner", "Owner", hint="Who keeps this handout up to date: a person or a team. The catalog lists "
+                                 "handouts by owner.", group=CONTROL),
+    Field("approved_by", "Approved by", hint="Who approved this version for patients; shown in the catalog.",
+          group=CONTROL),
+    Field("clinic.name", "Clinic name", group=CONTACTS),
+    Field("clinic.phone", "Phone", hint="Like (913) 871-9888.", group=CONTACTS),
+    Field("clinic.website", "Website", hint="Like example.com.", group=CONTACTS),
+    Field("clinic.email", "Email", group=CONTACTS),
+    Field("clinic.address", "Address", "text", group=CONTACTS),
+    Field("theme.primary", "Main colour", "colour", "# and six hex digits, like #1d5c73, or cmyk(74 12 6 61).",
+          THEME),
+    Field("theme.accent", "Second colour", "colour", "Rules and highlights, like #c8682c.", THEME),
 ]
+# The fields whose content-check notes (a passed or missing review date, no disclaimer) show under
+# them too, as notes, not mistakes; the text's reading notes stay in the Content checks beside the pages.
+NOTED = ("disclaimer", "revised", *(field.key for field in FIELDS if field.group == CONTROL))
 SECTION_FIELDS = ("heading", "body")
 MAX_VALUE = 200_000  # characters in one field: a whole handout is a few thousand
 MAX_SECTIONS = 200
@@ -119,6 +152,12 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        # As written, the way the build reads it (version: 1.10 is "1.10", not 1.1; 0x1F stays 0x1F):
+        # ruamel keeps a number's writing, and dumps it back the same.
+        out = io.StringIO()
+        YAML().dump(value, out)
+        return out.getvalue().removesuffix("\n...\n").strip()
     return str(value).rstrip("\n") if isinstance(value, str) else str(value)
 
 
@@ -160,7 +199,35 @@ def _folded(text: str) -> Any:
     return value
 
 
-def _styled(old: Any, new: str, kind: str = "line") -> Any:
+def _read_as_text(text: str) -> bool:
+    """Whether ``text`` written plain is read as text both by the build (PyYAML, YAML 1.1: ``yes``
+    and ``off`` are a yes and a no there, which ruamel would write plain) and by YAML 1.2 tools
+    (``1.10`` is a number in both; ``0o17`` in 1.2 only)."""
+    plain = (True, False)  # a plain scalar, not quoted
+    twelve = VersionedResolver().resolve(ScalarNode, text, plain)
+    return bool(Resolver().resolve(BuildScalarNode, text, plain) == _STR == twelve)  # type: ignore[no-untyped-call]
+
+
+_STR = "tag:yaml.org,2002:str"
+
+
+def _quote_of(doc: CommentedMap) -> Any:
+    """How the file quotes a value that must be quoted: its double or single quotes, the more used."""
+    counts = {DoubleQuotedScalarString: 0, SingleQuotedScalarString: 0}
+    stack: list[Any] = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif type(node) in counts:
+            counts[type(node)] += 1
+    return DoubleQuotedScalarString if counts[DoubleQuotedScalarString] > counts[SingleQuotedScalarString] \
+        else SingleQuotedScalarString
+
+
+def _styled(old: Any, new: str, kind: str = "line", quote: Any = SingleQuotedScalarString) -> Any:
     """``new`` in the style ``old`` was written in, where that style can carry it."""
     if kind == "date" and not isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)):
         # A date as YAML writes one (revised: 2026-12-07, unquoted), as the file had it; text
@@ -179,10 +246,12 @@ def _styled(old: Any, new: str, kind: str = "line") -> Any:
         return LiteralScalarString(new + ("\n" if str(old).endswith("\n") else ""))
     if isinstance(old, (DoubleQuotedScalarString, SingleQuotedScalarString)):
         return type(old)(new)
-    return new  # plain; ruamel quotes it when YAML needs it (#1d5c73, "yes", "12")
+    if not _read_as_text(new):
+        return quote(new)  # version: '1.10' stays 1.10, owner: 'No' stays text: what was typed is what is read
+    return new  # plain; ruamel quotes it when YAML needs it (#1d5c73, a: b)
 
 
-def _set(mapping: CommentedMap, key: str, new: str, kind: str = "line") -> None:
+def _set(mapping: CommentedMap, key: str, new: str, kind: str = "line", quote: Any = SingleQuotedScalarString) -> None:
     """Set ``key`` (a name, not a path) to ``new`` unless it already says that; empty removes it."""
     new = _normal(new)
     old = mapping.get(key)
@@ -192,10 +261,10 @@ def _set(mapping: CommentedMap, key: str, new: str, kind: str = "line") -> None:
         if key in mapping:
             del mapping[key]
         return
-    mapping[key] = _styled(old, new, kind)
+    mapping[key] = _styled(old, new, kind, quote)
 
 
-def _set_path(doc: CommentedMap, key: str, new: str, kind: str = "line") -> None:
+def _set_path(doc: CommentedMap, key: str, new: str, kind: str = "line", quote: Any = SingleQuotedScalarString) -> None:
     *parents, name = key.split(".")
     mapping = doc
     for part in parents:
@@ -206,7 +275,7 @@ def _set_path(doc: CommentedMap, key: str, new: str, kind: str = "line") -> None
             inner = CommentedMap()
             mapping[part] = inner
         mapping = inner
-    _set(mapping, name, new, kind)
+    _set(mapping, name, new, kind, quote)
 
 
 def checked(form: Any) -> dict[str, Any]:
@@ -245,15 +314,16 @@ def apply_form(text: str, form: dict[str, Any], shown: dict[str, Any] | None = N
     shown = checked(shown) if shown is not None else {}
     loaded = load(text)
     doc = loaded.doc
+    quote = _quote_of(doc)
     for field in FIELDS:
         if field.key in form and (field.key not in shown or _normal(shown[field.key]) != _normal(form[field.key])):
-            _set_path(doc, field.key, form[field.key], field.kind)
+            _set_path(doc, field.key, form[field.key], field.kind, quote)
     if "sections" in form and shown.get("sections") != form["sections"]:
-        _apply_sections(doc, form["sections"])
+        _apply_sections(doc, form["sections"], quote)
     return dump(loaded) if doc or text.strip() else ""
 
 
-def _apply_sections(doc: CommentedMap, sections: list[dict[str, Any]]) -> None:
+def _apply_sections(doc: CommentedMap, sections: list[dict[str, Any]], quote: Any = SingleQuotedScalarString) -> None:
     """The sections in the form's order: each kept one is its own mapping (image, comments and
     all), edited in place; a new one is a heading and a body."""
     old = doc.get("sections")
@@ -266,7 +336,7 @@ def _apply_sections(doc: CommentedMap, sections: list[dict[str, Any]]) -> None:
         item = items[index] if index is not None and index < len(items) and isinstance(items[index], CommentedMap) \
             else CommentedMap()
         for name in SECTION_FIELDS:
-            _set(item, name, section.get(name, ""))
+            _set(item, name, section.get(name, ""), quote=quote)
         result.append(item)
     if isinstance(old, CommentedSeq) and len(result) == len(items) and all(a is b for a, b in zip(result, items)):
         return  # the same sections in the same order: the list itself is untouched

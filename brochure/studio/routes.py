@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..manifest import bytes_hash
-from .form import FIELDS, SECTION_FIELDS, FormError, apply_form, checked, field_id, field_of, read_form
+from .form import FIELDS, GROUPS, NOTED, SECTION_FIELDS, SECTIONS, FormError, apply_form, checked, field_id, field_of, read_form
 from .locations import TableView, restore_table, row_problems, save_table, table_view
 from .review import Review, mark_translated, review_of
 from .store import KEEP, Entry, Store, StoreError
@@ -64,9 +64,13 @@ class EditorView:
     values: dict[str, Any] = field(default_factory=dict)
     unreadable: str = ""  # why the file cannot be shown as a form
     errors: dict[str, list[str]] = field(default_factory=dict)  # field key -> the build's messages
+    notes: dict[str, list[str]] = field(default_factory=dict)  # field key (of NOTED) -> the checks' notes
+    noted: tuple[str, ...] = NOTED
     other_errors: list[str] = field(default_factory=list)
     history: list[Entry] = field(default_factory=list)
     fields: list[Any] = field(default_factory=lambda: FIELDS)
+    groups: tuple[str, ...] = GROUPS  # the fieldsets, in order; SECTIONS is where the sections go
+    sections_group: str = SECTIONS
     inherited: dict[str, str] = field(default_factory=dict)  # field key -> what a blank field takes, and from where
     keep: int = KEEP
     table: TableView | None = None  # the locations CSV's rows, when the handout has one
@@ -98,6 +102,10 @@ def editor_view(editor: Editor, choice: Choice, rows: str | None = None) -> Edit
     placed = place_errors(errors, len(shown.values.get("sections", [])))
     shown.errors, shown.other_errors = placed[0], shown.other_errors + placed[1]
     shown.history = store.history(path)
+    for finding in choice.findings:  # the chosen location's, as the build found them
+        if finding["file"] == view.name and finding.get("key") in NOTED:
+            line = f"line {finding['line']}: " if finding["line"] else ""
+            shown.notes.setdefault(finding["key"], []).append(f"{line}{finding['key']}: {finding['message']}")
     if shown.values:
         shown.inherited = inherited(path, view.name, shown.values)
         shown.table = table_view(store, path, view.name, choice, rows)
