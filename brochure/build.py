@@ -52,7 +52,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
     to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
     """
-    with _fewer_collections(forked.allowed()):
+    with _fewer_collections(forked.one_unit()):
         return _build_unit(unit, out_dir, known, force, review)
 
 
@@ -81,17 +81,18 @@ def _build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None, forc
 
 
 # Objects allocated, less those freed, between two collections of the youngest generation while
-# one handout builds with a helper: ten times Python's 700.
+# one handout builds: ten times Python's 700.
 YOUNG_THRESHOLD = 7000
 
 
 @contextlib.contextmanager
 def _fewer_collections(one_handout: bool) -> Iterator[None]:
-    """While ``one_handout`` builds (with a core to spare: ``forked.allowed``), the garbage
-    collector runs a tenth as often. Importing WeasyPrint, laying out and checking make objects
-    that mostly live on, and at Python's pace the collector looked at them some 380 times in a
-    one-process build of the seed, about 0.17 s of CPU (0.10 s at this pace; the same peak
-    memory). Python's pace again afterwards: ``watch`` and a batch's workers keep theirs."""
+    """While ``one_handout`` builds (``forked.one_unit``: one unit, a helper allowed by
+    ``--jobs``, forked or not), the garbage collector runs a tenth as often. Importing
+    WeasyPrint, laying out and checking make objects that mostly live on, and at Python's pace
+    the collector looked at them some 380 times in a one-process build of the seed, about 0.17 s
+    of CPU (0.10 s at this pace; the same peak memory). Python's pace again once the build
+    returns; a batch's workers (``--jobs`` 2 and several units) and ``--jobs 1`` keep it throughout."""
     if not one_handout:
         yield
         return
