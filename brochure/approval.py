@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .discover import find_project
 from .errors import ContentError, Problem
+from .files import read_regular
 
 
 def requires_approval(path: Path) -> bool:
@@ -21,20 +22,22 @@ def requires_approval(path: Path) -> bool:
     if project is None:
         return False
     try:
-        written = project.read_bytes()
+        written = read_regular(project)  # swapped for a pipe since it was found: never waited on
     except OSError:
         return False  # the build says why it cannot read it
     return _required(project, written)
 
 
 @lru_cache(maxsize=8)
-def _required(project: Path, _written: bytes) -> bool:
-    """``requires_approval`` for a project file, parsed once per content (its bytes the key): a
-    project of 100 handouts parses it once, and an edit saved in ``watch`` is read again."""
+def _required(project: Path, written: bytes) -> bool:
+    """``requires_approval`` for a project file, parsed once per content (its bytes the key, and
+    what is parsed: a save landing between a read and a second one never leaves one file's
+    answer kept for another's bytes): a project of 100 handouts parses it once, and an edit
+    saved in ``watch`` is read again."""
     from .content.project import read_project
 
     try:
-        return read_project(project).data.get("require_approval") is True
+        return read_project(project, raw=written).data.get("require_approval") is True
     except ContentError:
         return False  # its mistakes are reported by the build
 

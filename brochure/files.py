@@ -10,20 +10,33 @@ import signal
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+Stamp = tuple[int, ...]
+# A file changed this recently may change again within the same tick of the clock that stamps
+# files (a few ms here; 2 s on a FAT or SMB share) and keep every number of its stamp: its
+# stamp then says its bytes too (git's "racily clean" files are compared by their bytes).
+RACY_NS = 3_000_000_000
 
-def stamp(path: Path) -> tuple[int, int, int] | None:
-    """What says a file is the one a per-process cache read (its time, size and inode), None
-    when it cannot be looked at: a font or profile replaced under the same name while ``watch``
-    runs is read again."""
+
+def stamp(path: Path) -> Stamp | None:
+    """What says a file is the one a per-process cache read, None when it cannot be looked at:
+    its time, size, inode, and the time of its inode's last change (``ctime``), which neither
+    ``cp -p``, ``touch -r`` nor ``os.utime`` can set back. A font or profile replaced under the
+    same name while ``watch`` runs is read again. For a file changed in the last seconds, the
+    hash of its bytes too: two saves within one tick of the clock have the same times."""
     try:
         found = os.stat(path)
     except OSError:
         return None  # opening it says what is wrong
-    return (found.st_mtime_ns, found.st_size, found.st_ino)
+    told = (found.st_mtime_ns, found.st_size, found.st_ino, found.st_ctime_ns)
+    if time.time_ns() - max(found.st_mtime_ns, found.st_ctime_ns) < RACY_NS:
+        digest = file_hash(path)
+        return (*told, int(digest, 16) if digest != "missing" else -1)
+    return told
 
 
 def _umask() -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import manifest
 from .content import Brochure, Source
-from .content.described import images, load_described
+from .content.described import checked_files, images, load_described
 from .discover import content_root
 from .documents import document_html
 from .errors import ContentError, Problem
@@ -64,23 +64,24 @@ def printable(brochure: Brochure, source: Source, content_dir: Path, where: str)
         raise ContentError(unprintable)
 
 
-def _job(brochure: Brochure, output: html.Output, document: str, content_dir: Path, epoch: int,
+def _job(brochure: Brochure, source: Source, output: html.Output, document: str, content_dir: Path, epoch: int,
          words: labels.Labels) -> job.Job:
     return job.Job(document, output.name, brochure.layout, brochure.paper, brochure.print.bleed, content_dir, epoch,
-                   html.output_profile(brochure, content_dir), labels.link_descriptions(document, brochure.clinic, words))
+                   html.output_profile(brochure, content_dir), labels.link_descriptions(document, brochure.clinic, words),
+                   checked_files(brochure, source, content_dir))
 
 
 def prepare(unit: Unit) -> list[job.Job]:
     """The unit's PDFs to render, as jobs, and nothing written: what a warm-up renders. The
     templates each output is made from are found too, as a build finds them for its manifest
     (Jinja parses them once per process: about 25 ms the first edit no longer pays)."""
-    brochure, _, content_dir, _ = validated(unit)
+    brochure, source, content_dir, _ = validated(unit)
     words = labels.load(brochure.lang, content_dir)
     epoch = epoch_for(brochure)
     stamp = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     jobs = []
     for output in html.outputs(brochure):
-        jobs.append(_job(brochure, output, document_html(brochure, output, content_dir, stamp, words), content_dir, epoch,
+        jobs.append(_job(brochure, source, output, document_html(brochure, output, content_dir, stamp, words), content_dir, epoch,
                          words))
         html.template_files(content_dir, output)
     return jobs
@@ -188,5 +189,5 @@ def _plan_outputs(it: Building, known: manifest.Manifest | None, force: bool,
             break
         templates = {path: html.LOADED.get(path) or file_hash(path)
                      for path in html.template_files(content_dir, output)}
-        jobs[output.name] = (_job(brochure, output, document, content_dir, epoch, words), settings, templates)
+        jobs[output.name] = (_job(brochure, it.source, output, document, content_dir, epoch, words), settings, templates)
     return jobs, mistake

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .content import IMAGE_TYPES
+from .content.fonts import THEME_FONT_SUFFIXES
 from .render.assets import BUNDLED
 from .runner import Outcome, run
 from .settings import Settings
@@ -84,7 +85,9 @@ def _subfolders(folder: Path, depth: int = 3) -> list[Path]:
     return found
 
 
-CONTENT_SUFFIXES = {".yaml", ".yml", ".csv", *IMAGE_TYPES}
+# A theme's font file and a print shop's profile (``theme.font``, ``print.profile``) are the
+# content's too: a new one sent while ``watch`` runs is built at once, like a new picture.
+CONTENT_SUFFIXES = {".yaml", ".yml", ".csv", *IMAGE_TYPES, *THEME_FONT_SUFFIXES, ".icc", ".icm"}
 MANIFEST = "manifest.json"
 PROOFS = "proof"
 

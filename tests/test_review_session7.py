@@ -110,8 +110,6 @@ def test_a_stylesheet_kept_never_replays_another_threads_warnings(tmp_path: Path
     assert not [said for said in heard.said if "colourful" in said], heard.said
 
 
-@pytest.mark.xfail(strict=True, reason="described: a picture's bytes are hashed after the content was validated, "
-                                       "so a picture cut short meanwhile is kept as valid, and built")
 def test_a_picture_cut_short_while_validated_is_refused_at_the_next_build(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A photo copied in pieces while the handout is validated (watch reads a save ahead; a

@@ -9,8 +9,8 @@ characters the clinic's font lacks (Latin letters of a web address in an Arabic 
 
 from __future__ import annotations
 
+import io
 import re
-from pathlib import Path
 
 BUNDLED_FONT = "Open Sans"
 FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2"}  # a font file, as WeasyPrint loads it
@@ -18,8 +18,8 @@ THEME_FONT_SUFFIXES = {".ttf", ".otf"}  # theme.font's files: read by fontTools 
 FONT_KIND = "a font file (.ttf or .otf)"
 
 
-def readable_font(path: Path, value: str) -> None:
-    """Raise ``ValueError`` unless ``path`` is a TrueType or OpenType font with a character map.
+def readable_font(data: bytes, value: str) -> None:
+    """Raise ``ValueError`` unless ``data`` is a TrueType or OpenType font with a character map.
 
     fontTools (which WeasyPrint itself uses to subset fonts) reads its tables: a renamed
     picture or a truncated download fails here, at its line, rather than in the renderer.
@@ -27,7 +27,7 @@ def readable_font(path: Path, value: str) -> None:
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        with TTFont(str(path), lazy=True) as font:
+        with TTFont(io.BytesIO(data), lazy=True) as font:
             outlines = "glyf" in font or "CFF " in font or "CFF2" in font
             mapped = bool(font.getBestCmap())
     except (TTLibError, OSError, AssertionError, KeyError, ValueError, EOFError):
@@ -61,7 +61,7 @@ def _first_family(value: str) -> str:
     return value.split(",")[0].strip().strip("'\"").strip()
 
 
-def svg_fonts(path: Path, value: str) -> None:
+def svg_fonts(data: bytes, value: str) -> None:
     """Raise ``ValueError`` when an SVG picture sets text in a font that is not bundled.
 
     Why here: WeasyPrint would draw that text in whatever font this computer has (the PDFs
@@ -73,7 +73,7 @@ def svg_fonts(path: Path, value: str) -> None:
     import xml.etree.ElementTree as ET
 
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(data)
     except (ET.ParseError, OSError, ValueError):
         return  # not XML that can be read: WeasyPrint says so when it draws it
     sheets = " ".join(el.text or "" for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "style")

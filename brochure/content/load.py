@@ -31,7 +31,7 @@ def validate(source: Source, root: Path) -> Brochure:
         data, found = substitute(data, in_yaml(source.origin), names(location_keys(data), False), None, strict=single)
         problems += found
     try:
-        brochure = Brochure.model_validate(data, context={"root": root, "where": where(source)})
+        brochure = Brochure.model_validate(data, context={"root": root, "where": where(source), "checked": source.checked})
     except ValidationError as error:
         problems += problems_of(error, source.file, lambda loc: (source.origin(loc)[1], dotted(loc)),
                                 lambda loc: source.origin(loc)[0])

@@ -6,6 +6,9 @@ Why pydantic with ``extra="forbid"``: a misspelt key (``heding:``) must be an er
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -24,7 +27,7 @@ from pydantic import (
 )
 
 from ..discover import followed
-from ..files import read_regular
+from ..files import NotAFile, read_regular
 from ..outputs import DEFAULTS, KINDS, Name, listed
 from . import dialect
 from .fonts import BUNDLED_FONT, FONT_KIND, THEME_FONT_SUFFIXES, readable_font, svg_fonts
@@ -54,10 +57,50 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
     return Path(value).as_posix()
 
 
+MAX_FILE_BYTES = 512_000_000  # a picture, font or profile read whole to be checked: larger is no such file
+
+
+def read_checked(path: Path, value: str, info: ValidationInfo) -> bytes:
+    """The bytes of a file the content names, read once to be checked: their hash (and where
+    the name led) is kept in the validation's ``checked`` (``Source.checked``), so the content
+    is kept, and its PDFs rendered, only while the file holds the bytes that were checked;
+    never a second read that may meet another file (a photo cut short while it is copied)."""
+    checked = (info.context or {}).get("checked")
+    try:
+        if os.stat(path).st_size > MAX_FILE_BYTES:
+            raise ValueError(f"'{value}' is larger than {MAX_FILE_BYTES // 1_000_000} MB; this is not a file "
+                             "for a brochure (save a smaller copy)")
+        data = read_regular(path)  # swapped for a pipe since local_file looked: said, never waited on
+    except NotAFile:
+        raise ValueError(f"'{value}' is a pipe, a device or a socket, not a file; save it as an ordinary file") from None
+    except OSError as error:
+        raise ValueError(f"'{value}' cannot be read: {error.strerror or error}") from None
+    if checked is not None:
+        checked[path] = (os.path.realpath(path), hashlib.sha256(data).hexdigest())
+    return data
+
+
+def named_file(value: str, root: Path, suffixes: set[str], kind: str, info: ValidationInfo) -> str:
+    """``local_file`` for a picture, font or profile the content names; one not there (yet) is
+    noted in the validation's ``checked`` as missing: once it is added, the content is checked
+    again (a location whose logo was still being copied fails, then builds, in ``watch``)."""
+    try:
+        return local_file(value, root, suffixes, kind, (info.context or {}).get("where", "the content's folder"))
+    except ValueError:
+        checked = (info.context or {}).get("checked")
+        path = root / value
+        inside = "\0" not in value and not _URL_SCHEME.match(value) and not Path(value).is_absolute() \
+            and not os.path.normpath(value).startswith("..")
+        if checked is not None and inside and not os.path.lexists(path):
+            checked[path] = (os.path.realpath(path), "missing")
+        raise
+
+
 def _local_image(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, IMAGE_TYPES, "an image", (info.context or {}).get("where", "the content's folder"))
-    (svg_fonts if Path(relative).suffix.lower() == ".svg" else _readable_picture)(root / relative, value)
+    relative = named_file(value, root, IMAGE_TYPES, "an image", info)
+    data = read_checked(root / relative, value, info)
+    (svg_fonts if Path(relative).suffix.lower() == ".svg" else _readable_picture)(data, value)
     return relative
 
 
@@ -83,12 +126,12 @@ def _load_every_pixel(picture: Any) -> None:
         ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
-def _readable_picture(path: Path, value: str) -> None:
-    """A PNG or JPEG that decodes completely, in a pixel format that prints as it looks."""
+def _readable_picture(data: bytes, value: str) -> None:
+    """A PNG or JPEG (its bytes) that decodes completely, in a pixel format that prints as it looks."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as picture:
+        with Image.open(io.BytesIO(data)) as picture:
             if picture.width * picture.height > MAX_PIXELS:
                 raise ValueError(f"'{value}' is {picture.width} \u00d7 {picture.height} pixels; make it smaller than "
                                  f"{MAX_PIXELS // 1_000_000} megapixels (300 ppi at the printed size is plenty)")
@@ -107,8 +150,8 @@ def _print_profile(value: str, info: ValidationInfo) -> str:
     """The print shop's own output profile: an ICC file of a CMYK printing condition."""
     context = info.context or {}
     root = Path(context.get("root", "."))
-    relative = local_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)", context.get("where", "the content's folder"))
-    problem = profile_problem(value, read_regular(root / relative))
+    relative = named_file(value, root, {".icc", ".icm"}, "an ICC profile (.icc)", info)
+    problem = profile_problem(value, read_checked(root / relative, value, info))
     if problem:
         raise ValueError(problem)
     return relative
@@ -237,8 +280,8 @@ class Clinic(StrictModel):
 def _font_file(value: str, info: ValidationInfo) -> str:
     """A font file inside the project that fontTools can read."""
     root = Path((info.context or {}).get("root", "."))
-    relative = local_file(value, root, THEME_FONT_SUFFIXES, FONT_KIND, (info.context or {}).get("where", "the content's folder"))
-    readable_font(root / relative, value)
+    relative = named_file(value, root, THEME_FONT_SUFFIXES, FONT_KIND, info)
+    readable_font(read_checked(root / relative, value, info), value)
     return relative
 
 

@@ -68,9 +68,10 @@ def project_schema() -> dict[str, Any]:
     return schema
 
 
-def read_project(file: Path, name: str | None = None) -> Source:
-    """Read and validate a project file; raise ``ContentError`` with every mistake in it."""
-    source = read_source(file, name or shown(file))
+def read_project(file: Path, name: str | None = None, raw: bytes | None = None) -> Source:
+    """Read (or take its bytes, ``raw``) and validate a project file; raise ``ContentError``
+    with every mistake in it."""
+    source = read_source(file, name or shown(file), raw)
     root = file.resolve().parent
     problems = list(source.problems)
     try:

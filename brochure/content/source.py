@@ -43,6 +43,10 @@ class Source:
     # Every location's phone, email and website (the base's too): what the contact check
     # knows to belong to another location of the same handout.
     contacts: dict[str, set[str]] = field(default_factory=dict)
+    # Each picture, font and profile validation read, by the path it is named by: where it led
+    # and the sha256 of the very bytes that were checked (``model.read_checked``). What the
+    # validated content is kept by (``described``) and what its PDFs may be rendered from.
+    checked: dict[Path, tuple[str, str]] = field(default_factory=dict)
 
     def line(self, path: Path_) -> int:
         """Line of ``path``, or of its nearest written parent when it is missing."""
@@ -206,11 +210,13 @@ def dotted(path: Path_) -> str:
     return text
 
 
-def read_source(path: Path, name: str | None = None) -> Source:
-    """Read ``path`` into a ``Source``; raise ``ContentError`` when it cannot be read at all."""
+def read_source(path: Path, name: str | None = None, raw: bytes | None = None) -> Source:
+    """Read ``path`` into a ``Source``; raise ``ContentError`` when it cannot be read at all.
+    ``raw``: its bytes, already read (what a caller keyed a cache on), never read again."""
     name = name or str(path)
     try:
-        raw = read_regular(path)  # a pipe or a device named as the content: said, never waited on
+        if raw is None:
+            raw = read_regular(path)  # a pipe or a device named as the content: said, never waited on
     except FileNotFoundError:
         raise ContentError([Problem(name, None, "", "file not found")]) from None
     except IsADirectoryError:

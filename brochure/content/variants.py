@@ -236,7 +236,8 @@ def expand(brochure: Brochure, source: Source, root: Path) -> tuple[list[tuple[s
         location = merged.get("location")
         merged["location"] = {**(location if isinstance(location, dict) else {}), "id": variant_id}
         try:
-            built = Brochure.model_validate(merged, context={"root": root, "where": where(source)})
+            built = Brochure.model_validate(merged, context={"root": root, "where": where(source),
+                                                             "checked": source.checked})
         except ValidationError as error:
             problems += problems_of(error, file, located, file_of)
         if problems:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..files import stamp
+from ..files import Stamp, stamp
 from .assets import BUNDLED
 
 DEFAULT_PROFILE = BUNDLED / "color" / "brochure-fogra39.icc"
@@ -46,7 +46,7 @@ def _transform(profile: Path, back: bool = False) -> Any:
 
 
 @lru_cache(maxsize=16)
-def _transform_in(profile: Path, back: bool, process: int, _stamp: tuple[int, int, int] | None) -> Any:
+def _transform_in(profile: Path, back: bool, process: int, _stamp: Stamp | None) -> Any:
     from PIL import ImageCms
 
     srgb = ImageCms.createProfile("sRGB")
@@ -64,7 +64,7 @@ def to_cmyk(hex_colour: str, profile: Path = DEFAULT_PROFILE) -> Cmyk:
 
 
 @lru_cache(maxsize=256)
-def _to_cmyk(hex_colour: str, profile: Path, _stamp: tuple[int, int, int] | None) -> Cmyk:
+def _to_cmyk(hex_colour: str, profile: Path, _stamp: Stamp | None) -> Cmyk:
     from PIL import Image, ImageCms
 
     rgb = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
@@ -79,7 +79,7 @@ def to_hex(cmyk: Cmyk, profile: Path = DEFAULT_PROFILE) -> str:
 
 
 @lru_cache(maxsize=256)
-def _to_hex(cmyk: Cmyk, profile: Path, _stamp: tuple[int, int, int] | None) -> str:
+def _to_hex(cmyk: Cmyk, profile: Path, _stamp: Stamp | None) -> str:
     from PIL import Image, ImageCms
 
     pixel = ImageCms.applyTransform(Image.new("CMYK", (1, 1), tuple(round(v * 255) for v in cmyk)),

@@ -18,7 +18,7 @@ from typing import Any
 from ..content import Brochure, Path_, Source, dotted
 from ..content.fonts import FONT_SUFFIXES
 from ..errors import Problem
-from ..files import stamp
+from ..files import Stamp, read_regular, stamp
 
 # Keys whose values are never drawn: file names, codes, settings, and alt text (spoken, not printed).
 _NOT_PRINTED = {"slug", "lang", "logo", "src", "alt", "variants", "theme", "layout", "paper", "checks"}
@@ -31,11 +31,18 @@ def coverage(path: Path) -> frozenset[int]:
 
 
 @lru_cache(maxsize=64)
-def _coverage(path: Path, _stamp: tuple[int, int, int] | None) -> frozenset[int]:
+def _coverage(path: Path, _stamp: Stamp | None) -> frozenset[int]:
+    return frozenset(_font(path).getBestCmap() or {})
+
+
+def _font(path: Path) -> Any:
+    """The font file's tables, read from its bytes read once: a lazy font reading its file as it
+    goes would mix two fonts when the file is written over meanwhile."""
+    import io
+
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(path), lazy=True) as font:
-        return frozenset(font.getBestCmap() or {})
+    return TTFont(io.BytesIO(read_regular(path)), lazy=True)
 
 
 def drawable(folders: list[Path]) -> frozenset[int]:
@@ -144,7 +151,7 @@ def blank_glyphs(brochure: Brochure, source: Source, root: Path, words: list[str
     for weight, path in found.items():
         if weight == "bold" and path == found["regular"]:
             continue
-        blank = sorted(_blank(path, path.stat().st_mtime_ns, frozenset(needed)))
+        blank = sorted(_blank(path, stamp(path), frozenset(needed)))
         if blank:
             key = keys[weight]
             file, line = source.origin(key)
@@ -158,11 +165,12 @@ def blank_glyphs(brochure: Brochure, source: Source, root: Path, words: list[str
 
 
 @lru_cache(maxsize=64)
-def _blank(path: Path, _mtime: int, chars: frozenset[str]) -> frozenset[str]:
-    """The characters of ``chars`` the font maps to a glyph that draws nothing."""
+def _blank(path: Path, _stamp: Stamp | None, chars: frozenset[str]) -> frozenset[str]:
+    """The characters of ``chars`` the font maps to a glyph that draws nothing (the font as
+    ``_stamp`` says it is: one replaced under the same name is opened again)."""
     from fontTools.pens.boundsPen import BoundsPen
 
-    font = _opened(path, _mtime)
+    font = _opened(path, _stamp)
     cmap = font.getBestCmap() or {}
     glyphs = font.getGlyphSet()
     blank = set()
@@ -181,7 +189,5 @@ def _blank(path: Path, _mtime: int, chars: frozenset[str]) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8)
-def _opened(path: Path, _mtime: int) -> Any:
-    from fontTools.ttLib import TTFont
-
-    return TTFont(str(path), lazy=True)
+def _opened(path: Path, _stamp: Stamp | None) -> Any:
+    return _font(path)

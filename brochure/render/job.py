@@ -38,6 +38,9 @@ class Job:
     epoch: int
     profile: Path | None = None
     descriptions: dict[str, str] | None = None
+    # The hash of the bytes validation checked, per picture, font and profile the content names
+    # (``described.checked_files``): the PDF is drawn from those bytes or not at all.
+    checked: dict[Path, str] | None = None
 
 
 def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
@@ -70,7 +73,7 @@ def render(job: Job, search: bool = True) -> pdf.Rendered:
                               roots=[job.content_dir, BUNDLED], epoch=job.epoch, finish=finisher(job),
                               profile=job.profile, bleed=BLEEDS[job.bleed], descriptions=job.descriptions,
                               choose=flow.sentence_breaks(pdf.OPTIONS[job.output]) if sheet else None,
-                              forget=flow.CHOSEN.clear if sheet else None)
+                              forget=flow.CHOSEN.clear if sheet else None, checked=job.checked)
     except pdf.RenderError as error:
         error.output = job.output  # type: ignore[attr-defined]  # which PDF, for the message (pickled with it)
         raise

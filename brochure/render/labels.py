@@ -25,6 +25,7 @@ from typing import Any
 
 from ..content import Brochure, Clinic, Source, read_source
 from ..errors import ContentError, Problem
+from ..files import Stamp, stamp
 from . import markup
 from .assets import BUNDLED
 
@@ -176,19 +177,14 @@ def _written(source: Source, path: tuple[str, ...]) -> bool:
     return path in source.lines or (source.parent is not None and _written(source.parent, path))
 
 
-def _stamp(lang: str, content_dir: Path) -> tuple[tuple[str, int], ...]:
-    """The catalogs' modification times: the cache key, so a saved catalog is read again."""
-    stamps = []
-    for path in catalog_files(lang, content_dir):
-        try:
-            stamps.append((str(path), path.stat().st_mtime_ns))
-        except OSError:
-            stamps.append((str(path), -1))
-    return tuple(stamps)
+def _stamp(lang: str, content_dir: Path) -> tuple[tuple[str, Stamp | None], ...]:
+    """The catalogs as they are now (``files.stamp``): the cache key, so a saved catalog is read
+    again, also one copied over with its old time (``cp -p``) or saved twice within a tick."""
+    return tuple((str(path), stamp(path)) for path in catalog_files(lang, content_dir))
 
 
 @lru_cache(maxsize=32)
-def _load(lang: str, content_dir: Path, _stamp: tuple[tuple[str, int], ...]) -> tuple[Labels, tuple[Problem, ...]]:
+def _load(lang: str, content_dir: Path, _stamp: tuple[tuple[str, Stamp | None], ...]) -> tuple[Labels, tuple[Problem, ...]]:
     reference, found = _read(BUNDLED_MESSAGES / f"{REFERENCE}.yaml", content_dir)
     assert not found, found  # the bundled reference catalog is brochure's own: it always reads
     words: dict[str, str] = {}

@@ -30,6 +30,14 @@ PATCHES = (
           "a run of text ending in a space is measured with the space and found unsplittable when "
           "only the space overflows: 'If' is set alone on a line before a link (render.flow)",
           "split_first_line measures a run without its trailing (hanging) spaces"),
+    Patch("weasyprint.text.fonts:FontConfiguration.add_font_face",
+          "split_first_line shapes the same line again at every layout (a fifth of a warm edited build): "
+          "lines are kept (render.shaping), keyed by the fonts registered so far, which this counts",
+          "WeasyPrint keeps shaped lines across layouts, or pango shapes them cheaply"),
+    Patch("weasyprint.layout.preferred:split_first_line",
+          "the min- and max-content widths of table cells and shrink-to-fit boxes shape the same text again "
+          "at every layout (about 60 ms of a warm edited build once lines are kept): kept too (render.shaping)",
+          "WeasyPrint keeps shaped lines across layouts, or pango shapes them cheaply"),
     Patch("weasyprint.pdf.tags:_build_box_tree",
           "elements are tagged by HTML name alone: a callout, figure, note or header cell needs its "
           "own structure type, title, /ID or /Scope in the email PDF's tree (render.roles)",
@@ -65,11 +73,12 @@ _LINES_INSTALLED = False
 
 
 def _line_breaking() -> None:
-    """Put the fixed ``split_first_line`` in WeasyPrint's inline layout (see ``flow``'s docstring); once per process."""
+    """Put the fixed ``split_first_line`` in WeasyPrint's inline layout (see ``flow``'s docstring), its lines
+    shaped once per process (``shaping``); once per process."""
     global _LINES_INSTALLED
     if _LINES_INSTALLED:
         return
-    from weasyprint.layout import inline
+    from weasyprint.layout import inline, preferred
 
     original = inline.split_first_line
 
@@ -85,7 +94,12 @@ def _line_breaking() -> None:
                 return original(text, style, context, None, justification_spacing, is_line_start, minimum)
         return result
 
-    inline.split_first_line = split_first_line
+    from . import shaping
+
+    shaping.install_fonts()
+    inline.split_first_line = shaping.memo(split_first_line)
+    # Content widths (table cells, shrink-to-fit) call WeasyPrint's own split: memoised as it is, unfixed.
+    preferred.split_first_line = shaping.memo(preferred.split_first_line)
     _LINES_INSTALLED = True
 
 

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..content.fonts import FONT_SUFFIXES
-from ..files import NotAFile, read_regular
+from ..files import NotAFile, Stamp, read_regular, stamp
 from ..outputs import KINDS
 from . import resume, separations
 from .glyphs import coverage
@@ -83,12 +83,15 @@ SAVED_MID_BUILD_TRIES = 2  # a PDF made again once when a file it read changed m
 
 
 def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Path | None = None,
-             versions: dict[Path, set[str]] | None = None) -> Any:
+             versions: dict[Path, set[str]] | None = None, checked: dict[Path, str] | None = None,
+             changed: set[Path] | None = None) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
     Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
     inputs for the manifest, as read, even when a file is saved again mid-build. ``versions``
-    gathers every hash read of each file: more than one means a save mid-build.
+    gathers every hash read of each file: more than one means a save mid-build. ``checked``:
+    the hash of the bytes validation checked, per file (pictures, fonts, profile); a file read
+    with other bytes is added to ``changed``: a PDF of bytes nobody checked is never written.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -118,6 +121,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             FETCHED[path] = hashlib.sha256(body).hexdigest()
             if versions is not None:
                 versions.setdefault(path, set()).add(FETCHED[path])
+            if checked is not None and changed is not None and checked.get(path, FETCHED[path]) != FETCHED[path]:
+                changed.add(path)
             resume.read(path, FETCHED[path])  # a layout resumed from this one keeps no page made of other bytes
 
         def local(self, url: str) -> Path:
@@ -149,6 +154,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             if named != path:  # reached through a link: its name is an input too (the manifest sees it re-pointed)
                 seen.add(named)
                 FETCHED[named] = FETCHED[path]
+                if checked is not None and changed is not None and checked.get(named, FETCHED[path]) != FETCHED[path]:
+                    changed.add(named)  # re-pointed since the check, to other bytes
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
                 if kind:
@@ -259,24 +266,27 @@ def _finisher(identifier: str, bleed: float = BLEED_PT) -> Any:
     return finish
 
 
-def _machine_fonts(document: Any, font_files: set[Path]) -> list[str]:
+def _machine_fonts(document: Any, font_files: Collection[Path]) -> list[str]:
     """Families in the PDF that came from the machine rather than from an @font-face file.
 
     Why: Pango falls back to any installed font for characters the bundled one lacks; the
     PDF would then differ from machine to machine.
     """
-    ours = set().union(*(_families(path) for path in font_files)) if font_files else set()
+    ours = set().union(*(_families(path, stamp(path)) for path in font_files)) if font_files else set()
     # The clinic's theme.font files are renamed "Brochure Theme <hash>": no machine font has that name.
     return sorted({font.family for font in document.fonts.values()
                    if font.family not in ours and not font.family.startswith(THEME_FAMILY)})
 
 
 @lru_cache(maxsize=64)
-def _families(path: Path) -> frozenset[str]:
-    """The family names a font file declares (name IDs 1 and 16)."""
+def _families(path: Path, _stamp: Stamp | None) -> frozenset[str]:
+    """The family names a font file declares (name IDs 1 and 16), as the file is now
+    (``_stamp``): a font replaced under the same name while ``watch`` runs is read again."""
+    import io
+
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(path), lazy=True) as font:
+    with TTFont(io.BytesIO(read_regular(path)), lazy=True) as font:
         return frozenset(str(record) for record in font["name"].names if record.nameID in (1, 16))
 
 
@@ -304,7 +314,35 @@ def _uuid_like(digest: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-_FONT_CONFIGS: dict[tuple[Path, ...], tuple[Any, set[Path]]] = {}
+# Per set of folders: WeasyPrint's font configuration, and each font file it registered with
+# the file's stamp then (None: it changed while it was read).
+_FONT_CONFIGS: dict[tuple[Path, ...], tuple[Any, dict[Path, Stamp | None]]] = {}
+
+
+def _font_config(roots: list[Path]) -> tuple[Any, dict[Path, Stamp | None]]:
+    """The font configuration kept for ``roots``, made anew when a font file it registered is
+    not the file on disk now: WeasyPrint registers an ``@font-face`` file once per configuration
+    and lays out with those bytes from then on, so a clinic's font replaced under the same name
+    while ``watch`` runs would still print in the old one (its glyph check reading the new)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    key = tuple(roots)
+    found = _FONT_CONFIGS.get(key)
+    if found is None or any(stamp(path) != then for path, then in found[1].items()):
+        # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms).
+        found = _FONT_CONFIGS[key] = (FontConfiguration(), {})
+    return found
+
+
+def _registered(font_files: dict[Path, Stamp | None], fetched: set[Path]) -> None:
+    """Note the font files this render registered, with their stamps; a stamp that says other
+    bytes than those read (saved while read) is None, never equal: the next render starts afresh."""
+    for path in fetched:
+        if path.suffix.lower() in FONT_SUFFIXES and path not in font_files:
+            now = stamp(path)
+            read = FETCHED.get(path)
+            racy = now is not None and len(now) > 4 and read is not None and now[4] != int(read, 16)
+            font_files[path] = None if racy else now
 
 
 @dataclass
@@ -320,16 +358,17 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
                finish: Callable[[bytes, Any], bytes] | None = None, profile: Path | None = None,
                descriptions: dict[str, str] | None = None, bleed: float = BLEED_PT,
                choose: Callable[[str, Callable[[str], Any]], tuple[str, Any]] | None = None,
-               forget: Callable[[], None] | None = None) -> Rendered:
+               forget: Callable[[], None] | None = None, checked: dict[Path, str] | None = None) -> Rendered:
     """Render one HTML document to PDF bytes, with WeasyPrint's warnings and the files read.
 
     ``finish(pdf_bytes, document)`` post-processes the written PDF with the laid-out
     document at hand (the tri-fold's imposition). Raise ``RenderError`` when WeasyPrint
     logged an error (a resource that did not load). ``forget()`` drops what ``choose`` kept,
-    when a file read changed during the render.
+    when a file read changed during the render. ``checked``: the hash of the bytes validation
+    checked of each picture, font and profile (by resolved path): one read with other bytes (cut
+    short, replaced since) is a ``RenderError``, never a PDF drawn from what was not checked.
     """
     from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
 
     from . import patches
 
@@ -337,12 +376,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
 
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
-    # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms)
-    # even when thrown away, which setdefault's argument was at every render.
-    key = tuple(roots)
-    if key not in _FONT_CONFIGS:
-        _FONT_CONFIGS[key] = (FontConfiguration(), set())
-    fonts, font_files = _FONT_CONFIGS[key]
+    fonts, font_files = _font_config(roots)
     kind = KINDS[output]
     source = html
     # A file saved while this PDF is made (a picture, a stylesheet) can be read twice with two
@@ -355,7 +389,8 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         # HTML names stylesheets and images by absolute file: URLs, so those are neutralised.
         files: set[Path] = set()
         versions: dict[Path, set[str]] = {}
-        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions)
+        changed: set[Path] = set()
+        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed)
 
         def lay_out(text: str, fetcher: Any = fetcher) -> Any:  # this try's fetcher
             return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
@@ -374,7 +409,13 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
             data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
                                       pdf_identifier=digest[:32].encode(), **OPTIONS[output])
         # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
-        font_files |= {f for f in files if f.suffix.lower() in FONT_SUFFIXES}
+        _registered(font_files, files)
+        if changed:  # the content is checked again by the next build, which then says what is wrong with it
+            if forget is not None:
+                forget()  # nor is a choice made from a layout of bytes nobody checked kept
+            _FONT_CONFIGS.pop(tuple(roots), None)  # nor a font registered from them, under the name of other bytes
+            raise RenderError(f"{', '.join(sorted(path.name for path in changed))} changed after the content was "
+                              "checked (saved or copied again during the build); build again once it is saved")
         saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)
         if not saved:
             break
@@ -406,4 +447,4 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         data = mend(data, descriptions)
     if finish:
         data = finish(data, document)
-    return Rendered(data, log.warnings, {f: FETCHED[f] for f in files | font_files})
+    return Rendered(data, log.warnings, {f: FETCHED[f] for f in files | font_files.keys()})

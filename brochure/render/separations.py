@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..files import read_regular, stamp
+from ..files import Stamp, read_regular, stamp
 from .colour import K_ONLY, NO_INK, css_cmyk, to_cmyk
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
@@ -30,7 +30,7 @@ _ROOT = re.compile(r"<svg\b([^>]*)>", re.IGNORECASE)
 
 # Pictures made CMYK in another process (build's helper, ``made_ahead``), by the sha256 of
 # their bytes, their suffix and the profile (its file as it was): what ``for_print`` works out.
-Ahead = dict[tuple[str, str, Path, tuple[int, int, int] | None], tuple[bytes, str | None]]
+Ahead = dict[tuple[str, str, Path, Stamp | None], tuple[bytes, str | None]]
 _AHEAD: Ahead = {}
 _PRINTABLE = (".svg", ".png", ".jpg", ".jpeg")  # what the print PDF's fetcher makes CMYK
 
@@ -100,7 +100,7 @@ def _perceptual(profile: Path) -> Any:
 
 
 @lru_cache(maxsize=4)
-def _perceptual_in(profile: Path, process: int, _stamp: tuple[int, int, int] | None) -> Any:
+def _perceptual_in(profile: Path, process: int, _stamp: Stamp | None) -> Any:
     from PIL import ImageCms
 
     return ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(profile)),

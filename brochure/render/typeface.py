@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from ..content import Theme
 from ..content.fonts import BUNDLED_FONT, font_files
-from ..files import read_regular
+from ..files import Stamp, read_regular, stamp
 
 THEME_FAMILY = "Brochure Theme"
 # The weights the stylesheets use: 400 for text, 600 for labels, 700 for headings and bold.
@@ -56,10 +56,10 @@ def typeface(theme: Theme, root: Path) -> Typeface:
 
 
 def _digest(*paths: Path) -> str:
-    """Ten hex digits of the font files' bytes (read again only when a file changed)."""
-    return hashlib.sha256("".join(_file_hash(path, path.stat().st_mtime_ns) for path in paths).encode()).hexdigest()[:10]
+    """Ten hex digits of the font files' bytes (read again only when a file changed: ``stamp``)."""
+    return hashlib.sha256("".join(_file_hash(path, stamp(path)) for path in paths).encode()).hexdigest()[:10]
 
 
 @lru_cache(maxsize=64)
-def _file_hash(path: Path, _mtime: int) -> str:
+def _file_hash(path: Path, _stamp: Stamp | None) -> str:
     return hashlib.sha256(read_regular(path)).hexdigest()
