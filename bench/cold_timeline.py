@@ -167,12 +167,12 @@ def child(log: Path, argv: list[str]) -> int:
     now, cpu = time.monotonic(), time.process_time()
     note("interpreter up (first line)", now, now, 0.0, cpu)
     atexit.register(lambda: note("last atexit handler", time.monotonic(), time.monotonic(), 0.0, 0.0))
-    exit_now = os._exit
+    real_exit = os._exit
 
     def _exit(status: int) -> None:
         now = time.monotonic()
         note("os._exit", now, now, 0.0, 0.0)
-        exit_now(status)
+        real_exit(status)
 
     os._exit = _exit  # type: ignore[assignment]
     _hook_imports(note)
