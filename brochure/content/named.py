@@ -33,7 +33,10 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
         raise ValueError(f"'{value}' is a web address or URL; save {what} in {where} and give its file name")
     if Path(value).is_absolute() or value.startswith("\\"):
         raise ValueError(f"'{value}' is an absolute path; give a path relative to {where}")
-    resolved = followed(root / value, value)
+    # The name as a URL reads it (``sub/../a.png`` is ``a.png``, even when ``sub`` is a link to a
+    # folder elsewhere): the file checked is the file the PDF draws, never another behind the link.
+    named = os.path.normpath(value)
+    resolved = followed(root / named, value)
     if not resolved.is_relative_to(root.resolve()):
         raise ValueError(f"'{value}' is outside {where}; copy {what} into that folder")
     if not resolved.is_file():  # a folder, a pipe, a device: nothing to read, or reading it would never end
@@ -42,7 +45,7 @@ def local_file(value: str, root: Path, suffixes: set[str], kind: str, where: str
                          else f"no file '{value}' in {where}")
     if resolved.suffix.lower() not in suffixes:
         raise ValueError(f"'{value}' is not {kind}; use " + ("a PNG, JPEG or SVG file" if kind == "an image" else kind))
-    return Path(value).as_posix()
+    return Path(named).as_posix()
 
 
 MAX_FILE_BYTES = 512_000_000  # a picture, font or profile read whole to be checked: larger is no such file
@@ -76,7 +79,7 @@ def named_file(value: str, root: Path, suffixes: set[str], kind: str, info: Vali
         return local_file(value, root, suffixes, kind, (info.context or {}).get("where", "the content's folder"))
     except ValueError:
         checked = (info.context or {}).get("checked")
-        path = root / value
+        path = root / os.path.normpath(value)  # as local_file names it
         inside = "\0" not in value and not _URL_SCHEME.match(value) and not Path(value).is_absolute() \
             and not os.path.normpath(value).startswith("..")
         if checked is not None and inside and not os.path.lexists(path):

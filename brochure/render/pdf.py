@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..content.fonts import FONT_SUFFIXES
-from ..files import NotAFile, Stamp, read_regular, stamp
+from ..files import NotAFile, Stamp, file_hash, read_regular, stamp
 from ..outputs import KINDS
 from . import resume, separations
 from .glyphs import coverage
@@ -328,10 +328,39 @@ def _font_config(roots: list[Path]) -> tuple[Any, dict[Path, Stamp | None]]:
 
     key = tuple(roots)
     found = _FONT_CONFIGS.get(key)
-    if found is None or any(stamp(path) != then for path, then in found[1].items()):
+    if found is None or not all(_unchanged(path, then, found[1]) for path, then in list(found[1].items())):
+        if found is not None:
+            _drop_fonts(found[0])
         # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms).
         found = _FONT_CONFIGS[key] = (FontConfiguration(), {})
     return found
+
+
+def _unchanged(path: Path, then: Stamp | None, stamps: dict[Path, Stamp | None]) -> bool:
+    """Whether the font file at ``path`` is still the one stamped ``then``. A file stamped within
+    a tick of its last change carries its bytes' hash (``files.stamp``); once that moment is past
+    its stamp has no hash: the same numbers with the same bytes are the same file (kept, stamped
+    anew), not a new one to register: the render after next of a font just copied is not cold."""
+    now = stamp(path)
+    if now == then:
+        return True
+    if now is None or then is None or len(then) <= len(now) or now != then[:len(now)]:
+        return False
+    digest = file_hash(path)
+    if digest == "missing" or int(digest, 16) != then[-1]:
+        return False
+    stamps[path] = now
+    return True
+
+
+def _drop_fonts(fonts: Any) -> None:
+    """What is kept with a font configuration no render will use again: the sheets parsed and the
+    lines shaped with it, each of which kept it alive (with its folder of font copies in /tmp), a
+    few MiB at every font saved while ``watch`` or the studio runs."""
+    from . import shaping, stylesheets
+
+    stylesheets.forget(fonts)
+    shaping.forget(fonts)
 
 
 def _registered(font_files: dict[Path, Stamp | None], fetched: set[Path]) -> None:
@@ -408,12 +437,18 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
             # Only a PDF cut at its trim has a bleed: a screen's or a desktop printer's page names no area beyond it.
             data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
                                       pdf_identifier=digest[:32].encode(), **OPTIONS[output])
+        # The pictures were made CMYK with the print profile as it was on disk then (``separations``
+        # opens it by its path), not with the bytes fetched: one saved meanwhile is a change too.
+        if kind.cmyk and profile is not None and checked and checked.get(profile, "") not in ("", file_hash(profile)):
+            changed.add(profile)
         # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
         _registered(font_files, files)
         if changed:  # the content is checked again by the next build, which then says what is wrong with it
             if forget is not None:
                 forget()  # nor is a choice made from a layout of bytes nobody checked kept
-            _FONT_CONFIGS.pop(tuple(roots), None)  # nor a font registered from them, under the name of other bytes
+            dropped = _FONT_CONFIGS.pop(tuple(roots), None)  # nor a font registered from them, under the name of other bytes
+            if dropped is not None:
+                _drop_fonts(dropped[0])
             raise RenderError(f"{', '.join(sorted(path.name for path in changed))} changed after the content was "
                               "checked (saved or copied again during the build); build again once it is saved")
         saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)

@@ -90,6 +90,15 @@ def clear() -> None:
             lines.clear()
 
 
+def forget(fonts: Any) -> None:
+    """Forget the lines shaped with the font configuration ``fonts``, one made anew
+    (``pdf._font_config``): they are never asked for again, and each keeps ``fonts`` alive."""
+    with _LOCK:
+        for lines in _MEMOS:
+            for key in [key for key, (_, kept) in lines.items() if kept is fonts]:
+                del lines[key]
+
+
 def size() -> int:
     """How many lines are kept (by every memo)."""
     return sum(len(lines) for lines in _MEMOS)
