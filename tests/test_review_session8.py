@@ -1,4 +1,4 @@
-"""Review of session 8's merges (harden's checked bytes, the cluster bundle, pdf._font_config):
+"""Review of session 8's merges (harden's checked bytes, the cluster bundle, fontsets.kept):
 each test is a break found by attacking them, reproduced through the command a clinic runs."""
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _font_revision(revision: int) -> bytes:
 
 @pytest.mark.parametrize("memo", ["on", "off"])
 def test_a_font_configuration_made_anew_leaves_no_old_one_alive(tmp_path: Path, memo: str) -> None:
-    """A clinic's font saved again while ``watch`` or the studio runs: ``pdf._font_config``
+    """A clinic's font saved again while ``watch`` or the studio runs: ``fontsets.kept``
     makes a new font configuration, as it must, but the old one stayed alive, kept by the
     parsed stylesheets (``stylesheets._PARSED``, 64 kept) and the shaped lines (the memo,
     4,096 lines): 2 to 3 MiB and a folder of font copies in /tmp at every save, until pushed
@@ -106,7 +106,7 @@ def test_a_font_configuration_made_anew_leaves_no_old_one_alive(tmp_path: Path, 
     import gc
     import weakref
 
-    from brochure.render import pdf, shaping
+    from brochure.render import fontsets, shaping
 
     shaping.enabled(memo == "on")
     try:
@@ -120,11 +120,11 @@ def test_a_font_configuration_made_anew_leaves_no_old_one_alive(tmp_path: Path, 
             (site / "fonts" / "Clinic.ttf").write_bytes(_font_revision(revision))
             run = run_main("build", str(content), "--out", str(tmp_path / "out"), "-j", "1")
             assert run.code == 0, run.err
-            made += [weakref.ref(fonts) for fonts, _ in pdf._FONT_CONFIGS.values()
+            made += [weakref.ref(fonts) for fonts, _ in fontsets.CONFIGS.values()
                      if all(fonts is not kept() for kept in made)]
         assert len(made) >= 3, "each saved font is registered anew"
         gc.collect()
-        current = [fonts for fonts, _ in pdf._FONT_CONFIGS.values()]
+        current = [fonts for fonts, _ in fontsets.CONFIGS.values()]
         alive = [ref() for ref in made if ref() is not None and all(ref() is not fonts for fonts in current)]
         assert not alive, f"{len(alive)} font configurations no render uses are kept alive"
     finally:
@@ -173,12 +173,12 @@ def test_a_print_profile_saved_while_pictures_are_made_cmyk_is_never_drawn(tmp_p
 def test_a_font_just_copied_is_registered_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A font copied in just before a build is stamped with its bytes' hash (``files.stamp``:
     changed within the last seconds); a build a few seconds later stamps it without one, and
-    ``pdf._font_config`` made the font configuration anew for the same file: a second cold
+    ``fontsets.kept`` made the font configuration anew for the same file: a second cold
     render (fonts registered again, stylesheets parsed again, every shaped line lost) after each
     font saved in ``watch``. The same numbers and the same bytes are the same file; a font saved
     again (other bytes, the old times put back) is still a new configuration."""
     from brochure import files
-    from brochure.render import pdf
+    from brochure.render import fontsets
 
     described._CACHE.clear()
     site = tmp_path / "site"
@@ -191,7 +191,7 @@ def test_a_font_just_copied_is_registered_once(tmp_path: Path, monkeypatch: pyte
     def built() -> object:
         run = run_main("build", str(content), "--out", str(tmp_path / "out"), "-j", "1", "--force")
         assert run.code == 0, run.err
-        return next(fonts for fonts, stamps in pdf._FONT_CONFIGS.values() if font.resolve() in stamps)
+        return next(fonts for fonts, stamps in fontsets.CONFIGS.values() if font.resolve() in stamps)
 
     monkeypatch.setattr(files, "RACY_NS", 10**18)  # just copied: stamped with its bytes
     first = built()

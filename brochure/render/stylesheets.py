@@ -52,7 +52,7 @@ _INSTALLED = False
 
 
 def forget(fonts: Any) -> None:
-    """Drop the sheets parsed with the font configuration ``fonts``: one ``pdf._font_config``
+    """Drop the sheets parsed with the font configuration ``fonts``: one ``fontsets.kept``
     made anew (a clinic's font replaced) is never asked for again, and each kept sheet keeps it
     alive, its fontconfig set-up and its folder of font copies with it."""
     with _LOCK:
