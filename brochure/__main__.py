@@ -1,7 +1,5 @@
 """``python -m brochure``: the same command line as ``brochure`` and ``python build.py``."""
 
-import sys
+from .program import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -4,8 +4,8 @@ rendering of a unit from it.
 The client reads, once per batch, the files its units are made from. Per project root, a
 *shared* part: its ``templates/`` and ``messages/`` folders (stylesheets, the clinic's own
 fonts, translations), ``brochure.yaml`` and the clinic logos. Per content file, its *own*
-part: the file, its CSV, its pictures, its print profile. A worker writes both into a
-private temporary folder laid out as the project is, renders there and returns the PDFs'
+part: the file, its CSV, its pictures, its theme font files, its print profile. A worker
+writes both into a private temporary folder laid out as the project is, renders there and returns the PDFs'
 bytes with their manifest entries. It never reads the project folder and writes nothing
 the client sees: the client commits, as a local build does.
 
@@ -135,6 +135,7 @@ def read_files(root: Path, paths: Iterable[Path]) -> Files:
 def own_part(unit: Unit, root: Path) -> tuple[Files, set[Path]]:
     """A content file's own files, and the clinic logos its brochures name (shared)."""
     from .content.described import images, load_described
+    from .content.fonts import font_files
 
     described, _ = load_described(unit.path, unit.name)
     paths, logos = {unit.path}, set()
@@ -144,6 +145,8 @@ def own_part(unit: Unit, root: Path) -> tuple[Files, set[Path]]:
         if brochure.clinic.logo:
             logos.add(root / brochure.clinic.logo)
         paths |= set(pictures)
+        # The clinic's theme font files too, wherever in the project (fonts/): a worker checks and embeds them.
+        paths |= {root / name for name in font_files(brochure.theme.font)}
         if brochure.print.profile:
             paths.add(root / brochure.print.profile)
     return read_files(root, paths - logos), logos

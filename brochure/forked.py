@@ -51,6 +51,12 @@ def allowing(allowed: bool, when_idle: bool = False) -> Iterator[None]:
         _ALLOWED = before
 
 
+def one_unit() -> bool:
+    """Whether this process builds one unit now, with a helper allowed by ``--jobs`` (``allowing``),
+    whether or not it may fork one at this moment (a busy core, a thread)."""
+    return _ALLOWED is not None and _ALLOWED[0] == os.getpid()
+
+
 def allowed() -> bool:
     """Whether a build here may fork a helper now: allowed, and this process runs one thread
     (Python's, and on Linux any a library started)."""

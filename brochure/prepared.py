@@ -138,10 +138,13 @@ Prepared = tuple[labels.Labels, Planned, list[Problem] | None, list[Path], Ahead
 
 
 def stale(unit: Described, known: manifest.Manifest | None, force: bool) -> bool:
-    """Whether an output of the unit is to be rendered (not up to date)."""
+    """Whether an output of the unit is to be rendered (not up to date). A PDF the manifest does
+    not list is, without the settings' fingerprint (brochure's code hashed, about 20 ms of CPU
+    before a cold build's helper forks; the helper works it out for the manifest's entries)."""
     return force or known is None or not all(
-        known.fresh(unit.targets[output.name], manifest.settings_fingerprint(output.name, unit.unit.variant),
-                    unit.unit.path) for output in html.outputs(unit.brochure))
+        unit.targets[output.name].name in known.entries
+        and known.fresh(unit.targets[output.name], manifest.settings_fingerprint(output.name, unit.unit.variant),
+                        unit.unit.path) for output in html.outputs(unit.brochure))
 
 
 def prepare_unit(unit: Described, known: manifest.Manifest | None, force: bool, beside: bool) -> Prepared:

@@ -52,10 +52,10 @@ def test_a_clinic_font_replaced_under_its_name_prints_in_the_new_one(tmp_path: P
 
 def test_an_unchanged_font_keeps_its_configuration(tmp_path: Path) -> None:
     """The configuration is kept while its files stay the same (a new one costs a fontconfig set-up)."""
-    from brochure.render import pdf
+    from brochure.render import fontsets
 
     (tmp_path / "fonts").mkdir()
     shutil.copy(FONTS / "OpenSans-Regular.ttf", tmp_path / "fonts" / "brand.ttf")
     first = _render(tmp_path)
-    kept = pdf._FONT_CONFIGS[(tmp_path,)][0]
-    assert _render(tmp_path) == first and pdf._FONT_CONFIGS[(tmp_path,)][0] is kept
+    kept = fontsets.CONFIGS[(tmp_path,)][0]
+    assert _render(tmp_path) == first and fontsets.CONFIGS[(tmp_path,)][0] is kept

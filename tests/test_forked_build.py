@@ -60,8 +60,8 @@ def review(*args, **kwargs):
         log.writelines(f"{{finding!r}}\\n" for finding in found)
     return found
 reviewed.review = review
-from brochure.cli import main
-sys.exit(main())
+from brochure.program import run
+run()  # as build.py ends
 """
 
 
@@ -197,7 +197,7 @@ def test_a_project_requiring_approval_is_read_once_for_its_handouts_and_again_af
     handouts = [root / "handouts" / f"h{n}.yaml" for n in range(5)]
     reads: list[Path] = []
     original = project.read_project
-    monkeypatch.setattr(project, "read_project", lambda file, *rest: reads.append(file) or original(file, *rest))
+    monkeypatch.setattr(project, "read_project", lambda file, *rest, **named: reads.append(file) or original(file, *rest, **named))
     assert all(approval.requires_approval(path) for path in handouts)
     assert reads == [root / "brochure.yaml"]
     # An edit (watch: a save) is seen at once, whatever the clock says.

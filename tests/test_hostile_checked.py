@@ -120,7 +120,7 @@ def test_a_font_replaced_alike_is_read_again(tmp_path: Path, monkeypatch: pytest
     stamp's numbers must tell (the change time); with it the two files keep every number of the
     stat (two saves within one tick of the clock), and the bytes must tell."""
     from brochure import files
-    from brochure.render import glyphs, pdf, typeface
+    from brochure.render import fontsets, glyphs, typeface
 
     first, second = _same_size(_renamed("OpenSans-Regular.ttf", "Alpha Sans"),
                                _renamed("OpenSans-Regular.ttf", "Beta Sans", drop="Q"))
@@ -136,11 +136,11 @@ def test_a_font_replaced_alike_is_read_again(tmp_path: Path, monkeypatch: pytest
     digest = typeface._digest(font)
     assert ord("Q") in glyphs.coverage(font)
     assert ord("Q") in glyphs._opened(font, files.stamp(font)).getBestCmap()
-    assert pdf._families(font, files.stamp(font)) == {"Alpha Sans"}
+    assert fontsets.families(font, files.stamp(font)) == {"Alpha Sans"}
     _replace_alike(font, second)
     assert ord("Q") not in glyphs.coverage(font), "the replaced font's coverage"
     assert ord("Q") not in glyphs._opened(font, files.stamp(font)).getBestCmap(), "the replaced font, opened"
-    assert pdf._families(font, files.stamp(font)) == {"Beta Sans"}, "the replaced font's families"
+    assert fontsets.families(font, files.stamp(font)) == {"Beta Sans"}, "the replaced font's families"
     assert typeface._digest(font) != digest, "the replaced font's hash (its family name in the PDFs)"
 
 

@@ -104,3 +104,47 @@ print(built, to_hex(cmyk))
     assert first == "[('RGB', 'CMYK')]"
     assert second.startswith("[('RGB', 'CMYK'), ('CMYK', 'RGB')] #")
     assert abs(int(second[-6:-4], 16) - 0x1d) <= 8  # the colour comes back close to itself
+
+
+
+# In a fresh process: each type of ``cdecls.TYPES`` as cffi made it (name, kind, size, items),
+# and how many times its parser ran, with the types made by ``parse`` (together) or each alone.
+TYPES_MADE = """\
+import json, sys
+sys.path.insert(0, {repo!r})
+from brochure.render import cdecls, job
+job.imported()
+import pycparser
+from weasyprint.text.ffi import ffi
+passes = []
+original = pycparser.CParser.parse
+pycparser.CParser.parse = lambda self, *a, **k: passes.append(1) or original(self, *a, **k)
+if sys.argv[1] == "together":
+    cdecls.parse()
+made = []
+for cdecl in cdecls.TYPES:
+    made_type = ffi.typeof(cdecl)
+    sized = made_type.kind != "array" or made_type.length is not None
+    made.append([cdecl, ffi.getctype(made_type), made_type.kind, ffi.sizeof(made_type) if sized else None,
+                 ffi.getctype(made_type.item)])
+print(json.dumps([made, len(passes), len(cdecls.TYPES)]))
+"""
+
+
+def test_the_types_parsed_together_are_those_cffi_makes_one_at_a_time() -> None:
+    """``parse`` makes the ten types in one pass of cffi's parser; each is the type cffi makes
+    for that string alone (in another fresh process), and a render asking for it later finds it made."""
+    import json
+    import subprocess
+
+    from conftest import HANG, PYTHON, REPO
+
+    found = {}
+    for how in ("together", "alone"):
+        result = subprocess.run([str(PYTHON), "-c", TYPES_MADE.format(repo=str(REPO)), how], capture_output=True,
+                                text=True, timeout=HANG)
+        assert result.returncode == 0, result.stderr
+        found[how] = json.loads(result.stdout)
+    (together, passes_together, count), (alone, passes_alone, _) = found["together"], found["alone"]
+    assert together == alone
+    assert passes_together == 1 and passes_alone == count == 10

@@ -56,8 +56,9 @@ def checked_files(brochure: Brochure, source: Source, root: Path) -> dict[Path, 
     """The hash of the bytes validation checked of each picture, font and profile ``brochure``
     names (one location's among a CSV's), by the file each name led to: what its PDFs are
     rendered from, or not at all (``pdf.render_pdf``)."""
-    named = {root.resolve() / name for name in [*images(brochure), *font_files(brochure.theme.font), brochure.print.profile or ""]
-             if name}
+    # Each name as the HTML's URL reads it (``sub/../a.png`` is ``a.png``), as ``model.local_file`` checks it.
+    names = [*images(brochure), *font_files(brochure.theme.font), brochure.print.profile or ""]
+    named = {root.resolve() / os.path.normpath(name) for name in names if name}
     found = {path: digest for path, (_, digest) in source.checked.items() if path in named}  # as the HTML names it
     # And where each name led: a link re-pointed since the check leads the render to bytes of no name checked.
     return found | {Path(source.checked[path][0]): digest for path, digest in found.items()}

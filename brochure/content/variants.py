@@ -19,7 +19,8 @@ from ..files import read_regular
 from .fields import in_yaml, location_keys, names, substitute, yaml_line
 from .load import where
 from .messages import problems_of
-from .model import Brochure, local_file
+from .model import Brochure
+from .named import local_file
 from .source import Path_, Source, dotted
 
 ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")

@@ -366,7 +366,7 @@ KEPT = 64  # documents whose choice is kept: a batch's variants, a watch session
 def _files(document: Any) -> dict[Path, str] | None:
     """The files a layout read with the hashes of what it read (None: not our fetcher, unknown).
 
-    Not the fonts: a process registers each font file once (pdf._FONT_CONFIGS) and lays out
+    Not the fonts: a process registers each font file once (fontsets.CONFIGS) and lays out
     with it from then on, so only the first layout reads them."""
     from ..content.fonts import FONT_SUFFIXES
     from .pdf import FETCHED

@@ -11,21 +11,18 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from ..content.fonts import FONT_SUFFIXES
-from ..files import NotAFile, Stamp, read_regular, stamp
+from ..files import NotAFile, file_hash, read_regular
 from ..outputs import KINDS
-from . import resume, separations
+from . import fontsets, resume, separations
 from .glyphs import coverage
 from .paper import BLEED_PT
-from .typeface import THEME_FAMILY
 
 # Each output kind's WeasyPrint options, by name (from the registry, outputs.KINDS).
 OPTIONS: dict[str, dict[str, Any]] = {kind.name: dict(kind.weasyprint) for kind in KINDS.values()}
@@ -266,30 +263,6 @@ def _finisher(identifier: str, bleed: float = BLEED_PT) -> Any:
     return finish
 
 
-def _machine_fonts(document: Any, font_files: Collection[Path]) -> list[str]:
-    """Families in the PDF that came from the machine rather than from an @font-face file.
-
-    Why: Pango falls back to any installed font for characters the bundled one lacks; the
-    PDF would then differ from machine to machine.
-    """
-    ours = set().union(*(_families(path, stamp(path)) for path in font_files)) if font_files else set()
-    # The clinic's theme.font files are renamed "Brochure Theme <hash>": no machine font has that name.
-    return sorted({font.family for font in document.fonts.values()
-                   if font.family not in ours and not font.family.startswith(THEME_FAMILY)})
-
-
-@lru_cache(maxsize=64)
-def _families(path: Path, _stamp: Stamp | None) -> frozenset[str]:
-    """The family names a font file declares (name IDs 1 and 16), as the file is now
-    (``_stamp``): a font replaced under the same name while ``watch`` runs is read again."""
-    import io
-
-    from fontTools.ttLib import TTFont
-
-    with TTFont(io.BytesIO(read_regular(path)), lazy=True) as font:
-        return frozenset(str(record) for record in font["name"].names if record.nameID in (1, 16))
-
-
 def _plain(message: str, base_dir: Path) -> str:
     """WeasyPrint's "Failed to load image at 'file:///…/logo.png': …" as words staff can act on."""
     font = re.match(r"Font-face '([^']+)' cannot be loaded", message)
@@ -312,37 +285,6 @@ def _plain(message: str, base_dir: Path) -> str:
 
 def _uuid_like(digest: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-
-
-# Per set of folders: WeasyPrint's font configuration, and each font file it registered with
-# the file's stamp then (None: it changed while it was read).
-_FONT_CONFIGS: dict[tuple[Path, ...], tuple[Any, dict[Path, Stamp | None]]] = {}
-
-
-def _font_config(roots: list[Path]) -> tuple[Any, dict[Path, Stamp | None]]:
-    """The font configuration kept for ``roots``, made anew when a font file it registered is
-    not the file on disk now: WeasyPrint registers an ``@font-face`` file once per configuration
-    and lays out with those bytes from then on, so a clinic's font replaced under the same name
-    while ``watch`` runs would still print in the old one (its glyph check reading the new)."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    key = tuple(roots)
-    found = _FONT_CONFIGS.get(key)
-    if found is None or any(stamp(path) != then for path, then in found[1].items()):
-        # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms).
-        found = _FONT_CONFIGS[key] = (FontConfiguration(), {})
-    return found
-
-
-def _registered(font_files: dict[Path, Stamp | None], fetched: set[Path]) -> None:
-    """Note the font files this render registered, with their stamps; a stamp that says other
-    bytes than those read (saved while read) is None, never equal: the next render starts afresh."""
-    for path in fetched:
-        if path.suffix.lower() in FONT_SUFFIXES and path not in font_files:
-            now = stamp(path)
-            read = FETCHED.get(path)
-            racy = now is not None and len(now) > 4 and read is not None and now[4] != int(read, 16)
-            font_files[path] = None if racy else now
 
 
 @dataclass
@@ -376,7 +318,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
 
     # One font configuration per set of folders, kept between builds: @font-face rules
     # already registered (the bundled Open Sans) are not loaded again in watch or a batch.
-    fonts, font_files = _font_config(roots)
+    fonts, font_files = fontsets.kept(roots)
     kind = KINDS[output]
     source = html
     # A file saved while this PDF is made (a picture, a stylesheet) can be read twice with two
@@ -408,12 +350,18 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
             # Only a PDF cut at its trim has a bleed: a screen's or a desktop printer's page names no area beyond it.
             data = document.write_pdf(finisher=_finisher(_uuid_like(digest), bleed if kind.trimmed else 0.0),
                                       pdf_identifier=digest[:32].encode(), **OPTIONS[output])
+        # The pictures were made CMYK with the print profile as it was on disk then (``separations``
+        # opens it by its path), not with the bytes fetched: one saved meanwhile is a change too.
+        if kind.cmyk and profile is not None and checked and checked.get(profile, "") not in ("", file_hash(profile)):
+            changed.add(profile)
         # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
-        _registered(font_files, files)
+        fontsets.registered(font_files, files, FETCHED)
         if changed:  # the content is checked again by the next build, which then says what is wrong with it
             if forget is not None:
                 forget()  # nor is a choice made from a layout of bytes nobody checked kept
-            _FONT_CONFIGS.pop(tuple(roots), None)  # nor a font registered from them, under the name of other bytes
+            dropped = fontsets.CONFIGS.pop(tuple(roots), None)  # nor a font registered from them, under the name of other bytes
+            if dropped is not None:
+                fontsets.drop(dropped[0])
             raise RenderError(f"{', '.join(sorted(path.name for path in changed))} changed after the content was "
                               "checked (saved or copied again during the build); build again once it is saved")
         saved = sorted(path for path, seen_hashes in versions.items() if len(seen_hashes) > 1)
@@ -424,7 +372,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         if attempt == SAVED_MID_BUILD_TRIES - 1:
             raise RenderError(f"{', '.join(path.name for path in saved)} changed while the PDF was being made "
                               "(saved again during the build); build again once it is saved")
-    strangers = _machine_fonts(document, font_files)
+    strangers = fontsets.machine_fonts(document, font_files)
     if strangers:
         covered = set().union(*(coverage(path) for path in font_files)) if font_files else set()
         text = re.sub(r"<[^>]*>|&\w+;|&#\d+;", " ", html)

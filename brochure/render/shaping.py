@@ -19,7 +19,7 @@ What the answer depends on, all in the key (``_key``):
   the earlier fonts lack, so every older answer of that configuration is left behind. A theme
   font replaced on disk has another family name (``typeface``: the hash of its bytes) and a
   face registered anew; WeasyPrint registers a file once per configuration and lays out with it
-  from then on (``pdf._FONT_CONFIGS``), which this memo follows, never anticipates;
+  from then on (``fontsets.CONFIGS``), which this memo follows, never anticipates;
 - every computed style property read on the way, ``PROPERTIES`` (from WeasyPrint 70's
   ``text/line_break.py``, ``text/fonts.py``; ``tests/test_shaping.py`` records the properties a
   real split reads, over varied texts and styles, and fails on one missing here).
@@ -88,6 +88,15 @@ def clear() -> None:
     with _LOCK:
         for lines in _MEMOS:
             lines.clear()
+
+
+def forget(fonts: Any) -> None:
+    """Forget the lines shaped with the font configuration ``fonts``, one made anew
+    (``fontsets.kept``): they are never asked for again, and each keeps ``fonts`` alive."""
+    with _LOCK:
+        for lines in _MEMOS:
+            for key in [key for key, (_, kept) in lines.items() if kept is fonts]:
+                del lines[key]
 
 
 def size() -> int:

@@ -51,6 +51,15 @@ _LOCK = threading.Lock()  # a server's threads
 _INSTALLED = False
 
 
+def forget(fonts: Any) -> None:
+    """Drop the sheets parsed with the font configuration ``fonts``: one ``fontsets.kept``
+    made anew (a clinic's font replaced) is never asked for again, and each kept sheet keeps it
+    alive, its fontconfig set-up and its folder of font copies with it."""
+    with _LOCK:
+        for key in [key for key, parsed in _PARSED.items() if parsed.font_config is fonts]:
+            del _PARSED[key]
+
+
 class _Records(logging.Handler):
     """The messages of one parse: those of this thread only. The logger is the process's, and
     a message another thread's document logged meanwhile (a server's builds) kept with this

@@ -53,7 +53,7 @@ def csv_of(path: Path, name: str) -> tuple[str, Path] | None:
     """The locations CSV the build reads for this content file: its name as written and its
     path inside the project, or None (no CSV, or one the build refuses: it says why)."""
     from ..content.load import combined
-    from ..content.model import local_file
+    from ..content.named import local_file
     from ..errors import ContentError
 
     try:
