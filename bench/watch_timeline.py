@@ -148,7 +148,7 @@ def child(log: Path, argv: list[str]) -> int:
     from brochure import manifest as book
     from brochure import watch as watching
     from brochure.checks import review as checking
-    from brochure.render import flow, html, job, lanes, marks, patches, pdf, tagging, trifold
+    from brochure.render import flow, fontsets, html, job, lanes, marks, patches, tagging, trifold
 
     job.imported()
     patches.install()  # first: the wrappers go around brochure's own patches
@@ -171,7 +171,7 @@ def child(log: Path, argv: list[str]) -> int:
         (document, "build_formatting_structure", "boxes"), (weasyprint.HTML, "render", "HTML.render (styles, boxes, layout)"),
         (watching, "_state", "files' state"), (watching, "handouts_now", "handouts now"),
         (document, "generate_pdf", "draw (generate_pdf)"), (pydyf.PDF, "write", "pydyf write"),
-        (pdf, "_machine_fonts", "machine fonts"), (tagging, "mend", "mend tags"), (trifold, "impose", "impose"),
+        (fontsets, "machine_fonts", "machine fonts"), (tagging, "mend", "mend tags"), (trifold, "impose", "impose"),
         (marks, "add_crop_marks", "crop marks"), (marks, "trim_only", "trim only"),
         (multiprocessing.connection.Connection, "send", "pipe send"),
         (multiprocessing.connection.Connection, "recv", "pipe recv"),
