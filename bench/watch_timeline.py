@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/watch_timeline.py [--edits 6] [--json /tmp/timeline.json]
+    .venv/bin/python bench/watch_timeline.py [--edits 6] [--starts 1] [--pause 0.25] [--json /tmp/timeline.json]
 
 It copies the seed's ``content.yaml`` (and its logo) into a temporary folder, builds it once
 so that ``watch`` starts on an up-to-date folder, then starts ``watch`` in a child process
@@ -20,6 +20,11 @@ for the others) and notes when the save was written and when both PDFs' bytes ch
 It prints each edit's steps, nested, and a summary of the later edits (medians): start
 and end in ms from the save (wall), and the CPU ms of each step. The wrappers cost a few
 microseconds a call: the figures are those of ``watch``, not of a faster program.
+
+``--starts N`` runs N sessions one after the other (the first edit's figures are then medians
+of N first edits); ``--pause S`` waits S seconds before each later edit (5: an idle wait, to
+tell it from being the first edit). What happened before the first save, the lanes' warm-up
+among it, is shown too, in ms from the start message.
 """
 
 from __future__ import annotations
@@ -142,7 +147,8 @@ def child(log: Path, argv: list[str]) -> int:
     from brochure import build, cli, reviewed, runner
     from brochure import manifest as book
     from brochure import watch as watching
-    from brochure.render import flow, html, job, lanes, marks, patches, pdf, tagging, trifold
+    from brochure.checks import review as checking
+    from brochure.render import flow, fontsets, html, job, lanes, marks, patches, tagging, trifold
 
     job.imported()
     patches.install()  # first: the wrappers go around brochure's own patches
@@ -165,12 +171,15 @@ def child(log: Path, argv: list[str]) -> int:
         (document, "build_formatting_structure", "boxes"), (weasyprint.HTML, "render", "HTML.render (styles, boxes, layout)"),
         (watching, "_state", "files' state"), (watching, "handouts_now", "handouts now"),
         (document, "generate_pdf", "draw (generate_pdf)"), (pydyf.PDF, "write", "pydyf write"),
-        (pdf, "_machine_fonts", "machine fonts"), (tagging, "mend", "mend tags"), (trifold, "impose", "impose"),
+        (fontsets, "machine_fonts", "machine fonts"), (tagging, "mend", "mend tags"), (trifold, "impose", "impose"),
         (marks, "add_crop_marks", "crop marks"), (marks, "trim_only", "trim only"),
         (multiprocessing.connection.Connection, "send", "pipe send"),
         (multiprocessing.connection.Connection, "recv", "pipe recv"),
         (build, "_record", "record (hashes, entries)"), (build, "_commit", "commit (PDFs + manifest)"),
-        (reviewed, "review", "checks"), (cli, "report", "report")]
+        (reviewed, "review", "checks"), (cli, "report", "report"),
+        (watching, "_warm_up", "warm-up (watch process)"), (checking, "review", "review (content, PDFs)"),
+        (checking, "check_content", "check the words"),
+        (checking, "check_pdf", lambda path, role, *a, **k: f"check the {role} PDF")]
     for owner, name, step in steps:
         _wrap(note, owner, name, step)
     _collections_traced(note)
@@ -204,8 +213,12 @@ def _wait_line(stream: Any, text: str) -> None:
     raise RuntimeError(f"watch ended before printing {text!r}")
 
 
-def session(folder: Path, edits: int, where: str = "title") -> tuple[list[dict[str, Any]], list[tuple[float, float]], int]:
-    """One watch session of ``edits`` edits: the log's lines, each edit's (save, both PDFs) times, the watch's pid."""
+def session(folder: Path, edits: int, where: str = "title",
+            pause: float = SETTLE_S) -> tuple[list[dict[str, Any]], list[tuple[float, float]], int, float]:
+    """One watch session of ``edits`` edits, the first READING_S after the start message and each
+    later one ``pause`` after the last ``waiting for changes...``: the log's lines, each edit's
+    (save, both PDFs) times, the watch's pid, and when the start message's ``waiting for
+    changes...`` was read (monotonic)."""
     import run as bench
 
     content = bench.copy_content(folder)
@@ -228,8 +241,9 @@ def session(folder: Path, edits: int, where: str = "title") -> tuple[list[dict[s
     try:
         assert process.stdout is not None
         _wait_line(process.stdout, WAITING)
+        ready = time.monotonic()
         for edit in range(edits):
-            time.sleep(READING_S if edit == 0 else SETTLE_S)
+            time.sleep(READING_S if edit == 0 else pause)
             before = {path: path.read_bytes() for path in pdfs}
             if where == "title":
                 edited = title.sub(f"title: {json.dumps(f'Edited {edit}')}".replace("\\", "\\\\"), text, count=1)
@@ -244,7 +258,7 @@ def session(folder: Path, edits: int, where: str = "title") -> tuple[list[dict[s
         process.terminate()
         process.wait(timeout=30)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    return lines, times, process.pid
+    return lines, times, process.pid, ready
 
 
 def _who(lines: list[dict[str, Any]], watch_pid: int) -> dict[int, str]:
@@ -257,9 +271,10 @@ def _who(lines: list[dict[str, Any]], watch_pid: int) -> dict[int, str]:
 
 
 def edit_steps(lines: list[dict[str, Any]], saved: float, until: float | None,
-               names: dict[int, str]) -> list[dict[str, Any]]:
+               names: dict[int, str], origin: float | None = None) -> list[dict[str, Any]]:
     """The steps that ended after ``saved`` and began before ``until``: process, nesting depth,
-    step, start and end (ms from the save), CPU ms."""
+    step, start and end (ms from ``origin``, the save unless said), CPU ms."""
+    origin = saved if origin is None else origin
     chosen = [line for line in lines if line["end"] >= saved and (until is None or line["start"] < until)
               and not line["step"].startswith("watchfiles: timeout")]
     chosen.sort(key=lambda line: (names.get(line["pid"], "?"), line["start"], -line["end"]))
@@ -270,7 +285,7 @@ def edit_steps(lines: list[dict[str, Any]], saved: float, until: float | None,
         while stack and stack[-1] <= line["start"]:
             stack.pop()
         rows.append({"process": names.get(line["pid"], str(line["pid"])), "depth": len(stack), "step": line["step"],
-                     "start_ms": (line["start"] - saved) * 1000, "end_ms": (line["end"] - saved) * 1000,
+                     "start_ms": (line["start"] - origin) * 1000, "end_ms": (line["end"] - origin) * 1000,
                      "cpu_ms": line["cpu"] * 1000, "faults": line.get("faults", 0)})
         stack.append(line["end"])
     return rows
@@ -362,40 +377,57 @@ def show(rows: list[dict[str, Any]], title: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=6, help="edits in the watch session (the first included)")
+    parser.add_argument("--starts", type=int, default=1,
+                        help="watch sessions, one after the other: the first edit's figures are the medians of their first edits")
+    parser.add_argument("--pause", type=float, default=SETTLE_S,
+                        help="seconds before each later edit (5 tells an idle wait from the first edit)")
     parser.add_argument("--json", type=Path, help="write every edit's steps there")
     parser.add_argument("--edit", choices=("title", "intro"), default="title",
                         help="what each edit changes: the title (as bench/run.py), or the intro's first sentence")
     parser.add_argument("--verbose", action="store_true", help="print each edit's steps, not only the summary")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="brochure-timeline-") as temporary:
-        lines, times, pid = session(Path(temporary), args.edits, args.edit)
-    names = _who(lines, pid)
-    edits = []
-    for index, (saved, done) in enumerate(times):
-        until = times[index + 1][0] if index + 1 < len(times) else None
-        rows = edit_steps(lines, saved, until, names)
-        rows.append({"process": "bench", "depth": 0, "step": "both PDFs changed on disk", "start_ms": 0.0,
-                     "end_ms": (done - saved) * 1000, "cpu_ms": 0.0})
-        edits.append(rows)
-        if args.verbose:
-            show(rows, f"edit {index + 1}{' (first)' if index == 0 else ''}")
-    show(summary(edits[:1]), "first edit")
-    if len(edits) > 1:
-        show(summary(edits[1:]), f"later edits: medians of {len(edits) - 1}")
-    figures = [lane_figures(lines, saved, times[i + 1][0] if i + 1 < len(times) else None, names)
-               for i, (saved, _) in enumerate(times)]
-    later = figures[1:] or figures
-    print("\nlanes, later edits (medians): " + ", ".join(f"{key} {statistics.median(f[key] for f in later):.1f}"
-                                                         for key in later[0]))
-    guessed = speculation(lines, times)
-    print(f"the previous edit's choice applied to the next edit's HTML is its choice: {guessed['previous_choice_hits']} "
-          f"of {guessed['previous_choice_hits'] + guessed['previous_choice_misses']} edits")
+    sessions: list[list[list[dict[str, Any]]]] = []  # each session's edits, each edit's rows
+    figures: list[list[dict[str, float]]] = []
+    warm_ups: list[list[dict[str, Any]]] = []
+    hits = misses = 0
+    for start in range(args.starts):
+        with tempfile.TemporaryDirectory(prefix="brochure-timeline-") as temporary:
+            lines, times, pid, ready = session(Path(temporary), args.edits, args.edit, args.pause)
+        names = _who(lines, pid)
+        # Before the first save: the start, the warm-up (ms from the start message read).
+        warm_ups.append(edit_steps(lines, 0.0, times[0][0], names, origin=ready))
+        edits = []
+        for index, (saved, done) in enumerate(times):
+            until = times[index + 1][0] if index + 1 < len(times) else None
+            rows = edit_steps(lines, saved, until, names)
+            rows.append({"process": "bench", "depth": 0, "step": "both PDFs changed on disk", "start_ms": 0.0,
+                         "end_ms": (done - saved) * 1000, "cpu_ms": 0.0})
+            edits.append(rows)
+            if args.verbose:
+                show(rows, f"session {start + 1}, edit {index + 1}{' (first)' if index == 0 else ''}")
+        sessions.append(edits)
+        figures.append([lane_figures(lines, saved, times[i + 1][0] if i + 1 < len(times) else None, names)
+                        for i, (saved, _) in enumerate(times)])
+        guessed = speculation(lines, times)
+        hits, misses = hits + guessed["previous_choice_hits"], misses + guessed["previous_choice_misses"]
+    show([row for row in summary(warm_ups) if row["end_ms"] > -15000 and not row["step"].startswith("gc: generation 0")],
+         "before the first save (ms from the start message; warm-up)")
+    firsts = [edits[0] for edits in sessions]
+    laters = [rows for edits in sessions for rows in edits[1:]]
+    show(summary(firsts), "first edit" + (f"s: medians of {len(firsts)}" if len(firsts) > 1 else ""))
+    if laters:
+        show(summary(laters), f"later edits: medians of {len(laters)}")
+    for title, chosen in (("first edits", [f[0] for f in figures]), ("later edits", [x for f in figures for x in f[1:]])):
+        if chosen:
+            print(f"\nlanes, {title} (medians): " + ", ".join(f"{key} {statistics.median(f[key] for f in chosen):.1f}"
+                                                           for key in chosen[0]))
+    print(f"the previous edit's choice applied to the next edit's HTML is its choice: {hits} of {hits + misses} edits")
     print(f"\nload average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     if args.json:
-        args.json.write_text(json.dumps({"edits": edits, "lanes": figures, "speculation": guessed,
+        args.json.write_text(json.dumps({"sessions": sessions, "warm_ups": warm_ups, "edits": sessions[0], "lanes": figures,
+                                         "speculation": {"previous_choice_hits": hits, "previous_choice_misses": misses},
                                          "load": os.getloadavg()}, indent=1))
     return 0
-
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":

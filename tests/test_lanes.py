@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from conftest import write_minimal
 from brochure.build import Unit, prepare
 from brochure.render import job, lanes
 from brochure.render.job import Job
-from brochure.render.pdf import RenderError
+from brochure.render.pdf import Rendered, RenderError
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +65,31 @@ def test_each_kind_renders_in_its_own_lane_with_the_bytes_it_has_here(jobs: list
     finally:
         started.stop()
     assert not any(lane.process.is_alive() for lane in (print_lane, email_lane))
+
+
+def _noting(note: Path, made: Job, **how: bool) -> Rendered:
+    """``job.render``, each call noted in ``note`` (the kind, and whether the tri-fold's search runs)."""
+    with note.open("a", encoding="utf-8") as said:
+        said.write(f"{made.output} search={how.get('search', True)}\n")
+    return job.render(made, **how)
+
+
+def test_a_lane_warms_up_as_an_edit_renders_the_sentence_break_search_included(jobs: list[Job], tmp_path: Path) -> None:
+    """The first edit after ``watch`` starts costs what a later one does only when the warm-up ran
+    what an edit runs, the tri-fold's sentence-break search too (its trial layouts' lines kept,
+    its code run in the lane); the warm-ups' answers, read on the way, are never a job's PDF."""
+    expected = here(jobs)
+    note = tmp_path / "renders.txt"
+    started = lanes.start(2, partial(_noting, note))
+    assert started is not None
+    try:
+        started.warm(jobs)
+        assert [made.data for made in started.render(jobs)] == expected
+        assert [lane.warming for lane in started.lanes] == [0, 0]
+        assert [made.data for made in started.render(jobs)] == expected
+    finally:
+        started.stop()
+    assert sorted(note.read_text(encoding="utf-8").splitlines()) == ["email search=True"] * 3 + ["print search=True"] * 3
 
 
 def test_an_error_comes_back_for_the_first_pdf_in_order_and_the_lanes_go_on(jobs: list[Job]) -> None:

@@ -64,7 +64,7 @@ def finisher(job: Job) -> Callable[[bytes, Any], bytes] | None:
 
 def render(job: Job, search: bool = True) -> pdf.Rendered:
     """Render one job in this process; raises what ``pdf.render_pdf`` and the finisher raise.
-    Without ``search``, the tri-fold's panels are left where WeasyPrint ends them (a warm-up)."""
+    Without ``search``, the tri-fold's panels are left where WeasyPrint ends them."""
     imported()
     # The tri-fold's panels end at sentence ends: chosen between layout and PDF (flow).
     sheet = search and KINDS[job.output].sheet and job.layout == "trifold"

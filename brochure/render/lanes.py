@@ -142,11 +142,15 @@ def _tidy(done: int) -> None:
 
 
 def _warm(job: Job, render: Render) -> tuple[str]:
-    """A warm-up: the PDF rendered and thrown away (without the tri-fold's sentence-break
-    search, which an edit's new HTML runs again anyway); whatever goes wrong is the next
-    build's to report."""
+    """A warm-up: the PDF rendered as an edit renders it, the tri-fold's sentence-break search
+    included, and thrown away; whatever goes wrong is the next build's to report.
+
+    The search is what makes the first edit cost what a later one does: its trial layouts
+    shape the lines of the panels' other breaks, which an edit's own trials shape again (the
+    shaping memo keeps them, ``shaping``), and run the code of the search and of a PDF drawn
+    from a trial for the first time in this lane (a forked lane copies each page it writes)."""
     with contextlib.suppress(Exception):
-        render(job, search=False)
+        render(job)
     return _WARMED
 
 
@@ -167,13 +171,16 @@ class _Lane:
         if not search:
             self.warming += 1
 
+    def _next(self) -> Any:
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError) as error:
+            raise Lost(f"a render worker ended: {error or 'no answer'}") from None
+
     def receive(self) -> Rendered:
         """The answer to the last job sent: its PDF, or its error raised here."""
         while True:
-            try:
-                answer = self.conn.recv()
-            except (EOFError, OSError) as error:
-                raise Lost(f"a render worker ended: {error or 'no answer'}") from None
+            answer = self._next()
             if answer == _WARMED and self.warming:
                 self.warming -= 1
                 continue
@@ -182,6 +189,12 @@ class _Lane:
             _, raised, text = answer
             raised.__cause__ = RemoteTraceback(text)
             raise raised
+
+    def skip_warm_up(self) -> None:
+        """The next answer, a warm-up's (while ``warming``: answers come in the jobs' order), read and dropped."""
+        if self._next() != _WARMED:
+            raise Lost("a render worker answered out of turn")
+        self.warming -= 1
 
     def stop(self) -> None:
         self.conn.close()
@@ -239,6 +252,9 @@ class Lanes:
             while busy:
                 for ready in wait(list(busy)):
                     lane, indexes = busy[ready]  # type: ignore[index]
+                    if lane.warming:  # the answer to its warm-up, before its job's: its PDF is waited
+                        lane.skip_warm_up()  # for with the others', not read as it comes while another waits
+                        continue
                     index = indexes.popleft()
                     try:
                         results[index] = lane.receive()
