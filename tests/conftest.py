@@ -255,6 +255,10 @@ def cluster() -> Any:
     import dask
 
     dask.config.set({"distributed.worker.profile.enabled": False})  # as the README starts workers
+    # A LocalCluster closes the nanny of a worker still gone after this long (15 s by default):
+    # on a loaded machine, the worker a nanny starts again after one was killed (a test kills
+    # one) can take longer to come up, and the cluster would be left with one worker for good.
+    dask.config.set({"distributed.deploy.lost-worker-timeout": "600s"})
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", silence_logs=50)  # no fixed port: tests run side by side
     yield cluster

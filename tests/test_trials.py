@@ -345,13 +345,19 @@ def _saved_mid_build(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: bo
 
 def test_a_logo_saved_mid_build_is_in_the_pdf_the_manifest_names(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """The logo saved (a new colour) between the build's layout and the search's first fix: the
-    cover made with the old logo is not kept; the PDF shows the logo whose hash it records."""
+    """The logo saved (a new colour) between the build's layout and the search's first fix: a
+    build refuses it in one line (bytes the content check never saw, ``pdf``'s gate). Beneath
+    that gate, resume's own guard: the cover made with the old logo is not kept; the PDF shows
+    the logo whose hash it records."""
+    import dataclasses
     import hashlib
 
     import pypdfium2
 
-    made = _print_job(_seed_copy(tmp_path))
+    checked = _print_job(_seed_copy(tmp_path))
+    with pytest.raises(pdf.RenderError, match=r"^logo\.svg changed after the content was checked"):
+        _saved_mid_build(checked, monkeypatch, resumed=True)
+    made = dataclasses.replace(checked, checked=None)  # the render without the gate
     assert "#1d5c73" in (tmp_path / "logo.svg").read_text(encoding="utf-8")
     reference = _saved_mid_build(made, monkeypatch, resumed=False)
     rendered = _saved_mid_build(made, monkeypatch, resumed=True)
