@@ -204,9 +204,6 @@ def test_a_font_just_copied_is_registered_once(tmp_path: Path, monkeypatch: pyte
     assert built() is not first
 
 
-@pytest.mark.xfail(strict=True, reason="a picture an SVG names (<image href>) is never checked: the SVG's own "
-                   "bytes are, and its fonts; its pictures are read by the renderer alone (named.local_image "
-                   "would have to check each href as it checks a section's picture)")
 def test_a_picture_inside_an_svg_logo_is_checked(tmp_path: Path) -> None:
     """The clinic's logo is an SVG that places ``photo.png``, cut short (a copy not finished):
     the print PDF was written with half a photo in the logo, and no line said so."""

@@ -91,8 +91,40 @@ def local_image(value: str, info: ValidationInfo) -> str:
     root = Path((info.context or {}).get("root", "."))
     relative = named_file(value, root, IMAGE_TYPES, "an image", info)
     data = read_checked(root / relative, value, info)
-    (svg_fonts if Path(relative).suffix.lower() == ".svg" else _readable_picture)(data, value)
+    if Path(relative).suffix.lower() == ".svg":
+        svg_fonts(data, value)
+        _svg_pictures(data, relative, root, value, info)
+    else:
+        _readable_picture(data, value)
     return relative
+
+
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def _svg_pictures(data: bytes, relative: str, root: Path, value: str, info: ValidationInfo) -> None:
+    """Each PNG or JPEG an SVG places (``<image href="photo.png">``, relative to the SVG), checked
+    as a section's picture is: the renderer draws it into the SVG, so one cut short or missing
+    is the SVG's mistake, said at its key (a picture given as ``data:`` is in the SVG's own bytes)."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import unquote
+
+    try:
+        tree = ET.fromstring(data)
+    except (ET.ParseError, ValueError):
+        return  # not XML that can be read: WeasyPrint says so when it draws it
+    for element in tree.iter():
+        href = (element.get("href") or element.get(_XLINK_HREF) or "").strip()
+        if element.tag.rsplit("}", 1)[-1] != "image" or not href or href.startswith(("data:", "#")) \
+                or Path(href.split("#")[0]).suffix.lower() not in IMAGE_TYPES - {".svg"}:
+            continue  # in the SVG's bytes; or a picture (another SVG) the renderer alone reads
+        inner = unquote(href) if _URL_SCHEME.match(href) or href.startswith("/") else \
+            (Path(relative).parent / unquote(href)).as_posix()
+        try:
+            named = named_file(inner, root, IMAGE_TYPES, "an image", info)
+            _readable_picture(read_checked(root / named, inner, info), inner)
+        except ValueError as error:
+            raise ValueError(f"{error} (a picture inside '{value}')") from None
 
 
 # Pixel formats WeasyPrint draws as they look; others (16-bit greyscale, 32-bit integers,
