@@ -39,6 +39,12 @@ def stamp(path: Path) -> Stamp | None:
     return told
 
 
+def stamped_digest(found: Stamp | None) -> int | None:
+    """The hash of the bytes a stamp carries (``stamp`` gives it for a file changed in the last
+    seconds), or None."""
+    return found[4] if found is not None and len(found) > 4 else None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

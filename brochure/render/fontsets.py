@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.fonts import FONT_SUFFIXES
-from ..files import Stamp, file_hash, read_regular, stamp
+from ..files import Stamp, file_hash, read_regular, stamp, stamped_digest
 from .typeface import THEME_FAMILY
 
 
@@ -69,10 +69,11 @@ def _unchanged(path: Path, then: Stamp | None, stamps: dict[Path, Stamp | None])
     now = stamp(path)
     if now == then:
         return True
-    if now is None or then is None or len(then) <= len(now) or now != then[:len(now)]:
+    said = stamped_digest(then)
+    if now is None or then is None or said is None or stamped_digest(now) is not None or now != then[:len(now)]:
         return False
     digest = file_hash(path)
-    if digest == "missing" or int(digest, 16) != then[-1]:
+    if digest == "missing" or int(digest, 16) != said:
         return False
     stamps[path] = now
     return True
@@ -95,5 +96,5 @@ def registered(font_files: dict[Path, Stamp | None], fetched: set[Path], hashes:
         if path.suffix.lower() in FONT_SUFFIXES and path not in font_files:
             now = stamp(path)
             read = hashes.get(path)
-            racy = now is not None and len(now) > 4 and read is not None and now[4] != int(read, 16)
-            font_files[path] = None if racy else now
+            said = stamped_digest(now)
+            font_files[path] = None if said is not None and read is not None and said != int(read, 16) else now
