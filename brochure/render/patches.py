@@ -61,6 +61,11 @@ PATCHES = (
           "and back pages (about 30 ms of 170 a fix): a fix is laid out from the layout it fixes, "
           "those two pages kept when their HTML, styles and starting state are the same (render.resume)",
           "WeasyPrint lays out a changed document again from the first page that changed"),
+    Patch("weasyprint.css:StyleFor.__init__",
+          "every element is matched against every stylesheet, and every value of its style (and of six "
+          "pseudo-elements each) computed, at every layout (a tenth of a warm build, more of an edited one): "
+          "the matches and computed values are kept per process, by what each depends on (render.cascade)",
+          "WeasyPrint shares matched and computed styles across documents of the same stylesheets"),
     Patch("weasyprint.pdf.fonts:ffi",
           "a font's subset makes its glyph array as hb_codepoint_t[<length>], a new type string for cffi "
           "to parse (about 3.5 ms) for every length, so for every font of every PDF: made as "
@@ -182,10 +187,10 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cdecls, resume, roles, stylesheets
+    from . import cascade, cdecls, resume, roles, stylesheets
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install]
+            cdecls.install, cascade.install]
 
 
 def install() -> None:

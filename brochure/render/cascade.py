@@ -1,0 +1,426 @@
+"""Cascade: each element's matched declarations and computed values kept per process, not made at every layout.
+
+WeasyPrint 70 matches every element against every stylesheet at each layout (``StyleFor``),
+makes a computed style for the element and one for each of six pseudo-elements the default
+stylesheet gives every element (``::marker``, ``::footnote-call``...), then computes each
+value the first time layout asks for it (``ComputedStyle.__missing__``, the function that
+takes most time of its own in a warm build). ``watch``, the studio and a warm build lay out
+documents made of the same stylesheets and mostly the same elements again and again (an
+edited build: the print PDF, the email PDF and two sentence-break trials that differ from
+the print one in a few words). ``install()`` puts ``StyleFor.__init__`` here, doing what
+WeasyPrint's does with two memos, per *generation* (the same stylesheets' selector objects,
+kept by ``stylesheets``, with the same base URL, presentational hints and font configuration):
+
+- **Matching** (``_Generation.cascades``), by the element's key: what a selector can see of
+  it. Its tag, attributes, whether it has text or child elements (``:empty``), its position
+  among its siblings and theirs (``+``, ``~``, ``:nth-child``, ``:last-of-type``...), and all
+  that of its ancestors (the parent's key); the root's language (``:lang()`` reads a
+  ``<meta>`` too). ``:has()`` sees descendants: a generation whose selectors read anything but
+  those (``_SEEN``: the names each compiled selector reads) matches every element anew.
+  The answer: the declarations of each pseudo-element in cascade order, the very objects of
+  the sheets (the dictionaries are read, never changed, by WeasyPrint).
+- **Computed values** (``_Record``), by what a style is computed from: its parent's record,
+  its declarations (the matched ones, and those of its own attributes: ``style``, ``lang``,
+  ``id``...), its pseudo-element. A new style is WeasyPrint's, filled beforehand with the
+  values its record holds; a value computed for the first time is put in the record, unless
+  WeasyPrint logged something meanwhile (its message would be missing from a later
+  document: that record takes no more values and fills no more styles) or its log is off.
+  Values only: WeasyPrint changes some styles as it builds and lays out boxes (a table's
+  padding, the body's overflow, a marker's position), on each document's own objects, and a
+  record only ever holds what ``__missing__`` returned.
+
+What else a value depends on is in the generation (the base URL for ``url()``, the fonts for
+``ex`` and ``ch``, through ``shaping.faces``), or excluded: a document whose declarations use
+a viewport unit (``vw``, ``vh``..., whose value depends on the first page's size, set after
+styles) is styled as WeasyPrint does, without either memo. Which styles WeasyPrint shares
+between elements within a document is its own rule, unchanged.
+
+Bounded: ``MAX_GENERATIONS`` generations, the least recently used dropped first, each of at
+most ``MAX_ENTRIES`` keys (a fuller one starts afresh); under a lock where they are made (the
+studio renders in threads; the tables are only added to, and a style's values are the same
+whichever thread computed them). ``BROCHURE_CASCADE=off`` in the environment, or
+``enabled(False)``, turns it off: for the tests and the benchmark that compare with and without it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from math import inf
+from typing import Any
+
+MAX_GENERATIONS = 8
+MAX_ENTRIES = 20_000
+
+_ENABLED = os.environ.get("BROCHURE_CASCADE", "").lower() not in ("off", "0", "no")
+_GENERATIONS: OrderedDict[tuple[Any, ...], _Generation] = OrderedDict()  # the least recently used first
+_LOCK = threading.Lock()
+_IDS = itertools.count(1)  # every key's number, never given twice in a process (a dropped table's included)
+_LOGGED = [0]  # records WeasyPrint's logger handled: a value computed while it changed is not kept
+_INSTALLED = False
+_SHARED: Any = None  # the ComputedStyle subclass that fills itself from its record (made at install)
+
+# What a compiled cssselect2 selector may read of an element for the key to hold it all:
+# its own tag, attributes, text and children (:empty), its siblings, its ancestors.
+_SEEN = frozenset({
+    "el", "s", "i", "n", "r", "any", "all", "next", "sum", "len", "tuple", "enumerate", "float", "divmod",
+    "split_whitespace", "ascii_lower", "urlparse", "parent", "previous", "ancestors", "previous_siblings",
+    "etree_siblings", "etree_children", "etree_element", "index", "local_name", "namespace_url",
+    "in_html_document", "id", "classes", "lang", "in_disabled_fieldset", "attrib", "get", "text", "tag",
+    "startswith", "endswith", "lower", "iter_siblings", "scheme"})
+_VIEWPORT = frozenset({"vw", "vh", "vmin", "vmax", "vi", "vb", "svw", "svh", "lvw", "lvh", "dvw", "dvh",
+                       "svmin", "svmax", "lvmin", "lvmax", "dvmin", "dvmax", "svi", "svb", "lvi", "lvb",
+                       "dvi", "dvb"})
+
+
+@dataclass
+class _Record:
+    """The computed values of the styles of one key, as ``__missing__`` returned them."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    specified: dict[str, Any] = field(default_factory=dict)  # position, float, display: as WeasyPrint notes them
+    open: bool = True  # False once WeasyPrint logged while computing one of its values
+
+
+@dataclass
+class _Generation:
+    """The memos of documents styled by the same stylesheets (kept alive here: the key holds their ids)."""
+
+    held: tuple[Any, ...]
+    keys: bool  # whether the selectors read nothing the element's key lacks
+    ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    cascades: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    records: dict[int, _Record] = field(default_factory=dict)
+
+    def number(self, key: tuple[Any, ...]) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids.setdefault(key, next(_IDS))
+        return found
+
+    def record(self, key: tuple[Any, ...]) -> _Record:
+        number = self.number(key)
+        found = self.records.get(number)
+        if found is None:
+            found = self.records.setdefault(number, _Record())
+        return found
+
+    def size(self) -> int:
+        return len(self.ids) + len(self.cascades) + len(self.records)
+
+
+class _Counted(logging.Filter):
+    """Counts what WeasyPrint's logger handles (any thread: a count changed by another thread's
+    message only keeps a value out of a record)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _LOGGED[0] += 1
+        return True
+
+
+def enabled(flag: bool) -> None:
+    """Turn the memos on or off (off also forgets every generation)."""
+    global _ENABLED
+    _ENABLED = flag
+    clear()
+
+
+def clear() -> None:
+    """Forget every generation."""
+    with _LOCK:
+        _GENERATIONS.clear()
+
+
+def size() -> int:
+    """How many keys, cascades and records are kept (by every generation)."""
+    return sum(generation.size() for generation in list(_GENERATIONS.values()))
+
+
+def install() -> None:
+    """Put ``StyleFor.__init__`` here; once per process."""
+    global _INSTALLED, _SHARED
+    with _LOCK:
+        if _INSTALLED:
+            return
+        from weasyprint.css import ComputedStyle, StyleFor
+        from weasyprint.logger import LOGGER
+
+        _SHARED = _shared_class(ComputedStyle)
+        LOGGER.addFilter(_Counted())
+        original = StyleFor.__init__
+
+        def __init__(self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any,
+                     target_collector: Any) -> None:
+            generation = _generation(html, sheets, presentational_hints, font_config) if _ENABLED else None
+            if generation is None:
+                original(self, html, sheets, presentational_hints, font_config, target_collector)
+                return
+            _style(self, generation, html, sheets, presentational_hints, font_config, target_collector)
+
+        __init__.__wrapped__ = original  # type: ignore[attr-defined]
+        StyleFor.__init__ = __init__
+        _INSTALLED = True
+
+
+def _shared_class(base: Any) -> Any:
+    """WeasyPrint's ``ComputedStyle``, filled from a record and adding to it what it computes."""
+    from weasyprint.logger import LOGGER
+
+    missing = base.__missing__
+
+    class Shared(base):  # type: ignore[misc]
+        _record: _Record
+        _number: int  # its record's
+        _adds: bool  # whether it may add to its record (WeasyPrint's log on when it was made)
+
+        def __missing__(self, key: str) -> Any:
+            record = self._record
+            if record.open and key in record.values:  # computed meanwhile by another style of the record
+                if key in record.specified:
+                    self.specified[key] = record.specified[key]
+                value = self[key] = record.values[key]
+                return value
+            logged = _LOGGED[0]
+            value = missing(self, key)
+            if not (self._adds and record.open):
+                return value
+            if _LOGGED[0] != logged or LOGGER.disabled:
+                record.open = False
+            elif dict.__contains__(self, key):  # kept by WeasyPrint (a `page: auto` is not)
+                if key in self.specified:
+                    record.specified[key] = self.specified[key]
+                record.values[key] = dict.__getitem__(self, key)
+            return value
+
+    return Shared
+
+
+def _generation(html: Any, sheets: Any, hints: Any, font_config: Any) -> _Generation | None:
+    """The generation of this document's stylesheets, made when new; None when its declarations
+    use a viewport unit (whose value the first page sets, after styles)."""
+    from . import shaping
+
+    matchers = tuple(sheet.matcher for sheet, _, _ in sheets)
+    key = (tuple((id(sheet.matcher), origin, specificity, tuple(map(repr, sheet.layers)))
+                 for sheet, origin, specificity in sheets),
+           hints, html.base_url, html.media_type, id(font_config), shaping.faces(font_config))
+    with _LOCK:
+        generation = _GENERATIONS.pop(key, None)
+        if generation is not None and generation.size() > MAX_ENTRIES:
+            generation = None  # full: start afresh (a document styling with the old one goes on with it)
+        if generation is None:
+            if any(_viewport(matcher) for matcher in matchers):
+                return None
+            generation = _Generation((matchers, font_config), not any(_reads_more(matcher) for matcher in matchers))
+        _GENERATIONS[key] = generation
+        while len(_GENERATIONS) > MAX_GENERATIONS:
+            _GENERATIONS.popitem(last=False)
+    return generation
+
+
+def _entries(matcher: Any) -> Iterator[tuple[Any, ...]]:
+    for group in (matcher.id_selectors, matcher.class_selectors, matcher.lower_local_name_selectors,
+                  matcher.namespace_selectors):
+        for entries in group.values():
+            yield from entries
+    yield from matcher.lang_attr_selectors
+    yield from matcher.other_selectors
+
+
+def _reads_more(matcher: Any) -> bool:
+    """Whether a selector reads more of an element than its key holds (``:has()``: its descendants)."""
+    return any(not _names(entry[0].__code__) <= _SEEN for entry in _entries(matcher))
+
+
+def _names(code: Any) -> set[str]:
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_names"):
+            names |= _names(constant)
+    return names
+
+
+def _viewport(matcher: Any) -> bool:
+    """Whether a declaration of the sheet uses a viewport unit (its custom properties and ``var()`` included)."""
+    return any(_has_viewport(entry[4]) for entry in _entries(matcher))
+
+
+def _has_viewport(value: Any, depth: int = 0) -> bool:
+    if depth > 40:
+        return True  # deeper than any declaration: say yes, the safe answer
+    unit = getattr(value, "unit", None)
+    if isinstance(unit, str) and unit.lower() in _VIEWPORT:
+        return True
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return False
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return any(_has_viewport(item, depth + 1) for item in value)
+    inner = [getattr(value, name) for name in ("tokens", "arguments", "content", "value")
+             if isinstance(getattr(value, name, None), (tuple, list))]
+    return any(_has_viewport(item, depth + 1) for item in inner)
+
+
+def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: Any, font_config: Any,
+           collector: Any) -> None:
+    """``StyleFor.__init__`` (WeasyPrint 70) with ``generation``'s memos: the same styles, in the same order."""
+    from weasyprint.css import InitialStyle, declaration_precedence, find_style_attributes
+    from weasyprint.css.validation import preprocess_declarations
+    from weasyprint.logger import LOGGER, PROGRESS_LOGGER
+
+    cascaded_styles: dict[tuple[Any, Any], dict[str, Any]] = {}
+    computed_styles: dict[tuple[Any, Any], Any] = {}
+    self._cascaded_styles, self._computed_styles = cascaded_styles, computed_styles
+    self.initial_page_sizes = {"box": None, "area": None}
+    self._sheets = sheets
+    self.font_config = font_config
+    adds = not LOGGER.disabled and LOGGER.isEnabledFor(logging.WARNING)
+
+    PROGRESS_LOGGER.info("Step 3 - Applying CSS")
+    elements_declarations = {}
+    viewport = False
+    for specificity, element, declarations, base_url in find_style_attributes(
+            html.etree_element, hints, html.base_url):
+        viewport = viewport or _has_viewport(declarations)
+        style = cascaded_styles.setdefault((element, None), {})
+        elements_declarations[element] = tuple(declarations)
+        for name, values, importance in preprocess_declarations(base_url, declarations):
+            weight = (declaration_precedence("author", importance), inf, specificity)
+            old_weight = style.get(name, (None, None))[1]
+            if old_weight is None or old_weight <= weight:
+                style[name] = values, weight
+    if viewport:
+        # A viewport unit in a style attribute: this document's values are its own.
+        generation = _Generation(generation.held, generation.keys)
+
+    root = html.etree_element
+    base = html.base_url
+    keys: dict[Any, int] = {}  # element: its key
+    siblings: dict[Any, int] = {}  # parent element: the number of its children's signature
+    selected: dict[Any, tuple[Any, ...]] = {}  # element: the selectors it matched
+    computed_cache: dict[tuple[Any, ...], Any] = {}
+    for element in html.wrapper_element.iter_subtree():
+        etree_element = element.etree_element
+        parent = element.parent.etree_element if element.parent else None
+        parent_style = computed_styles[parent, None] if parent is not None else None
+        element_declarations = elements_declarations.get(etree_element)
+        key = _key(generation, element, parent, keys, siblings) if generation.keys else None
+        found = generation.cascades.get(key) if key is not None else None
+        if found is None:
+            found = _match(element, sheets)
+            if key is not None:
+                generation.cascades.setdefault(key, found)
+        matches, selectors, shared_by, styles = found
+        selected[etree_element] = selectors
+        if element_declarations is None:
+            for pseudo_type, style in styles:  # the same dictionaries, in the order WeasyPrint adds them
+                cascaded_styles[etree_element, pseudo_type] = style
+        else:
+            _cascade(cascaded_styles, etree_element, matches, sheets)
+        # WeasyPrint's own rule for sharing one style between elements, unchanged.
+        weasy = (id(parent_style) if parent is not None else None, element_declarations, shared_by)
+        if weasy in computed_cache:
+            computed_styles[etree_element, None] = computed_cache[weasy]
+            continue
+        own = None if element_declarations is None else (etree_element.tag, tuple(etree_element.attrib.items()))
+        number = generation.number(("element", 0 if parent_style is None else parent_style._number, own, selectors))
+        style = _new(generation, number, cascaded_styles.get((etree_element, None), {}), None, parent_style,
+                     InitialStyle(font_config) if parent is None else computed_styles[root, None],
+                     base, font_config, self.initial_page_sizes, adds)
+        computed_styles[etree_element, None] = computed_cache[weasy] = style
+        if collector and style["anchor"]:
+            collector.collect_anchor(style["anchor"])
+
+    for etree_element, pseudo_type in cascaded_styles:  # pseudo-elements: in the order WeasyPrint makes them
+        if pseudo_type:
+            parent_style = computed_styles[etree_element, None]
+            number = generation.number(("pseudo", parent_style._number, pseudo_type, selected[etree_element]))
+            style = _new(generation, number, cascaded_styles[etree_element, pseudo_type], pseudo_type,
+                         parent_style, computed_styles[root, None], base, font_config, self.initial_page_sizes, adds)
+            computed_styles[etree_element, pseudo_type] = style
+            if collector and style["anchor"]:
+                collector.collect_anchor(style["anchor"])
+    self._cascaded_styles.clear()
+
+
+def _new(generation: _Generation, number: int, cascaded: Any, pseudo_type: Any, parent_style: Any, root_style: Any,
+         base_url: Any, font_config: Any, page_sizes: Any, adds: bool) -> Any:
+    """A style made as WeasyPrint makes it, filled with the values its record (``number``) holds."""
+    style = _SHARED(parent_style, cascaded, pseudo_type, root_style, base_url, font_config, page_sizes)
+    record = generation.records.get(number)
+    if record is None:
+        record = generation.records.setdefault(number, _Record())
+    style._record = record
+    style._number = number
+    style._adds = adds
+    if record.open and record.values:
+        style.specified.update(record.specified)
+        dict.update(style, record.values)
+    return style
+
+
+def _key(generation: _Generation, element: Any, parent: Any, keys: dict[Any, int], siblings: dict[Any, int]) -> int:
+    """The number of what a selector can see of ``element`` (the module's docstring)."""
+    if parent is None:
+        number = generation.number(("root", _signature(element.etree_element), element.lang,
+                                    element.in_html_document))
+    else:
+        children = siblings.get(parent)
+        if children is None:
+            children = siblings[parent] = generation.number(
+                ("children", *(_signature(child) for child in element.etree_siblings)))
+        number = generation.number((keys[parent], element.index, children))
+    keys[element.etree_element] = number
+    return number
+
+
+def _signature(etree: Any) -> tuple[Any, ...]:
+    """An element as a selector sees it beside others: tag, attributes, text, whether it holds elements."""
+    return (etree.tag, tuple(etree.attrib.items()), bool(etree.text),
+            any(isinstance(child.tag, str) for child in etree))
+
+
+def _match(element: Any, sheets: Any) -> tuple[Any, ...]:
+    """Every sheet's selectors matching ``element``, and its cascade (WeasyPrint's loop): the
+    matches; the selectors as a key (sheet's place, specificity, declarations, layer, pseudo-element);
+    as WeasyPrint's rule for sharing a style compares them (without the pseudo-element); and each
+    pseudo-element's declarations by weight, in the order WeasyPrint adds them."""
+    from weasyprint.css import declaration_precedence
+
+    matches = []
+    selectors = []
+    styles: dict[Any, dict[str, Any]] = {}
+    for index, (sheet, origin, sheet_specificity) in enumerate(sheets):
+        for specificity, _, pseudo_type, (declarations, layer) in sheet.matcher.match(element):
+            layer_order = inf if layer is None else sheet.layers.index(layer)
+            matches.append((index, specificity, pseudo_type, declarations, layer_order))
+            selectors.append((index, specificity, id(declarations), layer_order, pseudo_type))
+            specificity = sheet_specificity or specificity
+            style = styles.setdefault(pseudo_type, {})
+            for name, values, importance in declarations:
+                weight = (declaration_precedence(origin, importance), layer_order, specificity)
+                old_weight = style.get(name, (None, None))[1]
+                if old_weight is None or old_weight <= weight:
+                    style[name] = values, weight
+    return tuple(matches), tuple(selectors), tuple(key[:4] for key in selectors), tuple(styles.items())
+
+
+def _cascade(cascaded_styles: dict[Any, Any], etree_element: Any, matches: tuple[Any, ...], sheets: Any) -> None:
+    """Add the matched declarations to an element's own (its ``style`` attribute...), as WeasyPrint does."""
+    from weasyprint.css import declaration_precedence
+
+    for index, specificity, pseudo_type, declarations, layer_order in matches:
+        _, origin, sheet_specificity = sheets[index]
+        specificity = sheet_specificity or specificity
+        style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
+        for name, values, importance in declarations:
+            weight = (declaration_precedence(origin, importance), layer_order, specificity)
+            old_weight = style.get(name, (None, None))[1]
+            if old_weight is None or old_weight <= weight:
+                style[name] = values, weight
