@@ -13,12 +13,13 @@ kept by ``stylesheets``, with the same base URL, presentational hints and font c
 
 - **Matching** (``_Generation.cascades``), by the element's key: what a selector can see of
   it. Its tag, attributes, whether it has text or child elements (``:empty``), its position
-  among its siblings and theirs (``+``, ``~``, ``:nth-child``, ``:last-of-type``...), and all
-  that of its ancestors (the parent's key); the root's language (``:lang()`` reads a
-  ``<meta>`` too). ``:has()`` sees descendants: a generation whose selectors read anything but
-  those (``_SEEN``: the names each compiled selector reads) matches every element anew.
-  The answer: the declarations of each pseudo-element in cascade order, the very objects of
-  the sheets (the dictionaries are read, never changed, by WeasyPrint).
+  among its siblings and theirs (``+``, ``~``, ``:nth-child``, ``:last-of-type``,
+  ``:has(+ ul)``...), and all that of its ancestors (the parent's key); the root's language
+  (``:lang()`` reads a ``<meta>`` too). A selector that reads more (``_SEEN``: the names each
+  compiled selector reads; ``:has(option)`` sees descendants) is left out of the memo and
+  matched anew for every element, as WeasyPrint does (``_deep``). The answer: the
+  declarations of each pseudo-element in cascade order, the very objects of the sheets (the
+  dictionaries are read, never changed, by WeasyPrint).
 - **Computed values** (``_Record``), by what a style is computed from: its parent's record,
   its declarations (the matched ones, and those of its own attributes: ``style``, ``lang``,
   ``id``...), its pseudo-element. A new style is WeasyPrint's, filled beforehand with the
@@ -66,13 +67,13 @@ _INSTALLED = False
 _SHARED: Any = None  # the ComputedStyle subclass that fills itself from its record (made at install)
 
 # What a compiled cssselect2 selector may read of an element for the key to hold it all:
-# its own tag, attributes, text and children (:empty), its siblings, its ancestors.
+# its own tag, attributes, text and children (:empty), its siblings (before and after), its ancestors.
 _SEEN = frozenset({
     "el", "s", "i", "n", "r", "any", "all", "next", "sum", "len", "tuple", "enumerate", "float", "divmod",
     "split_whitespace", "ascii_lower", "urlparse", "parent", "previous", "ancestors", "previous_siblings",
     "etree_siblings", "etree_children", "etree_element", "index", "local_name", "namespace_url",
     "in_html_document", "id", "classes", "lang", "in_disabled_fieldset", "attrib", "get", "text", "tag",
-    "startswith", "endswith", "lower", "iter_siblings", "scheme"})
+    "startswith", "endswith", "lower", "iter_siblings", "scheme", "list", "iter_next_siblings"})
 _VIEWPORT = frozenset({"vw", "vh", "vmin", "vmax", "vi", "vb", "svw", "svh", "lvw", "lvh", "dvw", "dvh",
                        "svmin", "svmax", "lvmin", "lvmax", "dvmin", "dvmax", "svi", "svb", "lvi", "lvb",
                        "dvi", "dvb"})
@@ -92,7 +93,9 @@ class _Generation:
     """The memos of documents styled by the same stylesheets (kept alive here: the key holds their ids)."""
 
     held: tuple[Any, ...]
-    keys: bool  # whether the selectors read nothing the element's key lacks
+    # Per sheet, its selectors that read more of an element than its key holds (``:has()`` of
+    # descendants), matched anew for every element, and their places (``order``) in the sheet.
+    deep: tuple[tuple[Any, frozenset[int]], ...]
     ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
     cascades: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     records: dict[int, _Record] = field(default_factory=dict)
@@ -216,7 +219,7 @@ def _generation(html: Any, sheets: Any, hints: Any, font_config: Any) -> _Genera
         if generation is None:
             if any(_viewport(matcher) for matcher in matchers):
                 return None
-            generation = _Generation((matchers, font_config), not any(_reads_more(matcher) for matcher in matchers))
+            generation = _Generation((matchers, font_config), tuple(_deep(matcher) for matcher in matchers))
         _GENERATIONS[key] = generation
         while len(_GENERATIONS) > MAX_GENERATIONS:
             _GENERATIONS.popitem(last=False)
@@ -232,9 +235,22 @@ def _entries(matcher: Any) -> Iterator[tuple[Any, ...]]:
     yield from matcher.other_selectors
 
 
-def _reads_more(matcher: Any) -> bool:
-    """Whether a selector reads more of an element than its key holds (``:has()``: its descendants)."""
-    return any(not _names(entry[0].__code__) <= _SEEN for entry in _entries(matcher))
+def _deep(matcher: Any) -> tuple[Any, frozenset[int]]:
+    """A matcher of the selectors of ``matcher`` that read more of an element than its key holds
+    (None when there is none), and their places in the sheet."""
+    import cssselect2
+
+    deep = [entry for entry in _entries(matcher) if not _names(entry[0].__code__) <= _SEEN]
+    if not deep:
+        return None, frozenset()
+    orders = frozenset(entry[2] for entry in deep)
+    found = cssselect2.Matcher()
+    for name in ("id_selectors", "class_selectors", "lower_local_name_selectors", "namespace_selectors"):
+        setattr(found, name, {key: kept for key, entries in getattr(matcher, name).items()
+                              if (kept := [entry for entry in entries if entry[2] in orders])})
+    found.lang_attr_selectors = [entry for entry in matcher.lang_attr_selectors if entry[2] in orders]
+    found.other_selectors = [entry for entry in matcher.other_selectors if entry[2] in orders]
+    return found, orders
 
 
 def _names(code: Any) -> set[str]:
@@ -297,7 +313,7 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
                 style[name] = values, weight
     if viewport:
         # A viewport unit in a style attribute: this document's values are its own.
-        generation = _Generation(generation.held, generation.keys)
+        generation = _Generation(generation.held, generation.deep)
 
     root = html.etree_element
     base = html.base_url
@@ -310,12 +326,7 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
         parent = element.parent.etree_element if element.parent else None
         parent_style = computed_styles[parent, None] if parent is not None else None
         element_declarations = elements_declarations.get(etree_element)
-        key = _key(generation, element, parent, keys, siblings) if generation.keys else None
-        found = generation.cascades.get(key) if key is not None else None
-        if found is None:
-            found = _match(element, sheets)
-            if key is not None:
-                generation.cascades.setdefault(key, found)
+        found = _found(generation, _key(generation, element, parent, keys, siblings), element, sheets)
         matches, selectors, shared_by, styles = found
         selected[etree_element] = selectors
         if element_declarations is None:
@@ -386,36 +397,52 @@ def _signature(etree: Any) -> tuple[Any, ...]:
             any(isinstance(child.tag, str) for child in etree))
 
 
-def _match(element: Any, sheets: Any) -> tuple[Any, ...]:
-    """Every sheet's selectors matching ``element``, and its cascade (WeasyPrint's loop): the
-    matches; the selectors as a key (sheet's place, specificity, declarations, layer, pseudo-element);
-    as WeasyPrint's rule for sharing a style compares them (without the pseudo-element); and each
-    pseudo-element's declarations by weight, in the order WeasyPrint adds them."""
-    from weasyprint.css import declaration_precedence
+def _found(generation: _Generation, key: int, element: Any, sheets: Any) -> tuple[Any, ...]:
+    """What ``element`` matched (``_matched``): the selectors its key tells kept, those that read more matched now."""
+    kept = generation.cascades.get(key)
+    if kept is None:
+        matches = _matches(element, sheets)
+        plain = [match for match in matches if match[2] not in generation.deep[match[0]][1]]
+        kept = generation.cascades.setdefault(key, _matched(plain, sheets))
+        return kept if len(plain) == len(matches) else _matched(matches, sheets)
+    more = [(index, *match) for index, (deep, _) in enumerate(generation.deep) if deep is not None
+            for match in _of_sheet(deep, element, sheets[index][0])]
+    if not more:
+        return kept
+    return _matched(sorted([*kept[0], *more], key=lambda match: match[:3]), sheets)
 
-    matches = []
-    selectors = []
+
+def _matches(element: Any, sheets: Any) -> list[tuple[Any, ...]]:
+    """Every sheet's selectors matching ``element``, in cascade order: (sheet's place, specificity,
+    place in the sheet, pseudo-element, declarations, layer's place)."""
+    return [(index, *match) for index, (sheet, _, _) in enumerate(sheets)
+            for match in _of_sheet(sheet.matcher, element, sheet)]
+
+
+def _of_sheet(matcher: Any, element: Any, sheet: Any) -> Iterator[tuple[Any, ...]]:
+    for specificity, order, pseudo_type, (declarations, layer) in matcher.match(element):
+        yield specificity, order, pseudo_type, declarations, inf if layer is None else sheet.layers.index(layer)
+
+
+def _matched(matches: list[tuple[Any, ...]], sheets: Any) -> tuple[Any, ...]:
+    """The matches; the selectors as a key (sheet's place, specificity, declarations, layer,
+    pseudo-element); as WeasyPrint's rule for sharing a style compares them (without the
+    pseudo-element); each pseudo-element's declarations by weight (WeasyPrint's loop), in the
+    order WeasyPrint adds them. Without an element's own declarations: ``_cascade`` adds those."""
+    selectors = tuple((index, specificity, id(declarations), layer_order, pseudo_type)
+                      for index, specificity, _, pseudo_type, declarations, layer_order in matches)
     styles: dict[Any, dict[str, Any]] = {}
-    for index, (sheet, origin, sheet_specificity) in enumerate(sheets):
-        for specificity, _, pseudo_type, (declarations, layer) in sheet.matcher.match(element):
-            layer_order = inf if layer is None else sheet.layers.index(layer)
-            matches.append((index, specificity, pseudo_type, declarations, layer_order))
-            selectors.append((index, specificity, id(declarations), layer_order, pseudo_type))
-            specificity = sheet_specificity or specificity
-            style = styles.setdefault(pseudo_type, {})
-            for name, values, importance in declarations:
-                weight = (declaration_precedence(origin, importance), layer_order, specificity)
-                old_weight = style.get(name, (None, None))[1]
-                if old_weight is None or old_weight <= weight:
-                    style[name] = values, weight
-    return tuple(matches), tuple(selectors), tuple(key[:4] for key in selectors), tuple(styles.items())
+    _cascade(styles, None, matches, sheets)
+    return (tuple(matches), selectors, tuple(key[:4] for key in selectors),
+            tuple((pseudo_type, style) for (_, pseudo_type), style in styles.items()))
 
 
-def _cascade(cascaded_styles: dict[Any, Any], etree_element: Any, matches: tuple[Any, ...], sheets: Any) -> None:
-    """Add the matched declarations to an element's own (its ``style`` attribute...), as WeasyPrint does."""
+def _cascade(cascaded_styles: dict[Any, Any], etree_element: Any, matches: tuple[Any, ...] | list[Any],
+             sheets: Any) -> None:
+    """Add the matched declarations to ``etree_element``'s (and its pseudo-elements'), as WeasyPrint does."""
     from weasyprint.css import declaration_precedence
 
-    for index, specificity, pseudo_type, declarations, layer_order in matches:
+    for index, specificity, _, pseudo_type, declarations, layer_order in matches:
         _, origin, sheet_specificity = sheets[index]
         specificity = sheet_specificity or specificity
         style = cascaded_styles.setdefault((etree_element, pseudo_type), {})
