@@ -25,7 +25,8 @@ kept by ``stylesheets``, with the same base URL, presentational hints and font c
   ``id``...), its pseudo-element. A new style is WeasyPrint's, filled beforehand with the
   values its record holds; a value computed for the first time is put in the record, unless
   WeasyPrint logged something meanwhile (its message would be missing from a later
-  document: that record takes no more values and fills no more styles) or its log is off.
+  document: that record takes no more values and fills no more styles). The logger's methods
+  count their calls (``_counted``) even while it is off, as it is for the trial layouts.
   Values only: WeasyPrint changes some styles as it builds and lays out boxes (a table's
   padding, the body's overflow, a marker's position), on each document's own objects, and a
   record only ever holds what ``__missing__`` returned.
@@ -46,7 +47,6 @@ whichever thread computed them). ``BROCHURE_CASCADE=off`` in the environment, or
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import threading
 from collections import OrderedDict
@@ -62,7 +62,8 @@ _ENABLED = os.environ.get("BROCHURE_CASCADE", "").lower() not in ("off", "0", "n
 _GENERATIONS: OrderedDict[tuple[Any, ...], _Generation] = OrderedDict()  # the least recently used first
 _LOCK = threading.Lock()
 _IDS = itertools.count(1)  # every key's number, never given twice in a process (a dropped table's included)
-_LOGGED = [0]  # records WeasyPrint's logger handled: a value computed while it changed is not kept
+_LOGGED = [0]  # messages WeasyPrint logged: a value computed while the count changed is not kept
+_LOGS = ("debug", "info", "warning", "error", "log")  # the methods of its logger WeasyPrint calls
 _INSTALLED = False
 _SHARED: Any = None  # the ComputedStyle subclass that fills itself from its record (made at install)
 
@@ -117,13 +118,17 @@ class _Generation:
         return len(self.ids) + len(self.cascades) + len(self.records)
 
 
-class _Counted(logging.Filter):
-    """Counts what WeasyPrint's logger handles (any thread: a count changed by another thread's
-    message only keeps a value out of a record)."""
+def _counted(method: Any) -> Any:
+    """``method`` of WeasyPrint's logger, counting each call first: whether the logger is off or not
+    (a trial layout turns it off; a value computed then is kept too, and must not be one that logs)."""
+    import functools
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        _LOGGED[0] += 1
-        return True
+    @functools.wraps(method)
+    def log(*args: Any, **kwargs: Any) -> Any:
+        _LOGGED[0] += 1  # any thread: a count changed by another's message only keeps a value out
+        return method(*args, **kwargs)
+
+    return log
 
 
 def enabled(flag: bool) -> None:
@@ -154,7 +159,8 @@ def install() -> None:
         from weasyprint.logger import LOGGER
 
         _SHARED = _shared_class(ComputedStyle)
-        LOGGER.addFilter(_Counted())
+        for name in _LOGS:
+            setattr(LOGGER, name, _counted(getattr(LOGGER, name)))
         original = StyleFor.__init__
 
         def __init__(self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any,
@@ -172,14 +178,11 @@ def install() -> None:
 
 def _shared_class(base: Any) -> Any:
     """WeasyPrint's ``ComputedStyle``, filled from a record and adding to it what it computes."""
-    from weasyprint.logger import LOGGER
-
     missing = base.__missing__
 
     class Shared(base):  # type: ignore[misc]
         _record: _Record
         _number: int  # its record's
-        _adds: bool  # whether it may add to its record (WeasyPrint's log on when it was made)
 
         def __missing__(self, key: str) -> Any:
             record = self._record
@@ -190,9 +193,9 @@ def _shared_class(base: Any) -> Any:
                 return value
             logged = _LOGGED[0]
             value = missing(self, key)
-            if not (self._adds and record.open):
+            if not record.open:
                 return value
-            if _LOGGED[0] != logged or LOGGER.disabled:
+            if _LOGGED[0] != logged:
                 record.open = False
             elif dict.__contains__(self, key):  # kept by WeasyPrint (a `page: auto` is not)
                 if key in self.specified:
@@ -288,7 +291,7 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
     """``StyleFor.__init__`` (WeasyPrint 70) with ``generation``'s memos: the same styles, in the same order."""
     from weasyprint.css import InitialStyle, declaration_precedence, find_style_attributes
     from weasyprint.css.validation import preprocess_declarations
-    from weasyprint.logger import LOGGER, PROGRESS_LOGGER
+    from weasyprint.logger import PROGRESS_LOGGER
 
     cascaded_styles: dict[tuple[Any, Any], dict[str, Any]] = {}
     computed_styles: dict[tuple[Any, Any], Any] = {}
@@ -296,7 +299,6 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
     self.initial_page_sizes = {"box": None, "area": None}
     self._sheets = sheets
     self.font_config = font_config
-    adds = not LOGGER.disabled and LOGGER.isEnabledFor(logging.WARNING)
 
     PROGRESS_LOGGER.info("Step 3 - Applying CSS")
     elements_declarations = {}
@@ -343,7 +345,7 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
         number = generation.number(("element", 0 if parent_style is None else parent_style._number, own, selectors))
         style = _new(generation, number, cascaded_styles.get((etree_element, None), {}), None, parent_style,
                      InitialStyle(font_config) if parent is None else computed_styles[root, None],
-                     base, font_config, self.initial_page_sizes, adds)
+                     base, font_config, self.initial_page_sizes)
         computed_styles[etree_element, None] = computed_cache[weasy] = style
         if collector and style["anchor"]:
             collector.collect_anchor(style["anchor"])
@@ -353,7 +355,7 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
             parent_style = computed_styles[etree_element, None]
             number = generation.number(("pseudo", parent_style._number, pseudo_type, selected[etree_element]))
             style = _new(generation, number, cascaded_styles[etree_element, pseudo_type], pseudo_type,
-                         parent_style, computed_styles[root, None], base, font_config, self.initial_page_sizes, adds)
+                         parent_style, computed_styles[root, None], base, font_config, self.initial_page_sizes)
             computed_styles[etree_element, pseudo_type] = style
             if collector and style["anchor"]:
                 collector.collect_anchor(style["anchor"])
@@ -361,7 +363,7 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
 
 
 def _new(generation: _Generation, number: int, cascaded: Any, pseudo_type: Any, parent_style: Any, root_style: Any,
-         base_url: Any, font_config: Any, page_sizes: Any, adds: bool) -> Any:
+         base_url: Any, font_config: Any, page_sizes: Any) -> Any:
     """A style made as WeasyPrint makes it, filled with the values its record (``number``) holds."""
     style = _SHARED(parent_style, cascaded, pseudo_type, root_style, base_url, font_config, page_sizes)
     record = generation.records.get(number)
@@ -369,7 +371,6 @@ def _new(generation: _Generation, number: int, cascaded: Any, pseudo_type: Any, 
         record = generation.records.setdefault(number, _Record())
     style._record = record
     style._number = number
-    style._adds = adds
     if record.open and record.values:
         style.specified.update(record.specified)
         dict.update(style, record.values)

@@ -66,6 +66,11 @@ PATCHES = (
           "pseudo-elements each) computed, at every layout (a tenth of a warm build, more of an edited one): "
           "the matches and computed values are kept per process, by what each depends on (render.cascade)",
           "WeasyPrint shares matched and computed styles across documents of the same stylesheets"),
+    Patch("weasyprint.logger:LOGGER.warning",
+          "a computed value whose computation logged must not be kept (a later document would miss the "
+          "message): WeasyPrint's logger counts its calls (debug, info, warning, error, log), even while it "
+          "is off, as it is for trial layouts (render.cascade)",
+          "WeasyPrint shares computed styles across documents itself"),
     Patch("weasyprint.pdf.fonts:ffi",
           "a font's subset makes its glyph array as hb_codepoint_t[<length>], a new type string for cffi "
           "to parse (about 3.5 ms) for every length, so for every font of every PDF: made as "
