@@ -198,7 +198,7 @@ def _shared_class(base: Any) -> Any:
             if _LOGGED[0] != logged:
                 record.open = False
             elif dict.__contains__(self, key):  # kept by WeasyPrint (a `page: auto` is not)
-                if key in self.specified:
+                if key in self.specified:  # before the value: a style filled from the record meanwhile finds both
                     record.specified[key] = self.specified[key]
                 record.values[key] = dict.__getitem__(self, key)
             return value
@@ -372,8 +372,9 @@ def _new(generation: _Generation, number: int, cascaded: Any, pseudo_type: Any, 
     style._record = record
     style._number = number
     if record.open and record.values:
-        style.specified.update(record.specified)
+        # Values first: a value's specified one is recorded before it (another thread may add one meanwhile).
         dict.update(style, record.values)
+        style.specified.update(record.specified)
     return style
 
 
