@@ -39,7 +39,8 @@ p:first-of-type::first-letter { font-size: 2em; color: red; position: absolute }
 p:last-child { font-style: italic }
 li:nth-child(2n) { color: green }
 li:nth-last-child(1) { font-weight: bold }
-ol { counter-reset: step 3; list-style: decimal } li::marker { color: blue } li::before { content: counter(step) ") " } li { counter-increment: step }
+ol { counter-reset: step 3; list-style: decimal } li::marker { color: blue }
+li::before { content: counter(step) ") " } li { counter-increment: step }
 .note:empty { border: 2px solid orange; height: 4mm }
 .note:not(:empty) { background: #eef }
 :lang(es) p { font-family: sans-serif; letter-spacing: 0.05em }
