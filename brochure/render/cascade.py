@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 from math import inf
 from typing import Any
 
-MAX_GENERATIONS = 8
-MAX_ENTRIES = 20_000
+MAX_GENERATIONS = 4
+MAX_ENTRIES = 6_000  # about 7 MiB (the seed's two documents: 1,450, 1.8 MiB by tracemalloc)
 
 _ENABLED = os.environ.get("BROCHURE_CASCADE", "").lower() not in ("off", "0", "no")
 _GENERATIONS: OrderedDict[tuple[Any, ...], _Generation] = OrderedDict()  # the least recently used first
@@ -75,9 +75,7 @@ _SEEN = frozenset({
     "etree_siblings", "etree_children", "etree_element", "index", "local_name", "namespace_url",
     "in_html_document", "id", "classes", "lang", "in_disabled_fieldset", "attrib", "get", "text", "tag",
     "startswith", "endswith", "lower", "iter_siblings", "scheme", "list", "iter_next_siblings"})
-_VIEWPORT = frozenset({"vw", "vh", "vmin", "vmax", "vi", "vb", "svw", "svh", "lvw", "lvh", "dvw", "dvh",
-                       "svmin", "svmax", "lvmin", "lvmax", "dvmin", "dvmax", "svi", "svb", "lvi", "lvb",
-                       "dvi", "dvb"})
+_VIEWPORT = ("vw", "vh", "vi", "vb", "vmin", "vmax")  # the endings of viewport units (svw, dvmin...)
 
 
 @dataclass
@@ -105,13 +103,6 @@ class _Generation:
         found = self.ids.get(key)
         if found is None:
             found = self.ids.setdefault(key, next(_IDS))
-        return found
-
-    def record(self, key: tuple[Any, ...]) -> _Record:
-        number = self.number(key)
-        found = self.records.get(number)
-        if found is None:
-            found = self.records.setdefault(number, _Record())
         return found
 
     def size(self) -> int:
@@ -142,6 +133,13 @@ def clear() -> None:
     """Forget every generation."""
     with _LOCK:
         _GENERATIONS.clear()
+
+
+def forget(fonts: Any) -> None:
+    """Drop the generations of the font configuration ``fonts``, one ``fontsets.kept`` made anew."""
+    with _LOCK:
+        for key in [key for key, generation in _GENERATIONS.items() if generation.held[1] is fonts]:
+            del _GENERATIONS[key]
 
 
 def size() -> int:
@@ -273,13 +271,12 @@ def _has_viewport(value: Any, depth: int = 0) -> bool:
     if depth > 40:
         return True  # deeper than any declaration: say yes, the safe answer
     unit = getattr(value, "unit", None)
-    if isinstance(unit, str) and unit.lower() in _VIEWPORT:
+    if isinstance(unit, str) and unit.lower().endswith(_VIEWPORT):
         return True
     if isinstance(value, (str, int, float, bool)) or value is None:
         return False
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, (tuple, list, dict)):
+        value = list(value.values()) if isinstance(value, dict) else value
         return any(_has_viewport(item, depth + 1) for item in value)
     inner = [getattr(value, name) for name in ("tokens", "arguments", "content", "value")
              if isinstance(getattr(value, name, None), (tuple, list))]
@@ -313,12 +310,10 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
             old_weight = style.get(name, (None, None))[1]
             if old_weight is None or old_weight <= weight:
                 style[name] = values, weight
-    if viewport:
-        # A viewport unit in a style attribute: this document's values are its own.
+    if viewport:  # a viewport unit in a style attribute: this document's values are its own
         generation = _Generation(generation.held, generation.deep)
 
-    root = html.etree_element
-    base = html.base_url
+    root, base = html.etree_element, html.base_url
     keys: dict[Any, int] = {}  # element: its key
     siblings: dict[Any, int] = {}  # parent element: the number of its children's signature
     selected: dict[Any, tuple[Any, ...]] = {}  # element: the selectors it matched
@@ -328,8 +323,8 @@ def _style(self: Any, generation: _Generation, html: Any, sheets: Any, hints: An
         parent = element.parent.etree_element if element.parent else None
         parent_style = computed_styles[parent, None] if parent is not None else None
         element_declarations = elements_declarations.get(etree_element)
-        found = _found(generation, _key(generation, element, parent, keys, siblings), element, sheets)
-        matches, selectors, shared_by, styles = found
+        matches, selectors, shared_by, styles = _found(generation, _key(generation, element, parent, keys, siblings),
+                                                       element, sheets)
         selected[etree_element] = selectors
         if element_declarations is None:
             for pseudo_type, style in styles:  # the same dictionaries, in the order WeasyPrint adds them
