@@ -1,0 +1,215 @@
+"""Hot paths: three small WeasyPrint layout functions, answered the same way at less cost.
+
+A warm build of the seed spends about 45 % of its time in WeasyPrint's layout, and an edited
+one more (the tri-fold's trial layouts). Three pure functions there are called tens of
+thousands of times a build and cost mostly Python's own overhead, not work:
+
+- ``layout.percent.resolve_percentages`` (about 6,000 calls a warm build, 9 % of it under
+  cProfile): 15 calls of ``resolve_one_percentage`` a box, each calling ``percentage``, to
+  copy a length, resolve a percentage or keep ``auto``. Here the common values (a length, a
+  percentage, ``auto``) are resolved inline, with the same arithmetic in the same order;
+  anything else (``calc()`` and the other math functions, ``None``) goes to WeasyPrint's own
+  ``percentage``. The style is read in WeasyPrint's order (a computed value can depend on one
+  read before it).
+- ``Box.is_in_normal_flow`` (about 34,000 calls an edited build): five method calls reading
+  ``float`` and ``position`` twice each; here each is read once, in the same order. A box whose
+  ``is_floated`` is its own (WeasyPrint gives flex items ``lambda: False``) goes to WeasyPrint's.
+- ``Box.descendants`` (about 370,000 items an edited build): a recursive generator, each item
+  passed up through one generator per level; here one generator walks a stack of the children
+  lists, in the same order, reading each list as the recursion did (when it reaches it). A
+  child that is not a ``Box`` (an absolute placeholder) is handed to its own ``descendants``,
+  as WeasyPrint does when asked for placeholders.
+
+Same answers, so the same PDF bytes: ``tests/test_hotpaths.py`` compares each function with
+WeasyPrint's on every box of real layouts (percentages, ``calc()``, floats, flex, tables,
+absolute boxes, border-box sizing) and the PDFs built with and without. ``BROCHURE_HOTPATHS=off``
+in the environment, or ``enabled(False)``, uses WeasyPrint's own functions: for those tests and
+for the benchmark's A/B. The wrappers are ``patches``' (listed there with their reason),
+installed once per process from ``patches.install()``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from math import inf
+from typing import Any
+
+_ENABLED = os.environ.get("BROCHURE_HOTPATHS", "").lower() not in ("off", "0", "no")
+_INSTALLED = False
+_ORIGINAL: dict[str, Any] = {}  # WeasyPrint's own functions, by name
+
+# WeasyPrint 70's layout modules that imported resolve_percentages by name.
+_PERCENT_USERS = ("percent", "inline", "page", "float", "grid", "absolute", "block", "column", "table")
+_FLOATED = ("left", "right", "inline-start", "inline-end")  # Box.is_floated's values
+_BOX_SIDES = ("top", "right", "bottom", "left")
+
+
+def enabled(flag: bool) -> None:
+    """Use these functions (True) or WeasyPrint's own (False)."""
+    global _ENABLED
+    _ENABLED = flag
+
+
+def is_enabled() -> bool:
+    """Whether these functions answer (not WeasyPrint's own)."""
+    return _ENABLED
+
+
+def install() -> None:
+    """Put the three functions in WeasyPrint; once per process."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    import importlib
+
+    from weasyprint.css.functions import check_math
+    from weasyprint.css.properties import Dimension
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import percent
+
+    global _DIMENSION, _BOX, _PAGE_BOX, _PERCENTAGE, _CHECK_MATH
+    _DIMENSION, _BOX, _PAGE_BOX, _PERCENTAGE = Dimension, boxes.Box, boxes.PageBox, percent.percentage
+    _CHECK_MATH = check_math
+    _ORIGINAL["resolve_percentages"] = original = percent.resolve_percentages
+    _ORIGINAL["is_in_normal_flow"] = boxes.Box.is_in_normal_flow
+    _ORIGINAL["descendants"] = boxes.Box.descendants
+    for name in _PERCENT_USERS:
+        module = importlib.import_module(f"weasyprint.layout.{name}")
+        if getattr(module, "resolve_percentages", None) is original:
+            module.resolve_percentages = resolve_percentages  # type: ignore[attr-defined]
+    boxes.Box.is_in_normal_flow = is_in_normal_flow
+    boxes.Box.descendants = descendants
+    _INSTALLED = True
+
+
+# Set by install(), from WeasyPrint: read as globals on the hot path.
+_DIMENSION: Any = None
+_BOX: Any = None
+_PAGE_BOX: Any = None
+_PERCENTAGE: Any = None
+_CHECK_MATH: Any = None
+
+
+def _used(value: Any, style: Any, refer_to: Any) -> Any:
+    """WeasyPrint's ``percentage(value, style, refer_to)``: a length or a percentage inline."""
+    if type(value) is _DIMENSION:
+        unit = value.unit
+        if unit == "%":
+            return refer_to * value.value / 100
+        if unit is not None:
+            return value.value
+    elif type(value) is str and value == "auto":
+        return value
+    return _PERCENTAGE(value, style, refer_to)
+
+
+def resolve_percentages(box: Any, containing_block: Any) -> None:
+    """WeasyPrint's ``resolve_percentages``: the box's used margins, paddings, sizes and borders."""
+    if not _ENABLED:
+        _ORIGINAL["resolve_percentages"](box, containing_block)
+        return
+    if isinstance(containing_block, _BOX):
+        cb_width = containing_block.width
+        cb_height = containing_block.height
+    else:
+        cb_width, cb_height = containing_block
+    maybe_height = cb_height if isinstance(box, _PAGE_BOX) else cb_width
+    style = box.style
+    box.margin_left = _used(style["margin_left"], style, cb_width)
+    box.margin_right = _used(style["margin_right"], style, cb_width)
+    box.margin_top = _used(style["margin_top"], style, maybe_height)
+    box.margin_bottom = _used(style["margin_bottom"], style, maybe_height)
+    box.padding_left = _used(style["padding_left"], style, cb_width)
+    box.padding_right = _used(style["padding_right"], style, cb_width)
+    box.padding_top = _used(style["padding_top"], style, maybe_height)
+    box.padding_bottom = _used(style["padding_bottom"], style, maybe_height)
+    box.width = _used(style["width"], style, cb_width)
+    min_width = _used(style["min_width"], style, cb_width)
+    box.min_width = 0 if min_width == "auto" else min_width
+    box.max_width = _used(style["max_width"], style, cb_width)
+    if cb_height == "auto":
+        # The containing block's height depends on its content: a percentage height is auto.
+        height = style["height"]
+        if type(height) is _DIMENSION and height.unit != "%":
+            assert height.unit.lower() == "px"
+            box.height = height.value
+        elif height == "auto" or _CHECK_MATH(height) or height.unit == "%":
+            box.height = "auto"
+        else:
+            assert height.unit.lower() == "px"
+            box.height = height.value
+        min_height = _used(style["min_height"], style, 0)
+        box.min_height = 0 if min_height == "auto" else min_height
+        box.max_height = _used(style["max_height"], style, inf)
+    else:
+        box.height = _used(style["height"], style, cb_height)
+        min_height = _used(style["min_height"], style, cb_height)
+        box.min_height = 0 if min_height == "auto" else min_height
+        box.max_height = _used(style["max_height"], style, cb_height)
+    collapse = style["border_collapse"] == "collapse"
+    for side in _BOX_SIDES:
+        name = f"border_{side}_width"
+        # Collapsed borders were resolved before, during border conflict resolution.
+        if not (collapse and hasattr(box, name)):
+            setattr(box, name, style[name])
+    _box_sizing(box, style)
+
+
+def _box_sizing(box: Any, style: Any) -> None:
+    """WeasyPrint's ``adjust_box_sizing`` for the width, then the height."""
+    sizing = style["box_sizing"]
+    for axis in ("width", "height"):
+        if sizing == "border-box":
+            if axis == "width":
+                delta = box.padding_left + box.padding_right + box.border_left_width + box.border_right_width
+            else:
+                delta = box.padding_top + box.padding_bottom + box.border_top_width + box.border_bottom_width
+        elif sizing == "padding-box":
+            delta = box.padding_left + box.padding_right if axis == "width" else box.padding_top + box.padding_bottom
+        else:
+            assert sizing == "content-box"
+            return  # nothing to take off
+        if delta > 0:  # keep the sizes >= 0, as WeasyPrint does
+            if getattr(box, axis) != "auto":
+                setattr(box, axis, max(0, getattr(box, axis) - delta))
+            setattr(box, f"max_{axis}", max(0, getattr(box, f"max_{axis}") - delta))
+            if getattr(box, f"min_{axis}") != "auto":
+                setattr(box, f"min_{axis}", max(0, getattr(box, f"min_{axis}") - delta))
+
+
+def is_in_normal_flow(self: Any) -> bool:
+    """WeasyPrint's ``Box.is_in_normal_flow``: not floated, absolute, running, a footnote or a note."""
+    if not _ENABLED or "is_floated" in self.__dict__:  # a box's own is_floated (flex items)
+        return bool(_ORIGINAL["is_in_normal_flow"](self))
+    style = self.style
+    floating = style["float"]
+    if floating in _FLOATED:
+        return False
+    position = style["position"]
+    if position in ("absolute", "fixed"):
+        return False
+    first = position[0]
+    return not (first == "running()" or floating == "footnote" or first == "note()")
+
+
+def descendants(self: Any, placeholders: bool = False) -> Iterator[Any]:
+    """WeasyPrint's ``Box.descendants``: the box, then each child and its descendants, depth first."""
+    if not _ENABLED:
+        yield from _ORIGINAL["descendants"](self, placeholders)
+        return
+    box = _BOX
+    yield self
+    stack = [iter(self.children)]
+    while stack:
+        for child in stack[-1]:
+            if isinstance(child, box):
+                yield child
+                stack.append(iter(child.children))
+                break
+            if placeholders:
+                yield from child.descendants(placeholders)  # a placeholder: its box's own
+            else:
+                yield child
+        else:
+            stack.pop()
