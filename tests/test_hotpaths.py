@@ -210,7 +210,7 @@ def test_an_edited_title_lays_out_the_same_with_and_without(tmp_path: Path, monk
     text = content.read_text(encoding="utf-8")
     title = re.findall(r"^title:.*$", text, re.M)[0]
     patches.install()
-    found = []
+    found: list[bytes] = []
     try:
         for flag, number in ((False, 1), (True, 1), (True, 2), (False, 2)):
             hotpaths.enabled(flag)
