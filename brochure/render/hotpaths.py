@@ -1,28 +1,30 @@
-"""Hot paths: three small WeasyPrint layout functions, answered the same way at less cost.
+"""Hot paths: two small WeasyPrint layout functions, answered the same way at less cost.
 
 A warm build of the seed spends about 45 % of its time in WeasyPrint's layout, and an edited
-one more (the tri-fold's trial layouts). Three pure functions there are called tens of
-thousands of times a build and cost mostly Python's own overhead, not work:
+one more (the tri-fold's trial layouts). Two pure functions there are called thousands of
+times a build and cost mostly Python's own overhead, not work:
 
-- ``layout.percent.resolve_percentages`` (about 6,000 calls a warm build, 9 % of it under
-  cProfile): 15 calls of ``resolve_one_percentage`` a box, each calling ``percentage``, to
+- ``layout.percent.resolve_percentages`` (about 1,400 calls an edited build of the seed,
+  9 % of it under cProfile): 15 calls of ``resolve_one_percentage`` a box, each calling ``percentage``, to
   copy a length, resolve a percentage or keep ``auto``. Here the common values (a length, a
   percentage, ``auto``) are resolved inline, with the same arithmetic in the same order;
   anything else (``calc()`` and the other math functions, ``None``) goes to WeasyPrint's own
   ``percentage``. The style is read in WeasyPrint's order (a computed value can depend on one
   read before it).
-- ``Box.is_in_normal_flow`` (about 34,000 calls an edited build): five method calls reading
+- ``Box.is_in_normal_flow`` (about 6,700 calls an edited build): five method calls reading
   ``float`` and ``position`` twice each; here each is read once, in the same order. A box whose
   ``is_floated`` is its own (WeasyPrint gives flex items ``lambda: False``) goes to WeasyPrint's.
-- ``Box.descendants`` (about 370,000 items an edited build): a recursive generator, each item
-  passed up through one generator per level; here one generator walks a stack of the children
-  lists, in the same order, reading each list as the recursion did (when it reaches it). A
-  child that is not a ``Box`` (an absolute placeholder) is handed to its own ``descendants``,
-  as WeasyPrint does when asked for placeholders.
+
+What they save is small: replayed on every call of an edited build of the seed (``bench/hotpaths.py``),
+about 4 ms of CPU for ``resolve_percentages`` (10.7 to 6.7 ms; its share in cProfile, 9 %, is mostly
+the style values it is the first to read, computed either way) and 2.6 ms for ``is_in_normal_flow``
+(5.9 to 3.3 ms), about 1 % of the build. ``Box.descendants`` (a recursive generator, 370,000
+items an edited build) was tried the same way and left as it is: walked with a stack it took
+3.2 ms against 3.3 (``yield from`` is cheap).
 
 Same answers, so the same PDF bytes: ``tests/test_hotpaths.py`` compares each function with
 WeasyPrint's on every box of real layouts (percentages, ``calc()``, floats, flex, tables,
-absolute boxes, border-box sizing) and the PDFs built with and without. ``BROCHURE_HOTPATHS=off``
+absolute boxes, box-sizing) and the PDFs built with and without. ``BROCHURE_HOTPATHS=off``
 in the environment, or ``enabled(False)``, uses WeasyPrint's own functions: for those tests and
 for the benchmark's A/B. The wrappers are ``patches``' (listed there with their reason),
 installed once per process from ``patches.install()``.
@@ -31,7 +33,6 @@ installed once per process from ``patches.install()``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from math import inf
 from typing import Any
 
@@ -40,9 +41,14 @@ _INSTALLED = False
 _ORIGINAL: dict[str, Any] = {}  # WeasyPrint's own functions, by name
 
 # WeasyPrint 70's layout modules that imported resolve_percentages by name.
-_PERCENT_USERS = ("percent", "inline", "page", "float", "grid", "absolute", "block", "column", "table")
+PERCENT_USERS = ("percent", "inline", "page", "float", "grid", "absolute", "block", "column", "table")
 _FLOATED = ("left", "right", "inline-start", "inline-end")  # Box.is_floated's values
 _BOX_SIDES = ("top", "right", "bottom", "left")
+
+
+def original(name: str) -> Any:
+    """WeasyPrint's own function ``name`` (``resolve_percentages``, ``is_in_normal_flow``), once installed."""
+    return _ORIGINAL[name]
 
 
 def enabled(flag: bool) -> None:
@@ -57,7 +63,7 @@ def is_enabled() -> bool:
 
 
 def install() -> None:
-    """Put the three functions in WeasyPrint; once per process."""
+    """Put the two functions in WeasyPrint; once per process."""
     global _INSTALLED
     if _INSTALLED:
         return
@@ -73,13 +79,11 @@ def install() -> None:
     _CHECK_MATH = check_math
     _ORIGINAL["resolve_percentages"] = original = percent.resolve_percentages
     _ORIGINAL["is_in_normal_flow"] = boxes.Box.is_in_normal_flow
-    _ORIGINAL["descendants"] = boxes.Box.descendants
-    for name in _PERCENT_USERS:
+    for name in PERCENT_USERS:
         module = importlib.import_module(f"weasyprint.layout.{name}")
         if getattr(module, "resolve_percentages", None) is original:
             module.resolve_percentages = resolve_percentages  # type: ignore[attr-defined]
     boxes.Box.is_in_normal_flow = is_in_normal_flow
-    boxes.Box.descendants = descendants
     _INSTALLED = True
 
 
@@ -191,25 +195,3 @@ def is_in_normal_flow(self: Any) -> bool:
         return False
     first = position[0]
     return not (first == "running()" or floating == "footnote" or first == "note()")
-
-
-def descendants(self: Any, placeholders: bool = False) -> Iterator[Any]:
-    """WeasyPrint's ``Box.descendants``: the box, then each child and its descendants, depth first."""
-    if not _ENABLED:
-        yield from _ORIGINAL["descendants"](self, placeholders)
-        return
-    box = _BOX
-    yield self
-    stack = [iter(self.children)]
-    while stack:
-        for child in stack[-1]:
-            if isinstance(child, box):
-                yield child
-                stack.append(iter(child.children))
-                break
-            if placeholders:
-                yield from child.descendants(placeholders)  # a placeholder: its box's own
-            else:
-                yield child
-        else:
-            stack.pop()
