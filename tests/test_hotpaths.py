@@ -103,8 +103,8 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     ours_percent = hotpaths.resolve_percentages
     ours_flow = boxes.Box.is_in_normal_flow
     assert ours_flow is hotpaths.is_in_normal_flow
-    original = {name: hotpaths.original(name) for name in ("resolve_percentages", "is_in_normal_flow")}
-    calls = {"resolve_percentages": 0, "is_in_normal_flow": 0}
+    original = {name: hotpaths.original(name) for name in ("resolve_percentages", "is_in_normal_flow", "check_math")}
+    calls = {"resolve_percentages": 0, "is_in_normal_flow": 0, "check_math": 0, "math": 0}
 
     def resolve_percentages(box: Any, containing_block: Any) -> None:
         twin = copy.copy(box)  # the same style (read only), its own used values
@@ -119,6 +119,18 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         calls["is_in_normal_flow"] += 1
         return answer
 
+    def check_math(token: Any) -> Any:
+        answer = hotpaths.check_math_fast(token)
+        theirs = original["check_math"](token)
+        assert (answer, type(answer)) == (theirs, type(theirs)), repr(token)
+        calls["check_math"] += 1
+        calls["math"] += bool(answer)
+        return answer
+
+    for name in hotpaths.MATH_USERS:
+        module = importlib.import_module(name)
+        if getattr(module, "check_math", None) is hotpaths.check_math_fast:
+            monkeypatch.setattr(module, "check_math", check_math)
     for name in hotpaths.PERCENT_USERS:
         module = importlib.import_module(f"weasyprint.layout.{name}")
         if getattr(module, "resolve_percentages", None) is ours_percent:
@@ -132,6 +144,7 @@ def test_every_call_of_a_varied_layout_answers_as_weasyprint(checked: dict[str, 
     assert len(document.pages) >= 3
     assert checked["resolve_percentages"] > 100
     assert checked["is_in_normal_flow"] > 100
+    assert checked["check_math"] > 1000 and checked["math"] > 5  # calc(), max() in the document
     laid_out = [box for page in document.pages for box in page._page_box.descendants() if hasattr(box, "style")]
     for wanted in ("left", "right", "inline-start"):  # the floats were laid out
         assert any(box.style["float"] == wanted for box in laid_out), wanted
@@ -224,6 +237,20 @@ def test_weasyprint_overrides_no_flow_method_on_a_box_but_flex_items_is_floated(
     assert found == ["build.py: child.is_floated = lambda: False"]
     boxes_source = (Path(weasyprint.__file__).parent / "formatting_structure" / "boxes.py").read_text(encoding="utf-8")
     assert len(re.findall(rf"^\s+def ({names})\(", boxes_source, re.M)) == 6  # on Box alone, no subclass
+
+
+def test_no_weasyprint_module_keeps_its_own_check_math() -> None:
+    """A module that imported ``check_math`` by name and is not in ``MATH_USERS`` would keep WeasyPrint's."""
+    import sys
+
+    import weasyprint.layout  # noqa: F401  (every layout and text module loaded)
+    from weasyprint.text import line_break  # noqa: F401
+
+    patches.install()
+    theirs = hotpaths.original("check_math")
+    kept = [name for name, module in sys.modules.items()
+            if name.startswith("weasyprint") and getattr(module, "check_math", None) is theirs]
+    assert kept == []
 
 
 def test_off_in_the_environment_uses_weasyprints_own() -> None:

@@ -1,8 +1,8 @@
-"""Hot paths: two small WeasyPrint layout functions, answered the same way at less cost.
+"""Hot paths: three small WeasyPrint functions of layout and styles, answered the same way at less cost.
 
 A warm build of the seed spends about 45 % of its time in WeasyPrint's layout, and an edited
-one more (the tri-fold's trial layouts). Two pure functions there are called thousands of
-times a build and cost mostly Python's own overhead, not work:
+one more (the tri-fold's trial layouts). Pure functions there and in the styles are called
+thousands of times a build and cost mostly Python's own overhead, not work:
 
 - ``layout.percent.resolve_percentages`` (about 1,400 calls an edited build of the seed,
   9 % of it under cProfile): 15 calls of ``resolve_one_percentage`` a box, each calling ``percentage``, to
@@ -14,11 +14,17 @@ times a build and cost mostly Python's own overhead, not work:
 - ``Box.is_in_normal_flow`` (about 6,700 calls an edited build): five method calls reading
   ``float`` and ``position`` twice each; here each is read once, in the same order. A box whose
   ``is_floated`` is its own (WeasyPrint gives flex items ``lambda: False``) goes to WeasyPrint's.
+- ``css.functions.check_math`` (about 23,000 calls an edited build: each computed value, each
+  length laid out): whether a value holds a math function. Most values are plain (a string, a
+  ``Dimension``, a number, ``None``), none of which has a ``type`` attribute, so WeasyPrint's
+  answer for them is ``None``; here it is given without looking the attribute up (a failed
+  ``getattr`` raises inside). A tuple is checked item by item as ``any`` does; any other value
+  goes to WeasyPrint's. It is replaced in every module that imported it by name.
 
 What they save is small: replayed on every call of an edited build of the seed (``bench/hotpaths.py``),
 about 4 ms of CPU for ``resolve_percentages`` (10.7 to 6.7 ms; its share in cProfile, 9 %, is mostly
 the style values it is the first to read, computed either way) and 2.6 ms for ``is_in_normal_flow``
-(5.9 to 3.3 ms), about 1 % of the build. ``Box.descendants`` (a recursive generator, 370,000
+(5.9 to 3.3 ms), and 2 to 3 ms for ``check_math``, about 1.5 % of the build. ``Box.descendants`` (a recursive generator, 370,000
 items an edited build) was tried the same way and left as it is: walked with a stack it took
 3.2 ms against 3.3 (``yield from`` is cheap).
 
@@ -40,8 +46,12 @@ _ENABLED = os.environ.get("BROCHURE_HOTPATHS", "").lower() not in ("off", "0", "
 _INSTALLED = False
 _ORIGINAL: dict[str, Any] = {}  # WeasyPrint's own functions, by name
 
-# WeasyPrint 70's layout modules that imported resolve_percentages by name.
+# WeasyPrint 70's layout modules that imported resolve_percentages by name, and those that imported
+# check_math (functions itself: its recursion, and line_break's import inside strut).
 PERCENT_USERS = ("percent", "inline", "page", "float", "grid", "absolute", "block", "column", "table")
+MATH_USERS = ("weasyprint.css.functions", "weasyprint.css", "weasyprint.css.computed_values",
+              "weasyprint.css.tokens", "weasyprint.layout.inline", "weasyprint.layout.percent",
+              "weasyprint.layout.preferred")
 _FLOATED = ("left", "right", "inline-start", "inline-end")  # Box.is_floated's values
 _BOX_SIDES = ("top", "right", "bottom", "left")
 
@@ -76,7 +86,13 @@ def install() -> None:
 
     global _DIMENSION, _BOX, _PAGE_BOX, _PERCENTAGE, _CHECK_MATH
     _DIMENSION, _BOX, _PAGE_BOX, _PERCENTAGE = Dimension, boxes.Box, boxes.PageBox, percent.percentage
-    _CHECK_MATH = check_math
+    _ORIGINAL["check_math"] = check_math
+    _CHECK_MATH = check_math_fast
+    _PLAIN.update((str, Dimension, int, float, type(None)))
+    for name in MATH_USERS:
+        module = importlib.import_module(name)
+        if getattr(module, "check_math", None) is check_math:
+            module.check_math = check_math_fast  # type: ignore[attr-defined]
     _ORIGINAL["resolve_percentages"] = original = percent.resolve_percentages
     _ORIGINAL["is_in_normal_flow"] = boxes.Box.is_in_normal_flow
     for name in PERCENT_USERS:
@@ -93,6 +109,7 @@ _BOX: Any = None
 _PAGE_BOX: Any = None
 _PERCENTAGE: Any = None
 _CHECK_MATH: Any = None
+_PLAIN: set[type] = set()  # the types of values without a ``type`` attribute (never a math function)
 
 
 def _used(value: Any, style: Any, refer_to: Any) -> Any:
@@ -195,3 +212,16 @@ def is_in_normal_flow(self: Any) -> bool:
         return False
     first = position[0]
     return not (first == "running()" or floating == "footnote" or first == "note()")
+
+
+def check_math_fast(token: Any) -> Any:
+    """WeasyPrint's ``check_math``: whether ``token`` (or an item of a tuple) is a math function."""
+    kind = type(token)
+    if kind in _PLAIN and _ENABLED:
+        return None  # getattr(token, "type", None) is None: WeasyPrint's answer
+    if kind is tuple and _ENABLED:
+        for item in token:  # noqa: SIM110 (as any() answers, without a generator per tuple)
+            if check_math_fast(item):
+                return True
+        return False
+    return _ORIGINAL["check_math"](token)
