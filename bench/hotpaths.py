@@ -2,8 +2,8 @@
 
 ``.venv/bin/python bench/hotpaths.py [--rounds 15]`` builds a copy of the seed, edits its title
 and builds it again (the tri-fold's trial layouts run), recording every call of
-``resolve_percentages`` and ``Box.is_in_normal_flow`` (the box as it was before the call, its
-containing block). It then replays the calls, WeasyPrint's function and brochure's alternated,
+``resolve_percentages`` (the box as it was before the call, its containing block),
+``Box.is_in_normal_flow`` and ``check_math``. It then replays the calls, WeasyPrint's function and brochure's alternated,
 ``--rounds`` times, and prints the least CPU (``time.process_time``) of each: a measure the
 machine's load sways far less than a whole build's, since the work is the same every round
 and the style values are computed already (as the first reader of each computes them either way).
@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PERCENT, FLOW = "resolve_percentages", "is_in_normal_flow"  # the two functions, wrapped to record
+PERCENT, FLOW, MATH = "resolve_percentages", "is_in_normal_flow", "check_math"  # wrapped to record
 sys.path.insert(0, str(ROOT))
 
 
-def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any]]:
+def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
     """Every call of the two functions in an edited build of the seed copied to ``folder``."""
     from weasyprint.formatting_structure import boxes
 
@@ -41,6 +41,7 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any]]:
     build_file(content, folder / "out")  # warm: fonts, stylesheets, the first choice
     percentages: list[tuple[Any, Any]] = []
     flows: list[Any] = []
+    tokens: list[Any] = []
     ours, flow = hotpaths.resolve_percentages, boxes.Box.is_in_normal_flow
 
     def resolve_percentages(box: Any, containing_block: Any) -> None:
@@ -53,6 +54,14 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any]]:
         flows.append(self)
         return bool(flow(self))
 
+    def check_math(token: Any) -> Any:
+        tokens.append(token)
+        return hotpaths.check_math_fast(token)
+
+    math_users = [module for module in map(importlib.import_module, hotpaths.MATH_USERS)
+                  if getattr(module, MATH, None) is hotpaths.check_math_fast]
+    for module in math_users:
+        setattr(module, MATH, check_math)
     users = [importlib.import_module(f"weasyprint.layout.{name}") for name in hotpaths.PERCENT_USERS]
     wrapped = [module for module in users if getattr(module, "resolve_percentages", None) is ours]
     for module in wrapped:
@@ -67,7 +76,9 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any]]:
         for module in wrapped:
             setattr(module, PERCENT, ours)
         setattr(boxes.Box, FLOW, flow)
-    return percentages, flows
+        for module in math_users:
+            setattr(module, MATH, hotpaths.check_math_fast)
+    return percentages, flows, tokens
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         for name in ("content.yaml", "logo.svg"):
             shutil.copy(ROOT / name, folder / name)
-        percentages, flows = _record(folder)
+        percentages, flows, tokens = _record(folder)
     theirs_percent, theirs_flow = hotpaths.original("resolve_percentages"), hotpaths.original("is_in_normal_flow")
 
     def percent(function: Callable[[Any, Any], None] | None) -> Callable[[], None]:
@@ -97,10 +108,18 @@ def main(argv: list[str] | None = None) -> int:
                 function(box)
         return run
 
+    def math(function: Callable[[Any], Any]) -> Callable[[], None]:
+        def run() -> None:
+            for token in tokens:
+                function(token)
+        return run
+
     runs = {"copies alone": percent(None), "resolve_percentages, WeasyPrint's": percent(theirs_percent),
             "resolve_percentages, brochure's": percent(hotpaths.resolve_percentages),
             "is_in_normal_flow, WeasyPrint's": flow(theirs_flow),
-            "is_in_normal_flow, brochure's": flow(hotpaths.is_in_normal_flow)}
+            "is_in_normal_flow, brochure's": flow(hotpaths.is_in_normal_flow),
+            "check_math, WeasyPrint's": math(hotpaths.original("check_math")),
+            "check_math, brochure's": math(hotpaths.check_math_fast)}
     least = dict.fromkeys(runs, float("inf"))
     for _ in range(args.rounds):
         for name, run in runs.items():
@@ -110,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             least[name] = min(least[name], time.process_time() - start)
     copies = least.pop("copies alone")
     print(f"one edited build of the seed: {len(percentages)} calls of resolve_percentages, "
-          f"{len(flows)} of is_in_normal_flow; least CPU ms of {args.rounds} rounds")
+          f"{len(flows)} of is_in_normal_flow, {len(tokens)} of check_math; least CPU ms of {args.rounds} rounds")
     for name, seconds in least.items():
         own = seconds - copies if name.startswith("resolve") else seconds
         print(f"  {name:38} {own * 1000:6.1f}")
