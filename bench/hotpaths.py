@@ -3,7 +3,7 @@
 ``.venv/bin/python bench/hotpaths.py [--rounds 15]`` builds a copy of the seed, edits its title
 and builds it again (the tri-fold's trial layouts run), recording every call of
 ``resolve_percentages`` (the box as it was before the call, its containing block),
-``Box.is_in_normal_flow`` and ``check_math``. It then replays the calls, WeasyPrint's function and brochure's alternated,
+``Box.is_in_normal_flow``, ``check_math`` and ``strut``. It then replays the calls, WeasyPrint's function and brochure's alternated,
 ``--rounds`` times, and prints the least CPU (``time.process_time``) of each: a measure the
 machine's load sways far less than a whole build's, since the work is the same every round
 and the style values are computed already (as the first reader of each computes them either way).
@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PERCENT, FLOW, MATH = "resolve_percentages", "is_in_normal_flow", "check_math"  # wrapped to record
+PERCENT, FLOW, MATH, STRUT = "resolve_percentages", "is_in_normal_flow", "check_math", "strut"  # recorded
 sys.path.insert(0, str(ROOT))
 
 
-def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
+def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any], list[Any]]:
     """Every call of the two functions in an edited build of the seed copied to ``folder``."""
     from weasyprint.formatting_structure import boxes
 
@@ -42,6 +42,7 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
     percentages: list[tuple[Any, Any]] = []
     flows: list[Any] = []
     tokens: list[Any] = []
+    styles: list[Any] = []
     ours, flow = hotpaths.resolve_percentages, boxes.Box.is_in_normal_flow
 
     def resolve_percentages(box: Any, containing_block: Any) -> None:
@@ -58,6 +59,14 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
         tokens.append(token)
         return hotpaths.check_math_fast(token)
 
+    def strut(style: Any) -> Any:
+        styles.append(style)
+        return hotpaths.strut(style)
+
+    strut_users = [module for module in map(importlib.import_module, hotpaths.STRUT_USERS)
+                   if getattr(module, STRUT, None) is hotpaths.strut]
+    for module in strut_users:
+        setattr(module, STRUT, strut)
     math_users = [module for module in map(importlib.import_module, hotpaths.MATH_USERS)
                   if getattr(module, MATH, None) is hotpaths.check_math_fast]
     for module in math_users:
@@ -78,7 +87,9 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any]]:
         setattr(boxes.Box, FLOW, flow)
         for module in math_users:
             setattr(module, MATH, hotpaths.check_math_fast)
-    return percentages, flows, tokens
+        for module in strut_users:
+            setattr(module, STRUT, hotpaths.strut)
+    return percentages, flows, tokens, styles
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         for name in ("content.yaml", "logo.svg"):
             shutil.copy(ROOT / name, folder / name)
-        percentages, flows, tokens = _record(folder)
+        percentages, flows, tokens, styles = _record(folder)
     theirs_percent, theirs_flow = hotpaths.original("resolve_percentages"), hotpaths.original("is_in_normal_flow")
 
     def percent(function: Callable[[Any, Any], None] | None) -> Callable[[], None]:
@@ -114,12 +125,20 @@ def main(argv: list[str] | None = None) -> int:
                 function(token)
         return run
 
+    def struts(function: Callable[[Any], Any]) -> Callable[[], None]:
+        def run() -> None:
+            for style in styles:
+                function(style)
+        return run
+
     runs = {"copies alone": percent(None), "resolve_percentages, WeasyPrint's": percent(theirs_percent),
             "resolve_percentages, brochure's": percent(hotpaths.resolve_percentages),
             "is_in_normal_flow, WeasyPrint's": flow(theirs_flow),
             "is_in_normal_flow, brochure's": flow(hotpaths.is_in_normal_flow),
             "check_math, WeasyPrint's": math(hotpaths.original("check_math")),
-            "check_math, brochure's": math(hotpaths.check_math_fast)}
+            "check_math, brochure's": math(hotpaths.check_math_fast),
+            "strut, WeasyPrint's": struts(hotpaths.original("strut")),
+            "strut, brochure's": struts(hotpaths.strut)}
     least = dict.fromkeys(runs, float("inf"))
     for _ in range(args.rounds):
         for name, run in runs.items():
@@ -129,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             least[name] = min(least[name], time.process_time() - start)
     copies = least.pop("copies alone")
     print(f"one edited build of the seed: {len(percentages)} calls of resolve_percentages, "
-          f"{len(flows)} of is_in_normal_flow, {len(tokens)} of check_math; least CPU ms of {args.rounds} rounds")
+          f"{len(flows)} of is_in_normal_flow, {len(tokens)} of check_math, "
+          f"{len(styles)} of strut; least CPU ms of {args.rounds} rounds")
     for name, seconds in least.items():
         own = seconds - copies if name.startswith("resolve") else seconds
         print(f"  {name:38} {own * 1000:6.1f}")

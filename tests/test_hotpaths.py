@@ -103,8 +103,9 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     ours_percent = hotpaths.resolve_percentages
     ours_flow = boxes.Box.is_in_normal_flow
     assert ours_flow is hotpaths.is_in_normal_flow
-    original = {name: hotpaths.original(name) for name in ("resolve_percentages", "is_in_normal_flow", "check_math")}
-    calls = {"resolve_percentages": 0, "is_in_normal_flow": 0, "check_math": 0, "math": 0}
+    original = {name: hotpaths.original(name)
+                for name in ("resolve_percentages", "is_in_normal_flow", "check_math", "strut")}
+    calls = {"resolve_percentages": 0, "is_in_normal_flow": 0, "check_math": 0, "math": 0, "strut": 0}
 
     def resolve_percentages(box: Any, containing_block: Any) -> None:
         twin = copy.copy(box)  # the same style (read only), its own used values
@@ -127,6 +128,16 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         calls["math"] += bool(answer)
         return answer
 
+    def strut(style: Any) -> Any:
+        answer = hotpaths.strut(style)
+        assert answer == original["strut"](style)
+        calls["strut"] += 1
+        return answer
+
+    for name in hotpaths.STRUT_USERS:
+        module = importlib.import_module(name)
+        if getattr(module, "strut", None) is hotpaths.strut:
+            monkeypatch.setattr(module, "strut", strut)
     for name in hotpaths.MATH_USERS:
         module = importlib.import_module(name)
         if getattr(module, "check_math", None) is hotpaths.check_math_fast:
@@ -145,6 +156,7 @@ def test_every_call_of_a_varied_layout_answers_as_weasyprint(checked: dict[str, 
     assert checked["resolve_percentages"] > 100
     assert checked["is_in_normal_flow"] > 100
     assert checked["check_math"] > 1000 and checked["math"] > 5  # calc(), max() in the document
+    assert checked["strut"] > 100
     laid_out = [box for page in document.pages for box in page._page_box.descendants() if hasattr(box, "style")]
     for wanted in ("left", "right", "inline-start"):  # the floats were laid out
         assert any(box.style["float"] == wanted for box in laid_out), wanted
@@ -159,6 +171,28 @@ def test_the_seed_trifold_answers_as_weasyprint_in_every_trial(checked: dict[str
         shutil.copy(REPO / name, tmp_path / name)
     build_file(tmp_path / "content.yaml", tmp_path / "out")
     assert checked["resolve_percentages"] > 1000 and checked["is_in_normal_flow"] > 1000
+
+
+def test_a_style_changed_after_its_strut_gets_weasyprints_new_answer() -> None:
+    """A style's kept key is used only while every value is the same object: a value set anew, even an
+    equal one of another type (1 and 1.0 make other strings in WeasyPrint's key), is keyed again."""
+    from weasyprint.css.properties import Dimension
+    from weasyprint.text import line_break
+
+    patches.install()
+    document = _render(DOCUMENT)
+    style = next(box.style for page in document.pages for box in page._page_box.descendants()
+                 if type(box).__name__ == "LineBox")
+    theirs = hotpaths.original("strut")
+    assert hotpaths.strut(style) == theirs(style)
+    for name, value in (("line_height", Dimension(31.5, "px")), ("font_size", 21.0), ("font_size", 21),
+                        ("font_weight", 700), ("line_height", 1.7),
+                        ("font_family", ("monospace",)), ("lang", "es")):
+        style[name] = value
+        assert hotpaths.strut(style) == theirs(style), (name, value)
+        # The key looked up is WeasyPrint's own for the values now (21 and 21.0 make two).
+        assert style.__dict__[hotpaths.STRUT_KEY_ATTRIBUTE][1] == line_break._font_style_cache_key(style, True)
+    assert hotpaths.strut(style)[0] == pytest.approx(1.7 * 21)
 
 
 def test_a_varied_document_is_the_same_bytes_with_and_without() -> None:

@@ -21,12 +21,21 @@ thousands of times a build and cost mostly Python's own overhead, not work:
   ``getattr`` raises inside). A tuple is checked item by item as ``any`` does; any other value
   goes to WeasyPrint's. It is replaced in every module that imported it by name.
 
+- ``text.line_break.strut`` (about 1,150 calls an edited build, for 120 styles): the line height
+  and baseline of a style, which WeasyPrint keeps per font configuration under a string made of
+  16 of its values (``_font_style_cache_key``: ``str()`` of a tuple, then hashed anew at each
+  lookup). Here each style object keeps the values it was last keyed with and that key string:
+  when every value is the very same object (``is``, never ``==``: ``1`` and ``1.0`` make other
+  strings), the string is the same and is looked up again (its hash kept); otherwise, or when
+  WeasyPrint's entry is missing, WeasyPrint's ``strut`` answers (and keeps its answer).
+
 What they save is small: replayed on every call of an edited build of the seed (``bench/hotpaths.py``),
-about 4 ms of CPU for ``resolve_percentages`` (10.7 to 6.7 ms; its share in cProfile, 9 %, is mostly
-the style values it is the first to read, computed either way) and 2.6 ms for ``is_in_normal_flow``
-(5.9 to 3.3 ms), and 2 to 3 ms for ``check_math``, about 1.5 % of the build. ``Box.descendants`` (a recursive generator, 370,000
-items an edited build) was tried the same way and left as it is: walked with a stack it took
-3.2 ms against 3.3 (``yield from`` is cheap).
+about 4 ms of CPU for ``resolve_percentages`` (11.0 to 6.9 ms; its share in cProfile, 9 %, is mostly
+the style values it is the first to read, computed either way), 3 ms for ``is_in_normal_flow``
+(6.0 to 3.1 ms), 1 ms for ``check_math`` and 5.5 ms for ``strut`` (7.9 to 2.3 ms): 13 ms of the
+build's 550 to 600 ms, about 2 %.
+``Box.descendants`` (a recursive generator, 370,000 items an edited build) was tried the same
+way and left as it is: walked with a stack it took 3.2 ms against 3.3 (``yield from`` is cheap).
 
 Same answers, so the same PDF bytes: ``tests/test_hotpaths.py`` compares each function with
 WeasyPrint's on every box of real layouts (percentages, ``calc()``, floats, flex, tables,
@@ -38,6 +47,7 @@ installed once per process from ``patches.install()``.
 
 from __future__ import annotations
 
+import operator
 import os
 from math import inf
 from typing import Any
@@ -52,6 +62,14 @@ PERCENT_USERS = ("percent", "inline", "page", "float", "grid", "absolute", "bloc
 MATH_USERS = ("weasyprint.css.functions", "weasyprint.css", "weasyprint.css.computed_values",
               "weasyprint.css.tokens", "weasyprint.layout.inline", "weasyprint.layout.percent",
               "weasyprint.layout.preferred")
+STRUT_USERS = ("weasyprint.text.line_break", "weasyprint.css.units", "weasyprint.css.computed_values",
+               "weasyprint.layout.inline")
+# The style values WeasyPrint 70's strut key is made of (_font_style_cache_key), in its order.
+STRUT_KEYED = ("font_family", "font_style", "font_stretch", "font_weight", "font_variant_ligatures",
+               "font_variant_position", "font_variant_caps", "font_variant_numeric", "font_variant_alternates",
+               "font_variant_east_asian", "font_feature_settings", "font_variation_settings",
+               "font_language_override", "lang", "font_size", "line_height")
+STRUT_KEY_ATTRIBUTE = "_brochure_strut_key"  # on a style: (the values it was keyed with, the key string)
 _FLOATED = ("left", "right", "inline-start", "inline-end")  # Box.is_floated's values
 _BOX_SIDES = ("top", "right", "bottom", "left")
 
@@ -93,6 +111,13 @@ def install() -> None:
         module = importlib.import_module(name)
         if getattr(module, "check_math", None) is check_math:
             module.check_math = check_math_fast  # type: ignore[attr-defined]
+    from weasyprint.text import line_break
+
+    _ORIGINAL["strut"], _ORIGINAL["strut_key"] = line_break.strut, line_break._font_style_cache_key
+    for name in STRUT_USERS:
+        module = importlib.import_module(name)
+        if getattr(module, "strut", None) is _ORIGINAL["strut"]:
+            module.strut = strut  # type: ignore[attr-defined]
     _ORIGINAL["resolve_percentages"] = original = percent.resolve_percentages
     _ORIGINAL["is_in_normal_flow"] = boxes.Box.is_in_normal_flow
     for name in PERCENT_USERS:
@@ -225,3 +250,20 @@ def check_math_fast(token: Any) -> Any:
                 return True
         return False
     return _ORIGINAL["check_math"](token)
+
+
+def strut(style: Any) -> Any:
+    """WeasyPrint's ``strut``: the style's line height and baseline, its key string made once per style."""
+    if not _ENABLED:
+        return _ORIGINAL["strut"](style)
+    if style["font_size"] == 0:
+        return 0, 0  # as WeasyPrint answers, before any other read
+    values = tuple([style[name] for name in STRUT_KEYED])  # read in the order the key reads them
+    seen = style.__dict__.get(STRUT_KEY_ATTRIBUTE)
+    if seen is not None and all(map(operator.is_, seen[0], values)):
+        key = seen[1]  # the same objects make the same string
+    else:
+        key = _ORIGINAL["strut_key"](style, include_size=True)
+        style.__dict__[STRUT_KEY_ATTRIBUTE] = (values, key)
+    kept = style.font_config.strut_layouts.get(key)
+    return kept if kept is not None else _ORIGINAL["strut"](style)
