@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, make_content
+from conftest import REPO, make_content, seed_project
 
 from brochure.build import build_file
 from brochure.render import cascade, patches
@@ -207,6 +207,26 @@ def test_a_theme_font_replaced_on_disk_is_never_styled_from_the_old_one(tmp_path
     assert warm.keys() == cold.keys() and len(warm) >= 2
     assert warm == cold
     assert all(first[name] != warm[name] for name in warm), "the new font changed nothing: the test tests nothing"
+
+
+def test_a_clinic_stylesheet_edited_between_two_builds_is_styled_from_its_new_rules(tmp_path):
+    """watch: the clinic's own brochure.css saved with other rules between two builds in one
+    process (the memo warm from the first): the second build's PDFs are those of a build with the memo off."""
+    content = seed_project(tmp_path / "seed")
+    own = content.parent / "templates" / "css"
+    own.mkdir(parents=True)
+    css = (REPO / "templates" / "css" / "brochure.css").read_text(encoding="utf-8")
+    (own / "brochure.css").write_text(css, encoding="utf-8")
+    build_file(content, tmp_path / "first")
+    (own / "brochure.css").write_text(css + "\nh2 { letter-spacing: 0.1em; } p + p { color: #600; }\n", encoding="utf-8")
+    build_file(content, tmp_path / "warm")
+    cascade.enabled(False)
+    build_file(content, tmp_path / "cold")
+    cascade.enabled(True)
+    first, warm, cold = (_pdfs(tmp_path / name) for name in ("first", "warm", "cold"))
+    assert warm.keys() == cold.keys() and len(warm) >= 2
+    assert warm == cold
+    assert all(first[name] != warm[name] for name in warm), "the new rules changed nothing: the test tests nothing"
 
 
 def _pdfs(out: Path) -> dict[str, bytes]:
