@@ -15,10 +15,10 @@ Not kept: a stylesheet with ``@import`` or ``@layer`` (what they add depends on 
 bytes), one with ``@color-profile`` (the profile object is written into the PDF, and writing
 changes it: each document needs its own; base.html's is a small inline sheet), one parsed
 while WeasyPrint's log is off (its messages would be lost), and any
-stylesheet WeasyPrint builds in another way than from a document. The last two are parsed
-again, but their selectors are those parsed first from the same bytes (``_MATCHERS``): the
-same objects in every document, as the kept sheets' are, which the memo of each element's
-declarations and styles (``cascade``) is keyed by. Selectors hold no colour profile: a
+stylesheet WeasyPrint builds in another way than from a document. One with ``@color-profile``
+or parsed while the log is off is parsed again at each layout, but its selectors are those
+parsed first from the same bytes (``_MATCHERS``): the same objects in every document, as the
+kept sheets' are, which the memo of each element's declarations and styles (``cascade``) is keyed by. Selectors hold no colour profile: a
 ``device-cmyk()`` colour is a value, the profile is looked up by name when the PDF is written.
 """
 
