@@ -1,47 +1,42 @@
 """Cascade: each element's matched declarations and computed values kept per process, not made at every layout.
 
-WeasyPrint 70 matches every element against every stylesheet at each layout (``StyleFor``),
-makes a computed style for the element and one for each of six pseudo-elements the default
-stylesheet gives every element (``::marker``, ``::footnote-call``...), then computes each
-value the first time layout asks for it (``ComputedStyle.__missing__``, the function that
-takes most time of its own in a warm build). ``watch``, the studio and a warm build lay out
-documents made of the same stylesheets and mostly the same elements again and again (an
-edited build: the print PDF, the email PDF and two sentence-break trials that differ from
-the print one in a few words). ``install()`` puts ``StyleFor.__init__`` here, doing what
-WeasyPrint's does with two memos, per *generation* (the same stylesheets' selector objects,
-kept by ``stylesheets``, with the same base URL, presentational hints and font configuration):
+WeasyPrint 70 matches every element against every stylesheet at each layout (``StyleFor``), makes a
+computed style for it and for six pseudo-elements the default stylesheet gives every element
+(``::marker``, ``::footnote-call``...), then computes each value the first time layout asks for it
+(``ComputedStyle.__missing__``: the most time of its own in a warm build). ``watch``, the studio and
+a warm build lay out documents of the same stylesheets and mostly the same elements again and again
+(an edited build: print, email, and two sentence-break trials a few words from the print one).
+``install()`` puts ``StyleFor.__init__`` here, doing what WeasyPrint's does with two memos per
+*generation* (the same stylesheets' selector objects, kept by ``stylesheets``, base URL,
+presentational hints, font configuration and its faces, ``shaping.faces``: ``ex``, ``ch``):
 
-- **Matching** (``_Generation.cascades``), by the element's key: what a selector can see of
-  it. Its tag, attributes, whether it has text or child elements (``:empty``), its position
-  among its siblings and theirs (``+``, ``~``, ``:nth-child``, ``:last-of-type``,
-  ``:has(+ ul)``...), and all that of its ancestors (the parent's key); the root's language
-  (``:lang()`` reads a ``<meta>`` too). A selector that reads more (``_SEEN``: the names each
-  compiled selector reads; ``:has(option)`` sees descendants) is left out of the memo and
-  matched anew for every element, as WeasyPrint does (``_deep``). The answer: the
-  declarations of each pseudo-element in cascade order, the very objects of the sheets (the
+- **Matching** (``_Generation.cascades``), by the element's key: what a selector can see of it.
+  Its tag, attributes, whether it has text or child elements (``:empty``), its position among its
+  siblings and theirs (``+``, ``~``, ``:nth-child``, ``:last-of-type``, ``:has(+ ul)``...), all that
+  of its ancestors (the parent's key), the root's language (``:lang()`` reads a ``<meta>`` too). A
+  selector that reads more (``_SEEN``: the names each compiled selector reads; ``:has(option)``
+  sees descendants) is matched anew for every element, as WeasyPrint does (``_deep``). The answer:
+  each pseudo-element's declarations in cascade order, the very objects of the sheets (the
   dictionaries are read, never changed, by WeasyPrint).
-- **Computed values** (``_Record``), by what a style is computed from: its parent's record,
-  its declarations (the matched ones, and those of its own attributes: ``style``, ``lang``,
-  ``id``...), its pseudo-element. A new style is WeasyPrint's, filled beforehand with the
-  values its record holds; a value computed for the first time is put in the record, unless
-  WeasyPrint logged something meanwhile (its message would be missing from a later
-  document: that record takes no more values and fills no more styles). The logger's methods
-  count their calls (``_counted``) even while it is off, as it is for the trial layouts.
-  Values only: WeasyPrint changes some styles as it builds and lays out boxes (a table's
-  padding, the body's overflow, a marker's position), on each document's own objects, and a
-  record only ever holds what ``__missing__`` returned.
+- **Computed values** (``_Record``), by what a style is computed from: its parent's record, its
+  declarations (matched, and those of its own attributes: ``style``, ``lang``, ``id``...), its
+  pseudo-element. A new style is WeasyPrint's, filled beforehand with the values its record holds;
+  a value computed for the first time is put in the record, unless WeasyPrint logged meanwhile (a
+  later document would miss the message: the record then takes and gives no more). The logger's
+  methods count their calls (``_counted``) even while it is off, as it is for the trial layouts.
+  Values only: WeasyPrint changes some styles as it builds and lays out boxes (a table's padding,
+  the body's overflow, a marker's position), on each document's own objects; a record only ever
+  holds what ``__missing__`` returned.
 
-What else a value depends on is in the generation (the base URL for ``url()``, the fonts for
-``ex`` and ``ch``, through ``shaping.faces``), or excluded: a document whose declarations use
-a viewport unit (``vw``, ``vh``..., whose value depends on the first page's size, set after
-styles) is styled as WeasyPrint does, without either memo. Which styles WeasyPrint shares
-between elements within a document is its own rule, unchanged.
+A document whose declarations use a viewport unit (``vw``..., whose value the first page's size
+sets, after styles) is styled without either memo. Which styles WeasyPrint shares between elements
+within a document is its own rule, unchanged.
 
-Bounded: ``MAX_GENERATIONS`` generations, the least recently used dropped first, each of at
-most ``MAX_ENTRIES`` keys (a fuller one starts afresh); under a lock where they are made (the
-studio renders in threads; the tables are only added to, and a style's values are the same
-whichever thread computed them). ``BROCHURE_CASCADE=off`` in the environment, or
-``enabled(False)``, turns it off: for the tests and the benchmark that compare with and without it.
+Bounded: ``MAX_GENERATIONS`` generations, the least recently used dropped first, each of at most
+``MAX_ENTRIES`` keys (a fuller one starts afresh); the studio renders in threads: the tables are
+only added to (``setdefault``), and a style's values are the same whichever thread computed them.
+``BROCHURE_CASCADE=off`` in the environment, or ``enabled(False)``, turns it off: for the tests
+and the benchmark that compare with and without it.
 """
 
 from __future__ import annotations
@@ -255,11 +250,7 @@ def _deep(matcher: Any) -> tuple[Any, frozenset[int]]:
 
 
 def _names(code: Any) -> set[str]:
-    names = set(code.co_names)
-    for constant in code.co_consts:
-        if hasattr(constant, "co_names"):
-            names |= _names(constant)
-    return names
+    return set(code.co_names).union(*(_names(inner) for inner in code.co_consts if hasattr(inner, "co_names")))
 
 
 def _viewport(matcher: Any) -> bool:
@@ -402,11 +393,20 @@ def _found(generation: _Generation, key: int, element: Any, sheets: Any) -> tupl
         plain = [match for match in matches if match[2] not in generation.deep[match[0]][1]]
         kept = generation.cascades.setdefault(key, _matched(plain, sheets))
         return kept if len(plain) == len(matches) else _matched(matches, sheets)
-    more = [(index, *match) for index, (deep, _) in enumerate(generation.deep) if deep is not None
+    more = [(index, *match) for index, (deep, _) in enumerate(generation.deep) if _may_match(deep, element)
             for match in _of_sheet(deep, element, sheets[index][0])]
     if not more:
         return kept
     return _matched(sorted([*kept[0], *more], key=lambda match: match[:3]), sheets)
+
+
+def _may_match(deep: Any, element: Any) -> bool:
+    """Whether a selector of ``deep`` may match ``element``: all are by tag (``option``) and its tag is not one."""
+    import cssselect2
+
+    return deep is not None and bool(
+        deep.id_selectors or deep.class_selectors or deep.namespace_selectors or deep.lang_attr_selectors
+        or deep.other_selectors or cssselect2.ascii_lower(element.local_name) in deep.lower_local_name_selectors)
 
 
 def _matches(element: Any, sheets: Any) -> list[tuple[Any, ...]]:
