@@ -66,6 +66,14 @@ PATCHES = (
           "to parse (about 3.5 ms) for every length, so for every font of every PDF: made as "
           "hb_codepoint_t[] from the same list, parsed once (render.cdecls)",
           "WeasyPrint makes the array as hb_codepoint_t[], or cffi parses a sized array cheaply"),
+    Patch("weasyprint.draw:draw_text",
+          "each line drawn sets its Pango layout up again and walks its glyphs through cffi (about a tenth "
+          "of a warm build) though the same line was drawn at the last save: its operators are kept and "
+          "written again without Pango when the PDF's fonts agree (render.drawn)",
+          "WeasyPrint keeps a drawn line's operators, or drawing a laid-out line no longer asks Pango"),
+    Patch("weasyprint.draw.text:draw_first_line",
+          "records a line's operators for draw_text's memo, and writes them from it (render.drawn)",
+          "as weasyprint.draw:draw_text"),
 )
 
 
@@ -182,10 +190,10 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cdecls, resume, roles, stylesheets
+    from . import cdecls, drawn, resume, roles, stylesheets
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install]
+            cdecls.install, drawn.install]
 
 
 def install() -> None:
