@@ -74,6 +74,10 @@ PATCHES = (
     Patch("weasyprint.draw.text:draw_first_line",
           "records a line's operators for draw_text's memo, and writes them from it (render.drawn)",
           "as weasyprint.draw:draw_text"),
+    Patch("pydyf:zlib",
+          "pydyf deflates every stream at level 9, twice per PDF (the identifier hashes every object's data "
+          "again), the same streams at every warm build: the same bytes are deflated once per process (render.deflate)",
+          "pydyf deflates each stream once per write, and WeasyPrint or pydyf keep what they deflated"),
 )
 
 
@@ -190,10 +194,10 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cdecls, drawn, resume, roles, stylesheets
+    from . import cdecls, deflate, drawn, resume, roles, stylesheets
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, drawn.install]
+            cdecls.install, drawn.install, deflate.install]
 
 
 def install() -> None:
