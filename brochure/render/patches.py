@@ -78,6 +78,13 @@ PATCHES = (
           "pydyf deflates every stream at level 9, twice per PDF (the identifier hashes every object's data "
           "again), the same streams at every warm build: the same bytes are deflated once per process (render.deflate)",
           "pydyf deflates each stream once per write, and WeasyPrint or pydyf keep what they deflated"),
+    Patch("weasyprint.images:SVGImage.draw",
+          "an SVG picture (the logo, three times a tri-fold build) is drawn by walking its tree in Python at "
+          "every PDF, about 4 ms each: a plain picture's stream calls are kept and made again (render.vectors)",
+          "WeasyPrint keeps an SVG's drawing across documents, or draws it cheaply"),
+    Patch("weasyprint.images:SVGImage.__init__",
+          "notes the picture's XML when it is plain, the key of its kept drawing (render.vectors)",
+          "as weasyprint.images:SVGImage.draw"),
 )
 
 
@@ -194,10 +201,10 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cdecls, deflate, drawn, resume, roles, stylesheets
+    from . import cdecls, deflate, drawn, resume, roles, stylesheets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, drawn.install, deflate.install]
+            cdecls.install, drawn.install, deflate.install, vectors.install]
 
 
 def install() -> None:
