@@ -20,7 +20,7 @@ import pikepdf
 import pytest
 from conftest import REPO
 
-from brochure.render import deflate, drawn, patches, tagging
+from brochure.render import deflate, drawn, patches, tagging, vectors
 from brochure.render.pdf import render_pdf
 
 FONTS = REPO / "templates" / "fonts"
@@ -80,21 +80,21 @@ def _pdf(html: str, fonts: Any) -> bytes:
 @pytest.fixture(autouse=True)
 def _memos(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    drawn.enabled(True)
-    deflate.enabled(True)
+    for memo in (drawn, deflate, vectors):
+        memo.enabled(True)
     yield
-    drawn.enabled(True)
-    deflate.enabled(True)
+    for memo in (drawn, deflate, vectors):
+        memo.enabled(True)
 
 
 def _cold(html: str, fonts: Any) -> bytes:
-    drawn.enabled(False)
-    deflate.enabled(False)
+    for memo in (drawn, deflate, vectors):
+        memo.enabled(False)
     try:
         return _pdf(html, fonts)
     finally:
-        drawn.enabled(True)
-        deflate.enabled(True)
+        for memo in (drawn, deflate, vectors):
+            memo.enabled(True)
 
 
 def test_a_pdf_drawn_from_warm_memos_is_the_cold_pdf():
@@ -311,3 +311,65 @@ def test_a_mended_pdf_is_answered_for_the_same_bytes_and_descriptions_only():
 def _link_words(pdf: bytes) -> list[str]:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         return [str(annot.Contents) for page in document.pages for annot in page.obj.get("/Annots", [])]
+
+
+def _svg(fill: str, extra: str = "") -> str:
+    import base64
+
+    xml = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20" width="40" height="20">{extra}'
+           f'<path d="M2 2 L38 2 L20 18 Z" fill="{fill}" stroke="#000" stroke-width="0.5"/>'
+           f'<rect x="1" y="1" width="6" height="6" fill="#0a0" fill-opacity="0.5"/></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(xml.encode()).decode()
+
+
+def _pictures(fill: str, extra: str = "") -> str:
+    return (f'<html><body><p>A logo:</p><img src="{_svg(fill, extra)}" style="width: 40mm">'
+            f'<p style="color: red">Again, smaller:</p><img src="{_svg(fill, extra)}" style="width: 17mm">'
+            f'<div style="background: url({_svg(fill, extra)}) repeat-x; height: 30mm"></div></body></html>')
+
+
+def test_a_picture_drawn_from_the_memo_is_the_picture_drawn_by_weasyprint():
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    first = _pdf(_pictures("#c00"), fonts)
+    assert vectors.size() == 3  # one picture at three sizes (its background tile, a pattern, too)
+    assert _pdf(_pictures("#c00"), fonts) == first == _cold(_pictures("#c00"), fonts)
+    recoloured = _pdf(_pictures("#00f"), fonts)  # another picture: its own calls
+    assert recoloured != first and recoloured == _cold(_pictures("#00f"), fonts)
+    assert b"0 0 1 rg" in _contents(recoloured) and b"0 0 1 rg" not in _contents(first)
+
+
+def test_a_picture_reaching_outside_itself_is_drawn_by_weasyprint_every_time():
+    """A gradient (a pattern of the PDF's own), text, a clip path: not kept, still drawn as WeasyPrint draws them."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    gradient = ('<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/><stop offset="1" '
+                'stop-color="#00f"/></linearGradient></defs><circle cx="30" cy="10" r="8" fill="url(#g)"/>'
+                '<text x="2" y="19" font-size="4">Hi</text>')
+    made = [_pdf(_pictures("#c00", gradient), fonts) for _ in range(2)]
+    assert vectors.size() == 0
+    assert made[0] == made[1] == _cold(_pictures("#c00", gradient), fonts)
+
+
+def test_a_picture_whose_drawing_makes_a_group_is_drawn_by_weasyprint_every_time():
+    """Opacity draws into a group of the PDF's own (``add_group``): the recorder sees it and keeps nothing."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    group = '<g opacity="0.4"><rect x="20" y="2" width="8" height="8" fill="#00f"/></g>'
+    made = [_pdf(_pictures("#c00", group), fonts) for _ in range(2)]
+    assert vectors.size() == 0
+    assert made[0] == made[1] == _cold(_pictures("#c00", group), fonts)
+
+
+def test_kept_pictures_stay_within_their_bound(monkeypatch):
+    from weasyprint.text.fonts import FontConfiguration
+
+    monkeypatch.setattr(vectors, "MAX_PICTURES", 2)
+    fonts = FontConfiguration()
+    for fill in ("#100", "#200", "#300"):
+        _pdf(_pictures(fill), fonts)
+        assert vectors.size() <= 2
+    assert _pdf(_pictures("#100"), fonts) == _cold(_pictures("#100"), fonts)

@@ -39,7 +39,7 @@ CALLS = frozenset({
 })
 # What in a picture's XML makes its drawing depend on more than its XML and size.
 _OUTSIDE = (b"href", b"url(", b"<style", b"stylesheet", b"@import", b"<text", b"<image", b"font", b"<use",
-            b"<foreignObject", b"opacity", b"clip", b"mask", b"filter", b"marker")
+            b"<foreignobject", b"clip", b"mask", b"filter", b"marker")
 
 _ENABLED = os.environ.get("BROCHURE_VECTORS", "").lower() not in ("off", "0", "no")
 _KEPT: OrderedDict[tuple[Any, ...], tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]] = OrderedDict()
