@@ -374,7 +374,8 @@ def _files(document: Any) -> dict[Path, str] | None:
     seen = getattr(document.url_fetcher, "seen", None)
     if seen is None:
         return None
-    return {path: FETCHED.get(path, "") for path in seen if path.suffix.lower() not in FONT_SUFFIXES}
+    own = getattr(document.url_fetcher, "hashes", {})  # this layout's reads, not another thread's since
+    return {path: own.get(path) or FETCHED.get(path, "") for path in seen if path.suffix.lower() not in FONT_SUFFIXES}
 
 
 def sentence_breaks(options: dict[str, Any]) -> Choose:

@@ -81,7 +81,7 @@ SAVED_MID_BUILD_TRIES = 2  # a PDF made again once when a file it read changed m
 
 def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Path | None = None,
              versions: dict[Path, set[str]] | None = None, checked: dict[Path, str] | None = None,
-             changed: set[Path] | None = None) -> Any:
+             changed: set[Path] | None = None, hashes: dict[Path, str] | None = None) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
     Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
@@ -89,15 +89,19 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
     gathers every hash read of each file: more than one means a save mid-build. ``checked``:
     the hash of the bytes validation checked, per file (pictures, fonts, profile); a file read
     with other bytes is added to ``changed``: a PDF of bytes nobody checked is never written.
+    ``hashes``: what this fetcher read, its own: ``FETCHED`` is the process's, which another
+    thread's render (the studio) may set to other bytes of the same file meanwhile.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     allowed = [root.resolve() for root in roots]
+    own: dict[Path, str] = {} if hashes is None else hashes
 
     class LocalFetcher(URLFetcher):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.seen = seen  # the files read: what a layout depended on (flow keys its choice on them)
+            self.hashes = own  # and the hash of the bytes this fetcher read of each
 
         def record(self, url: str) -> None:
             """Note a file this PDF is made from, as ``fetch`` would, without answering for it:
@@ -115,12 +119,12 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
         def note(self, path: Path, body: bytes) -> None:
             """``path`` read, with the hash of the bytes read: an input of this PDF."""
             seen.add(path)
-            FETCHED[path] = hashlib.sha256(body).hexdigest()
+            digest = own[path] = FETCHED[path] = hashlib.sha256(body).hexdigest()
             if versions is not None:
-                versions.setdefault(path, set()).add(FETCHED[path])
-            if checked is not None and changed is not None and checked.get(path, FETCHED[path]) != FETCHED[path]:
+                versions.setdefault(path, set()).add(digest)
+            if checked is not None and changed is not None and checked.get(path, digest) != digest:
                 changed.add(path)
-            resume.read(path, FETCHED[path])  # a layout resumed from this one keeps no page made of other bytes
+            resume.read(path, digest)  # a layout resumed from this one keeps no page made of other bytes
 
         def local(self, url: str) -> Path:
             """The file ``url`` names, if it is one brochure may read; else ValueError."""
@@ -150,8 +154,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             named = Path(unquote(urlparse(url).path))
             if named != path:  # reached through a link: its name is an input too (the manifest sees it re-pointed)
                 seen.add(named)
-                FETCHED[named] = FETCHED[path]
-                if checked is not None and changed is not None and checked.get(named, FETCHED[path]) != FETCHED[path]:
+                own[named] = FETCHED[named] = own[path]
+                if checked is not None and changed is not None and checked.get(named, own[path]) != own[path]:
                     changed.add(named)  # re-pointed since the check, to other bytes
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
@@ -332,7 +336,8 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         files: set[Path] = set()
         versions: dict[Path, set[str]] = {}
         changed: set[Path] = set()
-        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed)
+        hashes: dict[Path, str] = {}  # this render's reads; FETCHED for a font registered by an earlier one
+        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed, hashes)
 
         def lay_out(text: str, fetcher: Any = fetcher) -> Any:  # this try's fetcher
             return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
@@ -355,7 +360,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         if kind.cmyk and profile is not None and checked and checked.get(profile, "") not in ("", file_hash(profile)):
             changed.add(profile)
         # Fonts fetched once stay registered (not fetched by a next try): inputs of every later PDF all the same.
-        fontsets.registered(font_files, files, FETCHED)
+        fontsets.registered(font_files, files, hashes)
         if changed:  # the content is checked again by the next build, which then says what is wrong with it
             if forget is not None:
                 forget()  # nor is a choice made from a layout of bytes nobody checked kept
@@ -395,4 +400,4 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         data = mend(data, descriptions)
     if finish:
         data = finish(data, document)
-    return Rendered(data, log.warnings, {f: FETCHED[f] for f in files | font_files.keys()})
+    return Rendered(data, log.warnings, {f: hashes.get(f) or FETCHED[f] for f in files | font_files.keys()})
