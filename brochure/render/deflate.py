@@ -23,7 +23,7 @@ import zlib
 from collections import OrderedDict
 from typing import Any
 
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 4 * 1024 * 1024  # a seed build's streams: about 180 kB in and out
 # Smaller streams are deflated every time: a memo entry would cost about as much as zlib does.
 MIN_BYTES = 256
 

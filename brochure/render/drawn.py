@@ -36,12 +36,13 @@ import functools
 import logging
 import os
 import threading
+from array import array
 from collections import OrderedDict
 from typing import Any
 
 from . import shaping
 
-MAX_LINES = 4096
+MAX_LINES = 2048  # the seed's two PDFs draw 259 lines; about 1.9 KiB each (tracemalloc), 4 MiB at most
 
 _ENABLED = os.environ.get("BROCHURE_DRAWN", "").lower() not in ("off", "0", "no")
 _LINES: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()  # key -> (entry, fonts kept alive)
@@ -170,8 +171,11 @@ def _record(draw: Any, stream: Any, textbox: Any, text_overflow: str, block_elli
     if _LOCAL.warned:
         return None
     slots = sorted(recorder.shadows.values(), key=lambda found: found[0])
+    # Per font, flat: its glyphs' ids and widths, and the glyphs given a text with those texts (arrays of
+    # ints, not pairs: a line keeps about 1.9 KiB with its key and operators instead of 3.4).
     return (tuple(recorder.ops),
-            tuple((key, tuple(shadow.widths.items()), tuple(shadow.to_unicode.items())) for _, key, shadow in slots))
+            tuple((key, array("l", shadow.widths), array("l", shadow.widths.values()),
+                   array("l", shadow.to_unicode), tuple(shadow.to_unicode.values())) for _, key, shadow in slots))
 
 
 def _fonts_for(stream: Any, entry: tuple[Any, ...]) -> list[Any] | None:
@@ -180,12 +184,12 @@ def _fonts_for(stream: Any, entry: tuple[Any, ...]) -> list[Any] | None:
     if fonts is None:
         return None
     found = []
-    for key, widths, _ in entry[1]:
+    for key, glyphs, widths, _, _ in entry[1]:
         font = fonts.get(key)
         if font is None:
             return None  # the first line of this font in this PDF: WeasyPrint adds it
         held = font.widths
-        for glyph, width in widths:
+        for glyph, width in zip(glyphs, widths, strict=True):
             if held.get(glyph, width) != width:
                 return None  # another width already in the PDF: the kerning would differ
         found.append(font)
@@ -204,11 +208,11 @@ def _replay(stream: Any, entry: tuple[Any, ...], fonts: list[Any], matrix: Any) 
             stream.set_text_matrix(*matrix.values)
         else:
             stream.set_text_rise(op[1])
-    for font, (_, widths, texts) in zip(fonts, entry[1], strict=True):
+    for font, (_, glyphs, widths, named, texts) in zip(fonts, entry[1], strict=True):
         held, known = font.widths, font.to_unicode
-        for glyph, width in widths:
+        for glyph, width in zip(glyphs, widths, strict=True):
             held.setdefault(glyph, width)
-        for glyph, text in texts:
+        for glyph, text in zip(named, texts, strict=True):
             known.setdefault(glyph, text)
 
 
