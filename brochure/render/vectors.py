@@ -46,6 +46,7 @@ _KEPT: OrderedDict[tuple[Any, ...], tuple[tuple[str, tuple[Any, ...], dict[str, 
 _LOCK = threading.Lock()
 _LOCAL = threading.local()  # ``said``: records WeasyPrint logged on this thread
 _KEY = "_brochure_vector_key"  # on an SVGImage: its XML, when it is plain (else None)
+_INSTALLED = False
 
 
 def enabled(flag: bool) -> None:
@@ -121,7 +122,8 @@ def install() -> None:
     from weasyprint.images import SVGImage
     from weasyprint.logger import LOGGER
 
-    if getattr(SVGImage.draw, "__wrapped__", None) is not None:
+    global _INSTALLED
+    if _INSTALLED:
         return
     LOGGER.addFilter(_Said())
     made, drawn = SVGImage.__init__, SVGImage.draw
@@ -156,3 +158,4 @@ def install() -> None:
         return answer
 
     SVGImage.__init__, SVGImage.draw = __init__, draw
+    _INSTALLED = True
