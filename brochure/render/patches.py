@@ -61,6 +61,24 @@ PATCHES = (
           "and back pages (about 30 ms of 170 a fix): a fix is laid out from the layout it fixes, "
           "those two pages kept when their HTML, styles and starting state are the same (render.resume)",
           "WeasyPrint lays out a changed document again from the first page that changed"),
+    Patch("weasyprint.layout.percent:resolve_percentages",
+          "15 calls of resolve_one_percentage and percentage a box (about 1,400 boxes an edited build) "
+          "to copy lengths: the same values resolved inline, the rest by WeasyPrint's percentage (render.hotpaths)",
+          "resolve_percentages resolves a box's plain lengths without a function call each"),
+    Patch("weasyprint.formatting_structure.boxes:Box.is_in_normal_flow",
+          "five method calls reading float and position twice each, 6,700 times an edited build: each read once, "
+          "in the same order (render.hotpaths)",
+          "is_in_normal_flow reads the two properties once"),
+    Patch("weasyprint.css.functions:check_math",
+          "asked of every computed value and laid-out length (about 23,000 times an edited build), it looks up "
+          "a 'type' attribute that plain values lack, a raised and caught error each: they are answered "
+          "at once, the rest by WeasyPrint's (render.hotpaths)",
+          "check_math tests the token's type before its attributes"),
+    Patch("weasyprint.text.line_break:strut",
+          "its answer is kept per font configuration under str() of 16 style values, made and hashed anew at "
+          "each of 1,150 calls an edited build (120 styles): each style keeps its key string while its "
+          "values are the same objects (render.hotpaths)",
+          "strut keeps its key, or its answer, on the style"),
     Patch("weasyprint.pdf.fonts:ffi",
           "a font's subset makes its glyph array as hb_codepoint_t[<length>], a new type string for cffi "
           "to parse (about 3.5 ms) for every length, so for every font of every PDF: made as "
@@ -201,10 +219,10 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cdecls, deflate, drawn, resume, roles, stylesheets, vectors
+    from . import cdecls, deflate, drawn, hotpaths, resume, roles, stylesheets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, drawn.install, deflate.install, vectors.install]
+            cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install]
 
 
 def install() -> None:
