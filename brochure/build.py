@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
 from . import forked, manifest, reviewed
-from .discover import real
 from .errors import ContentError, Problem
 from .files import file_hash
 from .prepared import Building, Described, Planned, Prepared, described, prepare, prepare_unit, stale, validated
@@ -174,13 +174,14 @@ def _record(it: Building, book: manifest.Manifest, planned: Planned, made_all: l
     unit, source, content_dir, words, targets = it.unit, it.source, it.content_dir, it.words, it.targets
     rendered: dict[Path, bytes] = {}
     entries: dict[str, manifest.Entry] = {}
+    resolved: dict[Path, Path] = {}  # shared by the outputs: most of their files are the same
     for (name, (_, settings, templates)), made in zip(planned.items(), made_all):
         target = targets[name]
         rendered[target] = made.data
         result.warnings += made.warnings
         hashes = made.files | templates | source.inputs | words.inputs
         entries[target.name] = manifest.Entry(
-            book.key(unit.path), name, unit.variant, settings, _inputs(hashes, content_dir, book),
+            book.key(unit.path), name, unit.variant, settings, _inputs(hashes, content_dir, book, resolved),
             hashlib.sha256(made.data).hexdigest())
     return rendered, entries
 
@@ -195,7 +196,8 @@ def _commit(book: manifest.Manifest, rendered: dict[Path, bytes], entries: dict[
             raise ContentError([write_problem(error, out_dir)]) from None
 
 
-def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest) -> dict[str, str]:
+def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest,
+            resolved: dict[Path, Path]) -> dict[str, str]:
     """The manifest's record of the files an output was made from, and of the overrides that
     would replace them.
 
@@ -205,14 +207,20 @@ def _inputs(hashes: dict[Path, str], content_dir: Path, book: manifest.Manifest)
     (and only it), so each bundled file used is recorded together with the path of the
     clinic's copy that would shadow it, "missing" until it exists.
     """
-    inputs = {book.key(path): digest for path, digest in hashes.items()}
+    # Each path's links followed once (``resolved``: by path, for every output of the unit):
+    # the files were just read, so none is a loop of links and this is ``discover.real``.
+    for path in hashes:
+        if path not in resolved:
+            resolved[path] = Path(os.path.realpath(path))
+    keys = book.keys({path: resolved[path] for path in hashes})
+    inputs = {keys[path]: digest for path, digest in hashes.items()}
     for path, digest in hashes.items():  # a file read through a link: the link too, as named
-        if path.is_absolute() and real(path) != path and real(path) in hashes:
+        if path.is_absolute() and resolved[path] != path and resolved[path] in hashes:
             inputs[book.key(path, follow=False)] = digest
     own = content_dir.resolve() / "templates"
     for used in hashes:
-        if used.resolve().is_relative_to(BUNDLED) and own != BUNDLED:
-            shadow = own / used.resolve().relative_to(BUNDLED)
+        if resolved[used].is_relative_to(BUNDLED) and own != BUNDLED:
+            shadow = own / resolved[used].relative_to(BUNDLED)
             inputs[book.key(shadow)] = file_hash(shadow)
     return inputs
 

@@ -95,8 +95,10 @@ def _forms(word: str, code: str) -> set[str]:
     return forms | {_fold(form) for form in forms}
 
 
+@lru_cache(maxsize=20_000)
 def _key(word: str, code: str) -> str:
-    """One word for all its forms, so each is reported once: the shortest form."""
+    """One word for all its forms, so each is reported once: the shortest form (remembered:
+    ``watch`` looks at the same words at every save)."""
     return min(_forms(word, code), key=lambda form: (len(form), form))
 
 

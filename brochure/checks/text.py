@@ -225,8 +225,10 @@ def spelt(word: str, capitals: str = "A-Z") -> int | None:
     return None
 
 
+@lru_cache(maxsize=20_000)
 def syllables(word: str) -> int:
-    """Syllables in ``word``: the larger of pyphen's and the vowel-group count."""
+    """Syllables in ``word``: the larger of pyphen's and the vowel-group count. Remembered:
+    ``watch`` counts the same words at every save (the patterns are the bundled ones)."""
     said = spelt(word)
     if said is not None:
         return said

@@ -38,6 +38,7 @@ MERGED = "brochure_merged"  # the env key of the values fields put in the text: 
 Words = Callable[[str], str]  # a label by its key (``render.labels.Labels``): "callout_warning" -> "Warning"
 _ENGLISH = {**{f"callout_{kind}": word for kind, word in dialect.CALLOUTS.items()},
             "sources": "Sources", "box_to_tick": "Box to tick", "ticked_box": "Ticked box"}
+_BODY_LABELS = tuple(key for key in _ENGLISH if key != "sources")  # those a body prints ("Sources": html())
 
 
 # What blocks.css styles, as a document's HTML shows it: these elements, and classes that begin
@@ -63,6 +64,22 @@ def _label(env: Any, key: str) -> str:
     """A label in the document's language (its ``Notes``' labels), else in English."""
     words = env.get(_NOTES, {}).get("labels") if isinstance(env, dict) else None
     return str(words(key)) if words is not None else _ENGLISH[key]
+
+
+def label_words(env: Any) -> tuple[str | None, ...]:
+    """The labels a body's blocks may print (callouts' kinds, the checklist box's spoken
+    name), as ``_label`` reads them from ``env``: part of a memo's key (``markup``). A label
+    the language lacks is None: a body that needs it fails, and is never remembered."""
+    words = env.get(_NOTES, {}).get("labels") if isinstance(env, dict) else None
+    if words is None:
+        return ()
+    found: list[str | None] = []
+    for key in _BODY_LABELS:
+        try:
+            found.append(str(words(key)))
+        except Exception:  # whatever a lookup raises, the body that needs the label raises too
+            found.append(None)
+    return tuple(found)
 
 
 def install(parser: MarkdownIt) -> None:

@@ -92,7 +92,7 @@ def label_glyphs(brochure: Brochure, source: Source, labels: dict[str, tuple[str
     problems = []
     bundled: set[str] = set()
     for key, (text, file, line) in labels.items():
-        missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
+        missing = sorted(c for c in set(text) if ord(c) not in covered and not _invisible(c))
         if missing and file.startswith("bundled "):
             bundled |= set(missing)
         elif missing:
@@ -115,7 +115,7 @@ def missing_glyphs(brochure: Brochure, source: Source, folders: list[Path], wher
     covered = _covered(brochure, folders, root)
     problems = []
     for path, text in _strings(brochure.model_dump(mode="python")):
-        missing = sorted({c for c in text if ord(c) not in covered and not _invisible(c)})
+        missing = sorted(c for c in set(text) if ord(c) not in covered and not _invisible(c))
         if missing:
             file, line = source.origin(path)  # a text inherited from brochure.yaml is reported there, once
             problems.append(Problem(

@@ -7,9 +7,13 @@ place; every other string from YAML stays text and is escaped by Jinja.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -329,6 +333,45 @@ def _make_parser() -> MarkdownIt:
 
 _PARSER = _make_parser()
 
+# The bodies rendered before, by everything their HTML depends on (``_memo_key``), the least
+# recently used first. A warm build renders every body of both PDFs again (80 of the seed's,
+# a tenth of brochure's own Python), and an edit changes one of them. Bounded by the
+# characters kept (each text and its HTML): BODIES_KEPT, under a lock (the studio renders in
+# threads). ``BROCHURE_BODIES=off`` in the environment, or ``remember(False)``, turns it off.
+BODIES_KEPT = 4_000_000
+_BODIES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_BODIES_SIZE = [0]
+_BODIES_LOCK = threading.Lock()
+_REMEMBER = [os.environ.get("BROCHURE_BODIES", "").lower() not in ("off", "0", "no")]
+# The keys a body's render leaves in its env: any other (a plugin's state) is not remembered.
+_ENV_KEYS = frozenset({WHOLE_WORDS, _LEVEL, blocks.LANG, blocks.MERGED, "brochure_notes", "footnotes", "references"})
+
+
+def remember(flag: bool) -> None:
+    """Remember rendered bodies or not (off also forgets them all): for tests and the benchmark."""
+    with _BODIES_LOCK:
+        _REMEMBER[0] = flag
+        _BODIES.clear()
+        _BODIES_SIZE[0] = 0
+
+
+def remembered() -> list[tuple[str, int]]:
+    """The bodies remembered, least recently used first: each text and the characters it keeps."""
+    with _BODIES_LOCK:
+        return [(key[0], len(key[0]) + len(html)) for key, html in _BODIES.items()]
+
+
+def _memo_key(text: str, env: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What a body's HTML depends on, or None when it depends on the other bodies of its
+    document: a footnote (``[^``: numbered through the document, its note kept for the end),
+    or a link reference another body defined (``[x]: url``, kept in the env). Otherwise the
+    HTML is the text's, in the env's language (its emergency numbers), merged values, heading
+    level, hyphenation and labels (``blocks.label_words``)."""
+    if "[^" in text or env.get("references"):
+        return None
+    return (text, env[WHOLE_WORDS], env[_LEVEL], str(env.get(blocks.LANG, "en")),
+            tuple(env.get(blocks.MERGED, ())), blocks.label_words(env))
+
 
 def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = False, level: int = 3) -> Markup:
     """Render a Markdown body; raw HTML in it is shown as text, never interpreted. ``notes``:
@@ -339,7 +382,32 @@ def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = F
     env = notes.env if notes is not None else {}
     env[WHOLE_WORDS] = whole_words
     env[_LEVEL] = max(1, min(6, level))
-    return Markup(_PARSER.render(text, env))
+    key = _memo_key(text, env) if _REMEMBER[0] else None
+    if key is not None:
+        with _BODIES_LOCK:
+            html = _BODIES.get(key)
+            if html is not None:
+                _BODIES.move_to_end(key)
+                return Markup(html)
+    html = _PARSER.render(text, env)
+    # Remembered only when the render left no state a later body reads (a link reference).
+    if key is not None and not env.get("references") and _ENV_KEYS.issuperset(env):
+        _keep(key, html)
+    return Markup(html)
+
+
+def _keep(key: tuple[Any, ...], html: str) -> None:
+    size = len(key[0]) + len(html)
+    if size > BODIES_KEPT:
+        return
+    with _BODIES_LOCK:
+        if not _REMEMBER[0] or key in _BODIES:
+            return
+        _BODIES[key] = html
+        _BODIES_SIZE[0] += size
+        while _BODIES_SIZE[0] > BODIES_KEPT:
+            old, kept = _BODIES.popitem(last=False)
+            _BODIES_SIZE[0] -= len(old[0]) + len(kept)
 
 
 def linkify(text: str, lang: str = "en", merged: Sequence[str] = ()) -> Markup:
