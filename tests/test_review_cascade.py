@@ -155,19 +155,22 @@ def test_presentational_hints_from_an_ancestor_are_not_taken_from_an_earlier_doc
     assert first != second
 
 
-@pytest.mark.xfail(strict=True, reason="WeasyPrint's gradient computer (css.computed_values.image) writes the "
-                   "computed stop positions into the declaration's own value object; a stylesheet kept across "
-                   "documents (render.stylesheets, and the matchers cascade keys by) carries the first document's "
-                   "em in pixels into the next. Not the cascade memo alone: BROCHURE_CASCADE=off in the same process "
-                   "gives the same wrong PDF")
 def test_a_gradient_in_em_is_computed_for_each_document_as_a_fresh_process_does(tmp_path):
-    """A clinic's sheet with a gradient whose stops are in ``em``: the same sheet, a document at
-    another font size rendered after the first in one process, gives the PDF of a fresh process."""
-    sheet = ".g { height: 30mm; background-image: linear-gradient(to right, red 2em, blue 2em) }"
+    """A clinic's sheet with gradients whose stops, centre or size are in ``em``: the same sheet, a
+    document at another font size rendered after the first in one process, gives the PDF of a fresh
+    process. Found: WeasyPrint computes the stops into the declaration's own object, which the kept
+    stylesheet shares (with the memo off too): the second document had the first one's stops."""
+    sheet = (".g { height: 12mm; background-image: linear-gradient(to right, red 2em, blue 2em) } "
+             ".r { height: 12mm; background-image: radial-gradient(3em 2em at 4em 1em, red 50%, blue 50%) } "
+             ".b { height: 8mm; border: 4mm solid; border-image-source: linear-gradient(red 1em, blue 1em); "
+             "border-image-slice: 1 }")
 
     def document(size: int) -> str:
         return (f'<html><head><style>{PAGE}{sheet}</style></head><body style="font-size: {size}px">'
-                '<div class="g">x</div></body></html>')
+                '<div class="g">x</div><div class="r">y</div><div class="b">z</div></body></html>')
 
-    _pdf(document(8))
-    assert _pdf(document(24)) == _fresh(document(24), tmp_path)
+    first = _pdf(document(8))
+    second = _pdf(document(24))
+    assert second != first
+    assert second == _fresh(document(24), tmp_path)
+    assert _pdf(document(8)) == first, "the first document again, after the second"
