@@ -176,14 +176,11 @@ def test_a_gradient_in_em_is_computed_for_each_document_as_a_fresh_process_does(
     assert _pdf(document(8)) == first, "the first document again, after the second"
 
 
-@pytest.mark.xfail(strict=True, reason="WeasyPrint's Pending.solve (css.tokens) warns once per value object "
-                   "(_reported_error), and a kept stylesheet (render.stylesheets) shares that object across "
-                   "documents: only the first document of the process logs the message. Not the cascade memo "
-                   "(BROCHURE_CASCADE=off in the same process logs no more)")
 def test_an_invalid_var_value_warns_at_every_document_as_a_fresh_process_does():
     """A clinic's sheet where ``var()`` resolves to a value the property refuses: a fresh process warns
     ``Ignored `margin-left: ...``` at each build; so must the second and third documents of one process
-    (a save in ``watch``)."""
+    (a save in ``watch``). Found: WeasyPrint's ``Pending`` warns once per object, and a kept
+    stylesheet shares it (with the memo off too): only the first document warned."""
     import logging
 
     sheet = ":root { --gap: blue } p { margin-left: var(--gap) }"
