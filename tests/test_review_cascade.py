@@ -202,3 +202,38 @@ def test_an_invalid_var_value_warns_at_every_document_as_a_fresh_process_does():
     finally:
         logger.removeHandler(handler)
     assert counts == [1, 1, 1]
+
+
+def test_a_clinic_stylesheet_saved_with_the_same_size_and_time_is_styled_from_its_new_rules(tmp_path):
+    """watch: the clinic's brochure.css saved again with the same size and modification time, one
+    colour changed, between two builds of one process: the second build's PDFs are those of a
+    build with the memo off, and differ from the first's."""
+    import shutil
+
+    from conftest import seed_project
+
+    from brochure.build import build_file
+
+    content = seed_project(tmp_path / "seed")
+    own = content.parent / "templates" / "css"
+    own.mkdir(parents=True)
+    css = (REPO / "templates" / "css" / "brochure.css").read_text(encoding="utf-8")
+    sheet = own / "brochure.css"
+    sheet.write_text(css + "\nh2 { color: #600; } p + p { letter-spacing: 0.01em; }\n", encoding="utf-8")
+    stamp = sheet.stat()
+    build_file(content, tmp_path / "first")
+    sheet.write_text(css + "\nh2 { color: #060; } p + p { letter-spacing: 0.03em; }\n", encoding="utf-8")
+    os.utime(sheet, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert sheet.stat().st_size == stamp.st_size and sheet.stat().st_mtime_ns == stamp.st_mtime_ns
+    build_file(content, tmp_path / "warm")
+    cascade.enabled(False)
+    try:
+        shutil.rmtree(tmp_path / "cold", ignore_errors=True)
+        build_file(content, tmp_path / "cold")
+    finally:
+        cascade.enabled(True)
+    first, warm, cold = ({p.name: p.read_bytes() for p in sorted((tmp_path / name).glob("*.pdf"))}
+                         for name in ("first", "warm", "cold"))
+    assert warm.keys() == cold.keys() and len(warm) >= 2
+    assert warm == cold
+    assert all(first[name] != warm[name] for name in warm), "the new rules changed nothing: the test tests nothing"
