@@ -237,3 +237,24 @@ def test_a_clinic_stylesheet_saved_with_the_same_size_and_time_is_styled_from_it
     assert warm.keys() == cold.keys() and len(warm) >= 2
     assert warm == cold
     assert all(first[name] != warm[name] for name in warm), "the new rules changed nothing: the test tests nothing"
+
+
+def test_a_gradient_in_em_follows_each_element_font_size_within_a_document():
+    """One gradient declaration, two elements at 8px and 24px: each red band is 2em of its own
+    element (WeasyPrint alone drew the second with the first's 16px: the stops were computed into
+    the declaration)."""
+    import pypdfium2
+
+    html = ('<html><head><style>@page { size: 90mm 50mm } .g { height: 10mm; background-image: '
+            'linear-gradient(to right, red 2em, blue 2em) }</style></head><body>'
+            '<div class="g" style="font-size: 8px"></div><div class="g" style="font-size: 24px; '
+            'break-before: page"></div></body></html>')
+    document = pypdfium2.PdfDocument(_pdf(html))
+    bands = []
+    for page in document:
+        picture = page.render(scale=1).to_pil().convert("RGB")
+        row = next(y for y in range(picture.height) if picture.getpixel((picture.width // 2, y)) == (0, 0, 255))
+        bands.append(sum(1 for x in range(picture.width) if picture.getpixel((x, row))[0] > 200
+                         and picture.getpixel((x, row))[1] < 80))
+    assert len(bands) == 2 and bands[0] > 0
+    assert bands[1] == pytest.approx(3 * bands[0], abs=2)
