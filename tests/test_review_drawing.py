@@ -23,6 +23,8 @@ FONTS = REPO / "templates" / "fonts"
 ARABIC = REPO / "tests" / "corpus" / "fonts" / "NotoNaskhArabic-Regular.ttf"
 IDENTIFIER = b"1" * 32
 MEMOS = (drawn, deflate, vectors)
+DATES = ('<meta name="dcterms.created" content="2023-11-14T22:13:20Z">'
+         '<meta name="dcterms.modified" content="2023-11-14T22:13:20Z">')
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +41,13 @@ def _pdf(html: str, fonts: Any, **options: Any) -> bytes:
     from weasyprint import HTML
 
     patches.install()
+    html = re.sub(r"<html[^>]*>", lambda tag: tag.group() + DATES, html, count=1)
     document = HTML(string=html, base_url=str(REPO) + "/").render(font_config=fonts, **options)
     data = bytes(document.write_pdf(pdf_identifier=IDENTIFIER, **options))
     # PDF/X-4: WeasyPrint writes a random document id and the times of writing in its XMP (brochure's
     # print PDF pins them, pdf.py's finisher); the same length of other bytes here, pinned too, and the
-    # identifier's second half that hashes them (every other byte is compared as written).
+    # identifier's second half that hashes them (every other byte is compared as written). The
+    # document's dates (PDF/X's Info) are given (``DATES``).
     data = re.sub(rb"(/ID \[\(1{32}\) \()[0-9a-f]{32}\)", rb"\g<1>" + b"0" * 32 + b")", data)
     data = re.sub(rb"xmp\.did:[0-9a-f-]{36}", b"xmp.did:" + b"0" * 36, data)
     return re.sub(rb"(<xmp:(?:Metadata|Create|Modify)Date>)[^<]{25}<", rb"\g<1>2023-11-14T22:13:20+00:00<", data)
@@ -271,3 +275,30 @@ def test_a_stream_bigger_than_the_deflate_memo_leaves_the_memo_as_it_was():
     big = bytes(range(256)) * (deflate.MAX_BYTES // 256 + 1)
     assert deflate.deflated(big, 9) == zlib.compress(big, 9)
     assert deflate.kept_bytes() == before > 0
+
+
+def test_two_studio_threads_drawing_lines_pictures_and_streams_make_what_each_makes_alone():
+    """The studio renders in threads: one the print PDF (PDF/X, CMYK words), one the tagged email PDF,
+    of documents sharing their lines and their logo; every memo is shared between them."""
+    import threading
+
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    logo = ILLUSTRATOR.format(fill="#1d5c73", r=5, extra="")
+    pages = [_attacks(order).replace("</body>", _logo_page(logo)[12:-7] + "</body>") for order in (0, 3)]
+    kinds = [{"pdf_variant": "pdf/x-4"}, {"pdf_variant": "pdf/ua-1"}]
+    alone = [_cold(page, fonts, **kind) for page, kind in zip(pages, kinds, strict=True)]
+    made: dict[int, list[bytes]] = {0: [], 1: []}
+
+    def draw(index: int) -> None:
+        for _ in range(3):
+            made[index].append(_pdf(pages[index], fonts, **kinds[index]))
+
+    threads = [threading.Thread(target=draw, args=(index,)) for index in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert vectors.size() >= 1 and drawn.size() > 20
+    assert made == {0: [alone[0]] * 3, 1: [alone[1]] * 3}
