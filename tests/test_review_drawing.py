@@ -302,3 +302,35 @@ def test_two_studio_threads_drawing_lines_pictures_and_streams_make_what_each_ma
         thread.join(timeout=600)
     assert vectors.size() >= 1 and drawn.size() > 20
     assert made == {0: [alone[0]] * 3, 1: [alone[1]] * 3}
+
+
+def test_an_svg_in_current_color_is_its_own_colour_and_a_referenced_picture_is_read_each_time(tmp_path):
+    """``currentColor`` is the SVG's own ``color`` (WeasyPrint does not take the page's): in the XML,
+    so in the key; a picture the SVG names (``<image href>``) is not kept: changed on disk, the next
+    PDF shows it."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    current = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 20" color="{colour}">'
+               '<rect width="20" height="20" fill="currentColor"/></svg>')
+    made = {}
+    for colour in ("#c00", "#00c", "#c00"):
+        page = _logo_page(current.format(colour=colour)).replace("<img", '<img style="color: #0c0"', 1)
+        made[colour] = _pdf(page, fonts)
+    assert made["#c00"] != made["#00c"]
+    assert made["#c00"] == _cold(_logo_page(current.format(colour="#c00")).replace(
+        "<img", '<img style="color: #0c0"', 1), fonts)
+
+    from PIL import Image
+
+    picture = tmp_path / "dot.png"
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 20"><image href="dot.png" '
+                   'width="20" height="20"/></svg>')
+    page = f'<html><body><img src="{svg.as_uri()}" style="width: 20mm"></body></html>'
+    pdfs = []
+    for colour in ("red", "blue"):
+        Image.new("RGB", (4, 4), colour).save(picture)
+        pdfs.append(_pdf(page, fonts))
+    assert vectors.size() == 0
+    assert pdfs[0] != pdfs[1] == _cold(page, fonts)
