@@ -18,17 +18,18 @@ is deflated every time. ``BROCHURE_DEFLATE=off`` in the environment, or
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import zlib
 from collections import OrderedDict
 from typing import Any
 
+from . import memos
+
 MAX_BYTES = 4 * 1024 * 1024  # a seed build's streams: about 180 kB in and out
 # Smaller streams are deflated every time: a memo entry would cost about as much as zlib does.
 MIN_BYTES = 256
 
-_ENABLED = os.environ.get("BROCHURE_DEFLATE", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_DEFLATE")
 _KEPT: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
 _LOCK = threading.Lock()
 _SIZE = [0]  # bytes in and out of the streams kept

@@ -34,17 +34,16 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 from array import array
 from collections import OrderedDict
 from typing import Any
 
-from . import shaping
+from . import memos, shaping
 
 MAX_LINES = 2048  # the seed's two PDFs draw 259 lines; about 1.9 KiB each (tracemalloc), 4 MiB at most
 
-_ENABLED = os.environ.get("BROCHURE_DRAWN", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_DRAWN")
 _LINES: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()  # key -> (entry, fonts kept alive)
 _LOCK = threading.Lock()
 _LOCAL = threading.local()  # ``current``: the line the patched draw_text is drawing; ``recording``

@@ -7,7 +7,6 @@ place; every other string from YAML stays text and is escaped by Jinja.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -21,7 +20,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..content.links import TLDS, emergency_numbers, safe_href
-from . import blocks
+from . import blocks, memos
 
 # A web address (with scheme, www. or a known top-level domain), an email, or a phone number:
 # North American, or international with its "+". Short emergency numbers are added per language.
@@ -342,7 +341,7 @@ BODIES_KEPT = 4_000_000
 _BODIES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 _BODIES_SIZE = [0]
 _BODIES_LOCK = threading.Lock()
-_REMEMBER = [os.environ.get("BROCHURE_BODIES", "").lower() not in ("off", "0", "no")]
+_REMEMBER = [memos.switched("BROCHURE_BODIES")]
 # The keys a body's render leaves in its env: any other (a plugin's state) is not remembered.
 _ENV_KEYS = frozenset({WHOLE_WORDS, _LEVEL, blocks.LANG, blocks.MERGED, "brochure_notes", "footnotes", "references"})
 

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 from collections import OrderedDict
 from typing import Any
+
+from . import memos
 
 MAX_PICTURES = 64
 MAX_CALLS = 50_000  # a picture with more calls is drawn by WeasyPrint every time
@@ -44,7 +45,7 @@ CALLS = frozenset({
 _OUTSIDE = (b"href", b"url(", b"<style", b"stylesheet", b"@import", b"<text", b"<image", b"font", b"<use",
             b"<foreignobject", b"clip", b"mask", b"filter", b"marker")
 
-_ENABLED = os.environ.get("BROCHURE_VECTORS", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_VECTORS")
 _KEPT: OrderedDict[tuple[Any, ...], tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]] = OrderedDict()
 _LOCK = threading.Lock()
 _CALLS = [0]  # the calls kept in all
