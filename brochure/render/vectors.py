@@ -14,6 +14,10 @@ states, transforms), read nothing back from the stream (its transformation matri
 and raised nothing. Anything else (a gradient, a clip path, opacity groups, text) is drawn by
 WeasyPrint every time, as before. The calls are replayed on the live stream, whose own methods keep
 its state (the current colour, the alpha states' resources) as when WeasyPrint calls them.
+The words are looked for in ElementTree's writing of the XML, where an SVG in the SVG namespace (a
+logo's usual form) has ``<ns0:style>`` and ``<ns0:text>``: those tag words do not match there, and the
+drawing decides (text asks the stream for a font, an image for an image: not kept); a ``<style>``'s
+rules are in the XML, so in the key (tests/test_review_drawing.py).
 
 Bounded: ``MAX_PICTURES`` most recently used, ``MAX_KEPT_CALLS`` calls in all, under a lock.
 ``BROCHURE_VECTORS=off`` in the environment, or ``enabled(False)``, turns it off.
