@@ -217,3 +217,33 @@ def test_var_min_clamp_and_calc_are_the_same_bytes_with_and_without() -> None:
     finally:
         hotpaths.enabled(True)
     assert mine == theirs == again
+
+
+# -- the files a render names -------------------------------------------------------------------
+
+def test_a_font_registered_earlier_is_recorded_with_the_bytes_it_was_registered_from(tmp_path: Path) -> None:
+    """A font registered by an earlier render is not fetched again, so its hash comes from the
+    process's ``FETCHED``, which another thread sets when it fetches that path anew (the studio:
+    the font saved again, a new font configuration made by the other thread). The PDF drawn with
+    the old bytes is then recorded with the new bytes' hash, and never rebuilt. Here the other
+    thread's write is made by hand between two builds."""
+    import json
+
+    from brochure.files import file_hash
+    from brochure.render import pdf
+
+    content = _project(tmp_path / "p", "short-handout.yaml")
+    build_file(content, tmp_path / "out")
+    fonts = [path for path in pdf.FETCHED if path.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2")]
+    assert fonts
+    for path in fonts:
+        pdf.FETCHED[path] = "0" * 64  # another thread's read of other bytes under that name
+    try:
+        build_file(content, tmp_path / "out")
+        data = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    finally:
+        for path in fonts:
+            pdf.FETCHED[path] = file_hash(path)
+    recorded = {key: digest for entry in data["pdfs"].values() for key, digest in entry["inputs"].items()
+                if key.endswith((".ttf", ".otf", ".woff", ".woff2"))}
+    assert recorded and "0" * 64 not in recorded.values(), recorded
