@@ -83,10 +83,11 @@ def drop(fonts: Any) -> None:
     """What is kept with a font configuration no render will use again: the sheets parsed and the
     lines shaped with it, each of which kept it alive (with its folder of font copies in /tmp), a
     few MiB at every font saved while ``watch`` or the studio runs."""
-    from . import shaping, stylesheets
+    from . import drawn, shaping, stylesheets
 
     stylesheets.forget(fonts)
     shaping.forget(fonts)
+    drawn.forget(fonts)
 
 
 def registered(font_files: dict[Path, Stamp | None], fetched: set[Path], hashes: Mapping[Path, str]) -> None:

@@ -84,6 +84,25 @@ PATCHES = (
           "to parse (about 3.5 ms) for every length, so for every font of every PDF: made as "
           "hb_codepoint_t[] from the same list, parsed once (render.cdecls)",
           "WeasyPrint makes the array as hb_codepoint_t[], or cffi parses a sized array cheaply"),
+    Patch("weasyprint.draw:draw_text",
+          "each line drawn sets its Pango layout up again and walks its glyphs through cffi (about a tenth "
+          "of a warm build) though the same line was drawn at the last save: its operators are kept and "
+          "written again without Pango when the PDF's fonts agree (render.drawn)",
+          "WeasyPrint keeps a drawn line's operators, or drawing a laid-out line no longer asks Pango"),
+    Patch("weasyprint.draw.text:draw_first_line",
+          "records a line's operators for draw_text's memo, and writes them from it (render.drawn)",
+          "as weasyprint.draw:draw_text"),
+    Patch("pydyf:zlib",
+          "pydyf deflates every stream at level 9, twice per PDF (the identifier hashes every object's data "
+          "again), the same streams at every warm build: the same bytes are deflated once per process (render.deflate)",
+          "pydyf deflates each stream once per write, and WeasyPrint or pydyf keep what they deflated"),
+    Patch("weasyprint.images:SVGImage.draw",
+          "an SVG picture (the logo, three times a tri-fold build) is drawn by walking its tree in Python at "
+          "every PDF, about 4 ms each: a plain picture's stream calls are kept and made again (render.vectors)",
+          "WeasyPrint keeps an SVG's drawing across documents, or draws it cheaply"),
+    Patch("weasyprint.images:SVGImage.__init__",
+          "notes the picture's XML when it is plain, the key of its kept drawing (render.vectors)",
+          "as weasyprint.images:SVGImage.draw"),
 )
 
 
@@ -200,10 +219,10 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cdecls, hotpaths, resume, roles, stylesheets
+    from . import cdecls, deflate, drawn, hotpaths, resume, roles, stylesheets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, hotpaths.install]
+            cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install]
 
 
 def install() -> None:

@@ -104,10 +104,15 @@ def size() -> int:
     return sum(len(lines) for lines in _MEMOS)
 
 
+def generation(fonts: Any) -> int:
+    """How many font files the configuration ``fonts`` registered so far (see the docstring)."""
+    return int(getattr(fonts, _FACES, 0))
+
+
 def _key(text: str, style: Any, max_width: float | None, justification_spacing: float, is_line_start: bool,
          minimum: bool) -> tuple[Any, ...]:
     fonts = style.font_config
-    return (text, max_width, justification_spacing, is_line_start, minimum, id(fonts), getattr(fonts, _FACES, 0),
+    return (text, max_width, justification_spacing, is_line_start, minimum, id(fonts), generation(fonts),
             *[style[name] for name in PROPERTIES])
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TypeGuard, cast
@@ -64,12 +66,35 @@ def describe(uri: str) -> str:
     return f"Open {uri}"
 
 
+# PDFs mended lately, by the bytes in and the descriptions: mending is a function of those alone
+# (same bytes in, same bytes out), and a warm build, a save that changed only the print PDF,
+# or the studio's next preview hands the same email PDF in again (about 40 ms each).
+_MENDED: OrderedDict[tuple[bytes, tuple[tuple[str, str], ...]], bytes] = OrderedDict()
+_MENDED_MAX = 4
+_MENDED_LOCK = threading.Lock()
+
+
 def mend(data: bytes, descriptions: Mapping[str, str] | None = None) -> bytes:
     """The PDF ``data`` with footers as artifacts, split elements joined and links described.
 
     ``descriptions`` maps a link's address (``tel:+19138719888``) to what a screen reader
     says for it; any other link gets ``describe(address)``.
     """
+    key = (data, tuple(sorted((descriptions or {}).items())))
+    with _MENDED_LOCK:
+        found = _MENDED.get(key)
+        if found is not None:
+            _MENDED.move_to_end(key)
+            return found
+    mended = _mend(data, descriptions)
+    with _MENDED_LOCK:
+        _MENDED[key] = mended
+        while len(_MENDED) > _MENDED_MAX:
+            _MENDED.popitem(last=False)
+    return mended
+
+
+def _mend(data: bytes, descriptions: Mapping[str, str] | None) -> bytes:
     with Pdf.open(io.BytesIO(data)) as pdf:
         tree = pdf.Root.get("/StructTreeRoot")
         if isinstance(tree, Dictionary):

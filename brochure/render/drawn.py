@@ -1,0 +1,285 @@
+"""Drawn lines: the PDF operators of each text line WeasyPrint draws, worked out once per process.
+
+Why: a warm build draws the same lines again at every save (``watch``, the studio, a batch's
+locations): WeasyPrint's ``draw_text`` sets the line's Pango layout up again (``reactivate``:
+the line shaped anew) and walks its glyphs through cffi to write the ``TJ`` strings, about a
+tenth of a warm build, though the shaping memo (``shaping``) already gives the same line the
+same layout. Here the operators ``draw_first_line`` writes for a line are recorded once and
+written again for the same line, without Pango.
+
+What a line's operators depend on, all in the key (``_key``): the box's text and its layout's
+text (``draw_first_line`` skips a blank box; the layout's is the one shaped), the layout's
+``justification_spacing`` (word spacing when drawn), the fonts (the configuration's identity,
+kept alive by the memo, and its generation, as ``shaping`` keys them) and every style property
+a layout's set-up reads (``shaping.PROPERTIES``, the same reads). Where the line is drawn (its
+text matrix) is not in the key: the matrix is written from the live call.
+
+What a line writes besides operators: each glyph's width and text go into the PDF's font
+(``Font.widths``, ``Font.to_unicode``, the first value seen wins). They are recorded against an
+empty font and written the same way (``setdefault``, in the same order). A width already in the
+PDF's font counts in the line's kerning, so a line is written from the memo only when every
+width it recorded is the one the PDF's font holds (or is missing there), and every font it uses
+is in the PDF already (the first line of each font in each PDF is drawn by WeasyPrint): else
+WeasyPrint draws it, as without the memo. The set-up of those conditions is proved by the
+output: ``tests/test_drawn.py`` compares PDF bytes with the memo on and off.
+
+Not kept, drawn by WeasyPrint every time: lines with an ellipsis (the layout's text is changed
+as drawn), decorated lines (their metrics come from the reactivated layout), missing glyphs
+(``.notdef``: a warning and a glyph id made up per PDF), bitmap and colour (emoji) fonts, and
+SVG text. Bounded: the ``MAX_LINES`` most recently used lines, under a lock (the studio renders
+in threads). ``BROCHURE_DRAWN=off`` in the environment, or ``enabled(False)``, turns it off.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from array import array
+from collections import OrderedDict
+from typing import Any
+
+from . import shaping
+
+MAX_LINES = 2048  # the seed's two PDFs draw 259 lines; about 1.9 KiB each (tracemalloc), 4 MiB at most
+
+_ENABLED = os.environ.get("BROCHURE_DRAWN", "").lower() not in ("off", "0", "no")
+_LINES: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()  # key -> (entry, fonts kept alive)
+_LOCK = threading.Lock()
+_LOCAL = threading.local()  # ``current``: the line the patched draw_text is drawing; ``recording``
+_INSTALLED = False
+
+# Operators recorded: the text matrix, a font's size (by slot), a TJ string, a text rise.
+_MATRIX, _SIZE, _SHOW, _RISE = range(4)
+
+
+class _Unkept(Exception):
+    """The line asks for something not kept (a missing glyph, an emoji font): WeasyPrint draws it."""
+
+
+def enabled(flag: bool) -> None:
+    """Turn the memo on or off (off also forgets every line)."""
+    global _ENABLED
+    _ENABLED = flag
+    clear()
+
+
+def clear() -> None:
+    """Forget every line."""
+    with _LOCK:
+        _LINES.clear()
+
+
+def forget(fonts: Any) -> None:
+    """Forget the lines drawn with the font configuration ``fonts``, one made anew (``fontsets.drop``)."""
+    with _LOCK:
+        for key in [key for key, (_, kept) in _LINES.items() if kept is fonts]:
+            del _LINES[key]
+
+
+def size() -> int:
+    """How many lines are kept."""
+    return len(_LINES)
+
+
+def _key(textbox: Any) -> tuple[Any, ...] | None:
+    """What the line's operators depend on, or None when it is drawn by WeasyPrint every time."""
+    style = textbox.style
+    layout = textbox.pango_layout
+    if style["text_decoration_line"] != "none" or "layout" in layout.__dict__:
+        return None
+    fonts = style.font_config
+    return (textbox.text, layout.text, layout.justification_spacing, id(fonts), shaping.generation(fonts),
+            *[style[name] for name in shaping.PROPERTIES])
+
+
+class _Shadow:
+    """A PDF font as a line being recorded sees it: its glyph widths and texts start empty."""
+
+    def __init__(self, font: Any) -> None:
+        self.font = font
+        self.widths: dict[int, int] = {}
+        self.to_unicode: dict[int, str] = {}
+
+    def get_unused_glyph_id(self, codepoint: int) -> int:
+        raise _Unkept  # a missing glyph: its made-up id is the PDF's own
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.font, name)
+
+
+class _Recorder:
+    """A stream as ``draw_first_line`` uses it, writing nothing: it records the operators."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.ink_rect, self.logical_rect = stream.ink_rect, stream.logical_rect
+        self.ops: list[tuple[Any, ...]] = []
+        self.shadows: dict[int, tuple[int, Any, _Shadow]] = {}  # id(font) -> (slot, key, shadow)
+        self.slot = -1
+
+    def set_text_matrix(self, *values: float) -> None:
+        self.ops.append((_MATRIX,))
+
+    def add_font(self, pango_font: Any) -> tuple[_Shadow, float]:
+        from weasyprint.text.fonts import get_pango_font_key
+
+        font, font_size = self.stream.add_font(pango_font)  # as WeasyPrint would: the PDF's font, once
+        if font.bitmap or font.png or font.svg or font.colr:
+            raise _Unkept
+        found = self.shadows.get(id(font))
+        if found is None:
+            found = self.shadows[id(font)] = (len(self.shadows), get_pango_font_key(pango_font)[0], _Shadow(font))
+        self.slot = found[0]
+        return found[2], font_size
+
+    def set_font_size(self, font: str, font_size: float) -> None:
+        self.ops.append((_SIZE, self.slot, font_size))
+
+    def show_text(self, text: str) -> None:
+        self.ops.append((_SHOW, text))
+
+    def set_text_rise(self, rise: float) -> None:
+        self.ops.append((_RISE, rise))
+
+    def __getattr__(self, name: str) -> Any:
+        raise _Unkept  # something this recorder does not know: WeasyPrint draws the line
+
+
+class _Quiet(logging.Filter):
+    """WeasyPrint's warnings while a line is recorded: dropped, the line then drawn by WeasyPrint (which says them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(_LOCAL, "recording", False):
+            _LOCAL.warned = True
+            return False
+        return True
+
+
+def _record(draw: Any, stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str,
+            matrix: Any) -> tuple[Any, ...] | None:
+    """The line's operators and font entries, or None when it is not kept."""
+    recorder = _Recorder(stream)
+    _LOCAL.recording, _LOCAL.warned = True, False
+    try:
+        draw(recorder, textbox, text_overflow, block_ellipsis, matrix)
+    except _Unkept:
+        return None
+    finally:
+        _LOCAL.recording = False
+    if _LOCAL.warned:
+        return None
+    slots = sorted(recorder.shadows.values(), key=lambda found: found[0])
+    # Per font, flat: its glyphs' ids and widths, and the glyphs given a text with those texts (arrays of
+    # ints, not pairs: a line keeps about 1.9 KiB with its key and operators instead of 3.4).
+    return (tuple(recorder.ops),
+            tuple((key, array("l", shadow.widths), array("l", shadow.widths.values()),
+                   array("l", shadow.to_unicode), tuple(shadow.to_unicode.values())) for _, key, shadow in slots))
+
+
+def _fonts_for(stream: Any, entry: tuple[Any, ...]) -> list[Any] | None:
+    """The PDF's fonts the line writes to, when the recorded operators are what WeasyPrint would write now."""
+    fonts = getattr(stream, "_fonts", None)
+    if fonts is None:
+        return None
+    found = []
+    for key, glyphs, widths, _, _ in entry[1]:
+        font = fonts.get(key)
+        if font is None:
+            return None  # the first line of this font in this PDF: WeasyPrint adds it
+        held = font.widths
+        for glyph, width in zip(glyphs, widths, strict=True):
+            if held.get(glyph, width) != width:
+                return None  # another width already in the PDF: the kerning would differ
+        found.append(font)
+    return found
+
+
+def _replay(stream: Any, entry: tuple[Any, ...], fonts: list[Any], matrix: Any) -> None:
+    """Write the line's operators and font entries, as ``draw_first_line`` writes them."""
+    for op in entry[0]:
+        kind = op[0]
+        if kind == _SHOW:
+            stream.show_text(op[1])
+        elif kind == _SIZE:
+            stream.set_font_size(fonts[op[1]].hash, op[2])
+        elif kind == _MATRIX:
+            stream.set_text_matrix(*matrix.values)
+        else:
+            stream.set_text_rise(op[1])
+    for font, (_, glyphs, widths, named, texts) in zip(fonts, entry[1], strict=True):
+        held, known = font.widths, font.to_unicode
+        for glyph, width in zip(glyphs, widths, strict=True):
+            held.setdefault(glyph, width)
+        for glyph, text in zip(named, texts, strict=True):
+            known.setdefault(glyph, text)
+
+
+def _noop(*args: Any) -> None:
+    """A kept line's layout is neither set up nor taken down: Pango is not asked."""
+
+
+def install() -> None:
+    """Wrap WeasyPrint's ``draw_text`` and ``draw_first_line``; once per process."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    from weasyprint import draw
+    from weasyprint.draw import text
+    from weasyprint.logger import LOGGER
+
+    LOGGER.addFilter(_Quiet())
+    original_text, original_line = draw.draw_text, text.draw_first_line
+
+    @functools.wraps(original_text)
+    def draw_text(stream: Any, textbox: Any, offset_x: float, text_overflow: str, block_ellipsis: str) -> Any:
+        key = _key(textbox) if _ENABLED and text_overflow != "ellipsis" and block_ellipsis == "none" else None
+        if key is None:
+            return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+        try:
+            with _LOCK:
+                found = _LINES.pop(key, None)
+                if found is not None:
+                    _LINES[key] = found  # the most recently used now
+        except TypeError:  # a value that cannot be hashed: not kept
+            return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+        entry = found[0] if found is not None else None
+        fonts = _fonts_for(stream, entry) if entry is not None else None
+        layout = textbox.pango_layout
+        _LOCAL.current = (textbox, key, entry, fonts)
+        try:
+            if fonts is None:
+                return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+            layout.reactivate = layout.deactivate = _noop
+            try:
+                return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+            finally:
+                del layout.reactivate, layout.deactivate
+        finally:
+            _LOCAL.current = None
+
+    @functools.wraps(original_line)
+    def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: str, matrix: Any) -> Any:
+        current = getattr(_LOCAL, "current", None)
+        if current is None or current[0] is not textbox:  # SVG text, a line not kept
+            return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+        _, key, entry, fonts = current
+        if fonts is not None:  # kept, and true for this PDF
+            _replay(stream, entry, fonts, matrix)
+            return []
+        entry = _record(original_line, stream, textbox, text_overflow, block_ellipsis, matrix)
+        if entry is None:
+            return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+        with _LOCK:
+            _LINES[key] = (entry, textbox.style.font_config)
+            while len(_LINES) > MAX_LINES:
+                _LINES.popitem(last=False)
+        fonts = _fonts_for(stream, entry)
+        if fonts is None:  # a width the PDF's font holds differs: WeasyPrint draws it
+            return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+        _replay(stream, entry, fonts, matrix)
+        return []
+
+    draw.draw_text, text.draw_first_line = draw_text, draw_first_line
+    _INSTALLED = True
