@@ -247,3 +247,45 @@ def test_a_font_registered_earlier_is_recorded_with_the_bytes_it_was_registered_
     recorded = {key: digest for entry in data["pdfs"].values() for key, digest in entry["inputs"].items()
                 if key.endswith((".ttf", ".otf", ".woff", ".woff2"))}
     assert recorded and "0" * 64 not in recorded.values(), recorded
+
+
+def test_threads_build_an_english_and_a_spanish_handout_at_once(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The studio's threads: two handouts sharing a body, built at once twice over with every memo
+    warm, are the bytes each builds alone with the bodies memo and the hot paths off."""
+    import threading
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    sources = {"en": _project(tmp_path / "en", "short-handout.yaml"),
+               "es": _project(tmp_path / "es", "es-diabetes-handout.yaml", ("lang: es-US", "lang: es"))}
+    patches.install()
+    alone: dict[str, dict[str, bytes]] = {}
+    markup.remember(False)
+    hotpaths.enabled(False)
+    try:
+        for lang, content in sources.items():
+            build_file(content, tmp_path / f"alone-{lang}")
+            alone[lang] = _pdfs(tmp_path / f"alone-{lang}")
+    finally:
+        markup.remember(True)
+        hotpaths.enabled(True)
+    failures: list[str] = []
+
+    def work(lang: str, round_: int) -> None:
+        out = tmp_path / f"at-once-{lang}-{round_}"
+        try:
+            build_file(sources[lang], out)
+        except Exception as error:  # said below, with the thread's language
+            failures.append(f"{lang} {round_}: {error!r}")
+            return
+        if _pdfs(out) != alone[lang]:
+            failures.append(f"{lang} {round_}: other bytes")
+
+    for round_ in range(2):
+        threads = [threading.Thread(target=work, args=(lang, round_)) for lang in sources]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        assert not any(thread.is_alive() for thread in threads), "a build hangs"
+    assert failures == []
