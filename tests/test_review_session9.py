@@ -123,7 +123,7 @@ def test_the_bound_holds_in_memory_for_short_bodies(monkeypatch: pytest.MonkeyPa
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for unit in range(400):
+        for unit in range(250):
             notes = blocks.Notes(labels=labels)  # type: ignore[arg-type]
             notes.env[blocks.MERGED] = (f"Clinic {unit} of the Valley", f"{unit} Alameda Boulevard")
             for body in bodies:
@@ -134,7 +134,7 @@ def test_the_bound_holds_in_memory_for_short_bodies(monkeypatch: pytest.MonkeyPa
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert len(markup.remembered()) < 400 * len(bodies), "the bound was reached"
+    assert len(markup.remembered()) < 250 * len(bodies), "the bound was reached"
     assert held <= 2 * markup.BODIES_KEPT, f"{held:,} bytes held for a bound of {markup.BODIES_KEPT:,}"
 
 
