@@ -61,6 +61,16 @@ PATCHES = (
           "and back pages (about 30 ms of 170 a fix): a fix is laid out from the layout it fixes, "
           "those two pages kept when their HTML, styles and starting state are the same (render.resume)",
           "WeasyPrint lays out a changed document again from the first page that changed"),
+    Patch("weasyprint.css:StyleFor.__init__",
+          "every element is matched against every stylesheet, and every value of its style (and of six "
+          "pseudo-elements each) computed, at every layout (a tenth of a warm build, more of an edited one): "
+          "the matches and computed values are kept per process, by what each depends on (render.cascade)",
+          "WeasyPrint shares matched and computed styles across documents of the same stylesheets"),
+    Patch("weasyprint.logger:LOGGER.warning",
+          "a computed value whose computation logged must not be kept (a later document would miss the "
+          "message): WeasyPrint's logger counts its calls (debug, info, warning, error, log), even while it "
+          "is off, as it is for trial layouts (render.cascade)",
+          "WeasyPrint shares computed styles across documents itself"),
     Patch("weasyprint.layout.percent:resolve_percentages",
           "15 calls of resolve_one_percentage and percentage a box (about 1,400 boxes an edited build) "
           "to copy lengths: the same values resolved inline, the rest by WeasyPrint's percentage (render.hotpaths)",
@@ -219,10 +229,10 @@ def _image_names() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cdecls, deflate, drawn, hotpaths, resume, roles, stylesheets, vectors
+    from . import cascade, cdecls, deflate, drawn, hotpaths, resume, roles, stylesheets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install]
+            cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install, cascade.install]
 
 
 def install() -> None:

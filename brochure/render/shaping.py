@@ -99,6 +99,11 @@ def forget(fonts: Any) -> None:
                 del lines[key]
 
 
+def faces(fonts: Any) -> int:
+    """How many font files the configuration ``fonts`` has registered so far (its generation)."""
+    return int(getattr(fonts, _FACES, 0))
+
+
 def size() -> int:
     """How many lines are kept (by every memo)."""
     return sum(len(lines) for lines in _MEMOS)

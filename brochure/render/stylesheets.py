@@ -15,7 +15,11 @@ Not kept: a stylesheet with ``@import`` or ``@layer`` (what they add depends on 
 bytes), one with ``@color-profile`` (the profile object is written into the PDF, and writing
 changes it: each document needs its own; base.html's is a small inline sheet), one parsed
 while WeasyPrint's log is off (its messages would be lost), and any
-stylesheet WeasyPrint builds in another way than from a document.
+stylesheet WeasyPrint builds in another way than from a document. One with ``@color-profile``
+or parsed while the log is off is parsed again at each layout, but its selectors are those
+parsed first from the same bytes (``_MATCHERS``): the same objects in every document, as the
+kept sheets' are, which the memo of each element's declarations and styles (``cascade``) is keyed by. Selectors hold no colour profile: a
+``device-cmyk()`` colour is a value, the profile is looked up by name when the PDF is written.
 """
 
 from __future__ import annotations
@@ -44,9 +48,14 @@ class _Parsed:
     fetched: list[str] = field(default_factory=list)  # URLs parsing read (@font-face, @color-profile)
     records: list[logging.LogRecord] = field(default_factory=list)  # WeasyPrint's messages
     font_config: Any = None  # kept alive: the key holds its id()
+    alone: bool = True  # its selectors depend on its bytes alone (no @import, no @layer)
 
 
 _PARSED: dict[tuple[Any, ...], _Parsed] = {}  # in order of use, the least recent first
+# The selectors parsed from a sheet's bytes (its key), for a sheet parsed again at each layout (its colour
+# profile, or WeasyPrint's log off) to give the same objects; each with the font configuration the key
+# holds the id of; MAX_KEPT, the least recently used dropped first.
+_MATCHERS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 _LOCK = threading.Lock()  # a server's threads
 _INSTALLED = False
 
@@ -58,6 +67,8 @@ def forget(fonts: Any) -> None:
     with _LOCK:
         for key in [key for key, parsed in _PARSED.items() if parsed.font_config is fonts]:
             del _PARSED[key]
+        for key in [key for key, (_, kept) in _MATCHERS.items() if kept is fonts]:
+            del _MATCHERS[key]
 
 
 class _Records(logging.Handler):
@@ -126,6 +137,8 @@ def _init(css: Any, url: Any, string: Any, encoding: Any, base_url: Any, url_fet
     if parsed is None:
         parsed, keep = _parse(source, encoding, protocol_encoding, base_url, url_fetcher, media_type, font_config,
                               counter_style, color_profiles, page_rules, layers)
+        if parsed.alone:  # the selectors first parsed from these bytes, in every document
+            parsed.matcher = _matcher(key, parsed.matcher, font_config)
         if keep:
             _keep(key, parsed)
         css.matcher = parsed.matcher
@@ -140,6 +153,19 @@ def _keep(key: tuple[Any, ...], parsed: _Parsed) -> None:
         _PARSED[key] = parsed
         while len(_PARSED) > MAX_KEPT:
             del _PARSED[next(iter(_PARSED))]
+
+
+def _matcher(key: tuple[Any, ...], matcher: Any, font_config: Any) -> Any:
+    """The selectors first parsed from the bytes of ``key`` (``_MATCHERS``), else ``matcher``, kept
+    for the next parse of them; the page rules, counter styles and colour profiles of each parse stay its document's."""
+    with _LOCK:
+        found = _MATCHERS.pop(key, None)
+        if found is not None:
+            matcher = found[0]
+        _MATCHERS[key] = (matcher, font_config)  # the most recently used now
+        while len(_MATCHERS) > MAX_KEPT:
+            del _MATCHERS[next(iter(_MATCHERS))]
+    return matcher
 
 
 def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url: Any, url_fetcher: Any,
@@ -183,6 +209,7 @@ def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url:
     # each document needs its own (shared, the second PDF's bytes differed).
     profiles = color_profiles.keys() != before_profiles.keys() or any(
         before_profiles[k] is not v for k, v in color_profiles.items())
+    parsed.alone = not (imports or layers != before_layers)
     keep = not (imports or profiles or layers != before_layers or logger.disabled
                 or not logger.isEnabledFor(logging.WARNING))
     return parsed, keep
