@@ -10,7 +10,8 @@ edit changes a page or two: the rest was deflated before, with the same bytes in
 bytes themselves (not a digest of them): the same bytes in, the bytes zlib gave for them out,
 exact by construction. Everything else pydyf asks of ``zlib`` is zlib's own. Bounded: the
 streams most recently used, ``MAX_BYTES`` of them (bytes in and out together), under a lock
-(the studio writes PDFs in threads). ``BROCHURE_DEFLATE=off`` in the environment, or
+(the studio writes PDFs in threads); a stream of more than a quarter of that (a photo's pixels)
+is deflated every time. ``BROCHURE_DEFLATE=off`` in the environment, or
 ``enabled(False)``, turns it off.
 """
 
@@ -64,6 +65,8 @@ def deflated(raw: bytes, level: int) -> bytes:
             _KEPT[key] = done  # the most recently used now
             return done
     done = _deflate(raw, level)
+    if len(raw) + len(done) > MAX_BYTES // 4:
+        return done  # kept, it would push every other stream out (itself too, past MAX_BYTES)
     with _LOCK:
         if key not in _KEPT:
             _KEPT[key] = done
