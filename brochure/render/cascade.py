@@ -35,14 +35,12 @@ is styled without either memo. Which styles WeasyPrint shares between elements w
 Bounded: ``MAX_GENERATIONS`` generations, the least recently used dropped first, each of at most
 ``MAX_ENTRIES`` keys (a fuller one starts afresh); the studio renders in threads: the tables are
 only added to (``setdefault``), and a style's values are the same whichever thread computed them.
-``BROCHURE_CASCADE=off`` in the environment, or ``enabled(False)``, turns it off: for the tests
-and the benchmark that compare with and without it.
+``BROCHURE_CASCADE=off`` (or ``enabled(False)``) turns it off, to compare with and without it (``memos``).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -50,10 +48,12 @@ from dataclasses import dataclass, field
 from math import inf
 from typing import Any
 
+from . import memos
+
 MAX_GENERATIONS = 4
 MAX_ENTRIES = 6_000  # about 7 MiB (the seed's two documents: 1,450, 1.8 MiB by tracemalloc)
 
-_ENABLED = os.environ.get("BROCHURE_CASCADE", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_CASCADE")
 _GENERATIONS: OrderedDict[tuple[Any, ...], _Generation] = OrderedDict()  # the least recently used first
 _LOCK = threading.Lock()
 _IDS = itertools.count(1)  # every key's number, never given twice in a process (a dropped table's included)

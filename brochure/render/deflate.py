@@ -10,24 +10,26 @@ edit changes a page or two: the rest was deflated before, with the same bytes in
 bytes themselves (not a digest of them): the same bytes in, the bytes zlib gave for them out,
 exact by construction. Everything else pydyf asks of ``zlib`` is zlib's own. Bounded: the
 streams most recently used, ``MAX_BYTES`` of them (bytes in and out together), under a lock
-(the studio writes PDFs in threads). ``BROCHURE_DEFLATE=off`` in the environment, or
+(the studio writes PDFs in threads); a stream of more than a quarter of that (a photo's pixels)
+is deflated every time. ``BROCHURE_DEFLATE=off`` in the environment, or
 ``enabled(False)``, turns it off.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import zlib
 from collections import OrderedDict
 from typing import Any
 
+from . import memos
+
 MAX_BYTES = 4 * 1024 * 1024  # a seed build's streams: about 180 kB in and out
 # Smaller streams are deflated every time: a memo entry would cost about as much as zlib does.
 MIN_BYTES = 256
 
-_ENABLED = os.environ.get("BROCHURE_DEFLATE", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_DEFLATE")
 _KEPT: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
 _LOCK = threading.Lock()
 _SIZE = [0]  # bytes in and out of the streams kept
@@ -63,6 +65,8 @@ def deflated(raw: bytes, level: int) -> bytes:
             _KEPT[key] = done  # the most recently used now
             return done
     done = _deflate(raw, level)
+    if len(raw) + len(done) > MAX_BYTES // 4:
+        return done  # kept, it would push every other stream out (itself too, past MAX_BYTES)
     with _LOCK:
         if key not in _KEPT:
             _KEPT[key] = done

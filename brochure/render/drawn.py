@@ -34,17 +34,16 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 from array import array
 from collections import OrderedDict
 from typing import Any
 
-from . import shaping
+from . import memos, shaping
 
 MAX_LINES = 2048  # the seed's two PDFs draw 259 lines; about 1.9 KiB each (tracemalloc), 4 MiB at most
 
-_ENABLED = os.environ.get("BROCHURE_DRAWN", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_DRAWN")
 _LINES: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()  # key -> (entry, fonts kept alive)
 _LOCK = threading.Lock()
 _LOCAL = threading.local()  # ``current``: the line the patched draw_text is drawing; ``recording``
@@ -125,7 +124,14 @@ class _Recorder:
     def add_font(self, pango_font: Any) -> tuple[_Shadow, float]:
         from weasyprint.text.fonts import get_pango_font_key
 
-        font, font_size = self.stream.add_font(pango_font)  # as WeasyPrint would: the PDF's font, once
+        # As WeasyPrint would: the PDF's font, made once per PDF, here if this is its first line; what
+        # WeasyPrint says as it makes it (a COLR font it cannot paint) is said now, not quieted with
+        # the line's: the line drawn again by WeasyPrint finds the font made and would not say it.
+        _LOCAL.recording = False
+        try:
+            font, font_size = self.stream.add_font(pango_font)
+        finally:
+            _LOCAL.recording = True
         if font.bitmap or font.png or font.svg or font.colr:
             raise _Unkept
         found = self.shadows.get(id(font))

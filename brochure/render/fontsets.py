@@ -83,12 +83,10 @@ def drop(fonts: Any) -> None:
     """What is kept with a font configuration no render will use again: the sheets parsed and the
     lines shaped with it, each of which kept it alive (with its folder of font copies in /tmp), a
     few MiB at every font saved while ``watch`` or the studio runs."""
-    from . import cascade, drawn, shaping, stylesheets
+    from . import memos, stylesheets
 
     stylesheets.forget(fonts)
-    shaping.forget(fonts)
-    drawn.forget(fonts)
-    cascade.forget(fonts)
+    memos.forget(fonts)
 
 
 def registered(font_files: dict[Path, Stamp | None], fetched: set[Path], hashes: Mapping[Path, str]) -> None:

@@ -48,11 +48,12 @@ installed once per process from ``patches.install()``.
 from __future__ import annotations
 
 import operator
-import os
 from math import inf
 from typing import Any
 
-_ENABLED = os.environ.get("BROCHURE_HOTPATHS", "").lower() not in ("off", "0", "no")
+from . import memos
+
+_ENABLED = memos.switched("BROCHURE_HOTPATHS")
 _INSTALLED = False
 _ORIGINAL: dict[str, Any] = {}  # WeasyPrint's own functions, by name
 

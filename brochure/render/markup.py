@@ -7,7 +7,6 @@ place; every other string from YAML stays text and is escaped by Jinja.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -21,7 +20,7 @@ from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from ..content.links import TLDS, emergency_numbers, safe_href
-from . import blocks
+from . import blocks, memos
 
 # A web address (with scheme, www. or a known top-level domain), an email, or a phone number:
 # North American, or international with its "+". Short emergency numbers are added per language.
@@ -336,13 +335,16 @@ _PARSER = _make_parser()
 # The bodies rendered before, by everything their HTML depends on (``_memo_key``), the least
 # recently used first. A warm build renders every body of both PDFs again (80 of the seed's,
 # a tenth of brochure's own Python), and an edit changes one of them. Bounded by the
-# characters kept (each text and its HTML): BODIES_KEPT, under a lock (the studio renders in
+# characters kept (each text and its HTML) and ENTRY_COST for each entry's key and bookkeeping
+# (about 310 bytes, by tracemalloc: without it a batch's one-line bodies, a new key at each
+# location, held 25 times the bound): BODIES_KEPT, under a lock (the studio renders in
 # threads). ``BROCHURE_BODIES=off`` in the environment, or ``remember(False)``, turns it off.
 BODIES_KEPT = 4_000_000
+ENTRY_COST = 320
 _BODIES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 _BODIES_SIZE = [0]
 _BODIES_LOCK = threading.Lock()
-_REMEMBER = [os.environ.get("BROCHURE_BODIES", "").lower() not in ("off", "0", "no")]
+_REMEMBER = [memos.switched("BROCHURE_BODIES")]
 # The keys a body's render leaves in its env: any other (a plugin's state) is not remembered.
 _ENV_KEYS = frozenset({WHOLE_WORDS, _LEVEL, blocks.LANG, blocks.MERGED, "brochure_notes", "footnotes", "references"})
 
@@ -358,7 +360,11 @@ def remember(flag: bool) -> None:
 def remembered() -> list[tuple[str, int]]:
     """The bodies remembered, least recently used first: each text and the characters it keeps."""
     with _BODIES_LOCK:
-        return [(key[0], len(key[0]) + len(html)) for key, html in _BODIES.items()]
+        return [(key[0], _cost(key, html)) for key, html in _BODIES.items()]
+
+
+def _cost(key: tuple[Any, ...], html: str) -> int:  # against BODIES_KEPT
+    return len(key[0]) + len(html) + ENTRY_COST
 
 
 def _memo_key(text: str, env: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -366,11 +372,14 @@ def _memo_key(text: str, env: dict[str, Any]) -> tuple[Any, ...] | None:
     document: a footnote (``[^``: numbered through the document, its note kept for the end),
     or a link reference another body defined (``[x]: url``, kept in the env). Otherwise the
     HTML is the text's, in the env's language (its emergency numbers), merged values, heading
-    level, hyphenation and labels (``blocks.label_words``)."""
+    level, hyphenation and labels (``blocks.label_words``). The merged values only where
+    they are read (``_whole_words``: a hyphenated output): an email body is the same at every
+    location of a batch."""
     if "[^" in text or env.get("references"):
         return None
-    return (text, env[WHOLE_WORDS], env[_LEVEL], str(env.get(blocks.LANG, "en")),
-            tuple(env.get(blocks.MERGED, ())), blocks.label_words(env))
+    whole = env[WHOLE_WORDS]
+    return (text, whole, env[_LEVEL], str(env.get(blocks.LANG, "en")),
+            tuple(env.get(blocks.MERGED, ())) if whole else (), blocks.label_words(env))
 
 
 def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = False, level: int = 3) -> Markup:
@@ -397,7 +406,7 @@ def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = F
 
 
 def _keep(key: tuple[Any, ...], html: str) -> None:
-    size = len(key[0]) + len(html)
+    size = _cost(key, html)
     if size > BODIES_KEPT:
         return
     with _BODIES_LOCK:
@@ -407,7 +416,7 @@ def _keep(key: tuple[Any, ...], html: str) -> None:
         _BODIES_SIZE[0] += size
         while _BODIES_SIZE[0] > BODIES_KEPT:
             old, kept = _BODIES.popitem(last=False)
-            _BODIES_SIZE[0] -= len(old[0]) + len(kept)
+            _BODIES_SIZE[0] -= _cost(old, kept)
 
 
 def linkify(text: str, lang: str = "en", merged: Sequence[str] = ()) -> Markup:

@@ -118,6 +118,11 @@ PATCHES = (
     Patch("weasyprint.images:SVGImage.__init__",
           "notes the picture's XML when it is plain, the key of its kept drawing (render.vectors)",
           "as weasyprint.images:SVGImage.draw"),
+    Patch("tinyhtml5.inputstream:characters_until_regex",
+          "tinyhtml5 2.1's chars_until stores each regex under the regex itself (`characters = cache[key] = "
+          "regex` assigns left first), so every call misses and builds it again: a twelfth of parsing "
+          "a document, four parses an edited tri-fold build; the cache makes it on a miss (render.patches)",
+          "tinyhtml5 assigns its cache with the characters as key"),
 )
 
 
@@ -266,12 +271,32 @@ def _gradients() -> None:
     _GRADIENTS_INSTALLED = True
 
 
+class _Regexes(dict[tuple[Any, bool], Any]):
+    """tinyhtml5's cache of ``chars_until`` patterns that answers a miss as its ``except KeyError`` would."""
+
+    def __missing__(self, key: tuple[Any, bool]) -> Any:
+        import re
+
+        characters, opposite = key
+        pattern = "".join([f"\\x{ord(character):02x}" for character in characters])
+        regex = self[key] = re.compile(f"[{pattern}]+" if opposite else f"[^{pattern}]+")
+        return regex
+
+
+def _parser_cache() -> None:
+    """Give tinyhtml5 a pattern cache that is hit (see PATCHES); once per process."""
+    from tinyhtml5 import inputstream
+
+    if not isinstance(inputstream.characters_until_regex, _Regexes):
+        inputstream.characters_until_regex = _Regexes()
+
+
 def _installers() -> list[Callable[[], None]]:
     from . import cascade, cdecls, deflate, drawn, hotpaths, resume, roles, stylesheets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
             cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install, cascade.install,
-            _gradients]
+            _gradients, _parser_cache]
 
 
 def install() -> None:

@@ -47,6 +47,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from . import memos
+
 MAX_LINES = 4096
 
 # Every computed property a split reads, and where (WeasyPrint 70):
@@ -67,7 +69,7 @@ PROPERTIES = (
     "word_spacing", "tab_size",
 )
 
-_ENABLED = os.environ.get("BROCHURE_SHAPING", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_SHAPING")
 # One memo per wrapped function (brochure's fixed split, WeasyPrint's own for content widths),
 # each in order of use, the least recently used first.
 _MEMOS: list[OrderedDict[tuple[Any, ...], tuple[Any, ...]]] = []

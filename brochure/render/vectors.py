@@ -14,22 +14,30 @@ states, transforms), read nothing back from the stream (its transformation matri
 and raised nothing. Anything else (a gradient, a clip path, opacity groups, text) is drawn by
 WeasyPrint every time, as before. The calls are replayed on the live stream, whose own methods keep
 its state (the current colour, the alpha states' resources) as when WeasyPrint calls them.
+The words are looked for in ElementTree's writing of the XML, where an SVG in the SVG namespace (a
+logo's usual form) has ``<ns0:style>`` and ``<ns0:text>``: those tag words do not match there, and the
+drawing decides (text asks the stream for a font, an image for an image: not kept); a ``<style>``'s
+rules are in the XML, so in the key (tests/test_review_drawing.py).
 
-Bounded: ``MAX_PICTURES`` most recently used, under a lock. ``BROCHURE_VECTORS=off`` in the
-environment, or ``enabled(False)``, turns it off.
+Bounded: ``MAX_PICTURES`` most recently used, ``MAX_KEPT_CALLS`` calls in all, under a lock.
+``BROCHURE_VECTORS=off`` in the environment, or ``enabled(False)``, turns it off.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 from collections import OrderedDict
 from typing import Any
 
+from . import memos
+
 MAX_PICTURES = 64
 MAX_CALLS = 50_000  # a picture with more calls is drawn by WeasyPrint every time
+# The calls kept in all: a call costs about 260 bytes (tracemalloc; 64 QR codes of 362 calls each took
+# 5.7 MiB), so about 50 MiB at most; 64 detailed pictures would otherwise keep some 800 MiB.
+MAX_KEPT_CALLS = 200_000
 
 # Stream calls a plain picture's drawing makes, replayed as they were made.
 CALLS = frozenset({
@@ -41,9 +49,10 @@ CALLS = frozenset({
 _OUTSIDE = (b"href", b"url(", b"<style", b"stylesheet", b"@import", b"<text", b"<image", b"font", b"<use",
             b"<foreignobject", b"clip", b"mask", b"filter", b"marker")
 
-_ENABLED = os.environ.get("BROCHURE_VECTORS", "").lower() not in ("off", "0", "no")
+_ENABLED = memos.switched("BROCHURE_VECTORS")
 _KEPT: OrderedDict[tuple[Any, ...], tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]] = OrderedDict()
 _LOCK = threading.Lock()
+_CALLS = [0]  # the calls kept in all
 _LOCAL = threading.local()  # ``said``: records WeasyPrint logged on this thread
 _KEY = "_brochure_vector_key"  # on an SVGImage: its XML, when it is plain (else None)
 _INSTALLED = False
@@ -60,6 +69,7 @@ def clear() -> None:
     """Forget every picture."""
     with _LOCK:
         _KEPT.clear()
+        _CALLS[0] = 0
 
 
 def size() -> int:
@@ -152,9 +162,11 @@ def install() -> None:
         answer = drawn(self, recorder, concrete_width, concrete_height, style)
         if recorder._plain and getattr(_LOCAL, "said", 0) == said and len(recorder._calls) <= MAX_CALLS:
             with _LOCK:
-                _KEPT[key] = tuple(recorder._calls)
-                while len(_KEPT) > MAX_PICTURES:
-                    _KEPT.popitem(last=False)
+                if key not in _KEPT:
+                    _KEPT[key] = tuple(recorder._calls)
+                    _CALLS[0] += len(recorder._calls)
+                while len(_KEPT) > MAX_PICTURES or (_CALLS[0] > MAX_KEPT_CALLS and len(_KEPT) > 1):
+                    _CALLS[0] -= len(_KEPT.popitem(last=False)[1])
         return answer
 
     SVGImage.__init__, SVGImage.draw = __init__, draw
