@@ -29,8 +29,8 @@ presentational hints, font configuration and its faces, ``shaping.faces``: ``ex`
   holds what ``__missing__`` returned.
 
 A document whose declarations use a viewport unit (``vw``..., whose value the first page's size
-sets, after styles) is styled without either memo. Which styles WeasyPrint shares between elements
-within a document is its own rule, unchanged.
+sets, after styles), or styled with presentational hints (a ``cellpadding`` declares its table's cells),
+is styled without either memo. Which styles WeasyPrint shares between elements within a document is its own rule.
 
 Bounded: ``MAX_GENERATIONS`` generations, the least recently used dropped first, each of at most
 ``MAX_ENTRIES`` keys (a fuller one starts afresh); the studio renders in threads: the tables are
@@ -156,9 +156,9 @@ def install() -> None:
             setattr(LOGGER, name, _counted(getattr(LOGGER, name)))
         original = StyleFor.__init__
 
-        def __init__(self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any,
-                     target_collector: Any) -> None:
-            generation = _generation(html, sheets, presentational_hints, font_config) if _ENABLED else None
+        def __init__(self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any, target_collector: Any) -> None:
+            hints = presentational_hints  # a table's cellpadding is its cells' declaration: an ancestor's attribute
+            generation = _generation(html, sheets, hints, font_config) if _ENABLED and not hints else None
             if generation is None:
                 original(self, html, sheets, presentational_hints, font_config, target_collector)
                 return

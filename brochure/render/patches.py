@@ -56,6 +56,11 @@ PATCHES = (
           "copied to another folder gives other bytes (picture handouts, the catalog's covers): a "
           "raster picture is named after its bytes instead (render.patches, _image_names)",
           "WeasyPrint names image resources by their data, or by something that is not the absolute path"),
+    Patch("weasyprint.css.computed_values:image",
+          "a gradient's stops are computed (em to px) into the declaration's own value object, which a "
+          "stylesheet kept across documents (render.stylesheets) shares: a later document at another font "
+          "size got the first one's stops. Each computed value is a copy (render.patches, _gradients)",
+          "WeasyPrint computes gradient stops into a new value, leaving the declaration unchanged"),
     Patch("weasyprint.layout:make_all_pages",
           "each sentence-break fix of a tri-fold is laid out in full, though it cannot change the cover "
           "and back pages (about 30 ms of 170 a fix): a fix is laid out from the layout it fixes, "
@@ -233,6 +238,39 @@ def _image_names() -> None:
     _IMAGES_INSTALLED = True
 
 
+_GRADIENTS_INSTALLED = False
+
+
+def _gradients() -> None:
+    """Compute a gradient's stops into a copy of its value, not into the declaration's; once per process.
+
+    WeasyPrint's ``image`` (``background-image``, ``border-image-source``) writes the computed stop
+    positions, centre and size into the gradient object of the declaration. Parsed anew at each
+    layout, that object was the document's own (the first element computed wins, within it); kept
+    across documents by ``stylesheets``, a later document drew the first one's ``em`` in pixels.
+    """
+    global _GRADIENTS_INSTALLED
+    if _GRADIENTS_INSTALLED:
+        return
+    import copy
+    import functools
+
+    from weasyprint.css import computed_values
+
+    original = computed_values.image
+
+    @functools.wraps(original)
+    def image(style: Any, name: str, value: Any) -> Any:
+        kind, gradient = value
+        if kind in ("linear-gradient", "radial-gradient"):
+            value = (kind, copy.copy(gradient))  # its attributes are replaced, never changed in place
+        return original(style, name, value)
+
+    computed_values.image = image  # background_image calls it by this name
+    computed_values.COMPUTER_FUNCTIONS["border_image_source"] = image
+    _GRADIENTS_INSTALLED = True
+
+
 class _Regexes(dict[tuple[Any, bool], Any]):
     """tinyhtml5's cache of ``chars_until`` patterns that answers a miss as its ``except KeyError`` would."""
 
@@ -258,7 +296,7 @@ def _installers() -> list[Callable[[], None]]:
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
             cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install, cascade.install,
-            _parser_cache]
+            _gradients, _parser_cache]
 
 
 def install() -> None:

@@ -142,8 +142,29 @@ def _init(css: Any, url: Any, string: Any, encoding: Any, base_url: Any, url_fet
         if keep:
             _keep(key, parsed)
         css.matcher = parsed.matcher
+        _unreported(parsed.matcher)
         return
     _replay(parsed, css, url_fetcher, counter_style)
+    _unreported(parsed.matcher)
+
+
+def _unreported(matcher: Any) -> None:
+    """Let this document warn again about the sheet's ``var()`` values: WeasyPrint's ``Pending``
+    warns once per object (``_reported_error``), once per document when each parsed its own; a
+    kept sheet's are shared, and a save in ``watch`` lost the warning. Found once per matcher."""
+    pendings = getattr(matcher, "_brochure_pendings", None)
+    if pendings is None:
+        from weasyprint.css.tokens import Pending
+
+        entries = [entry for group in (matcher.id_selectors, matcher.class_selectors,
+                                       matcher.lower_local_name_selectors, matcher.namespace_selectors)
+                   for kept in group.values() for entry in kept]
+        entries += [*matcher.lang_attr_selectors, *matcher.other_selectors]
+        pendings = list({id(value): value for entry in entries for _, value, _ in entry[4][0]
+                         if isinstance(value, Pending)}.values())
+        matcher._brochure_pendings = pendings
+    for pending in pendings:
+        pending._reported_error = False
 
 
 def _keep(key: tuple[Any, ...], parsed: _Parsed) -> None:
