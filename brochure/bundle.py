@@ -273,6 +273,10 @@ class _Captured(Manifest):
             raise RuntimeError(f"a worker read {path}, outside its bundle")
         return key
 
+    def keys(self, resolved: dict[Path, Path]) -> dict[Path, str]:
+        # Each as ``key`` writes it here (the bundle's root), never as the out folder would see it.
+        return {path: self.key(path) for path in resolved}
+
     def fresh(self, pdf: Path, settings: str, source: Path) -> bool:
         return pdf.name in self.up_to_date_names
 
