@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content.dialect import NEVER_END
-from . import panels, resume, trifold
+from . import panels, quiet, resume, trifold
 from .breaks import source_of, with_break_class
 from .unchanged import unchanged
 
@@ -304,9 +303,7 @@ def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout 
 
     kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
     keep = unchanged(parent.text, parent.document, text) if kept is not None and parent is not None else frozenset()
-    logger = logging.getLogger("weasyprint")
-    disabled, logger.disabled = logger.disabled, True
-    try:
+    with quiet.silenced():  # this thread's messages only: another thread's render still says its own
         try:
             with resume.recording(kept if keep else None, keep) as plan:
                 document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
@@ -315,8 +312,6 @@ def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout 
             with resume.recording() as plan:
                 document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
                     font_config=like.font_config, **options)
-    finally:
-        logger.disabled = disabled
     setattr(document, KEPT_ATTRIBUTE, plan.record)
     return document
 

@@ -29,6 +29,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import quiet
+
 # Stylesheets kept per process, the least recently used dropped first: a clinic's documents
 # share a handful, but a process that built many (a server's projects, a long watch session
 # whose theme changed, a test suite) must keep those of the document it builds now. A cache
@@ -231,7 +233,7 @@ def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url:
     profiles = color_profiles.keys() != before_profiles.keys() or any(
         before_profiles[k] is not v for k, v in color_profiles.items())
     parsed.alone = not (imports or layers != before_layers)
-    keep = not (imports or profiles or layers != before_layers or logger.disabled
+    keep = not (imports or profiles or layers != before_layers or logger.disabled or quiet.quiet()
                 or not logger.isEnabledFor(logging.WARNING))
     return parsed, keep
 
