@@ -24,6 +24,7 @@ OFF = ("off", "0", "no")
 K = TypeVar("K")
 V = TypeVar("V")
 _ALL: list[Kept[Any, Any]] = []  # every Kept made in this process, by ``enabled``, ``clear`` and ``forget``
+_SWITCHED: dict[str, bool] = {}  # switches turned by ``switch``: a Kept made later (at install) starts so
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,15 @@ class Kept(Generic[K, V]):
                  count: Callable[[], int] | None = None, single: Callable[[], int] | None = None,
                  fonts: Callable[[V], Any] | None = None) -> None:
         self.env, self.bound, self.cost, self.count, self.single, self.fonts = env, bound, cost, count, single, fonts
-        self.on = switched(env)
+        self.on = _SWITCHED.get(env, switched(env))
         self.lock = threading.Lock()
         self.entries: OrderedDict[K, V] = OrderedDict()
         self.total = 0  # the cost of the entries kept
         _ALL.append(self)
 
     def enabled(self, flag: bool) -> None:
-        """Turn it on or off (off also forgets every entry)."""
-        self.on = flag
-        self.clear()
+        """Turn it, and every other memo of its switch, on or off (off also forgets every entry)."""
+        switch(self.env, flag)
 
     def clear(self) -> None:
         """Forget every entry."""
@@ -164,10 +164,12 @@ def kept() -> list[Kept[Any, Any]]:
 
 
 def switch(env: str, flag: bool) -> None:
-    """Turn every memo kept under the switch ``env`` on or off (off forgets what each kept)."""
+    """Turn every memo kept under the switch ``env`` on or off (off forgets what each kept), those made later too."""
+    _SWITCHED[env] = flag
     for kept in _ALL:
         if kept.env == env:
-            kept.enabled(flag)
+            kept.on = flag
+            kept.clear()
 
 
 def once(install: Callable[[], None]) -> Callable[[], None]:
