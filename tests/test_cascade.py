@@ -260,8 +260,8 @@ def test_the_memo_is_bounded(monkeypatch):
     cascade.clear()
     for n in range(6):
         _pdf(_html(BODY, SHEET + f" p {{ margin-top: {n}px }}"))
-        assert len(cascade._GENERATIONS) <= 3
-    one = cascade.size() / len(cascade._GENERATIONS)
+        assert len(cascade.GENERATIONS) <= 3
+    one = cascade.size() / len(cascade.GENERATIONS)
     for n in range(8):  # one generation, ever more elements: it starts afresh once full
         _pdf(_html(BODY * (n + 1), SHEET))
-        assert all(generation.size() < 400 + 40 * one for generation in cascade._GENERATIONS.values())
+        assert all(generation.size() < 400 + 40 * one for generation in cascade.GENERATIONS.values())

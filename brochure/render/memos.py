@@ -124,25 +124,30 @@ class Kept(Generic[K, V]):
         except TypeError:  # a value that cannot be hashed: never kept
             return None
 
-    def put(self, key: K, value: V) -> None:
-        """Keep ``value`` for ``key`` (unless off, kept already, or too large), the least recently used dropped."""
+    def put(self, key: K, value: V, replace: bool = False) -> V:
+        """Keep ``value`` for ``key`` (unless off or too large), the least recently used dropped; the value kept
+        for ``key`` is returned: one another thread kept meanwhile stays, unless ``replace``."""
         if not self.on:
-            return
+            return value
         cost = self.cost(key, value)
         if cost > (self.single or self.bound)():
-            return  # kept, it would push every other entry out
+            return value  # kept, it would push every other entry out
         try:
             with self.lock:
-                if key in self.entries:
-                    return
+                found = self.entries.get(key)
+                if found is not None and not replace:
+                    return found
+                if found is not None:
+                    self.total -= self.cost(key, found)
                 self.entries[key] = value
                 self.total += cost
                 bound, count = self.bound(), self.count() if self.count else None
                 while self.entries and (self.total > bound or (count is not None and len(self.entries) > count)):
                     old, out = self.entries.popitem(last=False)
                     self.total -= self.cost(old, out)
-        except TypeError:
-            return
+        except TypeError:  # a key that cannot be hashed: never kept
+            pass
+        return value
 
     def __len__(self) -> int:
         return len(self.entries)
