@@ -42,8 +42,8 @@ def test_every_memo_switch_is_read_through_the_registry_and_documented() -> None
 def test_brochure_memos_off_turns_every_memo_off() -> None:
     probe = ("from brochure.render import memos, markup\nimport importlib\n"
              "modules = [importlib.import_module('brochure.render.' + m.module) for m in memos.MEMOS]\n"
-             "print(all(not getattr(module, '_ENABLED', False) for module in modules) and not markup._REMEMBER[0]"
-             " and len(memos.kept()) > 0 and all(not kept.on for kept in memos.kept()))")
+             "print(all(not getattr(module, '_ENABLED', False) for module in modules)"
+             " and not markup.BODIES.on and len(memos.kept()) > 0 and all(not kept.on for kept in memos.kept()))")
     env = {**os.environ, "BROCHURE_MEMOS": "off"}
     result = subprocess.run([sys.executable, "-c", probe], env=env, cwd=REPO, capture_output=True, text=True,
                             timeout=HANG)
