@@ -45,6 +45,7 @@ MEMOS = (
     Memo("deflate", "BROCHURE_DEFLATE", "enabled", False),
     Memo("hotpaths", "BROCHURE_HOTPATHS", "enabled", False),
     Memo("markup", "BROCHURE_BODIES", "remember", False),
+    Memo("tagging", "BROCHURE_MENDED", "enabled", False),
 )
 
 
