@@ -34,7 +34,7 @@ class Memo:
     module: str  # under brochure.render
     env: str  # BROCHURE_<NAME>=off turns it off
     switch: str  # the module's function taking True/False (off also forgets what it kept)
-    holds_fonts: bool  # its keys hold a font configuration: dropped with it (fontsets.drop)
+    holds_fonts: bool  # its keys hold a font configuration: dropped with it (fontsets.drop; its Kept's ``fonts``)
 
 
 MEMOS = (
@@ -68,9 +68,6 @@ def forget(fonts: Any) -> None:
     """Drop what every memo keeps with the font configuration ``fonts``, one made anew (``fontsets.drop``)."""
     for kept_memo in list(_ALL):
         kept_memo.forget(fonts)
-    for memo in MEMOS:
-        if memo.holds_fonts and hasattr(_module(memo), "forget"):
-            _module(memo).forget(fonts)
 
 
 def _one(key: Any, value: Any) -> int:
