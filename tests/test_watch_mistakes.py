@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,11 @@ def _said(watched: Watched, waits: int, said: int, pattern: str, kept: dict[str,
     assert _out(out) == kept, "a build with a mistake touched out/"
     assert watched.proc.poll() is None, "watch stopped after a mistake"
     return watched.lines()[1][said:]
+
+
+def _rebuilt(watched: Watched, waits: int, before: dict[Path, bytes]) -> Callable[[], bool]:
+    """Whether a build after ``waits`` rewrote every PDF of ``before``."""
+    return lambda: watched.waits() > waits and all(pdf.read_bytes() != old for pdf, old in before.items())
 
 
 def _one_line(lines: list[str], pattern: str, name: str) -> None:
@@ -63,8 +69,7 @@ def test_mistakes_in_a_warm_watch_are_one_line_each_and_the_fix_builds_cold_byte
             waits = watched.waits()
             good = text.replace(TITLE, f"title: {title}")
             save(content, good)
-            watched.until(f"the build titled {title}", lambda waits=waits, before=before: watched.waits() > waits and all(
-                pdf.read_bytes() != old for pdf, old in before.items()), time.monotonic() + HANG)
+            watched.until(f"the build titled {title}", _rebuilt(watched, waits, before), time.monotonic() + HANG)
 
         # A YAML mistake: the title a list.
         line = text.splitlines().index(TITLE) + 1
@@ -87,8 +92,7 @@ def test_mistakes_in_a_warm_watch_are_one_line_each_and_the_fix_builds_cold_byte
         waits = watched.waits()
         save(template, TEMPLATE)
         save(content, text.replace(TITLE, "title: Ketamine and Your Brain"))
-        watched.until("the fix's build", lambda: watched.waits() > waits and all(
-            pdf.read_bytes() != old for pdf, old in before.items()), time.monotonic() + HANG)
+        watched.until("the fix's build", _rebuilt(watched, waits, before), time.monotonic() + HANG)
         cold = subprocess.run([str(PYTHON), str(REPO / "build.py"), str(content), "--out", str(tmp_path / "cold")],
                               capture_output=True, text=True, timeout=HANG)
         assert cold.returncode == 0, cold.stderr
