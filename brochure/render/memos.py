@@ -34,6 +34,7 @@ MEMOS = (
     Memo("drawn", "BROCHURE_DRAWN", "enabled", True),
     Memo("vectors", "BROCHURE_VECTORS", "enabled", False),
     Memo("deflate", "BROCHURE_DEFLATE", "enabled", False),
+    Memo("serialized", "BROCHURE_SERIALIZED", "enabled", False),
     Memo("hotpaths", "BROCHURE_HOTPATHS", "enabled", False),
     Memo("markup", "BROCHURE_BODIES", "remember", False),
 )

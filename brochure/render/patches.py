@@ -111,6 +111,25 @@ PATCHES = (
           "pydyf deflates every stream at level 9, twice per PDF (the identifier hashes every object's data "
           "again), the same streams at every warm build: the same bytes are deflated once per process (render.deflate)",
           "pydyf deflates each stream once per write, and WeasyPrint or pydyf keep what they deflated"),
+    Patch("pydyf:_to_bytes",
+          "asked of every dictionary key and value, array item and stream line (about 18,000 calls a warm build), "
+          "it asks isinstance up to three times first: the exact bytes, str, int and float are answered at once, "
+          "with pydyf's expressions (render.serialized)",
+          "pydyf converts its common types without a function call each"),
+    Patch("pydyf:PDF.write",
+          "a PDF with an identifier is serialized twice, the second time only to hash it: each object of the PDF "
+          "is serialized once per write (render.serialized)",
+          "pydyf hashes the bytes it wrote instead of serializing every object again"),
+    Patch("pydyf:Dictionary.data.fget",
+          "a dictionary's bytes, once per write, through the quick _to_bytes (render.serialized)",
+          "as pydyf:PDF.write"),
+    Patch("pydyf:Array.data.fget",
+          "an array's bytes, once per write, through the quick _to_bytes (render.serialized)",
+          "as pydyf:PDF.write"),
+    Patch("pydyf:Stream.data.fget",
+          "a stream's bytes, once per write, its lines joined without a call for those already bytes "
+          "(render.serialized)",
+          "as pydyf:PDF.write"),
     Patch("weasyprint.images:SVGImage.draw",
           "an SVG picture (the logo, three times a tri-fold build) is drawn by walking its tree in Python at "
           "every PDF, about 4 ms each: a plain picture's stream calls are kept and made again (render.vectors)",
@@ -292,10 +311,10 @@ def _parser_cache() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cascade, cdecls, deflate, drawn, hotpaths, resume, roles, stylesheets, vectors
+    from . import cascade, cdecls, deflate, drawn, hotpaths, resume, roles, serialized, stylesheets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install, cascade.install,
+            cdecls.install, hotpaths.install, drawn.install, deflate.install, serialized.install, vectors.install, cascade.install,
             _gradients, _parser_cache]
 
 
