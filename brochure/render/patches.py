@@ -102,7 +102,7 @@ PATCHES = (
     Patch("weasyprint.draw:draw_text",
           "each line drawn sets its Pango layout up again and walks its glyphs through cffi (about a tenth "
           "of a warm build) though the same line was drawn at the last save: its operators are kept and "
-          "written again without Pango when the PDF's fonts agree (render.drawn)",
+          "written again without Pango, nor draw_text's set-up, when the PDF's fonts agree (render.drawn)",
           "WeasyPrint keeps a drawn line's operators, or drawing a laid-out line no longer asks Pango"),
     Patch("weasyprint.draw.text:draw_first_line",
           "records a line's operators for draw_text's memo, and writes them from it (render.drawn)",
