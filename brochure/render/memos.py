@@ -35,6 +35,7 @@ MEMOS = (
     Memo("vectors", "BROCHURE_VECTORS", "enabled", False),
     Memo("deflate", "BROCHURE_DEFLATE", "enabled", False),
     Memo("serialized", "BROCHURE_SERIALIZED", "enabled", False),
+    Memo("backgrounds", "BROCHURE_BACKGROUNDS", "enabled", False),
     Memo("hotpaths", "BROCHURE_HOTPATHS", "enabled", False),
     Memo("markup", "BROCHURE_BODIES", "remember", False),
 )
