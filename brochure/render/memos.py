@@ -36,6 +36,7 @@ MEMOS = (
     Memo("deflate", "BROCHURE_DEFLATE", "enabled", False),
     Memo("serialized", "BROCHURE_SERIALIZED", "enabled", False),
     Memo("backgrounds", "BROCHURE_BACKGROUNDS", "enabled", False),
+    Memo("subsets", "BROCHURE_SUBSETS", "enabled", False),
     Memo("hotpaths", "BROCHURE_HOTPATHS", "enabled", False),
     Memo("markup", "BROCHURE_BODIES", "remember", False),
 )

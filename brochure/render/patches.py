@@ -135,6 +135,11 @@ PATCHES = (
           "none: a box without colour, picture, shadow, border or mask image is answered from the same style reads, "
           "its square corners set at once; any other by WeasyPrint (render.backgrounds)",
           "layout_box_backgrounds returns early for a box without background"),
+    Patch("weasyprint.pdf.fonts:Font._harfbuzz_subset",
+          "every PDF cuts each font it embeds down to its glyphs with HarfBuzz (two passes a font, six fonts a warm "
+          "build), the same fonts and glyphs as the build before: a subset is kept per process by the font's bytes, "
+          "index, glyphs and flags (render.subsets)",
+          "WeasyPrint keeps its font subsets across PDFs"),
     Patch("weasyprint.images:SVGImage.draw",
           "an SVG picture (the logo, three times a tri-fold build) is drawn by walking its tree in Python at "
           "every PDF, about 4 ms each: a plain picture's stream calls are kept and made again (render.vectors)",
@@ -316,10 +321,10 @@ def _parser_cache() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import backgrounds, cascade, cdecls, deflate, drawn, hotpaths, resume, roles, serialized, stylesheets, vectors
+    from . import backgrounds, cascade, cdecls, deflate, drawn, hotpaths, resume, roles, serialized, stylesheets, subsets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, hotpaths.install, drawn.install, deflate.install, serialized.install, backgrounds.install,
+            cdecls.install, hotpaths.install, drawn.install, deflate.install, serialized.install, backgrounds.install, subsets.install,
             vectors.install, cascade.install, _gradients, _parser_cache]
 
 
