@@ -22,7 +22,6 @@ scheduler), and only for such a build: a local build's cold start does not pay f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 import uuid
@@ -202,7 +201,12 @@ class Recycle(WorkerPlugin):
             if all(worker.address in held.get(key, ()) for key in made):
                 break
             await asyncio.sleep(0.05)
-        retired = await worker.scheduler.retire_workers(workers=[worker.address], close_workers=False, remove=True,
+        # Not removed from the scheduler here (remove=False): it is when its process ends. A
+        # worker removed while still alive is told "missing" by the scheduler at its next
+        # heartbeat (every 0.5 s), and then closes its nanny too: the restart below races that
+        # heartbeat, and when the heartbeat won, the cluster was left with one worker, never
+        # recycled again, beside an orphan idle process (issue 24's twice-as-long big batch).
+        retired = await worker.scheduler.retire_workers(workers=[worker.address], close_workers=False, remove=False,
                                                         stimulus_id=f"brochure-recycle-{uuid.uuid4().hex}")
         if worker.address not in retired:  # no other worker could take what it holds: later
             # The scheduler also sends the status it found (ours, leaving) on another channel:
@@ -213,8 +217,13 @@ class Recycle(WorkerPlugin):
             return
         # Its nanny stops it and starts another: as ``dask worker`` restarts one, quietly (a
         # worker that closes itself would be logged as one that "died unexpectedly").
-        with contextlib.suppress(Exception):  # the answer never comes: this process is stopped meanwhile
+        try:  # the answer never comes: this process is stopped meanwhile
             await worker.rpc(worker.nanny).restart(reason="brochure: a worker's share of units is rendered")
+        except Exception:  # the nanny could not be reached: this worker goes on as it was
+            if worker.status == Status.closing_gracefully:  # not when it is closing meanwhile
+                # Else it would hold, and never start, the units the scheduler gave it.
+                worker.status = Status.running
+                self.done, self.leaving = self.share - random.randint(1, 3), False
 
 
 def _advance(progress: Progress | None, finished: Finished, unit: Unit, result: Result | None,
