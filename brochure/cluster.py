@@ -22,6 +22,7 @@ scheduler), and only for such a build: a local build's cold start does not pay f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -68,7 +69,11 @@ def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progr
             return _batch(client, planned, settings, progress)
         finally:  # the workers are the cluster's: after the batch, they are left as they were
             if client.status == "running":  # not when the scheduler is gone (nothing to undo there)
-                client.unregister_worker_plugin(PLUGIN)
+                # The scheduler forgets the plugin first, then tells every worker it knows: one
+                # that its nanny is restarting just then (a share ended with the batch's last
+                # unit) fails that, and the batch done would be reported as a scheduler lost.
+                with contextlib.suppress(OSError):  # distributed's CommClosedError is one
+                    client.unregister_worker_plugin(PLUGIN)
     except (FutureCancelledError, CommClosedError) as error:  # the scheduler stopped, or the network went
         raise ClusterError(f"lost the Dask scheduler at {parse_address(address)} in the middle of the batch "
                            f"({first_line(error)}); the PDFs written are whole: build again to finish") from None
