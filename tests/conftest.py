@@ -207,6 +207,19 @@ def boxes(pdf: Path) -> list[dict[str, tuple[float, ...]]]:
     return [pages[n] for n in sorted(pages)]
 
 
+@contextlib.contextmanager
+def memos_off(*memos: Any) -> Any:
+    """The memo modules ``memos`` (render.cascade, render.drawn...) off inside, each forgetting what it kept, and on
+    again after: a render inside is made as a fresh process with them off makes it (the bytes to compare with)."""
+    for memo in memos:
+        memo.enabled(False)
+    try:
+        yield
+    finally:
+        for memo in memos:
+            memo.enabled(True)
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (names and bytes), to show nothing was touched."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

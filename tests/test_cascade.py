@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, make_content, seed_project
+from conftest import REPO, make_content, memos_off, seed_project
 
 from brochure.build import build_file
 from brochure.render import cascade, patches
@@ -96,11 +96,8 @@ def _pdf(html: str) -> bytes:
 
 
 def _cold(html: str) -> bytes:
-    cascade.enabled(False)
-    try:
+    with memos_off(cascade):
         return _pdf(html)
-    finally:
-        cascade.enabled(True)
 
 
 @pytest.fixture(autouse=True)
@@ -200,9 +197,8 @@ def test_a_theme_font_replaced_on_disk_is_never_styled_from_the_old_one(tmp_path
     build_file(content, tmp_path / "first")
     (folder / "fonts" / "theme.ttf").write_bytes((FONTS / "OpenSans-Bold.ttf").read_bytes())
     build_file(content, tmp_path / "warm")
-    cascade.enabled(False)
-    build_file(content, tmp_path / "cold")
-    cascade.enabled(True)
+    with memos_off(cascade):
+        build_file(content, tmp_path / "cold")
     first, warm, cold = (_pdfs(tmp_path / name) for name in ("first", "warm", "cold"))
     assert warm.keys() == cold.keys() and len(warm) >= 2
     assert warm == cold
@@ -220,9 +216,8 @@ def test_a_clinic_stylesheet_edited_between_two_builds_is_styled_from_its_new_ru
     build_file(content, tmp_path / "first")
     (own / "brochure.css").write_text(css + "\nh2 { letter-spacing: 0.1em; } p + p { color: #600; }\n", encoding="utf-8")
     build_file(content, tmp_path / "warm")
-    cascade.enabled(False)
-    build_file(content, tmp_path / "cold")
-    cascade.enabled(True)
+    with memos_off(cascade):
+        build_file(content, tmp_path / "cold")
     first, warm, cold = (_pdfs(tmp_path / name) for name in ("first", "warm", "cold"))
     assert warm.keys() == cold.keys() and len(warm) >= 2
     assert warm == cold
@@ -260,8 +255,8 @@ def test_the_memo_is_bounded(monkeypatch):
     cascade.clear()
     for n in range(6):
         _pdf(_html(BODY, SHEET + f" p {{ margin-top: {n}px }}"))
-        assert len(cascade._GENERATIONS) <= 3
-    one = cascade.size() / len(cascade._GENERATIONS)
+        assert len(cascade.GENERATIONS) <= 3
+    one = cascade.size() / len(cascade.GENERATIONS)
     for n in range(8):  # one generation, ever more elements: it starts afresh once full
         _pdf(_html(BODY * (n + 1), SHEET))
-        assert all(generation.size() < 400 + 40 * one for generation in cascade._GENERATIONS.values())
+        assert all(generation.size() < 400 + 40 * one for generation in cascade.GENERATIONS.values())

@@ -18,7 +18,7 @@ from typing import Any
 
 import pikepdf
 import pytest
-from conftest import REPO
+from conftest import REPO, memos_off
 
 from brochure.render import deflate, drawn, patches, tagging, vectors
 from brochure.render.pdf import render_pdf
@@ -88,13 +88,8 @@ def _memos(monkeypatch):
 
 
 def _cold(html: str, fonts: Any) -> bytes:
-    for memo in (drawn, deflate, vectors):
-        memo.enabled(False)
-    try:
+    with memos_off(drawn, deflate, vectors):
         return _pdf(html, fonts)
-    finally:
-        for memo in (drawn, deflate, vectors):
-            memo.enabled(True)
 
 
 def test_a_pdf_drawn_from_warm_memos_is_the_cold_pdf():
@@ -266,13 +261,8 @@ def test_a_font_replaced_on_disk_draws_in_the_new_one(tmp_path: Path):
     regular = [render(), render()]
     shutil.copy(FONTS / "OpenSans-Bold.ttf", brand)
     bold = render()
-    drawn.enabled(False)
-    deflate.enabled(False)
-    try:
+    with memos_off(drawn, deflate):
         cold_bold = render()
-    finally:
-        drawn.enabled(True)
-        deflate.enabled(True)
     assert regular[0] == regular[1] != bold
     assert bold == cold_bold
 

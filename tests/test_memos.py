@@ -20,13 +20,17 @@ EPOCH = "1700000000"
 
 def test_every_memo_switch_is_read_through_the_registry_and_documented() -> None:
     """A render module reading a BROCHURE_ switch of its own bypasses BROCHURE_MEMOS=off: none does."""
+    from brochure.render import patches
+
+    patches.install()  # shaping makes its memos as it wraps WeasyPrint's functions
     readme = (REPO / "bench" / "README.md").read_text(encoding="utf-8")
     for memo in memos.MEMOS:
         module = importlib.import_module(f"brochure.render.{memo.module}")
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
-        assert f'memos.switched("{memo.env}")' in source, memo
+        assert re.search(rf'memos\.(switched|Kept)\(\s*"{memo.env}"', source), memo
         assert callable(getattr(module, memo.switch)), memo
-        assert callable(getattr(module, "forget", None)) or not memo.holds_fonts, memo
+        kept = [kept for kept in memos.kept() if kept.env == memo.env]
+        assert not memo.holds_fonts or (kept and all(each.fonts is not None for each in kept)), memo
         assert memo.env in readme, f"{memo.env} is not in bench/README.md"
     assert "BROCHURE_MEMOS" in readme
     for path in (REPO / "brochure").rglob("*.py"):
@@ -36,8 +40,9 @@ def test_every_memo_switch_is_read_through_the_registry_and_documented() -> None
 
 def test_brochure_memos_off_turns_every_memo_off() -> None:
     probe = ("from brochure.render import memos, markup\nimport importlib\n"
-             "print(all(not importlib.import_module('brochure.render.' + m.module)._ENABLED"
-             " for m in memos.MEMOS if m.module != 'markup') and not markup._REMEMBER[0])")
+             "modules = [importlib.import_module('brochure.render.' + m.module) for m in memos.MEMOS]\n"
+             "print(all(not getattr(module, '_ENABLED', False) for module in modules)"
+             " and not markup.BODIES.on and len(memos.kept()) > 0 and all(not kept.on for kept in memos.kept()))")
     env = {**os.environ, "BROCHURE_MEMOS": "off"}
     result = subprocess.run([sys.executable, "-c", probe], env=env, cwd=REPO, capture_output=True, text=True,
                             timeout=HANG)

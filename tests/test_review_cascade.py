@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HANG, REPO
+from conftest import HANG, REPO, memos_off
 
 from brochure.render import cascade, patches
 
@@ -86,11 +86,8 @@ def _pdf(html: str, hints: bool = False) -> bytes:
 
 
 def _off(html: str, hints: bool = False) -> bytes:
-    cascade.enabled(False)
-    try:
+    with memos_off(cascade):
         return _pdf(html, hints)
-    finally:
-        cascade.enabled(True)
 
 
 FRESH = """
@@ -226,12 +223,9 @@ def test_a_clinic_stylesheet_saved_with_the_same_size_and_time_is_styled_from_it
     os.utime(sheet, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     assert sheet.stat().st_size == stamp.st_size and sheet.stat().st_mtime_ns == stamp.st_mtime_ns
     build_file(content, tmp_path / "warm")
-    cascade.enabled(False)
-    try:
+    with memos_off(cascade):
         shutil.rmtree(tmp_path / "cold", ignore_errors=True)
         build_file(content, tmp_path / "cold")
-    finally:
-        cascade.enabled(True)
     first, warm, cold = ({p.name: p.read_bytes() for p in sorted((tmp_path / name).glob("*.pdf"))}
                          for name in ("first", "warm", "cold"))
     assert warm.keys() == cold.keys() and len(warm) >= 2

@@ -255,7 +255,7 @@ def test_kept_pictures_are_bounded_by_their_calls_not_only_by_their_number(monke
     fonts = FontConfiguration()
     for seed in range(6):
         _pdf(_logo_page(_detailed(seed, 5_000), ("30mm",)), fonts)
-    kept = sum(len(calls) for calls in vectors._KEPT.values())
+    kept = sum(len(calls) for calls in vectors.PICTURES.values())
     assert kept <= 12_000
     assert vectors.size() >= 1
     last = _logo_page(_detailed(5, 5_000), ("30mm",))

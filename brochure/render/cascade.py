@@ -41,8 +41,6 @@ only added to (``setdefault``), and a style's values are the same whichever thre
 from __future__ import annotations
 
 import itertools
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from math import inf
@@ -53,13 +51,13 @@ from . import memos
 MAX_GENERATIONS = 4
 MAX_ENTRIES = 6_000  # about 7 MiB (the seed's two documents: 1,450, 1.8 MiB by tracemalloc)
 
-_ENABLED = memos.switched("BROCHURE_CASCADE")
-_GENERATIONS: OrderedDict[tuple[Any, ...], _Generation] = OrderedDict()  # the least recently used first
-_LOCK = threading.Lock()
+# The generations by their stylesheets, base URL, hints and fonts (kept alive with them: their ids are in the key).
+GENERATIONS: memos.Kept[tuple[Any, ...], _Generation] = memos.Kept(
+    "BROCHURE_CASCADE", lambda: MAX_GENERATIONS, fonts=lambda generation: generation.held[1])
+enabled, clear = GENERATIONS.enabled, GENERATIONS.clear
 _IDS = itertools.count(1)  # every key's number, never given twice in a process (a dropped table's included)
 _LOGGED = [0]  # messages WeasyPrint logged: a value computed while the count changed is not kept
 _LOGS = ("debug", "info", "warning", "error", "log")  # the methods of its logger WeasyPrint calls
-_INSTALLED = False
 _SHARED: Any = None  # the ComputedStyle subclass that fills itself from its record (made at install)
 
 # What a compiled cssselect2 selector may read of an element for the key to hold it all:
@@ -117,56 +115,33 @@ def _counted(method: Any) -> Any:
     return log
 
 
-def enabled(flag: bool) -> None:
-    """Turn the memos on or off (off also forgets every generation)."""
-    global _ENABLED
-    _ENABLED = flag
-    clear()
-
-
-def clear() -> None:
-    """Forget every generation."""
-    with _LOCK:
-        _GENERATIONS.clear()
-
-
-def forget(fonts: Any) -> None:
-    """Drop the generations of the font configuration ``fonts``, one ``fontsets.kept`` made anew."""
-    with _LOCK:
-        for key in [key for key, generation in _GENERATIONS.items() if generation.held[1] is fonts]:
-            del _GENERATIONS[key]
-
-
 def size() -> int:
     """How many keys, cascades and records are kept (by every generation)."""
-    return sum(generation.size() for generation in list(_GENERATIONS.values()))
+    return sum(generation.size() for generation in GENERATIONS.values())
 
 
+@memos.once
 def install() -> None:
     """Put ``StyleFor.__init__`` here; once per process."""
-    global _INSTALLED, _SHARED
-    with _LOCK:
-        if _INSTALLED:
+    global _SHARED
+    from weasyprint.css import ComputedStyle, StyleFor
+    from weasyprint.logger import LOGGER
+
+    _SHARED = _shared_class(ComputedStyle)
+    for name in _LOGS:
+        setattr(LOGGER, name, _counted(getattr(LOGGER, name)))
+    original = StyleFor.__init__
+
+    def __init__(self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any, target_collector: Any) -> None:
+        hints = presentational_hints  # a table's cellpadding is its cells' declaration: an ancestor's attribute
+        generation = _generation(html, sheets, hints, font_config) if GENERATIONS.on and not hints else None
+        if generation is None:
+            original(self, html, sheets, presentational_hints, font_config, target_collector)
             return
-        from weasyprint.css import ComputedStyle, StyleFor
-        from weasyprint.logger import LOGGER
+        _style(self, generation, html, sheets, presentational_hints, font_config, target_collector)
 
-        _SHARED = _shared_class(ComputedStyle)
-        for name in _LOGS:
-            setattr(LOGGER, name, _counted(getattr(LOGGER, name)))
-        original = StyleFor.__init__
-
-        def __init__(self: Any, html: Any, sheets: Any, presentational_hints: Any, font_config: Any, target_collector: Any) -> None:
-            hints = presentational_hints  # a table's cellpadding is its cells' declaration: an ancestor's attribute
-            generation = _generation(html, sheets, hints, font_config) if _ENABLED and not hints else None
-            if generation is None:
-                original(self, html, sheets, presentational_hints, font_config, target_collector)
-                return
-            _style(self, generation, html, sheets, presentational_hints, font_config, target_collector)
-
-        __init__.__wrapped__ = original  # type: ignore[attr-defined]
-        StyleFor.__init__ = __init__
-        _INSTALLED = True
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]
+    StyleFor.__init__ = __init__
 
 
 def _shared_class(base: Any) -> Any:
@@ -208,18 +183,14 @@ def _generation(html: Any, sheets: Any, hints: Any, font_config: Any) -> _Genera
     key = (tuple((id(sheet.matcher), origin, specificity, tuple(map(repr, sheet.layers)))
                  for sheet, origin, specificity in sheets),
            hints, html.base_url, html.media_type, id(font_config), shaping.faces(font_config))
-    with _LOCK:
-        generation = _GENERATIONS.pop(key, None)
-        if generation is not None and generation.size() > MAX_ENTRIES:
-            generation = None  # full: start afresh (a document styling with the old one goes on with it)
-        if generation is None:
-            if any(_viewport(matcher) for matcher in matchers):
-                return None
-            generation = _Generation((matchers, font_config), tuple(_deep(matcher) for matcher in matchers))
-        _GENERATIONS[key] = generation
-        while len(_GENERATIONS) > MAX_GENERATIONS:
-            _GENERATIONS.popitem(last=False)
-    return generation
+    generation = GENERATIONS.get(key)
+    if generation is not None and generation.size() <= MAX_ENTRIES:
+        return generation
+    if any(_viewport(matcher) for matcher in matchers):
+        return None
+    # New, or full: start afresh (a document styling with the old one goes on with it).
+    fresh = _Generation((matchers, font_config), tuple(_deep(matcher) for matcher in matchers))
+    return GENERATIONS.put(key, fresh, replace=generation is not None)
 
 
 def _entries(matcher: Any) -> Iterator[tuple[Any, ...]]:

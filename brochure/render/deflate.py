@@ -17,10 +17,7 @@ is deflated every time. ``BROCHURE_DEFLATE=off`` in the environment, or
 
 from __future__ import annotations
 
-import functools
-import threading
 import zlib
-from collections import OrderedDict
 from typing import Any
 
 from . import memos
@@ -29,51 +26,26 @@ MAX_BYTES = 4 * 1024 * 1024  # a seed build's streams: about 180 kB in and out
 # Smaller streams are deflated every time: a memo entry would cost about as much as zlib does.
 MIN_BYTES = 256
 
-_ENABLED = memos.switched("BROCHURE_DEFLATE")
-_KEPT: OrderedDict[tuple[bytes, int], bytes] = OrderedDict()
-_LOCK = threading.Lock()
-_SIZE = [0]  # bytes in and out of the streams kept
-
-
-def enabled(flag: bool) -> None:
-    """Turn the memo on or off (off also forgets every stream)."""
-    global _ENABLED
-    _ENABLED = flag
-    clear()
-
-
-def clear() -> None:
-    """Forget every stream."""
-    with _LOCK:
-        _KEPT.clear()
-        _SIZE[0] = 0
+# Each stream by its bytes and level: its bytes in and out counted against MAX_BYTES.
+STREAMS: memos.Kept[tuple[bytes, int], bytes] = memos.Kept(
+    "BROCHURE_DEFLATE", lambda: MAX_BYTES, cost=lambda key, done: len(key[0]) + len(done),
+    single=lambda: MAX_BYTES // 4)  # a larger one would push every other stream out (itself too, past MAX_BYTES)
+enabled, clear = STREAMS.enabled, STREAMS.clear
 
 
 def kept_bytes() -> int:
     """The bytes kept (in and out)."""
-    return _SIZE[0]
+    return STREAMS.total
 
 
 def deflated(raw: bytes, level: int) -> bytes:
     """``raw`` deflated as ``zlib.compressobj(level=level)`` deflates it in one piece, from the memo when it can."""
-    if not _ENABLED or len(raw) < MIN_BYTES:
+    if len(raw) < MIN_BYTES:
         return _deflate(raw, level)
-    key = (raw, level)
-    with _LOCK:
-        done = _KEPT.pop(key, None)
-        if done is not None:
-            _KEPT[key] = done  # the most recently used now
-            return done
-    done = _deflate(raw, level)
-    if len(raw) + len(done) > MAX_BYTES // 4:
-        return done  # kept, it would push every other stream out (itself too, past MAX_BYTES)
-    with _LOCK:
-        if key not in _KEPT:
-            _KEPT[key] = done
-            _SIZE[0] += len(raw) + len(done)
-            while _SIZE[0] > MAX_BYTES and _KEPT:
-                (old, _), out = _KEPT.popitem(last=False)
-                _SIZE[0] -= len(old) + len(out)
+    done = STREAMS.get((raw, level))
+    if done is None:
+        done = _deflate(raw, level)
+        STREAMS.put((raw, level), done)
     return done
 
 
@@ -116,7 +88,7 @@ class _Zlib:
         return getattr(zlib, name)
 
 
-@functools.cache
+@memos.once
 def install() -> None:
     """Give pydyf the kept ``compressobj``; once per process."""
     import pydyf

@@ -36,18 +36,17 @@ import functools
 import logging
 import threading
 from array import array
-from collections import OrderedDict
 from typing import Any
 
 from . import memos, shaping
 
 MAX_LINES = 2048  # the seed's two PDFs draw 259 lines; about 1.9 KiB each (tracemalloc), 4 MiB at most
 
-_ENABLED = memos.switched("BROCHURE_DRAWN")
-_LINES: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()  # key -> (entry, fonts kept alive)
-_LOCK = threading.Lock()
+# Each line's operators and font entries, with the fonts it was drawn with (kept alive: their id is in the key).
+LINES: memos.Kept[tuple[Any, ...], tuple[Any, Any]] = memos.Kept(
+    "BROCHURE_DRAWN", lambda: MAX_LINES, fonts=lambda kept: kept[1])
+enabled, clear, size = LINES.enabled, LINES.clear, LINES.__len__
 _LOCAL = threading.local()  # ``current``: the line the patched draw_text is drawing; ``recording``
-_INSTALLED = False
 
 # Operators recorded: the text matrix, a font's size (by slot), a TJ string, a text rise.
 _MATRIX, _SIZE, _SHOW, _RISE = range(4)
@@ -55,31 +54,6 @@ _MATRIX, _SIZE, _SHOW, _RISE = range(4)
 
 class _Unkept(Exception):
     """The line asks for something not kept (a missing glyph, an emoji font): WeasyPrint draws it."""
-
-
-def enabled(flag: bool) -> None:
-    """Turn the memo on or off (off also forgets every line)."""
-    global _ENABLED
-    _ENABLED = flag
-    clear()
-
-
-def clear() -> None:
-    """Forget every line."""
-    with _LOCK:
-        _LINES.clear()
-
-
-def forget(fonts: Any) -> None:
-    """Forget the lines drawn with the font configuration ``fonts``, one made anew (``fontsets.drop``)."""
-    with _LOCK:
-        for key in [key for key, (_, kept) in _LINES.items() if kept is fonts]:
-            del _LINES[key]
-
-
-def size() -> int:
-    """How many lines are kept."""
-    return len(_LINES)
 
 
 def _key(textbox: Any) -> tuple[Any, ...] | None:
@@ -226,11 +200,9 @@ def _noop(*args: Any) -> None:
     """A kept line's layout is neither set up nor taken down: Pango is not asked."""
 
 
+@memos.once
 def install() -> None:
     """Wrap WeasyPrint's ``draw_text`` and ``draw_first_line``; once per process."""
-    global _INSTALLED
-    if _INSTALLED:
-        return
     from weasyprint import draw
     from weasyprint.draw import text
     from weasyprint.logger import LOGGER
@@ -240,16 +212,10 @@ def install() -> None:
 
     @functools.wraps(original_text)
     def draw_text(stream: Any, textbox: Any, offset_x: float, text_overflow: str, block_ellipsis: str) -> Any:
-        key = _key(textbox) if _ENABLED and text_overflow != "ellipsis" and block_ellipsis == "none" else None
+        key = _key(textbox) if LINES.on and text_overflow != "ellipsis" and block_ellipsis == "none" else None
         if key is None:
             return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
-        try:
-            with _LOCK:
-                found = _LINES.pop(key, None)
-                if found is not None:
-                    _LINES[key] = found  # the most recently used now
-        except TypeError:  # a value that cannot be hashed: not kept
-            return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
+        found = LINES.get(key)
         entry = found[0] if found is not None else None
         fonts = _fonts_for(stream, entry) if entry is not None else None
         layout = textbox.pango_layout
@@ -277,10 +243,7 @@ def install() -> None:
         entry = _record(original_line, stream, textbox, text_overflow, block_ellipsis, matrix)
         if entry is None:
             return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-        with _LOCK:
-            _LINES[key] = (entry, textbox.style.font_config)
-            while len(_LINES) > MAX_LINES:
-                _LINES.popitem(last=False)
+        LINES.put(key, (entry, textbox.style.font_config))
         fonts = _fonts_for(stream, entry)
         if fonts is None:  # a width the PDF's font holds differs: WeasyPrint draws it
             return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
@@ -288,4 +251,3 @@ def install() -> None:
         return []
 
     draw.draw_text, text.draw_first_line = draw_text, draw_first_line
-    _INSTALLED = True

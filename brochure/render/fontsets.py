@@ -39,12 +39,20 @@ def families(path: Path, _stamp: Stamp | None) -> frozenset[str]:
         return frozenset(str(record) for record in font["name"].names if record.nameID in (1, 16))
 
 
-# Per set of folders: WeasyPrint's font configuration, and each font file it registered with
-# the file's stamp then (None: it changed while it was read).
-CONFIGS: dict[tuple[Path, ...], tuple[Any, dict[Path, Stamp | None]]] = {}
+class Registered(dict[Path, "Stamp | None"]):
+    """The font files a configuration registered, each with its stamp then (None: it changed while it was read),
+    and in ``read`` the hash of the bytes registered: what a later render, which fetches it no more, embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: dict[Path, str] = {}
 
 
-def kept(roots: list[Path]) -> tuple[Any, dict[Path, Stamp | None]]:
+# Per set of folders: WeasyPrint's font configuration and the font files it registered.
+CONFIGS: dict[tuple[Path, ...], tuple[Any, Registered]] = {}
+
+
+def kept(roots: list[Path]) -> tuple[Any, Registered]:
     """The font configuration kept for ``roots``, made anew when a font file it registered is
     not the file on disk now: WeasyPrint registers an ``@font-face`` file once per configuration
     and lays out with those bytes from then on, so a clinic's font replaced under the same name
@@ -57,7 +65,7 @@ def kept(roots: list[Path]) -> tuple[Any, dict[Path, Stamp | None]]:
         if found is not None:
             drop(found[0])
         # Looked up before it is made: a FontConfiguration costs a fontconfig set-up (about 7 ms).
-        found = CONFIGS[key] = (FontConfiguration(), {})
+        found = CONFIGS[key] = (FontConfiguration(), Registered())
     return found
 
 
@@ -89,12 +97,15 @@ def drop(fonts: Any) -> None:
     memos.forget(fonts)
 
 
-def registered(font_files: dict[Path, Stamp | None], fetched: set[Path], hashes: Mapping[Path, str]) -> None:
-    """Note the font files this render registered, with their stamps; a stamp that says other
-    bytes than those read (``hashes``: saved while read) is None, never equal: the next render starts afresh."""
+def registered(font_files: Registered, fetched: set[Path], hashes: Mapping[Path, str]) -> None:
+    """Note the font files this render registered, with their stamps and the hashes of the bytes read; a stamp
+    that says other bytes than those read (``hashes``: saved while read) is None, never equal: the next render
+    starts afresh."""
     for path in fetched:
         if path.suffix.lower() in FONT_SUFFIXES and path not in font_files:
             now = stamp(path)
             read = hashes.get(path)
             said = stamped_digest(now)
+            if read is not None:
+                font_files.read[path] = read  # before the stamp: a render that finds one finds both
             font_files[path] = None if said is not None and read is not None and said != int(read, 16) else now

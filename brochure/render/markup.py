@@ -8,8 +8,6 @@ place; every other string from YAML stays text and is escaped by Jinja.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -341,30 +339,16 @@ _PARSER = _make_parser()
 # threads). ``BROCHURE_BODIES=off`` in the environment, or ``remember(False)``, turns it off.
 BODIES_KEPT = 4_000_000
 ENTRY_COST = 320
-_BODIES: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-_BODIES_SIZE = [0]
-_BODIES_LOCK = threading.Lock()
-_REMEMBER = [memos.switched("BROCHURE_BODIES")]
+BODIES: memos.Kept[tuple[Any, ...], str] = memos.Kept(
+    "BROCHURE_BODIES", lambda: BODIES_KEPT, cost=lambda key, html: len(key[0]) + len(html) + ENTRY_COST)
+remember = BODIES.enabled  # off also forgets them all: for tests and the benchmark
 # The keys a body's render leaves in its env: any other (a plugin's state) is not remembered.
 _ENV_KEYS = frozenset({WHOLE_WORDS, _LEVEL, blocks.LANG, blocks.MERGED, "brochure_notes", "footnotes", "references"})
 
 
-def remember(flag: bool) -> None:
-    """Remember rendered bodies or not (off also forgets them all): for tests and the benchmark."""
-    with _BODIES_LOCK:
-        _REMEMBER[0] = flag
-        _BODIES.clear()
-        _BODIES_SIZE[0] = 0
-
-
 def remembered() -> list[tuple[str, int]]:
     """The bodies remembered, least recently used first: each text and the characters it keeps."""
-    with _BODIES_LOCK:
-        return [(key[0], _cost(key, html)) for key, html in _BODIES.items()]
-
-
-def _cost(key: tuple[Any, ...], html: str) -> int:  # against BODIES_KEPT
-    return len(key[0]) + len(html) + ENTRY_COST
+    return [(key[0], BODIES.cost(key, html)) for key, html in BODIES.items()]
 
 
 def _memo_key(text: str, env: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -391,32 +375,16 @@ def markdown(text: str, notes: blocks.Notes | None = None, whole_words: bool = F
     env = notes.env if notes is not None else {}
     env[WHOLE_WORDS] = whole_words
     env[_LEVEL] = max(1, min(6, level))
-    key = _memo_key(text, env) if _REMEMBER[0] else None
+    key = _memo_key(text, env) if BODIES.on else None
     if key is not None:
-        with _BODIES_LOCK:
-            html = _BODIES.get(key)
-            if html is not None:
-                _BODIES.move_to_end(key)
-                return Markup(html)
+        html = BODIES.get(key)
+        if html is not None:
+            return Markup(html)
     html = _PARSER.render(text, env)
     # Remembered only when the render left no state a later body reads (a link reference).
     if key is not None and not env.get("references") and _ENV_KEYS.issuperset(env):
-        _keep(key, html)
+        BODIES.put(key, html)
     return Markup(html)
-
-
-def _keep(key: tuple[Any, ...], html: str) -> None:
-    size = _cost(key, html)
-    if size > BODIES_KEPT:
-        return
-    with _BODIES_LOCK:
-        if not _REMEMBER[0] or key in _BODIES:
-            return
-        _BODIES[key] = html
-        _BODIES_SIZE[0] += size
-        while _BODIES_SIZE[0] > BODIES_KEPT:
-            old, kept = _BODIES.popitem(last=False)
-            _BODIES_SIZE[0] -= _cost(old, kept)
 
 
 def linkify(text: str, lang: str = "en", merged: Sequence[str] = ()) -> Markup:

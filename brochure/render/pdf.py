@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,14 +35,18 @@ class RenderError(Exception):
 
 
 class _Log(logging.Handler):
-    """Collects WeasyPrint's warnings and errors while one document renders."""
+    """Collects WeasyPrint's warnings and errors while one document renders: those said on its thread
+    (WeasyPrint renders on the caller's), the logger being the process's: the studio renders in threads."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread:
+            return  # another render's, said meanwhile
         message = record.getMessage()
         # A font that cannot be loaded is only a warning to WeasyPrint, which then falls back
         # to whatever the machine has: for us it is an error, fonts must be the bundled ones.
@@ -359,7 +364,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         files: set[Path] = set()
         versions: dict[Path, set[str]] = {}
         changed: set[Path] = set()
-        hashes: dict[Path, str] = {}  # this render's reads; FETCHED for a font registered by an earlier one
+        hashes: dict[Path, str] = {}  # this render's reads (a font registered by an earlier one: font_files.read)
         fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed, hashes)
 
         def lay_out(text: str, fetcher: Any = fetcher) -> Any:  # this try's fetcher
@@ -423,4 +428,5 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         data = mend(data, descriptions)
     if finish:
         data = finish(data, document)
-    return Rendered(data, log.warnings, {f: hashes.get(f) or FETCHED[f] for f in files | font_files.keys()})
+    # A font registered by an earlier render is not fetched again: named by the bytes it registered.
+    return Rendered(data, log.warnings, {f: hashes.get(f) or font_files.read[f] for f in files | font_files.keys()})

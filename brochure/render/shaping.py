@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -69,36 +67,21 @@ PROPERTIES = (
     "word_spacing", "tab_size",
 )
 
-_ENABLED = memos.switched("BROCHURE_SHAPING")
-# One memo per wrapped function (brochure's fixed split, WeasyPrint's own for content widths),
-# each in order of use, the least recently used first.
-_MEMOS: list[OrderedDict[tuple[Any, ...], tuple[Any, ...]]] = []
-_LOCK = threading.Lock()
+# One memo per wrapped function (brochure's fixed split, WeasyPrint's own for content widths), each
+# line kept with its fonts (alive while kept: their id is in the key).
+_MEMOS: list[memos.Kept[tuple[Any, ...], tuple[Any, ...]]] = []
 _FACES = "_brochure_faces"  # the attribute counting a FontConfiguration's registered files
-_FONTS_INSTALLED = False
 
 
 def enabled(flag: bool) -> None:
-    """Turn the memo on or off (off also forgets every line)."""
-    global _ENABLED
-    _ENABLED = flag
-    clear()
+    """Turn the memos on or off (off also forgets every line)."""
+    memos.switch("BROCHURE_SHAPING", flag)
 
 
 def clear() -> None:
     """Forget every line."""
-    with _LOCK:
-        for lines in _MEMOS:
-            lines.clear()
-
-
-def forget(fonts: Any) -> None:
-    """Forget the lines shaped with the font configuration ``fonts``, one made anew
-    (``fontsets.kept``): they are never asked for again, and each keeps ``fonts`` alive."""
-    with _LOCK:
-        for lines in _MEMOS:
-            for key in [key for key, (_, kept) in lines.items() if kept is fonts]:
-                del lines[key]
+    for lines in _MEMOS:
+        lines.clear()
 
 
 def faces(fonts: Any) -> int:
@@ -108,7 +91,7 @@ def faces(fonts: Any) -> int:
 
 def size() -> int:
     """How many lines are kept (by every memo)."""
-    return sum(len(lines) for lines in _MEMOS)
+    return sum(map(len, _MEMOS))
 
 
 def generation(fonts: Any) -> int:
@@ -132,42 +115,31 @@ def _copy(layout: Any) -> Any:
 
 def memo(split: Callable[..., Any]) -> Callable[..., Any]:
     """``split`` (WeasyPrint's ``split_first_line`` signature) answered from a memo of its own when it can."""
-    lines: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+    lines: memos.Kept[tuple[Any, ...], tuple[Any, ...]] = memos.Kept(
+        "BROCHURE_SHAPING", lambda: MAX_LINES, fonts=lambda kept: kept[1])
     _MEMOS.append(lines)
 
     @functools.wraps(split)
     def split_first_line(text: str, style: Any, context: Any, max_width: float | None, justification_spacing: float,
                          is_line_start: bool = True, minimum: bool = False) -> Any:
-        if not _ENABLED:
+        if not lines.on:
             return split(text, style, context, max_width, justification_spacing, is_line_start, minimum)
         key = _key(text, style, max_width, justification_spacing, is_line_start, minimum)
-        try:
-            with _LOCK:
-                found = lines.pop(key, None)
-                if found is not None:
-                    lines[key] = found  # the most recently used now
-        except TypeError:  # a value that cannot be hashed: not kept
-            return split(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+        found = lines.get(key)
         if found is not None:
             layout, *rest = found[0]
             return (_copy(layout), *rest)
         answer = split(text, style, context, max_width, justification_spacing, is_line_start, minimum)
         if "layout" not in answer[0].__dict__:  # deactivated, as first_line_metrics leaves it
-            with _LOCK:
-                # The fonts are kept with the line: their id, in the key, is no other's while it is kept.
-                lines[key] = ((_copy(answer[0]), *answer[1:]), style.font_config)
-                while len(lines) > MAX_LINES:
-                    lines.popitem(last=False)
+            lines.put(key, ((_copy(answer[0]), *answer[1:]), style.font_config))
         return answer
 
     return split_first_line
 
 
+@memos.once
 def install_fonts() -> None:
     """Count the font files each ``FontConfiguration`` registers (see the docstring); once per process."""
-    global _FONTS_INSTALLED
-    if _FONTS_INSTALLED:
-        return
     from weasyprint.text.fonts import FontConfiguration
 
     original = FontConfiguration.add_font_face
@@ -182,7 +154,6 @@ def install_fonts() -> None:
                 setattr(self, _FACES, getattr(self, _FACES, 0) + 1)
 
     FontConfiguration.add_font_face = add_font_face
-    _FONTS_INSTALLED = True
 
 
 def _count_faces(fonts: Any) -> int:

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TypeGuard, cast
@@ -33,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Object, Pdf
 
+from . import memos
 from .marked import Fonts, Marked, scan
 
 # Grouping elements a page break may split; WeasyPrint starts them again on the next page.
@@ -69,9 +68,9 @@ def describe(uri: str) -> str:
 # PDFs mended lately, by the bytes in and the descriptions: mending is a function of those alone
 # (same bytes in, same bytes out), and a warm build, a save that changed only the print PDF,
 # or the studio's next preview hands the same email PDF in again (about 40 ms each).
-_MENDED: OrderedDict[tuple[bytes, tuple[tuple[str, str], ...]], bytes] = OrderedDict()
-_MENDED_MAX = 4
-_MENDED_LOCK = threading.Lock()
+MENDED_MAX = 4
+MENDED: memos.Kept[tuple[bytes, tuple[tuple[str, str], ...]], bytes] = memos.Kept("BROCHURE_MENDED", lambda: MENDED_MAX)
+enabled = MENDED.enabled
 
 
 def mend(data: bytes, descriptions: Mapping[str, str] | None = None) -> bytes:
@@ -81,17 +80,8 @@ def mend(data: bytes, descriptions: Mapping[str, str] | None = None) -> bytes:
     says for it; any other link gets ``describe(address)``.
     """
     key = (data, tuple(sorted((descriptions or {}).items())))
-    with _MENDED_LOCK:
-        found = _MENDED.get(key)
-        if found is not None:
-            _MENDED.move_to_end(key)
-            return found
-    mended = _mend(data, descriptions)
-    with _MENDED_LOCK:
-        _MENDED[key] = mended
-        while len(_MENDED) > _MENDED_MAX:
-            _MENDED.popitem(last=False)
-    return mended
+    found = MENDED.get(key)
+    return found if found is not None else MENDED.put(key, _mend(data, descriptions))
 
 
 def _mend(data: bytes, descriptions: Mapping[str, str] | None) -> bytes:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections import OrderedDict
 from typing import Any
 
 from . import memos
@@ -49,32 +48,14 @@ CALLS = frozenset({
 _OUTSIDE = (b"href", b"url(", b"<style", b"stylesheet", b"@import", b"<text", b"<image", b"font", b"<use",
             b"<foreignobject", b"clip", b"mask", b"filter", b"marker")
 
-_ENABLED = memos.switched("BROCHURE_VECTORS")
-_KEPT: OrderedDict[tuple[Any, ...], tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]] = OrderedDict()
-_LOCK = threading.Lock()
-_CALLS = [0]  # the calls kept in all
+Calls = tuple[tuple[str, tuple[Any, ...], dict[str, Any]], ...]
+# Each plain picture's drawing by its XML and size: at most MAX_PICTURES, MAX_KEPT_CALLS calls in all.
+PICTURES: memos.Kept[tuple[Any, ...], Calls] = memos.Kept(
+    "BROCHURE_VECTORS", lambda: MAX_KEPT_CALLS, cost=lambda key, calls: len(calls), count=lambda: MAX_PICTURES,
+    single=lambda: MAX_CALLS)
+enabled, clear, size = PICTURES.enabled, PICTURES.clear, PICTURES.__len__
 _LOCAL = threading.local()  # ``said``: records WeasyPrint logged on this thread
 _KEY = "_brochure_vector_key"  # on an SVGImage: its XML, when it is plain (else None)
-_INSTALLED = False
-
-
-def enabled(flag: bool) -> None:
-    """Turn the memo on or off (off also forgets every picture)."""
-    global _ENABLED
-    _ENABLED = flag
-    clear()
-
-
-def clear() -> None:
-    """Forget every picture."""
-    with _LOCK:
-        _KEPT.clear()
-        _CALLS[0] = 0
-
-
-def size() -> int:
-    """How many pictures are kept."""
-    return len(_KEPT)
 
 
 class _Said(logging.Filter):
@@ -127,32 +108,27 @@ def _plain_xml(tree: Any) -> bytes | None:
     return None if any(word in lowered for word in _OUTSIDE) else xml
 
 
+@memos.once
 def install() -> None:
     """Wrap WeasyPrint's ``SVGImage`` (its XML noted when made, its drawing kept); once per process."""
     from weasyprint.images import SVGImage
     from weasyprint.logger import LOGGER
 
-    global _INSTALLED
-    if _INSTALLED:
-        return
     LOGGER.addFilter(_Said())
     made, drawn = SVGImage.__init__, SVGImage.draw
 
     @functools.wraps(made)
     def __init__(self: Any, tree: Any, *args: Any, **kwargs: Any) -> None:
         made(self, tree, *args, **kwargs)
-        setattr(self, _KEY, _plain_xml(tree) if _ENABLED else None)
+        setattr(self, _KEY, _plain_xml(tree) if PICTURES.on else None)
 
     @functools.wraps(drawn)
     def draw(self: Any, stream: Any, concrete_width: float, concrete_height: float, style: Any) -> Any:
         xml = getattr(self, _KEY, None)
-        if not _ENABLED or xml is None:
+        if not PICTURES.on or xml is None:
             return drawn(self, stream, concrete_width, concrete_height, style)
         key = (xml, concrete_width, concrete_height, type(stream))
-        with _LOCK:
-            calls = _KEPT.pop(key, None)
-            if calls is not None:
-                _KEPT[key] = calls  # the most recently used now
+        calls = PICTURES.get(key)
         if calls is not None:
             for name, args, kwargs in calls:
                 getattr(stream, name)(*args, **kwargs)
@@ -160,14 +136,8 @@ def install() -> None:
         recorder = _Recorder(stream)
         said = getattr(_LOCAL, "said", 0)
         answer = drawn(self, recorder, concrete_width, concrete_height, style)
-        if recorder._plain and getattr(_LOCAL, "said", 0) == said and len(recorder._calls) <= MAX_CALLS:
-            with _LOCK:
-                if key not in _KEPT:
-                    _KEPT[key] = tuple(recorder._calls)
-                    _CALLS[0] += len(recorder._calls)
-                while len(_KEPT) > MAX_PICTURES or (_CALLS[0] > MAX_KEPT_CALLS and len(_KEPT) > 1):
-                    _CALLS[0] -= len(_KEPT.popitem(last=False)[1])
+        if recorder._plain and getattr(_LOCAL, "said", 0) == said:
+            PICTURES.put(key, tuple(recorder._calls))
         return answer
 
     SVGImage.__init__, SVGImage.draw = __init__, draw
-    _INSTALLED = True
