@@ -187,3 +187,33 @@ def test_a_number_too_long_for_str_fails_as_pydyfs_does() -> None:
             huge.data  # noqa: B018
     finally:
         serialized.enabled(True)
+
+
+# Renders one document (argv[1]) once and writes it with each set of options (argv[3]), printing the sha256s.
+_WRITTEN = """
+import hashlib, json, sys
+from brochure.render import patches
+from weasyprint import HTML
+patches.install()
+document = HTML(string=sys.argv[1], base_url=sys.argv[2]).render()
+print(json.dumps([hashlib.sha256(document.write_pdf(pdf_identifier=True, **options)).hexdigest()
+                  for options in json.loads(sys.argv[3])]))
+"""
+OPTIONS: list[dict[str, Any]] = [{}, {"pdf_tags": True}, {"pdf_variant": "pdf/ua-1"}, {}, {"pdf_variant": "pdf/a-3u"},
+           {"uncompressed_pdf": True}, {"zoom": 1.5}]
+
+
+def test_one_document_written_again_with_other_options_gives_a_fresh_process_pdf_with_ink_off() -> None:
+    """The same boxes drawn again (their lines from the memo), the PDF serialized anew with each write's options."""
+    from weasyprint import HTML
+
+    names = ("opacity", "link", "justified", "rtl", "spacing", "borders", "clipped", "canvas")
+    html = "<html lang='en'><head><title>t</title></head><body>" + "".join(CASES[name] for name in names) + "</body></html>"
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000", **dict.fromkeys(SWITCHES, "off"))
+    done = subprocess.run([sys.executable, "-c", _WRITTEN, html, str(REPO) + "/", json.dumps(OPTIONS)], env=env,
+                          capture_output=True, text=True, timeout=600, check=True)
+    expected = json.loads(done.stdout.strip().splitlines()[-1])
+    document = HTML(string=html, base_url=str(REPO) + "/").render()
+    found = [hashlib.sha256(document.write_pdf(pdf_identifier=True, **options)).hexdigest() for options in OPTIONS]
+    assert found == expected
+    assert len(set(found)) == len(OPTIONS) - 1  # each option shows in the bytes (the repeated {} excepted)
