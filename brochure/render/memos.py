@@ -138,6 +138,7 @@ class Kept(Generic[K, V]):
                 if found is not None:
                     self.total -= self.cost(key, found)
                 self.entries[key] = value
+                self.entries.move_to_end(key)  # replaced: the most recently used, not left where the old one was
                 self.total += cost
                 bound, count = self.bound(), self.count() if self.count else None
                 while self.entries and (self.total > bound or (count is not None and len(self.entries) > count)):

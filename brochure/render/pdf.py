@@ -45,8 +45,8 @@ class _Log(logging.Handler):
         self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread != self.thread:
-            return  # another render's, said meanwhile
+        if record.thread not in (self.thread, None):
+            return  # another render's, said meanwhile (None: logging.logThreads off, nothing to tell them by)
         message = record.getMessage()
         # A font that cannot be loaded is only a warning to WeasyPrint, which then falls back
         # to whatever the machine has: for us it is an error, fonts must be the bundled ones.
