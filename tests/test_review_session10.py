@@ -41,3 +41,45 @@ def test_a_replaced_entry_is_the_most_recently_used() -> None:
         assert kept.get("a") == 3 and kept.get("b") is None, list(kept.items())
     finally:
         memos._ALL.remove(kept)
+
+
+RACE = r'''
+import importlib, threading, sys
+from brochure.render import hotpaths, patches
+real = importlib.import_module
+second_done = threading.Event()
+first_inside = threading.Event()
+
+def import_module(name, *args, **kwargs):
+    # The first thread, its check_math and strut already put in WeasyPrint, lets the second install meanwhile.
+    if name == "weasyprint.layout.table" and threading.current_thread().name == "first":
+        first_inside.set()
+        second_done.wait(3)  # the second is held by a lock (fixed) or has installed again (the race)
+    return real(name, *args, **kwargs)
+
+importlib.import_module = import_module
+first = threading.Thread(target=patches.install, name="first")
+first.start()
+assert first_inside.wait(300)
+second = threading.Thread(target=lambda: (patches.install(), second_done.set()), name="second")
+second.start()
+first.join(300)
+second.join(300)
+importlib.import_module = real
+print("original is ours:", hotpaths._ORIGINAL["check_math"] is hotpaths.check_math_fast,
+      hotpaths._ORIGINAL["strut"] is hotpaths.strut)
+from weasyprint import HTML
+HTML(string="<p style='width: calc(50% + 1px)'>two threads</p>").write_pdf()
+print("rendered")
+'''
+
+
+def test_patches_installed_by_two_threads_at_once_wrap_weasyprint_once(tmp_path: Path) -> None:
+    """The studio's first two renders call ``patches.install()`` at once: an installer without a lock
+    (hotpaths) run by the second thread midway through the first's took brochure's own ``check_math`` and
+    ``strut`` for WeasyPrint's originals, and every later render recursed without end."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert "original is ours: False False" in done.stdout and "rendered" in done.stdout, done.stdout + done.stderr[-2000:]
