@@ -83,3 +83,28 @@ def test_patches_installed_by_two_threads_at_once_wrap_weasyprint_once(tmp_path:
 
     done = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert "original is ours: False False" in done.stdout and "rendered" in done.stdout, done.stdout + done.stderr[-2000:]
+
+
+def test_a_stylesheet_replayed_on_another_thread_says_its_warnings(tmp_path: Path) -> None:
+    """The studio answers each preview on a thread of its own: a stylesheet parsed by an earlier preview's
+    thread is replayed (``stylesheets._replay``) with its messages, which must reach this render's collector
+    (it keeps only its own thread's), not be dropped as another thread's."""
+    import threading
+
+    from brochure.render.pdf import Rendered
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copyfile(FONT, folder / "sans.ttf")
+    results: list[Rendered] = []
+
+    def run(words: str) -> None:
+        results.append(render_pdf(HEAD % (f"p {{ {ODD}: 2 }}", words), "email", folder, [folder], 1_700_000_000))
+
+    for words in ("first preview", "second preview"):
+        thread = threading.Thread(target=run, args=(words,))
+        thread.start()
+        thread.join(600)
+    assert len(results) == 2
+    for rendered in results:
+        assert any(ODD in warning for warning in rendered.warnings), rendered.warnings
