@@ -108,3 +108,24 @@ def test_a_stylesheet_replayed_on_another_thread_says_its_warnings(tmp_path: Pat
     assert len(results) == 2
     for rendered in results:
         assert any(ODD in warning for warning in rendered.warnings), rendered.warnings
+
+
+class _Fonts:
+    """A stand-in for a FontConfiguration: the memos only compare it by identity."""
+
+
+def test_a_line_kept_after_its_fonts_were_dropped_is_not_kept() -> None:
+    """``fontsets.drop`` (a font saved while watch or the studio runs) forgets what each memo keeps with the old
+    configuration, while a render on another thread still lays out with it: what that render puts afterwards
+    must not be kept, each entry holding the dropped configuration (and its copies of the fonts) alive."""
+    kept: memos.Kept[str, tuple[str, _Fonts]] = memos.Kept("BROCHURE_REVIEW_PROBE", lambda: 8, fonts=lambda v: v[1])
+    try:
+        old, new = _Fonts(), _Fonts()
+        kept.put("before", ("line", old))
+        memos.forget(old)  # fontsets.drop, on the thread that saw the font saved
+        kept.put("after", ("line", old))  # the render still under way with the old configuration
+        kept.put("fresh", ("line", new))
+        assert kept.get("before") is None and kept.get("after") is None, list(kept.items())
+        assert kept.get("fresh") == ("line", new)
+    finally:
+        memos._ALL.remove(kept)
