@@ -3,7 +3,8 @@
 ``.venv/bin/python bench/hotpaths.py [--rounds 15]`` builds a copy of the seed, edits its title
 and builds it again (the tri-fold's trial layouts run), recording every call of
 ``resolve_percentages`` (the box as it was before the call, its containing block),
-``Box.is_in_normal_flow``, ``check_math`` and ``strut``. It then replays the calls, WeasyPrint's function and brochure's alternated,
+``Box.is_in_normal_flow``, ``check_math``, ``strut`` and ``avoid_collisions`` (the box, its
+containing block and the floats beside it then). It then replays the calls, WeasyPrint's function and brochure's alternated,
 ``--rounds`` times, and prints the least CPU (``time.process_time``) of each: a measure the
 machine's load sways far less than a whole build's, since the work is the same every round
 and the style values are computed already (as the first reader of each computes them either way).
@@ -20,12 +21,15 @@ import shutil
 import sys
 import tempfile
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PERCENT, FLOW, MATH, STRUT = "resolve_percentages", "is_in_normal_flow", "check_math", "strut"  # recorded
+COLLISIONS = "avoid_collisions"
+RECORDED: dict[str, list[Any]] = {COLLISIONS: []}  # the calls of avoid_collisions: (floats, box, block, outer)
 sys.path.insert(0, str(ROOT))
 
 
@@ -63,6 +67,16 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any], 
         styles.append(style)
         return hotpaths.strut(style)
 
+    def avoid_collisions(context: Any, box: Any, containing_block: Any, outer: bool = True) -> Any:
+        floats = types.SimpleNamespace(excluded_shapes=list(context.excluded_shapes))  # as they were then
+        RECORDED[COLLISIONS].append((floats, copy.copy(box), containing_block, outer))
+        return hotpaths.avoid_collisions(context, box, containing_block, outer)
+
+    collision_users = [module for module in (importlib.import_module(f"weasyprint.layout.{name}")
+                                             for name in hotpaths.COLLISION_USERS)
+                       if getattr(module, COLLISIONS, None) is hotpaths.avoid_collisions]
+    for module in collision_users:
+        setattr(module, COLLISIONS, avoid_collisions)
     strut_users = [module for module in map(importlib.import_module, hotpaths.STRUT_USERS)
                    if getattr(module, STRUT, None) is hotpaths.strut]
     for module in strut_users:
@@ -89,6 +103,8 @@ def _record(folder: Path) -> tuple[list[tuple[Any, Any]], list[Any], list[Any], 
             setattr(module, MATH, hotpaths.check_math_fast)
         for module in strut_users:
             setattr(module, STRUT, hotpaths.strut)
+        for module in collision_users:
+            setattr(module, COLLISIONS, hotpaths.avoid_collisions)
     return percentages, flows, tokens, styles
 
 
@@ -131,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
                 function(style)
         return run
 
+    def collisions(function: Callable[..., Any]) -> Callable[[], None]:
+        def run() -> None:
+            for call in RECORDED[COLLISIONS]:
+                function(*call)
+        return run
+
     runs = {"copies alone": percent(None), "resolve_percentages, WeasyPrint's": percent(theirs_percent),
             "resolve_percentages, brochure's": percent(hotpaths.resolve_percentages),
             "is_in_normal_flow, WeasyPrint's": flow(theirs_flow),
@@ -138,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
             "check_math, WeasyPrint's": math(hotpaths.original("check_math")),
             "check_math, brochure's": math(hotpaths.check_math_fast),
             "strut, WeasyPrint's": struts(hotpaths.original("strut")),
-            "strut, brochure's": struts(hotpaths.strut)}
+            "strut, brochure's": struts(hotpaths.strut),
+            "avoid_collisions, WeasyPrint's": collisions(hotpaths.original(COLLISIONS)),
+            "avoid_collisions, brochure's": collisions(hotpaths.avoid_collisions)}
     least = dict.fromkeys(runs, float("inf"))
     for _ in range(args.rounds):
         for name, run in runs.items():
@@ -149,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     copies = least.pop("copies alone")
     print(f"one edited build of the seed: {len(percentages)} calls of resolve_percentages, "
           f"{len(flows)} of is_in_normal_flow, {len(tokens)} of check_math, "
-          f"{len(styles)} of strut; least CPU ms of {args.rounds} rounds")
+          f"{len(styles)} of strut, {len(RECORDED[COLLISIONS])} of avoid_collisions; least CPU ms of {args.rounds} rounds")
     for name, seconds in least.items():
         own = seconds - copies if name.startswith("resolve") else seconds
         print(f"  {name:38} {own * 1000:6.1f}")

@@ -49,6 +49,7 @@ STYLES = (
     "white-space: pre; tab-size: 3",
     "font-size: 0.5pt",
     "color: #c00; font-size: 30pt",
+    "visibility: hidden",  # drawn as nothing, kept or not
 )
 
 

@@ -75,6 +75,7 @@ img {{ width: 40%; max-width: 100% }}
 <div class="grid"><div>{WORDS}</div><div>{WORDS}</div></div>
 <section class="wide"><p class="pct">{WORDS * 3}</p></section>
 <p>{WORDS * 8}</p>
+<p dir="rtl" class="pct">{WORDS}<span class="ib">{WORDS}</span></p>
 </body></html>"""
 
 
@@ -104,8 +105,9 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     ours_flow = boxes.Box.is_in_normal_flow
     assert ours_flow is hotpaths.is_in_normal_flow
     original = {name: hotpaths.original(name)
-                for name in ("resolve_percentages", "is_in_normal_flow", "check_math", "strut")}
-    calls = {"resolve_percentages": 0, "is_in_normal_flow": 0, "check_math": 0, "math": 0, "strut": 0}
+                for name in ("resolve_percentages", "is_in_normal_flow", "check_math", "strut", "avoid_collisions")}
+    calls = {"resolve_percentages": 0, "is_in_normal_flow": 0, "check_math": 0, "math": 0, "strut": 0,
+             "collisions": 0, "floats": 0}
 
     def resolve_percentages(box: Any, containing_block: Any) -> None:
         twin = copy.copy(box)  # the same style (read only), its own used values
@@ -134,6 +136,17 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         calls["strut"] += 1
         return answer
 
+    def avoid_collisions(context: Any, box: Any, containing_block: Any, outer: bool = True) -> Any:
+        answer = hotpaths.avoid_collisions(context, box, containing_block, outer)
+        assert answer == original["avoid_collisions"](context, box, containing_block, outer), type(box).__name__
+        calls["collisions"] += 1
+        calls["floats"] += bool(context.excluded_shapes)
+        return answer
+
+    for name in hotpaths.COLLISION_USERS:
+        module = importlib.import_module(f"weasyprint.layout.{name}")
+        if getattr(module, "avoid_collisions", None) is hotpaths.avoid_collisions:
+            monkeypatch.setattr(module, "avoid_collisions", avoid_collisions)
     for name in hotpaths.STRUT_USERS:
         module = importlib.import_module(name)
         if getattr(module, "strut", None) is hotpaths.strut:
@@ -157,6 +170,7 @@ def test_every_call_of_a_varied_layout_answers_as_weasyprint(checked: dict[str, 
     assert checked["is_in_normal_flow"] > 100
     assert checked["check_math"] > 1000 and checked["math"] > 5  # calc(), max() in the document
     assert checked["strut"] > 100
+    assert checked["collisions"] > 100 and 10 < checked["floats"] < checked["collisions"]  # beside floats and not
     laid_out = [box for page in document.pages for box in page._page_box.descendants() if hasattr(box, "style")]
     for wanted in ("left", "right", "inline-start"):  # the floats were laid out
         assert any(box.style["float"] == wanted for box in laid_out), wanted

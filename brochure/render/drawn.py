@@ -5,7 +5,8 @@ locations): WeasyPrint's ``draw_text`` sets the line's Pango layout up again (``
 the line shaped anew) and walks its glyphs through cffi to write the ``TJ`` strings, about a
 tenth of a warm build, though the shaping memo (``shaping``) already gives the same line the
 same layout. Here the operators ``draw_first_line`` writes for a line are recorded once and
-written again for the same line, without Pango.
+written again for the same line, without Pango and without WeasyPrint's ``draw_text`` around it
+(``_draw`` writes what it writes for such a line: the colour, the text object, the line).
 
 What a line's operators depend on, all in the key (``_key``): the box's text and its layout's
 text (``draw_first_line`` skips a blank box; the layout's is the one shaped), the layout's
@@ -36,6 +37,7 @@ import functools
 import logging
 import threading
 from array import array
+from operator import eq
 from typing import Any
 
 from . import memos, shaping
@@ -169,15 +171,17 @@ def _fonts_for(stream: Any, entry: tuple[Any, ...]) -> list[Any] | None:
         if font is None:
             return None  # the first line of this font in this PDF: WeasyPrint adds it
         held = font.widths
-        for glyph, width in zip(glyphs, widths, strict=True):
-            if held.get(glyph, width) != width:
-                return None  # another width already in the PDF: the kerning would differ
+        # Most lines' glyphs are all in the PDF's font already, with these widths: asked without a Python loop.
+        if not all(map(eq, map(held.get, glyphs), widths)):
+            for glyph, width in zip(glyphs, widths, strict=True):
+                if held.get(glyph, width) != width:
+                    return None  # another width already in the PDF: the kerning would differ
         found.append(font)
     return found
 
 
-def _replay(stream: Any, entry: tuple[Any, ...], fonts: list[Any], matrix: Any) -> None:
-    """Write the line's operators and font entries, as ``draw_first_line`` writes them."""
+def _replay(stream: Any, entry: tuple[Any, ...], fonts: list[Any], matrix: tuple[float, ...]) -> None:
+    """Write the line's operators and font entries, as ``draw_first_line`` writes them (``matrix``: its values)."""
     for op in entry[0]:
         kind = op[0]
         if kind == _SHOW:
@@ -185,19 +189,31 @@ def _replay(stream: Any, entry: tuple[Any, ...], fonts: list[Any], matrix: Any) 
         elif kind == _SIZE:
             stream.set_font_size(fonts[op[1]].hash, op[2])
         elif kind == _MATRIX:
-            stream.set_text_matrix(*matrix.values)
+            stream.set_text_matrix(*matrix)
         else:
             stream.set_text_rise(op[1])
     for font, (_, glyphs, widths, named, texts) in zip(fonts, entry[1], strict=True):
         held, known = font.widths, font.to_unicode
-        for glyph, width in zip(glyphs, widths, strict=True):
-            held.setdefault(glyph, width)
-        for glyph, text in zip(named, texts, strict=True):
-            known.setdefault(glyph, text)
+        if not all(map(held.__contains__, glyphs)):  # else each setdefault would keep what is there
+            for glyph, width in zip(glyphs, widths, strict=True):
+                held.setdefault(glyph, width)
+        if not all(map(known.__contains__, named)):
+            for glyph, text in zip(named, texts, strict=True):
+                known.setdefault(glyph, text)
 
 
-def _noop(*args: Any) -> None:
-    """A kept line's layout is neither set up nor taken down: Pango is not asked."""
+def _draw(stream: Any, textbox: Any, entry: tuple[Any, ...], fonts: list[Any]) -> None:
+    """What WeasyPrint's ``draw_text`` writes for a kept line, without Pango and without its branches that
+    cannot apply: a kept line has no decoration (``_key``), no ellipsis and no emoji (``_Recorder``)."""
+    style = textbox.style
+    assert style["font_size"]  # as draw_text asserts: Pango crashes with font-size: 0
+    if style["visibility"] != "visible":
+        return
+    stream.set_color(style["color"])
+    stream.begin_text()
+    # draw_text's Matrix(d=-1, e=x, f=y), as its ``values``.
+    _replay(stream, entry, fonts, (1, 0, 0, -1, textbox.position_x, textbox.position_y + textbox.baseline))
+    stream.end_text()
 
 
 @memos.once
@@ -218,16 +234,11 @@ def install() -> None:
         found = LINES.get(key)
         entry = found[0] if found is not None else None
         fonts = _fonts_for(stream, entry) if entry is not None else None
-        layout = textbox.pango_layout
-        _LOCAL.current = (textbox, key, entry, fonts)
+        if fonts is not None:  # kept, and true for this PDF: Pango is not asked
+            return _draw(stream, textbox, entry, fonts)  # type: ignore[arg-type]
+        _LOCAL.current = (textbox, key)  # WeasyPrint draws it, draw_first_line records it
         try:
-            if fonts is None:
-                return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
-            layout.reactivate = layout.deactivate = _noop
-            try:
-                return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
-            finally:
-                del layout.reactivate, layout.deactivate
+            return original_text(stream, textbox, offset_x, text_overflow, block_ellipsis)
         finally:
             _LOCAL.current = None
 
@@ -236,10 +247,7 @@ def install() -> None:
         current = getattr(_LOCAL, "current", None)
         if current is None or current[0] is not textbox:  # SVG text, a line not kept
             return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-        _, key, entry, fonts = current
-        if fonts is not None:  # kept, and true for this PDF
-            _replay(stream, entry, fonts, matrix)
-            return []
+        key = current[1]
         entry = _record(original_line, stream, textbox, text_overflow, block_ellipsis, matrix)
         if entry is None:
             return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
@@ -247,7 +255,7 @@ def install() -> None:
         fonts = _fonts_for(stream, entry)
         if fonts is None:  # a width the PDF's font holds differs: WeasyPrint draws it
             return original_line(stream, textbox, text_overflow, block_ellipsis, matrix)
-        _replay(stream, entry, fonts, matrix)
+        _replay(stream, entry, fonts, matrix.values)
         return []
 
     draw.draw_text, text.draw_first_line = draw_text, draw_first_line

@@ -85,6 +85,11 @@ PATCHES = (
           "five method calls reading float and position twice each, 6,700 times an edited build: each read once, "
           "in the same order (render.hotpaths)",
           "is_in_normal_flow reads the two properties once"),
+    Patch("weasyprint.layout.float:avoid_collisions",
+          "every line box (about 780 a warm build, all with no float beside them) measures its margin box, "
+          "builds keyword lists and walks an empty list of floats: with none, the answer is made at once, the "
+          "same arithmetic; with floats or right to left, WeasyPrint's (render.hotpaths)",
+          "avoid_collisions returns early when the formatting context has no float"),
     Patch("weasyprint.css.functions:check_math",
           "asked of every computed value and laid-out length (about 23,000 times an edited build), it looks up "
           "a 'type' attribute that plain values lack, a raised and caught error each: they are answered "
@@ -103,7 +108,7 @@ PATCHES = (
     Patch("weasyprint.draw:draw_text",
           "each line drawn sets its Pango layout up again and walks its glyphs through cffi (about a tenth "
           "of a warm build) though the same line was drawn at the last save: its operators are kept and "
-          "written again without Pango when the PDF's fonts agree (render.drawn)",
+          "written again without Pango, nor draw_text's set-up, when the PDF's fonts agree (render.drawn)",
           "WeasyPrint keeps a drawn line's operators, or drawing a laid-out line no longer asks Pango"),
     Patch("weasyprint.draw.text:draw_first_line",
           "records a line's operators for draw_text's memo, and writes them from it (render.drawn)",
@@ -112,6 +117,35 @@ PATCHES = (
           "pydyf deflates every stream at level 9, twice per PDF (the identifier hashes every object's data "
           "again), the same streams at every warm build: the same bytes are deflated once per process (render.deflate)",
           "pydyf deflates each stream once per write, and WeasyPrint or pydyf keep what they deflated"),
+    Patch("pydyf:_to_bytes",
+          "asked of every dictionary key and value, array item and stream line (about 18,000 calls a warm build), "
+          "it asks isinstance up to three times first: the exact bytes, str, int and float are answered at once, "
+          "with pydyf's expressions (render.serialized)",
+          "pydyf converts its common types without a function call each"),
+    Patch("pydyf:PDF.write",
+          "a PDF with an identifier is serialized twice, the second time only to hash it: each object of the PDF "
+          "is serialized once per write (render.serialized)",
+          "pydyf hashes the bytes it wrote instead of serializing every object again"),
+    Patch("pydyf:Dictionary.data.fget",
+          "a dictionary's bytes, once per write, through the quick _to_bytes (render.serialized)",
+          "as pydyf:PDF.write"),
+    Patch("pydyf:Array.data.fget",
+          "an array's bytes, once per write, through the quick _to_bytes (render.serialized)",
+          "as pydyf:PDF.write"),
+    Patch("pydyf:Stream.data.fget",
+          "a stream's bytes, once per write, its lines joined without a call for those already bytes "
+          "(render.serialized)",
+          "as pydyf:PDF.write"),
+    Patch("weasyprint.layout.background:layout_box_backgrounds",
+          "every box's background is laid out before a page is drawn (about 660 boxes a warm build), most having "
+          "none: a box without colour, picture, shadow, border or mask image is answered from the same style reads, "
+          "its square corners set at once; any other by WeasyPrint (render.backgrounds)",
+          "layout_box_backgrounds returns early for a box without background"),
+    Patch("weasyprint.pdf.fonts:Font._harfbuzz_subset",
+          "every PDF cuts each font it embeds down to its glyphs with HarfBuzz (two passes a font, six fonts a warm "
+          "build), the same fonts and glyphs as the build before: a subset is kept per process by the font's bytes, "
+          "index, glyphs and flags (render.subsets)",
+          "WeasyPrint keeps its font subsets across PDFs"),
     Patch("weasyprint.images:SVGImage.draw",
           "an SVG picture (the logo, three times a tri-fold build) is drawn by walking its tree in Python at "
           "every PDF, about 4 ms each: a plain picture's stream calls are kept and made again (render.vectors)",
@@ -293,11 +327,11 @@ def _parser_cache() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import cascade, cdecls, deflate, drawn, hotpaths, resume, roles, stylesheets, vectors
+    from . import backgrounds, cascade, cdecls, deflate, drawn, hotpaths, resume, roles, serialized, stylesheets, subsets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
-            cdecls.install, hotpaths.install, drawn.install, deflate.install, vectors.install, cascade.install,
-            _gradients, _parser_cache]
+            cdecls.install, hotpaths.install, drawn.install, deflate.install, serialized.install, backgrounds.install, subsets.install,
+            vectors.install, cascade.install, _gradients, _parser_cache]
 
 
 _INSTALLING = threading.Lock()  # the studio's first renders start at once: an installer is not run twice meanwhile

@@ -198,11 +198,12 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int], plan: _Plan
     first = context.page_maker[0]
     if _state(first) != kept.page_maker[0]:
         return None
+    aligned: dict[Any, Any] = {}  # each pair of trees compared, aligned once for all the pages compared
     keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
                      and not (i and kept.leaves[i - 1])
                      and _same_boxes(kept.origins[i], plan.boxes, _same_styles(kept.origins[i], context, html,
-                                                                              kept.pages[i]))
-                     and _same_next(kept, i, context, html))
+                                                                              kept.pages[i], aligned))
+                     and _same_next(kept, i, context, html, aligned))
     if not keep:
         return None
     context.page_maker[:] = [
@@ -219,16 +220,21 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int], plan: _Plan
     return [_detached(page) for page in kept.pages], keep
 
 
-def _same_styles(origin: _Origin, context: Any, html: Any, page: Any) -> dict[Any, Any] | None:
+def _same_styles(origin: _Origin, context: Any, html: Any, page: Any,
+                 aligned: dict[Any, Any] | None = None) -> dict[Any, Any] | None:
     """Each element with a box on ``page`` (and each of its ancestors), of the document it was
     made in (``origin``), with the new document's element in its place, when all have the same
     cascaded declarations in both, and so has the page's type (``@page`` rules, margin boxes);
     None when one has not. Same declarations: the same computed styles."""
     root, style_for, _ = origin
     on_page = {box.element for box in page.descendants() if getattr(box, "element", None) is not None}
-    ancestors = _ancestors(root)
+    aligned = {} if aligned is None else aligned
+    ancestors = aligned.get(("ancestors", id(root)), (None, None))[1]
+    if ancestors is None:
+        ancestors = _ancestors(root)
+        aligned["ancestors", id(root)] = (root, ancestors)  # the root kept alive: its id is no other's meanwhile
     compared = on_page | {a for e in on_page for a in ancestors.get(e, ())} | _hidden(on_page, origin[2])
-    pairs = _matched(origin, html, compared)
+    pairs = _matched(origin, html, compared, aligned)
     if pairs is None or not _same_cascade(origin, context, pairs):
         return None
     context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
@@ -248,7 +254,7 @@ def _hidden(on_page: set[Any], boxes: dict[Any, Any]) -> set[Any]:
     return found
 
 
-def _same_next(kept: Kept, index: int, context: Any, html: Any) -> bool:
+def _same_next(kept: Kept, index: int, context: Any, html: Any, aligned: dict[Any, Any] | None = None) -> bool:
     """Whether the elements that open the page after page ``index`` (its first box and the first
     box of each, down the tree) have the same declarations in both documents: where WeasyPrint
     ends a page depends on the breaks between it and the next (``break-before``, ``avoid``),
@@ -260,23 +266,24 @@ def _same_next(kept: Kept, index: int, context: Any, html: Any) -> bool:
         box = box.children[0]
         if getattr(box, "element", None) is not None:
             opening.add(box.element)
-    pairs = _matched(kept.origins[index + 1], html, opening)
+    pairs = _matched(kept.origins[index + 1], html, opening, aligned)
     return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs)
 
 
-def _matched(origin: _Origin, html: Any, elements: set[Any]) -> dict[Any, Any] | None:
+def _matched(origin: _Origin, html: Any, elements: set[Any], aligned: dict[Any, Any] | None = None) -> dict[Any, Any] | None:
     """Each of ``elements`` (of the document ``origin`` was made in) with the new document's
     element in its place; None when one is where the documents differ. Elements are matched in
     tree order, from the start before the first one that differs (tag or attributes) and from
     the end after the last one: a fix inserts or changes elements between, where no kept page
-    has any."""
+    has any. ``aligned`` keeps each pair of trees' alignment for the next call (the trees unchanged meanwhile)."""
     root = origin[0]
-    old, new = list(root.iter()), list(html.etree_element.iter())
-    same = [(element.tag, dict(element.attrib)) for element in old]
-    mine = [(element.tag, dict(element.attrib)) for element in new]
-    prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
-    suffix = next((n for n, (a, b) in enumerate(zip(reversed(same), reversed(mine))) if a != b), min(len(old), len(new)))
-    order = {element: n for n, element in enumerate(old)}
+    key = (id(root), id(html.etree_element))
+    found = None if aligned is None else aligned.get(key)
+    if found is None:
+        found = _align(root, html.etree_element)  # holds both trees' elements: their ids are no other's meanwhile
+        if aligned is not None:
+            aligned[key] = found
+    old, new, prefix, suffix, order = found
     pairs = {}
     for element in elements:
         index = order.get(element)
@@ -289,6 +296,17 @@ def _matched(origin: _Origin, html: Any, elements: set[Any]) -> dict[Any, Any] |
         else:
             return None  # between the first and the last difference: what the fix changed
     return pairs
+
+
+def _align(root: Any, other: Any) -> tuple[list[Any], list[Any], int, int, dict[Any, int]]:
+    """Two trees' elements in order, how many are alike (tag, attributes) from the start and from the
+    end, and each element of the first's place."""
+    old, new = list(root.iter()), list(other.iter())
+    same = [(element.tag, dict(element.attrib)) for element in old]
+    mine = [(element.tag, dict(element.attrib)) for element in new]
+    prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
+    suffix = next((n for n, (a, b) in enumerate(zip(reversed(same), reversed(mine))) if a != b), min(len(old), len(new)))
+    return old, new, prefix, suffix, {element: n for n, element in enumerate(old)}
 
 
 def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any]) -> bool:
