@@ -756,6 +756,10 @@ from distributed import LocalCluster
 # As the README tells to start workers: Dask's sampling profiler keeps every stack it saw,
 # and WeasyPrint's are many and deep (a worker grew ~0.7 MB a unit with it on).
 dask.config.set({"distributed.worker.profile.enabled": False})
+# A LocalCluster closes a nanny for good when, 15 s (by default) after one of its workers
+# left, no worker of that name is there: a recycled worker is away for a second or two at
+# each restart, and its nanny was then closed (seen here in a batch of 40 units, 3 a worker).
+dask.config.set({"distributed.deploy.lost-worker-timeout": "600s"})
 
 if __name__ == "__main__":
     started = time.perf_counter()

@@ -42,7 +42,7 @@ from .units import (
 # What callers import from here: a unit, its plan and its result are ``units``'; preparing one
 # without building it (a warm-up) is ``prepared``'s.
 __all__ = ["UNDATED", "Finished", "Progress", "Result", "Review", "Unit", "brochures", "build_file", "build_unit",
-           "epoch_for", "failures", "pdf_paths", "plan", "prepare", "validated", "write_problem"]
+           "epoch_for", "failures", "in_batch", "pdf_paths", "plan", "prepare", "validated", "write_problem"]
 
 
 def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,
@@ -52,7 +52,7 @@ def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None
     With ``review``, the unit's PDFs are then checked (``Result.findings``): the one way
     to build, then check, for ``build``, ``check``, ``watch`` and ``serve`` alike.
     """
-    with _fewer_collections(forked.one_unit()):
+    with _fewer_collections(forked.one_unit() or not _IN_BATCH):
         return _build_unit(unit, out_dir, known, force, review)
 
 
@@ -81,19 +81,27 @@ def _build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None, forc
 
 
 # Objects allocated, less those freed, between two collections of the youngest generation while
-# one handout builds: ten times Python's 700.
+# a handout builds: ten times Python's 700.
 YOUNG_THRESHOLD = 7000
+_IN_BATCH: list[bool] = []  # holds True in a batch's worker process (``in_batch``)
+
+
+def in_batch() -> None:
+    """This process is a batch's worker (a local lane or a Dask worker): its builds keep the
+    collector at Python's pace, as the memory per unit was measured (``bench/run.py``)."""
+    _IN_BATCH[:] = [True]
 
 
 @contextlib.contextmanager
-def _fewer_collections(one_handout: bool) -> Iterator[None]:
-    """While ``one_handout`` builds (``forked.one_unit``: one unit, a helper allowed by
-    ``--jobs``, forked or not), the garbage collector runs a tenth as often. Importing
-    WeasyPrint, laying out and checking make objects that mostly live on, and at Python's pace
-    the collector looked at them some 380 times in a one-process build of the seed, about 0.17 s
-    of CPU (0.10 s at this pace; the same peak memory). Python's pace again once the build
-    returns; a batch's workers (``--jobs`` 2 and several units) and ``--jobs 1`` keep it throughout."""
-    if not one_handout:
+def _fewer_collections(fewer: bool) -> Iterator[None]:
+    """While a handout builds, the garbage collector runs a tenth as often (``fewer``): a
+    one-unit command (``forked.one_unit``), and every build of a process that is not a batch's
+    worker (a warm library call, watch, the studio). Importing WeasyPrint, laying out and
+    checking make objects that mostly live on, and at Python's pace the collector looked at
+    them some 380 times in a one-process build of the seed, about 0.17 s of CPU (0.10 s at this
+    pace; the same peak memory); in a warm process, 15 ms of a 0.22 s build (6 ms at this pace),
+    a full collection every tenth build. Python's pace again once the build returns."""
+    if not fewer:
         yield
         return
     before = gc.get_threshold()

@@ -286,8 +286,9 @@ class _Captured(Manifest):
 
 
 def _render(root: Path, out: Path, shared: Shared, job: Task) -> Delivered:
-    from .build import Review, Unit, build_unit
+    from .build import Review, Unit, build_unit, in_batch
 
+    in_batch()  # a Dask worker: a batch's
     write_together({out / name: data for name, data in job.fresh_pdfs})
     book = _Captured(out, root, set(job.fresh))
     result = build_unit(Unit(root / job.content, job.name, job.variant), out, book,

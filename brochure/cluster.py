@@ -69,7 +69,11 @@ def execute(planned: dict[Unit, list[Path]], settings: Settings, progress: Progr
             return _batch(client, planned, settings, progress)
         finally:  # the workers are the cluster's: after the batch, they are left as they were
             if client.status == "running":  # not when the scheduler is gone (nothing to undo there)
-                client.unregister_worker_plugin(PLUGIN)
+                # The scheduler forgets the plugin first, then tells every worker it knows: one
+                # that its nanny is restarting just then (a share ended with the batch's last
+                # unit) fails that, and the batch done would be reported as a scheduler lost.
+                with contextlib.suppress(OSError):  # distributed's CommClosedError is one
+                    client.unregister_worker_plugin(PLUGIN)
     except (FutureCancelledError, CommClosedError) as error:  # the scheduler stopped, or the network went
         raise ClusterError(f"lost the Dask scheduler at {parse_address(address)} in the middle of the batch "
                            f"({first_line(error)}); the PDFs written are whole: build again to finish") from None
@@ -202,7 +206,12 @@ class Recycle(WorkerPlugin):
             if all(worker.address in held.get(key, ()) for key in made):
                 break
             await asyncio.sleep(0.05)
-        retired = await worker.scheduler.retire_workers(workers=[worker.address], close_workers=False, remove=True,
+        # Not removed from the scheduler here (remove=False): it is when its process ends. A
+        # worker removed while still alive is told "missing" by the scheduler at its next
+        # heartbeat (every 0.5 s), and then closes its nanny too: the restart below races that
+        # heartbeat, and when the heartbeat won, the cluster was left with one worker, never
+        # recycled again, beside an orphan idle process (issue 24's twice-as-long big batch).
+        retired = await worker.scheduler.retire_workers(workers=[worker.address], close_workers=False, remove=False,
                                                         stimulus_id=f"brochure-recycle-{uuid.uuid4().hex}")
         if worker.address not in retired:  # no other worker could take what it holds: later
             # The scheduler also sends the status it found (ours, leaving) on another channel:
@@ -213,8 +222,13 @@ class Recycle(WorkerPlugin):
             return
         # Its nanny stops it and starts another: as ``dask worker`` restarts one, quietly (a
         # worker that closes itself would be logged as one that "died unexpectedly").
-        with contextlib.suppress(Exception):  # the answer never comes: this process is stopped meanwhile
+        try:  # the answer never comes: this process is stopped meanwhile
             await worker.rpc(worker.nanny).restart(reason="brochure: a worker's share of units is rendered")
+        except Exception:  # the nanny could not be reached: this worker goes on as it was
+            if worker.status == Status.closing_gracefully:  # not when it is closing meanwhile
+                # Else it would hold, and never start, the units the scheduler gave it.
+                worker.status = Status.running
+                self.done, self.leaving = self.share - random.randint(1, 3), False
 
 
 def _advance(progress: Progress | None, finished: Finished, unit: Unit, result: Result | None,

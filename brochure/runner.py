@@ -213,8 +213,10 @@ def _worker_start() -> None:
     ends the worker at once, its temporary files removed, a commit in progress finished."""
     import signal
 
+    from .build import in_batch
     from .files import stop_now
 
+    in_batch()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, stop_now)
 
