@@ -11,10 +11,12 @@ record here and a ``Kept`` in its module: the mapping, its bound, its lock and i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +27,9 @@ K = TypeVar("K")
 V = TypeVar("V")
 _ALL: list[Kept[Any, Any]] = []  # every Kept made in this process, by ``enabled``, ``clear`` and ``forget``
 _SWITCHED: dict[str, bool] = {}  # switches turned by ``switch``: a Kept made later (at install) starts so
+# The font configurations ``forget`` dropped: a render still under way with one (another thread's) puts no entry
+# holding it afterwards, which would keep it alive, never asked for again. Weak: they go with their last render.
+_DROPPED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,18 @@ def enabled(flag: bool) -> None:
 
 def forget(fonts: Any) -> None:
     """Drop what every memo keeps with the font configuration ``fonts``, one made anew (``fontsets.drop``)."""
+    # Before the entries go: a put meanwhile finds it dropped. One not weakly referable: its entries go all the same.
+    with contextlib.suppress(TypeError):
+        _DROPPED.add(fonts)
     for kept_memo in list(_ALL):
         kept_memo.forget(fonts)
+
+
+def _dropped(fonts: Any) -> bool:
+    try:
+        return fonts in _DROPPED
+    except TypeError:  # not weakly referable: never dropped by ``forget``
+        return False
 
 
 def _one(key: Any, value: Any) -> int:
@@ -135,12 +150,17 @@ class Kept(Generic[K, V]):
             return value  # kept, it would push every other entry out
         try:
             with self.lock:
+                # Made with fonts dropped meanwhile (``forget``): never asked for again. Under the lock: a
+                # ``forget`` under way either finds this entry or has its fonts in _DROPPED already.
+                if self.fonts is not None and _dropped(self.fonts(value)):
+                    return value
                 found = self.entries.get(key)
                 if found is not None and not replace:
                     return found
                 if found is not None:
                     self.total -= self.cost(key, found)
                 self.entries[key] = value
+                self.entries.move_to_end(key)  # replaced: the most recently used, not left where the old one was
                 self.total += cost
                 bound, count = self.bound(), self.count() if self.count else None
                 while self.entries and (self.total > bound or (count is not None and len(self.entries) > count)):

@@ -9,6 +9,7 @@ upstream changed, then update ``TESTED_WITH``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -333,7 +334,13 @@ def _installers() -> list[Callable[[], None]]:
             vectors.install, cascade.install, _gradients, _parser_cache]
 
 
+_INSTALLING = threading.Lock()  # the studio's first renders start at once: an installer is not run twice meanwhile
+
+
 def install() -> None:
-    """Install every patch; each installer does its work once per process."""
-    for installer in _installers():
-        installer()
+    """Install every patch; each installer does its work once per process. One thread at a time: an installer
+    run again midway through another thread's (hotpaths) would take brochure's function for WeasyPrint's
+    original and wrap itself (a recursion without end at the next render)."""
+    with _INSTALLING:
+        for installer in _installers():
+            installer()

@@ -45,7 +45,9 @@ class _Log(logging.Handler):
         self.thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread != self.thread:
+        # The thread saying it now (a handler runs on it), not ``record.thread``: None when logging.logThreads is
+        # off, and a kept stylesheet's message replayed here was first said on another thread.
+        if threading.get_ident() != self.thread:
             return  # another render's, said meanwhile
         message = record.getMessage()
         # A font that cannot be loaded is only a warning to WeasyPrint, which then falls back

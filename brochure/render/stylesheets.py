@@ -256,5 +256,9 @@ def _replay(parsed: _Parsed, css: Any, url_fetcher: Any, counter_style: dict[str
         except URLFetchingError:
             pass  # as when it was parsed: the message about it is among the records
     logger = logging.getLogger("weasyprint")
+    here = threading.current_thread()
     for record in parsed.records:
-        logger.handle(record)
+        # Said again on this thread, as this document's: a render collects its own thread's messages only (pdf).
+        said = logging.makeLogRecord(record.__dict__)
+        said.thread, said.threadName = here.ident, here.name
+        logger.handle(said)
