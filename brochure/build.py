@@ -14,9 +14,11 @@ import contextlib
 import gc
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from . import forked, manifest, reviewed
 from .errors import ContentError, Problem
@@ -84,6 +86,8 @@ def _build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None, forc
 # a handout builds: ten times Python's 700.
 YOUNG_THRESHOLD = 7000
 _IN_BATCH: list[bool] = []  # holds True in a batch's worker process (``in_batch``)
+_PACING = threading.Lock()
+_BUILDING: list[Any] = []  # Python's thresholds, then one entry per build under way at the young pace
 
 
 def in_batch() -> None:
@@ -104,12 +108,18 @@ def _fewer_collections(fewer: bool) -> Iterator[None]:
     if not fewer:
         yield
         return
-    before = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, *before[1:])
+    with _PACING:  # builds in two threads (the studio): the first sets the pace, the last puts Python's back
+        if not _BUILDING:
+            _BUILDING.append(gc.get_threshold())
+            gc.set_threshold(YOUNG_THRESHOLD, *_BUILDING[0][1:])
+        _BUILDING.append(None)
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _PACING:
+            _BUILDING.pop()
+            if len(_BUILDING) == 1:
+                gc.set_threshold(*_BUILDING.pop())
 
 
 def _prepare(unit: Described, known: manifest.Manifest | None, force: bool, review: Review | None) -> Prepared:

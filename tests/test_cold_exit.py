@@ -7,9 +7,11 @@ run ``python build.py``."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pypdf
@@ -141,3 +143,29 @@ def test_the_collector_runs_less_often_only_while_a_handout_builds_outside_a_bat
         assert len(during) == 2  # the print PDF here, the email PDF (in the helper, when allowed)
         expected = (7000, *before[1:]) if how != "batch" else tuple(before)  # a batch's worker: Python's pace
         assert during == [expected, expected], how
+
+
+def test_two_builds_in_threads_keep_the_young_pace_while_either_runs_and_give_pythons_back() -> None:
+    """The studio builds in threads: the first build to end must not put Python's pace back under
+    the other, nor the last leave the young one for good."""
+    import threading
+
+    from brochure import build
+
+    before = gc.get_threshold()
+    both = threading.Barrier(2, timeout=HANG)
+    during: list[int] = []
+
+    def one(hold: float) -> None:
+        with build._fewer_collections(True):
+            both.wait()
+            time.sleep(hold)
+            during.append(gc.get_threshold()[0])
+
+    threads = [threading.Thread(target=one, args=(hold,)) for hold in (0.05, 0.3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=HANG)
+    assert during == [build.YOUNG_THRESHOLD, build.YOUNG_THRESHOLD]
+    assert gc.get_threshold() == before
