@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from . import forked
 from .discover import LEADS_NOWHERE, LEADS_OUT, leads_nowhere, leads_out
 from .errors import ContentError, Problem
 from .manifest import Manifest, Removed, unfinished
@@ -168,6 +167,8 @@ def executor(settings: Settings) -> Executor:
 def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
     """Build the units here: in turn, or on ``settings.jobs`` forked processes (default: one per
     core), spawned and recycled in a long batch (``recycling``)."""
+    from . import forked  # here: a no-op build never forks (socket, pickle, tempfile: about 10 ms)
+
     jobs = settings.jobs or os.cpu_count() or 1
     units = list(planned)
     finished: Finished = []
