@@ -44,7 +44,8 @@ from .units import (
 # What callers import from here: a unit, its plan and its result are ``units``'; preparing one
 # without building it (a warm-up) is ``prepared``'s.
 __all__ = ["UNDATED", "Finished", "Progress", "Result", "Review", "Unit", "before_forking_workers", "brochures",
-           "build_file", "build_unit", "epoch_for", "failures", "in_batch", "pdf_paths", "plan", "prepare", "validated", "write_problem"]
+           "build_file", "build_unit", "epoch_for", "failures", "in_batch", "pdf_paths", "plan", "prepare",
+           "validated", "write_problem"]
 
 
 def build_unit(unit: Unit, out_dir: Path, known: manifest.Manifest | None = None,

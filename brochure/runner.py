@@ -189,8 +189,8 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
     workers = min(jobs, len(units))
     share = units_per_worker()
     # A long batch: spawned workers, each replaced after its share (memory flat). A short one:
-    # forked workers (brochure already imported; each imports WeasyPrint once), none of which
-    # takes more than its share anyway.
+    # forked workers, none of which takes more than its share anyway, started with brochure,
+    # WeasyPrint and the checks imported here once (each imported them for itself, all at once).
     recycled = len(units) > workers * share
     if not recycled:
         from .build import before_forking_workers
