@@ -190,7 +190,7 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
     share = units_per_worker()
     # A long batch: spawned workers, each replaced after its share (memory flat). A short one:
     # forked workers, none of which takes more than its share anyway, started with brochure,
-    # WeasyPrint and the checks imported here once (each imported them for itself, all at once).
+    # WeasyPrint and the checks imported here once (before, each imported them for itself, at once).
     recycled = len(units) > workers * share
     if not recycled:
         from .build import before_forking_workers
