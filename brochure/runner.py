@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from . import forked
 from .discover import LEADS_NOWHERE, LEADS_OUT, leads_nowhere, leads_out
 from .errors import ContentError, Problem
 from .manifest import Manifest, Removed, unfinished
@@ -168,6 +168,8 @@ def executor(settings: Settings) -> Executor:
 def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progress | None) -> Finished:
     """Build the units here: in turn, or on ``settings.jobs`` forked processes (default: one per
     core), spawned and recycled in a long batch (``recycling``)."""
+    from . import forked  # here: a no-op build never forks (socket, pickle, tempfile: about 10 ms)
+
     jobs = settings.jobs or os.cpu_count() or 1
     units = list(planned)
     finished: Finished = []
@@ -187,13 +189,19 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
     workers = min(jobs, len(units))
     share = units_per_worker()
     # A long batch: spawned workers, each replaced after its share (memory flat). A short one:
-    # forked workers (brochure already imported; each imports WeasyPrint once), none of which
-    # takes more than its share anyway.
+    # forked workers, none of which takes more than its share anyway, started with brochure,
+    # WeasyPrint and the checks imported here once (before, each imported them for itself, at once).
     recycled = len(units) > workers * share
-    lanes = Lanes(workers, share if recycled else None, "spawn" if recycled else "fork", initializer=_worker_start)
+    if not recycled:
+        from .build import before_forking_workers
+
+        before_forking_workers(settings.check)
+    lanes = Lanes(workers, share if recycled else None, "spawn" if recycled else "fork",
+                  initializer=_worker_start if recycled else _forked_worker_start)
     with lanes:
         try:
-            lanes.start()
+            with _frozen(not recycled):
+                lanes.start()
             if progress:  # after the workers are forked: a progress bar runs a thread, which must not be forked
                 progress.start(len(units))
             for unit, future in lanes.map_unordered(_work, units, settings):
@@ -208,15 +216,41 @@ def local(planned: dict[Unit, list[Path]], settings: Settings, progress: Progres
     return sorted(finished, key=lambda item: order[item[0]])
 
 
-def _worker_start() -> None:
-    """A batch worker: Ctrl-C is the build's to handle (it stops the workers), and SIGTERM
-    ends the worker at once, its temporary files removed, a commit in progress finished."""
-    import signal
+@contextlib.contextmanager
+def _frozen(forking: bool) -> Iterator[None]:
+    """While workers are forked from this process (``forking``), what it holds is frozen
+    (``gc.freeze``): their collector leaves it alone, and fewer of its pages are copied."""
+    if not forking:
+        yield
+        return
+    import gc
 
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _worker_start() -> None:
+    """A long batch's worker (spawned, recycled): Ctrl-C is the build's to handle (it stops the
+    workers), and SIGTERM ends the worker at once, its temporary files removed, a commit in
+    progress finished. Its builds keep the collector at Python's pace (``build.in_batch``), as
+    its memory per unit was measured."""
     from .build import in_batch
-    from .files import stop_now
 
     in_batch()
+    _forked_worker_start()
+
+
+def _forked_worker_start() -> None:
+    """A short batch's worker (forked, never replaced: at most ``UNITS_PER_WORKER`` units), as
+    ``_worker_start`` but for the collector: its builds run it a tenth as often, as the same
+    units built in turn in one process do (``build._fewer_collections``)."""
+    import signal
+
+    from .files import stop_now
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, stop_now)
 
