@@ -284,3 +284,43 @@ def test_every_reference_tinyhtml5_reads_plainly_is_decoded_as_it_decodes_it() -
         tree = parsing.parse(text)
         assert tree is not None
         assert difference(tree, _slow(text)) is None
+
+
+ODD_HEAD = """<!DOCTYPE html><html lang="fr"><head><title>First &amp; only</title><title>second</title>
+<meta name="Keywords" content="a, b,a"><meta name="author" content="X"><meta name="author" content="Y">
+<link rel="stylesheet alternate" href="alt.css"><link rel="attachment" href="file.txt" title="A file">
+<!-- <link rel="stylesheet" href="commented.css"> --><style media="screen">p{}</style></head>
+<body><svg viewBox="0 0 1 1"><title>svg title</title><style>circle{}</style></svg>
+<p><link rel="attachment" href="second.txt"><meta name="custom" content="in the body"><style>b{}</style></p>
+<math><mi>x</mi></math></body></html>"""
+
+
+def _metadata(found: dict[str, Any]) -> dict[str, Any]:
+    # An attachment by what its element said (its source is a fetch yet to be made: a new object each time).
+    return {**found, "attachments": [(a.name, a.description, a.relationship) for a in found["attachments"]]}
+
+
+def test_the_head_is_read_from_elementtrees_walk_as_from_cssselect2s(documents: dict[str, str]) -> None:
+    """``find_stylesheets`` and ``get_html_metadata`` are handed the elements of their tags in tree order, as
+    cssselect2's ``query_all`` gives them less those both pass over (namespaced: an inline SVG's); the metadata of
+    every document, and of one with odd heads (two titles, repeated and cased names, links and styles in the body
+    and in SVG, a comment), is WeasyPrint's."""
+    import weasyprint
+    from weasyprint import document
+
+    patches.install()
+    wrapped = document.get_html_metadata
+    assert wrapped.__wrapped__ is not None  # type: ignore[attr-defined]
+    for text in [*documents.values(), ODD_HEAD]:
+        html = weasyprint.HTML(string=text, base_url="file:///clinic/")
+        for names in (("style", "link"), ("title", "meta", "link")):
+            ours = [found.etree_element for found in parsing._Elements(html.etree_element).query_all(*names)]
+            theirs = [wrapper.etree_element for wrapper in html.wrapper_element.query_all(*names)]
+            assert ours == [element for element in theirs if element.tag in names]
+            assert ours, names
+        assert _metadata(wrapped(html)) == _metadata(wrapped.__wrapped__(html))  # type: ignore[attr-defined]
+    theirs = [wrapper.etree_element.tag for wrapper in html.wrapper_element.query_all("style", "link", "title")]
+    assert "{http://www.w3.org/2000/svg}title" in theirs  # what cssselect2 gives and both callers pass over
+    metadata = _metadata(wrapped(html))
+    assert metadata["title"] == "First & only" and metadata["authors"] == ["X", "Y"]
+    assert metadata["custom"] == {"custom": "in the body"} and len(metadata["attachments"]) == 2

@@ -1,4 +1,5 @@
-"""Parsing: the HTML brochure makes, parsed to the very tree tinyhtml5 gives, in a tenth of its time.
+"""Parsing: the HTML brochure makes, parsed to the very tree tinyhtml5 gives, in a tenth of its time; its head read
+without wrapping every element.
 
 WeasyPrint parses every document with tinyhtml5, an HTML5 parser written in Python: about 6 ms for the seed's print
 HTML and 12 ms for a long handout, at every layout (four an edited tri-fold build: its sentence-break trials), some 5 %
@@ -14,6 +15,10 @@ forms, SVG, MathML, ``pre``), an unquoted attribute or one in capitals, a commen
 character reference that is not a whole known one (``&amp;``, ``&#233;``), a control character, a carriage return
 or a byte order mark, any ``<`` that does not begin a tag it reads. What it accepts was read from tinyhtml5 2.1's
 own tree construction (``tinyhtml5.parser``), not from the HTML standard: the tree to match is tinyhtml5's.
+
+WeasyPrint then walks the whole tree, wrapping each element for selector matching, twice a layout for a few
+elements: its stylesheets (``find_stylesheets``) and its title and ``meta`` (``get_html_metadata``); both are
+handed the elements of those tags from ElementTree's own walk instead (``_Elements``), about 2 ms a layout.
 
 ``tests/test_parsing.py`` compares both trees on every document the tests build and on thousands of altered ones.
 ``BROCHURE_PARSING=off`` (or ``BROCHURE_MEMOS=off``) or ``enabled(False)``: tinyhtml5 alone. The patch is
@@ -316,13 +321,65 @@ class Parser:
         return getattr(self.module, name)
 
 
+class _Found:
+    """One element ``_Elements.query_all`` found: all its callers read of it is ``etree_element``."""
+
+    __slots__ = ("etree_element",)
+
+    def __init__(self, element: Any) -> None:
+        self.etree_element = element
+
+
+class _Elements:
+    """A document's root as ``find_stylesheets`` and ``get_html_metadata`` use it: they ask ``query_all`` for tag
+    names (``'style', 'link'``; ``'title', 'meta', 'link'``) and read each answer's ``etree_element``, then look at
+    its ``tag`` again. cssselect2 walks the whole tree for that, wrapping every element for selector matching (about
+    1 ms each, at every layout); ElementTree's own walk finds the elements whose tag is one of the names, in the same
+    tree order. cssselect2 would also give a namespaced one (an inline SVG's ``title``), whose tag both callers then
+    pass over, and nothing else: a comment, matched by no type selector, is never given."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+
+    def query_all(self, *names: str) -> Any:
+        return (_Found(element) for element in self.root.iter() if element.tag in names)
+
+
+class _Document:
+    """A parsed ``HTML`` for ``get_html_metadata``: its root wrapper is ``_Elements``, the rest its own."""
+
+    def __init__(self, html: Any) -> None:
+        self.html = html
+        self.wrapper_element = _Elements(html.etree_element)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.html, name)
+
+
 _INSTALLING = threading.Lock()
 
 
 def install() -> None:
-    """Hand WeasyPrint's ``HTML()`` this parser; once per process."""
+    """Hand WeasyPrint's ``HTML()`` this parser, and ``find_stylesheets`` and ``get_html_metadata`` the tree's
+    elements by tag (``_Elements``); once per process."""
+    import functools
+
     import weasyprint
+    from weasyprint import css, document
 
     with _INSTALLING:
-        if not isinstance(weasyprint.tinyhtml5, Parser):
-            weasyprint.tinyhtml5 = Parser(weasyprint.tinyhtml5)
+        if isinstance(weasyprint.tinyhtml5, Parser):
+            return
+        weasyprint.tinyhtml5 = Parser(weasyprint.tinyhtml5)
+        stylesheets, metadata = css.find_stylesheets, document.get_html_metadata
+
+        @functools.wraps(stylesheets)
+        def find_stylesheets(wrapper_element: Any, *args: Any) -> Any:
+            return stylesheets(_Elements(wrapper_element.etree_element) if _ENABLED else wrapper_element, *args)
+
+        @functools.wraps(metadata)
+        def get_html_metadata(html: Any) -> Any:
+            return metadata(_Document(html) if _ENABLED else html)
+
+        css.find_stylesheets = find_stylesheets
+        document.get_html_metadata = get_html_metadata
