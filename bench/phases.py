@@ -36,6 +36,8 @@ PHASES = [
     ("prepare: rest", "brochure.build", "prepare_unit"),
     ("parse (HTML())", "weasyprint.HTML", "__init__"),
     ("styles", "weasyprint.document", "get_all_computed_styles"),
+    ("styles: matched (StyleFor)", "weasyprint.css.StyleFor", "__init__"),
+    ("boxes: anchors, metadata", "weasyprint.document", "get_html_metadata"),
     ("boxes", "weasyprint.document", "build_formatting_structure"),
     ("layout", "weasyprint.document", "layout_document"),
     ("flow: choose, rest", "brochure.render.flow", "sentence_breaks"),
@@ -95,7 +97,7 @@ def install() -> None:
     patches.install()
     for phase, module_name, attribute in PHASES:
         owner: Any
-        if module_name.endswith((".HTML", ".Document")):
+        if module_name.endswith((".HTML", ".Document", ".StyleFor")):
             module_name, cls = module_name.rsplit(".", 1)
             owner = getattr(importlib.import_module(module_name), cls)
         else:
@@ -115,14 +117,29 @@ def install() -> None:
     job.render = render  # type: ignore[assignment]
 
 
+def _switch(env: str) -> Callable[[bool], None]:
+    """The function turning the memo (or fast path) of switch ``env`` on and off (``memos.MEMOS``)."""
+    from brochure.render import memos
+
+    for memo in memos.MEMOS:
+        if memo.env == env:
+            return getattr(importlib.import_module(f"brochure.render.{memo.module}"), memo.switch)  # type: ignore[no-any-return]
+    raise SystemExit(f"{env}: no such switch; one of {', '.join(memo.env for memo in memos.MEMOS)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--content", type=Path, default=ROOT / "content.yaml")
+    parser.add_argument("--switch", help="a memo's switch (BROCHURE_PARSING): each round built with it off, then on")
     args = parser.parse_args(argv)
     from brochure import build
 
     install()
+    states: list[tuple[str, Callable[[bool], None] | None, bool]] = [("", None, True)]
+    if args.switch:
+        turn = _switch(args.switch)
+        states = [(f"{args.switch} off", turn, False), (f"{args.switch} on", turn, True)]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for path in args.content.parent.iterdir():
@@ -131,20 +148,24 @@ def main(argv: list[str] | None = None) -> int:
         content = folder / args.content.name
         text = content.read_text(encoding="utf-8")
         title = re.findall(r"^title:.*$", text, re.M)[0]
-        samples: dict[str, list[dict[tuple[str, str], float]]] = {"warm": [], "edited": []}
+        samples: dict[str, list[dict[tuple[str, str], float]]] = {}
         build.build_file(content, folder / "out")
         for n in range(args.rounds):
-            for kind in ("warm", "edited"):
-                if kind == "edited":
-                    content.write_text(text.replace(title, f'title: "An edited title {n}"', 1), encoding="utf-8")
-                else:
-                    content.write_text(text, encoding="utf-8")
-                    build.build_file(content, folder / "out")  # the same content as the warm sample's
-                TOTALS.clear()
-                start = time.process_time()
-                _timed("other (build)", build.build_file)(content, folder / "out")
-                TOTALS[("unit", "total")] = time.process_time() - start
-                samples[kind].append(dict(TOTALS))
+            for state, switch, flag in states:
+                if switch is not None:
+                    switch(flag)
+                for kind in ("warm", "edited"):
+                    if kind == "edited":
+                        edited = f'title: "An edited title {n} {state}"'
+                        content.write_text(text.replace(title, edited, 1), encoding="utf-8")
+                    else:
+                        content.write_text(text, encoding="utf-8")
+                        build.build_file(content, folder / "out")  # the same content as the warm sample's
+                    TOTALS.clear()
+                    start = time.process_time()
+                    _timed("other (build)", build.build_file)(content, folder / "out")
+                    TOTALS[("unit", "total")] = time.process_time() - start
+                    samples.setdefault(f"{kind} {state}".strip(), []).append(dict(TOTALS))
     for kind, runs in samples.items():
         keys = sorted({key for run in runs for key in run}, key=lambda k: (k[0] != "unit" or k[1] == "total", k))
         totals = [run[("unit", "total")] for run in runs]
