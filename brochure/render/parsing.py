@@ -73,6 +73,24 @@ class _Unsure(Exception):
     """Not a document this parser answers for: tinyhtml5's."""
 
 
+class _Stack(list[Any]):
+    """The open elements, with how many of each tag are open: asked at every start tag, counted as they open and
+    close (a walk of the stack each time made a document of deeply nested elements take quadratic time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: dict[str, int] = {}
+
+    def append(self, element: Any) -> None:
+        super().append(element)
+        self.open[element.tag] = self.open.get(element.tag, 0) + 1
+
+    def pop(self, index: Any = -1) -> Any:
+        element = super().pop(index)
+        self.open[element.tag] -= 1
+        return element
+
+
 def enabled(flag: bool) -> None:
     """Parse plain documents here (True) or every one with tinyhtml5 (False)."""
     global _ENABLED
@@ -142,7 +160,7 @@ def _attributes(raw: str) -> dict[str, str]:
 def _parse(text: str) -> Any:
     if not text.startswith(_DOCTYPE) or _REFUSED.search(text):
         raise _Unsure
-    stack: list[Any] = []
+    stack = _Stack()
     mode = _BEFORE_HTML
     position, end = len(_DOCTYPE), len(text)
     while position < end:
@@ -170,7 +188,7 @@ def _parse(text: str) -> Any:
     return stack[0]
 
 
-def _text(stack: list[Any], mode: int, raw: str) -> None:
+def _text(stack: _Stack, mode: int, raw: str) -> None:
     blank = not raw.strip(_SPACE)
     if mode in (_BEFORE_HTML, _BEFORE_HEAD):
         if not blank:
@@ -184,7 +202,7 @@ def _text(stack: list[Any], mode: int, raw: str) -> None:
     _add_text(stack[-1], _decoded(raw))
 
 
-def _comment(stack: list[Any], mode: int, text: str, position: int) -> int:
+def _comment(stack: _Stack, mode: int, text: str, position: int) -> int:
     close = text.find("-->", position + 4)
     body = text[position + 4:close]
     if (close < 0 or mode not in (_IN_HEAD, _IN_BODY) or stack[-1].tag in _TABLE_CHILDREN or body.startswith(">")
@@ -194,7 +212,7 @@ def _comment(stack: list[Any], mode: int, text: str, position: int) -> int:
     return close + 3
 
 
-def _end(stack: list[Any], mode: int, name: str) -> int:
+def _end(stack: _Stack, mode: int, name: str) -> int:
     if mode == _IN_HEAD and name == "head":
         stack.pop()
         return _AFTER_HEAD
@@ -210,7 +228,7 @@ def _end(stack: list[Any], mode: int, name: str) -> int:
     return mode
 
 
-def _start(stack: list[Any], mode: int, match: re.Match[str], text: str) -> tuple[int, int]:
+def _start(stack: _Stack, mode: int, match: re.Match[str], text: str) -> tuple[int, int]:
     name, raw, closed = match.groups()
     position = match.end()
     void = name in _VOID or name in _HEAD_VOID
@@ -249,7 +267,7 @@ def _start(stack: list[Any], mode: int, match: re.Match[str], text: str) -> tupl
     return mode, position
 
 
-def _in_body(stack: list[Any], name: str) -> None:
+def _in_body(stack: _Stack, name: str) -> None:
     """Raise ``_Unsure`` unless tinyhtml5 only inserts the element ``name`` where the body's stack ``stack`` is."""
     current = stack[-1].tag
     children = _TABLE_CHILDREN.get(current)
@@ -259,9 +277,9 @@ def _in_body(stack: list[Any], name: str) -> None:
         return
     if name in ("td", "th", "tr", "thead", "tbody", "tfoot"):
         raise _Unsure  # outside its table: ignored by tinyhtml5
-    names = [element.tag for element in stack]
+    open_ = stack.open
     if name in _CLOSE_P or name in _LIST_ITEMS or name == "hr":
-        if "p" in names:
+        if open_.get("p"):
             raise _Unsure
         if name in _HEADINGS and current in _HEADINGS:
             raise _Unsure
@@ -269,23 +287,23 @@ def _in_body(stack: list[Any], name: str) -> None:
             raise _Unsure
         return
     if name == "a":
-        if "a" in names:
+        if open_.get("a"):
             raise _Unsure
         return
     if name in _FORMATTING:
-        if names.count(name) >= 2:
+        if open_.get(name, 0) >= 2:
             raise _Unsure  # a third equal one may drop the first from tinyhtml5's list of formatting elements
         return
     if name not in _VOID and name not in _PLAIN:
         raise _Unsure
 
 
-def _push(stack: list[Any], element: Any) -> None:
+def _push(stack: _Stack, element: Any) -> None:
     stack[-1].append(element)
     stack.append(element)
 
 
-def _raw_text(stack: list[Any], element: Any, text: str, position: int) -> int:
+def _raw_text(stack: _Stack, element: Any, text: str, position: int) -> int:
     """A ``style`` (raw text) or ``title`` (text with references) in the head: where it ends."""
     name = element.tag
     match = _RAWTEXT_END[name].search(text, position)
