@@ -135,7 +135,8 @@ INSERTED = ["<p>", "</p>", "<div>", "</div>", "<li>", "</li>", "<ul>", "</ul>", 
             "<h1>", "</h1>", "<h3>", "&lt;", "&gt;", "&quot;", "&#39;", "&#x27;", "<!DOCTYPE html>", "<main>",
             "<section>", "</section>", "<aside>", "<thead>", "<th>", "</tr>", "</tbody>", "<tfoot>", "<caption>",
             "<col>", "<b><b><b>", "</b></b></b>", "<a><a>", "<wbr>", "<p/>", "</br>", "</img>", "<style>",
-            "</style>", "</STYLE>", "</title>", "</style >", "x" * 5000, "é" * 300]
+            "</style>", "</STYLE>", "</title>", "</style >", "x" * 5000, "é" * 300, "</hr>", "</wbr>", "</meta>",
+            "</link>", "<hr/>", "<p><hr></p>", "<span><hr></span>", "<dl><dt>t</dt></dl>", "<ol><li>x</li></ol>"]
 
 
 def test_altered_documents_are_given_up_or_parsed_to_tinyhtml5s_tree(documents: dict[str, str]) -> None:
@@ -191,6 +192,8 @@ TRAPS = {
     "a comment that ends at once": "<!-->x",
     "a comment with two dashes": "<!-- a -- b -->",
     "a style ended in capitals": "<style>p{}</STYLE>",
+    "an end tag of a rule (ignored by HTML5: its words follow the rule)": "<hr>words</hr>",
+    "an end tag of a line break": "one<br>two</br>",
 }
 
 
@@ -211,7 +214,7 @@ def test_the_document_around_the_body_is_tinyhtml5s() -> None:
                  "<title>A &amp; B &#8288;</title>\n<style>a > b { content: '&amp;' }</style>\n</head>\n\n"
                  '<body class="x">\n<p title="&quot;q&quot; &lt;">one<br>two <img src="a.png" alt=""></p>\n'
                  "<table><thead><tr><th>h</th></tr></thead>\n<tbody>\n<tr> <td>c</td> </tr></tbody></table>\n"
-                 "<ul>\n<li><p>x</p><ul><li>y</li></ul></li>\n</ul><dl><dt>t</dt><dd>d</dd></dl>\n"
+                 "<ul>\n<li><p>x</p><ul><li>y</li></ul></li>\n</ul><dl><dt>t</dt><dd>d</dd></dl>\n<hr><span><hr/>r</span>"
                  "<!-- comment --> tail\n</body>\n</html>\n\n",
                  "<!DOCTYPE html><html><head></head><body><p>no end tags</p>",
                  "<!DOCTYPE html><html><head></head><body><b><b>two deep</b></b></body>  \n</html>  \n"]:

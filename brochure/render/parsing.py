@@ -57,7 +57,8 @@ _CLOSE_P = frozenset(("address", "article", "aside", "blockquote", "center", "de
                       "p", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "table"))
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _FORMATTING = frozenset(("b", "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt", "u"))
-_VOID = frozenset(("area", "br", "embed", "img", "keygen", "wbr", "param", "source", "track"))
+# Inserted and closed at once (hr closes an open paragraph first: ``_in_body``); an end tag of one is tinyhtml5's.
+_VOID = frozenset(("area", "br", "embed", "img", "keygen", "wbr", "param", "source", "track", "hr"))
 # Start tags tinyhtml5 handles as "any other": inserted, nothing closed.
 _PLAIN = frozenset(("span", "abbr", "cite", "q", "sub", "sup", "kbd", "samp", "var", "dfn", "mark", "time", "data",
                     "bdi", "bdo", "ins", "del"))
