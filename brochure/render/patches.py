@@ -158,6 +158,18 @@ PATCHES = (
           "regex` assigns left first), so every call misses and builds it again: a twelfth of parsing "
           "a document, four parses an edited tri-fold build; the cache makes it on a miss (render.patches)",
           "tinyhtml5 assigns its cache with the characters as key"),
+    Patch("weasyprint:tinyhtml5",
+          "every document is parsed by tinyhtml5 in Python (about 6 ms the seed's print HTML, four parses an edited "
+          "tri-fold build, 5 % of a warm build): a plain document (elements written out and closed as HTML5 would "
+          "leave them) is parsed to the same tree with regular expressions, any other by tinyhtml5 (render.parsing)",
+          "WeasyPrint parses with a parser in C, or tinyhtml5 parses plain documents cheaply"),
+    Patch("weasyprint.css:find_stylesheets",
+          "walks the whole tree, each element wrapped for selector matching (about 1 ms a layout), to find the "
+          "style and link elements: found by ElementTree's own walk, by tag (render.parsing)",
+          "find_stylesheets looks the elements up without wrapping the whole tree"),
+    Patch("weasyprint.document:get_html_metadata",
+          "the same walk for the title, meta and link elements, once a layout (render.parsing)",
+          "as weasyprint.css:find_stylesheets"),
 )
 
 
@@ -327,11 +339,11 @@ def _parser_cache() -> None:
 
 
 def _installers() -> list[Callable[[], None]]:
-    from . import backgrounds, cascade, cdecls, deflate, drawn, hotpaths, resume, roles, serialized, stylesheets, subsets, vectors
+    from . import backgrounds, cascade, cdecls, deflate, drawn, hotpaths, parsing, resume, roles, serialized, stylesheets, subsets, vectors
 
     return [_line_breaking, roles.install, stylesheets.install, _margin_boxes, resume.install, _image_names,
             cdecls.install, hotpaths.install, drawn.install, deflate.install, serialized.install, backgrounds.install, subsets.install,
-            vectors.install, cascade.install, _gradients, _parser_cache]
+            vectors.install, cascade.install, _gradients, _parser_cache, parsing.install]
 
 
 _INSTALLING = threading.Lock()  # the studio's first renders start at once: an installer is not run twice meanwhile
