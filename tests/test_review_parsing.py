@@ -2,8 +2,9 @@
 
 - ``<hr>`` was pushed like a container: ``<hr>text</hr>`` gave the ``hr`` the text tinyhtml5 makes its tail (and any
   other ``<hr>``, as Markdown's ``---`` writes it, sent the whole document to tinyhtml5).
-- Each start tag read the whole stack of open elements: a document nested thousands deep took the square of its
-  depth (16,000 nested spans: 19 s against tinyhtml5's 1.5 s).
+- (Held on 299a516, fixed on branch early by c1c7829 meanwhile, tested there: each start tag read the whole stack of
+  open elements, so a document nested thousands deep took the square of its depth: 16,000 nested spans 19 s
+  against tinyhtml5's 1.5 s.)
 - A ``StringIO`` already read in part was parsed whole; tinyhtml5 reads it from where it is.
 - Documents made at random of every element the fast path reads (and a few it must not), nested and cut at random:
   each is given up or parsed to tinyhtml5's tree.
@@ -65,19 +66,6 @@ def test_markdowns_thematic_break_takes_the_fast_path_to_tinyhtml5s_tree(tmp_pat
         tree = parsing.parse(one.html)
         assert tree is not None, one.output
         assert difference(tree, _slow(one.html)) is None, one.output
-
-
-def test_a_document_nested_deeper_than_the_bound_is_tinyhtml5s() -> None:
-    """Depth costs the fast path its square: beyond ``_DEEPEST`` open elements the document is tinyhtml5's; below it
-    the fast path still answers, with tinyhtml5's tree."""
-    def nested(depth: int) -> str:
-        return f"{HEAD}{'<span>' * depth}x<br>{'</span>' * depth}</body></html>"
-
-    shallow = nested(parsing._DEEPEST - 3)  # html, body and the spans
-    tree = parsing.parse(shallow)
-    assert tree is not None and difference(tree, _slow(shallow)) is None
-    assert parsing.parse(nested(parsing._DEEPEST)) is None
-    assert parsing.parse(nested(20_000)) is None  # at once: the stack is never read past the bound
 
 
 def test_a_stringio_read_in_part_is_parsed_from_where_it_is() -> None:
