@@ -329,7 +329,8 @@ class Parser:
         self.module = module
 
     def parse(self, document: Any, **options: Any) -> Any:
-        if _ENABLED and isinstance(document, io.StringIO) and options == {"namespace_html_elements": False}:
+        if (_ENABLED and isinstance(document, io.StringIO) and document.tell() == 0
+                and options == {"namespace_html_elements": False}):  # tinyhtml5 reads a StringIO from where it is
             tree = parse(document.getvalue())
             ANSWERED[tree is None] += 1
             if tree is not None:
