@@ -116,6 +116,12 @@ class Layout:
     document: Any
     problems: list[int]  # page indexes of the panels that end mid-sentence
     lines: list[list[Any]]  # each page's line boxes
+    # Elements of pages kept from another layout (``resume``), with this document's in their place.
+    elements: dict[Any, Any]
+
+    def element(self, line: Any) -> Any:
+        """The element of ``line``, of this document's tree (a kept page's boxes hold their own document's)."""
+        return self.elements.get(line.element, line.element)
 
 
 def _measure(text: str, document: Any) -> Layout | None:
@@ -125,18 +131,18 @@ def _measure(text: str, document: Any) -> Layout | None:
     except trifold.Overflow:
         return None
     lines = [_lines(page) for page in document.pages]
+    layout = Layout(text, document, [], lines, getattr(getattr(document, KEPT_ATTRIBUTE, None), "elements", {}))
     article = [i for i, page in enumerate(document.pages) if "article" in trifold.page_parts(page)]
-    problems = []
     for index in article[:-1]:
         if not lines[index] or not lines[index + 1]:
             continue
         last = lines[index][-1]
-        continued = any(line.element is last.element for line in lines[index + 1])
+        continued = any(layout.element(line) is layout.element(last) for line in lines[index + 1])
         ending = _line_text(last)
         split_word = ending.rstrip(" \n\t").endswith(("-", "\u00ad"))  # a word split across the fold
         if last.element is not None and continued and (split_word or (last.element.tag == "p" and not ends_sentence(ending))):
-            problems.append(index)
-    return Layout(text, document, problems, lines)
+            layout.problems.append(index)
+    return layout
 
 
 def _plain(fragment: str, offset: int) -> tuple[str, list[tuple[int, int, int]]]:
@@ -174,7 +180,7 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
     Only ends that leave at least two of the paragraph's lines on the page qualify, and
     only where the split falls outside links and bold words.
     """
-    mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if line.element is para]
+    mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if layout.element(line) is para]
     start = source_of(layout.text, root, para)
     if start is None:
         return []
@@ -231,7 +237,7 @@ def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
         index -= 1
     target = siblings[index]
     inside = set(target.iter())
-    first = next(((n, line) for n, lines in enumerate(layout.lines) for line in lines if line.element in inside), None)
+    first = next(((n, line) for n, lines in enumerate(layout.lines) for line in lines if layout.element(line) in inside), None)
     if first is None or first[0] != page or first[1] is layout.lines[page][0]:
         return None
     start = source_of(layout.text, root, target)
@@ -242,7 +248,7 @@ def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
 
 def _options(layout: Layout, page: int) -> list[str]:
     """Ways to end ``page`` at a sentence's end, best first."""
-    para = layout.lines[page][-1].element
+    para = layout.element(layout.lines[page][-1])
     root = layout.document._html.etree_element  # its own tree's (a resumed trial keeps pages of another)
     options = _splits(layout, page, para, root)[:OPTIONS_PER_PANEL - 1]
     move = _move(layout, page, para, root)
@@ -321,7 +327,7 @@ def _lay_out(text: str, like: Any, options: dict[str, Any], parent: Layout | Non
     return _measure(text, _lay_out_like(text, like, options, parent))
 
 
-KEPT_ATTRIBUTE = "_brochure_kept"  # on a layout: what a trial resumed from it needs (resume.Kept)
+KEPT_ATTRIBUTE = resume.ATTRIBUTE  # on a layout: what a trial resumed from it needs (resume.Kept)
 
 
 def _recorded(lay_out: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -330,7 +336,8 @@ def _recorded(lay_out: Callable[[str], Any]) -> Callable[[str], Any]:
     def recorded(text: str) -> Any:
         with resume.recording() as plan:
             document = lay_out(text)
-        setattr(document, KEPT_ATTRIBUTE, plan.record)
+        if getattr(document, KEPT_ATTRIBUTE, None) is None:  # the build's own recorded it (``previous``)
+            setattr(document, KEPT_ATTRIBUTE, plan.record)
         return document
 
     return recorded

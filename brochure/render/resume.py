@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _Origin = tuple[Any, Any, dict[Any, tuple[Any, ...]]]  # a document's (root, style_for, box signatures)
+ATTRIBUTE = "_brochure_kept"  # on a layout: what a layout resumed from it needs (``Kept``)
 
 
 @dataclass
@@ -52,6 +53,9 @@ class Kept:
     reused: frozenset[int] = frozenset()  # the pages this layout kept from its parent's
     leaves: list[bool] = field(default_factory=list)  # each page left floats or footnotes for the next
     files: dict[Any, set[str]] = field(default_factory=dict)  # each file its pages were made from: hashes read
+    # The elements of the pages it kept (of the document each was made in), each with this document's in its
+    # place: what measures a layout by its boxes' elements (flow) finds the ones of its own tree.
+    elements: dict[Any, Any] = field(default_factory=dict)
 
 
 class Unkept(Exception):
@@ -199,13 +203,20 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int], plan: _Plan
     if _state(first) != kept.page_maker[0]:
         return None
     aligned: dict[Any, Any] = {}  # each pair of trees compared, aligned once for all the pages compared
-    keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
-                     and not (i and kept.leaves[i - 1])
-                     and _same_boxes(kept.origins[i], plan.boxes, _same_styles(kept.origins[i], context, html,
-                                                                              kept.pages[i], aligned))
-                     and _same_next(kept, i, context, html, aligned))
+    elements: dict[Any, Any] = {}  # each kept page's elements, with the new document's in their place
+    kept_here = set()
+    for i in sorted(keep):
+        if i >= len(kept.pages) or i >= len(kept.leaves) or kept.leaves[i] or (i and kept.leaves[i - 1]):
+            continue
+        pairs = _same_styles(kept.origins[i], context, html, kept.pages[i], aligned)
+        if pairs is not None and _same_boxes(kept.origins[i], plan.boxes, pairs) \
+                and _same_next(kept, i, context, html, aligned):
+            elements.update(pairs)
+            kept_here.add(i)
+    keep = frozenset(kept_here)
     if not keep:
         return None
+    plan.record.elements = elements
     context.page_maker[:] = [
         (*copy.deepcopy(state), {"content_changed": i not in keep, "pages_wanted": False, "anchors": [],
                                  "content_lookups": []})

@@ -1,0 +1,119 @@
+"""Previous: a build's layout resumed from the last build's layout of the same document, in one process.
+
+A warm process (``watch``, the studio, a batch's worker, a library call) lays a document out again for each
+build, though an edit changes a few of its pages, or none (a forced rebuild, the same content again). Each
+layout a render makes records what a layout resumed from it needs (``resume.Kept``); after a render that wrote
+its PDF, its layouts are kept here, under what every layout of it depends on besides its HTML: the output kind
+(WeasyPrint's options), the base URL (the project's folder), the folders files may be read from, the print
+profile and the font configuration (a font file changed: a new one, ``fontsets``). The next render with the
+same key resumes each layout from the one of those whose HTML leaves most pages unchanged (``unchanged``): the
+same HTML keeps every page, a title edit the article and the back, a body edit the cover and the back; resume
+then keeps a page only when WeasyPrint finds where it starts the same and every element on it styled and
+built alike, of the same file bytes (a picture saved under the same name is other bytes: nothing is kept).
+
+One render at a time uses a key's layouts: a render takes them all (``Session``), and puts back its own and
+those it did not use once its PDF is written; one that fails puts none back (a layout made half-way, or
+resumed from, is never kept). A second thread building the same document meanwhile finds none, and lays out
+in full: kept pages share their boxes with the layouts they were kept from, and WeasyPrint's last pass sets
+values on them. Bounded: ``KEYS`` documents, ``PER_KEY`` layouts each (a tri-fold's first layout, which the
+next edit resumes from, and its chosen one, which the same HTML again does). ``BROCHURE_LAYOUTS=off`` (or
+``BROCHURE_MEMOS=off``) turns it off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import memos, resume
+from .unchanged import unchanged
+
+KEYS = 4  # documents (with their output kinds) whose layouts are kept: a watch session's, a studio's few
+PER_KEY = 3  # layouts each: the sentence-break search's first and chosen, and one more
+
+
+@dataclass(frozen=True)
+class Laid:
+    """A layout a render made, and the HTML it was made from."""
+
+    text: str
+    document: Any  # its ``resume.ATTRIBUTE`` holds what a layout resumed from it needs
+
+
+@dataclass(frozen=True)
+class Layouts:
+    """A key's layouts, the newest first, and the font configuration they were made with."""
+
+    fonts: Any
+    laid: tuple[Laid, ...]
+
+
+LAYOUTS: memos.Kept[tuple[Any, ...], Layouts] = memos.Kept(
+    "BROCHURE_LAYOUTS", lambda: KEYS, fonts=lambda layouts: layouts.fonts)
+
+
+def enabled(flag: bool) -> None:
+    """Keep layouts between renders, or not (off forgets them)."""
+    LAYOUTS.enabled(flag)
+
+
+def key(output: str, base_url: str, roots: list[Path], profile: Path | None, fonts: Any) -> tuple[Any, ...]:
+    """What a document's layouts depend on besides its HTML and the bytes of the files it reads."""
+    return output, base_url, tuple(roots), profile, id(fonts)
+
+
+@dataclass
+class Session:
+    """One render's use of its key's layouts: those taken at the start, and those it made since."""
+
+    key: tuple[Any, ...]
+    fonts: Any
+    taken: list[Laid] = field(default_factory=list)
+    made: list[Laid] = field(default_factory=list)
+    used: set[int] = field(default_factory=set)  # the taken layouts resumed from (ids)
+    kept: list[int] = field(default_factory=list)  # pages kept by each layout made (for tests and bench)
+
+    def __post_init__(self) -> None:
+        found = LAYOUTS.take(self.key)
+        if found is not None and found.fonts is self.fonts:
+            self.taken = list(found.laid)
+
+    def lay_out(self, text: str, make: Callable[[], Any]) -> Any:
+        """``make()``'s layout of ``text``, resumed from the taken layout whose HTML leaves most pages unchanged."""
+        best: tuple[Laid, frozenset[int]] | None = None
+        for laid in self.taken:
+            if getattr(laid.document, resume.ATTRIBUTE, None) is None:
+                continue
+            keep = unchanged(laid.text, laid.document, text)
+            if keep and (best is None or len(keep) > len(best[1])):
+                best = laid, keep
+        kept = getattr(best[0].document, resume.ATTRIBUTE) if best is not None else None
+        try:
+            with resume.recording(kept, best[1] if best is not None else frozenset()) as plan:
+                document = make()
+        except resume.Unkept:  # a page kept would have missed what the one before left it: in full
+            with resume.recording() as plan:
+                document = make()
+        if best is not None:
+            self.used.add(id(best[0]))
+        setattr(document, resume.ATTRIBUTE, plan.record)
+        self.made.append(Laid(text, document))
+        self.kept.append(len(plan.record.reused) if plan.record is not None else 0)
+        return document
+
+    def again(self) -> None:
+        """The render starts again (a file saved meanwhile): nothing taken or made so far is resumed from."""
+        self.taken, self.made = [], []
+
+    def commit(self, text: str, document: Any) -> None:
+        """The render wrote ``document`` (of ``text``): keep its layouts, and the taken ones it did not resume from."""
+        laid = [Laid(text, document), *reversed(self.made),
+                *(each for each in self.taken if id(each) not in self.used)]
+        unique: dict[str, Laid] = {}
+        for each in laid:
+            if getattr(each.document, resume.ATTRIBUTE, None) is not None:
+                unique.setdefault(each.text, each)
+        if unique:
+            LAYOUTS.put(self.key, Layouts(self.fonts, tuple(unique.values())[:PER_KEY]), replace=True)
