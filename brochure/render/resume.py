@@ -246,8 +246,9 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any,
         aligned["ancestors", id(root)] = (root, ancestors)  # the root kept alive: its id is no other's meanwhile
     compared = on_page | {a for e in on_page for a in ancestors.get(e, ())} | _hidden(on_page, origin[2])
     pairs = _matched(origin, html, compared, aligned)
-    if pairs is None or not _same_cascade(origin, context, pairs):
-        return None
+    if pairs is None or any(len(element) != len(pairs[element]) for element in on_page) \
+            or not _same_cascade(origin, context, pairs):
+        return None  # elsewhere, or an element on the page with other children: one inserted there
     context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
     same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
     return pairs if same_page else None
@@ -256,12 +257,16 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any,
 def _hidden(on_page: set[Any], boxes: dict[Any, Any]) -> set[Any]:
     """The elements without a box (``display: none``) among the children of those on a page,
     with all they hold: a fix's ``:has()`` or sibling selector can show one (a clinic's note),
-    which a full layout would set on the page, though nothing of it was there to compare."""
+    which a full layout would set on the page, though nothing of it was there to compare. Of the
+    ``<head>``, itself alone: what it holds is shown only with it (its declarations compared), and
+    ``unchanged`` keeps no page of a document whose head differs but for its title and metadata
+    (a title edit changes ``<meta name="description">``: in the tree, where it would stop the alignment)."""
     found: set[Any] = set()
     for element in on_page:
         for child in element:
             if isinstance(child.tag, str) and child not in boxes:
-                found.update(inner for inner in child.iter() if isinstance(inner.tag, str))
+                found.update([child] if child.tag == "head" else
+                             (inner for inner in child.iter() if isinstance(inner.tag, str)))
     return found
 
 
@@ -284,9 +289,11 @@ def _same_next(kept: Kept, index: int, context: Any, html: Any, aligned: dict[An
 def _matched(origin: _Origin, html: Any, elements: set[Any], aligned: dict[Any, Any] | None = None) -> dict[Any, Any] | None:
     """Each of ``elements`` (of the document ``origin`` was made in) with the new document's
     element in its place; None when one is where the documents differ. Elements are matched in
-    tree order, from the start before the first one that differs (tag or attributes) and from
-    the end after the last one: a fix inserts or changes elements between, where no kept page
-    has any. ``aligned`` keeps each pair of trees' alignment for the next call (the trees unchanged meanwhile)."""
+    tree order, alike (tag and attributes) from the start and from the end, and between, in the runs of
+    elements alike both documents have in the same order (``difflib``): a fix inserts or changes
+    elements, an edit of a cover and a back changes theirs, where no kept page has any (a page
+    whose elements have other children is not kept: ``_same_styles``). ``aligned`` keeps each pair of
+    trees' alignment for the next call (the trees unchanged meanwhile)."""
     root = origin[0]
     key = (id(root), id(html.etree_element))
     found = None if aligned is None else aligned.get(key)
@@ -294,30 +301,38 @@ def _matched(origin: _Origin, html: Any, elements: set[Any], aligned: dict[Any, 
         found = _align(root, html.etree_element)  # holds both trees' elements: their ids are no other's meanwhile
         if aligned is not None:
             aligned[key] = found
-    old, new, prefix, suffix, order = found
     pairs = {}
     for element in elements:
-        index = order.get(element)
-        if index is None:
-            return None
-        if index < prefix:
-            pairs[element] = new[index]
-        elif index >= len(old) - suffix:
-            pairs[element] = new[index + len(new) - len(old)]
-        else:
-            return None  # between the first and the last difference: what the fix changed
+        match = found[2].get(element)
+        if match is None:
+            return None  # where the documents differ: what the fix changed
+        pairs[element] = match
     return pairs
 
 
-def _align(root: Any, other: Any) -> tuple[list[Any], list[Any], int, int, dict[Any, int]]:
-    """Two trees' elements in order, how many are alike (tag, attributes) from the start and from the
-    end, and each element of the first's place."""
+def _align(root: Any, other: Any) -> tuple[Any, Any, dict[Any, Any]]:
+    """Two trees (held: their ids are no other's meanwhile), and each element of the first alike in place
+    in the second: the same from the start and from the end, and the runs alike between."""
+    from difflib import SequenceMatcher
+
     old, new = list(root.iter()), list(other.iter())
-    same = [(element.tag, dict(element.attrib)) for element in old]
-    mine = [(element.tag, dict(element.attrib)) for element in new]
+    same, mine = _shapes(root, old), _shapes(other, new)
     prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
-    suffix = next((n for n, (a, b) in enumerate(zip(reversed(same), reversed(mine))) if a != b), min(len(old), len(new)))
-    return old, new, prefix, suffix, {element: n for n, element in enumerate(old)}
+    suffix = next((n for n, (a, b) in enumerate(zip(reversed(same[prefix:]), reversed(mine[prefix:]))) if a != b),
+                  min(len(old), len(new)) - prefix)
+    pairs = dict(zip(old[:prefix], new[:prefix]))
+    pairs.update(zip(old[len(old) - suffix:], new[len(new) - suffix:]))
+    middle = SequenceMatcher(None, same[prefix:len(old) - suffix], mine[prefix:len(new) - suffix], autojunk=False)
+    for start, other_start, size in middle.get_matching_blocks():
+        pairs.update(zip(old[prefix + start:prefix + start + size], new[prefix + other_start:prefix + other_start + size]))
+    return root, other, pairs
+
+
+def _shapes(root: Any, elements: list[Any]) -> list[tuple[Any, tuple[tuple[str, str], ...]]]:
+    """Each element's tag and attributes; within the ``<head>`` the tag alone: its title and metadata
+    (``<meta content>``) are never laid out, and what else it says ``unchanged`` compares as text."""
+    head = {inner for found in root.iter("head") for inner in found.iter() if inner is not found}
+    return [(element.tag, () if element in head else tuple(sorted(element.attrib.items()))) for element in elements]
 
 
 def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any]) -> bool:
