@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import HANG, REPO, SEED_LOGO, seed_project
+from fontTools.ttLib import TTFont
 
 EPOCH = "1700000000"
 TITLE = "title: How Ketamine Affects the Brain"
@@ -48,12 +49,20 @@ previous.Session.commit = logged
 def hashes(folder):
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.glob("*.pdf"))}
 
-def build_into(path, target, report):
+def build_into(path, target, report, fail=False):
+    import weasyprint.document
+    write = weasyprint.document.Document.write_pdf
+    if fail:  # the PDF cannot be written: the layout is made, the render fails
+        def broken(*args, **kwargs):
+            raise RuntimeError("disk gone")
+        weasyprint.document.Document.write_pdf = broken
     try:
         build.build_file(path, target)
         report.update(hashes(target))
-    except ContentError as error:
+    except (ContentError, RuntimeError) as error:
         report["error"] = str(error)
+    finally:
+        weasyprint.document.Document.write_pdf = write
 
 seen = []
 for n, step in enumerate(steps):
@@ -74,8 +83,9 @@ for n, step in enumerate(steps):
             thread.join()
     else:
         for i, (path, report) in enumerate(zip(paths, reports)):
-            build_into(path, out / f"{n}-{i}", report)
-    seen.append({"pdfs": reports, "kept": dict(kept), "stored": len(previous.LAYOUTS)})
+            build_into(path, out / f"{n}-{i}", report, step.get("fail", False))
+    stored = sorted([key[0], key[1].rstrip("/").rsplit("/", 1)[-1]] for key, _ in previous.LAYOUTS.items())
+    seen.append({"pdfs": reports, "kept": dict(kept), "stored": stored})
 print(json.dumps(seen))
 """
 
@@ -170,3 +180,59 @@ def test_every_kind_of_edit_in_one_process_writes_a_fresh_process_s_bytes(tmp_pa
     assert kept[11]["print"][0] == 5 and kept[12] == {"print": [6], "email": [5]}, kept  # an edit, its undo
     assert warm[12]["pdfs"] == warm[10]["pdfs"] and warm[1]["pdfs"] == warm[0]["pdfs"]
     _replay(folder, steps, warm, lambda: seed_project(folder))
+
+
+def test_hostile_a_copied_folder_a_font_changed_two_threads_a_failed_build(tmp_path: Path) -> None:
+    """A copy of the project (the same content, another folder), a clinic font replaced under its name, two
+    threads building the same document at once, a build that fails once its layout is made: each build's
+    PDFs are a fresh process's, and nothing is kept from another folder, another font or a failed build."""
+    folder, copy = tmp_path / "clinic", tmp_path / "copy"
+    fonts = REPO / "templates" / "fonts"
+
+    def fresh() -> None:
+        for each in (folder, copy):
+            seed_project(each, ("theme:\n", "theme:\n  font: fonts/Brand.ttf\n"))
+            (each / "fonts").mkdir(exist_ok=True)
+            shutil.copyfile(fonts / "OpenSans-Regular.ttf", each / "fonts" / "Brand.ttf")
+
+    fresh()
+    narrower = tmp_path / "Narrower.ttf"  # the brand's new file: Open Sans 3% narrower (other lines, same fit)
+    with TTFont(fonts / "OpenSans-Regular.ttf") as font:
+        font["hmtx"].metrics = {name: (round(width * 0.97), lsb) for name, (width, lsb) in font["hmtx"].metrics.items()}
+        font.save(narrower)
+    steps: list[dict[str, Any]] = [
+        {"writes": {}},  # 0
+        {"writes": {}, "build": ["../copy/content.yaml"]},  # 1: the copy (same HTML but its folder's URLs)
+        {"writes": {}},  # 2: the first again
+        {"writes": {"fonts/Brand.ttf": f"copy:{narrower}"}},  # 3: the font replaced under its name
+        {"writes": {}, "build": ["content.yaml", "content.yaml"], "threads": True},  # 4: two threads at once
+        {"writes": {}},  # 5
+        {"writes": {}, "fail": True},  # 6: fails after its layout
+        {"writes": {}},  # 7
+    ]
+    warm = _warm(folder, steps)
+    kept = [seen["kept"] for seen in warm]
+    assert kept[0] == kept[1] == {"print": [0], "email": [0]}, kept  # the copy: another folder, nothing kept
+    assert kept[2] == {"print": [6], "email": [5]}, kept
+    assert kept[3] == {"print": [0], "email": [0]}, warm[3]  # another font: nothing
+    # Two threads: one resumes from the last layouts, the other finds none taken and lays out in full.
+    assert sorted(kept[4]["print"]) in ([0, 6], [6, 6], [0, 0]) and warm[4]["pdfs"][0] == warm[4]["pdfs"][1], kept
+    assert kept[5] == {"print": [6], "email": [5]}, kept
+    assert ["print", "clinic"] in warm[5]["stored"], warm[5]
+    assert "disk gone" in warm[6]["pdfs"][0]["error"] and ["print", "clinic"] not in warm[6]["stored"], warm[6]
+    assert kept[7] == {"print": [0], "email": [5]}, kept  # the print's layouts went with it; the email was not made
+    assert warm[7]["pdfs"] == warm[5]["pdfs"] != warm[2]["pdfs"]  # the new font's
+    _replay(folder, steps, warm, fresh)
+
+
+def test_memos_off_keeps_nothing_and_writes_the_same_bytes(tmp_path: Path) -> None:
+    folder = tmp_path / "clinic"
+    seed_project(folder)
+    steps: list[dict[str, Any]] = [{"writes": {}}, {"writes": {"content.yaml": _seed_text((TITLE, "title: Ketamine"))}},
+                                   {"writes": {"content.yaml": _seed_text((TITLE, "title: Ketamine"))}}]
+    off = _warm(folder, steps, BROCHURE_MEMOS="off")
+    assert all(seen["kept"] == {"print": [0], "email": [0]} and seen["stored"] == [] for seen in off), off
+    seed_project(folder)
+    on = _warm(folder, steps)
+    assert [seen["pdfs"] for seen in on] == [seen["pdfs"] for seen in off]
+    assert on[2]["kept"] == {"print": [6], "email": [5]}, on
