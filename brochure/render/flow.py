@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ..content.dialect import NEVER_END
-from . import panels, quiet, resume, trifold
+from . import panels, previous, quiet, resume, trifold
 from .breaks import source_of, with_break_class
-from .unchanged import unchanged
 
 # The sentence-break pass -----------------------------------------------------------------
 #
@@ -307,19 +306,12 @@ def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout 
     (the layout ``text`` fixes), its cover and back are kept when the fix cannot have changed them (``resume``)."""
     from weasyprint import HTML
 
-    kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
-    keep = unchanged(parent.text, parent.document, text) if kept is not None and parent is not None else frozenset()
+    def make() -> Any:
+        return HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+            font_config=like.font_config, **options)
+
     with quiet.silenced():  # this thread's messages only: another thread's render still says its own
-        try:
-            with resume.recording(kept if keep else None, keep) as plan:
-                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-                    font_config=like.font_config, **options)
-        except resume.Unkept:  # a page kept would have missed what the one before left it: in full
-            with resume.recording() as plan:
-                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-                    font_config=like.font_config, **options)
-    setattr(document, KEPT_ATTRIBUTE, plan.record)
-    return document
+        return previous.lay_out(text, make, previous.Laid(parent.text, parent.document) if parent is not None else None)
 
 
 def _lay_out(text: str, like: Any, options: dict[str, Any], parent: Layout | None = None) -> Layout | None:

@@ -376,7 +376,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
             return session.lay_out(text, lambda: HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(
                 font_config=fonts, **OPTIONS[output]))
 
-        with _collect_log() as log, _source_date(epoch):
+        with _collect_log() as log, _source_date(epoch), session.active():
             html, document = choose(source, lay_out) if choose is not None else (source, lay_out(source))
             portable = html
             for index, root in enumerate([base_dir, *roots]):

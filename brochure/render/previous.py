@@ -22,7 +22,9 @@ next edit resumes from, and its chosen one, which the same HTML again does). ``B
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ from . import memos, resume
 from .unchanged import unchanged
 
 KEYS = 4  # documents (with their output kinds) whose layouts are kept: a watch session's, a studio's few
-PER_KEY = 3  # layouts each: the sentence-break search's first and chosen, and one more
+PER_KEY = 8  # layouts each: the sentence-break search's first, its trials (3 on the seed), its chosen one
 
 
 @dataclass(frozen=True)
@@ -80,28 +82,26 @@ class Session:
         if found is not None and found.fonts is self.fonts:
             self.taken = list(found.laid)
 
-    def lay_out(self, text: str, make: Callable[[], Any]) -> Any:
-        """``make()``'s layout of ``text``, resumed from the taken layout whose HTML leaves most pages unchanged."""
-        best: tuple[Laid, frozenset[int]] | None = None
-        for laid in self.taken:
-            if getattr(laid.document, resume.ATTRIBUTE, None) is None:
-                continue
-            keep = unchanged(laid.text, laid.document, text)
-            if keep and (best is None or len(keep) > len(best[1])):
-                best = laid, keep
-        kept = getattr(best[0].document, resume.ATTRIBUTE) if best is not None else None
-        try:
-            with resume.recording(kept, best[1] if best is not None else frozenset()) as plan:
-                document = make()
-        except resume.Unkept:  # a page kept would have missed what the one before left it: in full
-            with resume.recording() as plan:
-                document = make()
-        if best is not None:
+    def lay_out(self, text: str, make: Callable[[], Any], parent: Laid | None = None) -> Any:
+        """``make()``'s layout of ``text``, resumed from the layout whose HTML leaves most pages unchanged:
+        ``parent`` (the layout a trial fixes), or one taken (the last build's: its first layout, its
+        trials, its chosen one)."""
+        best = _best(text, [*([parent] if parent is not None else []), *self.taken])
+        document, kept = _resumed(text, make, best)
+        if best is not None and best[0] is not parent:
             self.used.add(id(best[0]))
-        setattr(document, resume.ATTRIBUTE, plan.record)
         self.made.append(Laid(text, document))
-        self.kept.append(len(plan.record.reused) if plan.record is not None else 0)
+        self.kept.append(kept)
         return document
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[Session]:
+        """Within: the trials of the render (``flow``, ``lay_out``) are this session's too."""
+        token = _ACTIVE.set(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
 
     def again(self) -> None:
         """The render starts again (a file saved meanwhile): nothing taken or made so far is resumed from."""
@@ -109,7 +109,7 @@ class Session:
 
     def commit(self, text: str, document: Any) -> None:
         """The render wrote ``document`` (of ``text``): keep its layouts, and the taken ones it did not resume from."""
-        laid = [Laid(text, document), *reversed(self.made),
+        laid = [Laid(text, document), *self.made,
                 *(each for each in self.taken if id(each) not in self.used)]
         unique: dict[str, Laid] = {}
         for each in laid:
@@ -117,3 +117,41 @@ class Session:
                 unique.setdefault(each.text, each)
         if unique:
             LAYOUTS.put(self.key, Layouts(self.fonts, tuple(unique.values())[:PER_KEY]), replace=True)
+
+
+_ACTIVE: contextvars.ContextVar[Session | None] = contextvars.ContextVar("brochure_previous", default=None)
+
+
+def lay_out(text: str, make: Callable[[], Any], parent: Laid | None = None) -> Any:
+    """``make()``'s layout of ``text`` (a trial of the sentence-break search, fixing ``parent``), resumed from
+    the layout that leaves most pages unchanged: ``parent``, or one of the render's session (``active``)."""
+    session = _ACTIVE.get()
+    if session is not None:
+        return session.lay_out(text, make, parent)
+    return _resumed(text, make, _best(text, [parent] if parent is not None else []))[0]
+
+
+def _best(text: str, candidates: list[Laid]) -> tuple[Laid, frozenset[int]] | None:
+    """The layout of ``candidates`` whose HTML leaves most pages of it unchanged by ``text``, and those pages."""
+    best: tuple[Laid, frozenset[int]] | None = None
+    for laid in candidates:
+        if getattr(laid.document, resume.ATTRIBUTE, None) is None:
+            continue
+        keep = unchanged(laid.text, laid.document, text)
+        if keep and (best is None or len(keep) > len(best[1])):
+            best = laid, keep
+    return best
+
+
+def _resumed(text: str, make: Callable[[], Any], best: tuple[Laid, frozenset[int]] | None) -> tuple[Any, int]:
+    """``make()``'s layout, resumed from ``best`` (a layout, the pages to keep), recorded for the layouts
+    resumed from it; and how many pages it kept."""
+    kept = getattr(best[0].document, resume.ATTRIBUTE) if best is not None else None
+    try:
+        with resume.recording(kept, best[1] if best is not None else frozenset()) as plan:
+            document = make()
+    except resume.Unkept:  # a page kept would have missed what the one before left it: in full
+        with resume.recording() as plan:
+            document = make()
+    setattr(document, resume.ATTRIBUTE, plan.record)
+    return document, len(plan.record.reused) if plan.record is not None else 0

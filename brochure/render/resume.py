@@ -247,7 +247,7 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any,
     compared = on_page | {a for e in on_page for a in ancestors.get(e, ())} | _hidden(on_page, origin[2])
     pairs = _matched(origin, html, compared, aligned)
     if pairs is None or any(len(element) != len(pairs[element]) for element in on_page) \
-            or not _same_cascade(origin, context, pairs):
+            or not _same_cascade(origin, context, pairs, aligned):
         return None  # elsewhere, or an element on the page with other children: one inserted there
     context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
     same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
@@ -283,7 +283,7 @@ def _same_next(kept: Kept, index: int, context: Any, html: Any, aligned: dict[An
         if getattr(box, "element", None) is not None:
             opening.add(box.element)
     pairs = _matched(kept.origins[index + 1], html, opening, aligned)
-    return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs)
+    return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs, aligned)
 
 
 def _matched(origin: _Origin, html: Any, elements: set[Any], aligned: dict[Any, Any] | None = None) -> dict[Any, Any] | None:
@@ -335,10 +335,10 @@ def _shapes(root: Any, elements: list[Any]) -> list[tuple[Any, tuple[tuple[str, 
     return [(element.tag, () if element in head else tuple(sorted(element.attrib.items()))) for element in elements]
 
 
-def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any]) -> bool:
+def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any], aligned: dict[Any, Any] | None = None) -> bool:
     """Whether each element of ``pairs`` (in ``origin``'s document) has the same cascaded
     declarations (its pseudo-elements' too) as its match in the new one."""
-    old_styles, new_styles = _cascaded(origin[1], set(pairs)), _cascaded(context.style_for, set(pairs.values()))
+    old_styles, new_styles = _cascaded(origin[1], aligned), _cascaded(context.style_for, aligned)
     return all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
                for element, match in pairs.items())
 
@@ -416,13 +416,18 @@ def _ancestors(root: Any) -> dict[Any, list[Any]]:
     return found
 
 
-def _cascaded(style_for: Any, elements: set[Any]) -> dict[Any, dict[str, Any]]:
-    """For each of ``elements``, the declarations that styled it and each of its pseudo-elements
-    (before, after, marker...), by pseudo-element."""
+def _cascaded(style_for: Any, aligned: dict[Any, Any] | None = None) -> dict[Any, dict[str, Any]]:
+    """For each element styled, the declarations that styled it and each of its pseudo-elements (before, after,
+    marker...), by pseudo-element; kept in ``aligned`` for the other pages compared (the styles made meanwhile:
+    page types' only, by ``_same_styles``)."""
+    key = ("cascaded", id(style_for))
+    if aligned is not None and key in aligned:
+        return aligned[key][1]  # type: ignore[no-any-return]
     found: dict[Any, dict[str, Any]] = {}
     for (owner, pseudo), style in style_for._computed_styles.items():
-        if owner in elements:
-            found.setdefault(owner, {})[str(pseudo)] = getattr(style, "cascaded", None)
+        found.setdefault(owner, {})[str(pseudo)] = getattr(style, "cascaded", None)
+    if aligned is not None:
+        aligned[key] = (style_for, found)  # held: its id is no other's meanwhile
     return found
 
 
