@@ -168,16 +168,16 @@ def test_every_kind_of_edit_in_one_process_writes_a_fresh_process_s_bytes(tmp_pa
     warm = _warm(folder, steps)
     kept = [seen["kept"] for seen in warm]
     assert all(step["pdfs"][0] and "error" not in step["pdfs"][0] for step in warm), warm
-    print(json.dumps(kept))
-    assert kept[0] == {"print": [0], "email": [0]}, kept  # nothing to keep yet
+    assert kept[0] == {"print": [0, 2, 2], "email": [0]}, kept  # nothing yet; the trials keep cover and back
     assert kept[1] == {"print": [6], "email": [5]}, kept  # the same HTML: every page (the chosen breaks' layout)
-    assert kept[2]["print"][0] == 5 and kept[3]["print"][0] == 5, kept  # the title, the subtitle: article, back
-    assert kept[4]["print"][0] == 2 and kept[5]["print"][0] == 2, kept  # a paragraph: the cover and the back
-    assert kept[6]["print"][0] == 4, kept  # the phone (on the cover and the back): the article
+    # The title, the subtitle: the article and the back, in the first layout and in each trial (the last build's).
+    assert kept[2]["print"] == kept[3]["print"] == [5, 5, 5], kept
+    assert kept[4]["print"] == kept[5]["print"] == [2, 2, 2], kept  # a paragraph: the cover and the back
+    assert kept[6]["print"] == [4, 4, 4], kept  # the phone (on the cover and the back): the article
     assert kept[7]["print"][0] == kept[7]["email"][0] == 0, kept  # the logo's bytes: nothing
     assert kept[8]["print"][0] == kept[8]["email"][0] == 0, kept  # the colour (the head's styles): nothing
     assert kept[9] == {"print": [6]} and kept[10] == {"print": [6], "email": [5]}, kept  # the outputs list
-    assert kept[11]["print"][0] == 5 and kept[12] == {"print": [6], "email": [5]}, kept  # an edit, its undo
+    assert kept[11]["print"] == [5, 5, 5] and kept[12] == {"print": [6], "email": [5]}, kept  # an edit, its undo
     assert warm[12]["pdfs"] == warm[10]["pdfs"] and warm[1]["pdfs"] == warm[0]["pdfs"]
     _replay(folder, steps, warm, lambda: seed_project(folder))
 
@@ -212,7 +212,7 @@ def test_hostile_a_copied_folder_a_font_changed_two_threads_a_failed_build(tmp_p
     ]
     warm = _warm(folder, steps)
     kept = [seen["kept"] for seen in warm]
-    assert kept[0] == kept[1] == {"print": [0], "email": [0]}, kept  # the copy: another folder, nothing kept
+    assert kept[0] == kept[1] == {"print": [0, 2, 2], "email": [0]}, kept  # the copy: another folder, nothing
     assert kept[2] == {"print": [6], "email": [5]}, kept
     assert kept[3] == {"print": [0], "email": [0]}, warm[3]  # another font: nothing
     # Two threads: one resumes from the last layouts, the other finds none taken and lays out in full.
@@ -231,7 +231,8 @@ def test_memos_off_keeps_nothing_and_writes_the_same_bytes(tmp_path: Path) -> No
     steps: list[dict[str, Any]] = [{"writes": {}}, {"writes": {"content.yaml": _seed_text((TITLE, "title: Ketamine"))}},
                                    {"writes": {"content.yaml": _seed_text((TITLE, "title: Ketamine"))}}]
     off = _warm(folder, steps, BROCHURE_MEMOS="off")
-    assert all(seen["kept"] == {"print": [0], "email": [0]} and seen["stored"] == [] for seen in off), off
+    assert all(seen["kept"]["email"] == [0] and seen["kept"]["print"][0] == 0 and seen["stored"] == []
+               for seen in off), off
     seed_project(folder)
     on = _warm(folder, steps)
     assert [seen["pdfs"] for seen in on] == [seen["pdfs"] for seen in off]

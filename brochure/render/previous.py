@@ -11,13 +11,14 @@ same HTML keeps every page, a title edit the article and the back, a body edit t
 then keeps a page only when WeasyPrint finds where it starts the same and every element on it styled and
 built alike, of the same file bytes (a picture saved under the same name is other bytes: nothing is kept).
 
-One render at a time uses a key's layouts: a render takes them all (``Session``), and puts back its own and
-those it did not use once its PDF is written; one that fails puts none back (a layout made half-way, or
-resumed from, is never kept). A second thread building the same document meanwhile finds none, and lays out
-in full: kept pages share their boxes with the layouts they were kept from, and WeasyPrint's last pass sets
-values on them. Bounded: ``KEYS`` documents, ``PER_KEY`` layouts each (a tri-fold's first layout, which the
-next edit resumes from, and its chosen one, which the same HTML again does). ``BROCHURE_LAYOUTS=off`` (or
-``BROCHURE_MEMOS=off``) turns it off.
+One render at a time uses a key's layouts: a render takes them all (``Session``), and puts them back with its
+own once its PDF is written; one that fails puts none back (a layout made half-way, or its pages kept, is never
+resumed from). A second thread building the same document meanwhile finds none, and lays out in full: kept
+pages share their boxes with the layouts they were kept from, and WeasyPrint's last pass sets values on them
+(each layout resumed from makes that pass anew on its pages). The sentence-break search's trials (``flow``)
+resume from the layout each fixes or from the last build's same fix (``lay_out``, within ``Session.active``).
+Bounded: ``KEYS`` documents, ``PER_KEY`` layouts each (about 2.5 MiB a layout: the seed's two PDFs, 30 MiB).
+``BROCHURE_LAYOUTS=off`` (or ``BROCHURE_MEMOS=off``) turns it off.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from . import memos, resume
 from .unchanged import unchanged
 
 KEYS = 4  # documents (with their output kinds) whose layouts are kept: a watch session's, a studio's few
-PER_KEY = 8  # layouts each: the sentence-break search's first, its trials (3 on the seed), its chosen one
+PER_KEY = 6  # layouts each: a tri-fold's first, its trials, its chosen one, and those of the build before (an undo)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,6 @@ class Session:
     fonts: Any
     taken: list[Laid] = field(default_factory=list)
     made: list[Laid] = field(default_factory=list)
-    used: set[int] = field(default_factory=set)  # the taken layouts resumed from (ids)
     kept: list[int] = field(default_factory=list)  # pages kept by each layout made (for tests and bench)
 
     def __post_init__(self) -> None:
@@ -86,10 +86,7 @@ class Session:
         """``make()``'s layout of ``text``, resumed from the layout whose HTML leaves most pages unchanged:
         ``parent`` (the layout a trial fixes), or one taken (the last build's: its first layout, its
         trials, its chosen one)."""
-        best = _best(text, [*([parent] if parent is not None else []), *self.taken])
-        document, kept = _resumed(text, make, best)
-        if best is not None and best[0] is not parent:
-            self.used.add(id(best[0]))
+        document, kept = _resumed(text, make, _best(text, [*([parent] if parent is not None else []), *self.taken]))
         self.made.append(Laid(text, document))
         self.kept.append(kept)
         return document
@@ -108,9 +105,11 @@ class Session:
         self.taken, self.made = [], []
 
     def commit(self, text: str, document: Any) -> None:
-        """The render wrote ``document`` (of ``text``): keep its layouts, and the taken ones it did not resume from."""
+        """The render wrote ``document`` (of ``text``): keep its layouts, then those it took (an undo finds
+        the layouts before the edit), as many as ``PER_KEY``. Kept pages share boxes with the layout they were
+        kept from; each layout resumed from again makes WeasyPrint's last pass on its pages anew (``resume``)."""
         laid = [Laid(text, document), *self.made,
-                *(each for each in self.taken if id(each) not in self.used)]
+                *self.taken]
         unique: dict[str, Laid] = {}
         for each in laid:
             if getattr(each.document, resume.ATTRIBUTE, None) is not None:
