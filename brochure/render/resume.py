@@ -1,4 +1,4 @@
-"""Resume: a tri-fold trial layout that keeps the pages its fix cannot change (cover, back...).
+"""Resume: a layout that keeps the pages of another its HTML cannot change (a trial's cover, back; a build's).
 
 The sentence-break search (``flow``) lays out the whole document again for each fix it tries,
 though a fix changes only the article: the cover (about 13% of a layout, a flex column) and the
@@ -20,6 +20,10 @@ module hands it the pages of the layout the fix was made on (the parent) for tho
   both layouts read of the same bytes (``read``: a picture saved mid-build), and the parent's
   context clean. Anything else is laid out afresh, as without this module.
 
+A build resumes the same way from the last build's layouts of the same document (``previous``): the same
+HTML keeps every page, an edit the parts it left as they were; the elements of kept pages are matched to
+the new tree by ``aligned`` (``Kept.elements``: what ``flow`` measures by).
+
 The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
 only calls WeasyPrint's. ``flow`` decides which pages may be kept (``unchanged``): only those whose HTML is the same
 text in both documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
@@ -36,6 +40,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from .aligned import matched
 
 _Origin = tuple[Any, Any, dict[Any, tuple[Any, ...]]]  # a document's (root, style_for, box signatures)
 ATTRIBUTE = "_brochure_kept"  # on a layout: what a layout resumed from it needs (``Kept``)
@@ -245,7 +251,7 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any,
         ancestors = _ancestors(root)
         aligned["ancestors", id(root)] = (root, ancestors)  # the root kept alive: its id is no other's meanwhile
     compared = on_page | {a for e in on_page for a in ancestors.get(e, ())} | _hidden(on_page, origin[2])
-    pairs = _matched(origin, html, compared, aligned)
+    pairs = matched(origin, html, compared, aligned)
     if pairs is None or any(len(element) != len(pairs[element]) for element in on_page) \
             or not _same_cascade(origin, context, pairs, aligned):
         return None  # elsewhere, or an element on the page with other children: one inserted there
@@ -282,57 +288,8 @@ def _same_next(kept: Kept, index: int, context: Any, html: Any, aligned: dict[An
         box = box.children[0]
         if getattr(box, "element", None) is not None:
             opening.add(box.element)
-    pairs = _matched(kept.origins[index + 1], html, opening, aligned)
+    pairs = matched(kept.origins[index + 1], html, opening, aligned)
     return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs, aligned)
-
-
-def _matched(origin: _Origin, html: Any, elements: set[Any], aligned: dict[Any, Any] | None = None) -> dict[Any, Any] | None:
-    """Each of ``elements`` (of the document ``origin`` was made in) with the new document's
-    element in its place; None when one is where the documents differ. Elements are matched in
-    tree order, alike (tag and attributes) from the start and from the end, and between, in the runs of
-    elements alike both documents have in the same order (``difflib``): a fix inserts or changes
-    elements, an edit of a cover and a back changes theirs, where no kept page has any (a page
-    whose elements have other children is not kept: ``_same_styles``). ``aligned`` keeps each pair of
-    trees' alignment for the next call (the trees unchanged meanwhile)."""
-    root = origin[0]
-    key = (id(root), id(html.etree_element))
-    found = None if aligned is None else aligned.get(key)
-    if found is None:
-        found = _align(root, html.etree_element)  # holds both trees' elements: their ids are no other's meanwhile
-        if aligned is not None:
-            aligned[key] = found
-    pairs = {}
-    for element in elements:
-        match = found[2].get(element)
-        if match is None:
-            return None  # where the documents differ: what the fix changed
-        pairs[element] = match
-    return pairs
-
-
-def _align(root: Any, other: Any) -> tuple[Any, Any, dict[Any, Any]]:
-    """Two trees (held: their ids are no other's meanwhile), and each element of the first alike in place
-    in the second: the same from the start and from the end, and the runs alike between."""
-    from difflib import SequenceMatcher
-
-    old, new = list(root.iter()), list(other.iter())
-    same, mine = _shapes(root, old), _shapes(other, new)
-    prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
-    suffix = next((n for n, (a, b) in enumerate(zip(reversed(same[prefix:]), reversed(mine[prefix:]))) if a != b),
-                  min(len(old), len(new)) - prefix)
-    pairs = dict(zip(old[:prefix], new[:prefix]))
-    pairs.update(zip(old[len(old) - suffix:], new[len(new) - suffix:]))
-    middle = SequenceMatcher(None, same[prefix:len(old) - suffix], mine[prefix:len(new) - suffix], autojunk=False)
-    for start, other_start, size in middle.get_matching_blocks():
-        pairs.update(zip(old[prefix + start:prefix + start + size], new[prefix + other_start:prefix + other_start + size]))
-    return root, other, pairs
-
-
-def _shapes(root: Any, elements: list[Any]) -> list[tuple[Any, tuple[tuple[str, str], ...]]]:
-    """Each element's tag and attributes; within the ``<head>`` the tag alone: its title and metadata
-    (``<meta content>``) are never laid out, and what else it says ``unchanged`` compares as text."""
-    head = {inner for found in root.iter("head") for inner in found.iter() if inner is not found}
-    return [(element.tag, () if element in head else tuple(sorted(element.attrib.items()))) for element in elements]
 
 
 def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any], aligned: dict[Any, Any] | None = None) -> bool:
