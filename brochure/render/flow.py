@@ -50,6 +50,9 @@ from .breaks import source_of, with_break_class
 # (``unchanged`` and resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
 # pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
 # other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
+# Within a build's render (``previous``), a trial also resumes from the last build's layout of the
+# same fix when that keeps more (a title edit: the fix's article and back): the search runs as ever,
+# measuring the pages it is given, which WeasyPrint and resume's checks found unchanged.
 #
 # The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
 # PDF is written once, from the chosen layout, never from one thrown away. The choice is kept
@@ -303,7 +306,8 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
 def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout | None = None) -> Any:
     """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
     without writing a PDF; WeasyPrint's messages about it are the first layout's. With ``parent``
-    (the layout ``text`` fixes), its cover and back are kept when the fix cannot have changed them (``resume``)."""
+    (the layout ``text`` fixes), its cover and back are kept when the fix cannot have changed them (``resume``);
+    within a render's session, the pages of the last build's layouts it leaves as they are (``previous``)."""
     from weasyprint import HTML
 
     def make() -> Any:
