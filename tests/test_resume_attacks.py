@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from brochure.build import Unit, prepare
-from brochure.render import flow, job
+from brochure.render import flow, job, previous
 
 ROOT = Path(__file__).parent.parent
 
@@ -53,6 +53,7 @@ def _search(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: bool) -> tu
     with monkeypatch.context() as patch:
         patch.setattr(flow, "CHOSEN", {})
         patch.setattr(flow, "_lay_out", kept)
+        previous.LAYOUTS.clear()  # nor is anything kept from an earlier render's layouts (test_previous.py)
         data = job.render(made).data
     return data, searched
 

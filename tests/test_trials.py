@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from brochure.build import Unit, prepare
-from brochure.render import flow, job, panels, pdf, trifold
+from brochure.render import flow, job, panels, pdf, previous, trifold
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -173,6 +173,7 @@ def _search_layouts(made: job.Job, monkeypatch: pytest.MonkeyPatch, resumed: boo
     with monkeypatch.context() as patch:
         patch.setattr(flow, "CHOSEN", {})
         patch.setattr(flow, "_lay_out", kept)
+        previous.LAYOUTS.clear()  # nor is anything kept from an earlier render's layouts (test_previous.py)
         data = job.render(made).data
     return data, searched
 

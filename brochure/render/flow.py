@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ..content.dialect import NEVER_END
-from . import panels, quiet, resume, trifold
+from . import panels, previous, quiet, resume, trifold
 from .breaks import source_of, with_break_class
-from .unchanged import unchanged
 
 # The sentence-break pass -----------------------------------------------------------------
 #
@@ -51,6 +50,9 @@ from .unchanged import unchanged
 # (``unchanged`` and resume's checks), about 30 ms of 170 a fix. tests/test_trials.py checks that each trial's
 # pages and lines are those of a layout made in full, and the PDFs the same bytes; what the
 # other ways to cut the trials would save is in bench/README.md ("The tri-fold's trials").
+# Within a build's render (``previous``), a trial also resumes from the last build's layout of the
+# same fix when that keeps more (a title edit: the fix's article and back): the search runs as ever,
+# measuring the pages it is given, which WeasyPrint and resume's checks found unchanged.
 #
 # The pass lays the document out itself (``choose``, given the build's ``lay_out``), so the
 # PDF is written once, from the chosen layout, never from one thrown away. The choice is kept
@@ -116,6 +118,12 @@ class Layout:
     document: Any
     problems: list[int]  # page indexes of the panels that end mid-sentence
     lines: list[list[Any]]  # each page's line boxes
+    # Elements of pages kept from another layout (``resume``), with this document's in their place.
+    elements: dict[Any, Any]
+
+    def element(self, line: Any) -> Any:
+        """The element of ``line``, of this document's tree (a kept page's boxes hold their own document's)."""
+        return self.elements.get(line.element, line.element)
 
 
 def _measure(text: str, document: Any) -> Layout | None:
@@ -125,18 +133,18 @@ def _measure(text: str, document: Any) -> Layout | None:
     except trifold.Overflow:
         return None
     lines = [_lines(page) for page in document.pages]
+    layout = Layout(text, document, [], lines, getattr(getattr(document, KEPT_ATTRIBUTE, None), "elements", {}))
     article = [i for i, page in enumerate(document.pages) if "article" in trifold.page_parts(page)]
-    problems = []
     for index in article[:-1]:
         if not lines[index] or not lines[index + 1]:
             continue
         last = lines[index][-1]
-        continued = any(line.element is last.element for line in lines[index + 1])
+        continued = any(layout.element(line) is layout.element(last) for line in lines[index + 1])
         ending = _line_text(last)
         split_word = ending.rstrip(" \n\t").endswith(("-", "\u00ad"))  # a word split across the fold
         if last.element is not None and continued and (split_word or (last.element.tag == "p" and not ends_sentence(ending))):
-            problems.append(index)
-    return Layout(text, document, problems, lines)
+            layout.problems.append(index)
+    return layout
 
 
 def _plain(fragment: str, offset: int) -> tuple[str, list[tuple[int, int, int]]]:
@@ -174,7 +182,7 @@ def _splits(layout: Layout, page: int, para: Any, root: Any) -> list[str]:
     Only ends that leave at least two of the paragraph's lines on the page qualify, and
     only where the split falls outside links and bold words.
     """
-    mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if line.element is para]
+    mine = [(index, line) for index, lines in enumerate(layout.lines) for line in lines if layout.element(line) is para]
     start = source_of(layout.text, root, para)
     if start is None:
         return []
@@ -231,7 +239,7 @@ def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
         index -= 1
     target = siblings[index]
     inside = set(target.iter())
-    first = next(((n, line) for n, lines in enumerate(layout.lines) for line in lines if line.element in inside), None)
+    first = next(((n, line) for n, lines in enumerate(layout.lines) for line in lines if layout.element(line) in inside), None)
     if first is None or first[0] != page or first[1] is layout.lines[page][0]:
         return None
     start = source_of(layout.text, root, target)
@@ -242,7 +250,7 @@ def _move(layout: Layout, page: int, para: Any, root: Any) -> str | None:
 
 def _options(layout: Layout, page: int) -> list[str]:
     """Ways to end ``page`` at a sentence's end, best first."""
-    para = layout.lines[page][-1].element
+    para = layout.element(layout.lines[page][-1])
     root = layout.document._html.etree_element  # its own tree's (a resumed trial keeps pages of another)
     options = _splits(layout, page, para, root)[:OPTIONS_PER_PANEL - 1]
     move = _move(layout, page, para, root)
@@ -298,22 +306,16 @@ def _search(layout: Layout, start: int, trials: _Trials, partial: bool) -> Layou
 def _lay_out_like(text: str, like: Any, options: dict[str, Any], parent: Layout | None = None) -> Any:
     """Lay ``text`` out as the document ``like`` was (its base URL, files, fonts, options),
     without writing a PDF; WeasyPrint's messages about it are the first layout's. With ``parent``
-    (the layout ``text`` fixes), its cover and back are kept when the fix cannot have changed them (``resume``)."""
+    (the layout ``text`` fixes), its cover and back are kept when the fix cannot have changed them (``resume``);
+    within a render's session, the pages of the last build's layouts it leaves as they are (``previous``)."""
     from weasyprint import HTML
 
-    kept = getattr(parent.document, KEPT_ATTRIBUTE, None) if parent is not None else None
-    keep = unchanged(parent.text, parent.document, text) if kept is not None and parent is not None else frozenset()
+    def make() -> Any:
+        return HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
+            font_config=like.font_config, **options)
+
     with quiet.silenced():  # this thread's messages only: another thread's render still says its own
-        try:
-            with resume.recording(kept if keep else None, keep) as plan:
-                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-                    font_config=like.font_config, **options)
-        except resume.Unkept:  # a page kept would have missed what the one before left it: in full
-            with resume.recording() as plan:
-                document = HTML(string=text, base_url=like._html.base_url, url_fetcher=like.url_fetcher).render(
-                    font_config=like.font_config, **options)
-    setattr(document, KEPT_ATTRIBUTE, plan.record)
-    return document
+        return previous.lay_out(text, make, previous.Laid(parent.text, parent.document) if parent is not None else None)
 
 
 def _lay_out(text: str, like: Any, options: dict[str, Any], parent: Layout | None = None) -> Layout | None:
@@ -321,7 +323,7 @@ def _lay_out(text: str, like: Any, options: dict[str, Any], parent: Layout | Non
     return _measure(text, _lay_out_like(text, like, options, parent))
 
 
-KEPT_ATTRIBUTE = "_brochure_kept"  # on a layout: what a trial resumed from it needs (resume.Kept)
+KEPT_ATTRIBUTE = resume.ATTRIBUTE  # on a layout: what a trial resumed from it needs (resume.Kept)
 
 
 def _recorded(lay_out: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -330,7 +332,8 @@ def _recorded(lay_out: Callable[[str], Any]) -> Callable[[str], Any]:
     def recorded(text: str) -> Any:
         with resume.recording() as plan:
             document = lay_out(text)
-        setattr(document, KEPT_ATTRIBUTE, plan.record)
+        if getattr(document, KEPT_ATTRIBUTE, None) is None:  # the build's own recorded it (``previous``)
+            setattr(document, KEPT_ATTRIBUTE, plan.record)
         return document
 
     return recorded

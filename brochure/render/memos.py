@@ -55,6 +55,7 @@ MEMOS = (
     Memo("markup", "BROCHURE_BODIES", "remember", False),
     Memo("tagging", "BROCHURE_MENDED", "enabled", False),
     Memo("parsing", "BROCHURE_PARSING", "enabled", False),
+    Memo("previous", "BROCHURE_LAYOUTS", "enabled", True),
 )
 
 
@@ -139,6 +140,19 @@ class Kept(Generic[K, V]):
                     self.entries.move_to_end(key)
                 return found
         except TypeError:  # a value that cannot be hashed: never kept
+            return None
+
+    def take(self, key: K) -> V | None:
+        """The entry of ``key``, no longer kept (one user at a time); None when off or not kept."""
+        if not self.on:
+            return None
+        try:
+            with self.lock:
+                found = self.entries.pop(key, None)
+                if found is not None:
+                    self.total -= self.cost(key, found)
+                return found
+        except TypeError:  # a key that cannot be hashed: never kept
             return None
 
     def put(self, key: K, value: V, replace: bool = False) -> V:

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from ..files import NotAFile, file_hash, read_regular
 from ..outputs import KINDS
-from . import fontsets, resume, separations
+from . import fontsets, previous, resume, separations
 from .glyphs import coverage
 from .paper import BLEED_PT
 
@@ -355,6 +355,9 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
     fonts, font_files = fontsets.kept(roots)
     kind = KINDS[output]
     source = html
+    base_url = base_dir.resolve().as_uri() + "/"
+    # The last render's layouts of this document (``previous``): pages an edit cannot change are kept.
+    session = previous.Session(previous.key(output, base_url, roots, profile, fonts), fonts)
     # A file saved while this PDF is made (a picture, a stylesheet) can be read twice with two
     # contents: the tri-fold's layouts, WeasyPrint's last pass (backgrounds) and a page a trial
     # kept (resume) would then mix them in one PDF, or the manifest name bytes the PDF does not
@@ -370,10 +373,10 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed, hashes)
 
         def lay_out(text: str, fetcher: Any = fetcher) -> Any:  # this try's fetcher
-            return HTML(string=text, base_url=base_dir.resolve().as_uri() + "/",
-                        url_fetcher=fetcher).render(font_config=fonts, **OPTIONS[output])
+            return session.lay_out(text, lambda: HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(
+                font_config=fonts, **OPTIONS[output]))
 
-        with _collect_log() as log, _source_date(epoch):
+        with _collect_log() as log, _source_date(epoch), session.active():
             html, document = choose(source, lay_out) if choose is not None else (source, lay_out(source))
             portable = html
             for index, root in enumerate([base_dir, *roots]):
@@ -404,6 +407,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
             break
         if forget is not None:
             forget()  # a choice made from mixed layouts is not kept for the next try
+        session.again()  # nor a layout made of them resumed from
         if attempt == SAVED_MID_BUILD_TRIES - 1:
             raise RenderError(f"{', '.join(path.name for path in saved)} changed while the PDF was being made "
                               "(saved again during the build); build again once it is saved")
@@ -430,5 +434,6 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         data = mend(data, descriptions)
     if finish:
         data = finish(data, document)
+    session.commit(html, document)  # the PDF is made: its layouts are the next render's to resume from
     # A font registered by an earlier render is not fetched again: named by the bytes it registered.
     return Rendered(data, log.warnings, {f: hashes.get(f) or font_files.read[f] for f in files | font_files.keys()})

@@ -1,4 +1,4 @@
-"""Resume: a tri-fold trial layout that keeps the pages its fix cannot change (cover, back...).
+"""Resume: a layout that keeps the pages of another its HTML cannot change (a trial's cover, back; a build's).
 
 The sentence-break search (``flow``) lays out the whole document again for each fix it tries,
 though a fix changes only the article: the cover (about 13% of a layout, a flex column) and the
@@ -20,6 +20,10 @@ module hands it the pages of the layout the fix was made on (the parent) for tho
   both layouts read of the same bytes (``read``: a picture saved mid-build), and the parent's
   context clean. Anything else is laid out afresh, as without this module.
 
+A build resumes the same way from the last build's layouts of the same document (``previous``): the same
+HTML keeps every page, an edit the parts it left as they were; the elements of kept pages are matched to
+the new tree by ``aligned`` (``Kept.elements``: what ``flow`` measures by).
+
 The wrapper is one of ``patches``' (installed there, with its reason); outside ``recording`` it
 only calls WeasyPrint's. ``flow`` decides which pages may be kept (``unchanged``): only those whose HTML is the same
 text in both documents (the head included); tests/test_trials.py checks, for every tri-fold we have, that
@@ -37,7 +41,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .aligned import matched
+
 _Origin = tuple[Any, Any, dict[Any, tuple[Any, ...]]]  # a document's (root, style_for, box signatures)
+ATTRIBUTE = "_brochure_kept"  # on a layout: what a layout resumed from it needs (``Kept``)
 
 
 @dataclass
@@ -52,6 +59,9 @@ class Kept:
     reused: frozenset[int] = frozenset()  # the pages this layout kept from its parent's
     leaves: list[bool] = field(default_factory=list)  # each page left floats or footnotes for the next
     files: dict[Any, set[str]] = field(default_factory=dict)  # each file its pages were made from: hashes read
+    # The elements of the pages it kept (of the document each was made in), each with this document's in its
+    # place: what measures a layout by its boxes' elements (flow) finds the ones of its own tree.
+    elements: dict[Any, Any] = field(default_factory=dict)
 
 
 class Unkept(Exception):
@@ -199,13 +209,20 @@ def _seed(context: Any, html: Any, kept: Kept, keep: frozenset[int], plan: _Plan
     if _state(first) != kept.page_maker[0]:
         return None
     aligned: dict[Any, Any] = {}  # each pair of trees compared, aligned once for all the pages compared
-    keep = frozenset(i for i in keep if i < len(kept.pages) and i < len(kept.leaves) and not kept.leaves[i]
-                     and not (i and kept.leaves[i - 1])
-                     and _same_boxes(kept.origins[i], plan.boxes, _same_styles(kept.origins[i], context, html,
-                                                                              kept.pages[i], aligned))
-                     and _same_next(kept, i, context, html, aligned))
+    elements: dict[Any, Any] = {}  # each kept page's elements, with the new document's in their place
+    kept_here = set()
+    for i in sorted(keep):
+        if i >= len(kept.pages) or i >= len(kept.leaves) or kept.leaves[i] or (i and kept.leaves[i - 1]):
+            continue
+        pairs = _same_styles(kept.origins[i], context, html, kept.pages[i], aligned)
+        if pairs is not None and _same_boxes(kept.origins[i], plan.boxes, pairs) \
+                and _same_next(kept, i, context, html, aligned):
+            elements.update(pairs)
+            kept_here.add(i)
+    keep = frozenset(kept_here)
     if not keep:
         return None
+    plan.record.elements = elements
     context.page_maker[:] = [
         (*copy.deepcopy(state), {"content_changed": i not in keep, "pages_wanted": False, "anchors": [],
                                  "content_lookups": []})
@@ -234,9 +251,10 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any,
         ancestors = _ancestors(root)
         aligned["ancestors", id(root)] = (root, ancestors)  # the root kept alive: its id is no other's meanwhile
     compared = on_page | {a for e in on_page for a in ancestors.get(e, ())} | _hidden(on_page, origin[2])
-    pairs = _matched(origin, html, compared, aligned)
-    if pairs is None or not _same_cascade(origin, context, pairs):
-        return None
+    pairs = matched(origin, html, compared, aligned)
+    if pairs is None or any(len(element) != len(pairs[element]) for element in on_page) \
+            or not _same_cascade(origin, context, pairs, aligned):
+        return None  # elsewhere, or an element on the page with other children: one inserted there
     context.style_for.add_page_declarations(page.page_type)  # as making the page would (the same again)
     same_page = _same_declarations(_page_rules(style_for, page.page_type), _page_rules(context.style_for, page.page_type))
     return pairs if same_page else None
@@ -245,12 +263,16 @@ def _same_styles(origin: _Origin, context: Any, html: Any, page: Any,
 def _hidden(on_page: set[Any], boxes: dict[Any, Any]) -> set[Any]:
     """The elements without a box (``display: none``) among the children of those on a page,
     with all they hold: a fix's ``:has()`` or sibling selector can show one (a clinic's note),
-    which a full layout would set on the page, though nothing of it was there to compare."""
+    which a full layout would set on the page, though nothing of it was there to compare. Of the
+    ``<head>``, itself alone: what it holds is shown only with it (its declarations compared), and
+    ``unchanged`` keeps no page of a document whose head differs but for its title and metadata
+    (a title edit changes ``<meta name="description">``: in the tree, where it would stop the alignment)."""
     found: set[Any] = set()
     for element in on_page:
         for child in element:
             if isinstance(child.tag, str) and child not in boxes:
-                found.update(inner for inner in child.iter() if isinstance(inner.tag, str))
+                found.update([child] if child.tag == "head" else
+                             (inner for inner in child.iter() if isinstance(inner.tag, str)))
     return found
 
 
@@ -266,53 +288,14 @@ def _same_next(kept: Kept, index: int, context: Any, html: Any, aligned: dict[An
         box = box.children[0]
         if getattr(box, "element", None) is not None:
             opening.add(box.element)
-    pairs = _matched(kept.origins[index + 1], html, opening, aligned)
-    return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs)
+    pairs = matched(kept.origins[index + 1], html, opening, aligned)
+    return pairs is not None and _same_cascade(kept.origins[index + 1], context, pairs, aligned)
 
 
-def _matched(origin: _Origin, html: Any, elements: set[Any], aligned: dict[Any, Any] | None = None) -> dict[Any, Any] | None:
-    """Each of ``elements`` (of the document ``origin`` was made in) with the new document's
-    element in its place; None when one is where the documents differ. Elements are matched in
-    tree order, from the start before the first one that differs (tag or attributes) and from
-    the end after the last one: a fix inserts or changes elements between, where no kept page
-    has any. ``aligned`` keeps each pair of trees' alignment for the next call (the trees unchanged meanwhile)."""
-    root = origin[0]
-    key = (id(root), id(html.etree_element))
-    found = None if aligned is None else aligned.get(key)
-    if found is None:
-        found = _align(root, html.etree_element)  # holds both trees' elements: their ids are no other's meanwhile
-        if aligned is not None:
-            aligned[key] = found
-    old, new, prefix, suffix, order = found
-    pairs = {}
-    for element in elements:
-        index = order.get(element)
-        if index is None:
-            return None
-        if index < prefix:
-            pairs[element] = new[index]
-        elif index >= len(old) - suffix:
-            pairs[element] = new[index + len(new) - len(old)]
-        else:
-            return None  # between the first and the last difference: what the fix changed
-    return pairs
-
-
-def _align(root: Any, other: Any) -> tuple[list[Any], list[Any], int, int, dict[Any, int]]:
-    """Two trees' elements in order, how many are alike (tag, attributes) from the start and from the
-    end, and each element of the first's place."""
-    old, new = list(root.iter()), list(other.iter())
-    same = [(element.tag, dict(element.attrib)) for element in old]
-    mine = [(element.tag, dict(element.attrib)) for element in new]
-    prefix = next((n for n, (a, b) in enumerate(zip(same, mine)) if a != b), min(len(old), len(new)))
-    suffix = next((n for n, (a, b) in enumerate(zip(reversed(same), reversed(mine))) if a != b), min(len(old), len(new)))
-    return old, new, prefix, suffix, {element: n for n, element in enumerate(old)}
-
-
-def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any]) -> bool:
+def _same_cascade(origin: _Origin, context: Any, pairs: dict[Any, Any], aligned: dict[Any, Any] | None = None) -> bool:
     """Whether each element of ``pairs`` (in ``origin``'s document) has the same cascaded
     declarations (its pseudo-elements' too) as its match in the new one."""
-    old_styles, new_styles = _cascaded(origin[1], set(pairs)), _cascaded(context.style_for, set(pairs.values()))
+    old_styles, new_styles = _cascaded(origin[1], aligned), _cascaded(context.style_for, aligned)
     return all(_same_declarations(old_styles.get(element, {}), new_styles.get(match, {}))
                for element, match in pairs.items())
 
@@ -390,13 +373,18 @@ def _ancestors(root: Any) -> dict[Any, list[Any]]:
     return found
 
 
-def _cascaded(style_for: Any, elements: set[Any]) -> dict[Any, dict[str, Any]]:
-    """For each of ``elements``, the declarations that styled it and each of its pseudo-elements
-    (before, after, marker...), by pseudo-element."""
+def _cascaded(style_for: Any, aligned: dict[Any, Any] | None = None) -> dict[Any, dict[str, Any]]:
+    """For each element styled, the declarations that styled it and each of its pseudo-elements (before, after,
+    marker...), by pseudo-element; kept in ``aligned`` for the other pages compared (the styles made meanwhile:
+    page types' only, by ``_same_styles``)."""
+    key = ("cascaded", id(style_for))
+    if aligned is not None and key in aligned:
+        return aligned[key][1]  # type: ignore[no-any-return]
     found: dict[Any, dict[str, Any]] = {}
     for (owner, pseudo), style in style_for._computed_styles.items():
-        if owner in elements:
-            found.setdefault(owner, {})[str(pseudo)] = getattr(style, "cascaded", None)
+        found.setdefault(owner, {})[str(pseudo)] = getattr(style, "cascaded", None)
+    if aligned is not None:
+        aligned[key] = (style_for, found)  # held: its id is no other's meanwhile
     return found
 
 
