@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from conftest import REPO, write_minimal
@@ -24,15 +25,23 @@ WAIT = 120_000  # ms: a hang guard for a rebuild on a busy machine, not a speed 
 
 
 @pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
+def browser() -> Iterator[Any]:
+    """One browser for the module's tests (Playwright's sync API runs one at a time)."""
+    with real_browser() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[tuple[Any, Any, Path]]:
     """One server and one browser page for the whole sequence (each build costs seconds)."""
     folder = tmp_path_factory.mktemp("studio") / "site"
     content = write_minimal(folder)
     content.write_text(COMMENT + content.read_text(encoding="utf-8"), encoding="utf-8")
-    with serving(folder, "--dpi", "40") as running, real_browser() as browser:
+    with serving(folder, "--dpi", "40") as running:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"http://127.0.0.1:{running.port}/")
         yield running, page, content
+        page.close()
 
 
 def _picture(port: int, src: str) -> bytes:
@@ -51,10 +60,28 @@ def _pdf_text(port: int, page: Any) -> str:
     return " ".join(result.stdout.decode().split())
 
 
-def _saved(page: Any) -> str:
-    page.wait_for_function("() => /^(Saved|Nothing had changed)/.test(document.getElementById('save-status').textContent)",
-                           timeout=WAIT)
+def _saved(page: Any, running: Any = None) -> str:
+    """The save's answer on the page ("Saved at ...", "Nothing had changed ..."), once it shows; if it never
+    does, the failure says what the page showed instead and what the server said."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        page.wait_for_function(
+            "() => /^(Saved|Nothing had changed)/.test(document.getElementById('save-status')?.textContent)", timeout=WAIT)
+    except Timeout:
+        pytest.fail(_not_shown(page, running, "the save's answer, 'Saved' or 'Nothing had changed', in #save-status"))
     return str(page.inner_text("#save-status"))
+
+
+def _not_shown(page: Any, running: Any, waited: str) -> str:
+    """What a wait that timed out waited for, what the page showed instead and the server's last lines."""
+    shown = page.evaluate("""() => ({save: document.getElementById('save-status')?.textContent,
+        status: document.getElementById('status')?.textContent, version: document.body.dataset.version,
+        digest: document.getElementById('editor')?.dataset.digest,
+        errors: [...document.querySelectorAll('.field-error, #edit-errors li')].map(e => e.textContent).filter(t => t),
+        conflict: !document.getElementById('conflict')?.hidden})""")
+    log = "\n".join(running.lines[-40:]) if running is not None else "(not captured: no server given)"
+    return f"waited {WAIT // 1000} s for {waited}; the page showed {shown}\nthe server's last lines:\n{log}"
 
 
 def _rebuilt(page: Any, before: str) -> str:
@@ -232,3 +259,35 @@ def test_the_page_passes_axe_core_with_no_serious_or_critical_finding(studio: tu
     page.get_by_role("button", name="Remove section 2").click()
     assert page.evaluate(headings) == ["What ketamine does", "How long it lasts"]
     _axe(page, "after moving and removing sections")
+
+
+def test_a_page_fetched_before_a_save_and_shown_after_it_does_not_undo_the_form(tmp_path: Path, browser: Any) -> None:
+    """A build's event fetches the page afresh; when that page was made before a save wrote the file and
+    arrives after the save answered, it is older than the form: it must neither put the old values back
+    nor wipe "Saved" (how a CI run's save "never said Saved": the previous save's rebuild ended meanwhile)."""
+    content = write_minimal(tmp_path / "site")
+    with serving(content.parent, "--dpi", "40") as running:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"http://127.0.0.1:{running.port}/")
+        older = page.request.get(f"http://127.0.0.1:{running.port}/")  # the page as the server makes it before the save
+        held: list[Any] = []  # the page's next fetch of it, answered later; those after it go through
+
+        def hold(route: Any) -> None:
+            if held:
+                route.continue_()
+            else:
+                held.append(route)
+
+        page.route(lambda url: urlparse(url).path == "/", hold)
+        page.get_by_label("Title", exact=True).fill("Ketamine and You")
+        with page.expect_request(lambda request: urlparse(request.url).path == "/", timeout=WAIT):
+            page.evaluate("() => { events.dispatchEvent(new MessageEvent('message', {data: 'a build'})); }")
+        page.get_by_role("button", name="Save", exact=True).click()
+        assert _saved(page, running).startswith("Saved")
+        assert len(held) == 1
+        page.evaluate("() => { document.getElementById('status').dataset.before = 'yes'; }")
+        held[0].fulfill(response=older)  # the page of before the save, after it
+        page.wait_for_function("() => !document.getElementById('status').dataset.before", timeout=WAIT)
+        assert page.inner_text("#save-status").startswith("Saved"), page.inner_text("#save-status")
+        assert page.get_by_label("Title", exact=True).input_value() == "Ketamine and You"
+        assert page.get_attribute("#editor", "data-digest") == hashlib.sha256(content.read_bytes()).hexdigest()
