@@ -278,6 +278,16 @@ def cluster() -> Any:
     cluster.close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """Debian's Chromium through Playwright, one for a module's tests (the sync API runs one at a time);
+    skips when not installed. Each test opens its own page (and its own server: ``studio_on``)."""
+    from test_preview import real_browser
+
+    with real_browser() as running:
+        yield running
+
+
 @contextlib.contextmanager
 def busy_cores(count: int = 2, seconds: float = 240) -> Any:
     """``count`` processes that keep a core each busy, for at most ``seconds`` and never past
@@ -290,3 +300,13 @@ def busy_cores(count: int = 2, seconds: float = 240) -> Any:
         for spinner in spinners:
             spinner.kill()
             spinner.wait()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--reverse", action="store_true",
+                     help="run the tests collected in the reverse order: a test that leans on the one before fails")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse"):
+        items.reverse()
