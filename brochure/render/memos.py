@@ -54,6 +54,7 @@ MEMOS = (
     Memo("hotpaths", "BROCHURE_HOTPATHS", "enabled", False),
     Memo("markup", "BROCHURE_BODIES", "remember", False),
     Memo("tagging", "BROCHURE_MENDED", "enabled", False),
+    Memo("stylesheets", "BROCHURE_STYLESHEETS", "enabled", True),
 )
 
 
