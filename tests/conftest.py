@@ -278,6 +278,32 @@ def cluster() -> Any:
     cluster.close()
 
 
+def at_once(work: Any, items: Any, hang: float = HANG) -> None:
+    """``work(item)`` for each of ``items`` on a thread of its own, all let go together (a barrier), as the
+    studio's renders run; each must end within ``hang`` seconds (a hang guard) and raise nothing."""
+    import threading
+
+    items = list(items)
+    start = threading.Barrier(len(items), timeout=hang)
+    raised: list[BaseException] = []
+
+    def run(item: Any) -> None:
+        try:
+            start.wait()
+            work(item)
+        except BaseException as error:  # said by the test, not only warned about by pytest
+            raised.append(error)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=hang)
+    assert not any(thread.is_alive() for thread in threads), f"a thread still runs after {hang} s"
+    if raised:
+        raise raised[0]
+
+
 @pytest.fixture(scope="module")
 def browser() -> Any:
     """Debian's Chromium through Playwright, one for a module's tests (the sync API runs one at a time);
