@@ -82,7 +82,7 @@ def _not_shown(page: Any, running: Any, waited: str) -> str:
         status: document.getElementById('status')?.textContent, version: document.body.dataset.version,
         digest: document.getElementById('editor')?.dataset.digest,
         errors: [...document.querySelectorAll('.field-error, #edit-errors li')].map(e => e.textContent).filter(t => t),
-        conflict: !document.getElementById('conflict')?.hidden})""")
+        conflict: document.getElementById('conflict') ? !document.getElementById('conflict').hidden : null})""")
     log = "\n".join(running.lines[-40:]) if running is not None else "(not captured: no server given)"
     return f"waited {WAIT // 1000} s for {waited}; the page showed {shown}\nthe server's last lines:\n{log}"
 
