@@ -278,6 +278,42 @@ def cluster() -> Any:
     cluster.close()
 
 
+def at_once(work: Any, items: Any, hang: float = HANG) -> None:
+    """``work(item)`` for each of ``items`` on a thread of its own, all let go together (a barrier), as the
+    studio's renders run; each must end within ``hang`` seconds (a hang guard) and raise nothing."""
+    import threading
+
+    items = list(items)
+    start = threading.Barrier(len(items), timeout=hang)
+    raised: list[BaseException] = []
+
+    def run(item: Any) -> None:
+        try:
+            start.wait()
+            work(item)
+        except BaseException as error:  # said by the test, not only warned about by pytest
+            raised.append(error)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=hang)
+    assert not any(thread.is_alive() for thread in threads), f"a thread still runs after {hang} s"
+    if raised:
+        raise raised[0]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """Debian's Chromium through Playwright, one for a module's tests (the sync API runs one at a time);
+    skips when not installed. Each test opens its own page (and its own server: ``studio_on``)."""
+    from test_preview import real_browser
+
+    with real_browser() as running:
+        yield running
+
+
 @contextlib.contextmanager
 def busy_cores(count: int = 2, seconds: float = 240) -> Any:
     """``count`` processes that keep a core each busy, for at most ``seconds`` and never past
@@ -290,3 +326,13 @@ def busy_cores(count: int = 2, seconds: float = 240) -> Any:
         for spinner in spinners:
             spinner.kill()
             spinner.wait()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--reverse", action="store_true",
+                     help="run the tests collected in the reverse order: a test that leans on the one before fails")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse"):
+        items.reverse()

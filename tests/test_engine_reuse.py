@@ -147,7 +147,7 @@ def test_after_more_stylesheets_than_kept_a_document_parses_its_own_once(tmp_pat
         return parse(source, *args)
 
     monkeypatch.setattr(stylesheets, "_parse", counted)
-    monkeypatch.setattr(stylesheets, "_PARSED", {})  # none kept yet, whatever ran before in this process
+    stylesheets.PARSED.clear()  # none kept yet, whatever ran before in this process
     patches.install()
     for n in range(stylesheets.MAX_KEPT + 1):
         weasyprint.HTML(string=f"<style>p {{ margin: {n}px; }}</style><p>Call us any weekday.</p>").render()

@@ -128,7 +128,7 @@ def test_a_clinic_sheet_saved_between_two_builds_of_one_process_is_read_anew(
     before = job.render(made).data
     (tmp_path / "clinic.css").write_text(".panel-article p { letter-spacing: 0.01em; color: #7a1f1f; }", encoding="utf-8")
     after = job.render(made).data
-    monkeypatch.setattr(stylesheets, "_PARSED", {})
+    stylesheets.PARSED.clear()
     monkeypatch.setattr(flow, "CHOSEN", {})
     fresh = job.render(made).data
     assert after == fresh
@@ -165,7 +165,7 @@ def test_threads_evicting_the_stylesheet_cache_while_tri_folds_resume_write_the_
         built = [pool.submit(build) for _ in range(2)]
         churning.result()
         assert [future.result() for future in built] == [reference, reference]
-    assert len(stylesheets._PARSED) <= stylesheets.MAX_KEPT
+    assert len(stylesheets.PARSED) <= stylesheets.MAX_KEPT
 
 
 def _seed_with(folder: Path, template: str) -> job.Job:

@@ -100,7 +100,7 @@ def _font_revision(revision: int) -> bytes:
 def test_a_font_configuration_made_anew_leaves_no_old_one_alive(tmp_path: Path, memo: str) -> None:
     """A clinic's font saved again while ``watch`` or the studio runs: ``fontsets.kept``
     makes a new font configuration, as it must, but the old one stayed alive, kept by the
-    parsed stylesheets (``stylesheets._PARSED``, 64 kept) and the shaped lines (the memo,
+    parsed stylesheets (``stylesheets.PARSED``, 64 kept) and the shaped lines (the memo,
     4,096 lines): 2 to 3 MiB and a folder of font copies in /tmp at every save, until pushed
     out. Once replaced, no render asks for it again: nothing keeps it."""
     import gc

@@ -10,12 +10,12 @@ from __future__ import annotations
 import decimal
 import enum
 import io
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pydyf
 import pytest
+from conftest import at_once
 
 from brochure.render import patches, serialized
 
@@ -145,17 +145,11 @@ def test_pdfs_written_by_threads_at_once_are_each_pydyfs() -> None:
         expected[change] = _pdf(True, True, change)
         serialized.enabled(True)
     found: dict[int, list[bytes]] = {change: [] for change in expected}
-    start = threading.Barrier(len(expected))
 
     def write(change: int) -> None:
-        start.wait()
         for _ in range(20):
             found[change].append(_pdf(True, True, change))
 
-    threads = [threading.Thread(target=write, args=(change,)) for change in expected]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    at_once(write, expected)
     for change, pdfs in found.items():
         assert pdfs == [expected[change]] * 20, change

@@ -10,28 +10,39 @@ import io
 import re
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from conftest import REPO, write_minimal
 from PIL import Image
-from test_preview import _get, real_browser, serving
+from test_preview import _get, serving
 
 AXE = REPO / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 COMMENT = "# Our note: the nurses check this handout every spring.\n"
 WAIT = 120_000  # ms: a hang guard for a rebuild on a busy machine, not a speed requirement
 
 
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
-    """One server and one browser page for the whole sequence (each build costs seconds)."""
-    folder = tmp_path_factory.mktemp("studio") / "site"
-    content = write_minimal(folder)
-    content.write_text(COMMENT + content.read_text(encoding="utf-8"), encoding="utf-8")
-    with serving(folder, "--dpi", "40") as running, real_browser() as browser:
+@contextmanager
+def studio_on(browser: Any, folder: Path) -> Iterator[tuple[Any, Any]]:
+    """A server of its own for ``folder`` and a page showing it: a test starts from its own files, alone or
+    after any other (one server for a module's sequence made each test lean on what the one before saved)."""
+    with serving(folder, "--dpi", "40") as running:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{running.port}/")
+        try:
+            page.goto(f"http://127.0.0.1:{running.port}/")
+            yield running, page
+        finally:
+            page.close()
+
+
+@pytest.fixture
+def studio(tmp_path: Path, browser: Any) -> Iterator[tuple[Any, Any, Path]]:
+    content = write_minimal(tmp_path / "site")
+    content.write_text(COMMENT + content.read_text(encoding="utf-8"), encoding="utf-8")
+    with studio_on(browser, content.parent) as (running, page):
         yield running, page, content
 
 
@@ -51,10 +62,29 @@ def _pdf_text(port: int, page: Any) -> str:
     return " ".join(result.stdout.decode().split())
 
 
-def _saved(page: Any) -> str:
-    page.wait_for_function("() => /^(Saved|Nothing had changed)/.test(document.getElementById('save-status').textContent)",
-                           timeout=WAIT)
+def _saved(page: Any, running: Any = None) -> str:
+    """The save's answer on the page ("Saved at ...", "Nothing had changed ..."), once it shows; if it never
+    does, the failure says what the page showed instead and what the server said."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        page.wait_for_function(
+            "() => /^(Saved|Nothing had changed)/.test(document.getElementById('save-status')?.textContent)", timeout=WAIT)
+    except Timeout:
+        pytest.fail(_not_shown(page, running, "the save's answer, 'Saved' or 'Nothing had changed', in #save-status"))
     return str(page.inner_text("#save-status"))
+
+
+def _not_shown(page: Any, running: Any, waited: str) -> str:
+    """What a wait that timed out waited for, what the page showed instead and the server's last lines."""
+    shown = page.evaluate("""() => ({save: document.getElementById('save-status')?.textContent,
+        table: document.getElementById('table-status')?.textContent,
+        status: document.getElementById('status')?.textContent, version: document.body.dataset.version,
+        digest: document.getElementById('editor')?.dataset.digest,
+        errors: [...document.querySelectorAll('.field-error, #edit-errors li')].map(e => e.textContent).filter(t => t),
+        conflict: document.getElementById('conflict') ? !document.getElementById('conflict').hidden : null})""")
+    log = "\n".join(running.lines[-40:]) if running is not None else "(not captured: no server given)"
+    return f"waited {WAIT // 1000} s for {waited}; the page showed {shown}\nthe server's last lines:\n{log}"
 
 
 def _rebuilt(page: Any, before: str) -> str:
@@ -72,7 +102,7 @@ def test_the_title_changed_by_its_label_and_saved_shows_in_the_pictures_and_the_
     assert title.input_value() == "Ketamine and Your Brain"
     title.fill("Ketamine and You")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert _saved(page).startswith("Saved")
+    assert _saved(page, running).startswith("Saved")
     text = content.read_text(encoding="utf-8")
     assert text.startswith(COMMENT) and "title: Ketamine and You\n" in text  # the comment kept, the line changed
     after_src = _rebuilt(page, before_src)
@@ -94,7 +124,7 @@ def test_keyboard_alone_tab_to_the_title_type_and_ctrl_s(studio: tuple[Any, Any,
     page.keyboard.press("Control+A")
     page.keyboard.type("Ketamine Today")
     page.keyboard.press("Control+S")
-    assert _saved(page).startswith("Saved")
+    assert _saved(page, running).startswith("Saved")
     assert "title: Ketamine Today\n" in content.read_text(encoding="utf-8")
     _rebuilt(page, before_src)
     assert "Ketamine Today" in _pdf_text(running.port, page)
@@ -112,7 +142,7 @@ def test_a_save_with_a_mistake_is_saved_and_the_mistake_shows_at_its_field(studi
     good_src = str(page.get_attribute("main img", "src"))
     page.get_by_label("Phone").fill("12")
     page.keyboard.press("Control+S")
-    assert "1 mistake" in _saved(page)
+    assert "1 mistake" in _saved(page, running)
     assert 'phone: "12"' in content.read_text(encoding="utf-8")  # on disk, in the file's own quotes
     message = page.inner_text("#f-clinic-phone-error")
     assert "clinic.phone: '12' is not a phone number; write it like (913) 871-9888" in message
@@ -127,7 +157,7 @@ def test_a_save_with_a_mistake_is_saved_and_the_mistake_shows_at_its_field(studi
     _axe(page, "with a mistake shown")
     page.get_by_label("Phone").fill("(913) 871-9888")
     page.get_by_role("button", name="Save", exact=True).click()
-    _saved(page)
+    _saved(page, running)
     page.wait_for_function("() => document.querySelector('#preview .errors') === null", timeout=WAIT)
     assert page.inner_text("#f-clinic-phone-error") == ""
 
@@ -153,7 +183,7 @@ def test_typed_text_is_text_in_the_page_and_in_the_pdf(studio: tuple[Any, Any, P
     typed = '<img src=x onerror="window.ran=1"> {{ 7*7 }} </textarea><script>window.ran=2</script>'
     page.get_by_label("Title", exact=True).fill(typed)
     page.keyboard.press("Control+S")
-    _saved(page)
+    _saved(page, running)
     _rebuilt(page, before_src)
     page.reload()
     assert page.get_by_label("Title", exact=True).input_value() == typed
@@ -176,7 +206,7 @@ def test_a_file_changed_on_disk_shows_both_and_the_person_chooses(studio: tuple[
     assert "title: Mine" in page.input_value("#conflict-mine")
     assert page.evaluate("document.activeElement.id") == "keep-mine"
     page.keyboard.press("Enter")  # save mine over it
-    assert _saved(page).startswith("Saved")
+    assert _saved(page, running).startswith("Saved")
     text = content.read_text(encoding="utf-8")
     assert "title: Mine\n" in text and "Two to four hours" in text  # both changes, none lost
     assert page.is_hidden("#conflict")
@@ -232,3 +262,33 @@ def test_the_page_passes_axe_core_with_no_serious_or_critical_finding(studio: tu
     page.get_by_role("button", name="Remove section 2").click()
     assert page.evaluate(headings) == ["What ketamine does", "How long it lasts"]
     _axe(page, "after moving and removing sections")
+
+
+def test_a_page_fetched_before_a_save_and_shown_after_it_does_not_undo_the_form(tmp_path: Path, browser: Any) -> None:
+    """A build's event fetches the page afresh; when that page was made before a save wrote the file and
+    arrives after the save answered, it is older than the form: it must neither put the old values back
+    nor wipe "Saved" (how a CI run's save "never said Saved": the previous save's rebuild ended meanwhile)."""
+    content = write_minimal(tmp_path / "site")
+    with studio_on(browser, content.parent) as (running, page):
+        older = page.request.get(f"http://127.0.0.1:{running.port}/")  # the page as the server makes it before the save
+        held: list[Any] = []  # the page's next fetch of it, answered later; those after it go through
+
+        def hold(route: Any) -> None:
+            if held:
+                route.continue_()
+            else:
+                held.append(route)
+
+        page.route(lambda url: urlparse(url).path == "/", hold)
+        page.get_by_label("Title", exact=True).fill("Ketamine and You")
+        with page.expect_request(lambda request: urlparse(request.url).path == "/", timeout=WAIT):
+            page.evaluate("() => { events.dispatchEvent(new MessageEvent('message', {data: 'a build'})); }")
+        page.get_by_role("button", name="Save", exact=True).click()
+        assert _saved(page, running).startswith("Saved")
+        assert len(held) == 1
+        page.evaluate("() => { document.getElementById('status').dataset.before = 'yes'; }")
+        held[0].fulfill(response=older)  # the page of before the save, after it
+        page.wait_for_function("() => !document.getElementById('status').dataset.before", timeout=WAIT)
+        assert page.inner_text("#save-status").startswith("Saved"), page.inner_text("#save-status")
+        assert page.get_by_label("Title", exact=True).input_value() == "Ketamine and You"
+        assert page.get_attribute("#editor", "data-digest") == hashlib.sha256(content.read_bytes()).hexdigest()

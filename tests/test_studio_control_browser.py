@@ -6,32 +6,37 @@ picture of the fieldset is taken for the README (docs/control.png) and kept besi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import write_minimal
-from test_preview import real_browser, serving
-from test_studio_browser import WAIT, _axe, _pdf_text, _rebuilt, _saved
+from test_studio_browser import WAIT, _axe, _pdf_text, _rebuilt, _saved, studio_on
 
 from brochure.content import load
 
 DISCLAIMER = "This handout is general information, not medical advice for your own case."
+Start = Callable[[str], tuple[Any, Any, Path]]  # studio(control): the server, the page, the content file
 
 
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
-    folder = tmp_path_factory.mktemp("control") / "site"
-    content = write_minimal(folder)
-    with serving(folder, "--dpi", "40") as running, real_browser() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{running.port}/")
-        yield running, page, content
+@pytest.fixture
+def studio(tmp_path: Path, browser: Any) -> Iterator[Start]:
+    """``studio(control)``: a server of its own on the minimal handout with ``control`` (document control
+    keys, as YAML lines) added, and a page showing it: each test says what it starts from."""
+    with ExitStack() as stack:
+        def start(control: str = "") -> tuple[Any, Any, Path]:
+            content = write_minimal(tmp_path / "site")
+            content.write_text(content.read_text(encoding="utf-8") + control, encoding="utf-8")
+            running, page = stack.enter_context(studio_on(browser, content.parent))
+            return running, page, content
+
+        yield start
 
 
-def test_status_review_date_and_version_picked_saved_and_read_by_the_build(studio: tuple[Any, Any, Path]) -> None:
-    running, page, content = studio
+def test_status_review_date_and_version_picked_saved_and_read_by_the_build(studio: Start) -> None:
+    running, page, content = studio("")
     before_src = str(page.get_attribute("main img", "src"))
     status = page.get_by_label("Status", exact=True)
     assert status.evaluate("(s) => s.tagName") == "SELECT" and status.input_value() == ""
@@ -47,7 +52,7 @@ def test_status_review_date_and_version_picked_saved_and_read_by_the_build(studi
     page.get_by_label("Approved by").fill("Dr. Amy Shah")
     page.get_by_label("Disclaimer").fill(DISCLAIMER)
     page.get_by_role("button", name="Save", exact=True).click()
-    assert _saved(page).startswith("Saved")
+    assert _saved(page, running).startswith("Saved")
     text = content.read_text(encoding="utf-8")
     assert "status: approved\n" in text and "review_by: 2027-06-30\n" in text and 'version: "1.10"\n' in text
     assert text.startswith("title: Ketamine and Your Brain\n")
@@ -64,25 +69,23 @@ def test_status_review_date_and_version_picked_saved_and_read_by_the_build(studi
     _axe(page, "with document control filled in")
 
 
-def test_a_status_chosen_from_the_keyboard_and_not_set_again_removes_the_key(studio: tuple[Any, Any, Path]) -> None:
-    running, page, content = studio
-    page.goto(f"http://127.0.0.1:{running.port}/")
+def test_a_status_chosen_from_the_keyboard_and_not_set_again_removes_the_key(studio: Start) -> None:
+    running, page, content = studio("status: approved\napproved_by: Dr. Amy Shah\n")
+    assert page.get_by_label("Status", exact=True).input_value() == "approved"
     page.get_by_label("Status", exact=True).focus()
     page.keyboard.press("Home")  # "not set": the first option
     assert page.get_by_label("Status", exact=True).input_value() == ""
     page.keyboard.press("Control+S")
-    assert _saved(page).startswith("Saved")
+    assert _saved(page, running).startswith("Saved")
     assert "status:" not in content.read_text(encoding="utf-8")  # left out, as an emptied subtitle is
 
 
-def test_a_review_date_that_has_passed_shows_the_checks_note_under_it_after_the_rebuild(
-        studio: tuple[Any, Any, Path]) -> None:
-    running, page, content = studio
-    page.goto(f"http://127.0.0.1:{running.port}/")
+def test_a_review_date_that_has_passed_shows_the_checks_note_under_it_after_the_rebuild(studio: Start) -> None:
+    running, page, content = studio("review_by: 2027-06-30\n")
     assert page.inner_text("#f-review-by-note") == ""
     page.get_by_label("Review by").fill("2020-01-15")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert _saved(page).startswith("Saved")  # no mistake: a note, once the build has checked it
+    assert _saved(page, running).startswith("Saved")  # no mistake: a note, once the build has checked it
     assert "review_by: 2020-01-15\n" in content.read_text(encoding="utf-8")
     page.wait_for_function("() => document.getElementById('f-review-by-note').textContent !== ''", timeout=WAIT)
     assert "review_by: the review date 2020-01-15 has passed; review the handout, then set a new review_by date" \
@@ -92,12 +95,12 @@ def test_a_review_date_that_has_passed_shows_the_checks_note_under_it_after_the_
     _axe(page, "with a check's note under a field")
     page.get_by_label("Review by").fill("2027-06-30")
     page.keyboard.press("Control+S")
-    assert _saved(page).startswith("Saved")
+    assert _saved(page, running).startswith("Saved")
     page.wait_for_function("() => document.getElementById('f-review-by-note').textContent === ''", timeout=WAIT)
 
 
-def test_a_status_written_by_hand_shows_the_builds_line_under_its_field(studio: tuple[Any, Any, Path]) -> None:
-    running, page, content = studio
+def test_a_status_written_by_hand_shows_the_builds_line_under_its_field(studio: Start) -> None:
+    running, page, content = studio("")
     content.write_text(content.read_text(encoding="utf-8") + "status: finished\n", encoding="utf-8")
     page.wait_for_function("() => document.querySelector('#preview .errors') !== null", timeout=WAIT)
     page.goto(f"http://127.0.0.1:{running.port}/")
@@ -109,6 +112,6 @@ def test_a_status_written_by_hand_shows_the_builds_line_under_its_field(studio: 
     _axe(page, "with a status mistake shown")
     status.select_option("draft")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert _saved(page).startswith("Saved")
+    assert _saved(page, running).startswith("Saved")
     assert page.inner_text("#f-status-error") == ""
     assert "status: draft\n" in content.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import HANG, REPO
 from test_preview_truth import _page, _running
 from test_studio_save import _headers, _post
 from test_studio_table import _cells, _digest, _save, _site
@@ -101,7 +101,7 @@ def test_the_new_routes_refuse_a_write_without_the_token_or_from_another_origin_
         for path, body in bodies.items():
             for headers in refused:
                 assert _post(port, path, body, headers)[0] == 403, (path, headers)
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HANG)
             connection.request("GET", path + "?handout=content.yaml", headers={"Host": f"127.0.0.1:{port}"})
             assert connection.getresponse().status == 405, path
             connection.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, SEED_YAML, seed_project
+from conftest import HANG, REPO, SEED_YAML, seed_project
 from test_preview_truth import _page, _running
 
 from brochure.serve import Preview
@@ -136,7 +136,7 @@ def _served(folder: Path) -> tuple[Preview, Path]:
 
 
 def _post(port: int, path: str, body: Any, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HANG)  # a hang guard: a 10,000-row save on a loaded machine
     try:
         connection.request("POST", path, body=json.dumps(body).encode(), headers=headers)
         response = connection.getresponse()

@@ -11,29 +11,31 @@ from typing import Any
 
 import pytest
 from conftest import write_minimal
-from test_preview import real_browser, serving
-from test_studio_browser import WAIT, _axe
+from test_studio_browser import WAIT, _axe, _not_shown, studio_on
 
 ROWS = ("id,clinic.phone,clinic.address\r\n"
         'north,(913) 555-0101,"1 North St\nKansas City, MO"\r\n'
         "south,(816) 555-0102,2 South St\r\n")
 
 
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
-    folder = tmp_path_factory.mktemp("table") / "site"
+@pytest.fixture
+def studio(tmp_path: Path, browser: Any) -> Iterator[tuple[Any, Any, Path]]:
+    folder = tmp_path / "site"
     content = write_minimal(folder)
     content.write_text(content.read_text(encoding="utf-8") + "variants: locations.csv\n", encoding="utf-8")
     (folder / "locations.csv").write_bytes(ROWS.encode())
-    with serving(folder, "--dpi", "40") as running, real_browser() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"http://127.0.0.1:{running.port}/")
+    with studio_on(browser, folder) as (running, page):
         yield running, page, folder / "locations.csv"
 
 
-def _table_saved(page: Any) -> str:
-    page.wait_for_function("() => /^(Saved|Nothing had changed|Not saved)/.test("
-                           "document.getElementById('table-status').textContent)", timeout=WAIT)
+def _table_saved(page: Any, running: Any) -> str:
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        page.wait_for_function("() => /^(Saved|Nothing had changed|Not saved)/.test("
+                               "document.getElementById('table-status')?.textContent)", timeout=WAIT)
+    except Timeout:
+        pytest.fail(_not_shown(page, running, "the table save's answer in #table-status"))
     return str(page.inner_text("#table-status"))
 
 
@@ -47,7 +49,7 @@ def test_a_cell_edited_by_its_label_a_row_added_and_saved_shows_each_rows_mistak
     page.keyboard.type("north")
     page.get_by_label("clinic.phone, new row").fill("(913) 555-0103")
     page.get_by_role("button", name="Save locations").click()
-    assert "3 mistakes" in _table_saved(page)
+    assert "3 mistakes" in _table_saved(page, running)
     assert table.read_bytes() == ROWS.encode().replace(b"(816) 555-0102", b"12") + b"north,(913) 555-0103,\r\n"
     assert page.inner_text("#row-3-error") == ("locations.csv:3: clinic.phone: '12' is not a phone number; "
                                                "write it like (913) 871-9888")
@@ -60,7 +62,7 @@ def test_a_cell_edited_by_its_label_a_row_added_and_saved_shows_each_rows_mistak
     assert page.get_by_role("button", name="Undo remove row 4").is_visible()
     page.get_by_label("clinic.phone, row 3").focus()
     page.keyboard.press("Control+S")
-    assert _table_saved(page).startswith("Saved")
+    assert _table_saved(page, running).startswith("Saved")
     assert table.read_bytes() == ROWS.encode()  # back to the very bytes it had
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "clinic.phone, row 3"  # focus kept
     assert page.inner_text("#row-3-error") == ""
@@ -76,7 +78,7 @@ def test_a_table_changed_on_disk_shows_both_and_keeps_both_rows(studio: tuple[An
     assert "east,(913) 555-0107" in page.input_value("#conflict-disk")
     assert "north,(913) 555-0111" in page.input_value("#conflict-mine")
     page.keyboard.press("Enter")  # the focus is on "Save my version over it"
-    assert _table_saved(page).startswith("Saved")
+    assert _table_saved(page, running).startswith("Saved")
     text = table.read_text(encoding="utf-8")
     assert "north,(913) 555-0111" in text and "east,(913) 555-0107" in text
 
@@ -103,7 +105,7 @@ def test_a_formula_typed_in_a_new_row_is_refused_at_that_row(studio: tuple[Any, 
     page.get_by_label("id, new row").nth(1).fill("west")
     page.get_by_label("clinic.address, new row").nth(1).fill("=HYPERLINK(\"http://evil.example\",\"Click\")")
     page.get_by_role("button", name="Save locations").click()
-    assert _table_saved(page).startswith("Not saved: 1 cell(s) cannot be written; nothing was saved.")
+    assert _table_saved(page, running).startswith("Not saved: 1 cell(s) cannot be written; nothing was saved.")
     message = page.locator("#table-rows tr.row-problems").nth(-1).inner_text()
     assert message.startswith("locations.csv, new row 1: clinic.address: starts with '=': a spreadsheet that opens")
     assert page.locator("#table-rows tr.row-problems").nth(-2).inner_text() == ""

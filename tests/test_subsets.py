@@ -4,11 +4,10 @@ within its bound, and PDFs made by threads at once are each their own."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from conftest import REPO
+from conftest import REPO, at_once
 
 from brochure.render import patches, subsets
 
@@ -64,17 +63,11 @@ def test_pdfs_made_by_threads_at_once_are_each_their_own() -> None:
     expected = {text: _fresh(text) for text in TEXTS}
     subsets.clear()
     found: dict[str, list[bytes]] = {text: [] for text in expected}
-    start = threading.Barrier(len(expected))
 
     def make(text: str) -> None:
-        start.wait()
         for _ in range(3):
             found[text].append(_pdf(text))
 
-    threads = [threading.Thread(target=make, args=(text,)) for text in expected]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    at_once(make, expected)
     for text, pdfs in found.items():
         assert pdfs == [expected[text]] * 3, text

@@ -222,7 +222,7 @@ def _render_before(which: str, folder: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     root = Path(__file__).parent.parent
     if which == "stylesheets":
-        monkeypatch.setattr(stylesheets, "_PARSED", {})  # none kept yet, whatever ran before in this process
+        stylesheets.PARSED.clear()  # none kept yet, whatever ran before in this process
         _many_stylesheets()
     elif which == "email":
         job.render(_print_job(root / "content.yaml", "email"))

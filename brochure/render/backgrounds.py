@@ -72,7 +72,7 @@ def layout_box_backgrounds(page: Any, box: Any, get_image_from_uri: Any, layout_
     return original(page, box, get_image_from_uri, False, None)
 
 
-@functools.cache
+@memos.once
 def install() -> None:
     """Put the quick answer in WeasyPrint's background layout; once per process."""
     from weasyprint.layout import background

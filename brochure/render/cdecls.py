@@ -17,9 +17,10 @@ render. Two things make that cost once, not once per PDF and per process:
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from typing import Any
+
+from . import memos
 
 # The types one render of each kind of PDF asks for (WeasyPrint 70: text/fonts.py,
 # text/line_break.py, text/ffi.py, pdf/fonts.py, pdf/stream.py), and the open glyph array.
@@ -83,7 +84,7 @@ class _Glyphs:
         return getattr(self.__wrapped__, name)
 
 
-@functools.cache
+@memos.once
 def install() -> None:
     """The font subsetting's ``ffi`` made ``_Glyphs``; once per process."""
     from weasyprint.pdf import fonts

@@ -91,9 +91,8 @@ def drop(fonts: Any) -> None:
     """What is kept with a font configuration no render will use again: the sheets parsed and the
     lines shaped with it, each of which kept it alive (with its folder of font copies in /tmp), a
     few MiB at every font saved while ``watch`` or the studio runs."""
-    from . import memos, stylesheets
+    from . import memos
 
-    stylesheets.forget(fonts)
     memos.forget(fonts)
 
 

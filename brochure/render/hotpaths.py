@@ -60,7 +60,6 @@ from typing import Any
 from . import memos
 
 _ENABLED = memos.switched("BROCHURE_HOTPATHS")
-_INSTALLED = False
 _ORIGINAL: dict[str, Any] = {}  # WeasyPrint's own functions, by name
 
 # WeasyPrint 70's layout modules that imported resolve_percentages by name, and those that imported
@@ -98,11 +97,9 @@ def is_enabled() -> bool:
     return _ENABLED
 
 
+@memos.once
 def install() -> None:
-    """Put the two functions in WeasyPrint; once per process."""
-    global _INSTALLED
-    if _INSTALLED:
-        return
+    """Put the two functions in WeasyPrint; once per process, one thread at a time (``memos.once``)."""
     import importlib
 
     from weasyprint.css.functions import check_math
@@ -142,7 +139,6 @@ def install() -> None:
         if getattr(module, "resolve_percentages", None) is original:
             module.resolve_percentages = resolve_percentages  # type: ignore[attr-defined]
     boxes.Box.is_in_normal_flow = is_in_normal_flow
-    _INSTALLED = True
 
 
 # Set by install(), from WeasyPrint: read as globals on the hot path.

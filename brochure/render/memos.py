@@ -56,6 +56,7 @@ MEMOS = (
     Memo("tagging", "BROCHURE_MENDED", "enabled", False),
     Memo("parsing", "BROCHURE_PARSING", "enabled", False),
     Memo("previous", "BROCHURE_LAYOUTS", "enabled", True),
+    Memo("stylesheets", "BROCHURE_STYLESHEETS", "enabled", True),
 )
 
 
@@ -226,3 +227,10 @@ def once(install: Callable[[], None]) -> Callable[[], None]:
                 done.append(True)
 
     return run
+
+
+def wrap(owner: Any, name: str, make: Callable[[Any], Callable[..., Any]]) -> None:
+    """Put ``make(original)`` in place of ``owner.name`` (a WeasyPrint method), named and documented as the
+    original; an installer's part, run once (``once``): run twice, it would wrap its own wrapper."""
+    original = getattr(owner, name)
+    setattr(owner, name, functools.wraps(original)(make(original)))

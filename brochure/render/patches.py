@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import memos
+
 TESTED_WITH = "70.0"  # the WeasyPrint version the patches were written against
 
 
@@ -173,15 +175,10 @@ PATCHES = (
 )
 
 
-_LINES_INSTALLED = False
-
-
+@memos.once
 def _line_breaking() -> None:
     """Put the fixed ``split_first_line`` in WeasyPrint's inline layout (see ``flow``'s docstring), its lines
     shaped once per process (``shaping``); once per process."""
-    global _LINES_INSTALLED
-    if _LINES_INSTALLED:
-        return
     from weasyprint.layout import inline, preferred
 
     original = inline.split_first_line
@@ -204,10 +201,7 @@ def _line_breaking() -> None:
     inline.split_first_line = shaping.memo(split_first_line)
     # Content widths (table cells, shrink-to-fit) call WeasyPrint's own split: memoised as it is, unfixed.
     preferred.split_first_line = shaping.memo(preferred.split_first_line)
-    _LINES_INSTALLED = True
 
-
-_MARGINS_INSTALLED = False
 
 # The margin boxes make_margin_boxes makes for each page: four sides of three, four corners.
 _MARGIN_BOXES = tuple(f"@{side}-{place}" for side, places in (
@@ -216,6 +210,7 @@ _MARGIN_BOXES = tuple(f"@{side}-{place}" for side, places in (
     f"@{corner}-corner" for corner in ("top-left", "top-right", "bottom-left", "bottom-right"))
 
 
+@memos.once
 def _margin_boxes() -> None:
     """Skip the margin boxes of a page when none of them has content; once per process.
 
@@ -225,9 +220,6 @@ def _margin_boxes() -> None:
     ``pages`` counter): that part is done here too, the same way, and the rest skipped. A page
     with any margin box to draw (a handout's footer and page number) goes through WeasyPrint.
     """
-    global _MARGINS_INSTALLED
-    if _MARGINS_INSTALLED:
-        return
     import functools
 
     from weasyprint import layout
@@ -247,12 +239,9 @@ def _margin_boxes() -> None:
         return original(context, page, state) if drawn else iter(())
 
     layout.make_margin_boxes = make_margin_boxes
-    _MARGINS_INSTALLED = True
 
 
-_IMAGES_INSTALLED = False
-
-
+@memos.once
 def _image_names() -> None:
     """Name each raster picture's PDF resource after its bytes, not its URL; once per process.
 
@@ -262,9 +251,6 @@ def _image_names() -> None:
     and the bytes do that (rotation by EXIF is already in them): two files with the same
     bytes are one picture, written once. WeasyPrint's own per-URL cache keys stay as they are.
     """
-    global _IMAGES_INSTALLED
-    if _IMAGES_INSTALLED:
-        return
     import functools
     import hashlib
 
@@ -282,12 +268,9 @@ def _image_names() -> None:
         return image
 
     document.original_get_image_from_uri = get_image_from_uri
-    _IMAGES_INSTALLED = True
 
 
-_GRADIENTS_INSTALLED = False
-
-
+@memos.once
 def _gradients() -> None:
     """Compute a gradient's stops into a copy of its value, not into the declaration's; once per process.
 
@@ -296,9 +279,6 @@ def _gradients() -> None:
     layout, that object was the document's own (the first element computed wins, within it); kept
     across documents by ``stylesheets``, a later document drew the first one's ``em`` in pixels.
     """
-    global _GRADIENTS_INSTALLED
-    if _GRADIENTS_INSTALLED:
-        return
     import copy
     import functools
 
@@ -315,7 +295,6 @@ def _gradients() -> None:
 
     computed_values.image = image  # background_image calls it by this name
     computed_values.COMPUTER_FUNCTIONS["border_image_source"] = image
-    _GRADIENTS_INSTALLED = True
 
 
 class _Regexes(dict[tuple[Any, bool], Any]):

@@ -20,14 +20,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from . import memos
+
 _SCOPES = {"col": "/Column", "colgroup": "/Column", "row": "/Row", "rowgroup": "/Row"}
 
 
+@memos.once
 def install() -> None:
     """Put the wrapped tag builder in WeasyPrint; once per process."""
     from weasyprint.pdf import tags
 
-    if getattr(tags._build_box_tree, "brochure_roles", False):
+    if getattr(tags._build_box_tree, "brochure_roles", False):  # wrapped already (a module imported anew)
         return
     original = tags._build_box_tree
 

@@ -113,7 +113,7 @@ def _put(flag: bool) -> None:
     pydyf.PDF.write = _ORIGINAL["write_once"] if flag else _ORIGINAL["write"]
 
 
-@functools.cache
+@memos.once
 def install() -> None:
     """Give pydyf this module's serialization (unless switched off); once per process."""
     import pydyf

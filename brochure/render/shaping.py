@@ -142,9 +142,12 @@ def install_fonts() -> None:
     """Count the font files each ``FontConfiguration`` registers (see the docstring); once per process."""
     from weasyprint.text.fonts import FontConfiguration
 
-    original = FontConfiguration.add_font_face
+    memos.wrap(FontConfiguration, "add_font_face", _counting)
 
-    @functools.wraps(original)
+
+def _counting(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``FontConfiguration.add_font_face``, counting the faces it registers."""
+
     def add_font_face(self: Any, rule_descriptors: Any, url_fetcher: Any) -> Any:
         before = _count_faces(self)
         try:
@@ -153,7 +156,7 @@ def install_fonts() -> None:
             if _count_faces(self) != before:
                 setattr(self, _FACES, getattr(self, _FACES, 0) + 1)
 
-    FontConfiguration.add_font_face = add_font_face
+    return add_font_face
 
 
 def _count_faces(fonts: Any) -> int:

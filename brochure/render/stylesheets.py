@@ -17,7 +17,7 @@ changes it: each document needs its own; base.html's is a small inline sheet), o
 while WeasyPrint's log is off (its messages would be lost), and any
 stylesheet WeasyPrint builds in another way than from a document. One with ``@color-profile``
 or parsed while the log is off is parsed again at each layout, but its selectors are those
-parsed first from the same bytes (``_MATCHERS``): the same objects in every document, as the
+parsed first from the same bytes (``MATCHERS``): the same objects in every document, as the
 kept sheets' are, which the memo of each element's declarations and styles (``cascade``) is keyed by. Selectors hold no colour profile: a
 ``device-cmyk()`` colour is a value, the profile is looked up by name when the PDF is written.
 """
@@ -29,7 +29,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import quiet
+from . import memos, quiet
 
 # Stylesheets kept per process, the least recently used dropped first: a clinic's documents
 # share a handful, but a process that built many (a server's projects, a long watch session
@@ -53,24 +53,23 @@ class _Parsed:
     alone: bool = True  # its selectors depend on its bytes alone (no @import, no @layer)
 
 
-_PARSED: dict[tuple[Any, ...], _Parsed] = {}  # in order of use, the least recent first
-# The selectors parsed from a sheet's bytes (its key), for a sheet parsed again at each layout (its colour
-# profile, or WeasyPrint's log off) to give the same objects; each with the font configuration the key
-# holds the id of; MAX_KEPT, the least recently used dropped first.
-_MATCHERS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-_LOCK = threading.Lock()  # a server's threads
-_INSTALLED = False
+# The sheets parsed, by their bytes, base URL, media type and font configuration (its id: the entry holds it
+# alive); and the selectors parsed from a sheet's bytes (its key), for a sheet parsed again at each layout (its
+# colour profile, or WeasyPrint's log off) to give the same objects, each with the font configuration the key
+# holds the id of. Each MAX_KEPT, the least recently used dropped first, under its lock (a server's threads);
+# dropped with their font configuration (``memos.forget``: one made anew, a clinic's font replaced, is never
+# asked for again); ``BROCHURE_STYLESHEETS=off`` (or BROCHURE_MEMOS) parses every sheet as WeasyPrint does.
+PARSED: memos.Kept[tuple[Any, ...], _Parsed] = memos.Kept(
+    "BROCHURE_STYLESHEETS", lambda: MAX_KEPT, fonts=lambda parsed: parsed.font_config)
+MATCHERS: memos.Kept[tuple[Any, ...], tuple[Any, Any]] = memos.Kept(
+    "BROCHURE_STYLESHEETS", lambda: MAX_KEPT, fonts=lambda kept: kept[1])
+enabled = PARSED.enabled
 
 
-def forget(fonts: Any) -> None:
-    """Drop the sheets parsed with the font configuration ``fonts``: one ``fontsets.kept``
-    made anew (a clinic's font replaced) is never asked for again, and each kept sheet keeps it
-    alive, its fontconfig set-up and its folder of font copies with it."""
-    with _LOCK:
-        for key in [key for key, parsed in _PARSED.items() if parsed.font_config is fonts]:
-            del _PARSED[key]
-        for key in [key for key, (_, kept) in _MATCHERS.items() if kept is fonts]:
-            del _MATCHERS[key]
+def clear() -> None:
+    """Forget every sheet and selectors kept."""
+    PARSED.clear()
+    MATCHERS.clear()
 
 
 class _Records(logging.Handler):
@@ -88,11 +87,9 @@ class _Records(logging.Handler):
             self.records.append(record)
 
 
+@memos.once
 def install() -> None:
     """Wrap ``weasyprint.CSS.__init__``; once per process."""
-    global _INSTALLED
-    if _INSTALLED:
-        return
     from weasyprint import CSS
     from weasyprint.urls import URLFetcher
 
@@ -107,7 +104,7 @@ def install() -> None:
         ours = (guess is None and filename is None and file_obj is None and matcher is None and layer is None
                 and isinstance(url_fetcher, URLFetcher) and None not in (page_rules, layers, counter_style,
                                                                          color_profiles))
-        if not ours:
+        if not ours or not PARSED.on:
             original(self, guess, filename, url, file_obj, string, encoding, base_url, url_fetcher,
                      _check_mime_type, media_type, font_config, counter_style, color_profiles, matcher,
                      page_rules, layers, layer)
@@ -116,7 +113,6 @@ def install() -> None:
               counter_style, color_profiles, page_rules, layers)
 
     CSS.__init__ = __init__
-    _INSTALLED = True
 
 
 def _init(css: Any, url: Any, string: Any, encoding: Any, base_url: Any, url_fetcher: Any, check_mime: bool,
@@ -132,17 +128,14 @@ def _init(css: Any, url: Any, string: Any, encoding: Any, base_url: Any, url_fet
     css.base_url = base_url
     css.page_rules = page_rules
     css.layers = layers
-    with _LOCK:
-        parsed = _PARSED.pop(key, None)
-        if parsed is not None:
-            _PARSED[key] = parsed  # the most recently used now
+    parsed = PARSED.get(key)  # the most recently used now
     if parsed is None:
         parsed, keep = _parse(source, encoding, protocol_encoding, base_url, url_fetcher, media_type, font_config,
                               counter_style, color_profiles, page_rules, layers)
         if parsed.alone:  # the selectors first parsed from these bytes, in every document
             parsed.matcher = _matcher(key, parsed.matcher, font_config)
         if keep:
-            _keep(key, parsed)
+            PARSED.put(key, parsed, replace=True)
         css.matcher = parsed.matcher
         _unreported(parsed.matcher)
         return
@@ -169,26 +162,13 @@ def _unreported(matcher: Any) -> None:
         pending._reported_error = False
 
 
-def _keep(key: tuple[Any, ...], parsed: _Parsed) -> None:
-    """Keep ``parsed`` under ``key``, dropping the least recently used beyond ``MAX_KEPT``
-    (its font configuration with it: no later key can hold that id while it is kept)."""
-    with _LOCK:
-        _PARSED[key] = parsed
-        while len(_PARSED) > MAX_KEPT:
-            del _PARSED[next(iter(_PARSED))]
-
-
 def _matcher(key: tuple[Any, ...], matcher: Any, font_config: Any) -> Any:
-    """The selectors first parsed from the bytes of ``key`` (``_MATCHERS``), else ``matcher``, kept
+    """The selectors first parsed from the bytes of ``key`` (``MATCHERS``), else ``matcher``, kept
     for the next parse of them; the page rules, counter styles and colour profiles of each parse stay its document's."""
-    with _LOCK:
-        found = _MATCHERS.pop(key, None)
-        if found is not None:
-            matcher = found[0]
-        _MATCHERS[key] = (matcher, font_config)  # the most recently used now
-        while len(_MATCHERS) > MAX_KEPT:
-            del _MATCHERS[next(iter(_MATCHERS))]
-    return matcher
+    found = MATCHERS.get(key)  # the most recently used now
+    if found is None:
+        found = MATCHERS.put(key, (matcher, font_config))  # another thread's, if it kept one meanwhile
+    return found[0]
 
 
 def _parse(source: str | bytes, encoding: Any, protocol_encoding: Any, base_url: Any, url_fetcher: Any,

@@ -14,7 +14,6 @@ least recently used dropped first, under a lock (the studio renders in threads) 
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from . import memos
@@ -53,10 +52,5 @@ def install() -> None:
     """Wrap WeasyPrint's HarfBuzz subsetting; once per process."""
     from weasyprint.pdf.fonts import Font
 
-    original = Font._harfbuzz_subset
-
-    @functools.wraps(original)
-    def _harfbuzz_subset(self: Any, to_unicode: Any, hinting: bool) -> None:
-        subset(original, self, to_unicode, hinting)
-
-    Font._harfbuzz_subset = _harfbuzz_subset
+    memos.wrap(Font, "_harfbuzz_subset",
+               lambda original: lambda font, to_unicode, hinting: subset(original, font, to_unicode, hinting))
