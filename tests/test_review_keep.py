@@ -7,12 +7,31 @@ memo off (sha256), the standard of tests/test_previous.py (its helpers are used 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import SEED_LOGO, seed_project
+import test_previous
+from conftest import HANG, REPO, SEED_LOGO, seed_project
 from PIL import Image
-from test_previous import _cold, _warm
+from test_previous import _cold, _env, _warm
+
+# test_previous's warm process, and each step's "links": a symbolic link of the project pointed at another file.
+WARM_LINKS = test_previous.WARM.replace("    kept.clear()\n", """    kept.clear()
+    for name, target in step.get("links", {}).items():
+        (folder / name).unlink()
+        (folder / name).symlink_to(target)
+""", 1)
+assert WARM_LINKS != test_previous.WARM
+
+
+def _warm_links(folder: Path, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    run = subprocess.run([sys.executable, "-c", WARM_LINKS, str(folder), str(folder.parent / "warm"), json.dumps(steps)],
+                         env=_env(), cwd=REPO, capture_output=True, text=True, timeout=HANG * 2)
+    assert run.returncode == 0, run.stderr
+    return list(json.loads(run.stdout))
 
 
 def _dot(path: Path, colour: tuple[int, int, int]) -> Path:
@@ -38,4 +57,24 @@ def test_a_picture_an_svg_draws_replaced_under_its_name_is_drawn_anew(tmp_path: 
     assert all("error" not in report for seen in warm for report in seen["pdfs"]), warm
     cold = _cold(folder / "content.yaml", tmp_path / "cold")
     assert warm[1]["pdfs"][0] == cold, (warm, cold)  # before the fix: the same bytes as step 0, the red dot
+    assert warm[1]["pdfs"][0] != warm[0]["pdfs"][0]
+
+
+def test_a_picture_s_link_pointed_at_another_file_is_drawn_anew(tmp_path: Path) -> None:
+    """logo.svg is a symbolic link to logo-a.svg, then pointed at logo-b.svg (another colour): the HTML names
+    logo.svg both times. The fetcher told resume only the file it read (the link's target), so the new build read
+    logo-b.svg, a file the last layout never read, found no file read with other bytes, and kept every page with
+    the old logo drawn. Fixed in pdf.py's fetcher: the name read through a link is told too, with the bytes read."""
+    folder = tmp_path / "clinic"
+    seed_project(folder)
+    logo = SEED_LOGO.read_text(encoding="utf-8")
+    (folder / "logo-a.svg").write_text(logo, encoding="utf-8")
+    (folder / "logo-b.svg").write_text(logo.replace("#1d5c73", "#7a1d73"), encoding="utf-8")
+    (folder / "logo.svg").unlink()
+    (folder / "logo.svg").symlink_to("logo-a.svg")
+    warm = _warm_links(folder, [{"writes": {}}, {"writes": {}, "links": {"logo.svg": "logo-b.svg"}}])
+    assert all("error" not in report for seen in warm for report in seen["pdfs"]), warm
+    assert (folder / "logo.svg").resolve().name == "logo-b.svg"
+    cold = _cold(folder / "content.yaml", tmp_path / "cold")
+    assert warm[1]["pdfs"][0] == cold, (warm, cold)  # before the fix: step 0's bytes, the old logo
     assert warm[1]["pdfs"][0] != warm[0]["pdfs"][0]
