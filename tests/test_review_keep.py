@@ -8,6 +8,7 @@ memo off (sha256), the standard of tests/test_previous.py (its helpers are used 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,29 @@ def test_a_picture_s_link_pointed_at_another_file_is_drawn_anew(tmp_path: Path) 
     cold = _cold(folder / "content.yaml", tmp_path / "cold")
     assert warm[1]["pdfs"][0] == cold, (warm, cold)  # before the fix: step 0's bytes, the old logo
     assert warm[1]["pdfs"][0] != warm[0]["pdfs"][0]
+
+
+def test_a_short_article_s_panels_are_filled_as_a_fresh_process_fills_them(tmp_path: Path) -> None:
+    """A tri-fold whose article leaves the inside panels empty is filled (render/panels.py): the sections counted
+    and the breaks chosen on tall layouts of the article, by each box's element. A title edit kept the tall
+    article page of the last build's measure, whose boxes hold the last build's elements, which panels looked
+    for in the new tree: no section found, so the flap took the intro and the contact block instead of the
+    article's start (the back panel left without its contact block). Fixed in panels: each kept page's element
+    is taken as this layout's (resume's ``elements``, as flow does), and the tree is the layout's own."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(REPO / "tests" / "corpus", folder)
+    name = "long-trifold.yaml"
+    text = (folder / name).read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    titled = text.replace(title, f"{title} Now", 1)
+    body = titled.replace("Almost everyone has back pain", "Almost everyone has some back pain", 1)
+    assert body != titled != text
+    steps: list[dict[str, Any]] = [{"writes": {}, "build": [name]}, {"writes": {name: titled}, "build": [name]},
+                                   {"writes": {name: body}, "build": [name]}]
+    warm = _warm(folder, steps)
+    assert all("error" not in report for seen in warm for report in seen["pdfs"]), warm
+    assert warm[1]["kept"]["print"][0] > 0, warm  # the title edit kept pages: what this is about
+    for n, (step, seen) in enumerate(zip(steps[1:], warm[1:]), 1):
+        (folder / name).write_text(step["writes"][name], encoding="utf-8")
+        cold = _cold(folder / name, tmp_path / "cold" / str(n))
+        assert seen["pdfs"][0] == cold, (n, seen, cold)  # before the fix: the title edit's print PDF differed
