@@ -408,19 +408,13 @@ def _value(value: Any) -> Any:
 
 
 def _draws_files(image: Any) -> bool:
-    """Whether ``image`` is an SVG with an ``<image>`` of a file: WeasyPrint fetches that file only when the PDF
-    is drawn, through the layout the SVG was made in (its context's cache of pictures, its fetcher), so a page kept
-    with it would draw the picture as that layout read it (one saved since under its name: stale), and the new
-    render, which never read it, could not tell."""
+    """Whether ``image`` is an SVG with an ``<image>`` of a file, which WeasyPrint fetches only when it draws, through
+    the layout the SVG was made in: a page kept with it would draw that file as that layout read it (stale)."""
     tree = getattr(getattr(getattr(image, "_svg", None), "tree", None), "_etree_node", None)
-    if tree is None:
-        return False
-    for node in tree.iter():
-        if isinstance(node.tag, str) and node.tag.rsplit("}", 1)[-1] == "image":
-            href = node.get("{http://www.w3.org/1999/xlink}href") or node.get("href") or ""
-            if not href.strip().startswith("data:"):
-                return True
-    return False
+    return tree is not None and any(
+        isinstance(node.tag, str) and node.tag.rsplit("}", 1)[-1] == "image"
+        and not (node.get("{http://www.w3.org/1999/xlink}href") or node.get("href") or "").strip().startswith("data:")
+        for node in tree.iter())
 
 
 def _ancestors(root: Any) -> dict[Any, list[Any]]:
