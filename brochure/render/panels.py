@@ -29,7 +29,7 @@ from collections.abc import Callable
 from itertools import combinations, pairwise
 from typing import Any
 
-from . import trifold
+from . import resume, trifold
 from .breaks import source_of, with_break_class
 
 # Type steps for a short article: the design's, then larger body text and leading (14 pt is
@@ -169,7 +169,7 @@ def _tall(text: str, lay_out: Callable[[str], Any], first: int, width: float) ->
 
 
 def _inside_root(document: Any) -> Any:
-    return document.pages[0]._page_box.children[0].element
+    return document._html.etree_element  # its own tree's: a page kept from another layout holds that one's (resume)
 
 
 def _blocks(document: Any, index: int) -> list[tuple[Any, float, bool]]:
@@ -180,8 +180,10 @@ def _blocks(document: Any, index: int) -> list[tuple[Any, float, bool]]:
     if page is None:
         return []
     tops: dict[Any, float] = {}
+    # A page kept from another layout (``resume``: the last build's) holds that layout's elements: each with this one's.
+    own = getattr(getattr(document, resume.ATTRIBUTE, None), "elements", None) or {}
     for box in page._page_box.descendants():
-        element = getattr(box, "element", None)
+        element = own.get(getattr(box, "element", None), getattr(box, "element", None))
         if element is not None and element not in tops:
             tops[element] = box.position_y
     root = _inside_root(document)

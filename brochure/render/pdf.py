@@ -163,6 +163,7 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
             if named != path:  # reached through a link: its name is an input too (the manifest sees it re-pointed)
                 seen.add(named)
                 own[named] = FETCHED[named] = own[path]
+                resume.read(named, own[path])  # a kept page drew the file its name pointed to then: re-pointed, other bytes
                 if checked is not None and changed is not None and checked.get(named, own[path]) != own[path]:
                     changed.add(named)  # re-pointed since the check, to other bytes
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:

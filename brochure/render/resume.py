@@ -354,12 +354,24 @@ def _value(value: Any) -> Any:
     if module == "weasyprint.css.computed_values" or module == "weasyprint.css" or module.startswith("weasyprint.css."):
         return "style"  # first-letter, first-line: the element's pseudo-elements' declarations are compared
     if module == "weasyprint.images":
+        if _draws_files(value):
+            return _Unlike()
         # Its bytes are the file's, compared by hash (``read``); its URL is in the declarations or attributes.
         return type(value).__name__, _value(getattr(value, "id", None)), getattr(value, "width", None), \
             getattr(value, "height", None)
     if callable(value) and getattr(value, "__closure__", True) is None:
         return "function", value.__code__  # a constant lambda (flex items' is_floated): the same code
     return _Unlike()
+
+
+def _draws_files(image: Any) -> bool:
+    """Whether ``image`` is an SVG with an ``<image>`` of a file, which WeasyPrint fetches only when it draws, through
+    the layout the SVG was made in: a page kept with it would draw that file as that layout read it (stale)."""
+    tree = getattr(getattr(getattr(image, "_svg", None), "tree", None), "_etree_node", None)
+    return tree is not None and any(
+        isinstance(node.tag, str) and node.tag.rsplit("}", 1)[-1] == "image"
+        and not (node.get("{http://www.w3.org/1999/xlink}href") or node.get("href") or "").strip().startswith("data:")
+        for node in tree.iter())
 
 
 def _ancestors(root: Any) -> dict[Any, list[Any]]:
