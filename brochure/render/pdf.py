@@ -89,7 +89,8 @@ SAVED_MID_BUILD_TRIES = 2  # a PDF made again once when a file it read changed m
 
 def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Path | None = None,
              versions: dict[Path, set[str]] | None = None, checked: dict[Path, str] | None = None,
-             changed: set[Path] | None = None, hashes: dict[Path, str] | None = None) -> Any:
+             changed: set[Path] | None = None, hashes: dict[Path, str] | None = None,
+             registering: fontsets.Registered | None = None) -> Any:
     """A URL fetcher that reads local files under ``roots`` and nothing else: no network.
 
     Every file it reads is added to ``seen`` and its bytes' hash to ``FETCHED``: the PDF's
@@ -98,7 +99,9 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
     the hash of the bytes validation checked, per file (pictures, fonts, profile); a file read
     with other bytes is added to ``changed``: a PDF of bytes nobody checked is never written.
     ``hashes``: what this fetcher read, its own: ``FETCHED`` is the process's, which another
-    thread's render (the studio) may set to other bytes of the same file meanwhile.
+    thread's render (the studio) may set to other bytes of the same file meanwhile. ``registering``: the font
+    configuration's files, a font noted as it is read (while WeasyPrint registers it, one face at a time), not
+    once the PDF is made: another thread's render finding the face registered lays out with it meanwhile.
     """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -166,6 +169,8 @@ def _fetcher(roots: list[Path], seen: set[Path], cmyk: bool = False, profile: Pa
                 resume.read(named, own[path])  # a kept page drew the file its name pointed to then: re-pointed, other bytes
                 if checked is not None and changed is not None and checked.get(named, own[path]) != own[path]:
                     changed.add(named)  # re-pointed since the check, to other bytes
+            if registering is not None:
+                fontsets.registered(registering, {path, named}, own)
             if profile is not None and cmyk and path.suffix.lower() in {".svg", ".png", ".jpg", ".jpeg"}:
                 body, kind = separations.for_print(body, path.suffix.lower(), profile)
                 if kind:
@@ -371,7 +376,7 @@ def render_pdf(html: str, output: str, base_dir: Path, roots: list[Path], epoch:
         versions: dict[Path, set[str]] = {}
         changed: set[Path] = set()
         hashes: dict[Path, str] = {}  # this render's reads (a font registered by an earlier one: font_files.read)
-        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed, hashes)
+        fetcher = _fetcher(roots, files, kind.cmyk, profile, versions, checked, changed, hashes, font_files)
 
         def lay_out(text: str, fetcher: Any = fetcher) -> Any:  # this try's fetcher
             return session.lay_out(text, lambda: HTML(string=text, base_url=base_url, url_fetcher=fetcher).render(

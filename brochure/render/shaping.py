@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +72,10 @@ PROPERTIES = (
 # line kept with its fonts (alive while kept: their id is in the key).
 _MEMOS: list[memos.Kept[tuple[Any, ...], tuple[Any, ...]]] = []
 _FACES = "_brochure_faces"  # the attribute counting a FontConfiguration's registered files
+# WeasyPrint writes a face's file in the configuration's folder, then adds it to fontconfig; another thread's
+# ``add_font_face`` finding the file meanwhile returns at once and lays out before the face is there (with
+# DejaVu Sans, its lines then kept): the studio's first two builds at once. So faces are registered one at a time.
+_REGISTERING = threading.Lock()
 
 
 def enabled(flag: bool) -> None:
@@ -149,12 +154,13 @@ def _counting(original: Callable[..., Any]) -> Callable[..., Any]:
     """``FontConfiguration.add_font_face``, counting the faces it registers."""
 
     def add_font_face(self: Any, rule_descriptors: Any, url_fetcher: Any) -> Any:
-        before = _count_faces(self)
-        try:
-            return original(self, rule_descriptors, url_fetcher)
-        finally:
-            if _count_faces(self) != before:
-                setattr(self, _FACES, getattr(self, _FACES, 0) + 1)
+        with _REGISTERING:
+            before = _count_faces(self)
+            try:
+                return original(self, rule_descriptors, url_fetcher)
+            finally:
+                if _count_faces(self) != before:
+                    setattr(self, _FACES, getattr(self, _FACES, 0) + 1)
 
     return add_font_face
 
